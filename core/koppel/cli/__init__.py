@@ -1,0 +1,71 @@
+"""The ``koppel`` command line.
+
+Exit codes: 0 fine; 1 a run finished with failed records (or an unexpected
+error); 2 a usage or configuration error the operator must fix.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from koppel import __version__
+from koppel.cli._lazy import LazyGroup
+
+__all__ = ["COMMANDS", "EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "cli", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+#: Every subcommand: name -> (module:attribute, short help). One module per command.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "plugins": ("koppel.cli.plugins:plugins", "List installed plugins and the systems they add."),
+}
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="koppel")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("--log-json", is_flag=True, help="Log JSON lines even on a terminal.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, log_json: bool) -> None:
+    """koppel keeps orders, invoices, customers, products and stock in sync
+    between business systems."""
+    from koppel.log import configure_logging
+
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    configure_logging(json=True if log_json else None, level="debug" if debug else "warning")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the console script: runs the CLI and maps errors to exit codes."""
+    from koppel.errors import ConfigurationError, FatalError, KoppelError
+
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        return cli.main(args=argv, prog_name="koppel", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_FAILED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_CONFIG if isinstance(exc, click.UsageError) else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KoppelError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {exc}", err=True)
+        fixable = isinstance(exc, ConfigurationError | FatalError)
+        sys.exit(EXIT_CONFIG if fixable else EXIT_FAILED)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("run again with --debug to see the traceback", err=True)
+        sys.exit(EXIT_FAILED)

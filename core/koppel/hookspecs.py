@@ -1,0 +1,179 @@
+"""The hooks through which plugins extend koppel.
+
+A **system plugin** implements :func:`koppel_system` and the data hooks for
+its system. A call for system X reaches only X's implementation plus the
+**cross-cutting plugins** (those that implement no ``koppel_system``: core's
+datamapper, dry run, audit), which typically wrap a hook with
+``@hookimpl(wrapper=True)``. Hooks are called with keyword arguments only;
+argument names are API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from koppel.records import OrderType
+    from koppel.sync import (
+        Action,
+        Connection,
+        Direction,
+        SourceRecord,
+        TargetRecord,
+        WriteResult,
+    )
+    from koppel.system import SystemInfo
+
+hookspec = pluggy.HookspecMarker("koppel")
+
+
+@hookspec
+def koppel_system() -> SystemInfo:
+    """Describe the system this plugin connects.
+
+    Called once when the plugin manager loads plugins. Implementing it makes a
+    plugin a system plugin: calls for other systems never reach it.
+
+    :return: the system's name (as flow files spell it), title, entities with
+        their match keys, and settings.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def fetch_records(
+    connection: Connection,
+    entity: str,
+    cursor: str | None,
+    filters: Mapping[str, Any],
+) -> Iterable[SourceRecord] | None:
+    """Read the records of ``entity`` changed since ``cursor``, oldest first.
+
+    Called once per flow run on the source system. Pages lazily: the engine
+    consumes the iterable as it goes.
+
+    :param connection: the source connection.
+    :param entity: the entity to read, one the system declares readable.
+    :param cursor: the position stored after the last run, or None for a full read.
+    :param filters: the flow's filters for this entity (such as ``status``).
+    :return: the native records, each with its id and cursor position.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def default_mapping(
+    connection: Connection, entity: str, direction: Direction
+) -> Mapping[str, Any] | None:
+    """The mapping this system ships for ``entity`` in ``direction``, as data.
+
+    Called once per flow run, before any record is mapped; the flow file's
+    overrides are laid over the answer and the result is compiled once.
+
+    :param connection: the connection of the system whose native side is mapped.
+    :param entity: the entity being synced.
+    :param direction: ``inbound`` (native -> canonical) or ``outbound``.
+    :return: the mapping specification (as loaded from the plugin's TOML file).
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def map_record(
+    connection: Connection,
+    entity: str,
+    direction: Direction,
+    data: Mapping[str, Any],
+    mapping: Any,
+    action: Action | None,
+    existing: Mapping[str, Any] | None,
+) -> dict[str, Any] | None:
+    """Map one record: native -> canonical (inbound) or canonical -> native (outbound).
+
+    Called per record. Core's built-in datamapper implements it by applying
+    ``mapping``; a plugin implements it (``tryfirst=True``) only when a mapping
+    table cannot express what it needs.
+
+    :param connection: the connection whose system the native side belongs to.
+    :param entity: the entity being synced.
+    :param direction: ``inbound`` or ``outbound``.
+    :param data: the input: native data inbound, unstructured canonical data outbound.
+    :param mapping: the flow's compiled mapping for this system, entity and direction.
+    :param action: outbound only: ``create`` or ``update`` (write rules depend on it).
+    :param existing: outbound updates: the target's current data, when known.
+    :return: the mapped data.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def find_existing(
+    connection: Connection,
+    entity: str,
+    match_key: str,
+    values: Sequence[str],
+) -> Mapping[str, TargetRecord] | None:
+    """Find target records by match key, for many values in one go.
+
+    Called by the engine for records that no binding knows, in batches, so
+    that a run costs one query per batch, not one per record. Values are
+    normalised by the engine (e-mail addresses trimmed and lower-cased).
+
+    :param connection: the target connection.
+    :param entity: the entity to look in.
+    :param match_key: a canonical field named in the entity's ``match_keys``.
+    :param values: the match-key values to look up.
+    :return: the records that exist, keyed by match-key value; absent values do not exist.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def upsert(
+    connection: Connection,
+    entity: str,
+    action: Action,
+    payload: Mapping[str, Any],
+    target_id: str | None,
+) -> WriteResult | None:
+    """Create or update one record in the target.
+
+    Called per record that the engine decided to create or update. Raise a
+    :class:`~koppel.errors.RejectedError` with the API's message when the
+    target refuses the record.
+
+    :param connection: the target connection.
+    :param entity: the entity to write.
+    :param action: ``create`` or ``update``.
+    :param payload: the native payload produced by the outbound mapping.
+    :param target_id: the record's id in the target for an update, else None.
+    :return: the target's id for the record and its answer.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def supports_order_types(connection: Connection) -> Iterable[OrderType] | None:
+    """Which order types this system accepts as a target.
+
+    Called by ``koppel check`` and before an order flow runs.
+
+    :param connection: the target connection (settings may change the answer).
+    :return: the supported order types.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError

@@ -1,0 +1,95 @@
+"""Structured logging: library code gets loggers, only the CLI configures output.
+
+Secrets are redacted by a processor, not at call sites: any key that looks
+like a credential (authorization, token, password, secret, api_key, ...) is
+replaced by ``"[redacted]"`` at any depth of the event.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+__all__ = [
+    "REDACTED",
+    "configure_logging",
+    "get_logger",
+    "is_secret_key",
+    "redact",
+    "redact_secrets",
+]
+
+REDACTED = "[redacted]"
+
+_SECRET_KEY = re.compile(
+    r"(authori[sz]ation|token|password|passwd|secret|api[_-]?key|apikey|client[_-]?secret"
+    r"|cookie|credential|private[_-]?key|refresh|afastoken)",
+    re.IGNORECASE,
+)
+
+
+def is_secret_key(key: object) -> bool:
+    """True when a mapping key names a credential."""
+    return isinstance(key, str) and bool(_SECRET_KEY.search(key))
+
+
+def redact(value: Any) -> Any:
+    """A copy of ``value`` with every secret-looking key's value redacted, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: REDACTED if is_secret_key(k) else redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact(v) for v in value)
+    return value
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: redact secrets in every field of the event."""
+    for key, value in list(event_dict.items()):
+        event_dict[key] = REDACTED if is_secret_key(key) else redact(value)
+    return event_dict
+
+
+def get_logger(**context: Any) -> Any:
+    """A structlog logger bound to ``context`` (flow=, system=, entity=, record=, run=)."""
+    return structlog.get_logger("koppel").bind(**context)
+
+
+def configure_logging(
+    *, json: bool | None = None, level: str = "info", stream: TextIO | None = None
+) -> None:
+    """Configure structlog for the CLI: readable on a terminal, JSON lines otherwise.
+
+    :param json: force JSON lines (True) or console output (False); None decides
+        by whether ``stream`` is a terminal.
+    :param level: the lowest level shown.
+    :param stream: where log lines go (standard error by default).
+    """
+    out = stream or sys.stderr
+    as_json = not out.isatty() if json is None else json
+    renderer: Any = (
+        structlog.processors.JSONRenderer(default=str)
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact_secrets,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
+        logger_factory=structlog.PrintLoggerFactory(out),
+        cache_logger_on_first_use=False,
+    )

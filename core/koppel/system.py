@@ -1,0 +1,60 @@
+"""How a system plugin describes itself: its entities, settings and match keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen(kw_only=True)
+class Setting:
+    """One setting of a connection, as a flow file gives it."""
+
+    name: str
+    type: str = "str"
+    description: str = ""
+    required: bool = False
+    default: Any = None
+    secret: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class EntityInfo:
+    """One entity a system can read and/or write.
+
+    ``match_keys`` are canonical field names by which an existing target record
+    is found when no binding knows it (``("email",)`` for customers, ``("sku",
+    "ean")`` for products, ``("number",)`` for orders), tried in order.
+    """
+
+    name: str
+    read: bool = False
+    write: bool = False
+    match_keys: tuple[str, ...] = ()
+    description: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class SystemInfo:
+    """A system plugin's description of itself, answered by ``koppel_system``."""
+
+    name: str
+    title: str
+    entities: tuple[EntityInfo, ...] = ()
+    settings: tuple[Setting, ...] = ()
+    description: str = ""
+
+    def entity(self, name: str) -> EntityInfo | None:
+        """The entity called ``name``, or None."""
+        return next((e for e in self.entities if e.name == name), None)
+
+    @property
+    def readable(self) -> tuple[str, ...]:
+        """Names of the entities this system can read."""
+        return tuple(e.name for e in self.entities if e.read)
+
+    @property
+    def writable(self) -> tuple[str, ...]:
+        """Names of the entities this system can write."""
+        return tuple(e.name for e in self.entities if e.write)

@@ -1,0 +1,1 @@
+"""Testing helpers for koppel and its connectors (also a pytest plugin)."""
