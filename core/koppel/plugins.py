@@ -136,16 +136,14 @@ class KoppelPluginManager:
         """
         try:
             self.pm.register(plugin, name=name)
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {name!r}: {exc}", plugin=name) from exc
-        except ValueError as exc:
-            raise PluginError(f"plugin {name!r}: {exc}", plugin=name) from exc
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            raise PluginError(f"plugin {name!r}: {_one_line(exc)}", plugin=name) from exc
         try:
             self.pm.check_pending()
             system = self._describe_system(plugin, name)
         except (pluggy.PluginValidationError, PluginError) as exc:
             self.pm.unregister(plugin)
-            message = exc.message if isinstance(exc, PluginError) else str(exc)
+            message = exc.message if isinstance(exc, PluginError) else _one_line(exc)
             raise PluginError(f"plugin {name!r}: {message}", plugin=name) from exc
         loaded = LoadedPlugin(name, plugin, distribution, version, system, builtin)
         self.loaded[name] = loaded
@@ -230,7 +228,11 @@ class _SystemHooks:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {_one_line(exc)}"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def disabled_plugins() -> list[str]:

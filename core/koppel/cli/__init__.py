@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Any
+from typing import NoReturn
 
 import click
 
@@ -42,13 +42,13 @@ def cli(ctx: click.Context, debug: bool, log_json: bool) -> None:
     configure_logging(json=True if log_json else None, level="debug" if debug else "warning")
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the console script: runs the CLI and maps errors to exit codes."""
     from koppel.errors import ConfigurationError, FatalError, KoppelError
 
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        return cli.main(args=argv, prog_name="koppel", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="koppel", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_FAILED)
@@ -69,3 +69,4 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("run again with --debug to see the traceback", err=True)
         sys.exit(EXIT_FAILED)
+    sys.exit(result if isinstance(result, int) else EXIT_OK)

@@ -1,0 +1,76 @@
+import subprocess
+import sys
+
+import click
+import pytest
+from koppel import __version__
+from koppel.cli import COMMANDS, EXIT_CONFIG, cli, main
+from koppel.errors import FlowFileError, RejectedError
+
+
+def run_main(monkeypatch, capsys, argv, command=None):
+    if command is not None:
+        monkeypatch.setitem(cli.commands, command.name, command)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    return info.value.code, capsys.readouterr()
+
+
+def test_version(monkeypatch, capsys):
+    code, out = run_main(monkeypatch, capsys, ["--version"])
+    assert code == 0 and __version__ in out.out
+
+
+def test_configuration_error_is_one_line_and_exit_2(monkeypatch, capsys):
+    @click.command("boom")
+    def boom():
+        raise FlowFileError("expected a table", file="f.toml", path="source")
+
+    code, out = run_main(monkeypatch, capsys, ["boom"], boom)
+    assert code == EXIT_CONFIG
+    assert out.err == "error: expected a table (file=f.toml, path=source)\n"
+
+
+def test_debug_shows_the_traceback(monkeypatch, capsys):
+    @click.command("boom")
+    def boom():
+        raise RejectedError("the API said no")
+
+    code, out = run_main(monkeypatch, capsys, ["--debug", "boom"], boom)
+    assert code == 1
+    assert "Traceback" in out.err and out.err.rstrip().endswith("error: the API said no")
+
+
+def test_unexpected_error_points_to_debug(monkeypatch, capsys):
+    @click.command("boom")
+    def boom():
+        raise RuntimeError("oops")
+
+    code, out = run_main(monkeypatch, capsys, ["boom"], boom)
+    assert code == 1
+    assert "internal error: RuntimeError: oops" in out.err and "Traceback" not in out.err
+
+
+def test_usage_error_exits_2(monkeypatch, capsys):
+    code, out = run_main(monkeypatch, capsys, ["no-such-command"])
+    assert code == EXIT_CONFIG and "No such command" in out.err
+
+
+def test_every_lazy_command_imports():
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        assert cli.get_command(ctx, name).name == name
+
+
+def test_help_lists_commands_without_importing_them():
+    code = (
+        "import sys; from koppel.cli import main\n"
+        "try: main(['--help'])\n"
+        "except SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.startswith('koppel.cli.') and m != 'koppel.cli._lazy'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    for name in COMMANDS:
+        assert name in out.stdout

@@ -1,0 +1,1 @@
+"""A tiny system plugin used by koppel's own installation tests."""
