@@ -1,18 +1,37 @@
 import json
 
 from click.testing import CliRunner
+
+from koppel import hookimpl, plugins
 from koppel.cli import cli
+from koppel.records import OrderType
+from koppel.system import EntityInfo, SystemInfo
 
 
-def test_plugins_json_lists_builtins_and_broken(monkeypatch):
-    from koppel import plugins
+class Alpha:
+    @hookimpl
+    def koppel_system(self):
+        return SystemInfo(
+            name="alpha", title="Alpha", entities=(EntityInfo(name="customers", read=True),)
+        )
 
+    @hookimpl
+    def supports_order_types(self, connection):
+        return [OrderType.ORDER, OrderType.FINANCIAL_MUTATION]
+
+
+def test_plugins_json_lists_plugins_and_broken(monkeypatch):
     manager = plugins.KoppelPluginManager()
+    manager.register(Alpha(), "alpha", distribution="koppel-alpha", version="2.0")
     manager.broken.append(plugins.BrokenPlugin("bad", "ImportError: nope", "koppel-bad", "0.1"))
     monkeypatch.setattr(plugins, "get_plugin_manager", lambda: manager)
     result = CliRunner().invoke(cli, ["plugins", "--json"])
     assert result.exit_code == 0
     listing = json.loads(result.output)
+    [alpha] = listing["plugins"]
+    assert alpha["system"] == "alpha" and alpha["reads"] == ["customers"]
+    assert alpha["order_types"] == ["order", "financial_mutation"]
+    assert alpha["hooks"] == ["koppel_system", "supports_order_types"]
     assert listing["broken"] == [
         {
             "name": "bad",
@@ -24,10 +43,6 @@ def test_plugins_json_lists_builtins_and_broken(monkeypatch):
 
 
 def test_plugins_table_shows_system_and_broken(monkeypatch):
-    from koppel import plugins
-
-    from tests.test_hooks import Alpha
-
     manager = plugins.KoppelPluginManager()
     manager.register(Alpha(), "alpha", distribution="koppel-alpha", version="2.0")
     manager.broken.append(plugins.BrokenPlugin("bad", "ImportError: nope"))
