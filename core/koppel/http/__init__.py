@@ -1,7 +1,52 @@
-"""HTTP toolkit for connectors: clients, retries, rate limits, auth, pagination, logging."""
+"""HTTP toolkit for connectors: clients, retries, rate limits, auth, pagination, logging.
+
+A connector builds its client once per connection::
+
+    from koppel.http import OAuth2Auth, RateLimit, build_client, odata_pages
+
+    client = build_client(
+        system="exact-online",
+        base_url="https://start.exactonline.nl/api/v1/",
+        tenant=str(division),
+        auth=OAuth2Auth(config, connection.token_store, connection.name, token_client=...),
+        transport=connection.transport,  # a sandbox, or None for the network
+        rate_limit=RateLimit(per_minute=60, per_day=5000),
+    )
+    for account in odata_pages(client, f"{division}/crm/Accounts"):
+        ...
+"""
 
 from __future__ import annotations
 
+from koppel.http._auth import (
+    ApiKeyAuth,
+    BearerAuth,
+    HeaderAuth,
+    OAuth2Auth,
+    OAuth2Config,
+    afas_token_header,
+    authorization_url,
+    code_from_redirect,
+    exchange_code,
+    refresh_token,
+)
+from koppel.http._client import (
+    USER_AGENT,
+    build_client,
+    default_rate_limiter,
+    set_default_rate_limiter,
+)
+from koppel.http._clock import SYSTEM_CLOCK, Clock, FakeClock, SystemClock
+from koppel.http._errors import api_message, raise_for_status
+from koppel.http._logging import redacted_body, redacted_headers, redacted_target
+from koppel.http._pagination import (
+    limit_offset_pages,
+    odata_pages,
+    page_number_pages,
+    skip_take_pages,
+)
+from koppel.http._ratelimit import MemoryRateLimiter, RateLimit, RateLimiter, RateLimitHeaders
+from koppel.http._retry import IDEMPOTENT_METHODS, RetryPolicy, is_idempotent, parse_retry_after
 from koppel.http._tokens import (
     FileTokenStore,
     MemoryTokenStore,
@@ -10,12 +55,49 @@ from koppel.http._tokens import (
     dump_token,
     load_token,
 )
+from koppel.http._transport import KoppelTransport
 
 __all__ = [
+    "IDEMPOTENT_METHODS",
+    "SYSTEM_CLOCK",
+    "USER_AGENT",
+    "ApiKeyAuth",
+    "BearerAuth",
+    "Clock",
+    "FakeClock",
     "FileTokenStore",
+    "HeaderAuth",
+    "KoppelTransport",
+    "MemoryRateLimiter",
     "MemoryTokenStore",
+    "OAuth2Auth",
+    "OAuth2Config",
     "OAuthToken",
+    "RateLimit",
+    "RateLimitHeaders",
+    "RateLimiter",
+    "RetryPolicy",
+    "SystemClock",
     "TokenStore",
+    "afas_token_header",
+    "api_message",
+    "authorization_url",
+    "build_client",
+    "code_from_redirect",
+    "default_rate_limiter",
     "dump_token",
+    "exchange_code",
+    "is_idempotent",
+    "limit_offset_pages",
     "load_token",
+    "odata_pages",
+    "page_number_pages",
+    "parse_retry_after",
+    "raise_for_status",
+    "redacted_body",
+    "redacted_headers",
+    "redacted_target",
+    "refresh_token",
+    "set_default_rate_limiter",
+    "skip_take_pages",
 ]

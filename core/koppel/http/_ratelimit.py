@@ -1,0 +1,213 @@
+"""Proactive rate limiting per (system, tenant), corrected by the API's own headers.
+
+:class:`RateLimiter` is the interface the client uses; :class:`MemoryRateLimiter`
+keeps its state in this process. A limiter shared by several workers (through
+PostgreSQL) implements the same three methods.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Mapping
+from typing import Literal, Protocol
+
+import attrs
+
+from koppel.errors import RateLimitedError
+from koppel.http._clock import SYSTEM_CLOCK, Clock
+
+__all__ = [
+    "MemoryRateLimiter",
+    "RateLimit",
+    "RateLimitHeaders",
+    "RateLimiter",
+]
+
+MINUTE = 60.0
+DAY = 86_400.0
+
+
+@attrs.frozen(kw_only=True)
+class RateLimitHeaders:
+    """Names of the headers in which an API reports its remaining budget.
+
+    The defaults are Exact Online's: a per-minute and a per-day budget, each
+    with a reset moment in epoch milliseconds.
+    """
+
+    minute_remaining: str | None = "X-RateLimit-Minutely-Remaining"
+    minute_reset: str | None = "X-RateLimit-Minutely-Reset"
+    day_remaining: str | None = "X-RateLimit-Remaining"
+    day_reset: str | None = "X-RateLimit-Reset"
+    reset_unit: Literal["epoch_ms", "epoch_s", "seconds"] = "epoch_ms"
+
+    def read(self, headers: Mapping[str, str], *, now: float) -> dict[float, tuple[int, float]]:
+        """The budgets ``headers`` report: window length -> (remaining, reset moment)."""
+        found: dict[float, tuple[int, float]] = {}
+        pairs = (
+            (MINUTE, self.minute_remaining, self.minute_reset),
+            (DAY, self.day_remaining, self.day_reset),
+        )
+        for window, remaining_name, reset_name in pairs:
+            if not remaining_name or remaining_name not in headers:
+                continue
+            try:
+                remaining = int(float(headers[remaining_name]))
+                raw_reset = headers.get(reset_name) if reset_name else None
+                reset = self._moment(float(raw_reset), now) if raw_reset else now + window
+            except ValueError:
+                continue
+            found[window] = (remaining, reset)
+        return found
+
+    def _moment(self, value: float, now: float) -> float:
+        if self.reset_unit == "epoch_ms":
+            return value / 1000.0
+        if self.reset_unit == "epoch_s":
+            return value
+        return now + value
+
+
+@attrs.frozen(kw_only=True)
+class RateLimit:
+    """A system's limits: calls per minute and per day, and where it reports its budget.
+
+    :param per_minute: calls allowed in any 60 seconds, or None.
+    :param per_day: calls allowed in any 24 hours, or None.
+    :param headers: how to read the remaining budget from responses, or None.
+    :param max_wait: longest wait for budget in seconds; a longer one raises
+        :class:`RateLimitedError` so the run can stop instead of hanging.
+    """
+
+    per_minute: int | None = None
+    per_day: int | None = None
+    headers: RateLimitHeaders | None = attrs.field(factory=RateLimitHeaders)
+    max_wait: float = 90.0
+
+
+class RateLimiter(Protocol):
+    """Grants calls to (system, tenant) within its limits."""
+
+    def acquire(self, system: str, tenant: str) -> float:
+        """Block until one more call is allowed; return the seconds waited.
+
+        :raises RateLimitedError: when the wait would exceed the limit's ``max_wait``.
+        """
+        ...
+
+    def observe(self, system: str, tenant: str, headers: Mapping[str, str]) -> None:
+        """Correct the budget from a response's rate-limit headers."""
+        ...
+
+    def remaining(self, system: str, tenant: str) -> int | None:
+        """The smallest known remaining budget, or None when unknown/unlimited."""
+        ...
+
+
+class _Budget:
+    """One (system, tenant)'s call log and header-reported budgets."""
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        self.windows: list[tuple[float, int, deque[float]]] = [
+            (seconds, count, deque())
+            for seconds, count in ((MINUTE, limit.per_minute), (DAY, limit.per_day))
+            if count is not None
+        ]
+        self.reported: dict[float, tuple[int, float]] = {}
+
+    def wait_for(self, now: float) -> float:
+        wait = 0.0
+        for seconds, count, log in self.windows:
+            while log and log[0] <= now - seconds:
+                log.popleft()
+            if len(log) >= count:
+                wait = max(wait, log[0] + seconds - now)
+        for window, (remaining, reset) in list(self.reported.items()):
+            if reset <= now:
+                del self.reported[window]
+            elif remaining <= 0:
+                wait = max(wait, reset - now)
+        return wait
+
+    def take(self, now: float) -> None:
+        for _seconds, _count, log in self.windows:
+            log.append(now)
+        for window, (remaining, reset) in self.reported.items():
+            self.reported[window] = (remaining - 1, reset)
+
+    def observe(self, reported: dict[float, tuple[int, float]]) -> None:
+        for window, (remaining, reset) in reported.items():
+            known = self.reported.get(window)
+            if known is not None and abs(known[1] - reset) < 1.0:
+                # Same window: in-flight calls may not be counted in the header yet.
+                remaining = min(remaining, known[0])
+            self.reported[window] = (remaining, reset)
+
+    def remaining(self, now: float) -> int | None:
+        values = [count - len(log) for _s, count, log in self.windows]
+        values += [r for r, reset in self.reported.values() if reset > now]
+        return min(values) if values else None
+
+
+class MemoryRateLimiter:
+    """A rate limiter for one process, safe across threads.
+
+    Keeps a sliding log of calls per window, which never exceeds a fixed-window
+    limit on the server, and defers to the budget the API reports.
+
+    :param limits: the limit per system name; systems not listed are not limited
+        except by their headers (read with ``default``).
+    :param clock: time source (a :class:`FakeClock` in tests).
+    """
+
+    def __init__(
+        self,
+        limits: Mapping[str, RateLimit] | None = None,
+        *,
+        default: RateLimit | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.limits = dict(limits or {})
+        self.default = default or RateLimit()
+        self.clock = clock
+        self._budgets: dict[tuple[str, str], _Budget] = {}
+        self._lock = threading.Lock()
+
+    def _budget(self, system: str, tenant: str) -> _Budget:
+        budget = self._budgets.get((system, tenant))
+        if budget is None:
+            limit = self.limits.get(system, self.default)
+            budget = self._budgets[(system, tenant)] = _Budget(limit)
+        return budget
+
+    def acquire(self, system: str, tenant: str) -> float:
+        waited = 0.0
+        while True:
+            with self._lock:
+                budget = self._budget(system, tenant)
+                now = self.clock.now()
+                wait = budget.wait_for(now)
+                if wait <= 0:
+                    budget.take(now)
+                    return waited
+                if waited + wait > budget.limit.max_wait:
+                    raise RateLimitedError(
+                        f"rate limit spent; next call allowed in {wait:.0f} s",
+                        retry_after=wait,
+                        system=system,
+                        tenant=tenant,
+                    )
+            self.clock.sleep(wait)
+            waited += wait
+
+    def observe(self, system: str, tenant: str, headers: Mapping[str, str]) -> None:
+        with self._lock:
+            budget = self._budget(system, tenant)
+            if budget.limit.headers is not None:
+                budget.observe(budget.limit.headers.read(headers, now=self.clock.now()))
+
+    def remaining(self, system: str, tenant: str) -> int | None:
+        with self._lock:
+            return self._budget(system, tenant).remaining(self.clock.now())

@@ -1,0 +1,80 @@
+"""When and how long to wait before trying a request again."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+
+import attrs
+import httpx
+
+__all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "is_idempotent", "parse_retry_after"]
+
+#: Methods that may be repeated without changing the result (RFC 9110 9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+#: ``request.extensions`` key: set True on a POST that the API de-duplicates.
+IDEMPOTENT_EXTENSION = "koppel.idempotent"
+
+
+def is_idempotent(request: httpx.Request) -> bool:
+    """True when repeating ``request`` cannot write twice.
+
+    A POST or PATCH counts as idempotent when it carries an ``Idempotency-Key``
+    header or the ``koppel.idempotent`` request extension.
+    """
+    if request.method.upper() in IDEMPOTENT_METHODS:
+        return True
+    return "idempotency-key" in request.headers or bool(
+        request.extensions.get(IDEMPOTENT_EXTENSION)
+    )
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta seconds or an HTTP date."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(moment.timestamp() - now, 0.0)
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """Bounded retries with jittered exponential backoff.
+
+    :param attempts: tries in total, the first one included.
+    :param max_elapsed: seconds of waiting in total before giving up.
+    :param base: the first backoff in seconds; doubled per attempt up to ``cap``.
+    :param cap: the longest single backoff.
+    :param statuses: response statuses worth another try.
+    :param seed: makes the jitter reproducible (tests).
+    """
+
+    attempts: int = 5
+    max_elapsed: float = 120.0
+    base: float = 0.5
+    cap: float = 30.0
+    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    seed: int | None = None
+    _rng: random.Random = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("RetryPolicy.attempts must be at least 1")
+        object.__setattr__(self, "_rng", random.Random(self.seed))
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter backoff before try ``attempt + 1`` (``attempt`` counts from 1)."""
+        ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
