@@ -1,4 +1,5 @@
 import pytest
+
 from koppel import errors
 from koppel.errors import (
     ConfigurationError,

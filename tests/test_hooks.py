@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from koppel import hookimpl, hookspecs
 from koppel.plugins import KoppelPluginManager
 from koppel.records import OrderType

@@ -2,8 +2,9 @@ import io
 import json
 
 import structlog
-from koppel.log import REDACTED, configure_logging, get_logger, redact, redact_secrets
 from structlog.testing import capture_logs
+
+from koppel.log import REDACTED, configure_logging, get_logger, redact, redact_secrets
 
 
 def test_redact_hides_secrets_at_any_depth():

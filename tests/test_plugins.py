@@ -3,6 +3,7 @@ import sys
 import types
 
 import pytest
+
 from koppel import hookimpl
 from koppel.errors import PluginError
 from koppel.plugins import KoppelPluginManager, disabled_plugins, get_plugin_manager

@@ -3,6 +3,7 @@ import sys
 
 import click
 import pytest
+
 from koppel import __version__
 from koppel.cli import COMMANDS, EXIT_CONFIG, cli, main
 from koppel.errors import FlowFileError, RejectedError

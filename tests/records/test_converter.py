@@ -5,6 +5,7 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from koppel.errors import MappingRecordError
 from koppel.records import (
     Customer,
