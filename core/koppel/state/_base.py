@@ -1,0 +1,59 @@
+"""What every part of the store shares: the engine, transactions, the clock, upserts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from koppel.state._engine import BEGIN_OPTION
+
+__all__ = ["CHUNK", "StoreBase", "chunks", "utcnow"]
+
+#: Values per IN-list; well under SQLite's and PostgreSQL's limits on bound parameters.
+CHUNK = 500
+
+_T = TypeVar("_T")
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[Sequence[_T]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class StoreBase:
+    """Holds the engine; parts of :class:`StateStore` build on it."""
+
+    def __init__(self, engine: sa.Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._reader = engine.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    def _write(self) -> AbstractContextManager[sa.Connection]:
+        """A transaction that writes (``BEGIN IMMEDIATE`` on SQLite); commits on exit."""
+        return self.engine.begin()
+
+    def _read(self) -> AbstractContextManager[sa.Connection]:
+        """A read-only transaction (a deferred ``BEGIN`` on SQLite)."""
+        return self._reader.connect()
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT, which offers ``on_conflict_do_update/nothing``."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)

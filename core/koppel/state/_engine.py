@@ -1,0 +1,117 @@
+"""Where the state lives: resolve a path or URL and build a tuned SQLAlchemy engine."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import platformdirs
+import sqlalchemy as sa
+from sqlalchemy import event, pool
+from sqlalchemy.engine import Engine
+
+from koppel.errors import ConfigurationError
+
+__all__ = ["BEGIN_OPTION", "create_state_engine", "default_state_path", "resolve_url"]
+
+#: Execution option naming the SQLite ``BEGIN`` variant; writes use "IMMEDIATE".
+BEGIN_OPTION = "koppel_sqlite_begin"
+
+#: Environment variable naming the state store when neither flow nor CLI does.
+STATE_ENV = "KOPPEL_STATE"
+
+
+def default_state_path() -> Path:
+    """The embedded default: ``state.sqlite3`` in the user's data directory."""
+    return Path(platformdirs.user_data_dir("koppel")) / "state.sqlite3"
+
+
+def resolve_url(url_or_path: str | os.PathLike[str] | None) -> sa.URL:
+    """An SQLAlchemy URL for a path, ``:memory:``, a SQLite URL or a PostgreSQL URL.
+
+    None means ``$KOPPEL_STATE`` or else :func:`default_state_path`. Plain
+    ``postgresql://`` and ``postgres://`` URLs use the psycopg 3 driver.
+    """
+    if url_or_path is None:
+        url_or_path = os.environ.get(STATE_ENV) or default_state_path()
+    text = os.fspath(url_or_path)
+    if text == ":memory:":
+        return sa.make_url("sqlite://")
+    if "://" not in text:
+        path = Path(text).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return sa.URL.create("sqlite", database=str(path))
+    try:
+        url = sa.make_url(text)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigurationError(f"not a valid state store URL: {exc}", state=text) from exc
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            "the state store runs on SQLite or PostgreSQL only",
+            state=url.render_as_string(hide_password=True),
+        )
+    return url
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value: Any) -> str:
+    """JSON for the store: Decimal, UUID and dates as strings, no NaN."""
+    return json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+
+
+def create_state_engine(url: sa.URL, *, schema: str | None = None) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, ``synchronous=NORMAL`` and a busy timeout.
+
+    On SQLite the driver's own transaction handling is switched off and
+    koppel emits ``BEGIN`` itself: ``BEGIN IMMEDIATE`` for writes (so two
+    writers queue on the busy timeout instead of failing on a lock upgrade)
+    and a plain ``BEGIN`` where the execution option :data:`BEGIN_OPTION` says
+    ``DEFERRED``. ``schema`` (PostgreSQL) sets the search path.
+    """
+    kwargs: dict[str, Any] = {"json_serializer": dumps}
+    if url.get_backend_name() == "sqlite":
+        memory = url.database in (None, "", ":memory:")
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if memory:
+            kwargs["poolclass"] = pool.StaticPool
+        engine = sa.create_engine(url, **kwargs)
+        _tune_sqlite(engine, memory=memory)
+        return engine
+    if schema is not None:
+        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    kwargs["pool_pre_ping"] = True
+    return sa.create_engine(url, **kwargs)
+
+
+def _tune_sqlite(engine: Engine, *, memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,177 @@
+"""The state store's tables (SQLAlchemy Core), identical on SQLite and PostgreSQL.
+
+Every table name starts with ``koppel_`` so the store can share a PostgreSQL
+database with other applications (procrastinate's tables, for instance).
+Migrations in ``migrations/versions`` create exactly these tables; a test
+checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "JSONData",
+    "UTCDateTime",
+    "activity",
+    "bindings",
+    "cursors",
+    "exports",
+    "metadata",
+    "number_ranges",
+    "parked",
+    "runs",
+    "tokens",
+]
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on both back ends (SQLite stores it naive, in UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("the state store only stores timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+#: JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
+JSONData = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _created(**kw: Any) -> sa.Column[datetime]:
+    return sa.Column("created_at", UTCDateTime(), nullable=False, **kw)
+
+
+runs = sa.Table(
+    "koppel_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("flow", sa.String, nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime()),
+    sa.Column("counts", JSONData, nullable=False),
+    sa.Index(None, "flow", "id"),
+)
+
+cursors = sa.Table(
+    "koppel_cursors",
+    metadata,
+    sa.Column("flow", sa.String, primary_key=True),
+    sa.Column("entity", sa.String, primary_key=True),
+    sa.Column("value", sa.Text),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+bindings = sa.Table(
+    "koppel_bindings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("target", sa.String, nullable=False),
+    sa.Column("entity", sa.String, nullable=False),
+    sa.Column("source_id", sa.String, nullable=False),
+    sa.Column("target_id", sa.String, nullable=False),
+    sa.Column("content_hash", sa.String),
+    sa.Column("synced_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("source", "target", "entity", "source_id"),
+    sa.UniqueConstraint("source", "target", "entity", "target_id"),
+)
+
+parked = sa.Table(
+    "koppel_parked",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("flow", sa.String, nullable=False),
+    sa.Column("entity", sa.String, nullable=False),
+    sa.Column("source_id", sa.String, nullable=False),
+    sa.Column("data", JSONData, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("error", sa.String, nullable=False),
+    sa.Column("cursor", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("first_failed_at", UTCDateTime(), nullable=False),
+    sa.Column("last_failed_at", UTCDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("flow", "entity", "source_id"),
+    sa.Index(None, "flow", "next_attempt_at"),
+)
+
+activity = sa.Table(
+    "koppel_activity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer),
+    sa.Column("flow", sa.String, nullable=False),
+    sa.Column("entity", sa.String, nullable=False),
+    sa.Column("record_id", sa.String),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("source", JSONData),
+    sa.Column("sent", JSONData),
+    sa.Column("response", JSONData),
+    sa.Column("message", sa.Text),
+    _created(),
+    sa.Index(None, "run_id", "action"),
+    sa.Index(None, "record_id"),
+    sa.Index(None, "flow", "id"),
+    sa.Index(None, "created_at"),
+)
+
+tokens = sa.Table(
+    "koppel_tokens",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("secret", sa.Text),
+    sa.Column("refreshing", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+number_ranges = sa.Table(
+    "koppel_number_ranges",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("next_value", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+exports = sa.Table(
+    "koppel_exports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("flow", sa.String, nullable=False),
+    sa.Column("entity", sa.String),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("message", sa.Text),
+    sa.Column("records", sa.Integer),
+    _created(),
+    sa.Index(None, "flow", "id"),
+)

@@ -1,0 +1,200 @@
+"""OAuth tokens in the state store: encrypted at rest, refreshed once across workers."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from cryptography.fernet import InvalidToken, MultiFernet
+
+from koppel.errors import AuthError, StateError
+from koppel.http import OAuthToken, dump_token, load_token
+from koppel.state._base import utcnow
+from koppel.state._schema import tokens
+from koppel.state._secrets import SECRET_KEY_ENV, secret_cipher
+
+__all__ = ["SqlTokenStore"]
+
+#: First half of the PostgreSQL advisory lock key of token refreshes ("tokn").
+_LOCK_CLASS = 0x746F6B6E
+
+
+def _lock_id(key: str) -> int:
+    """A stable signed 32-bit number for ``key``."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), signed=True)
+
+
+class SqlTokenStore:
+    """A :class:`koppel.http.TokenStore` on the state store's ``koppel_tokens`` table.
+
+    Tokens are encrypted with Fernet (:func:`~koppel.state._secrets.secret_cipher`).
+    ``refresh`` holds a lock per key for the whole refresh: a session advisory
+    lock on PostgreSQL (released by the server if the process dies), an
+    ``fcntl`` lock on ``lock_path`` for a SQLite file, plus a thread lock. The
+    "refresh in progress" mark is committed before the token endpoint is
+    called, so a crash in between is found and reported as :class:`AuthError`.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        lock_path: Path | None = None,
+        cipher: Callable[[], MultiFernet] = secret_cipher,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._engine = engine
+        self._lock_path = lock_path
+        self._cipher_factory = cipher
+        self._cipher: MultiFernet | None = None
+        self._clock = clock
+        self._guard = threading.Lock()
+        self._mutexes: dict[str, threading.Lock] = {}
+
+    def load(self, key: str) -> OAuthToken | None:
+        """The stored token, or None."""
+        return self._read(key)[0]
+
+    def save(self, key: str, token: OAuthToken) -> None:
+        """Store ``token`` (from ``koppel auth``), replacing any token and refresh mark."""
+        with self._locked(key):
+            self._write(key, token, refreshing=False)
+
+    def refresh(
+        self, key: str, seen: OAuthToken | None, exchange: Callable[[OAuthToken], OAuthToken]
+    ) -> OAuthToken:
+        """Refresh once across threads and processes; see :class:`koppel.http.TokenStore`."""
+        with self._locked(key):
+            current, refreshing = self._read(key)
+            if refreshing:
+                raise AuthError(
+                    "a previous token refresh was interrupted after the token endpoint may "
+                    "have answered; the stored refresh token may be spent. Run "
+                    f"`koppel auth {key}` again",
+                    connection=key,
+                )
+            if current is None:
+                raise AuthError(
+                    f"no OAuth token stored; run `koppel auth {key}` to authorise",
+                    connection=key,
+                )
+            if current != seen:
+                return current
+            self._write(key, current, refreshing=True)
+            try:
+                new = exchange(current)
+            except Exception:
+                # Refused or unreachable: the refresh token was not spent by a success.
+                self._write(key, current, refreshing=False)
+                raise
+            # A BaseException (killed, interrupted) leaves the mark on purpose.
+            self._write(key, new, refreshing=False)
+            return new
+
+    def delete(self, key: str) -> None:
+        """Forget the token of ``key``."""
+        with self._locked(key), self._engine.begin() as conn:
+            conn.execute(tokens.delete().where(tokens.c.key == key))
+
+    def _cipher_now(self) -> MultiFernet:
+        if self._cipher is None:
+            self._cipher = self._cipher_factory()
+        return self._cipher
+
+    def _read(self, key: str) -> tuple[OAuthToken | None, bool]:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(tokens.c.secret, tokens.c.refreshing).where(tokens.c.key == key)
+            ).first()
+        if row is None:
+            return None, False
+        secret, refreshing = row
+        if secret is None:
+            return None, bool(refreshing)
+        try:
+            plain = self._cipher_now().decrypt(secret.encode("ascii"))
+        except InvalidToken:
+            raise AuthError(
+                f"the stored token cannot be decrypted with the current {SECRET_KEY_ENV}; "
+                f"set the key it was stored with, or run `koppel auth {key}` again",
+                connection=key,
+            ) from None
+        try:
+            token = load_token(json.loads(plain))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateError(f"stored token is malformed: {exc!r}", connection=key) from exc
+        return token, bool(refreshing)
+
+    def _write(self, key: str, token: OAuthToken | None, *, refreshing: bool) -> None:
+        secret = None
+        if token is not None:
+            plain = json.dumps(dump_token(token)).encode("utf-8")
+            secret = self._cipher_now().encrypt(plain).decode("ascii")
+        values = {"secret": secret, "refreshing": refreshing, "updated_at": self._clock()}
+        sqlite = self._engine.dialect.name == "sqlite"
+        with self._engine.connect() as conn:
+            raw = conn.connection.driver_connection if sqlite else None
+            if raw is not None:  # a rotated refresh token must survive a power cut too
+                raw.execute("PRAGMA synchronous=FULL")
+            try:
+                with conn.begin():
+                    updated = conn.execute(
+                        tokens.update().where(tokens.c.key == key).values(**values)
+                    )
+                    if updated.rowcount == 0:
+                        conn.execute(tokens.insert().values(key=key, **values))
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA synchronous=NORMAL")
+
+    def _mutex(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._mutexes.setdefault(key, threading.Lock())
+
+    @contextlib.contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        with self._mutex(key):
+            if self._engine.dialect.name == "postgresql":
+                with self._advisory_lock(key):
+                    yield
+            elif self._lock_path is not None:
+                with self._file_lock():
+                    yield
+            else:
+                yield
+
+    @contextlib.contextmanager
+    def _advisory_lock(self, key: str) -> Iterator[None]:
+        conn = self._engine.connect()
+        try:
+            conn.execute(sa.select(sa.func.pg_advisory_lock(_LOCK_CLASS, _lock_id(key))))
+            conn.commit()
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute(sa.select(sa.func.pg_advisory_unlock(_LOCK_CLASS, _lock_id(key))))
+                    conn.commit()
+                except sa.exc.DBAPIError:
+                    conn.invalidate()  # closing the session releases the lock
+        finally:
+            conn.close()
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        assert self._lock_path is not None
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
