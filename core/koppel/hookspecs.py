@@ -17,6 +17,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from koppel.records import OrderType
+    from koppel.sandbox import Sandbox
     from koppel.sync import (
         Action,
         Connection,
@@ -173,6 +174,23 @@ def supports_order_types(connection: Connection) -> Iterable[OrderType] | None:
 
     :param connection: the target connection (settings may change the answer).
     :return: the supported order types.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def koppel_sandbox(seed: int) -> Sandbox | None:
+    """An emulator of this system's API, with demo data.
+
+    Called per system when a flow runs with ``--sandbox``, by ``koppel sandbox
+    serve SYSTEM`` and by the standard connector test suite; each call builds a
+    fresh sandbox with its own state.
+
+    :param seed: seeds the demo data and any random fault injection, so that a
+        run can be repeated exactly.
+    :return: a :class:`koppel.sandbox.Sandbox`, whose ``transport()`` replaces the network.
 
     Stops at first non-None result.
     """

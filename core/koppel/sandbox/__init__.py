@@ -1,0 +1,46 @@
+"""Toolkit for in-process emulators of the systems' APIs.
+
+A plugin defines its system's API as routes over an in-memory store::
+
+    from koppel.sandbox import Sandbox, SandboxRateLimit, json_response
+
+    def make_sandbox(seed: int = 0) -> Sandbox:
+        sandbox = Sandbox("acme", rate_limit=SandboxRateLimit(per_minute=60))
+        sandbox.store.seed("customers", [{"id": "1", "email": "ann@example.com"}])
+
+        @sandbox.route("GET", "/customers/{id}")
+        def get_customer(request):
+            found = sandbox.store["customers"].get(request.path_params["id"])
+            return found or json_response({"message": "not found"}, 404)
+
+        return sandbox
+
+and answers the ``koppel_sandbox`` hook with it. Tests use
+``sandbox.transport()``; ``koppel sandbox serve acme --port 8765`` serves it on
+loopback.
+"""
+
+from __future__ import annotations
+
+from koppel.sandbox._app import Handler, Sandbox, SandboxRequest, json_response
+from koppel.sandbox._limits import FAULT_KINDS, Faults, SandboxRateLimit
+from koppel.sandbox._oauth import OAuthEmulator
+from koppel.sandbox._registry import attach_sandbox, sandbox_for
+from koppel.sandbox._server import SandboxServer
+from koppel.sandbox._store import Collection, Store
+
+__all__ = [
+    "FAULT_KINDS",
+    "Collection",
+    "Faults",
+    "Handler",
+    "OAuthEmulator",
+    "Sandbox",
+    "SandboxRateLimit",
+    "SandboxRequest",
+    "SandboxServer",
+    "Store",
+    "attach_sandbox",
+    "json_response",
+    "sandbox_for",
+]

@@ -1,0 +1,238 @@
+"""An emulated API: routes over a store, with latency, rate limits, faults and call counts."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import attrs
+import httpx
+
+from koppel.http import SYSTEM_CLOCK, Clock
+from koppel.sandbox._limits import Faults, SandboxRateLimit, fault_response
+from koppel.sandbox._store import Store
+
+if TYPE_CHECKING:
+    from koppel.sandbox._oauth import OAuthEmulator
+    from koppel.sandbox._server import SandboxServer
+
+__all__ = ["Handler", "Sandbox", "SandboxRequest", "json_response"]
+
+
+@attrs.frozen(kw_only=True)
+class SandboxRequest:
+    """What a route handler sees of a request."""
+
+    method: str
+    path: str
+    params: Mapping[str, str]
+    path_params: Mapping[str, str]
+    headers: httpx.Headers
+    content: bytes
+    raw: httpx.Request = attrs.field(repr=False)
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (None when empty)."""
+        return json.loads(self.content) if self.content else None
+
+    @property
+    def form(self) -> dict[str, str]:
+        """The body parsed as an HTML form."""
+        return dict(parse_qsl(self.content.decode("utf-8"), keep_blank_values=True))
+
+
+Handler = Callable[[SandboxRequest], Any]
+
+
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> httpx.Response:
+    """A JSON response; handlers may also return a dict or list for a 200."""
+    return httpx.Response(status, json=data, headers=dict(headers or {}))
+
+
+@attrs.frozen
+class _Route:
+    method: str
+    pattern: str
+    regex: re.Pattern[str]
+    handler: Handler
+    auth: bool
+    limited: bool
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[A-Za-z_][A-Za-z0-9_]*\})", pattern)
+    regex = "".join(
+        f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part) for part in parts
+    )
+    return re.compile(f"^{regex}/?$")
+
+
+class Sandbox:
+    """An in-process emulator of one system's API.
+
+    Define routes with :meth:`route`; use it through :meth:`transport` (an
+    ``httpx.MockTransport``) or over HTTP on loopback with :meth:`serve`.
+
+    :param name: the system's name.
+    :param base_url: the URL a client of this sandbox uses (any host works in-process).
+    :param clock: time for latency and rate-limit windows (a fake one in tests).
+    :param latency: seconds every call takes (slept on ``clock``).
+    :param rate_limit: limits answered with the real headers and 429s.
+    :param faults: faults injected at a seeded rate, or queued with ``faults.inject``.
+    :param oauth: an OAuth token endpoint emulation; routes with ``auth=True``
+        then need a valid bearer token.
+    :param authenticate: a check for non-OAuth credentials: returns an error
+        response, or None when the request may pass.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str = "https://sandbox.invalid",
+        clock: Clock = SYSTEM_CLOCK,
+        latency: float = 0.0,
+        rate_limit: SandboxRateLimit | None = None,
+        faults: Faults | None = None,
+        oauth: OAuthEmulator | None = None,
+        authenticate: Callable[[SandboxRequest], httpx.Response | None] | None = None,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url
+        self.clock = clock
+        self.latency = latency
+        self.rate_limit = rate_limit
+        self.faults = faults or Faults()
+        self.oauth = oauth
+        self.authenticate = authenticate
+        self.store = Store()
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self._routes: list[_Route] = []
+        self._lock = threading.RLock()
+        if oauth is not None:
+            oauth.install(self)
+
+    # -- definition --------------------------------------------------------
+
+    def route(
+        self, method: str, pattern: str, *, auth: bool = True, limited: bool = True
+    ) -> Callable[[Handler], Handler]:
+        """Decorator: ``handler(request)`` answers ``method pattern``.
+
+        ``{name}`` in ``pattern`` matches one path segment, passed in
+        ``request.path_params``. ``auth=False`` skips the credential check,
+        ``limited=False`` the rate limit (token endpoints).
+        """
+
+        def register(handler: Handler) -> Handler:
+            self.add_route(method, pattern, handler, auth=auth, limited=limited)
+            return handler
+
+        return register
+
+    def add_route(
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler,
+        *,
+        auth: bool = True,
+        limited: bool = True,
+    ) -> None:
+        """Register ``handler`` for ``method pattern`` (see :meth:`route`)."""
+        route = _Route(method.upper(), pattern, _compile(pattern), handler, auth, limited)
+        self._routes.append(route)
+
+    # -- serving -----------------------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        """An ``httpx.MockTransport`` answering from this sandbox."""
+        return httpx.MockTransport(self.handle)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
+        """Serve over HTTP on ``host:port`` in a background thread (0 picks a free port)."""
+        from koppel.sandbox._server import SandboxServer
+
+        return SandboxServer(self, host, port).start()
+
+    def count(self, method: str, pattern: str) -> int:
+        """How many calls reached ``method pattern`` (faulted and limited ones included)."""
+        return self.calls[(method.upper(), pattern)]
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request as the emulated API would."""
+        self.clock.sleep(self.latency)
+        path = request.url.path
+        route, path_params = self._match(request.method, path)
+        with self._lock:
+            self.calls[(request.method, route.pattern if route else path)] += 1
+            if route is None:
+                allowed = [r.method for r in self._routes if r.regex.match(path)]
+                status = 405 if allowed else 404
+                return json_response({"error": {"message": {"value": f"no route {path}"}}}, status)
+            limit_headers: dict[str, str] = {}
+            if route.limited and self.rate_limit is not None:
+                ok, limit_headers = self.rate_limit.check(self.clock.now())
+                if not ok:
+                    body = {"error": {"message": {"value": "API rate limit exceeded"}}}
+                    return json_response(body, 429, limit_headers)
+            fault = self.faults.draw() if route.limited else None
+            if fault is not None and not fault[1]:
+                return self._with_headers(fault_response(fault[0], request), limit_headers)
+            sandbox_request = SandboxRequest(
+                method=request.method,
+                path=path,
+                params=dict(request.url.params),
+                path_params=path_params,
+                headers=request.headers,
+                content=request.read(),
+                raw=request,
+            )
+            denied = self._check_auth(route, sandbox_request)
+            if denied is not None:
+                return self._with_headers(denied, limit_headers)
+            response = self._as_response(route.handler(sandbox_request))
+            if fault is not None:
+                return self._with_headers(fault_response(fault[0], request), limit_headers)
+            return self._with_headers(response, limit_headers)
+
+    def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
+        for route in self._routes:
+            if route.method == method.upper():
+                found = route.regex.match(path)
+                if found:
+                    return route, found.groupdict()
+        return None, {}
+
+    def _check_auth(self, route: _Route, request: SandboxRequest) -> httpx.Response | None:
+        if not route.auth:
+            return None
+        if self.oauth is not None:
+            denied = self.oauth.check(request)
+            if denied is not None:
+                return denied
+        if self.authenticate is not None:
+            return self.authenticate(request)
+        return None
+
+    @staticmethod
+    def _as_response(result: Any) -> httpx.Response:
+        if isinstance(result, httpx.Response):
+            return result
+        if isinstance(result, tuple):
+            status, body = result
+            return json_response(body, status)
+        return json_response(result)
+
+    @staticmethod
+    def _with_headers(response: httpx.Response, headers: Mapping[str, str]) -> httpx.Response:
+        response.headers.update(headers)
+        return response
