@@ -10,7 +10,7 @@ argument names are API.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -112,6 +112,21 @@ def map_record(
     :return: the mapped data.
 
     Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def mapping_functions() -> Mapping[str, Callable[..., Any]]:
+    """Extra functions that mapping expressions may call, by name.
+
+    Called when a mapping is compiled; every plugin contributes (not per
+    system). A function receives the evaluated arguments and raises
+    :class:`TypeError` or :class:`ValueError` on bad input, which becomes a
+    record-level error naming the field and value. Names may not repeat a
+    JMESPath built-in, a core function or another plugin's function.
+
+    :return: function name (an identifier) -> callable.
     """
     raise NotImplementedError
 

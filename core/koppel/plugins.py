@@ -54,7 +54,7 @@ ENTRY_POINT_GROUP = "koppel"
 hookimpl = pluggy.HookimplMarker("koppel")
 
 #: Core's own plugins: (name, module), registered before any entry point.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = ()
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("datamapper", "koppel.mapping.plugin"),)
 
 
 @attrs.frozen

@@ -24,6 +24,7 @@ EXIT_CONFIG = 2
 #: Every subcommand: name -> (module:attribute, short help). One module per command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("koppel.cli.plugins:plugins", "List installed plugins and the systems they add."),
+    "map": ("koppel.cli.map:map_command", "Apply a mapping to a sample record and print it."),
 }
 
 

@@ -1,0 +1,46 @@
+"""``split_street``: a Dutch street line -> street, house number and addition.
+
+The house number is the last number in the line that is followed by nothing
+but a short addition, so numbers inside street names survive::
+
+    "Hoofdstraat 12a"          -> Hoofdstraat | 12 | a
+    "Laan 1940-1945 3 bis"     -> Laan 1940-1945 | 3 | bis
+    "2e Jan Steenstraat 7-II"  -> 2e Jan Steenstraat | 7 | II
+    "Dorpsplein"               -> Dorpsplein | null | null
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["split_street"]
+
+_ADDRESS = re.compile(
+    r"""^(?P<street>.*?\S)\s*,?\s+            # the street: anything up to the last number
+        (?P<number>\d{1,6})                   # the house number
+        (?:\s*[-/]?\s*                        # an optional separator
+           (?P<addition>[^\W\d_][\w]{0,7}|\d{1,4}[^\W\d_]{0,3}|[^\W\d_]+\s?\d{1,3})
+        )?\s*$""",
+    re.VERBOSE,
+)
+
+
+def split_street(value: Any) -> dict[str, str | None] | None:
+    """Split a street line into ``{"street", "number", "addition"}``; null gives null.
+
+    A line without a house number is all street. Whitespace is tidied.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a street line, got {type(value).__name__} {value!r}")
+    text = " ".join(value.split()).strip(" ,;")
+    match = _ADDRESS.match(text)
+    if match is None:
+        return {"street": text or None, "number": None, "addition": None}
+    return {
+        "street": match["street"].rstrip(","),
+        "number": match["number"],
+        "addition": match["addition"],
+    }
