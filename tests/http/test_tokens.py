@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from koppel.errors import AuthError, StateError
 from koppel.http import (
     FileTokenStore,

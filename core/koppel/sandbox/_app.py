@@ -169,7 +169,8 @@ class Sandbox:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one request as the emulated API would."""
-        self.clock.sleep(self.latency)
+        if self.latency > 0:
+            self.clock.sleep(self.latency)
         path = request.url.path
         route, path_params = self._match(request.method, path)
         with self._lock:

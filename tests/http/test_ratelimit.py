@@ -1,0 +1,104 @@
+"""Proactive rate limiting keyed by (system, tenant), corrected from response headers."""
+
+from __future__ import annotations
+
+import pytest
+
+from koppel.errors import RateLimitedError
+from koppel.http import (
+    FakeClock,
+    MemoryRateLimiter,
+    RateLimit,
+    RateLimitHeaders,
+    RetryPolicy,
+    build_client,
+)
+from koppel.sandbox import Sandbox, SandboxRateLimit
+
+
+def limited_sandbox(clock: FakeClock, per_minute: int = 60, per_day: int | None = None) -> Sandbox:
+    box = Sandbox(
+        "exact", clock=clock, rate_limit=SandboxRateLimit(per_minute=per_minute, per_day=per_day)
+    )
+    box.add_route("GET", "/accounts", lambda request: {"d": {"results": []}})
+    return box
+
+
+def test_ratelimit_burst_of_200_never_draws_429() -> None:
+    clock = FakeClock(start=1_714_564_830.5)  # mid-minute: windows do not line up
+    box = limited_sandbox(clock)
+    limiter = MemoryRateLimiter({"exact": RateLimit(per_minute=60)}, clock=clock)
+    client = build_client(
+        system="exact",
+        base_url=box.base_url,
+        transport=box.transport(),
+        rate_limiter=limiter,
+        clock=clock,
+        retry=RetryPolicy(attempts=1),
+    )
+    statuses = [client.get("/accounts").status_code for _ in range(200)]
+    assert statuses == [200] * 200
+    assert box.rate_limit is not None and box.rate_limit.rejected == 0
+    assert 120 <= clock.now() - 1_714_564_830.5 <= 240  # it waited, but not much more
+
+
+def test_ratelimit_corrected_from_headers_when_limit_unknown() -> None:
+    clock = FakeClock(start=1_714_564_800.0)
+    box = limited_sandbox(clock, per_minute=10)
+    limiter = MemoryRateLimiter(clock=clock)  # knows no numbers, only reads headers
+    client = build_client(
+        system="exact",
+        base_url=box.base_url,
+        transport=box.transport(),
+        rate_limiter=limiter,
+        clock=clock,
+        retry=RetryPolicy(attempts=1),
+    )
+    statuses = [client.get("/accounts").status_code for _ in range(25)]
+    assert statuses == [200] * 25
+    assert box.rate_limit is not None and box.rate_limit.rejected == 0
+    assert limiter.remaining("exact", "default") is not None
+
+
+def test_ratelimit_keys_are_per_tenant() -> None:
+    clock = FakeClock()
+    limiter = MemoryRateLimiter({"exact": RateLimit(per_minute=2, headers=None)}, clock=clock)
+    for _ in range(2):
+        limiter.acquire("exact", "division-1")
+        limiter.acquire("exact", "division-2")
+    assert clock.slept == []
+    assert limiter.acquire("exact", "division-1") == pytest.approx(60.0)
+    assert limiter.acquire("other", "division-1") == 0.0
+
+
+def test_ratelimit_daily_budget_spent_raises_instead_of_hanging() -> None:
+    clock = FakeClock()
+    limiter = MemoryRateLimiter({"exact": RateLimit(per_day=3, max_wait=90)}, clock=clock)
+    for _ in range(3):
+        limiter.acquire("exact", "t")
+    with pytest.raises(RateLimitedError, match="rate limit spent") as info:
+        limiter.acquire("exact", "t")
+    assert info.value.retry_after == pytest.approx(86_400, rel=0.01)
+
+
+def test_ratelimit_headers_in_epoch_milliseconds() -> None:
+    clock = FakeClock(start=1000.0)
+    limiter = MemoryRateLimiter({"x": RateLimit()}, clock=clock)
+    limiter.observe(
+        "x",
+        "t",
+        {"X-RateLimit-Minutely-Remaining": "0", "X-RateLimit-Minutely-Reset": "1042000"},
+    )
+    assert limiter.acquire("x", "t") == pytest.approx(42.0)
+
+
+def test_ratelimit_headers_relative_seconds() -> None:
+    headers = RateLimitHeaders(
+        minute_remaining="RateLimit-Remaining",
+        minute_reset="RateLimit-Reset",
+        day_remaining=None,
+        day_reset=None,
+        reset_unit="seconds",
+    )
+    found = headers.read({"RateLimit-Remaining": "5", "RateLimit-Reset": "12"}, now=100.0)
+    assert found == {60.0: (5, 112.0)}
