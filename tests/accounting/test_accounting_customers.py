@@ -105,3 +105,13 @@ def test_debtor_for_order_names_the_order_when_the_customer_is_bad():
     with pytest.raises(ValidationError) as caught:
         debtor_for_order(Order(number="1001", customer=Customer(id="c1")))
     assert caught.value.context["order"] == "1001"
+
+
+def test_shape_debtor_company_takes_the_person_from_the_record_name():
+    source = Customer(name="Jan Jansen", company_name="Jansen BV", email="jan@jansen.nl")
+    assert shape_debtor(source).contact == Contact(name="Jan Jansen", email="jan@jansen.nl")
+
+
+def test_shape_debtor_company_name_repeated_as_name_is_no_person():
+    source = Customer(name="Jansen BV", company_name="Jansen BV")
+    assert shape_debtor(source).contact == Contact()

@@ -47,8 +47,10 @@ def _person_name(customer: Customer) -> str | None:
     candidates = [
         contact.name if contact else None,
         " ".join(p for p in (contact.first_name, contact.last_name) if p) if contact else None,
-        None if customer.is_company else customer.name,
+        customer.name,
     ]
+    company = (customer.company_name or "").strip()
+    candidates = [c for c in candidates if not company or (c or "").strip() != company]
     return next((c.strip() for c in candidates if c and c.strip()), None)
 
 

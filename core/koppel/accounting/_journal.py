@@ -47,6 +47,7 @@ def journal_entry_from_order(
     :raises RecordError: when a lookup table has no row for a VAT rate or country.
     """
     level = JournalLevel(level)
+    exchange_rate = _company_rate(order, plan)
     totals = compute_totals(order, rounding=plan.rounding)
     difference = reconcile_totals(
         order, totals, threshold=plan.rounding_threshold, rounding=plan.rounding
@@ -85,7 +86,6 @@ def journal_entry_from_order(
                 )
             )
     booked = tuple(line for line in lines if line.amount or line.kind is JournalLineKind.DEBTOR)
-    exchange_rate = _company_rate(order, plan)
     if exchange_rate is not None:
         booked = convert_lines(
             booked, exchange_rate, rounding_account=plan.rounding_account, rounding=plan.rounding
