@@ -1,0 +1,240 @@
+"""Applying compiled mappings: overrides, write rules, nulls, lists and record errors."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from koppel.errors import KoppelError, MappingError, MappingRecordError
+from koppel.mapping import compile_mapping
+from koppel.sync import Action
+
+SPEC = {
+    "fields": {
+        "number": "Number",
+        "email": {"expr": "Email", "write": "create_only"},
+        "notes": {"expr": "Notes", "write": "if_empty"},
+        "address.city": {"expr": "City", "write": "if_empty"},
+        "kind": {"value": "sales"},
+        "tags": {"value": ["a"]},
+        "lines[]": {
+            "source": "Rows",
+            "fields": {
+                "sku": "Sku",
+                "quantity": "to_decimal(Qty)",
+                "memo": {"expr": "Memo", "write": "if_empty"},
+                "price": {"expr": "Price", "write": "create_only"},
+            },
+        },
+    }
+}
+DATA = {
+    "Number": "1001",
+    "Email": "a@b.nl",
+    "Notes": "new notes",
+    "City": "Utrecht",
+    "Rows": [
+        {"Sku": "A", "Qty": "2", "Memo": "m1", "Price": 1},
+        {"Sku": "B", "Qty": 1, "Memo": "m2", "Price": 2},
+    ],
+}
+
+
+def mapping(**kwargs):
+    return compile_mapping(SPEC, name="demo/orders/outbound", functions={}, **kwargs)
+
+
+def test_apply_create_writes_every_field():
+    out = mapping().apply(DATA, action=Action.CREATE)
+    assert out == {
+        "number": "1001",
+        "email": "a@b.nl",
+        "notes": "new notes",
+        "address": {"city": "Utrecht"},
+        "kind": "sales",
+        "tags": ["a"],
+        "lines": [
+            {"sku": "A", "quantity": Decimal("2"), "memo": "m1", "price": 1},
+            {"sku": "B", "quantity": Decimal("1"), "memo": "m2", "price": 2},
+        ],
+    }
+
+
+def test_apply_update_keeps_create_only_out_and_fills_only_empty_fields():
+    existing = {
+        "notes": "",
+        "address": {"city": "Amsterdam"},
+        "lines": [{"memo": "kept"}],
+    }
+    out = mapping().apply(DATA, action=Action.UPDATE, existing=existing)
+    assert out == {
+        "number": "1001",
+        "notes": "new notes",
+        "kind": "sales",
+        "tags": ["a"],
+        "lines": [
+            {"sku": "A", "quantity": Decimal("2")},
+            {"sku": "B", "quantity": Decimal("1"), "memo": "m2"},
+        ],
+    }
+
+
+def test_apply_update_without_existing_leaves_if_empty_fields_out():
+    out = mapping().apply(DATA, action="update")
+    assert "notes" not in out and "address" not in out
+    assert all("memo" not in line for line in out["lines"])
+
+
+def test_write_rule_sets():
+    compiled = mapping()
+    assert compiled.create_only == {"email"}
+    assert compiled.if_empty == {"notes", "address.city"}
+    assert "number" in compiled.always and "lines" in compiled.always
+
+
+def test_constants_are_not_shared_between_records():
+    compiled = mapping()
+    first = compiled.apply(DATA)
+    first["tags"].append("changed")
+    assert compiled.apply(DATA)["tags"] == ["a"]
+
+
+def test_overrides_change_replace_add_and_remove_fields():
+    overrides = {
+        "fields": {
+            "number": {"write": "create_only"},
+            "email": "lower(Email)",
+            "kind": {"expr": "Kind", "default": "sales"},
+            "notes": {"remove": True},
+            "reference": {"value": "web"},
+            "lines[]": {"fields": {"sku": "upper(Sku)", "price": {"remove": True}}},
+        }
+    }
+    compiled = mapping(overrides=overrides)
+    out = compiled.apply({**DATA, "Email": "A@B.NL", "Rows": [{"Sku": "a", "Qty": 1}]})
+    assert out["email"] == "a@b.nl"
+    assert out["kind"] == "sales"
+    assert out["reference"] == "web"
+    assert "notes" not in out
+    assert out["lines"] == [{"sku": "A", "quantity": Decimal("1"), "memo": None}]
+    assert compiled.create_only == {"number", "email"}
+
+
+def test_override_of_a_missing_field_needs_an_expression():
+    with pytest.raises(MappingError, match="exactly one of"):
+        mapping(overrides={"fields": {"nope": {"write": "create_only"}}})
+
+
+def test_lookups_from_spec_are_replaced_by_the_flow():
+    spec = {"fields": {"t": "lookup('terms', T)"}, "lookups": {"terms": {"14": "SPEC"}}}
+    assert compile_mapping(spec, functions={}).apply({"T": 14}) == {"t": "SPEC"}
+    flow = compile_mapping(spec, lookups={"terms": {"14": "FLOW"}}, functions={})
+    assert flow.apply({"T": 14}) == {"t": "FLOW"}
+
+
+def test_null_handling_default_omit_error():
+    spec = {
+        "on_null": "omit",
+        "fields": {
+            "a": "A",
+            "b": {"expr": "B", "on_null": "keep"},
+            "c": {"expr": "C", "default": 0},
+            "d": {"expr": "D", "on_null": "error"},
+        },
+    }
+    compiled = compile_mapping(spec, name="m", functions={})
+    assert compiled.apply({"D": 1}) == {"b": None, "c": 0, "d": 1}
+    with pytest.raises(MappingRecordError) as caught:
+        compiled.apply({}, record_id="9")
+    assert caught.value.context["field"] == "d" and caught.value.context["record"] == "9"
+
+
+def test_lists_map_missing_to_empty_and_refuse_non_lists():
+    compiled = mapping()
+    assert compiled.apply({"Number": 1})["lines"] == []
+    with pytest.raises(MappingRecordError) as caught:
+        compiled.apply({"Rows": {"Sku": "A"}}, record_id="7")
+    assert caught.value.context["field"] == "lines"
+    assert "must give a list" in caught.value.message
+
+
+def test_record_error_in_a_line_names_its_index():
+    data = {"Rows": [{"Qty": 1}, {"Qty": "two"}]}
+    with pytest.raises(MappingRecordError) as caught:
+        mapping().apply(data, record_id="5")
+    assert caught.value.context["field"] == "lines[1].quantity"
+    assert caught.value.context["expression"] == "to_decimal(Qty)"
+    assert caught.value.context["value"] == "'two'"
+    assert caught.value.context["record"] == "5"
+    assert caught.value.context["mapping"] == "demo/orders/outbound"
+
+
+def test_object_sub_mapping():
+    spec = {"fields": {"customer": {"source": "Buyer", "fields": {"name": "Name"}}}}
+    compiled = compile_mapping(spec, functions={})
+    assert compiled.apply({"Buyer": {"Name": "Jan"}}) == {"customer": {"name": "Jan"}}
+    assert compiled.apply({}) == {"customer": None}
+
+
+def test_jmespath_type_error_is_a_record_error():
+    compiled = compile_mapping({"fields": {"n": "length(N)"}}, name="m", functions={})
+    with pytest.raises(MappingRecordError) as caught:
+        compiled.apply({"N": 5}, record_id="3")
+    assert "length() expected" in caught.value.message
+    assert caught.value.context["value"] == "5"
+
+
+def test_plugin_function_failures_stay_record_errors():
+    def explode(value):
+        raise RuntimeError("boom")
+
+    compiled = compile_mapping({"fields": {"n": "explode(N)"}}, functions={"explode": explode})
+    with pytest.raises(MappingRecordError, match="RuntimeError: boom"):
+        compiled.apply({"N": 1})
+
+
+WIDE = {
+    "fields": {
+        "a": "a.b.c",
+        "b": "to_decimal(a)",
+        "c": "round_money(b)",
+        "d": "sum(c)",
+        "e": "to_date(a)",
+        "f": "upper(a) || lower(b)",
+        "g": "split_street(c)",
+        "h": "country_code(a)",
+        "i": "lookup('t', a)",
+        "j": "concat(a, b)",
+        "k": "join('-', c)",
+        "l": "length(a)",
+        "m": "a[0].b[1]",
+        "lines[]": {"source": "c", "fields": {"x": "to_datetime(@)", "y": "a.b"}},
+    }
+}
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.text(max_size=8),
+        st.sampled_from(["12.5", "2024-01-02", "Hoofdstraat 1", "NL", "/Date(0)/"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3),
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_apply_on_arbitrary_json_raises_only_koppel_errors(data):
+    compiled = compile_mapping(WIDE, lookups={"t": {"x": 1}}, functions={})
+    try:
+        compiled.apply(data, record_id="r")
+    except KoppelError as exc:
+        assert isinstance(exc, MappingRecordError)
+        assert exc.context["record"] == "r" and "field" in exc.context
