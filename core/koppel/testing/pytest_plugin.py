@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -14,3 +15,16 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("KOPPEL_TEST_POSTGRES_URL is not set")
     return url
+
+
+@pytest.fixture
+def koppel_vcr_config() -> dict[str, Any]:
+    """pytest-recording settings that filter tokens and secrets; use it as ``vcr_config``::
+
+    @pytest.fixture
+    def vcr_config(koppel_vcr_config):
+        return koppel_vcr_config
+    """
+    from koppel.testing._vcr import vcr_config
+
+    return vcr_config()
