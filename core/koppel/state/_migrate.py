@@ -38,16 +38,19 @@ def current_revision(connection: sa.Connection) -> str | None:
     return context.get_current_revision()
 
 
-def upgrade(engine: sa.Engine) -> None:
+def upgrade(engine: sa.Engine, *, schema: str | None = None) -> None:
     """Migrate to head inside one transaction, so concurrent openers wait for each other.
 
     SQLite serialises through ``BEGIN IMMEDIATE`` (DDL is transactional there),
-    PostgreSQL through a transaction-level advisory lock.
+    PostgreSQL through a transaction-level advisory lock. ``schema`` (PostgreSQL)
+    is created first when it does not exist.
     """
     head = head_revision()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            if schema is not None:
+                connection.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
         if current_revision(connection) == head:
             return
         command.upgrade(alembic_config(connection), "head")

@@ -89,10 +89,7 @@ def open_state(
     url = resolve_url(url_or_path)
     engine = create_state_engine(url, schema=schema)
     try:
-        if schema is not None and engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
-        upgrade(engine)
+        upgrade(engine, schema=schema)
     except sa.exc.SQLAlchemyError as exc:
         engine.dispose()
         raise StateError(
