@@ -54,7 +54,10 @@ ENTRY_POINT_GROUP = "koppel"
 hookimpl = pluggy.HookimplMarker("koppel")
 
 #: Core's own plugins: (name, module), registered before any entry point.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("datamapper", "koppel.mapping.plugin"),)
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("datamapper", "koppel.mapping.plugin"),
+    ("dry-run", "koppel.engine.dry_run"),
+)
 
 
 @attrs.frozen

@@ -1,0 +1,39 @@
+"""Content hashes of payloads and normalised match-key values."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["content_hash", "match_value", "read_field"]
+
+
+def content_hash(payload: Mapping[str, Any]) -> str:
+    """A stable hash of a payload: equal data (any key order) gives an equal hash."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def read_field(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted ``path`` (``customer.email``) in nested mappings, or None."""
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def match_value(key: str, value: Any) -> str | None:
+    """A match-key value as the engine compares it, or None when it is empty.
+
+    E-mail addresses are trimmed and lower-cased; other values are trimmed.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    return text.lower() if key.rsplit(".", 1)[-1] == "email" else text

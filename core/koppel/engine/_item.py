@@ -1,0 +1,72 @@
+"""One record on its way through a run (internal)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import attrs
+
+from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult
+
+__all__ = ["Item"]
+
+
+@attrs.define(eq=False)
+class Item:
+    """What the engine knows about one source record during one chunk.
+
+    ``match`` holds the normalised match-key values; ``after`` is an earlier
+    write in the same chunk to the same target record, whose target id this
+    one takes; ``bound`` is set when the binding was written right after the
+    create (records that no match key protects).
+    """
+
+    index: int
+    record: SourceRecord
+    retried: bool = False
+    canonical: Mapping[str, Any] | None = None
+    match: dict[str, str] = attrs.field(factory=dict)
+    order_keys: tuple[Hashable, ...] = ()
+    binding_hash: str | None = None
+    found: TargetRecord | None = None
+    action: Action | None = None
+    target_id: str | None = None
+    payload: Mapping[str, Any] | None = None
+    content_hash: str | None = None
+    after: Item | None = None
+    result: WriteResult | None = None
+    bound: bool = False
+    bind: bool = False
+    message: str | None = None
+    error: BaseException | None = None
+
+    @property
+    def source_id(self) -> str:
+        return self.record.id
+
+    @property
+    def failed(self) -> bool:
+        return self.action == Action.FAIL
+
+    def fail(self, error: BaseException) -> None:
+        """Mark the record failed with ``error``'s message."""
+        from koppel.errors import KoppelError
+
+        self.action = Action.FAIL
+        self.error = error
+        if isinstance(error, KoppelError):
+            self.message = error.message
+        else:
+            self.message = f"{type(error).__name__}: {error}"
+
+    def skip(self, message: str) -> None:
+        """Mark the record skipped, saying why."""
+        self.action = Action.SKIP
+        self.message = message
+
+    def identity_keys(self) -> list[Hashable]:
+        """Keys naming the target record this one becomes: its id and match values."""
+        keys: list[Hashable] = [("id", self.record.id)]
+        keys.extend(("match", key, value) for key, value in self.match.items())
+        return keys

@@ -1,0 +1,123 @@
+"""Business rules the engine applies to canonical records before deciding anything.
+
+Orders: the flow's status filter, enrichment, order type, debtor (default
+debtor or the shaped customer) and, for order types that need them, products
+that must exist in the target (looked up in batches, cached per run).
+Customers are shaped into debtors; stock levels get the quantity the flow's
+stock formula says. Ordering keys keep dependent writes in sequence (two
+orders of one new customer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import attrs
+
+from koppel.flows import Flow
+from koppel.records import Customer, Order, OrderType, StockLevel
+from koppel.sync import Connection
+from koppel.system import SystemInfo
+
+__all__ = ["RecordRules"]
+
+
+class RecordRules:
+    """The rules of one flow run; :meth:`prepare` a chunk, then :meth:`apply` per record."""
+
+    def __init__(
+        self, flow: Flow, *, target_hooks: Any, target: Connection, target_info: SystemInfo
+    ) -> None:
+        from koppel.accounting import CustomerSettings, StatusFilter, StockSettings
+
+        self.flow = flow
+        self._hooks = target_hooks
+        self._target = target
+        extra = flow.settings.extra
+        self.status = StatusFilter(flow.filters.get("status"))
+        self.customers = CustomerSettings(default_debtor=flow.settings.default_debtor)
+        self.enrichment: dict[str, Any] = dict(extra.get("enrichment") or {})
+        self.order_type = OrderType(flow.order_type) if flow.order_type else None
+        stock = extra.get("stock") or {}
+        self.stock = StockSettings(**stock) if stock else StockSettings()
+        products = target_info.entity("products")
+        self._product_keys = [k for k in ("sku", "ean") if products and k in products.match_keys]
+        self._known: dict[str, set[str]] = {key: set() for key in self._product_keys}
+        self._unknown: dict[str, set[str]] = {key: set() for key in self._product_keys}
+
+    @property
+    def checks_products(self) -> bool:
+        """True when order lines are checked against the target's products."""
+        wanted = self.order_type or OrderType.ORDER
+        return (
+            self.flow.entity == "orders" and wanted.requires_products and bool(self._product_keys)
+        )
+
+    def prepare(self, records: Sequence[Any]) -> None:
+        """Batched lookups a chunk needs: every product of its orders, once per run."""
+        if not self.checks_products:
+            return
+        for key in self._product_keys:
+            values = {
+                str(getattr(line, key)).strip()
+                for record in records
+                if isinstance(record, Order)
+                for line in record.lines
+                if getattr(line, key)
+            }
+            todo = sorted(values - self._known[key] - self._unknown[key])
+            if not todo:
+                continue
+            found = self._hooks.find_existing(
+                connection=self._target, entity="products", match_key=key, values=todo
+            )
+            hits = {str(value).strip() for value in (found or {})}
+            self._known[key] |= hits
+            self._unknown[key] |= set(todo) - hits
+
+    def apply(self, record: Any) -> tuple[Any, str | None]:
+        """The record with the rules applied, and a reason to skip it (or None).
+
+        :raises ValidationError: naming the field when the record breaks a rule.
+        """
+        if isinstance(record, Order):
+            return self._order(record)
+        if isinstance(record, Customer) and self.flow.entity == "customers":
+            from koppel.accounting import shape_debtor
+
+            return shape_debtor(record), None
+        if isinstance(record, StockLevel):
+            from koppel.accounting import stock_to_send
+
+            quantity = stock_to_send(record, self.stock)
+            if quantity is None:
+                return record, "the target keeps no stock"
+            return attrs.evolve(record, available=quantity), None
+        return record, None
+
+    def _order(self, order: Order) -> tuple[Any, str | None]:
+        from koppel.accounting import check_products_exist, debtor_for_order, enrich_order
+
+        if not self.status.accepts(order):
+            return order, f"status {order.status!r} is not in the flow's filter"
+        if self.order_type is not None:
+            order = attrs.evolve(order, order_type=self.order_type)
+        order = enrich_order(order, self.enrichment)
+        order = attrs.evolve(order, customer=debtor_for_order(order, self.customers))
+        if self.checks_products:
+            check_products_exist(
+                order,
+                known_skus=self._known.get("sku", set()),
+                known_eans=self._known.get("ean", set()),
+            )
+        return order, None
+
+    def order_keys(self, record: Any) -> tuple[Hashable, ...]:
+        """Keys of records whose writes must not overlap with this one's (same debtor)."""
+        if isinstance(record, Order) and record.customer is not None:
+            customer = record.customer
+            key = customer.email or customer.debtor_number or customer.id
+            if key and not self.customers.default_debtor:
+                return (("debtor", key),)
+        return ()

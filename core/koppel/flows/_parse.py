@@ -1,0 +1,264 @@
+"""Reading and validating flow files (TOML).
+
+Every error names the file, the key path and what was expected::
+
+    flows/shop.toml: connections.shop.system: expected a string, got 42 (integer)
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from koppel.errors import FlowFileError
+from koppel.flows._lookups import load_lookup_file
+from koppel.flows._model import ConnectionConfig, Flow, FlowSettings, WriteRule
+from koppel.flows._secrets import is_reference
+from koppel.log import get_logger, is_secret_key
+
+__all__ = ["load_flow", "parse_flow"]
+
+_TOP_KEYS = (
+    "name",
+    "source",
+    "target",
+    "entity",
+    "order_type",
+    "state",
+    "schedule",
+    "connections",
+    "filters",
+    "settings",
+    "mapping",
+    "lookups",
+)
+_CONNECTION_KEYS = ("system", "settings", "credentials")
+_MAPPING_KEYS = ("inbound", "outbound")
+_CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def load_flow(path: str | Path) -> Flow:
+    """Read, parse and validate the flow file at ``path``.
+
+    :raises FlowFileError: naming the file and key path of the first problem.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FlowFileError(
+            f"cannot read flow file: {exc.strerror or exc}", file=str(file)
+        ) from exc
+    return parse_flow(text, path=file)
+
+
+def parse_flow(source: str | Mapping[str, Any], *, path: Path | None = None) -> Flow:
+    """Parse a flow from TOML text or already-loaded data.
+
+    :param path: the file it came from: names it in errors, anchors relative
+        lookup files and state paths, and gives the flow's default name.
+    """
+    file = str(path) if path else None
+    if isinstance(source, str):
+        try:
+            data: Mapping[str, Any] = tomllib.loads(source)
+        except tomllib.TOMLDecodeError as exc:
+            raise FlowFileError(f"not valid TOML: {exc}", file=file) from exc
+    else:
+        data = source
+    return _Parser(file, path).flow(data)
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "table"}
+    return names.get(type(value), "array" if isinstance(value, list) else type(value).__name__)
+
+
+class _Parser:
+    def __init__(self, file: str | None, path: Path | None) -> None:
+        self.file = file
+        self.path = path
+        self.warnings: list[str] = []
+
+    def error(self, where: str, message: str) -> FlowFileError:
+        return FlowFileError(f"{where}: {message}", file=self.file, path=where)
+
+    def expected(self, where: str, what: str, value: Any) -> FlowFileError:
+        return self.error(where, f"expected {what}, got {value!r} ({_kind(value)})")
+
+    def table(self, data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.expected(where, "a table", value)
+        return value
+
+    def string(
+        self, data: Mapping[str, Any], key: str, where: str, *, required: bool
+    ) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.error(where, "is required (a string)")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.expected(where, "a non-empty string", value)
+        return value.strip()
+
+    def known_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        for key in data:
+            if key not in allowed:
+                place = f"{where}.{key}" if where else key
+                raise self.error(place, f"unknown key; expected one of: {', '.join(allowed)}")
+
+    # -- sections ----------------------------------------------------------
+
+    def flow(self, data: Mapping[str, Any]) -> Flow:
+        self.known_keys(data, _TOP_KEYS, "")
+        default_name = self.path.stem if self.path else None
+        name = self.string(data, "name", "name", required=default_name is None) or default_name
+        assert name is not None
+        if not _NAME.match(name):
+            raise self.expected("name", "letters, digits, '-', '_' or '.'", name)
+        connections = self.connections(self.table(data, "connections", "connections"))
+        source = self.pick(connections, data, "source")
+        target = self.pick(connections, data, "target")
+        if source.name == target.name:
+            raise self.error("target", f"source and target are both {source.name!r}")
+        entity = self.string(data, "entity", "entity", required=True)
+        assert entity is not None
+        return Flow(
+            name=name,
+            path=self.path,
+            source=source,
+            target=target,
+            entity=entity,
+            order_type=self.string(data, "order_type", "order_type", required=False),
+            filters=self.filters(self.table(data, "filters", "filters")),
+            settings=self.settings(self.table(data, "settings", "settings")),
+            mapping=self.mapping(self.table(data, "mapping", "mapping")),
+            lookups=self.lookups(self.table(data, "lookups", "lookups")),
+            schedule=self.schedule(data),
+            state=self.string(data, "state", "state", required=False),
+            warnings=tuple(self.warnings),
+        )
+
+    def pick(
+        self, connections: Mapping[str, ConnectionConfig], data: Mapping[str, Any], where: str
+    ) -> ConnectionConfig:
+        name = self.string(data, where, where, required=True)
+        assert name is not None
+        if name not in connections:
+            known = ", ".join(connections) or "none"
+            raise self.error(where, f"names connection {name!r}, not in [connections] ({known})")
+        return connections[name]
+
+    def connections(self, table: Mapping[str, Any]) -> dict[str, ConnectionConfig]:
+        found: dict[str, ConnectionConfig] = {}
+        for name, body in table.items():
+            where = f"connections.{name}"
+            if not isinstance(body, dict):
+                raise self.expected(where, "a table with system, settings and credentials", body)
+            self.known_keys(body, _CONNECTION_KEYS, where)
+            system = self.string(body, "system", f"{where}.system", required=True)
+            assert system is not None
+            settings = self.table(body, "settings", f"{where}.settings")
+            credentials = self.table(body, "credentials", f"{where}.credentials")
+            for key, value in credentials.items():
+                if not isinstance(value, str) or not value:
+                    raise self.expected(
+                        f"{where}.credentials.{key}", "a reference such as env:NAME", value
+                    )
+                if not is_reference(value):
+                    self.warn(
+                        f"{where}.credentials.{key} is a plain secret in the flow file; "
+                        "use env:NAME or keyring:service/name"
+                    )
+            for key, value in settings.items():
+                if is_secret_key(key) and isinstance(value, str) and not is_reference(value):
+                    self.warn(
+                        f"{where}.settings.{key} looks like a plain secret in the flow file; "
+                        f"move it to {where}.credentials as env:NAME or keyring:service/name"
+                    )
+            found[name] = ConnectionConfig(
+                name=name, system=system, settings=dict(settings), credentials=dict(credentials)
+            )
+        return found
+
+    def filters(self, table: Mapping[str, Any]) -> dict[str, Any]:
+        filters = dict(table)
+        status = filters.get("status")
+        if status is not None:
+            if isinstance(status, str):
+                status = [status]
+            if not isinstance(status, list) or not all(isinstance(s, str) for s in status):
+                raise self.expected("filters.status", "a list of status names", status)
+            filters["status"] = status
+        return filters
+
+    def settings(self, table: Mapping[str, Any]) -> FlowSettings:
+        known = {"default_debtor", "write_rules", "concurrency", "chunk_size"}
+        debtor = table.get("default_debtor")
+        if debtor is not None and not isinstance(debtor, str | int):
+            raise self.expected("settings.default_debtor", "a debtor number", debtor)
+        rules: dict[str, WriteRule] = {}
+        for field, rule in self.table(table, "write_rules", "settings.write_rules").items():
+            try:
+                rules[field] = WriteRule(rule)
+            except ValueError:
+                options = ", ".join(r.value for r in WriteRule)
+                raise self.expected(
+                    f"settings.write_rules.{field}", f"one of {options}", rule
+                ) from None
+        return FlowSettings(
+            default_debtor=None if debtor is None else str(debtor),
+            write_rules=rules,
+            concurrency=self.positive(table, "concurrency", 4, limit=64),
+            chunk_size=self.positive(table, "chunk_size", 500, limit=10_000),
+            extra={k: v for k, v in table.items() if k not in known},
+        )
+
+    def positive(self, table: Mapping[str, Any], key: str, default: int, *, limit: int) -> int:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+            raise self.expected(f"settings.{key}", f"a whole number from 1 to {limit}", value)
+        return value
+
+    def mapping(self, table: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+        self.known_keys(table, _MAPPING_KEYS, "mapping")
+        return {key: dict(self.table(table, key, f"mapping.{key}")) for key in table}
+
+    def lookups(self, table: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+        found: dict[str, Mapping[str, Any]] = {}
+        for name, body in table.items():
+            where = f"lookups.{name}"
+            if isinstance(body, dict):
+                found[name] = dict(body)
+            elif isinstance(body, str):
+                path = Path(body).expanduser()
+                if not path.is_absolute() and self.path is not None:
+                    path = self.path.parent / path
+                found[name] = load_lookup_file(path, where=where, file=self.file)
+            else:
+                raise self.expected(
+                    where, "an inline table or a file name (.csv/.json/.toml)", body
+                )
+        return found
+
+    def schedule(self, data: Mapping[str, Any]) -> str | None:
+        value = self.string(data, "schedule", "schedule", required=False)
+        if value is None:
+            return None
+        fields = value.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            raise self.expected(
+                "schedule", "a cron expression of 5 fields, e.g. '*/15 * * * *'", value
+            )
+        return " ".join(fields)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        get_logger(file=self.file).warning("flow file warning", problem=message)

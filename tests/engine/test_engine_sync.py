@@ -1,0 +1,275 @@
+"""The engine's promises: nothing lost, nothing doubled, unchanged data costs no write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from koppel.engine import RecordOutcome, RunObserver, run_flow
+from koppel.engine.memory import MemorySystem
+from koppel.errors import AuthError
+from koppel.flows import Flow
+from koppel.plugins import KoppelPluginManager
+from koppel.state import StateStore
+from koppel.sync import Action
+
+
+def customers(shop: MemorySystem, count: int, start: int = 1) -> None:
+    for n in range(start, start + count):
+        shop.put("customers", f"c{n}", {"name": f"Customer {n}", "email": f"C{n}@Example.com "})
+
+
+class Crash(BaseException):
+    """Stands in for the process dying."""
+
+
+def test_engine_first_run_creates_every_record_and_binds_it(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 10)
+    result = run_flow(make_flow(), store, manager=manager)
+    assert result.counts == {"created": 10, "updated": 0, "skipped": 0, "failed": 0, "parked": 0}
+    assert len(books.writes) == 10
+    bound = store.get_bindings("shop", "books", "customers", [f"c{n}" for n in range(1, 11)])
+    assert {b.target_id for b in bound.values()} == set(books.rows("customers"))
+    assert store.get_cursor("shop-customers", "customers") == "10"
+    assert books.rows("customers")[bound["c1"].target_id]["email"] == "c1@example.com"
+
+
+def test_engine_second_run_over_unchanged_data_makes_zero_writes(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 20)
+    flow = make_flow()
+    run_flow(flow, store, manager=manager)
+    writes = len(books.writes)
+    again = run_flow(flow, store, manager=manager, full=True)
+    assert len(books.writes) == writes
+    assert again.counts["skipped"] == 20 and again.counts["created"] == 0
+
+
+def test_engine_changed_record_is_updated_once(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 3)
+    flow = make_flow()
+    run_flow(flow, store, manager=manager)
+    shop.put("customers", "c2", {"name": "Renamed", "email": "c2@example.com"})
+    result = run_flow(flow, store, manager=manager)
+    assert result.fetched == 1
+    assert result.counts["updated"] == 1
+    assert books.writes[-1][0] == Action.UPDATE
+    assert len(books.rows("customers")) == 3
+    assert run_flow(flow, store, manager=manager, full=True).counts["skipped"] == 3
+
+
+def test_engine_crash_between_create_and_binding_makes_no_duplicate(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    customers(shop, 5)
+    flow = make_flow()
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise Crash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "bind_many", crash)
+        with pytest.raises(Crash):
+            run_flow(flow, store, manager=manager)
+    assert len(books.rows("customers")) == 5  # created, never bound
+    assert store.get_cursor(flow.name, "customers") is None
+
+    rerun = run_flow(flow, store, manager=manager)
+    assert len(books.rows("customers")) == 5
+    assert len(books.writes) == 5
+    assert rerun.counts["skipped"] == 5  # found by e-mail, already up to date, now bound
+    assert len(store.get_bindings("shop", "books", "customers", ["c1", "c5"])) == 2
+
+
+def test_engine_one_bad_record_in_a_hundred_is_parked_naming_the_field(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    for n in range(100):
+        price = "abc" if n == 41 else f"{n}.50"
+        shop.put("products", f"p{n}", {"sku": f"SKU-{n}", "name": f"P{n}", "price_excl_vat": price})
+    flow = make_flow("products")
+    result = run_flow(flow, store, manager=manager)
+    assert result.counts["created"] == 99 and result.counts["failed"] == 1
+    (parked,) = store.parked(flow.name)
+    assert parked.source_id == "p41"
+    assert "price_excl_vat" in parked.message
+    assert store.get_cursor(flow.name, "products") == "100"  # parked, so the cursor may pass
+
+    shop.put("products", "p41", {"sku": "SKU-41", "name": "P41", "price_excl_vat": "41.50"})
+    fixed = run_flow(flow, store, manager=manager)
+    assert fixed.counts == {"created": 1, "updated": 0, "skipped": 0, "failed": 0, "parked": 0}
+    assert len(books.rows("products")) == 100
+    assert store.parked(flow.name) == []
+
+
+def test_engine_parked_record_is_retried_from_its_stored_data_when_due(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    shop.put("customers", "c1", {"name": "A", "email": "a@example.com"})
+    books.reject = lambda entity, payload: "database is read-only"
+    flow = make_flow()
+    assert run_flow(flow, store, manager=manager).counts["failed"] == 1
+    assert run_flow(flow, store, manager=manager).fetched == 0  # not due yet: backoff
+    books.reject = None
+    store.mark_due(None, flow=flow.name)
+    retried = run_flow(flow, store, manager=manager)
+    assert retried.counts["created"] == 1
+    assert len(books.rows("customers")) == 1
+    assert store.parked(flow.name) == []
+
+
+def test_engine_dry_run_writes_nothing_to_target_bindings_cursor_or_parked(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 5)
+    shop.put("customers", "bad", {"email": "nobody@example.com"})  # no name: fails
+    flow = make_flow()
+    seen: list[RecordOutcome] = []
+
+    class Collect(RunObserver):
+        def processed(self, outcome: RecordOutcome) -> None:
+            seen.append(outcome)
+
+    result = run_flow(flow, store, manager=manager, dry_run=True, observer=Collect())
+    assert result.counts["created"] == 5 and result.counts["failed"] == 1
+    assert books.writes == [] and books.rows("customers") == {}
+    assert store.get_bindings("shop", "books", "customers", ["c1"]) == {}
+    assert store.get_cursor(flow.name, "customers") is None
+    assert store.parked(flow.name) == []
+    assert [o.action for o in seen].count(Action.CREATE) == 5
+    assert all(o.payload for o in seen if o.action == Action.CREATE)
+
+
+def test_engine_fatal_error_keeps_the_cursor_before_unfinished_records(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 30)
+    flow = make_flow(settings={"chunk_size": 10})
+
+    def revoke(entity: str, payload: object) -> str | None:
+        if len(books.writes) >= 15:
+            raise AuthError("token revoked")
+        return None
+
+    books.reject = revoke
+    with pytest.raises(AuthError):
+        run_flow(flow, store, manager=manager)
+    assert store.get_cursor(flow.name, "customers") == "10"
+    assert store.runs(flow.name)[0].status == "crashed"
+    books.reject = None
+    run_flow(flow, store, manager=manager)
+    assert len(books.rows("customers")) == 30
+    assert len(store.get_bindings("shop", "books", "customers", [f"c{n}" for n in range(31)])) == 30
+
+
+def test_engine_limit_processes_that_many_and_moves_the_cursor_to_them(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 10)
+    flow = make_flow()
+    assert run_flow(flow, store, manager=manager, limit=4).counts["created"] == 4
+    assert store.get_cursor(flow.name, "customers") == "4"
+    assert run_flow(flow, store, manager=manager).counts["created"] == 6
+
+
+def test_engine_two_source_records_with_one_match_key_value_do_not_merge(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    shop.put("customers", "a", {"name": "A", "email": "same@example.com"})
+    shop.put("customers", "b", {"name": "B", "email": "SAME@example.com"})
+    shop.put("customers", "c", {"name": "C", "email": "c@example.com"})
+    flow = make_flow()
+    result = run_flow(flow, store, manager=manager)
+    assert result.counts["created"] == 2 and result.counts["failed"] == 1
+    (parked,) = store.parked(flow.name)
+    assert parked.source_id == "b" and "email" in parked.message
+    # later runs find the target record bound to "a" and keep refusing "b"
+    store.mark_due(None, flow=flow.name)
+    again = run_flow(flow, store, manager=manager)
+    assert again.counts["failed"] == 1 and len(books.rows("customers")) == 2
+
+
+def test_engine_record_without_match_key_is_bound_right_after_its_create(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shop.put("relations", "r1", {"name": "R1"})
+    shop.put("relations", "r2", {"name": "R2"})
+    flow = make_flow("relations")
+    with monkeypatch.context() as patch:
+        # dies after the creates, before the chunk's bookkeeping
+        patch.setattr(store, "log_activity_many", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+        with pytest.raises(Crash):
+            run_flow(flow, store, manager=manager)
+    assert len(store.get_bindings("shop", "books", "relations", ["r1", "r2"])) == 2
+    rerun = run_flow(flow, store, manager=manager)
+    assert len(books.rows("relations")) == 2
+    assert rerun.counts["skipped"] == 2
+
+
+def test_engine_activity_log_holds_source_sent_and_answer_with_secrets_redacted(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    shop.put("customers", "c1", {"name": "A", "email": "a@example.com", "api_key": "s3cret"})
+    flow = make_flow()
+    result = run_flow(flow, store, manager=manager)
+    (entry,) = store.activity(result.run_id)
+    assert entry.action == "create" and entry.record_id == "c1"
+    assert entry.source is not None and entry.source["api_key"] == "[redacted]"
+    assert entry.sent is not None and entry.sent["email"] == "a@example.com"
+    assert entry.response == {"id": books.writes[0][2]}
