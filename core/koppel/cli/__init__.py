@@ -24,6 +24,8 @@ EXIT_CONFIG = 2
 #: Every subcommand: name -> (module:attribute, short help). One module per command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("koppel.cli.plugins:plugins", "List installed plugins and the systems they add."),
+    "auth": ("koppel.cli.auth:auth", "Authorise a connection with OAuth2 and store its token."),
+    "sandbox": ("koppel.cli.sandbox:sandbox", "Run a system's emulated API on loopback."),
     "map": ("koppel.cli.map:map_command", "Apply a mapping to a sample record and print it."),
 }
 
