@@ -1,0 +1,141 @@
+"""Demo data of the sandbox's company: GL accounts, accounts, items, stock, sales orders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from koppel_exact_online.odata import format_date, pad_code
+
+if TYPE_CHECKING:
+    from koppel_exact_online.sandbox import ExactSandbox
+
+__all__ = ["GL_ACCOUNTS", "seed_demo"]
+
+#: The demo chart of accounts (Dutch standard numbering).
+GL_ACCOUNTS = {
+    "1300": "Debiteuren",
+    "1500": "Te betalen btw hoog",
+    "1510": "Te betalen btw laag",
+    "1520": "Te betalen btw overig",
+    "1600": "Crediteuren",
+    "4000": "Inkopen",
+    "7000": "Kostprijs omzet",
+    "8000": "Omzet hoog tarief",
+    "8010": "Omzet laag tarief",
+    "8020": "Omzet nultarief",
+    "8100": "Verzendkosten",
+    "8110": "Toeslagen",
+    "8120": "Kortingen",
+    "8990": "Afrondingsverschillen",
+}
+_FIRST = ["Anna", "Bram", "Cor", "Daan", "Eva", "Fleur", "Gijs", "Hanna", "Iris", "Joost"]
+_LAST = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos"]
+_CITIES = ["Amsterdam", "Utrecht", "Rotterdam", "Den Haag", "Zwolle", "Groningen"]
+
+
+def seed_demo(sandbox: ExactSandbox, *, customers: int, products: int, orders: int) -> None:
+    """Fill ``sandbox`` with a reproducible demo company."""
+    rng = sandbox._rng  # the sandbox's seeded generator, so ids and data repeat per seed
+    for code, name in GL_ACCOUNTS.items():
+        sandbox.put("GLAccounts", "", {"ID": sandbox.new_id(), "Code": code, "Description": name})
+    account_ids = []
+    for n in range(1, customers + 1):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        company = n % 3 == 0
+        record: dict[str, Any] = {
+            "ID": sandbox.new_id(),
+            "Code": pad_code(n),
+            "Name": f"{last} Handel BV" if company else f"{first} {last}",
+            "Email": f"klant{n}@example.nl",
+            "Phone": f"06{rng.randint(10_000_000, 99_999_999)}",
+            "Status": "C",
+            "IsSales": True,
+            "IsSupplier": False,
+            "AddressLine1": f"Dorpsstraat {n}",
+            "Postcode": f"{1000 + n} AB",
+            "City": rng.choice(_CITIES),
+            "Country": "NL",
+            "VATNumber": f"NL{rng.randint(100_000_000, 999_999_999)}B01" if company else None,
+        }
+        sandbox.put("Accounts", record["ID"], record)
+        account_ids.append(record["ID"])
+    for n in range(1, 3):
+        supplier: dict[str, Any] = {
+            "ID": sandbox.new_id(),
+            "Code": pad_code(9000 + n),
+            "Name": f"Leverancier {n} BV",
+            "Email": f"leverancier{n}@example.nl",
+            "Status": "",
+            "IsSupplier": True,
+            "IsSales": False,
+            "Country": "NL",
+        }
+        sandbox.put("Accounts", supplier["ID"], supplier)
+    items = []
+    for n in range(1, products + 1):
+        item: dict[str, Any] = {
+            "ID": sandbox.new_id(),
+            "Code": f"ART-{n:04d}",
+            "Barcode": f"871{n:010d}",
+            "Description": f"Artikel {n}",
+            "ExtraDescription": f"Omschrijving van artikel {n}",
+            "StandardSalesPrice": float(Decimal(rng.randint(100, 9_999)) / 100),
+            "SalesVatCode": "2",
+            "Unit": "pc",
+            "IsSalesItem": True,
+            "IsStockItem": True,
+            "EndDate": None,
+        }
+        sandbox.put("Items", item["ID"], item)
+        items.append(item)
+        sandbox.put(
+            "StockPositions",
+            "",
+            {
+                "ID": sandbox.new_id(),
+                "ItemId": item["ID"],
+                "ItemCode": item["Code"],
+                "InStock": rng.randint(0, 200),
+                "PlanningIn": rng.randint(0, 20),
+                "PlanningOut": rng.randint(0, 20),
+            },
+        )
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    for n in range(1, orders + 1):
+        if not account_ids or not items:
+            break
+        lines = []
+        for number in range(1, rng.randint(1, 3) + 1):
+            item = rng.choice(items)
+            lines.append(
+                {
+                    "ID": sandbox.new_id(),
+                    "LineNumber": number,
+                    "Item": item["ID"],
+                    "ItemCode": item["Code"],
+                    "ItemDescription": item["Description"],
+                    "Quantity": rng.randint(1, 4),
+                    "NetPrice": item["StandardSalesPrice"],
+                    "VATCode": "2",
+                    "VATPercentage": 0.21,
+                }
+            )
+        order: dict[str, Any] = {
+            "OrderID": sandbox.new_id(),
+            "OrderNumber": next(sandbox._numbers),
+            "OrderDate": format_date(start + timedelta(days=n)),
+            "OrderedBy": rng.choice(account_ids),
+            "YourRef": f"DEMO-{n:04d}",
+            "Description": f"Demo order {n}",
+            "Currency": "EUR",
+            "Status": 12,
+            "SalesOrderLines": lines,
+        }
+        order["OrderedByName"] = sandbox.store["Accounts"].get(order["OrderedBy"])["Name"]  # type: ignore[index]
+        order["AmountFCExclVat"] = float(
+            sum(Decimal(str(x["NetPrice"])) * x["Quantity"] for x in lines)
+        )
+        order["AmountFC"] = float(Decimal(str(order["AmountFCExclVat"])) * Decimal("1.21"))
+        sandbox.put("SalesOrders", order["OrderID"], order)

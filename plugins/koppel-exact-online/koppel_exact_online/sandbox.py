@@ -1,0 +1,574 @@
+"""An in-process emulator of Exact Online's REST API, on :mod:`koppel.sandbox`.
+
+It answers as Exact's documentation describes: ``/api/v1/current/Me`` and
+``/api/v1/{division}/{service}/{Entity}`` with OData v2 envelopes
+(``{"d": {"results": [...], "__next": …}}``, 60 a page), the Sync API
+(``sync/…``, ``$select`` required, ``Timestamp gt <n>L``, 1,000 a page) and
+``bulk/…`` reads, ``/Date(ms)/`` dates, 18-character account codes, error
+bodies ``{"error": {"message": {"value": …}}}``, the ``X-RateLimit-*``
+headers with 429s past 60 calls a minute, and OAuth2 at ``/api/oauth2/token``
+whose refresh tokens are single-use (a spent one is refused with a 400).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from koppel.http import SYSTEM_CLOCK, Clock
+from koppel.sandbox import (
+    OAuthEmulator,
+    Sandbox,
+    SandboxRateLimit,
+    SandboxRequest,
+    json_response,
+)
+from koppel_exact_online._demo import seed_demo
+from koppel_exact_online._filter import FilterSyntaxError, compile_filter
+from koppel_exact_online.odata import format_date, pad_code
+
+__all__ = ["DIVISION", "ExactOAuth", "ExactSandbox", "make_sandbox"]
+
+#: The division the demo company has.
+DIVISION = 3019785
+BASE_URL = "https://start.exactonline.nl"
+PAGE = 60
+SYNC_PAGE = 1000
+
+#: service/Entity (lower case) -> (collection, key field) for the regular endpoints.
+ENTITY_SETS: dict[str, tuple[str, str]] = {
+    "crm/accounts": ("Accounts", "ID"),
+    "crm/contacts": ("Contacts", "ID"),
+    "logistics/items": ("Items", "ID"),
+    "financial/glaccounts": ("GLAccounts", "ID"),
+    "salesorder/salesorders": ("SalesOrders", "OrderID"),
+    "crm/quotations": ("Quotations", "QuotationID"),
+    "salesinvoice/salesinvoices": ("SalesInvoices", "InvoiceID"),
+    "salesentry/salesentries": ("SalesEntries", "EntryID"),
+    "purchaseentry/purchaseentries": ("PurchaseEntries", "EntryID"),
+    "generaljournalentry/generaljournalentries": ("GeneralJournalEntries", "EntryID"),
+}
+#: Sync API paths (lower case, after ``sync/``) -> collection.
+SYNC_SETS = {
+    "crm/accounts": "Accounts",
+    "logistics/items": "Items",
+    "inventory/stockpositions": "StockPositions",
+    "financial/glaccounts": "GLAccounts",
+    "salesorder/salesorders": "SalesOrderRows",
+}
+BULK_SETS = {"crm/accounts": "Accounts", "logistics/items": "Items"}
+
+
+def _error(message: str, status: int = 400) -> httpx.Response:
+    return json_response({"error": {"code": "", "message": {"lang": "", "value": message}}}, status)
+
+
+class ExactOAuth(OAuthEmulator):
+    """Exact's token endpoint: ``expires_in`` as text, a spent refresh token refused with 400."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            client_id="sandbox-client",
+            client_secret="sandbox-secret",
+            access_ttl=600,
+            authorize_path="/api/oauth2/auth",
+            token_path="/api/oauth2/token",
+        )
+
+    def _token(self, request: SandboxRequest) -> httpx.Response:
+        response = super()._token(request)
+        if response.status_code == 200:
+            body = json.loads(response.content)
+            body["expires_in"] = str(body["expires_in"])  # Exact sends digits as text
+            return json_response(body)
+        return response
+
+    @staticmethod
+    def _invalid_grant(description: str) -> httpx.Response:
+        # Exact answers a spent ("old") refresh token with 400 Bad Request.
+        return json_response(
+            {
+                "error": "invalid_request",
+                "error_description": f"Old refresh token used. {description}",
+            },
+            400,
+        )
+
+    def check(self, request: SandboxRequest) -> httpx.Response | None:
+        denied = super().check(request)
+        if denied is None:
+            return None
+        return json_response(
+            {"error": {"code": "", "message": {"lang": "", "value": "Unauthorized"}}},
+            401,
+            {
+                "WWW-Authenticate": (
+                    'Bearer realm="Exact Online", error_description="access token expired"'
+                )
+            },
+        )
+
+
+class ExactSandbox(Sandbox):
+    """The emulated Exact Online: one division with demo data, 60 calls a minute.
+
+    ``writes`` counts POST and PUT calls that reached a handler.
+    """
+
+    def __init__(self, *, seed: int = 0, clock: Clock = SYSTEM_CLOCK, **options: Any) -> None:
+        super().__init__(
+            "exact-online",
+            base_url=BASE_URL,
+            clock=clock,
+            rate_limit=SandboxRateLimit(per_minute=60, per_day=5000),
+            oauth=ExactOAuth(),
+            **options,
+        )
+        self.division = DIVISION
+        self._rng = random.Random(seed)
+        self._timestamps = itertools.count(1_000_001)
+        self._numbers = itertools.count(1)
+        self._mutex = threading.RLock()
+        self.writes = 0
+        self._routes_install()
+
+    # -- data helpers --------------------------------------------------------
+
+    def new_id(self) -> str:
+        """A guid, reproducible for a seed."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def stamp(self, record: dict[str, Any], *, created: bool = False) -> dict[str, Any]:
+        """Give ``record`` a new Timestamp (row version) and Modified date."""
+        record["Timestamp"] = next(self._timestamps)
+        now = format_date(_utc(self.clock.now()))
+        record["Modified"] = now
+        if created:
+            record["Created"] = now
+        return record
+
+    def put(self, collection: str, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        """Insert or replace a record (stamped) in ``collection``."""
+        coll = self.store.collection(collection, id_field=self._key(collection))
+        self.stamp(record, created=coll.get(key) is None)
+        coll.insert(record)
+        return record
+
+    def _next_code(self) -> int:
+        codes = [str(r.get("Code") or "").strip() for r in self.store["Accounts"]]
+        return max([int(c) for c in codes if c.isdigit()] + [0]) + 1
+
+    @staticmethod
+    def _key(collection: str) -> str:
+        for name, key in ENTITY_SETS.values():
+            if name == collection:
+                return key
+        return "ID"
+
+    # -- routes --------------------------------------------------------------
+
+    def _routes_install(self) -> None:
+        self.add_route("GET", "/api/v1/current/Me", self._me)
+        self.add_route("GET", "/api/v1/{division}/{kind}/{service}/{entity}", self._special)
+        self.add_route("GET", "/api/v1/{division}/{service}/{entity}", self._get)
+        self.add_route("POST", "/api/v1/{division}/{service}/{entity}", self._post)
+        self.add_route("PUT", "/api/v1/{division}/{service}/{entity}", self._put)
+
+    def _me(self, request: SandboxRequest) -> dict[str, Any]:
+        return {
+            "d": {
+                "results": [
+                    {
+                        "__metadata": {
+                            "uri": f"{BASE_URL}/api/v1/current/Me(guid'{self.new_id()}')",
+                            "type": "Exact.Web.Api.System.Me",
+                        },
+                        "CurrentDivision": self.division,
+                        "FullName": "Sandbox Gebruiker",
+                        "Email": "sandbox@example.nl",
+                        "LanguageCode": "nl-NL",
+                    }
+                ]
+            }
+        }
+
+    def _division_error(self, request: SandboxRequest) -> httpx.Response | None:
+        if request.path_params["division"] != str(self.division):
+            return _error("Forbidden: no access to this division", 403)
+        return None
+
+    def _special(self, request: SandboxRequest) -> httpx.Response:
+        denied = self._division_error(request)
+        if denied is not None:
+            return denied
+        kind = request.path_params["kind"].lower()
+        path = f"{request.path_params['service']}/{request.path_params['entity']}".lower()
+        select = request.params.get("$select")
+        if not select or select.strip() == "*":
+            return _error(
+                "$select is mandatory for the sync and bulk API; $select=* is not allowed"
+            )
+        try:
+            predicate = compile_filter(request.params.get("$filter"))
+        except FilterSyntaxError as exc:
+            return _error(str(exc))
+        if kind == "sync":
+            if path not in SYNC_SETS:
+                return _error(f"Resource not found: sync/{path}", 404)
+            filter_text = request.params.get("$filter") or ""
+            if filter_text and "timestamp" not in filter_text.lower():
+                return _error("Only the Timestamp field is allowed as parameter in the sync API")
+            rows = sorted(
+                (r for r in self._rows(SYNC_SETS[path]) if predicate(r)),
+                key=lambda r: int(r["Timestamp"]),
+            )
+            after = request.params.get("$skiptoken")
+            if after:
+                rows = [r for r in rows if int(r["Timestamp"]) > int(after.rstrip("L"))]
+            page = rows[:SYNC_PAGE]
+            token = f"{page[-1]['Timestamp']}L" if len(rows) > SYNC_PAGE else None
+        elif kind == "bulk":
+            if path not in BULK_SETS:
+                return _error(f"Resource not found: bulk/{path}", 404)
+            page, token = self._page(
+                list(filter(predicate, self._rows(BULK_SETS[path]))), "ID", request, SYNC_PAGE
+            )
+        else:
+            return _error(f"Resource not found: {kind}/{path}", 404)
+        return self._envelope(request, page, select, token)
+
+    def _rows(self, collection: str) -> list[dict[str, Any]]:
+        if collection == "SalesOrderRows":
+            return self._sales_order_rows()
+        if collection == "GeneralJournalEntryLines":
+            return [
+                {**line, "EntryID": entry["EntryID"], "JournalCode": entry.get("JournalCode")}
+                for entry in self.store["GeneralJournalEntries"]
+                for line in entry.get("GeneralJournalEntryLines", [])
+            ]
+        return self.store[collection].all()
+
+    def _sales_order_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for order in self.store["SalesOrders"]:
+            header = {k: v for k, v in order.items() if k != "SalesOrderLines"}
+            for line in order.get("SalesOrderLines", []):
+                rows.append({**header, **line, "Timestamp": order["Timestamp"]})
+        return rows
+
+    def _page(
+        self, rows: list[dict[str, Any]], key: str, request: SandboxRequest, size: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        after = request.params.get("$skiptoken")
+        if after:
+            wanted = after.removeprefix("guid'").rstrip("'")
+            index = next((i for i, r in enumerate(rows) if str(r.get(key)) == wanted), -1)
+            rows = rows[index + 1 :]
+        top = request.params.get("$top")
+        if top:
+            rows = rows[: int(top)]
+        page = rows[:size]
+        token = f"guid'{page[-1][key]}'" if len(rows) > size else None
+        return page, token
+
+    def _envelope(
+        self,
+        request: SandboxRequest,
+        page: list[dict[str, Any]],
+        select: str | None,
+        token: str | None,
+    ) -> httpx.Response:
+        fields = [f.strip() for f in select.split(",")] if select else None
+        results = [_project(row, fields) for row in page]
+        body: dict[str, Any] = {"results": results}
+        if token:
+            params = {k: v for k, v in request.params.items() if k != "$skiptoken"}
+            params["$skiptoken"] = token
+            body["__next"] = f"{BASE_URL}{request.path}?{urlencode(params, safe='$,')}"
+        return json_response({"d": body})
+
+    def _entity_set(self, request: SandboxRequest) -> tuple[str, str, str | None] | httpx.Response:
+        """(collection, key field, key in the path or None), or an error response."""
+        denied = self._division_error(request)
+        if denied is not None:
+            return denied
+        entity = request.path_params["entity"]
+        key = None
+        if "(" in entity and entity.endswith(")"):
+            entity, _, inner = entity[:-1].partition("(")
+            key = inner.removeprefix("guid").strip("'").lower()
+        path = f"{request.path_params['service']}/{entity}".lower()
+        if path == "generaljournalentry/generaljournalentrylines":
+            return "GeneralJournalEntryLines", "ID", key
+        if path not in ENTITY_SETS:
+            return _error(f"Resource not found: {path}", 404)
+        collection, key_field = ENTITY_SETS[path]
+        return collection, key_field, key
+
+    def _get(self, request: SandboxRequest) -> httpx.Response:
+        found = self._entity_set(request)
+        if isinstance(found, httpx.Response):
+            return found
+        collection, key_field, key = found
+        select = request.params.get("$select")
+        if key is not None:
+            record = self.store[collection].get(key)
+            if record is None:
+                return _error(f"{collection}: not found", 404)
+            return json_response({"d": _project(record, select.split(",") if select else None)})
+        try:
+            predicate = compile_filter(request.params.get("$filter"))
+        except FilterSyntaxError as exc:
+            return _error(str(exc))
+        rows = [r for r in self._rows(collection) if predicate(r)]
+        page, token = self._page(rows, key_field, request, PAGE)
+        return self._envelope(request, page, select, token)
+
+    def _post(self, request: SandboxRequest) -> httpx.Response:
+        found = self._entity_set(request)
+        if isinstance(found, httpx.Response):
+            return found
+        collection, key_field, _ = found
+        try:
+            body = request.json
+        except ValueError:
+            return _error("Error parsing the request body as JSON")
+        if not isinstance(body, dict):
+            return _error("The request body must be a JSON object")
+        validate = _VALIDATORS.get(collection)
+        with self._mutex:
+            message = validate(self, body) if validate else None
+            if message:
+                return _error(message)
+            body[key_field] = self.new_id()
+            if collection == "Accounts" and not body.get("Code"):
+                body["Code"] = pad_code(self._next_code())
+            if collection in ("SalesOrders", "Quotations", "SalesInvoices"):
+                number_field = {"SalesOrders": "OrderNumber", "Quotations": "QuotationNumber"}.get(
+                    collection, "InvoiceNumber"
+                )
+                body[number_field] = next(self._numbers)
+            if collection in ("SalesEntries", "PurchaseEntries", "GeneralJournalEntries"):
+                body["EntryNumber"] = next(self._numbers)
+                body["Status"] = 20
+            if collection == "GeneralJournalEntries":
+                for line in body.get("GeneralJournalEntryLines", []):
+                    line["ID"] = self.new_id()
+            body["Division"] = self.division
+            record = self.put(collection, body[key_field], body)
+            self.writes += 1
+        service, entity = request.path_params["service"], request.path_params["entity"]
+        uri = f"{BASE_URL}/api/v1/{self.division}/{service}/{entity}(guid'{record[key_field]}')"
+        return json_response({"d": {"__metadata": {"uri": uri}, **record}}, 201)
+
+    def _put(self, request: SandboxRequest) -> httpx.Response:
+        found = self._entity_set(request)
+        if isinstance(found, httpx.Response):
+            return found
+        collection, key_field, key = found
+        if key is None:
+            return _error("PUT needs the key in the URL: Entity(guid'…')")
+        with self._mutex:
+            record = self.store[collection].get(key)
+            if record is None:
+                return _error(f"{collection}: not found", 404)
+            changes = request.json or {}
+            if (
+                collection == "Accounts"
+                and changes.get("Code")
+                and changes["Code"] != record["Code"]
+            ):
+                return _error("Code cannot be changed")
+            record.update(changes)
+            record[key_field] = key
+            self.put(collection, key, record)
+            self.writes += 1
+        return httpx.Response(204)
+
+
+def _utc(seconds: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _project(row: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    if not fields:
+        return row
+    return {f: row.get(f) for f in (x.strip() for x in fields) if f}
+
+
+def _exists(sandbox: ExactSandbox, collection: str, key: Any) -> bool:
+    return isinstance(key, str) and sandbox.store[collection].get(key.lower()) is not None
+
+
+def _lines(body: dict[str, Any], field: str) -> list[dict[str, Any]] | str:
+    lines = body.get(field)
+    if not isinstance(lines, list) or not lines:
+        return f"You must include at least one line in {field}"
+    return lines
+
+
+def _check_items(sandbox: ExactSandbox, lines: list[dict[str, Any]]) -> str | None:
+    for index, line in enumerate(lines, 1):
+        if not _exists(sandbox, "Items", line.get("Item")):
+            return f"Line {index}: Item: not found ({line.get('Item')})"
+    return None
+
+
+def _validate_account(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+    if not str(body.get("Name") or "").strip():
+        return "Mandatory: Name"
+    code = body.get("Code")
+    if code:
+        if len(str(code)) != 18:
+            return "Code: the code must be 18 characters, right-aligned with spaces"
+        if sandbox.store["Accounts"].find(Code=code):
+            return f"Code already exists: {str(code).strip()}"
+    return None
+
+
+def _validate_contact(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+    if not _exists(sandbox, "Accounts", body.get("Account")):
+        return "Account: not found"
+    if not (body.get("LastName") or body.get("FirstName")):
+        return "Mandatory: LastName"
+    return None
+
+
+def _validate_item(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+    if not body.get("Code"):
+        return "Mandatory: Code"
+    if not body.get("Description"):
+        return "Mandatory: Description"
+    if sandbox.store["Items"].find(Code=body["Code"]):
+        return f"Item code already exists: {body['Code']}"
+    return None
+
+
+def _validate_order(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+    if not _exists(sandbox, "Accounts", body.get("OrderedBy")):
+        return "OrderedBy: customer not found"
+    lines = _lines(body, "SalesOrderLines")
+    if isinstance(lines, str):
+        return lines
+    body["Status"] = 12
+    body["AmountFC"] = float(
+        sum(Decimal(str(x.get("NetPrice", 0))) * Decimal(str(x.get("Quantity", 1))) for x in lines)
+    )
+    for number, line in enumerate(lines, 1):
+        line["ID"] = sandbox.new_id()
+        line["LineNumber"] = number
+    return _check_items(sandbox, lines)
+
+
+def _validate_quotation(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+    if not _exists(sandbox, "Accounts", body.get("OrderAccount")):
+        return "OrderAccount: not found"
+    lines = _lines(body, "QuotationLines")
+    if isinstance(lines, str):
+        return lines
+    body["Status"] = 20
+    return _check_items(sandbox, lines)
+
+
+def _validate_invoice(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+    if not _exists(sandbox, "Accounts", body.get("OrderedBy")):
+        return "OrderedBy: customer not found"
+    if not body.get("Journal"):
+        return "Mandatory: Journal"
+    kind = body.get("Type", 8020)
+    if kind in (8023, 8024) and not body.get("Warehouse"):
+        return "Warehouse: mandatory for a direct sales invoice"
+    if kind in (8020, 8021) and body.get("Warehouse"):
+        return "Warehouse: cannot be set for a normal sales invoice"
+    lines = _lines(body, "SalesInvoiceLines")
+    if isinstance(lines, str):
+        return lines
+    body["Status"] = 20 if kind in (8023, 8024) else 10
+    return _check_items(sandbox, lines)
+
+
+def _check_gl(sandbox: ExactSandbox, lines: list[dict[str, Any]]) -> str | None:
+    for index, line in enumerate(lines, 1):
+        if not _exists(sandbox, "GLAccounts", line.get("GLAccount")):
+            return f"Line {index}: GLAccount: not found ({line.get('GLAccount')})"
+        if "AmountFC" not in line:
+            return f"Line {index}: Mandatory: AmountFC"
+    return None
+
+
+def _validate_entry(
+    party: str, lines_field: str
+) -> Callable[[ExactSandbox, dict[str, Any]], str | None]:
+    def validate(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+        if not body.get("Journal"):
+            return "Mandatory: Journal"
+        if not _exists(sandbox, "Accounts", body.get(party)):
+            return f"{party}: not found"
+        lines = _lines(body, lines_field)
+        if isinstance(lines, str):
+            return lines
+        return _check_gl(sandbox, lines)
+
+    return validate
+
+
+def _validate_journal(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+    if not body.get("JournalCode"):
+        return "Mandatory: JournalCode"
+    lines = _lines(body, "GeneralJournalEntryLines")
+    if isinstance(lines, str):
+        return lines
+    problem = _check_gl(sandbox, lines)
+    if problem:
+        return problem
+    for index, line in enumerate(lines, 1):
+        if line.get("Account") and not _exists(sandbox, "Accounts", line["Account"]):
+            return f"Line {index}: Account: not found"
+    total = sum((Decimal(str(x["AmountFC"])) for x in lines), Decimal(0))
+    if total != 0:
+        return f"The entry is not in balance: difference {total}"
+    return None
+
+
+_VALIDATORS: dict[str, Callable[[ExactSandbox, dict[str, Any]], str | None]] = {
+    "Accounts": _validate_account,
+    "Contacts": _validate_contact,
+    "Items": _validate_item,
+    "SalesOrders": _validate_order,
+    "Quotations": _validate_quotation,
+    "SalesInvoices": _validate_invoice,
+    "SalesEntries": _validate_entry("Customer", "SalesEntryLines"),
+    "PurchaseEntries": _validate_entry("Supplier", "PurchaseEntryLines"),
+    "GeneralJournalEntries": _validate_journal,
+}
+
+
+def make_sandbox(
+    seed: int = 0,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    customers: int = 12,
+    products: int = 20,
+    orders: int = 6,
+    **options: Any,
+) -> ExactSandbox:
+    """An Exact Online sandbox with a demo company (reproducible for ``seed``).
+
+    :param customers: demo accounts with status C (plus two suppliers).
+    :param products: demo items, each with a stock position.
+    :param orders: demo sales orders.
+    """
+    sandbox = ExactSandbox(seed=seed, clock=clock, **options)
+    seed_demo(sandbox, customers=customers, products=products, orders=orders)
+    return sandbox
