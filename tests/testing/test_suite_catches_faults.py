@@ -1,0 +1,87 @@
+"""The standard suite fails connectors that break its rules (it is not a rubber stamp)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from koppel import hookimpl
+from koppel.log import get_logger
+from koppel.plugins import KoppelPluginManager
+from koppel.sandbox import attach_sandbox, sandbox_for
+from koppel.sync import Connection
+from koppel.testing import ConnectorTestSuite, find_secrets_in_cassettes
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from example_connector import plugin as shopdemo
+from example_connector.sandbox import API_KEY
+
+
+class LeakyLogger:
+    """Logs the API key under an innocent-looking name before every read."""
+
+    @hookimpl(tryfirst=True)
+    def fetch_records(self, connection: Connection, entity: str) -> None:
+        get_logger().info("reading", note=f"using {connection.secrets['api_key']}")
+
+
+class GenericErrors:
+    """Swallows the API's message."""
+
+    @hookimpl(wrapper=True)
+    def upsert(self) -> Any:
+        try:
+            return (yield)
+        except Exception as exc:
+            from koppel.errors import RejectedError
+
+            raise RejectedError("HTTP 422 Unprocessable Entity") from exc
+
+
+def parts(*extra: object) -> tuple[ConnectorTestSuite, Any, Connection]:
+    pm = KoppelPluginManager()
+    pm.load_builtins()
+    pm.register(shopdemo, "shopdemo")
+    for number, plugin in enumerate(extra):
+        pm.register(plugin, f"extra-{number}")
+    connection = Connection(name="t", system="shopdemo", secrets={"api_key": API_KEY})
+    attach_sandbox(connection, sandbox_for("shopdemo", pm=pm))
+    suite = ConnectorTestSuite()
+    return suite, pm.hooks_for("shopdemo"), connection
+
+
+def test_suite_catches_secret_in_logs() -> None:
+    suite, hooks, connection = parts(LeakyLogger())
+    system = KoppelPluginManager()
+    system.register(shopdemo, "shopdemo")
+    with pytest.raises(AssertionError, match="a secret reached the logs"):
+        suite.test_suite_no_secret_in_logs_or_cassettes(
+            system.system("shopdemo"), hooks, connection
+        )
+
+
+def test_suite_catches_lost_api_message() -> None:
+    suite, hooks, connection = parts(GenericErrors())
+    type(suite).rejected = {"customers": {"name": "No e-mail"}}
+    try:
+        with pytest.raises(AssertionError, match="API's own message"):
+            suite.test_suite_rejection_is_record_error_with_api_message(hooks, connection)
+    finally:
+        type(suite).rejected = {}
+
+
+def test_suite_catches_secret_in_cassette(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(
+        "headers:\n  Authorization:\n  - Bearer eyJhbGciOiJSUzI1NiJ9.abc\n"
+        'body: {string: \'{"refresh_token": "rt-live-123456"}\'}\n'
+    )
+    found = find_secrets_in_cassettes(tmp_path)
+    assert len(found) == 2
+    (tmp_path / "c.yaml").write_text(
+        "headers:\n  Authorization:\n  - '[redacted]'\n"
+        'body: {string: \'{"refresh_token": "[redacted]"}\'}\n'
+    )
+    assert find_secrets_in_cassettes(tmp_path) == []
