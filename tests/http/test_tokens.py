@@ -165,9 +165,14 @@ def test_tokens_file_store_two_processes_refresh_once(tmp_path: Path) -> None:
         import time
         from datetime import timedelta
         from koppel.http import FileTokenStore, OAuthToken
+        import os, pathlib, uuid
         store = FileTokenStore({str(path)!r})
         seen = store.load("c")
-        time.sleep(0.3)
+        ready = pathlib.Path({str(tmp_path)!r}) / "ready"
+        ready.mkdir(exist_ok=True)
+        (ready / uuid.uuid4().hex).touch()
+        while len(os.listdir(ready)) < 3:  # every process has seen the old token
+            time.sleep(0.01)
         def exchange(old):
             with open({str(log)!r}, "a") as fh:
                 fh.write(old.refresh_token + "\\n")
