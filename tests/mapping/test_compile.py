@@ -238,3 +238,22 @@ def test_apply_on_arbitrary_json_raises_only_koppel_errors(data):
     except KoppelError as exc:
         assert isinstance(exc, MappingRecordError)
         assert exc.context["record"] == "r" and "field" in exc.context
+
+
+def _outcome(run):
+    try:
+        return ("ok", run())
+    except MappingRecordError as exc:
+        return ("error", exc.message, exc.context)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_apply_fast_path_equals_the_full_plan(data):
+    fast = compile_mapping(WIDE, lookups={"t": {"x": 1}}, functions={})
+    full = compile_mapping(WIDE, lookups={"t": {"x": 1}}, functions={})
+    full._fast = None
+    assert fast._fast is not None
+    assert _outcome(lambda: fast.apply(data, record_id="r")) == _outcome(
+        lambda: full.apply(data, record_id="r")
+    )

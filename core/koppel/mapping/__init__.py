@@ -12,7 +12,8 @@
 See docs/mapping.md for the specification format and the function reference.
 """
 
-from koppel.mapping._compile import CompiledField, CompiledMapping, compile_mapping
+from koppel.mapping._apply import CompiledField
+from koppel.mapping._compile import CompiledMapping, compile_mapping
 from koppel.mapping._countries import country_code
 from koppel.mapping._functions import CORE_FUNCTIONS, KoppelFunctions
 from koppel.mapping._registry import collect_functions, registered_functions

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
 from jmespath import exceptions as jp_exceptions
 
 from koppel.errors import MappingError, MappingRecordError
-from koppel.mapping._evaluator import Evaluator, check_functions, compile_expression
-from koppel.mapping._functions import (
-    CORE_FUNCTIONS,
-    FunctionCallError,
-    KoppelFunctions,
-    make_lookup,
+from koppel.mapping._apply import (
+    UNKNOWN,
+    CompiledField,
+    Step,
+    build_fast,
+    build_plan,
+    run_plan,
 )
+from koppel.mapping._evaluator import check_functions, compile_expression
+from koppel.mapping._functions import CORE_FUNCTIONS, KoppelFunctions, make_lookup
 from koppel.mapping._spec import check_spec, expression_error, flatten_fields, merge_fields
 from koppel.sync import Action
 
-__all__ = ["CompiledField", "CompiledMapping", "compile_mapping"]
+__all__ = ["CompiledMapping", "compile_mapping"]
 
-_KEEP, _OMIT, _ERROR = "keep", "omit", "error"
+_KEEP = "keep"
 _ALWAYS, _CREATE_ONLY, _IF_EMPTY = "always", "create_only", "if_empty"
-#: ``existing`` when the target's current data is not known: if-empty fields stay out.
-_UNKNOWN: Any = object()
 
 
 def compile_mapping(
@@ -82,23 +81,6 @@ def compile_mapping(
     )
 
 
-@attrs.frozen
-class CompiledField:
-    """One target field, ready to run."""
-
-    name: str
-    path: tuple[str, ...]
-    expression: str | None
-    evaluate: Evaluator | None = attrs.field(repr=False)
-    constant: Any
-    has_constant: bool
-    default: Any
-    on_null: str
-    write: str
-    many: bool = False
-    sub: tuple[CompiledField, ...] | None = None
-
-
 class _Compiler:
     def __init__(
         self,
@@ -140,7 +122,7 @@ class _Compiler:
             sub=sub,
         )
 
-    def expression(self, expression: str, field: str) -> Evaluator:
+    def expression(self, expression: str, field: str) -> Callable[[Any], Any]:
         try:
             problems = check_functions(expression, self.functions)
             evaluate = compile_expression(expression, self.functions)
@@ -202,7 +184,9 @@ class CompiledMapping:
         self.if_empty = frozenset(f.name for f in compiled if f.write == _IF_EMPTY)
         self.always = frozenset(f.name for f in compiled if f.write == _ALWAYS)
         self.expressions: dict[str, str | None] = {f.name: f.expression for f in compiled}
-        self._for_update = tuple(f for f in compiled if f.write != _CREATE_ONLY)
+        self._create: tuple[Step, ...] = build_plan(compiled, update=False)
+        self._update: tuple[Step, ...] = build_plan(compiled, update=True)
+        self._fast = build_fast(compiled)
 
     def __repr__(self) -> str:
         return f"<CompiledMapping {self.name or '(unnamed)'}: {len(self.fields)} fields>"
@@ -226,147 +210,14 @@ class CompiledMapping:
         :raises MappingRecordError: naming the field, expression, value and record.
         """
         update = action == Action.UPDATE
-        known = _UNKNOWN if existing is None else existing
+        if not update and self._fast is not None:
+            try:
+                return self._fast(data)
+            except Exception:  # the full plan below raises the precise error
+                pass
+        known = UNKNOWN if existing is None else existing
         try:
-            return _run(self._for_update if update else self.compiled, data, update, known)
+            return run_plan(self._update if update else self._create, data, update, known)
         except MappingRecordError as exc:
             exc.with_context(mapping=self.name, record=record_id)
             raise
-
-
-def _run(
-    fields: tuple[CompiledField, ...],
-    data: Any,
-    update: bool,
-    existing: Any,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for field in fields:
-        if update:
-            if field.write == _CREATE_ONLY:
-                continue
-            if field.write == _IF_EMPTY and (
-                existing is _UNKNOWN or not _is_empty(_existing_at(existing, field.path))
-            ):
-                continue
-        if field.has_constant:
-            value = field.constant
-            if isinstance(value, dict | list):
-                value = copy.deepcopy(value)
-        else:
-            value = _evaluate(field, data)
-            if field.sub is not None:
-                value = _map_sub(field, value, update, existing)
-            elif value is None and field.default is not None:
-                value = field.default
-                if isinstance(value, dict | list):
-                    value = copy.deepcopy(value)
-        if value is None:
-            if field.on_null == _OMIT:
-                continue
-            if field.on_null == _ERROR:
-                raise MappingRecordError(
-                    f"{field.name} is required, but its expression gave null",
-                    field=field.name,
-                    expression=field.expression,
-                    value="null",
-                )
-        path = field.path
-        if len(path) == 1:
-            out[path[0]] = value
-        else:
-            target = out
-            for key in path[:-1]:
-                target = target.setdefault(key, {})
-            target[path[-1]] = value
-    return out
-
-
-def _evaluate(field: CompiledField, data: Any) -> Any:
-    assert field.evaluate is not None
-    try:
-        return field.evaluate(data)
-    except FunctionCallError as exc:
-        raise MappingRecordError(
-            str(exc), field=field.name, expression=field.expression, value=_short(exc.value)
-        ) from exc
-    except jp_exceptions.JMESPathTypeError as exc:
-        raise MappingRecordError(
-            f"{exc.function_name}() expected {', '.join(exc.expected_types)}, "
-            f"got {exc.actual_type}",
-            field=field.name,
-            expression=field.expression,
-            value=_short(exc.current_value),
-        ) from exc
-    except MappingRecordError:
-        raise
-    except Exception as exc:  # a plugin's function or jmespath itself: still this record only
-        raise MappingRecordError(
-            f"{type(exc).__name__}: {exc}", field=field.name, expression=field.expression
-        ) from exc
-
-
-def _map_sub(field: CompiledField, value: Any, update: bool, existing: Any) -> Any:
-    assert field.sub is not None
-    current = existing if existing is _UNKNOWN else _existing_at(existing, field.path)
-    if not field.many:
-        if value is None:
-            return None
-        return _run_sub(field, field.sub, value, update, current, field.name)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise MappingRecordError(
-            f"{field.name}[]: the source must give a list, got {type(value).__name__}",
-            field=field.name,
-            expression=field.expression,
-            value=_short(value),
-        )
-    olds = current if isinstance(current, list) else []
-    return [
-        _run_sub(
-            field,
-            field.sub,
-            item,
-            update,
-            _UNKNOWN if current is _UNKNOWN else (olds[index] if index < len(olds) else None),
-            f"{field.name}[{index}]",
-        )
-        for index, item in enumerate(value)
-    ]
-
-
-def _run_sub(
-    field: CompiledField,
-    sub: tuple[CompiledField, ...],
-    item: Any,
-    update: bool,
-    existing: Any,
-    where: str,
-) -> dict[str, Any]:
-    try:
-        known = existing if existing is _UNKNOWN or isinstance(existing, Mapping) else None
-        return _run(sub, item, update, known)
-    except MappingRecordError as exc:
-        inner = str(exc.context.get("field", ""))
-        prefix = field.name + ("[]." if field.many else ".")
-        exc.context["field"] = where + "." + inner.removeprefix(prefix)
-        raise
-
-
-def _existing_at(existing: Mapping[str, Any] | None, path: tuple[str, ...]) -> Any:
-    value: Any = existing
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

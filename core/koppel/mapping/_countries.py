@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -79,10 +79,16 @@ def country_code(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"expected a country name or code, got {type(value).__name__} {value!r}")
-    key = _normalise(value)
-    if not key:
-        return None
-    found = _table().get(key) or _table().get(key.removeprefix("the "))
+    found = _find(value)
     if found is None:
         raise ValueError(f"unknown country {value!r}")
-    return found
+    return found or None
+
+
+@lru_cache(maxsize=1024)
+def _find(value: str) -> str | None:
+    """The code for ``value``, "" for a blank value, None when unknown (cached: few countries)."""
+    key = _normalise(value)
+    if not key:
+        return ""
+    return _table().get(key) or _table().get(key.removeprefix("the "))

@@ -124,6 +124,8 @@ class _Builder:
         children = node["children"]
         if all(child["type"] == "field" for child in children):
             return _field_path(tuple(child["value"] for child in children))
+        if len(children) == 2 and children[1]["type"] == "field":
+            return _then_field(self.build(children[0]), children[1]["value"])
         return _chain([self.build(child) for child in children])
 
     _index_expression = _subexpression
@@ -162,6 +164,9 @@ class _Builder:
         if extra is None:
             call = self.functions.call_function
             return lambda value: call(name, [arg(value) for arg in args])
+        children = node["children"]
+        if len(children) == 1 and children[0]["type"] == "field":
+            return _call_on_field(name, extra, children[0]["value"])
         return _direct_call(name, extra, args)
 
     # -- logic -------------------------------------------------------------
@@ -326,6 +331,21 @@ def _field_path(keys: tuple[str, ...]) -> Evaluator:
     return path
 
 
+def _then_field(first: Evaluator, key: str) -> Evaluator:
+    """``<expression>.key`` without a call for the field."""
+
+    def then_field(value: Any) -> Any:
+        result = first(value)
+        if type(result) is dict:
+            return result.get(key)
+        try:
+            return result.get(key)
+        except AttributeError:
+            return None
+
+    return then_field
+
+
 def _chain(steps: list[Evaluator]) -> Evaluator:
     if len(steps) == 2:
         first, second = steps
@@ -337,6 +357,25 @@ def _chain(steps: list[Evaluator]) -> Evaluator:
         return value
 
     return chain
+
+
+def _call_on_field(name: str, function: Callable[..., Any], key: str) -> Evaluator:
+    """``function(key)``: a plain function of one field, in one step."""
+
+    def call_on_field(value: Any) -> Any:
+        if type(value) is dict:
+            argument = value.get(key)
+        else:
+            try:
+                argument = value.get(key)
+            except AttributeError:
+                argument = None
+        try:
+            return function(argument)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise FunctionCallError(name, (argument,), exc) from exc
+
+    return call_on_field
 
 
 def _direct_call(name: str, function: Callable[..., Any], args: list[Evaluator]) -> Evaluator:
@@ -352,6 +391,29 @@ def _direct_call(name: str, function: Callable[..., Any], args: list[Evaluator])
                 raise FunctionCallError(name, (argument,), exc) from exc
 
         return call1
+
+    if len(args) == 2:
+        first, second = args
+
+        def call2(value: Any) -> Any:
+            a, b = first(value), second(value)
+            try:
+                return function(a, b)
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                raise FunctionCallError(name, (a, b), exc) from exc
+
+        return call2
+    if len(args) == 3:
+        first, second, third = args
+
+        def call3(value: Any) -> Any:
+            a, b, c = first(value), second(value), third(value)
+            try:
+                return function(a, b, c)
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                raise FunctionCallError(name, (a, b, c), exc) from exc
+
+        return call3
 
     def call(value: Any) -> Any:
         arguments = [arg(value) for arg in args]

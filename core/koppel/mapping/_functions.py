@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from jmespath import exceptions as jp_exceptions
@@ -139,7 +139,7 @@ def coalesce(*values: Any) -> Any:
 
 def to_decimal(value: Any) -> Decimal | None:
     """A number or numeric string as an exact ``Decimal`` (floats through their repr)."""
-    return None if value is None else records.to_decimal(value)
+    return None if value is None else _decimal(value)
 
 
 def round_money(value: Any, places: Any = 2) -> Decimal | None:
@@ -150,8 +150,27 @@ def round_money(value: Any, places: Any = 2) -> Decimal | None:
         raise TypeError(f"places must be a whole number, got {_describe(places)}")
     if places != int(places) or not 0 <= places <= 12:
         raise ValueError(f"places must be a whole number from 0 to 12, got {places!r}")
-    exponent = Decimal(1).scaleb(-int(places))
-    return records.to_decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
+    return _decimal(value).quantize(_EXPONENTS[int(places)], rounding=ROUND_HALF_UP)
+
+
+_EXPONENTS = [Decimal(1).scaleb(-places) for places in range(13)]
+
+
+def _decimal(value: Any) -> Decimal:
+    """:func:`koppel.records.to_decimal` with a short cut for ints and finite Decimals."""
+    kind = type(value)
+    if kind is int:
+        return Decimal(value)
+    if kind is Decimal:
+        result: Decimal = value
+    elif kind is str or kind is float:
+        try:
+            result = Decimal(value.strip() if kind is str else repr(value))
+        except InvalidOperation:
+            return records.to_decimal(value)  # raises with koppel's message
+    else:
+        return records.to_decimal(value)
+    return result if result.is_finite() else records.to_decimal(value)
 
 
 def to_date(value: Any) -> str | None:
@@ -273,7 +292,7 @@ class KoppelFunctions(jp_functions.Functions):  # type: ignore[misc]  # untyped 
     @_signature({"types": ["array-number"]})
     def _func_sum(self, arg: list[Any]) -> Any:
         if any(map(_decimal_aware, arg)):
-            return sum((records.to_decimal(item) for item in arg), Decimal(0))
+            return sum((_decimal(item) for item in arg), Decimal(0))
         return sum(arg)
 
     @_signature({"types": ["array-number"]})

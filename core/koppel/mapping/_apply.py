@@ -1,0 +1,282 @@
+"""Running a compiled mapping on one record: write rules, nulls, sub-mappings, errors.
+
+Each field becomes a *step*, a flat tuple the loop unpacks without attribute
+lookups; create and update get a plan of their own so that the loop asks
+nothing it could have decided when the mapping compiled.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+from jmespath import exceptions as jp_exceptions
+
+from koppel.errors import MappingRecordError
+from koppel.mapping._functions import FunctionCallError
+
+__all__ = ["UNKNOWN", "CompiledField", "Step", "build_fast", "build_plan", "run_plan"]
+
+#: ``existing`` when the target's current data is not known: if-empty fields stay out.
+UNKNOWN: Any = object()
+
+_CREATE_ONLY, _IF_EMPTY = "create_only", "if_empty"
+_NULL_RULES = {"keep": 0, "omit": 1, "error": 2}
+_OMIT, _ERROR = 1, 2
+
+
+@attrs.frozen
+class CompiledField:
+    """One target field, ready to run."""
+
+    name: str
+    path: tuple[str, ...]
+    expression: str | None
+    evaluate: Callable[[Any], Any] | None = attrs.field(repr=False)
+    constant: Any
+    has_constant: bool
+    default: Any
+    on_null: str
+    write: str
+    many: bool = False
+    sub: tuple[CompiledField, ...] | None = None
+
+
+@attrs.frozen
+class _Sub:
+    many: bool
+    create: tuple[Step, ...]
+    update: tuple[Step, ...]
+
+
+#: (produce, top-level key or None, path, sub-mapping, null rule, if-empty check, field)
+Step = tuple[
+    Callable[[Any], Any], str | None, tuple[str, ...], _Sub | None, int, bool, CompiledField
+]
+
+
+def build_plan(fields: tuple[CompiledField, ...], *, update: bool) -> tuple[Step, ...]:
+    """The steps for a create (every field) or an update (no create-only fields)."""
+    steps: list[Step] = []
+    for field in fields:
+        if update and field.write == _CREATE_ONLY:
+            continue
+        sub = None
+        if field.sub is not None:
+            sub = _Sub(
+                field.many, build_plan(field.sub, update=False), build_plan(field.sub, update=True)
+            )
+        key = field.path[0] if len(field.path) == 1 else None
+        rule = _NULL_RULES[field.on_null]
+        if_empty = update and field.write == _IF_EMPTY
+        steps.append((_producer(field), key, field.path, sub, rule, if_empty, field))
+    return tuple(steps)
+
+
+def _producer(field: CompiledField) -> Callable[[Any], Any]:
+    if field.has_constant:
+        constant = field.constant
+        if isinstance(constant, dict | list):
+            return lambda data: copy.deepcopy(constant)
+        return lambda data: constant
+    evaluate = field.evaluate
+    assert evaluate is not None
+    default = field.default
+    if default is None or field.sub is not None:
+        return evaluate
+    mutable = isinstance(default, dict | list)
+
+    def with_default(data: Any) -> Any:
+        value = evaluate(data)
+        if value is None:
+            return copy.deepcopy(default) if mutable else default
+        return value
+
+    return with_default
+
+
+def build_fast(fields: tuple[CompiledField, ...]) -> Callable[[Any], dict[str, Any]] | None:
+    """A create-mode mapper of nested closures, or None when a field needs the full loop.
+
+    Possible when every field keeps nulls (no ``omit``/``error``): nested targets
+    become one closure per parent object, lists a comprehension per item. The
+    result equals :func:`run_plan`'s; on any exception the caller runs the full
+    plan, which raises the precise record error.
+    """
+    entries = _fast_entries(fields)
+    if entries is None:
+        return None
+    return lambda data: {key: produce(data) for key, produce in entries}
+
+
+def _fast_entries(
+    fields: tuple[CompiledField, ...],
+) -> tuple[tuple[str, Callable[[Any], Any]], ...] | None:
+    if any(field.on_null != "keep" for field in fields):
+        return None
+    groups: dict[str, list[CompiledField]] = {}
+    for field in fields:
+        groups.setdefault(field.path[0], []).append(field)
+    entries: list[tuple[str, Callable[[Any], Any]]] = []
+    for key, members in groups.items():
+        first = members[0]
+        if len(first.path) == 1:
+            produce = _producer(first)
+            if first.sub is not None:
+                inner = _fast_entries(first.sub)
+                if inner is None:
+                    return None
+                produce = _fast_sub(first, produce, inner)
+            entries.append((key, produce))
+        else:
+            nested = _fast_entries(tuple(attrs.evolve(f, path=f.path[1:]) for f in members))
+            if nested is None:
+                return None
+            entries.append((key, _fast_object(nested)))
+    return tuple(entries)
+
+
+def _fast_object(entries: tuple[tuple[str, Callable[[Any], Any]], ...]) -> Callable[[Any], Any]:
+    return lambda data: {key: produce(data) for key, produce in entries}
+
+
+def _fast_sub(
+    field: CompiledField,
+    source: Callable[[Any], Any],
+    entries: tuple[tuple[str, Callable[[Any], Any]], ...],
+) -> Callable[[Any], Any]:
+    if not field.many:
+
+        def one(data: Any) -> Any:
+            item = source(data)
+            if item is None:
+                return None
+            return {key: produce(item) for key, produce in entries}
+
+        return one
+
+    def many(data: Any) -> Any:
+        items = source(data)
+        if items is None:
+            return []
+        if type(items) is not list:
+            raise TypeError("not a list")  # the full plan names the field
+        return [{key: produce(item) for key, produce in entries} for item in items]
+
+    return many
+
+
+def run_plan(plan: tuple[Step, ...], data: Any, update: bool, existing: Any) -> dict[str, Any]:
+    """Map ``data`` by ``plan``; ``existing`` is the target's data or :data:`UNKNOWN`."""
+    out: dict[str, Any] = {}
+    step: Step | None = None
+    try:
+        for step in plan:
+            produce, key, path, sub, null_rule, if_empty, field = step
+            if if_empty and (existing is UNKNOWN or not _is_empty(_existing_at(existing, path))):
+                continue
+            value = produce(data)
+            if sub is not None:
+                value = _map_sub(sub, field, value, update, existing)
+            if value is None and null_rule:
+                if null_rule == _OMIT:
+                    continue
+                raise MappingRecordError(
+                    f"{field.name} is required, but its expression gave null",
+                    field=field.name,
+                    expression=field.expression,
+                    value="null",
+                )
+            if key is not None:
+                out[key] = value
+            else:
+                target = out
+                for part in path[:-1]:
+                    target = target.setdefault(part, {})
+                target[path[-1]] = value
+    except MappingRecordError:
+        raise
+    except Exception as exc:  # jmespath, a function, a plugin's function: this record only
+        assert step is not None
+        raise _record_error(step[6], exc) from exc
+    return out
+
+
+def _record_error(field: CompiledField, exc: Exception) -> MappingRecordError:
+    if isinstance(exc, FunctionCallError):
+        message, value = str(exc), _short(exc.value)
+    elif isinstance(exc, jp_exceptions.JMESPathTypeError):
+        expected = ", ".join(exc.expected_types)
+        message = f"{exc.function_name}() expected {expected}, got {exc.actual_type}"
+        value = _short(exc.current_value)
+    else:
+        message, value = f"{type(exc).__name__}: {exc}", None
+    return MappingRecordError(message, field=field.name, expression=field.expression, value=value)
+
+
+def _map_sub(sub: _Sub, field: CompiledField, value: Any, update: bool, existing: Any) -> Any:
+    current = existing if existing is UNKNOWN else _existing_at(existing, field.path)
+    plan = sub.update if update else sub.create
+    if not sub.many:
+        if value is None:
+            return None
+        return _run_item(plan, field, value, update, current, field.name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MappingRecordError(
+            f"{field.name}[]: the source must give a list, got {type(value).__name__}",
+            field=field.name,
+            expression=field.expression,
+            value=_short(value),
+        )
+    if current is UNKNOWN:
+        return [
+            _run_item(plan, field, item, update, UNKNOWN, f"{field.name}[{index}]")
+            for index, item in enumerate(value)
+        ]
+    olds = current if isinstance(current, list) else []
+    return [
+        _run_item(
+            plan,
+            field,
+            item,
+            update,
+            olds[index] if index < len(olds) else None,
+            f"{field.name}[{index}]",
+        )
+        for index, item in enumerate(value)
+    ]
+
+
+def _run_item(
+    plan: tuple[Step, ...], field: CompiledField, item: Any, update: bool, existing: Any, where: str
+) -> dict[str, Any]:
+    known = existing if existing is UNKNOWN or isinstance(existing, Mapping) else None
+    try:
+        return run_plan(plan, item, update, known)
+    except MappingRecordError as exc:
+        inner = str(exc.context.get("field", ""))
+        prefix = field.name + ("[]." if field.many else ".")
+        exc.context["field"] = where + "." + inner.removeprefix(prefix)
+        raise
+
+
+def _existing_at(existing: Any, path: tuple[str, ...]) -> Any:
+    value: Any = existing
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
