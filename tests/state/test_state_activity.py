@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from koppel.state import NewActivity, StateStore
+from koppel.state._schema import activity
 
 from .conftest import Clock
 
@@ -69,3 +72,14 @@ def test_state_purge_older_than(store: StateStore, clock: Clock) -> None:
     assert store.purge_activity(timedelta(days=30)) == 0
     clock.advance(seconds=1)
     assert store.purge_activity(timedelta(0)) == 2
+
+
+def test_state_activity_missing_documents_are_sql_null(store: StateStore) -> None:
+    store.log_activity(None, "f", "order", "o1", "skip", sent={"a": 1})
+    with store.engine.connect() as conn:
+        nulls = conn.execute(
+            sa.select(sa.func.count()).where(
+                activity.c.source.is_(None), activity.c.sent.isnot(None)
+            )
+        ).scalar_one()
+    assert nulls == 1

@@ -90,7 +90,7 @@ class ActivityMixin(StoreBase):
         ]
         if rows:
             with self._write() as conn:
-                conn.execute(activity.insert(), rows)
+                self._executemany(conn, activity.insert(), rows)
 
     def activity(
         self,

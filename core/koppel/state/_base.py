@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ __all__ = ["CHUNK", "StoreBase", "chunks", "utcnow"]
 CHUNK = 500
 
 _T = TypeVar("_T")
+_UNSET = object()
 
 
 def utcnow() -> datetime:
@@ -51,6 +52,38 @@ class StoreBase:
     def _read(self) -> AbstractContextManager[sa.Connection]:
         """A read-only transaction (a deferred ``BEGIN`` on SQLite)."""
         return self._reader.connect()
+
+    def _executemany(
+        self, conn: sa.Connection, stmt: sa.Insert, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Run ``stmt`` once per row through the driver's ``executemany``.
+
+        Same result as ``conn.execute(stmt, rows)`` at a fraction of the cost per row:
+        the statement is compiled and the columns' bind processors looked up once,
+        not per row. Every row must have the same keys.
+        """
+        if not rows:
+            return
+        keys = list(rows[0])
+        dialect = conn.dialect
+        compiled = stmt.compile(dialect=dialect, column_keys=keys)
+        table = stmt.table
+        assert isinstance(table, sa.Table)
+        processed: list[dict[str, Any]] = [{} for _ in rows]
+        for key in keys:
+            proc = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+            last: Any = _UNSET
+            out: Any = None
+            for row, target in zip(rows, processed, strict=True):
+                value = row[key]
+                if proc is not None and value is not last:  # one run timestamp: once
+                    last, out = value, proc(value)
+                target[key] = out if proc is not None else value
+        if compiled.positional:
+            order = compiled.positiontup or []
+            conn.exec_driver_sql(compiled.string, [tuple(r[k] for k in order) for r in processed])
+        else:
+            conn.exec_driver_sql(compiled.string, processed)
 
     def _insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which offers ``on_conflict_do_update/nothing``."""

@@ -173,7 +173,7 @@ class BindingsMixin(StoreBase):
             },
         )
         with self._write() as conn:
-            conn.execute(stmt, rows)
+            self._executemany(conn, stmt, rows)
 
     def _bound_elsewhere(
         self, source: str, target: str, entity: str, rows: dict[str, dict[str, Any]]

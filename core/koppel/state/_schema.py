@@ -53,7 +53,9 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 
 #: JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
-JSONData = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+JSONData = sa.JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
 
 metadata = sa.MetaData(
     naming_convention={
