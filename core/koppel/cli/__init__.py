@@ -27,6 +27,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "auth": ("koppel.cli.auth:auth", "Authorise a connection with OAuth2 and store its token."),
     "sandbox": ("koppel.cli.sandbox:sandbox", "Run a system's emulated API on loopback."),
     "map": ("koppel.cli.map:map_command", "Apply a mapping to a sample record and print it."),
+    "run": ("koppel.cli.run:run", "Sync a flow once (--dry-run writes nothing)."),
+    "plan": ("koppel.cli.plan:plan", "Show per record and field what a run would change."),
+    "check": ("koppel.cli.check:check", "Check a flow file, its plugins and mappings offline."),
+    "parked": ("koppel.cli.parked:parked", "List, retry or discard parked records."),
+    "log": ("koppel.cli.log:log", "Show the activity log: per record, what happened."),
+    "purge": ("koppel.cli.purge:purge", "Delete activity log entries older than an age."),
+    "state": ("koppel.cli.state:state", "Show or reset a flow's cursor, bindings and parked."),
 }
 
 

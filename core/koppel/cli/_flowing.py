@@ -1,0 +1,79 @@
+"""Shared by the flow commands: options, loading a flow, opening its state store, tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from koppel.flows import Flow
+    from koppel.state import StateStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def flow_argument(required: bool = True) -> Callable[[F], F]:
+    """The FLOW argument: a flow file."""
+    return click.argument(
+        "flow_file",
+        metavar="FLOW",
+        required=required,
+        type=click.Path(dir_okay=False, path_type=Path),
+    )
+
+
+def state_option(function: F) -> F:
+    """``--state URL``: a state store other than the flow's (or the default)."""
+    return click.option(
+        "--state",
+        "state_url",
+        metavar="URL",
+        help="State store path or URL (default: the flow's `state`, else $KOPPEL_STATE, "
+        "else a file in the user data folder).",
+    )(function)
+
+
+def load(flow_file: Path) -> Flow:
+    """Load a flow file and show its warnings on standard error."""
+    from koppel.flows import load_flow
+
+    flow = load_flow(flow_file)
+    for warning in flow.warnings:
+        click.secho(f"warning: {flow.label}: {warning}", fg="yellow", err=True)
+    return flow
+
+
+@contextmanager
+def opened_state(flow: Flow | None, state_url: str | None) -> Iterator[StateStore]:
+    """The state store of ``flow`` (or at ``state_url``), closed afterwards."""
+    from koppel.state import open_state
+
+    location = flow.state_location(state_url) if flow is not None else state_url
+    with open_state(location) as store:
+        yield store
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30d``, ``12h``, ``2w``, ``15m``, ``90s`` as a timedelta."""
+    match = _DURATION.match(text)
+    if not match:
+        raise click.BadParameter(f"expected a duration such as 30d, 12h or 2w, got {text!r}")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A plain aligned table on standard output."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -1,0 +1,158 @@
+"""``koppel check FLOW``: everything about a flow that can be checked offline."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import click
+
+from koppel.cli._flowing import flow_argument, load
+
+
+@click.command("check")
+@flow_argument()
+def check(flow_file: Path) -> None:
+    """Check FLOW without touching any system: the file, the plugins, the entity,
+    the order type and the mappings.
+
+    Exits 2 when something must be fixed before the flow can run.
+    """
+    from koppel.cli import EXIT_CONFIG
+
+    flow = load(flow_file)
+    click.echo(f"ok    flow file {flow.label} (flow {flow.name})")
+    checker = Checker(flow)
+    checker.run()
+    if checker.problems:
+        click.secho(f"{checker.problems} problem(s) found", fg="red", err=True)
+        click.get_current_context().exit(EXIT_CONFIG)
+    click.echo("flow is ready to run")
+
+
+class Checker:
+    """Runs the offline checks one by one, printing each result."""
+
+    def __init__(self, flow: Any) -> None:
+        from koppel.plugins import get_plugin_manager
+
+        self.flow = flow
+        self.manager = get_plugin_manager()
+        self.problems = 0
+
+    def step(self, label: str, check: Callable[[], str | None]) -> bool:
+        from koppel.errors import KoppelError
+
+        try:
+            note = check()
+        except KoppelError as exc:
+            self.problems += 1
+            click.secho(f"FAIL  {label}: {exc}", fg="red")
+            return False
+        click.echo(f"ok    {label}" + (f" ({note})" if note else ""))
+        return True
+
+    def run(self) -> None:
+        flow = self.flow
+        plugins = [
+            self.step(f"plugin for system {c.system} ({c.name})", partial(self._system, c))
+            for c in (flow.source, flow.target)
+        ]
+        if not all(plugins):
+            return
+        self.step(f"{flow.source.system} reads {flow.entity}", lambda: self._entity("read"))
+        self.step(f"{flow.target.system} writes {flow.entity}", lambda: self._entity("write"))
+        for config in (flow.source, flow.target):
+            self.step(f"settings of {config.name}", partial(self._settings, config))
+        if flow.order_type:
+            self.step(
+                f"{flow.target.system} accepts order type {flow.order_type}", self._order_type
+            )
+        self.step(f"inbound mapping of {flow.source.system}", lambda: self._mapping("inbound"))
+        self.step(f"outbound mapping of {flow.target.system}", lambda: self._mapping("outbound"))
+        for config in (flow.source, flow.target):
+            for key, reference in config.credentials.items():
+                self._credential(config.name, key, reference)
+
+    def _system(self, config: Any) -> str:
+        info = self.manager.system(config.system)
+        return info.title
+
+    def _entity(self, mode: str) -> None:
+        from koppel.errors import ConfigurationError
+
+        config = self.flow.source if mode == "read" else self.flow.target
+        info = self.manager.system(config.system)
+        entity = info.entity(self.flow.entity)
+        if entity is None or not getattr(entity, mode):
+            names = info.readable if mode == "read" else info.writable
+            raise ConfigurationError(
+                f"system {info.name} cannot {mode} {self.flow.entity!r}; "
+                f"it can {mode}: {', '.join(names) or 'nothing'}",
+                file=self.flow.label,
+                path="entity",
+            )
+
+    def _settings(self, config: Any) -> str | None:
+        from koppel.errors import ConfigurationError
+
+        info = self.manager.system(config.system)
+        given = {**config.settings, **config.credentials}
+        missing = [s.name for s in info.settings if s.required and s.name not in given]
+        if missing:
+            raise ConfigurationError(
+                f"missing required setting(s): {', '.join(missing)}",
+                file=self.flow.label,
+                path=f"connections.{config.name}",
+            )
+        plain = [s.name for s in info.settings if s.secret and s.name in config.settings]
+        known = {s.name for s in info.settings}
+        unknown = sorted(k for k in given if known and k not in known)
+        notes = []
+        if plain:
+            notes.append(f"secret(s) {', '.join(plain)} belong in credentials")
+        if unknown:
+            notes.append(f"not known to {info.name}: {', '.join(unknown)}")
+        return "; ".join(notes) or None
+
+    def _connection(self, config: Any) -> Any:
+        from koppel.sync import Connection
+
+        return Connection(name=config.name, system=config.system, settings=dict(config.settings))
+
+    def _order_type(self) -> str:
+        from koppel.accounting import check_order_type_supported
+
+        target = self.flow.target
+        hooks = self.manager.hooks_for(target.system)
+        supported = list(hooks.supports_order_types(connection=self._connection(target)) or ())
+        check_order_type_supported(
+            self.flow.order_type, supported, system=target.system, flow=self.flow.name
+        )
+        return "supports: " + ", ".join(str(t) for t in supported)
+
+    def _mapping(self, direction: str) -> str:
+        from koppel.engine._mappings import compile_flow_mapping
+        from koppel.sync import Direction
+
+        config = self.flow.source if direction == "inbound" else self.flow.target
+        hooks = self.manager.hooks_for(config.system)
+        compiled = compile_flow_mapping(
+            self.flow, hooks, self._connection(config), Direction(direction)
+        )
+        if compiled is None:
+            return "none: records pass through unchanged"
+        fields = getattr(compiled, "fields", ())
+        return f"{len(fields)} fields compiled"
+
+    def _credential(self, connection: str, key: str, reference: str) -> None:
+        where = f"connections.{connection}.credentials.{key}"
+        if reference.startswith("env:") and not os.environ.get(reference[4:]):
+            click.secho(
+                f"warn  {where}: environment variable {reference[4:]} is not set here", fg="yellow"
+            )
+        else:
+            click.echo(f"ok    {where}")

@@ -1,0 +1,72 @@
+"""``koppel state show|reset FLOW``: a flow's cursor, bindings, parked records and runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
+
+
+@click.group("state")
+def state() -> None:
+    """Show or reset what the state store keeps for a flow."""
+
+
+@state.command("show")
+@flow_argument()
+@state_option
+def show(flow_file: Path, state_url: str | None) -> None:
+    """Show FLOW's cursor, bindings, parked records and last runs."""
+    flow = load(flow_file)
+    with opened_state(flow, state_url) as store:
+        cursors = store.cursors(flow.name)
+        bound = store.count_bindings(flow.source.name, flow.target.name, flow.entity)
+        parked = store.parked(flow.name)
+        runs = store.runs(flow.name, limit=5)
+        click.echo(
+            f"flow     {flow.name} ({flow.source.name} -> {flow.target.name}, {flow.entity})"
+        )
+        click.echo(f"state    {store.url}")
+        click.echo(
+            f"cursor   {cursors.get(flow.entity) or '(none: the next run reads everything)'}"
+        )
+        click.echo(f"bindings {bound}")
+        click.echo(f"parked   {len(parked)}")
+    if runs:
+        click.echo("")
+        print_table(
+            ("run", "started", "status", "dry run", "counts"),
+            [
+                (
+                    r.id,
+                    r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    r.status,
+                    "yes" if r.dry_run else "no",
+                    ", ".join(f"{k} {v}" for k, v in r.counts.items() if v),
+                )
+                for r in runs
+            ],
+        )
+
+
+@state.command("reset")
+@flow_argument()
+@click.option("--bindings", is_flag=True, help="Forget the bindings too (match keys decide again).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@state_option
+def reset(flow_file: Path, bindings: bool, yes: bool, state_url: str | None) -> None:
+    """Forget FLOW's cursor and parked records (and, with --bindings, its bindings).
+
+    The next run reads the whole source again; bound records that did not
+    change are skipped, so this costs reads, not writes.
+    """
+    flow = load(flow_file)
+    what = "cursor, parked records" + (" and bindings" if bindings else "")
+    if not yes:
+        click.confirm(f"Forget the {what} of flow {flow.name}?", abort=True)
+    scope = (flow.source.name, flow.target.name, flow.entity) if bindings else None
+    with opened_state(flow, state_url) as store:
+        store.reset_flow(flow.name, bindings=scope)
+    click.echo(f"forgot the {what} of flow {flow.name}")
