@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from koppel.errors import ConfigurationError
 from koppel.mapping import MappingSpec, load_mapping_file
 from koppel.plugins import hookimpl
 from koppel.records import OrderType
@@ -24,7 +25,7 @@ from koppel_exact_online.resources import (
     SALES_ENTRIES,
     resource_for_order_type,
 )
-from koppel_exact_online.writes import order_type_of, write
+from koppel_exact_online.writes import invoice_kind, order_type_of, write
 
 _ENTITIES = (
     EntityInfo(
@@ -60,19 +61,16 @@ _ENTITIES = (
         name="invoices",
         write=True,
         match_keys=("number",),
-        description="sales invoices without articles, as sales entries (salesentry/SalesEntries)",
+        description=(
+            "invoices without articles: sales entries (salesentry/SalesEntries), or with "
+            "invoice_kind = purchase, purchase entries (purchaseentry/PurchaseEntries)"
+        ),
     ),
     EntityInfo(
         name="journal_entries",
         write=True,
         match_keys=("reference",),
         description="general journal entries (financial mutations), balanced",
-    ),
-    EntityInfo(
-        name="purchase_entries",
-        write=True,
-        match_keys=("number",),
-        description="purchase entries (purchaseentry/PurchaseEntries)",
     ),
 )
 
@@ -89,7 +87,8 @@ _SETTINGS = (
     Setting(name="accounts", type="table", description="GL accounts for financial mutations"),
     Setting(name="sales_journal", description="sales journal code (sales entries, invoices)"),
     Setting(name="purchase_journal", description="purchase journal code (purchase entries)"),
-    Setting(name="warehouse", description="warehouse guid for direct sales invoices"),
+    Setting(name="warehouse", description="warehouse guid: enables direct sales invoices"),
+    Setting(name="invoice_kind", default="sales", description="invoices as sales or purchase"),
 )
 
 
@@ -122,6 +121,8 @@ def mapping_name(connection: Connection, entity: str, direction: Direction) -> s
     """The file name of the default mapping for ``entity`` in ``direction``."""
     if entity == "orders" and direction is Direction.OUTBOUND:
         return f"orders.{order_type_of(connection).value}.outbound.toml"
+    if entity == "invoices" and direction is Direction.OUTBOUND:
+        return f"invoices.{invoice_kind(connection)}.outbound.toml"
     return f"{entity}.{Direction(direction).value}.toml"
 
 
@@ -145,11 +146,21 @@ def map_record(
     action: Action | None,
     existing: Mapping[str, Any] | None,
 ) -> dict[str, Any] | None:
-    """Orders as financial mutations: book the order per core's rules, then map the entry."""
+    """Refuse an unsupported order type; book a financial mutation, then map the entry."""
+    if entity != "orders" or direction is not Direction.OUTBOUND:
+        return None
+    wanted = data.get("order_type")
+    if wanted and OrderType(wanted) not in _order_types(connection):
+        raise ConfigurationError(
+            f"Exact Online does not take order type {OrderType(wanted).value!r} here; "
+            + "direct_invoice needs the setting `warehouse` and the Wholesale & Distribution "
+            + "or Manufacturing edition",
+            system=SYSTEM,
+            connection=connection.name,
+            field="order_type",
+        )
     if (
-        entity != "orders"
-        or direction is not Direction.OUTBOUND
-        or order_type_of(connection) is not OrderType.FINANCIAL_MUTATION
+        order_type_of(connection) is not OrderType.FINANCIAL_MUTATION
         or not looks_like_order(data)
         or not hasattr(mapping, "apply")
     ):
@@ -191,9 +202,7 @@ def find_existing(
     elif entity == "journal_entries":
         resource = GENERAL_JOURNAL_ENTRY_LINES
     elif entity == "invoices":
-        resource = SALES_ENTRIES
-    elif entity == "purchase_entries":
-        resource = PURCHASE_ENTRIES
+        resource = PURCHASE_ENTRIES if invoice_kind(connection) == "purchase" else SALES_ENTRIES
     else:
         return found
     ids = lookups.documents(resource, [str(v) for v in values])
@@ -219,9 +228,16 @@ def mapping_functions() -> Mapping[str, Callable[..., Any]]:
     return FUNCTIONS
 
 
+def _order_types(connection: Connection) -> tuple[OrderType, ...]:
+    """Every order type; a direct sales invoice (Type 8023) only with a ``warehouse`` set."""
+    if connection.settings.get("warehouse"):
+        return tuple(OrderType)
+    return tuple(t for t in OrderType if t is not OrderType.DIRECT_INVOICE)
+
+
 @hookimpl
 def supports_order_types(connection: Connection) -> Iterable[OrderType]:
-    return tuple(OrderType)
+    return _order_types(connection)
 
 
 @hookimpl

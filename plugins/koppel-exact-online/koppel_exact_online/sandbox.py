@@ -124,7 +124,15 @@ class ExactSandbox(Sandbox):
     ``writes`` counts POST and PUT calls that reached a handler.
     """
 
-    def __init__(self, *, seed: int = 0, clock: Clock = SYSTEM_CLOCK, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        clock: Clock = SYSTEM_CLOCK,
+        page_size: int = PAGE,
+        sync_page_size: int = SYNC_PAGE,
+        **options: Any,
+    ) -> None:
         super().__init__(
             "exact-online",
             base_url=BASE_URL,
@@ -134,6 +142,8 @@ class ExactSandbox(Sandbox):
             **options,
         )
         self.division = DIVISION
+        self.page_size = page_size
+        self.sync_page_size = sync_page_size
         self._rng = random.Random(seed)
         self._timestamps = itertools.count(1_000_001)
         self._numbers = itertools.count(1)
@@ -234,13 +244,16 @@ class ExactSandbox(Sandbox):
             after = request.params.get("$skiptoken")
             if after:
                 rows = [r for r in rows if int(r["Timestamp"]) > int(after.rstrip("L"))]
-            page = rows[:SYNC_PAGE]
-            token = f"{page[-1]['Timestamp']}L" if len(rows) > SYNC_PAGE else None
+            page = rows[: self.sync_page_size]
+            token = f"{page[-1]['Timestamp']}L" if len(rows) > self.sync_page_size else None
         elif kind == "bulk":
             if path not in BULK_SETS:
                 return _error(f"Resource not found: bulk/{path}", 404)
             page, token = self._page(
-                list(filter(predicate, self._rows(BULK_SETS[path]))), "ID", request, SYNC_PAGE
+                list(filter(predicate, self._rows(BULK_SETS[path]))),
+                "ID",
+                request,
+                self.sync_page_size,
             )
         else:
             return _error(f"Resource not found: {kind}/{path}", 404)
@@ -330,7 +343,7 @@ class ExactSandbox(Sandbox):
         except FilterSyntaxError as exc:
             return _error(str(exc))
         rows = [r for r in self._rows(collection) if predicate(r)]
-        page, token = self._page(rows, key_field, request, PAGE)
+        page, token = self._page(rows, key_field, request, self.page_size)
         return self._envelope(request, page, select, token)
 
     def _post(self, request: SandboxRequest) -> httpx.Response:
@@ -513,6 +526,11 @@ def _validate_entry(
     def validate(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
         if not body.get("Journal"):
             return "Mandatory: Journal"
+        if str(body["Journal"]) not in JOURNALS:
+            return f"Journal: journal {body['Journal']} not found"
+        period = _period_error(body.get("EntryDate"))
+        if period:
+            return period
         if not _exists(sandbox, "Accounts", body.get(party)):
             return f"{party}: not found"
         lines = _lines(body, lines_field)
@@ -523,9 +541,24 @@ def _validate_entry(
     return validate
 
 
+#: The demo company's journals: sales, purchase, general (memoriaal).
+JOURNALS = {"70": "Verkoopboek", "60": "Inkoopboek", "90": "Memoriaal"}
+#: The demo company has financial periods from this year on.
+FIRST_YEAR = 2020
+
+
+def _period_error(value: Any) -> str | None:
+    text = str(value or "")
+    if text[:4].isdigit() and int(text[:4]) < FIRST_YEAR:
+        return f"Date: no financial period for {text[:10]}"
+    return None
+
+
 def _validate_journal(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
     if not body.get("JournalCode"):
         return "Mandatory: JournalCode"
+    if str(body["JournalCode"]) not in JOURNALS:
+        return f"JournalCode: journal {body['JournalCode']} not found"
     lines = _lines(body, "GeneralJournalEntryLines")
     if isinstance(lines, str):
         return lines
@@ -535,6 +568,9 @@ def _validate_journal(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None
     for index, line in enumerate(lines, 1):
         if line.get("Account") and not _exists(sandbox, "Accounts", line["Account"]):
             return f"Line {index}: Account: not found"
+        period = _period_error(line.get("Date"))
+        if period:
+            return f"Line {index}: {period}"
     total = sum((Decimal(str(x["AmountFC"])) for x in lines), Decimal(0))
     if total != 0:
         return f"The entry is not in balance: difference {total}"
@@ -568,6 +604,8 @@ def make_sandbox(
     :param customers: demo accounts with status C (plus two suppliers).
     :param products: demo items, each with a stock position.
     :param orders: demo sales orders.
+    :param options: for :class:`ExactSandbox` (``page_size``, ``sync_page_size``,
+        ``latency``, ``faults``).
     """
     sandbox = ExactSandbox(seed=seed, clock=clock, **options)
     seed_demo(sandbox, customers=customers, products=products, orders=orders)

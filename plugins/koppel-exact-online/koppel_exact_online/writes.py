@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from koppel.errors import RejectedError, ValidationError
+from koppel.errors import ConfigurationError, RejectedError, ValidationError
 from koppel.records import OrderType
 from koppel.sync import Action, Connection, WriteResult
 from koppel_exact_online.client import SYSTEM, ExactClient
@@ -33,7 +33,15 @@ from koppel_exact_online.resources import (
     resource_for_order_type,
 )
 
-__all__ = ["ACCOUNT_FIELDS", "LINE_FIELDS", "jsonable", "order_type_of", "resource_for", "write"]
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "LINE_FIELDS",
+    "invoice_kind",
+    "jsonable",
+    "order_type_of",
+    "resource_for",
+    "write",
+]
 
 #: Header fields that refer to an account.
 ACCOUNT_FIELDS = (
@@ -59,9 +67,7 @@ _WRITE_ENTITIES: dict[str, Resource] = {
     "customers": ACCOUNTS,
     "relations": ACCOUNTS,
     "products": ITEMS,
-    "invoices": SALES_ENTRIES,
     "journal_entries": GENERAL_JOURNAL_ENTRIES,
-    "purchase_entries": PURCHASE_ENTRIES,
 }
 #: Entries Exact books at once; it does not change them afterwards.
 _POSTED = frozenset({"SalesEntries", "PurchaseEntries", "GeneralJournalEntries"})
@@ -74,10 +80,27 @@ def order_type_of(connection: Connection) -> OrderType:
     return OrderType(raw)
 
 
+def invoice_kind(connection: Connection) -> str:
+    """``sales`` (sales entries) or ``purchase`` (purchase entries): setting ``invoice_kind``.
+
+    :raises ConfigurationError: for another value.
+    """
+    kind = str(connection.settings.get("invoice_kind") or "sales")
+    if kind not in ("sales", "purchase"):
+        raise ConfigurationError(
+            f"invoice_kind must be 'sales' or 'purchase', not {kind!r}",
+            system=SYSTEM,
+            field="invoice_kind",
+        )
+    return kind
+
+
 def resource_for(connection: Connection, entity: str) -> Resource:
     """The resource ``entity`` is written to on this connection."""
     if entity == "orders":
         return resource_for_order_type(connection.settings.get("order_type"))
+    if entity == "invoices":
+        return PURCHASE_ENTRIES if invoice_kind(connection) == "purchase" else SALES_ENTRIES
     try:
         return _WRITE_ENTITIES[entity]
     except KeyError:

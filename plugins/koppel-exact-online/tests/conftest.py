@@ -1,0 +1,47 @@
+"""Fixtures for the Exact Online plugin's tests: a sandbox on a fake clock, a connection to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from koppel.http import FakeClock, MemoryRateLimiter
+from koppel.sandbox import attach_sandbox
+from koppel.sync import Connection
+from koppel_exact_online.client import ExactClient, client_for
+from koppel_exact_online.sandbox import ExactSandbox, make_sandbox
+
+SECRETS = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
+
+
+@pytest.fixture
+def vcr_config(koppel_vcr_config: dict[str, Any]) -> dict[str, Any]:
+    return koppel_vcr_config
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sandbox(clock: FakeClock) -> ExactSandbox:
+    return make_sandbox(seed=1, clock=clock)
+
+
+def connect(
+    sandbox: ExactSandbox, clock: FakeClock, name: str = "exact", **settings: Any
+) -> tuple[Connection, ExactClient]:
+    """A connection to ``sandbox`` with a granted token, and its client on ``clock``."""
+    connection = Connection(
+        name=name, system="exact-online", settings=settings, secrets=dict(SECRETS)
+    )
+    attach_sandbox(connection, sandbox)
+    client = client_for(connection, clock=clock, rate_limiter=MemoryRateLimiter(clock=clock))
+    return connection, client
+
+
+@pytest.fixture
+def connection(sandbox: ExactSandbox, clock: FakeClock) -> Connection:
+    return connect(sandbox, clock)[0]
