@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "auth": ("koppel.cli.auth:auth", "Authorise a connection with OAuth2 and store its token."),
     "sandbox": ("koppel.cli.sandbox:sandbox", "Run a system's emulated API on loopback."),
     "map": ("koppel.cli.map:map_command", "Apply a mapping to a sample record and print it."),
+    "new": ("koppel.cli.new:new", "Start a connector package from the template."),
     "run": ("koppel.cli.run:run", "Sync a flow once (--dry-run writes nothing)."),
     "plan": ("koppel.cli.plan:plan", "Show per record and field what a run would change."),
     "check": ("koppel.cli.check:check", "Check a flow file, its plugins and mappings offline."),
