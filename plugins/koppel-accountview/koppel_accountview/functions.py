@@ -1,0 +1,61 @@
+"""Mapping functions the AccountView mappings use (registered through ``mapping_functions``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from koppel.records import to_decimal
+
+__all__ = ["FUNCTIONS", "each_with", "postcode", "vat_key"]
+
+_NL_POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
+
+
+def each_with(items: Any, extra: Any) -> list[Any] | None:
+    """Every object of ``items`` with the fields of ``extra`` added (its own fields win).
+
+    Lets a list's sub-mapping see a value of the whole record, such as the
+    order's country for a VAT code per country.
+    """
+    if items is None:
+        return None
+    if not isinstance(items, list) or not isinstance(extra, Mapping):
+        raise TypeError("expected an array of objects and an object")
+    return [{**extra, **item} if isinstance(item, Mapping) else item for item in items]
+
+
+def vat_key(country: Any, rate: Any) -> str | None:
+    """The ``vat_codes`` lookup key ``COUNTRY:RATE``: ``("nl", "0.21")`` -> ``"NL:21"``.
+
+    A rate below 1 is taken as a fraction; the percentage is written without
+    trailing zeros. Null when either part is missing.
+    """
+    if country is None or rate is None or country == "":
+        return None
+    percent = to_decimal(rate)
+    if 0 < percent < 1:
+        percent *= 100
+    text = format(percent.normalize(), "f") if percent else "0"
+    return f"{str(country).strip().upper()}:{text}"
+
+
+def postcode(value: Any, country: Any = None) -> str | None:
+    """A postcode as AccountView keeps it: Dutch ones as ``1234 AB``, others trimmed."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    match = _NL_POSTCODE.match(value)
+    if match and (country in (None, "", "NL")):
+        return f"{match.group(1)} {match.group(2).upper()}"
+    return value.strip()
+
+
+#: The functions by the names mappings call them.
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "accountview_each_with": each_with,
+    "accountview_vat_key": vat_key,
+    "accountview_postcode": postcode,
+}

@@ -1,0 +1,322 @@
+"""An emulator of AccountView.net (v3) with a demo administration ``DEMO``.
+
+It answers the documented URL patterns under ``/api/v3``: the OAuth2 token
+endpoint (single-use refresh tokens), ``Companies``, and ``accountviewdata``
+for reads (business object, fields, filters, sort, page size and number, short
+last page) and writes (table definition with positional values). Refusals come
+as ``{"ErrorType": "AccountViewError", "ErrorNumbers": [...], "ErrorMessage": ...}``
+with status 400, as the public clients expect. Tables and field names come from
+:mod:`koppel_accountview.schema`, so the sandbox refuses the fields the client
+would not know either.
+
+Demo data: articles AV-1001 ... AV-1012 (group ``WEBSHOP``, with stock,
+sales reservations and item attributes), the cost articles ``VERZEND`` and
+``TOESLAG`` (group ``KOSTEN``), one debtor, journals ``VK`` and ``MEM``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import httpx
+
+from koppel.http import SYSTEM_CLOCK, Clock
+from koppel.records import to_datetime
+from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
+from koppel_accountview import schema
+from koppel_accountview.schema import Table
+from koppel_accountview.wire import format_datetime, read_write
+
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "COMPANY", "AccountViewSandbox", "make_sandbox"]
+
+#: The demo administration's company code and the sandbox app's credentials.
+COMPANY = "DEMO"
+CLIENT_ID = "sandbox-client"
+CLIENT_SECRET = "sandbox-secret"
+_PREFIX = "/api/v3"
+
+
+def _error(message: str, number: int = 1, status: int = 400) -> httpx.Response:
+    body = {"ErrorType": "AccountViewError", "ErrorNumbers": [number], "ErrorMessage": message}
+    return json_response(body, status)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, number: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.number = number
+
+
+def _demo_data() -> dict[str, Any]:
+    text = (resources.files("koppel_accountview") / "demo_data.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _number(value: Any) -> Decimal:
+    return Decimal(str(value if value is not None else 0))
+
+
+def _literal_datetime(value: str) -> datetime:
+    text = value.strip()
+    if text.startswith("{^") and text.endswith("}"):
+        text = text[2:-1]
+    return to_datetime(text.replace(" ", "T"))
+
+
+class AccountViewSandbox(Sandbox):
+    """The emulated API; :attr:`store` holds one collection per table, keyed by its key."""
+
+    def __init__(self, *, clock: Clock = SYSTEM_CLOCK, seed: int = 0) -> None:
+        super().__init__(
+            "accountview",
+            base_url=schema.API_BASE,
+            clock=clock,
+            oauth=OAuthEmulator(
+                client_id=CLIENT_ID,
+                client_secret=CLIENT_SECRET,
+                access_ttl=3600,
+                authorize_path=f"{_PREFIX}/authorize",
+                token_path=f"{_PREFIX}/{schema.TOKEN_PATH}",
+            ),
+        )
+        self.seed = seed
+        data = _demo_data()
+        self.companies: list[dict[str, Any]] = data["companies"]
+        self.journals: set[str] = set(data["journals"])
+        for table in schema.TABLES.values():
+            self.store.collection(table.name, id_field=table.key)
+            if table.detail is not None:
+                self.store.collection(table.detail.name, id_field="LINE_ID")
+        self.store.seed("ARTICLE", data["ARTICLE"], id_field="ART_CODE")
+        self.store.seed("CONTACT", data["CONTACT"], id_field="SUB_NR")
+        self._keys = {
+            "SO_HDR": itertools.count(20240001),
+            "DJ_PAGE": itertools.count(1),
+            "DEL_ADDR": itertools.count(1),
+            "lines": itertools.count(1),
+        }
+        self.add_route("GET", f"{_PREFIX}/{schema.COMPANIES_PATH}", self._companies)
+        self.add_route("GET", f"{_PREFIX}/{schema.DATA_PATH}", self._read)
+        self.add_route("POST", f"{_PREFIX}/{schema.DATA_PATH}", self._write)
+
+    # -- helpers -------------------------------------------------------------
+
+    def now(self) -> str:
+        """The sandbox clock's time as AccountView writes it."""
+        return format_datetime(datetime.fromtimestamp(self.clock.now(), UTC))
+
+    def lines_of(self, table: str, key: str) -> list[dict[str, Any]]:
+        """Detail rows (``SO_LINE`` / ``DJ_LINE``) of the header row ``key``."""
+        return [row for row in self.store[table].all() if row.get("HEADER_KEY") == key]
+
+    def _company(self, request: SandboxRequest) -> None:
+        company = request.headers.get(schema.COMPANY_HEADER)
+        if not company:
+            raise _Refused(f"De header {schema.COMPANY_HEADER} ontbreekt", 10)
+        if company not in {c["Id"] for c in self.companies}:
+            raise _Refused(f"Onbekende onderneming {company!r}", 11)
+
+    @staticmethod
+    def _table(code: str | None) -> Table:
+        table = schema.TABLES.get((code or "").upper())
+        if table is None:
+            raise _Refused(f"Onbekend business object {code!r}", 20)
+        return table
+
+    # -- routes --------------------------------------------------------------
+
+    def _companies(self, request: SandboxRequest) -> Any:
+        return self.companies
+
+    def _read(self, request: SandboxRequest) -> httpx.Response:
+        try:
+            self._company(request)
+            params = {k.lower(): v for k, v in request.params.items()}
+            table = self._table(params.get("businessobject"))
+            rows = self.store[table.name].all()
+            n = 1
+            while f"filtercontrolsource{n}" in params:
+                rows = self._filter(table, rows, params, n)
+                n += 1
+            sort = params.get("sortfields")
+            if sort:
+                field = sort.upper()
+                self._known(table, field)
+                descending = params.get("sortorder", "").lower() == "descending"
+                rows.sort(key=lambda row: str(row.get(field) or ""), reverse=descending)
+            size = int(params.get("pagesize", "100"))
+            page = int(params.get("pagenumber", "1"))
+            if size < 1 or page < 1:
+                raise _Refused("PageSize en PageNumber moeten positief zijn", 21)
+            rows = rows[(page - 1) * size : page * size]
+            wanted = self._fields(table, params.get("fields"))
+            if wanted is not None:
+                rows = [{k: v for k, v in row.items() if k in wanted} for row in rows]
+            rows = [{k: v for k, v in row.items() if k in table.fields} for row in rows]
+        except _Refused as refused:
+            return _error(refused.message, refused.number)
+        except ValueError as exc:
+            return _error(f"Ongeldige parameter: {exc}", 22)
+        return json_response({table.name: rows})
+
+    def _known(self, table: Table, field: str) -> None:
+        if field not in table.fields:
+            raise _Refused(f"Veld {field} bestaat niet in tabel {table.name}", 23)
+
+    def _fields(self, table: Table, text: str | None) -> set[str] | None:
+        if not text or text.strip() == "*":
+            return None
+        wanted = set()
+        for item in text.split(","):
+            name = item.strip().rpartition(".")[2].upper()
+            self._known(table, name)
+            wanted.add(name)
+        return wanted
+
+    def _filter(
+        self, table: Table, rows: list[dict[str, Any]], params: Mapping[str, str], n: int
+    ) -> list[dict[str, Any]]:
+        field = params[f"filtercontrolsource{n}"].upper()
+        self._known(table, field)
+        operator = params.get(f"filteroperator{n}", "Equal").lower()
+        raw = params.get(f"filtervalue{n}", "")
+        many = params.get(f"filterislistofvalues{n}", "false").lower() == "true"
+        values = [v.strip() for v in raw.split(",")] if many else [raw]
+        if operator == "equal":
+            return [row for row in rows if str(row.get(field) or "") in values]
+        if operator == "contains":
+            return [row for row in rows if raw.lower() in str(row.get(field) or "").lower()]
+        if operator == "dateonorafterdate":
+            since = _literal_datetime(raw)
+            return [row for row in rows if row.get(field) and to_datetime(row[field]) >= since]
+        raise _Refused(f"Onbekende FilterOperator {params[f'filteroperator{n}']!r}", 24)
+
+    def _write(self, request: SandboxRequest) -> httpx.Response:
+        try:
+            self._company(request)
+            try:
+                code, name, headers, detail_name, lines = read_write(request.json)
+            except ValueError as exc:
+                raise _Refused(f"Ongeldige opdracht: {exc}", 30) from exc
+            table = self._table(code)
+            if name.upper() != table.name or len(headers) != 1:
+                raise _Refused(f"{code} schrijft precies één rij in tabel {table.name}", 31)
+            header = self._row(table, headers[0])
+            rows = []
+            if detail_name is not None:
+                if table.detail is None or detail_name.upper() != table.detail.name:
+                    raise _Refused(f"{code} heeft geen detailtabel {detail_name}", 32)
+                rows = [self._row(table.detail, line, detail=True) for line in lines]
+            stored = self._store(table, header, rows)
+        except _Refused as refused:
+            return _error(refused.message, refused.number)
+        return json_response({table.name: [stored]})
+
+    def _row(self, table: Table, row: Mapping[str, Any], *, detail: bool = False) -> dict[str, Any]:
+        if "RowId" not in row or (detail and "HeaderId" not in row):
+            raise _Refused(f"Rij in {table.name} zonder RowId/HeaderId", 33)
+        clean = {}
+        for name, value in row.items():
+            if name in ("RowId", "HeaderId"):
+                continue
+            self._known(table, name.upper())
+            clean[name.upper()] = value
+        return clean
+
+    def _store(
+        self, table: Table, header: dict[str, Any], lines: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        if table is schema.DEBTORS:
+            return self._debtor(header)
+        if table is schema.ARTICLES:
+            return self._article(header)
+        if table is schema.DELIVERY_ADDRESSES:
+            if not self.store["CONTACT"].get(str(header.get("SUB_NR"))):
+                raise _Refused(f"Debiteur {header.get('SUB_NR')} bestaat niet", 40)
+            header["REC_ID"] = str(next(self._keys["DEL_ADDR"]))
+            return self.store["DEL_ADDR"].insert(header)
+        if table is schema.SALES_ORDERS:
+            return self._order(header, lines)
+        return self._journal(header, lines)
+
+    def _debtor(self, header: dict[str, Any]) -> dict[str, Any]:
+        number = str(header.get("SUB_NR") or "").strip()
+        if not number:
+            raise _Refused("SUB_NR (debiteurnummer) is verplicht", 41)
+        header["CNG_DATE"] = self.now()
+        contacts = self.store["CONTACT"]
+        if contacts.get(number) is not None:
+            return contacts.update(number, header) or {}
+        if not header.get("ACCT_NAME"):
+            raise _Refused("ACCT_NAME (naam) is verplicht", 42)
+        header.setdefault("ACCT_NR", schema.DEFAULT_DEBTOR_ACCOUNT)
+        return contacts.insert(header)
+
+    def _article(self, header: dict[str, Any]) -> dict[str, Any]:
+        code = str(header.get("ART_CODE") or "").strip()
+        if not code:
+            raise _Refused("ART_CODE (artikelcode) is verplicht", 43)
+        header["CNG_DATE"] = self.now()
+        articles = self.store["ARTICLE"]
+        if articles.get(code) is not None:
+            return articles.update(code, header) or {}
+        return articles.insert(header)
+
+    def _order(self, header: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+        for role in ("RPL_INV", "RPL_DEL"):
+            debtor = header.get(role)
+            if debtor is not None and self.store["CONTACT"].get(str(debtor)) is None:
+                raise _Refused(f"Debiteur {debtor} ({role}) bestaat niet", 50)
+        if header.get("RPL_INV") is None:
+            raise _Refused("RPL_INV (factuurdebiteur) is verplicht", 51)
+        if not lines:
+            raise _Refused("Een verkooporder heeft ten minste één regel", 52)
+        for line in lines:
+            code = str(line.get("ART_CODE") or "")
+            if self.store["ARTICLE"].get(code) is None:
+                raise _Refused(f"Artikel {code!r} bestaat niet", 53)
+            if _number(line.get("ORD_QTY")) <= 0:
+                raise _Refused(f"Aantal van artikel {code} moet positief zijn", 54)
+        delivery = header.get("DEL_CODE")
+        if delivery is not None and self.store["DEL_ADDR"].get(str(delivery)) is None:
+            raise _Refused(f"Afleveradres {delivery} bestaat niet", 55)
+        number = str(next(self._keys["SO_HDR"]))
+        header.update(ORD_NR=number, CNG_DATE=self.now())
+        stored = self.store["SO_HDR"].insert(header)
+        for line in lines:
+            line_id = str(next(self._keys["lines"]))
+            self.store["SO_LINE"].insert({**line, "LINE_ID": line_id, "HEADER_KEY": number})
+        return stored
+
+    def _journal(self, header: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+        if header.get("DJ_CODE") not in self.journals:
+            raise _Refused(f"Dagboek {header.get('DJ_CODE')!r} bestaat niet", 60)
+        if not lines:
+            raise _Refused("Een dagboekpagina heeft ten minste één regel", 61)
+        balance = sum((_number(line.get("AMOUNT")) for line in lines), Decimal(0))
+        if balance != 0:
+            raise _Refused(f"Dagboekpagina is niet in balans (verschil {balance})", 62)
+        for row in (header, *lines):
+            debtor = row.get("SUB_NR")
+            if debtor and self.store["CONTACT"].get(str(debtor)) is None:
+                raise _Refused(f"Debiteur {debtor} bestaat niet", 63)
+        number = str(next(self._keys["DJ_PAGE"]))
+        header["PAGE_NR"] = number
+        stored = self.store["DJ_PAGE"].insert(header)
+        for line in lines:
+            line_id = str(next(self._keys["lines"]))
+            self.store["DJ_LINE"].insert({**line, "LINE_ID": line_id, "HEADER_KEY": number})
+        return stored
+
+
+def make_sandbox(*, seed: int = 0, clock: Clock = SYSTEM_CLOCK) -> AccountViewSandbox:
+    """A fresh sandbox with the demo administration ``DEMO``."""
+    return AccountViewSandbox(clock=clock, seed=seed)

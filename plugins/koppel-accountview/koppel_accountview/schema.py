@@ -1,0 +1,279 @@
+"""Every assumption koppel makes about AccountView.net's data, in one place.
+
+AccountView.net has no public API reference. What is here comes from public
+client code that calls the live API (see the plugin's README for the sources)
+and, where nothing was found, from a guess. Each :class:`Field` says which:
+``observed`` (seen in a working client) or ``guess``. To correct an
+assumption, change it here: the client, the sandbox and the mapping tests all
+read this module, and a mapping that writes a field not declared here fails
+with an error naming the field.
+
+AccountView data is read and written per *business object* (``AR1`` debtors,
+``AK1`` articles, ``SO1`` sales orders, ``DJ2`` journal pages, ``ADDR``
+delivery addresses), each backed by a table (``CONTACT``, ``ARTICLE``, ...)
+whose upper-case field names carry a FoxPro type letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+__all__ = [
+    "API_BASE",
+    "ARTICLES",
+    "AUTHORIZE_URL",
+    "COMPANIES_PATH",
+    "COMPANY_HEADER",
+    "DATA_PATH",
+    "DEBTORS",
+    "DELIVERY_ADDRESSES",
+    "ERROR_MESSAGE_KEY",
+    "FIELD_TYPES",
+    "JOURNAL_PAGES",
+    "SALES_ORDERS",
+    "TABLES",
+    "TEST_API_BASE",
+    "TOKEN_PATH",
+    "Field",
+    "Table",
+]
+
+#: The production API root [observed].
+API_BASE = "https://www.accountview.net/api/v3"
+#: The test environment's API root [observed: a README names test.accountview.net].
+TEST_API_BASE = "https://test.accountview.net/api/v3"
+#: Token endpoint, relative to the API root; form-encoded, credentials in the body [observed].
+TOKEN_PATH = "token"
+#: Where the operator grants access. [guess: no client shows it; a standard code flow.]
+AUTHORIZE_URL = "https://www.accountview.net/api/v3/authorize"
+#: The generic data endpoint for reads (GET) and writes (POST) [observed].
+DATA_PATH = "accountviewdata"
+#: The companies the user may reach: a JSON array of objects with ``Id`` [observed].
+COMPANIES_PATH = "Companies"
+#: The header that selects the administration (*onderneming*) [observed].
+COMPANY_HEADER = "X-Company"
+#: Key of the message in an error body ``{"ErrorType", "ErrorNumbers", "ErrorMessage"}`` [observed].
+ERROR_MESSAGE_KEY = "ErrorMessage"
+#: Page size for reads. [guess: the maximum is not documented; clients use up to 1000.]
+PAGE_SIZE = 100
+#: The filter operator for "changed since" reads on ``CNG_DATE`` [observed].
+CHANGED_SINCE_OPERATOR = "DateOnOrAfterDate"
+
+#: FoxPro type letters [observed]: character, numeric, integer, date-time, date,
+#: logical, currency, double, memo.
+FIELD_TYPES = ("C", "N", "I", "T", "D", "L", "Y", "B", "M")
+
+
+@attrs.frozen
+class Field:
+    """One field of a table: its name, type letter, and whether it was observed or guessed."""
+
+    name: str
+    type: str
+    source: str = "observed"
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise ValueError(f"field {self.name}: unknown type {self.type!r}")
+
+
+def _fields(*fields: Field) -> Mapping[str, Field]:
+    return {field.name: field for field in fields}
+
+
+@attrs.frozen(kw_only=True)
+class Table:
+    """A business object's table: its code, table name, key, fields and detail table.
+
+    ``key`` is the field that identifies a row (the target id koppel binds);
+    ``issued`` says whether AccountView issues the key on create (else the
+    writer sends it); ``changed`` is the field that incremental reads filter on.
+    """
+
+    business_object: str
+    name: str
+    key: str
+    fields: Mapping[str, Field]
+    issued: bool = False
+    changed: str | None = None
+    detail: Table | None = None
+    header_link: str | None = None
+
+    def field(self, name: str) -> Field:
+        """The field ``name``; :class:`KeyError` with the table named when unknown."""
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise KeyError(f"{name} is not a known field of {self.name}") from None
+
+
+G = "guess"
+
+#: Debtors (*debiteuren*), business object AR1, table CONTACT, key SUB_NR [observed].
+DEBTORS = Table(
+    business_object="AR1",
+    name="CONTACT",
+    key="SUB_NR",
+    changed="CNG_DATE",
+    fields=_fields(
+        Field("SUB_NR", "C", description="debtor number; sent by the writer"),
+        Field("ACCT_NR", "C", description="collective (receivables) account"),
+        Field("ACCT_NAME", "C", description="name: the company, or the person"),
+        Field("SRC_CODE", "C", description="search name"),
+        Field("CONT_NAME", "C", G, "contact person of a company debtor"),
+        Field("PERS_IND", "L", G, "true for a person debtor (particulier)"),
+        Field("ADDRESS1", "C", description="street and house number"),
+        Field("POST_CODE", "C", description="postcode, Dutch ones as '1234 AB'"),
+        Field("CITY", "C"),
+        Field("CNT_CODE", "C", description="country code"),
+        Field("MAIL_BUS", "C", description="e-mail address: koppel's match key"),
+        Field("TEL_BUS", "C"),
+        Field("TEL_MOB", "C"),
+        Field("VAT_NR", "C", G, "VAT number"),
+        Field("PAY_COND", "C", G, "payment terms code"),
+        Field("CNG_DATE", "T", description="last change"),
+    ),
+)
+
+#: Delivery addresses of a debtor, business object ADDR, table DEL_ADDR [observed].
+DELIVERY_ADDRESSES = Table(
+    business_object="ADDR",
+    name="DEL_ADDR",
+    key="REC_ID",
+    issued=True,
+    fields=_fields(
+        Field("REC_ID", "C", description="issued by AccountView"),
+        Field("SUB_NR", "C", description="the debtor"),
+        Field("DEL_NAME", "C"),
+        Field("ADDRESS1", "C"),
+        Field("POST_CODE", "C"),
+        Field("CITY", "C"),
+        Field("CNT_CODE", "C"),
+    ),
+)
+
+#: Articles (*artikelen*), business object AK1, table ARTICLE, key ART_CODE [observed].
+ARTICLES = Table(
+    business_object="AK1",
+    name="ARTICLE",
+    key="ART_CODE",
+    changed="CNG_DATE",
+    fields=_fields(
+        Field("ART_CODE", "C", description="article code: the SKU"),
+        Field("ART_DESC1", "C", description="description: the product's name"),
+        Field("ART_DESC2", "M", G, "long description"),
+        Field("EAN_CODE", "C", G, "barcode (EAN/GTIN); no client shows one"),
+        Field("PX_SELL", "N", description="sales price excluding VAT"),
+        Field("VAT_CODE", "C", G, "VAT code"),
+        Field("AG_CODE", "C", description="article group"),
+        Field("UNIT", "C", G, "unit of measure"),
+        Field("BLOCKED", "L", G, "blocked for sale"),
+        Field("QTY_AVAIL", "N", description="available stock (beschikbare voorraad)"),
+        Field("QTY_RES_SO", "N", G, "reserved for sales orders (verkoopreserveringen)"),
+        Field("ART_SIZE", "C", G, "item attribute: size"),
+        Field("ART_COLOR", "C", G, "item attribute: colour"),
+        Field("CNT_ORIG", "C", G, "item attribute: country of origin"),
+        Field("LEAD_TIME", "I", G, "item attribute: lead time in days"),
+        Field("CNG_DATE", "T", description="last change"),
+    ),
+)
+
+_SO_LINES = Table(
+    business_object="SO1",
+    name="SO_LINE",
+    key="RowId",
+    fields=_fields(
+        Field("ART_CODE", "C"),
+        Field("ART_DESC", "C", G, "line description"),
+        Field("ORD_QTY", "N"),
+        Field("ART_PX", "N", description="unit price (the order says whether incl. VAT)"),
+        Field("DISC_PCT", "N", G, "line discount percentage"),
+        Field("VAT_CODE", "C", G, "VAT code of the line"),
+        Field("DEL_DATE", "T"),
+    ),
+)
+
+#: Sales orders (*verkooporders*), business object SO1, tables SO_HDR + SO_LINE [observed].
+SALES_ORDERS = Table(
+    business_object="SO1",
+    name="SO_HDR",
+    key="ORD_NR",
+    issued=True,
+    changed="CNG_DATE",
+    detail=_SO_LINES,
+    fields=_fields(
+        Field("ORD_NR", "C", G, "order number, issued by AccountView"),
+        Field("ORD_REF", "C", G, "the source's order number: koppel's match key"),
+        Field("ORD_DATE", "T"),
+        Field("DEL_DATE", "T"),
+        Field("RPL_INV", "C", description="invoice debtor (SUB_NR)"),
+        Field("RPL_DEL", "C", description="delivery debtor (SUB_NR)"),
+        Field("DEL_CODE", "C", description="delivery address (REC_ID of ADDR)"),
+        Field("COMMENT1", "C", description="description"),
+        Field("TO_EMAIL", "C"),
+        Field("PD_AMT", "N", description="order discount amount"),
+        Field("INCL_VAT", "L", G, "prices include VAT"),
+        Field("CUR_CODE", "C", G, "currency"),
+        Field("PAY_COND", "C", G, "payment terms code"),
+        Field("PAY_METH", "C", G, "payment method code"),
+        Field("SHP_METH", "C", G, "shipping method code"),
+        Field("CNG_DATE", "T"),
+    ),
+)
+
+_DJ_LINES = Table(
+    business_object="DJ2",
+    name="DJ_LINE",
+    key="RowId",
+    fields=_fields(
+        Field("ACCT_NR", "C"),
+        Field("SUB_NR", "C", G, "debtor on a debtor line"),
+        Field("COST_CODE", "C"),
+        Field("AMOUNT", "N", description="debit positive, credit negative"),
+        Field("CUR_CODE", "C"),
+        Field("BASE_AMT", "N", description="amount in the company currency"),
+        Field("VAT_CODE", "C"),
+        Field("VAT_AMT", "N"),
+        Field("TRN_DATE", "T"),
+        Field("TRN_DESC", "C"),
+    ),
+)
+
+#: Journal pages (*dagboekpagina's*), business object DJ2, tables DJ_PAGE + DJ_LINE
+#: [observed]. Sales invoices are pages in a sales journal, financial mutations
+#: pages in a memorial journal [guess: no invoice business object was found].
+JOURNAL_PAGES = Table(
+    business_object="DJ2",
+    name="DJ_PAGE",
+    key="PAGE_NR",
+    issued=True,
+    detail=_DJ_LINES,
+    fields=_fields(
+        Field("PAGE_NR", "C", description="page number, issued by AccountView"),
+        Field("DJ_CODE", "C", description="journal code"),
+        Field("SUB_NR", "C", description="debtor of a sales invoice"),
+        Field("INV_NR", "C", description="invoice number or reference: koppel's match key"),
+        Field("CUR_CODE", "C"),
+        Field("HDR_DESC", "C"),
+        Field("TRN_DATE", "T"),
+    ),
+)
+
+#: Every table by business object code.
+TABLES: Mapping[str, Table] = {
+    table.business_object: table
+    for table in (DEBTORS, DELIVERY_ADDRESSES, ARTICLES, SALES_ORDERS, JOURNAL_PAGES)
+}
+
+#: Journal codes. [guess: set per administration; the connection settings override them.]
+DEFAULT_SALES_JOURNAL = "VK"
+DEFAULT_MEMORIAL_JOURNAL = "MEM"
+#: Collective receivables account for new debtors [observed example "1210"].
+DEFAULT_DEBTOR_ACCOUNT = "1210"
+#: Article code a shipping cost line is booked on [observed: shipping is an SO_LINE].
+DEFAULT_SHIPPING_ARTICLE = "VERZEND"
+#: Article code a fee line is booked on. [guess]
+DEFAULT_FEE_ARTICLE = "TOESLAG"

@@ -1,0 +1,32 @@
+"""Fixtures for the AccountView plugin's tests: a sandbox and a connection attached to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from koppel.sandbox import attach_sandbox
+from koppel.sync import Connection
+from koppel_accountview.sandbox import CLIENT_ID, CLIENT_SECRET, COMPANY, make_sandbox
+
+SETTINGS = {"company": COMPANY, "client_id": CLIENT_ID, "page_size": 5}
+SECRETS = {"client_secret": CLIENT_SECRET}
+
+
+@pytest.fixture
+def vcr_config(koppel_vcr_config: dict[str, Any]) -> dict[str, Any]:
+    return koppel_vcr_config
+
+
+@pytest.fixture
+def sandbox() -> Any:
+    return make_sandbox()
+
+
+@pytest.fixture
+def connection(sandbox: Any) -> Connection:
+    connection = Connection(
+        name="av", system="accountview", settings=dict(SETTINGS), secrets=dict(SECRETS)
+    )
+    return attach_sandbox(connection, sandbox)

@@ -1,0 +1,220 @@
+"""Writing orders, debtors and journal pages through the sandbox, checked field by field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from koppel.errors import ConfigurationError, RejectedError, ValidationError
+from koppel.mapping import compile_mapping
+from koppel.sync import Action, Connection, Direction
+from koppel_accountview import plugin
+from koppel_accountview.functions import FUNCTIONS
+
+LOOKUPS = {
+    "vat_codes": {"NL:21": "2", "NL:9": "1", "BE:21": "5"},
+    "payment_terms": {"14": "14D"},
+    "payment_methods": {"ideal": "IDL"},
+    "shipping_methods": {"postnl": "PNL"},
+}
+
+
+def order(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "number": "1001",
+        "order_type": "order",
+        "order_date": "2024-06-01",
+        "customer": {
+            "company_name": "Acme BV",
+            "contact": {"first_name": "Jan", "last_name": "Jansen"},
+            "email": " Jan@Acme.NL ",
+        },
+        "billing_address": {
+            "street": "Dorpsstraat",
+            "house_number": "1",
+            "postcode": "1234ab",
+            "city": "Utrecht",
+            "country": "NL",
+        },
+        "lines": [
+            {"sku": "AV-1001", "quantity": "2", "unit_price": "19.95", "vat_rate": "21"},
+            {"sku": "AV-1004", "quantity": "1", "unit_price": "17.95", "vat_rate": "0.21"},
+        ],
+        "costs": [{"kind": "shipping", "amount": "4.95", "vat_rate": "21"}],
+        "payment_terms": "14",
+        "payment_method": "ideal",
+        "shipping_method": "postnl",
+        "prices_include_vat": True,
+    }
+    base.update(changes)
+    return base
+
+
+def write(connection: Connection, data: dict[str, Any], entity: str = "orders") -> Any:
+    spec = plugin.default_mapping(connection=connection, entity=entity, direction="outbound")
+    mapping = compile_mapping(spec, name=entity, lookups=LOOKUPS, functions=FUNCTIONS)
+    payload = plugin.map_record(
+        connection=connection,
+        entity=entity,
+        direction=Direction.OUTBOUND,
+        data=data,
+        mapping=mapping,
+        action=Action.CREATE,
+        existing=None,
+    ) or mapping.apply(data, action=Action.CREATE)
+    return plugin.upsert(
+        connection=connection, entity=entity, action=Action.CREATE, payload=payload, target_id=None
+    )
+
+
+def test_order_creates_company_debtor_and_sales_order(connection: Connection, sandbox: Any) -> None:
+    result = write(connection, order())
+    debtor = sandbox.store["CONTACT"].find(MAIL_BUS="jan@acme.nl")
+    assert len(debtor) == 1
+    assert {k: debtor[0][k] for k in ("SUB_NR", "ACCT_NR", "ACCT_NAME", "CONT_NAME")} == {
+        "SUB_NR": "10002",
+        "ACCT_NR": "1210",
+        "ACCT_NAME": "Acme BV",
+        "CONT_NAME": "Jan Jansen",
+    }
+    assert (debtor[0]["ADDRESS1"], debtor[0]["POST_CODE"]) == ("Dorpsstraat 1", "1234 AB")
+    header = sandbox.store["SO_HDR"].get(result.target_id)
+    assert header["ORD_REF"] == "1001"
+    assert header["RPL_INV"] == header["RPL_DEL"] == "10002"
+    assert (header["PAY_COND"], header["PAY_METH"], header["SHP_METH"]) == ("14D", "IDL", "PNL")
+    assert header["ORD_DATE"] == "2024-06-01T00:00:00.000Z"
+    assert header["INCL_VAT"] is True
+    assert "DEL_CODE" not in header
+    lines = sandbox.lines_of("SO_LINE", result.target_id)
+    assert [(x["ART_CODE"], x["ORD_QTY"], x["ART_PX"], x["VAT_CODE"]) for x in lines] == [
+        ("AV-1001", 2, 19.95, "2"),
+        ("AV-1004", 1, 17.95, "2"),
+        ("VERZEND", 1, 4.95, "2"),
+    ]
+
+
+def test_order_person_debtor_and_reuse_by_email(connection: Connection, sandbox: Any) -> None:
+    person = {"name": "Piet de Vries", "email": "piet@example.nl"}
+    write(connection, order(number="1", customer=person))
+    write(connection, order(number="2", customer={**person, "email": "PIET@example.nl"}))
+    found = sandbox.store["CONTACT"].find(MAIL_BUS="piet@example.nl")
+    assert len(found) == 1
+    assert found[0]["ACCT_NAME"] == "Piet de Vries"
+    assert found[0]["PERS_IND"] is True
+    assert "CONT_NAME" not in found[0]
+    assert {h["RPL_INV"] for h in sandbox.store["SO_HDR"].all()} == {found[0]["SUB_NR"]}
+
+
+def test_order_updates_known_debtor_only_when_changed(connection: Connection, sandbox: Any) -> None:
+    known = {"company_name": "Bakkerij De Korenschoof", "email": "inkoop@korenschoof.nl"}
+    billing = {
+        "street": "Molenweg",
+        "house_number": "4",
+        "postcode": "3811AB",
+        "city": "Amersfoort",
+        "country": "NL",
+    }
+    write(connection, order(customer=known, billing_address=billing))
+    assert sandbox.count("POST", "/api/v3/accountviewdata") == 1, (
+        "an unchanged debtor is not written"
+    )
+    moved = {**billing, "street": "Stationsplein", "house_number": "9"}
+    write(connection, order(number="1002", customer=known, billing_address=moved))
+    assert sandbox.store["CONTACT"].get("10001")["ADDRESS1"] == "Stationsplein 9"
+    assert sandbox.store["CONTACT"].get("10001")["CONT_NAME"] == "Els Visser"
+
+
+def test_order_default_debtor_creates_no_customer(connection: Connection, sandbox: Any) -> None:
+    connection.settings = {**connection.settings, "default_debtor": "10001"}
+    result = write(connection, order())
+    assert len(sandbox.store["CONTACT"]) == 1
+    assert sandbox.store["SO_HDR"].get(result.target_id)["RPL_INV"] == "10001"
+
+
+def test_order_with_missing_product_is_validation_error(
+    connection: Connection, sandbox: Any
+) -> None:
+    lines = [{"sku": "AV-9999", "quantity": "1", "unit_price": "5"}]
+    with pytest.raises(ValidationError, match="1 product not found in the target: AV-9999"):
+        write(connection, order(lines=lines))
+    assert len(sandbox.store["SO_HDR"]) == 0
+
+
+def test_order_delivery_address_created_once(connection: Connection, sandbox: Any) -> None:
+    ship = {
+        "street": "Havenweg",
+        "house_number": "5",
+        "postcode": "1234 AB",
+        "city": "Utrecht",
+        "country": "NL",
+    }
+    first = write(connection, order(shipping_address=ship))
+    second = write(connection, order(number="1002", shipping_address=ship))
+    assert len(sandbox.store["DEL_ADDR"]) == 1
+    codes = {sandbox.store["SO_HDR"].get(r.target_id)["DEL_CODE"] for r in (first, second)}
+    assert codes == {sandbox.store["DEL_ADDR"].all()[0]["REC_ID"]}
+
+
+@pytest.mark.parametrize(
+    ("order_type", "journal"), [("sales_invoice", "VK"), ("financial_mutation", "MEM")]
+)
+def test_order_as_journal_page_balances(
+    connection: Connection, sandbox: Any, order_type: str, journal: str
+) -> None:
+    result = write(connection, order(order_type=order_type, lines=[order()["lines"][0]]))
+    page = sandbox.store["DJ_PAGE"].get(result.target_id)
+    assert (page["DJ_CODE"], page["INV_NR"], page["SUB_NR"]) == (journal, "1001", "10002")
+    lines = sandbox.lines_of("DJ_LINE", result.target_id)
+    amounts = [(x["ACCT_NR"], Decimal(str(x["AMOUNT"]))) for x in lines]
+    assert amounts == [
+        ("1210", Decimal("44.85")),
+        ("8000", Decimal("-37.07")),
+        ("1500", Decimal("-7.78")),
+    ]
+    assert lines[0]["SUB_NR"] == "10002"
+    assert not sandbox.store["SO_HDR"].all()
+
+
+def test_orders_are_never_updated(connection: Connection) -> None:
+    with pytest.raises(RejectedError, match="never updated"):
+        plugin.upsert(
+            connection=connection, entity="orders", action=Action.UPDATE, payload={}, target_id="1"
+        )
+
+
+def test_unknown_order_type_refused_before_any_write(connection: Connection, sandbox: Any) -> None:
+    with pytest.raises(ConfigurationError, match="'quote'"):
+        write(connection, order(order_type="quote"))
+    assert sandbox.count("POST", "/api/v3/accountviewdata") == 0
+
+
+def test_journal_entry_entity(connection: Connection, sandbox: Any) -> None:
+    entry = {
+        "number": "MEM-7",
+        "journal": "MEM",
+        "entry_date": "2024-06-30",
+        "lines": [
+            {"account": "4000", "amount": "100.00", "description": "rent"},
+            {"account": "1100", "amount": "-100.00", "description": "bank"},
+        ],
+    }
+    result = write(connection, entry, entity="journal_entries")
+    assert sandbox.store["DJ_PAGE"].get(result.target_id)["INV_NR"] == "MEM-7"
+    found = plugin.find_existing(
+        connection=connection, entity="journal_entries", match_key="number", values=["MEM-7"]
+    )
+    assert found["MEM-7"].id == result.target_id
+
+
+def test_unbalanced_journal_entry_refused(connection: Connection) -> None:
+    entry = {"number": "X", "lines": [{"account": "4000", "amount": "1"}]}
+    with pytest.raises(ValidationError, match="does not balance"):
+        write(connection, entry, entity="journal_entries")
+
+
+def test_order_line_found_by_ean(connection: Connection, sandbox: Any) -> None:
+    lines = [{"ean": "8712000010021", "quantity": "1", "unit_price": "49.95"}]
+    result = write(connection, order(lines=lines, costs=[]))
+    assert [x["ART_CODE"] for x in sandbox.lines_of("SO_LINE", result.target_id)] == ["AV-1002"]
