@@ -44,6 +44,7 @@ __all__ = [
     "base_url_for",
     "client_for",
     "oauth_config",
+    "set_default_clock",
 ]
 
 SYSTEM = "exact-online"
@@ -72,6 +73,17 @@ TOKEN_LEEWAY = 30.0
 
 _CACHE_KEY = "exact-online.client"
 _cache_lock = threading.Lock()
+_default_clock: Clock = SYSTEM_CLOCK
+
+
+def set_default_clock(clock: Clock | None) -> None:
+    """The clock clients built by the hooks use (None: the real one); tests run on a fake one.
+
+    A flow run builds its connections itself, so this is how a test or a
+    benchmark puts the plugin on the same :class:`~koppel.http.FakeClock` as the sandbox.
+    """
+    global _default_clock
+    _default_clock = clock or SYSTEM_CLOCK
 
 
 def base_url_for(settings: Mapping[str, Any]) -> str:
@@ -285,7 +297,9 @@ def client_for(
     with _cache_lock:
         client = connection.cache.get(_CACHE_KEY)
         if client is None:
-            client = ExactClient(connection, clock=clock or SYSTEM_CLOCK, rate_limiter=rate_limiter)
+            client = ExactClient(
+                connection, clock=clock or _default_clock, rate_limiter=rate_limiter
+            )
             connection.cache[_CACHE_KEY] = client
         assert isinstance(client, ExactClient)
         return client
