@@ -1,0 +1,395 @@
+"""The Visma eAccounting API v2 client: hosts, OAuth2, paging, rate limit and errors.
+
+Built on :mod:`koppel.http`: one ``httpx.Client`` per connection with OAuth2
+bearer auth from the connection's token store (eAccounting's refresh tokens
+are single-use and rotate on every refresh), 600 calls a minute, retries, and
+eAccounting's error bodies ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``
+turned into koppel errors that carry the API's message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import httpx
+
+from koppel.errors import AuthError, ConfigurationError, KoppelError, TransientError
+from koppel.http import (
+    SYSTEM_CLOCK,
+    Clock,
+    MemoryRateLimiter,
+    OAuth2Auth,
+    OAuth2Config,
+    RateLimit,
+    RetryPolicy,
+    build_client,
+    raise_for_status,
+)
+from koppel.sync import Connection
+
+__all__ = [
+    "API_URL",
+    "DEFAULT_PAGE_SIZE",
+    "IDENTITY_URL",
+    "RATE_LIMIT",
+    "SANDBOX_API_URL",
+    "SANDBOX_IDENTITY_URL",
+    "SCOPES",
+    "SYSTEM",
+    "EAccountingClient",
+    "Endpoints",
+    "odata_literal",
+    "parse_utc",
+]
+
+SYSTEM = "eaccounting"
+API_URL = "https://eaccountingapi.vismaonline.com/v2/"
+IDENTITY_URL = "https://identity.vismaonline.com"
+SANDBOX_API_URL = "https://eaccountingapi-sandbox.test.vismaonline.com/v2/"
+SANDBOX_IDENTITY_URL = "https://identity-sandbox.test.vismaonline.com"
+#: Scopes asked for by ``koppel auth``: the API, a refresh token, and sales (read and write).
+SCOPES = "ea:api offline_access ea:sales"
+#: "600 requests per minute ... per client and endpoint"; no budget headers are sent.
+RATE_LIMIT = RateLimit(per_minute=600, headers=None, max_wait=90.0)
+#: Records per page; the API's maximum is not documented, 500 stays well below common limits.
+DEFAULT_PAGE_SIZE = 500
+
+_WAIT_HINT = re.compile(r"try again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+
+
+@attrs.frozen(kw_only=True)
+class Endpoints:
+    """Where a connection's API and identity server are (production or Visma's sandbox)."""
+
+    api_url: str = API_URL
+    identity_url: str = IDENTITY_URL
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Endpoints:
+        """The ``api_url``/``identity_url`` settings, or Visma's sandbox with ``sandbox``."""
+        sandbox = bool(settings.get("sandbox", False))
+        api = settings.get("api_url") or (SANDBOX_API_URL if sandbox else API_URL)
+        identity = settings.get("identity_url") or (
+            SANDBOX_IDENTITY_URL if sandbox else IDENTITY_URL
+        )
+        return cls(api_url=str(api).rstrip("/") + "/", identity_url=str(identity).rstrip("/"))
+
+    @property
+    def authorize_url(self) -> str:
+        """The identity server's authorize endpoint."""
+        return f"{self.identity_url}/connect/authorize"
+
+    @property
+    def token_url(self) -> str:
+        """The identity server's token endpoint."""
+        return f"{self.identity_url}/connect/token"
+
+
+def oauth_config(connection: Connection) -> OAuth2Config:
+    """The OAuth2 client registration of ``connection`` (secrets ``client_id``, ``client_secret``).
+
+    :raises ConfigurationError: when the client id is missing.
+    """
+    client_id = connection.secrets.get("client_id") or connection.settings.get("client_id")
+    if not client_id:
+        raise ConfigurationError(
+            "eAccounting needs the app's client_id (a credential of the connection)",
+            connection=connection.name,
+            field="client_id",
+        )
+    endpoints = Endpoints.from_settings(connection.settings)
+    extra = {"prompt": "login"}
+    if connection.settings.get("acr_values"):
+        extra["acr_values"] = str(connection.settings["acr_values"])
+    return OAuth2Config(
+        authorize_url=endpoints.authorize_url,
+        token_url=endpoints.token_url,
+        client_id=str(client_id),
+        client_secret=connection.secrets.get("client_secret"),
+        redirect_uri=connection.settings.get("redirect_uri"),
+        scope=str(connection.settings.get("scope") or SCOPES),
+        extra_authorize_params=extra,
+    )
+
+
+class WaitHintTransport(httpx.BaseTransport):
+    """Gives a 429 the ``Retry-After`` header eAccounting leaves out.
+
+    eAccounting says how long to wait only in the message ("... Try again in 55
+    seconds."); copying it into the header lets koppel's retrying transport
+    wait exactly that long instead of guessing with backoff.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if response.status_code == 429 and "retry-after" not in response.headers:
+            response.read()
+            found = _WAIT_HINT.search(response.text)
+            # The window is per minute: without a hint, its end is at most a minute away.
+            response.headers["Retry-After"] = found.group(1) if found else "60"
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def parse_utc(value: Any) -> datetime | None:
+    """An eAccounting UTC time stamp (``2024-05-01T10:15:30.123Z``, 7 decimals allowed)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _odata_time(moment: datetime) -> str:
+    text = moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return text.replace("+00:00", "Z")
+
+
+def odata_literal(value: Any) -> str:
+    """``value`` as an OData v4 literal: quoted strings (quotes doubled), bare numbers, times."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return _odata_time(value)
+    text = str(value).replace("'", "''")
+    return f"'{text}'"
+
+
+class EAccountingClient:
+    """Calls to one eAccounting company, with paging that never skips or repeats a record.
+
+    :param http: a client from :func:`koppel.http.build_client` (see :meth:`for_connection`).
+    :param page_size: records per page (``$pagesize``).
+    """
+
+    def __init__(self, http: httpx.Client, *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        if page_size < 1:
+            raise ConfigurationError("page_size must be at least 1", field="page_size")
+        self.http = http
+        self.page_size = page_size
+
+    @classmethod
+    def for_connection(
+        cls, connection: Connection, *, clock: Clock = SYSTEM_CLOCK
+    ) -> EAccountingClient:
+        """The client for ``connection``: its hosts, token store and transport (a sandbox)."""
+        if connection.token_store is None:
+            raise AuthError(
+                "the connection has no token store; run `koppel auth` for it",
+                connection=connection.name,
+            )
+        endpoints = Endpoints.from_settings(connection.settings)
+        transport = WaitHintTransport(connection.transport or httpx.HTTPTransport(retries=0))
+        token_client = build_client(
+            system=f"{SYSTEM}-identity",
+            base_url=endpoints.identity_url,
+            tenant=connection.name,
+            transport=connection.transport,
+            clock=clock,
+        )
+        auth = OAuth2Auth(
+            oauth_config(connection),
+            connection.token_store,
+            connection.name,
+            token_client=token_client,
+            clock=clock,
+        )
+        # A sandbox (or any transport given for tests) gets a limiter of its own, on the
+        # same clock, so that test runs do not share the process-wide budget.
+        limiter = (
+            MemoryRateLimiter({SYSTEM: RATE_LIMIT}, clock=clock)
+            if connection.transport is not None
+            else None
+        )
+        http = build_client(
+            system=SYSTEM,
+            base_url=endpoints.api_url,
+            tenant=connection.name,
+            auth=auth,
+            transport=transport,
+            rate_limit=RATE_LIMIT,
+            rate_limiter=limiter,
+            retry=RetryPolicy(attempts=5, max_elapsed=180.0),
+            clock=clock,
+        )
+        try:
+            page_size = int(connection.settings.get("page_size", DEFAULT_PAGE_SIZE))
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                "page_size must be a whole number", connection=connection.name, field="page_size"
+            ) from None
+        return cls(http, page_size=page_size)
+
+    # -- single calls -------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        context = kwargs.pop("context", {})
+        response = self.http.request(method, path, **kwargs)
+        check(response, **context)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransientError(
+                f"eAccounting answered {method} {path} with a body that is not JSON",
+                path=path,
+            ) from exc
+
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """GET ``path`` (relative to ``/v2/``) and return its JSON.
+
+        ``context`` (entity, record) is added to any error raised.
+        """
+        return self._send("GET", path, params=params, context=context or {})
+
+    def post(
+        self, path: str, body: Mapping[str, Any], *, context: Mapping[str, Any] | None = None
+    ) -> Any:
+        """POST ``body`` to ``path`` and return the created resource."""
+        return self._send("POST", path, json=dict(body), context=context or {})
+
+    def put(
+        self, path: str, body: Mapping[str, Any], *, context: Mapping[str, Any] | None = None
+    ) -> Any:
+        """PUT (replace) ``path`` with ``body`` and return the resource."""
+        return self._send("PUT", path, json=dict(body), context=context or {})
+
+    # -- lists --------------------------------------------------------------------------
+
+    def pages(
+        self,
+        path: str,
+        *,
+        filter: str | None = None,
+        orderby: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a list endpoint, ``$page`` 1 to ``TotalNumberOfPages``."""
+        page = 1
+        while True:
+            data = self._page(path, page, filter, orderby)
+            items = data["Data"]
+            yield from items
+            total = data["Meta"].get("TotalNumberOfPages")
+            if not items or (isinstance(total, int) and page >= total):
+                return
+            page += 1
+
+    def changed_since(
+        self,
+        path: str,
+        field: str,
+        since: str | None,
+        *,
+        filter: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every item whose ``field`` (a UTC time) is at or after ``since``, oldest first.
+
+        Pages by key, not by page number: each request asks for the records at
+        or after the newest time seen so far and drops the ones already
+        yielded. A record changed during the read moves behind the others and
+        is read again with its new data; none is skipped, and none is yielded
+        twice with the same time. Records that share one time stamp and fill
+        more than a page are walked with ``$page``.
+        """
+        key = parse_utc(since) if since else None
+        if since and key is None:
+            raise ConfigurationError(
+                f"cursor {since!r} is not a UTC time stamp", field="cursor", path=path
+            )
+        page = 1
+        yielded: set[tuple[str, datetime | None]] = set()
+        while True:
+            clauses = [f"({filter})"] if filter else []
+            if key is not None:
+                clauses.append(f"{field} ge {_odata_time(key)}")
+            query = " and ".join(clauses) or None
+            data = self._page(path, page, query, f"{field} asc")
+            items: list[dict[str, Any]] = data["Data"]
+            for item in items:
+                marker = (str(item.get("Id")), parse_utc(item.get(field)))
+                if marker in yielded:
+                    continue
+                yielded.add(marker)
+                yield item
+            total = data["Meta"].get("TotalNumberOfPages")
+            if not items or (isinstance(total, int) and page >= total):
+                return
+            last = parse_utc(items[-1].get(field))
+            if last is None:
+                raise TransientError(
+                    f"eAccounting returned a record without {field}; cannot page by it",
+                    path=path,
+                )
+            if last == key:
+                page += 1  # a whole page shares the key's time stamp: walk on within it
+            else:
+                key, page = last, 1
+                yielded = {m for m in yielded if m[1] == last}
+
+    def _page(
+        self, path: str, page: int, filter: str | None, orderby: str | None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"$page": page, "$pagesize": self.page_size}
+        if filter:
+            params["$filter"] = filter
+        if orderby:
+            params["$orderby"] = orderby
+        data = self.get(path, params)
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("Data"), list)
+            or not isinstance(data.get("Meta"), dict)
+        ):
+            raise TransientError(
+                "eAccounting answered a list without its Meta and Data", path=path, page=page
+            )
+        return data
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+
+def check(response: httpx.Response, **context: Any) -> httpx.Response:
+    """``response`` when it succeeded; else the koppel error with eAccounting's message.
+
+    The error's context carries ``error_code`` and ``error_id`` from the body,
+    which Visma's support asks for.
+    """
+    if response.is_success:
+        return response
+    response.read()
+    extra: dict[str, Any] = {}
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        extra = {"error_code": body.get("ErrorCode"), "error_id": body.get("ErrorId")}
+    try:
+        raise_for_status(response, **context)
+    except KoppelError as exc:
+        exc.with_context(**extra)
+        raise
+    return response

@@ -1,0 +1,210 @@
+"""Orders as eAccounting documents: a sales order (``/v2/orders``) or an invoice draft.
+
+koppel's order type ``order`` becomes an eAccounting order (status Ongoing);
+``invoice`` becomes a customer invoice draft (``/v2/customerinvoicedrafts``),
+which the operator converts into an invoice in eAccounting. Both need every
+row's article to exist: a row whose SKU or EAN eAccounting does not know
+fails the order with a :class:`ValidationError` naming every missing product.
+Costs (shipping, fees, discounts) become rows with the article the connection
+names in ``shipping_article``, ``fee_article`` or ``discount_article``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from koppel.errors import ConfigurationError, ValidationError
+from koppel.records import OrderType, to_decimal
+from koppel_eaccounting._payload import clean
+from koppel_eaccounting.session import Session
+
+__all__ = ["ORDER_TYPES", "build_document", "document_path", "order_kind"]
+
+#: The order types eAccounting accepts as a target.
+ORDER_TYPES = (OrderType.ORDER, OrderType.INVOICE)
+_PATHS = {OrderType.ORDER: "orders", OrderType.INVOICE: "customerinvoicedrafts"}
+#: Header fields an invoice draft takes, with the order field each comes from.
+_DRAFT_FIELDS = {
+    "YourReference": "YourReference",
+    "OurReference": "OurReference",
+    "InvoiceDate": "OrderDate",
+    "InvoiceCurrencyCode": "CurrencyCode",
+    "DeliveryDate": "DeliveryDate",
+    "EuThirdParty": "EuThirdParty",
+    "RotReducedInvoicingType": "RotReducedInvoicingType",
+    "ReverseChargeOnConstructionServices": "ReverseChargeOnConstructionServices",
+    "DeliveryMethodName": "DeliveryMethodName",
+    "InvoiceAddress1": "InvoiceAddress1",
+    "InvoiceAddress2": "InvoiceAddress2",
+    "InvoicePostalCode": "InvoicePostalCode",
+    "InvoiceCity": "InvoiceCity",
+    "InvoiceCountryCode": "InvoiceCountryCode",
+    "DeliveryCustomerName": "DeliveryCustomerName",
+    "DeliveryAddress1": "DeliveryAddress1",
+    "DeliveryAddress2": "DeliveryAddress2",
+    "DeliveryPostalCode": "DeliveryPostalCode",
+    "DeliveryCity": "DeliveryCity",
+    "DeliveryCountryCode": "DeliveryCountryCode",
+}
+_COST_SETTINGS = {
+    "shipping": "shipping_article",
+    "fee": "fee_article",
+    "discount": "discount_article",
+}
+_CENT = Decimal("0.01")
+
+
+def order_kind(payload: Mapping[str, Any], settings: Mapping[str, Any]) -> OrderType:
+    """The document to create: the payload's ``_order_type``, else the ``order_type`` setting.
+
+    :raises ConfigurationError: for a type eAccounting does not accept.
+    """
+    raw = payload.get("_order_type") or settings.get("order_type") or OrderType.ORDER.value
+    try:
+        kind = OrderType(str(raw))
+    except ValueError:
+        kind = None
+    if kind not in ORDER_TYPES:
+        names = ", ".join(t.value for t in ORDER_TYPES)
+        raise ConfigurationError(
+            f"eAccounting cannot create order type {raw!r}; it supports: {names}",
+            entity="orders",
+            field="order_type",
+        )
+    assert kind is not None
+    return kind
+
+
+def document_path(kind: OrderType) -> str:
+    """The endpoint of the document ``kind`` creates."""
+    return _PATHS[kind]
+
+
+def _customer_id(session: Session, payload: Mapping[str, Any]) -> str:
+    default = session.settings.get("default_customer")
+    if default:
+        found = session.customer_by_number(str(default))
+        if found is None:
+            raise ConfigurationError(
+                f"default_customer {default} is no customer number in eAccounting",
+                entity="orders",
+                field="default_customer",
+            )
+        return str(found["Id"])
+    email = str(payload.get("_customer_email") or "").strip().casefold()
+    customer = session.customers_by_email().get(email) if email else None
+    if customer is None:
+        raise ValidationError(
+            f"no customer with e-mail {email or '(none)'} in eAccounting; sync the customer "
+            "first or set default_customer",
+            entity="orders",
+            record=payload.get("YourReference"),
+            field="customer.email",
+        )
+    return str(customer["Id"])
+
+
+def _net(price: Decimal, rate: Decimal | None) -> Decimal:
+    """A unit price including VAT as the price excluding it (orders have no VAT-included flag)."""
+    if rate is None:
+        return price
+    if rate > 1:
+        rate = rate / 100
+    return (price / (1 + rate)).quantize(_CENT, ROUND_HALF_UP)
+
+
+def _rows(session: Session, payload: Mapping[str, Any], kind: OrderType) -> list[dict[str, Any]]:
+    includes_vat = bool(payload.get("_prices_include_vat"))
+    rows: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for index, line in enumerate(payload.get("Rows") or ()):
+        article = session.find_article(line.get("ArticleNumber"), line.get("_ean"))
+        if article is None:
+            label = line.get("ArticleNumber") or (
+                f"EAN {line['_ean']}" if line.get("_ean") else f"line {index + 1} (no SKU or EAN)"
+            )
+            if label not in missing:
+                missing.append(str(label))
+            continue
+        price = line.get("UnitPrice")
+        if price is not None and includes_vat and kind is OrderType.ORDER:
+            rate = line.get("_vat_rate")
+            known = (
+                to_decimal(rate)
+                if rate is not None
+                else session.vat_rate_of_coding(article.get("CodingId"))
+            )
+            price = _net(to_decimal(price), known)
+        row = {k: v for k, v in line.items() if not str(k).startswith("_")}
+        row.update(ArticleId=article["Id"], UnitPrice=price, IsTextRow=False)
+        rows.append(row)
+    for cost in payload.get("_costs") or ():
+        amount = to_decimal(cost.get("amount") or 0)
+        if amount == 0:
+            continue
+        setting = _COST_SETTINGS.get(str(cost.get("kind")), f"{cost.get('kind')}_article")
+        number = session.settings.get(setting)
+        cost_article = session.find_article(number) if number else None
+        if cost_article is None:
+            raise ValidationError(
+                f"the order has a {cost.get('kind')} cost of {amount} but "
+                + (f"article {number} does not exist" if number else f"no {setting} is set")
+                + " in eAccounting; set the connection's "
+                + setting,
+                entity="orders",
+                record=payload.get("YourReference"),
+                field=setting,
+            )
+        if includes_vat and kind is OrderType.ORDER:
+            amount = _net(amount, session.vat_rate_of_coding(cost_article.get("CodingId")))
+        rows.append(
+            {
+                "ArticleId": cost_article["Id"],
+                "ArticleNumber": cost_article.get("Number"),
+                "Text": cost.get("description") or cost_article.get("Name"),
+                "Quantity": Decimal(1),
+                "UnitPrice": amount,
+                "IsTextRow": False,
+            }
+        )
+    if missing:
+        noun = "product" if len(missing) == 1 else "products"
+        raise ValidationError(
+            f"{len(missing)} {noun} not found in eAccounting: {', '.join(missing)}",
+            entity="orders",
+            record=payload.get("YourReference"),
+            missing=missing,
+        )
+    for number, row in enumerate(rows):
+        row["LineNumber"] = number
+        if kind is OrderType.ORDER:
+            row.setdefault("IsWorkCost", False)
+            row.setdefault("EligibleForReverseChargeOnVat", False)
+        else:
+            row.pop("ArticleNumber", None)  # read-only on drafts
+            row.pop("IsWorkCost", None)
+            row.pop("EligibleForReverseChargeOnVat", None)
+            row.setdefault("ReversedConstructionServicesVatFree", False)
+    return rows
+
+
+def build_document(session: Session, payload: Mapping[str, Any], kind: OrderType) -> dict[str, Any]:
+    """The body that creates ``payload`` as an order or an invoice draft.
+
+    :raises ValidationError: when the customer or a product is not in eAccounting.
+    """
+    rows = _rows(session, payload, kind)
+    header = clean({k: v for k, v in payload.items() if k not in ("Rows",)})
+    header["CustomerId"] = _customer_id(session, payload)
+    if kind is OrderType.ORDER:
+        header["Rows"] = clean(rows)
+        return dict(header)
+    draft = {field: header[source] for field, source in _DRAFT_FIELDS.items() if source in header}
+    draft["CustomerId"] = header["CustomerId"]
+    draft["IncludesVat"] = bool(payload.get("_prices_include_vat"))
+    draft.setdefault("RotReducedInvoicingType", 0)
+    draft.setdefault("EuThirdParty", False)
+    draft["Rows"] = clean(rows)
+    return draft

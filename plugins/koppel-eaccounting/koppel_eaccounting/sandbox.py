@@ -1,0 +1,487 @@
+"""An in-process emulator of the Visma eAccounting API v2, with a demo company.
+
+What it emulates, as documented (see the plugin README for the sources):
+
+- the identity server's ``/connect/authorize`` and ``/connect/token`` with
+  rotating single-use refresh tokens (``400 invalid_grant`` on reuse);
+- ``/v2/orders``, ``/v2/customers``, ``/v2/articles``, ``/v2/customerinvoicedrafts``
+  (list, get, create, replace) and the reference lists ``/v2/vatcodes``,
+  ``/v2/termsofpayment``, ``/v2/units``, ``/v2/articleaccountcodings``;
+- list envelopes ``{"Meta": {"CurrentPage", "PageSize", "TotalNumberOfPages",
+  "TotalNumberOfResults", "ServerTimeUtc"}, "Data": [...]}`` with ``$page``,
+  ``$pagesize``, ``$filter`` and ``$orderby``;
+- 600 calls a minute per endpoint, answered with ``429`` and eAccounting's body
+  (the wait is only in the message, no headers);
+- error bodies ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``: 2000
+  validation, 3000 not found, 4000 conflict.
+
+Use ``make_sandbox(seed)`` (also the ``koppel_sandbox`` hook) and
+``sandbox.transport()``; ``CLIENT_ID``/``CLIENT_SECRET`` are the app it accepts.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from koppel.http import SYSTEM_CLOCK, Clock
+from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
+from koppel_eaccounting._demo import demo_data, make_orders, order_amounts, utc_text
+from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
+from koppel_eaccounting.client import SANDBOX_API_URL, SYSTEM
+
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "MAX_PAGE_SIZE", "EAccountingSandbox", "make_sandbox"]
+
+CLIENT_ID = "koppel-sandbox"
+CLIENT_SECRET = "koppel-sandbox-secret"
+#: The largest ``$pagesize`` honoured (the real maximum is not documented).
+MAX_PAGE_SIZE = 1000
+_DEFAULT_PAGE_SIZE = 50
+
+
+_Builder = Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Any]]
+
+
+class ApiError(Exception):
+    """An eAccounting error answer raised inside a handler."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: int, message: str) -> httpx.Response:
+    """An eAccounting error body."""
+    body = {"ErrorCode": code, "DeveloperErrorMessage": message, "ErrorId": str(uuid.uuid4())}
+    return json_response(body, status)
+
+
+def _invalid(message: str) -> ApiError:
+    return ApiError(400, 2000, message)
+
+
+class EAccountingSandbox(Sandbox):
+    """The eAccounting emulator; ``store`` holds collections by endpoint name.
+
+    :param seed: seeds the generated demo orders.
+    :param clock: time for stamps and the rate-limit window.
+    :param per_minute: calls allowed per endpoint per minute (600 like the API).
+    :param orders: how many demo orders to generate.
+    :param access_ttl: lifetime of access tokens in seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        clock: Clock = SYSTEM_CLOCK,
+        per_minute: int | None = 600,
+        orders: int = 36,
+        access_ttl: int = 3600,
+    ) -> None:
+        oauth = OAuthEmulator(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            access_ttl=access_ttl,
+            authorize_path="/connect/authorize",
+            token_path="/connect/token",
+        )
+        super().__init__(SYSTEM, base_url=SANDBOX_API_URL, clock=clock, oauth=oauth)
+        self.per_minute = per_minute
+        self.rejected = 0
+        self._window: Counter[tuple[str, int]] = Counter()
+        data = demo_data()
+        for name, records in data.items():
+            self.store.seed(name, records, id_field="Id")
+        self.store.seed("orders", make_orders(data, seed=seed, count=orders), id_field="Id")
+        self.store.collection("customerinvoicedrafts", id_field="Id")
+        self._routes_for_api()
+
+    # -- rate limit -------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer as eAccounting would, counting the call against its endpoint's minute."""
+        path = request.url.path
+        if self.per_minute is not None and path.startswith("/v2/"):
+            endpoint = "/".join(path.split("/")[:3]).lower()
+            now = self.clock.now()
+            window = int(now // 60)
+            with self._lock:
+                if self._window[(endpoint, window)] >= self.per_minute:
+                    self.rejected += 1
+                    wait = max(math.ceil((window + 1) * 60 - now), 1)
+                    return error_response(
+                        429,
+                        4010,
+                        f"API calls quota exceeded! maximum admitted {self.per_minute} per "
+                        f"Minute. Try again in {wait} seconds.",
+                    )
+                self._window[(endpoint, window)] += 1
+        return super().handle(request)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def now_text(self) -> str:
+        """The sandbox's current time as eAccounting writes it."""
+        return utc_text(datetime.fromtimestamp(self.clock.now(), UTC))
+
+    def _answer(self, handler: Callable[[SandboxRequest], Any]) -> Callable[[SandboxRequest], Any]:
+        def answer(request: SandboxRequest) -> Any:
+            try:
+                return handler(request)
+            except ApiError as exc:
+                return error_response(exc.status, exc.code, exc.message)
+
+        return answer
+
+    def _get(self, collection: str, key: str, what: str) -> dict[str, Any]:
+        found = self.store[collection].get(key) if _is_guid(key) else None
+        if found is None:
+            raise ApiError(404, 3000, f"{what} with id {key} was not found")
+        return found
+
+    def _getter(self, collection: str, what: str) -> Callable[[SandboxRequest], Any]:
+        def handler(request: SandboxRequest) -> Any:
+            return self._get(collection, request.path_params["id"], what)
+
+        return handler
+
+    def _list(self, collection: str) -> Callable[[SandboxRequest], Any]:
+        def handler(request: SandboxRequest) -> Any:
+            records = self.store[collection].all()
+            try:
+                page = int(request.params.get("$page", "1"))
+                size = int(request.params.get("$pagesize", str(_DEFAULT_PAGE_SIZE)))
+            except ValueError:
+                raise _invalid("$page and $pagesize must be whole numbers") from None
+            if page < 1 or size < 1:
+                raise _invalid("$page and $pagesize must be at least 1")
+            size = min(size, MAX_PAGE_SIZE)
+            try:
+                if request.params.get("$filter"):
+                    keep = compile_filter(request.params["$filter"])
+                    records = [r for r in records if keep(r)]
+                records = sort_records(records, request.params.get("$orderby"))
+            except ODataError as exc:
+                raise _invalid(f"The query specified in the URI is not valid. {exc}") from None
+            total = len(records)
+            pages = math.ceil(total / size) if total else 0
+            chunk = records[(page - 1) * size : page * size]
+            return {
+                "Meta": {
+                    "CurrentPage": page,
+                    "PageSize": size,
+                    "TotalNumberOfPages": pages,
+                    "TotalNumberOfResults": total,
+                    "ServerTimeUtc": self.now_text(),
+                },
+                "Data": chunk,
+            }
+
+        return handler
+
+    def _routes_for_api(self) -> None:
+        lists = {
+            "orders": "orders",
+            "customers": "customers",
+            "articles": "articles",
+            "customerinvoicedrafts": "customerinvoicedrafts",
+            "vatcodes": "vatcodes",
+            "termsofpayment": "termsofpayment",
+            "units": "units",
+            "articleaccountcodings": "articleaccountcodings",
+        }
+        for path, collection in lists.items():
+            self.add_route("GET", f"/v2/{path}", self._answer(self._list(collection)))
+        singles = {
+            "orders": ("orders", "Order"),
+            "customers": ("customers", "Customer"),
+            "articles": ("articles", "Article"),
+            "customerinvoicedrafts": ("customerinvoicedrafts", "Customer invoice draft"),
+            "vatcodes": ("vatcodes", "VAT code"),
+            "termsofpayment": ("termsofpayment", "Terms of payment"),
+        }
+        for path, (collection, what) in singles.items():
+            self.add_route(
+                "GET",
+                f"/v2/{path}/{{id}}",
+                self._answer(self._getter(collection, what)),
+            )
+        writers: dict[str, _Builder] = {
+            "customers": self._customer,
+            "articles": self._article,
+            "orders": self._order,
+            "customerinvoicedrafts": self._draft,
+        }
+        for path, build in writers.items():
+            self.add_route("POST", f"/v2/{path}", self._answer(self._creator(path, build)))
+            self.add_route("PUT", f"/v2/{path}/{{id}}", self._answer(self._replacer(path, build)))
+
+    def _creator(
+        self,
+        collection: str,
+        build: Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Any]],
+    ) -> Callable[[SandboxRequest], Any]:
+        def handler(request: SandboxRequest) -> Any:
+            record = build(_body(request), None)
+            record["Id"] = str(uuid.uuid4())
+            return json_response(self.store[collection].insert(record), 201)
+
+        return handler
+
+    def _replacer(
+        self,
+        collection: str,
+        build: Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Any]],
+    ) -> Callable[[SandboxRequest], Any]:
+        def handler(request: SandboxRequest) -> Any:
+            key = request.path_params["id"]
+            current = self._get(collection, key, collection.rstrip("s").capitalize())
+            record = build(_body(request), current)
+            record["Id"] = current["Id"]
+            self.store[collection].insert(record)
+            return self.store[collection].get(current["Id"])
+
+        return handler
+
+    # -- resources --------------------------------------------------------------------
+
+    def _reference(self, collection: str, key: Any, field: str) -> dict[str, Any]:
+        found = self.store[collection].get(str(key)) if _is_guid(key) else None
+        if found is None:
+            raise ApiError(404, 3000, f"{field} {key} does not exist")
+        return found
+
+    def _unique(self, collection: str, field: str, value: Any, own_id: str | None) -> None:
+        for other in self.store[collection].find(**{field: value}):
+            if other["Id"] != own_id:
+                raise ApiError(
+                    400, 4000, f"A {collection[:-1]} with {field} {value} already exists"
+                )
+
+    def _customer(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        _require(body, "Name", "IsPrivatePerson", "IsActive", "TermsOfPaymentId")
+        _require(body, "InvoicePostalCode", "InvoiceCity")
+        _lengths(
+            body,
+            Name=50,
+            InvoiceAddress1=50,
+            InvoiceAddress2=50,
+            InvoicePostalCode=10,
+            InvoiceCity=50,
+            InvoiceCountryCode=2,
+            EmailAddress=255,
+            CustomerNumber=16,
+            ContactPersonName=100,
+            VatNumber=20,
+            CorporateIdentityNumber=20,
+            Telephone=50,
+            MobilePhone=50,
+            DeliveryCustomerName=100,
+            DeliveryAddress1=50,
+            DeliveryPostalCode=10,
+            DeliveryCity=50,
+            DeliveryCountryCode=2,
+            CurrencyCode=3,
+        )
+        terms = self._reference("termsofpayment", body["TermsOfPaymentId"], "TermsOfPaymentId")
+        own = current["Id"] if current else None
+        number = body.get("CustomerNumber") or (current or {}).get("CustomerNumber")
+        if not number:
+            taken = [
+                int(c["CustomerNumber"])
+                for c in self.store["customers"].all()
+                if str(c.get("CustomerNumber", "")).isdigit()
+            ]
+            number = str(max(taken, default=1000) + 1)
+        self._unique("customers", "CustomerNumber", number, own)
+        return {
+            **body,
+            "CustomerNumber": number,
+            "CurrencyCode": body.get("CurrencyCode") or "EUR",
+            "TermsOfPayment": terms,
+            "ChangedUtc": self.now_text(),
+        }
+
+    def _article(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        _require(body, "Number", "Name", "IsActive", "UnitId", "CodingId")
+        _lengths(body, Number=40, Name=50, NameEnglish=50)
+        unit = self._reference("units", body["UnitId"], "UnitId")
+        coding = self._reference("articleaccountcodings", body["CodingId"], "CodingId")
+        self._unique("articles", "Number", body["Number"], current["Id"] if current else None)
+        rate = float(coding.get("VatRatePercent") or 0)
+        net, gross = body.get("NetPrice"), body.get("GrossPrice")
+        if net is not None and gross is None:
+            gross = round(float(net) * (1 + rate), 2)
+        elif gross is not None and net is None:
+            net = round(float(gross) / (1 + rate), 2)
+        stock = float(body.get("StockBalance") or 0)
+        reserved = float((current or {}).get("StockBalanceReserved") or 0)
+        now = self.now_text()
+        return {
+            **body,
+            "NetPrice": net,
+            "GrossPrice": gross,
+            "UnitName": unit["Name"],
+            "UnitAbbreviation": unit["Abbreviation"],
+            "CodingName": coding["Name"],
+            "StockBalance": stock,
+            "StockBalanceReserved": reserved,
+            "StockBalanceAvailable": stock - reserved,
+            "Barcodes": body.get("Barcodes") or [],
+            "CreatedUtc": (current or {}).get("CreatedUtc") or now,
+            "ChangedUtc": now,
+        }
+
+    def _rows(self, rows: Any, required: tuple[str, ...]) -> list[dict[str, Any]]:
+        if rows is None:
+            return []
+        if not isinstance(rows, list):
+            raise _invalid("Rows must be a list")
+        result = []
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise _invalid(f"Rows[{index}] must be an object")
+            _require(row, *required, where=f"Rows[{index}].")
+            row = dict(row)
+            if not row.get("IsTextRow"):
+                if not row.get("ArticleId"):
+                    raise _invalid(f"Rows[{index}].ArticleId is required if IsTextRow is false")
+                article = self._reference("articles", row["ArticleId"], f"Rows[{index}].ArticleId")
+                row["ArticleNumber"] = article["Number"]
+                row.setdefault("Text", article["Name"])
+                if row.get("UnitPrice") is None:
+                    row["UnitPrice"] = article.get("NetPrice")
+                row.setdefault("Quantity", 1.0)
+                row.setdefault("DiscountPercentage", 0.0)
+            row.setdefault("Id", str(uuid.uuid4()))
+            row.setdefault("LineNumber", index)
+            result.append(row)
+        return result
+
+    def _amounts(self, rows: list[dict[str, Any]]) -> tuple[float, float]:
+        articles = {a["Id"]: a for a in self.store["articles"].all()}
+        codings = {c["Id"]: c for c in self.store["articleaccountcodings"].all()}
+        return order_amounts(rows, articles, codings)
+
+    def _order(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        _require(body, "CustomerId", "CurrencyCode", "Status", "OrderDate", "EuThirdParty")
+        _require(body, "RotReducedInvoicingType", "ReverseChargeOnConstructionServices")
+        _lengths(
+            body,
+            YourReference=50,
+            OurReference=50,
+            DeliveryCustomerName=50,
+            DeliveryAddress1=50,
+            DeliveryPostalCode=10,
+            DeliveryCity=50,
+            CurrencyCode=3,
+        )
+        if body["Status"] not in (1, 2, 3, 4):
+            raise _invalid("Status must be 1 (Draft), 2 (Ongoing), 3 (Shipped) or 4 (Invoiced)")
+        customer = self._reference("customers", body["CustomerId"], "CustomerId")
+        rows = self._rows(
+            body.get("Rows"),
+            ("LineNumber", "IsTextRow", "IsWorkCost", "EligibleForReverseChargeOnVat"),
+        )
+        amount, vat = self._amounts(rows)
+        number = (current or {}).get("Number") or max(
+            (int(o["Number"]) for o in self.store["orders"].all()), default=0
+        ) + 1
+        now = self.now_text()
+        record = {**_address_defaults(body, customer), **body}
+        record.update(
+            Number=number,
+            Rows=rows,
+            Amount=amount,
+            VatAmount=vat,
+            RoundingsAmount=0.0,
+            InvoiceCustomerName=customer["Name"],
+            CustomerIsPrivatePerson=customer["IsPrivatePerson"],
+            CreatedUtc=(current or {}).get("CreatedUtc") or now,
+            ModifiedUtc=now,
+        )
+        return record
+
+    def _draft(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        _require(body, "CustomerId", "RotReducedInvoicingType", "EuThirdParty")
+        _lengths(body, YourReference=100, OurReference=100, BuyersOrderReference=35)
+        customer = self._reference("customers", body["CustomerId"], "CustomerId")
+        rows = self._rows(body.get("Rows"), ("IsTextRow", "ReversedConstructionServicesVatFree"))
+        amount, vat = self._amounts(rows)
+        record = {**_address_defaults(body, customer), **body}
+        record.update(
+            Rows=rows,
+            TotalAmount=round(amount + vat, 2),
+            TotalVatAmount=vat,
+            TotalRoundings=0.0,
+            CustomerNumber=customer.get("CustomerNumber"),
+            InvoiceCustomerName=customer["Name"],
+            CustomerIsPrivatePerson=customer["IsPrivatePerson"],
+            InvoiceCurrencyCode=body.get("InvoiceCurrencyCode") or customer.get("CurrencyCode"),
+            CreatedUtc=(current or {}).get("CreatedUtc") or self.now_text(),
+        )
+        return record
+
+
+def _is_guid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _body(request: SandboxRequest) -> dict[str, Any]:
+    try:
+        body = request.json
+    except ValueError:
+        raise _invalid("The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise _invalid("The request body must be a JSON object")
+    body.pop("Id", None)
+    return body
+
+
+def _require(body: Mapping[str, Any], *fields: str, where: str = "") -> None:
+    for field in fields:
+        if body.get(field) is None or body.get(field) == "":
+            raise _invalid(f"The {where}{field} field is required.")
+
+
+def _lengths(body: Mapping[str, Any], **limits: int) -> None:
+    for field, limit in limits.items():
+        value = body.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            raise _invalid(f"The field {field} must be a string with a maximum length of {limit}.")
+
+
+def _address_defaults(body: Mapping[str, Any], customer: Mapping[str, Any]) -> dict[str, Any]:
+    """Address fields an order or draft takes from its customer when it leaves them out."""
+    defaults = {}
+    for side in ("Invoice", "Delivery"):
+        for part in ("Address1", "Address2", "PostalCode", "City", "CountryCode"):
+            field = f"{side}{part}"
+            if body.get(field) is None:
+                value = customer.get(field)
+                if value is None and side == "Delivery":
+                    value = customer.get(f"Invoice{part}")
+                defaults[field] = value
+    if body.get("DeliveryCustomerName") is None:
+        defaults["DeliveryCustomerName"] = customer.get("DeliveryCustomerName") or customer["Name"]
+    return defaults
+
+
+def make_sandbox(
+    seed: int = 0, *, clock: Clock = SYSTEM_CLOCK, **options: Any
+) -> EAccountingSandbox:
+    """A fresh eAccounting sandbox with the demo company (see :class:`EAccountingSandbox`)."""
+    return EAccountingSandbox(seed=seed, clock=clock, **options)
