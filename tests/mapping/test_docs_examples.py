@@ -4,6 +4,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from koppel.cli import main
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "mapping.md"
@@ -28,10 +30,9 @@ def test_docs_mapping_error_example_is_the_real_message(tmp_path, capsys):
     path = tmp_path / "orders.toml"
     path.write_text('[fields]\ntotal = "sum(Rows[].Amount"\n')
     (tmp_path / "s.json").write_text("{}")
-    try:
+    with pytest.raises(SystemExit) as exit_:
         main(["map", str(path), str(tmp_path / "s.json")])
-    except SystemExit:
-        pass
+    assert exit_.value.code == 2
     assert capsys.readouterr().err.strip() == shown.group(1).replace("orders.toml", str(path))
 
 
