@@ -83,6 +83,8 @@ class ExactOAuth(OAuthEmulator):
             authorize_path="/api/oauth2/auth",
             token_path="/api/oauth2/token",
         )
+        #: Token requests refused: a spent or unknown refresh token or code.
+        self.refused = 0
 
     def _token(self, request: SandboxRequest) -> httpx.Response:
         response = super()._token(request)
@@ -92,9 +94,9 @@ class ExactOAuth(OAuthEmulator):
             return json_response(body)
         return response
 
-    @staticmethod
-    def _invalid_grant(description: str) -> httpx.Response:
+    def _invalid_grant(self, description: str) -> httpx.Response:
         # Exact answers a spent ("old") refresh token with 400 Bad Request.
+        self.refused += 1
         return json_response(
             {
                 "error": "invalid_request",

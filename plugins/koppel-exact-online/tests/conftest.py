@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ def sandbox(clock: FakeClock) -> ExactSandbox:
     return make_sandbox(seed=1, clock=clock)
 
 
-def connect(
+def _connect(
     sandbox: ExactSandbox, clock: FakeClock, name: str = "exact", **settings: Any
 ) -> tuple[Connection, ExactClient]:
     """A connection to ``sandbox`` with a granted token, and its client on ``clock``."""
@@ -43,5 +44,11 @@ def connect(
 
 
 @pytest.fixture
+def connect() -> Callable[..., tuple[Connection, ExactClient]]:
+    """``connect(sandbox, clock, name="exact", **settings)`` -> (connection, client)."""
+    return _connect
+
+
+@pytest.fixture
 def connection(sandbox: ExactSandbox, clock: FakeClock) -> Connection:
-    return connect(sandbox, clock)[0]
+    return _connect(sandbox, clock)[0]
