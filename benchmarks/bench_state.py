@@ -11,9 +11,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from koppel.state import NewActivity, StateStore, open_state
+from koppel.state._engine import resolve_url
 
 KEY = ("shop", "exact", "order")
 
@@ -57,9 +62,9 @@ def rerun(store: StateStore, run_id: int, chunks: list[list[str]], *, log: bool)
             )
 
 
-def timed(label: str, records: int, action: object) -> None:
+def timed(label: str, records: int, action: Callable[[], None]) -> None:
     start = time.perf_counter()
-    action()  # type: ignore[operator]
+    action()
     seconds = time.perf_counter() - start
     print(f"{label:<38} {records:>8} records {seconds:6.2f} s {records / seconds:>9,.0f} records/s")
 
@@ -72,25 +77,36 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         where = args.state or str(Path(tmp) / "bench.sqlite3")
-        with open_state(where) as store:
-            chunks = chunked(args.records, args.chunk)
-            run_id = store.start_run("bench")
-            timed(
-                "first sync (lookup+bind+activity)",
-                args.records,
-                lambda: first_sync(store, run_id, chunks),
-            )
-            timed(
-                "unchanged re-run (lookup only)",
-                args.records,
-                lambda: rerun(store, run_id, chunks, log=False),
-            )
-            timed(
-                "unchanged re-run (lookup+skip log)",
-                args.records,
-                lambda: rerun(store, run_id, chunks, log=True),
-            )
-            store.finish_run(run_id, status="ok", counts={})
+        # PostgreSQL: a throwaway schema, dropped afterwards; the database is left as it was.
+        schema = f"koppel_bench_{uuid.uuid4().hex[:8]}" if "postgres" in where else None
+        try:
+            with open_state(where, schema=schema) as store:
+                bench(store, args.records, args.chunk)
+        finally:
+            if schema is not None:
+                drop_schema(where, schema)
+
+
+def drop_schema(url: str, schema: str) -> None:
+    engine = sa.create_engine(resolve_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
+    engine.dispose()
+
+
+def bench(store: StateStore, records: int, chunk: int) -> None:
+    chunks = chunked(records, chunk)
+    run_id = store.start_run("bench")
+    timed("first sync (lookup+bind+activity)", records, lambda: first_sync(store, run_id, chunks))
+    timed(
+        "unchanged re-run (lookup only)", records, lambda: rerun(store, run_id, chunks, log=False)
+    )
+    timed(
+        "unchanged re-run (lookup+skip log)",
+        records,
+        lambda: rerun(store, run_id, chunks, log=True),
+    )
+    store.finish_run(run_id, status="ok", counts={})
 
 
 if __name__ == "__main__":

@@ -120,3 +120,10 @@ def test_state_unwritable_sqlite_is_state_error(tmp_path: Path) -> None:
     path.mkdir()  # a directory where the database file should be
     with pytest.raises(StateError, match="cannot open the state store"):
         open_state(path)
+
+
+def test_state_sqlite_file_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "private.sqlite3"
+    with open_state(path) as store:
+        store.set_cursor("f", "e", "1")
+    assert path.stat().st_mode & 0o777 == 0o600

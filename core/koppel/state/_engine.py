@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import date, datetime
@@ -35,7 +36,8 @@ def resolve_url(url_or_path: str | os.PathLike[str] | None) -> sa.URL:
     """An SQLAlchemy URL for a path, ``:memory:``, a SQLite URL or a PostgreSQL URL.
 
     None means ``$KOPPEL_STATE`` or else :func:`default_state_path`. Plain
-    ``postgresql://`` and ``postgres://`` URLs use the psycopg 3 driver.
+    ``postgresql://`` and ``postgres://`` URLs use the psycopg 3 driver. A new SQLite
+    file is created readable by its owner only.
     """
     if url_or_path is None:
         url_or_path = os.environ.get(STATE_ENV) or default_state_path()
@@ -45,6 +47,9 @@ def resolve_url(url_or_path: str | os.PathLike[str] | None) -> sa.URL:
     if "://" not in text:
         path = Path(text).expanduser().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # owner-only: the store holds personal data and tokens
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         return sa.URL.create("sqlite", database=str(path))
     try:
         url = sa.make_url(text)
