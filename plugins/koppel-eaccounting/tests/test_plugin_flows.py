@@ -1,0 +1,182 @@
+"""Reading and writing through the plugin's hooks, with the default mappings applied."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import koppel_eaccounting.plugin as plugin
+from koppel.errors import ConfigurationError, ValidationError
+from koppel.mapping import compile_mapping
+from koppel.records import Order, Product, structure
+from koppel.sync import Action, Connection, Direction
+from koppel_eaccounting._demo import MISSING_SKU
+from koppel_eaccounting.functions import FUNCTIONS
+from koppel_eaccounting.sandbox import EAccountingSandbox
+
+
+def mapped(connection: Connection, entity: str, direction: Direction, data: Any, **kw: Any) -> Any:
+    spec = plugin.default_mapping(connection=connection, entity=entity, direction=direction)
+    mapping = compile_mapping(spec, functions=FUNCTIONS)
+    return mapping.apply(data, action=kw.get("action"), existing=kw.get("existing"))
+
+
+def read(connection: Connection, entity: str, **filters: Any) -> list[Any]:
+    return list(
+        plugin.fetch_records(connection=connection, entity=entity, cursor=None, filters=filters)
+    )
+
+
+def test_plugin_reads_only_invoiced_orders_with_customer_and_articles(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    records = read(connection, "orders", status=["invoiced"])
+    orders = [
+        structure(mapped(connection, "orders", Direction.INBOUND, r.data), Order) for r in records
+    ]
+    assert len(orders) == 12 and {o.status for o in orders} == {"invoiced"}
+    parked = next(o for o in orders if any(line.sku == MISSING_SKU for line in o.lines))
+    assert parked.number == "1036"
+    company = next(o for o in orders if o.customer and o.customer.company_name)
+    assert company.customer.contact and company.customer.contact.name
+    person = next(o for o in orders if o.customer and not o.customer.company_name)
+    assert person.customer.email and person.customer.name
+    articles = {a["Number"]: a for a in sandbox.store["articles"].all()}
+    lines = [line for o in orders for line in o.lines if line.sku != MISSING_SKU]
+    for line in lines:
+        barcodes = articles[line.sku]["Barcodes"]
+        assert line.ean == (barcodes[0]["Barcode"] if barcodes else None)
+        assert line.vat_rate in (Decimal("0.21"), Decimal("0.09"))
+    assert all(o.total_incl_vat == o.total_excl_vat + o.total_vat for o in orders)
+
+
+def test_plugin_unknown_status_names_the_valid_ones(connection: Connection) -> None:
+    with pytest.raises(ConfigurationError, match="draft, ongoing, shipped, invoiced"):
+        read(connection, "orders", status="paid")
+
+
+def test_plugin_products_update_keeps_the_create_only_name(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    found = plugin.find_existing(
+        connection=connection, entity="products", match_key="ean", values=["8712345010016"]
+    )
+    target = found["8712345010016"]
+    product = {
+        "sku": "AV-1001",
+        "ean": "8712345010016",
+        "name": "Nieuwe naam",
+        "price_excl_vat": "26.00",
+    }
+    payload = mapped(
+        connection,
+        "products",
+        Direction.OUTBOUND,
+        product,
+        action=Action.UPDATE,
+        existing=target.data,
+    )
+    assert "Name" not in payload
+    plugin.upsert(
+        connection=connection,
+        entity="products",
+        action=Action.UPDATE,
+        payload=payload,
+        target_id=target.id,
+    )
+    article = sandbox.store["articles"].get(target.id)
+    assert article["Name"] == "Espressokopjes, set van 6"
+    assert article["NetPrice"] == 26.0 and article["GrossPrice"] == 31.46
+    assert article["StockBalance"] == 40.0  # the replacing PUT kept the stock
+
+
+def test_plugin_stock_writes_available_minus_reserved(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    level = {"sku": "AV-1005", "on_hand": "12", "reserved": "5"}
+    payload = mapped(connection, "stock", Direction.OUTBOUND, level, action=Action.UPDATE)
+    found = plugin.find_existing(
+        connection=connection, entity="stock", match_key="sku", values=["AV-1005"]
+    )
+    plugin.upsert(
+        connection=connection,
+        entity="stock",
+        action=Action.UPDATE,
+        payload=payload,
+        target_id=found["AV-1005"].id,
+    )
+    assert sandbox.store["articles"].get(found["AV-1005"].id)["StockBalance"] == 7.0
+
+
+def test_plugin_order_with_unknown_product_is_a_validation_error(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    order = {
+        "number": "W-1",
+        "order_date": "2024-06-01",
+        "customer": {"email": "Jan@BakkerijVanDam.nl"},
+        "lines": [
+            {"sku": MISSING_SKU, "quantity": "1", "unit_price": "89"},
+            {"sku": "AV-1001", "quantity": "1", "unit_price": "24.95"},
+        ],
+    }
+    payload = mapped(connection, "orders", Direction.OUTBOUND, order, action=Action.CREATE)
+    with pytest.raises(ValidationError, match=MISSING_SKU) as info:
+        plugin.upsert(
+            connection=connection,
+            entity="orders",
+            action=Action.CREATE,
+            payload=payload,
+            target_id=None,
+        )
+    assert info.value.context["missing"] == [MISSING_SKU]
+    assert len(sandbox.store["orders"]) == 36
+
+
+def test_plugin_invoice_becomes_an_invoice_draft(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    order = {
+        "number": "W-2",
+        "order_type": "invoice",
+        "order_date": "2024-06-01",
+        "prices_include_vat": True,
+        "customer": {"email": "jan@bakkerijvandam.nl"},
+        "lines": [{"ean": "8712345010016", "quantity": "2", "unit_price": "30.19"}],
+    }
+    payload = mapped(connection, "orders", Direction.OUTBOUND, order, action=Action.CREATE)
+    result = plugin.upsert(
+        connection=connection,
+        entity="orders",
+        action=Action.CREATE,
+        payload=payload,
+        target_id=None,
+    )
+    draft = sandbox.store["customerinvoicedrafts"].get(result.target_id)
+    assert draft["IncludesVat"] is True and draft["InvoiceDate"] == "2024-06-01"
+    assert draft["Rows"][0]["ReversedConstructionServicesVatFree"] is False
+    found = plugin.find_existing(
+        connection=connection, entity="orders", match_key="number", values=["W-2", "W-3"]
+    )
+    assert set(found) == {"W-2"}
+
+
+def test_plugin_customers_found_by_email_case_insensitively(connection: Connection) -> None:
+    found = plugin.find_existing(
+        connection=connection,
+        entity="customers",
+        match_key="email",
+        values=["jan@bakkerijvandam.nl", "nobody@example.nl"],
+    )
+    assert list(found) == ["jan@bakkerijvandam.nl"]
+
+
+def test_plugin_supports_orders_and_invoices_only(connection: Connection) -> None:
+    assert {str(t) for t in plugin.supports_order_types(connection=connection)} == {
+        "order",
+        "invoice",
+    }
+    product = structure({"sku": "X"}, Product)
+    assert product.sku == "X"
