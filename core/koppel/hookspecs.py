@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from koppel.http import OAuth2Config
     from koppel.records import OrderType
     from koppel.sandbox import Sandbox
     from koppel.sync import (
@@ -189,6 +190,23 @@ def supports_order_types(connection: Connection) -> Iterable[OrderType] | None:
 
     :param connection: the target connection (settings may change the answer).
     :return: the supported order types.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def oauth_config(connection: Connection) -> OAuth2Config | None:
+    """The OAuth2 endpoints and client of this system, for ``koppel auth``.
+
+    Called by ``koppel auth CONNECTION --flow FILE`` before it prints the
+    authorization URL; options given on the command line win over the answer.
+
+    :param connection: the connection to authorise, with its settings and
+        resolved credentials (client id and secret).
+    :return: the authorization and token endpoints, client id and secret,
+        redirect URI and scopes.
 
     Stops at first non-None result.
     """

@@ -3,32 +3,74 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from koppel.cli._flowing import state_option
 
-def _from_flow(flow_file: Path, name: str) -> tuple[str, dict[str, Any], dict[str, str]]:
-    """(system, settings, secrets) of connection ``name`` in a flow file."""
+if TYPE_CHECKING:
+    from koppel.flows import Flow
+    from koppel.http import OAuth2Config
+    from koppel.sync import Connection
+
+
+def _connection(flow: Flow, name: str, flow_file: Path) -> Connection:
+    """Connection ``name`` of the flow, with its credentials resolved."""
     from koppel.errors import FlowFileError
-    from koppel.flows import build_connection, load_flow
+    from koppel.flows import build_connection
 
-    flow = load_flow(flow_file)
     for config in (flow.source, flow.target):
         if config.name == name:
-            connection = build_connection(config, file=str(flow_file))
-            return connection.system, dict(connection.settings), dict(connection.secrets)
+            return build_connection(config, file=str(flow_file))
     names = f"{flow.source.name}, {flow.target.name}"
     raise FlowFileError(
         f"no connection {name!r} in the flow (it has: {names})", file=str(flow_file)
     )
 
 
-def default_token_file() -> Path:
-    """Where ``koppel auth`` keeps tokens when not told otherwise."""
-    import platformdirs
+def _plugin_config(connection: Connection) -> OAuth2Config | None:
+    """What the connection's plugin says its OAuth2 endpoints and client are."""
+    from koppel.plugins import get_plugin_manager
 
-    return Path(platformdirs.user_data_dir("koppel")) / "tokens.json"
+    hooks = get_plugin_manager().hooks_for(connection.system)
+    answer: OAuth2Config | None = hooks.oauth_config(connection=connection)
+    return answer
+
+
+def _config(
+    connection: Connection | None, name: str, options: dict[str, str | None]
+) -> OAuth2Config:
+    """Options win over the connection's settings, which win over the plugin's answer."""
+    from koppel.errors import ConfigurationError
+    from koppel.http import OAuth2Config
+
+    base = _plugin_config(connection) if connection is not None else None
+    settings: dict[str, Any] = dict(connection.settings) if connection else {}
+    secrets: dict[str, str] = dict(connection.secrets) if connection else {}
+
+    def pick(key: str) -> str | None:
+        value = options.get(key) or settings.get(key) or secrets.get(key)
+        return str(value) if value else (getattr(base, key, None) if base else None)
+
+    values = {k: pick(k) for k in ("authorize_url", "token_url", "client_id")}
+    missing = [k.replace("_", "-") for k, v in values.items() if not v]
+    if missing:
+        raise ConfigurationError(
+            "missing OAuth settings: --"
+            + ", --".join(missing)
+            + " (or give them in the flow file's connection settings)",
+            connection=name,
+        )
+    return OAuth2Config(
+        authorize_url=str(values["authorize_url"]),
+        token_url=str(values["token_url"]),
+        client_id=str(values["client_id"]),
+        client_secret=pick("client_secret"),
+        redirect_uri=pick("redirect_uri"),
+        scope=pick("scope"),
+        extra_authorize_params=base.extra_authorize_params if base else {},
+    )
 
 
 @click.command("auth")
@@ -36,9 +78,10 @@ def default_token_file() -> Path:
 @click.option(
     "--flow",
     "flow_file",
-    type=click.Path(exists=True, path_type=Path),
-    help="Take the connection's OAuth settings from this flow file.",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The flow file that names CONNECTION: its system, settings and state store.",
 )
+@state_option
 @click.option("--authorize-url", help="The provider's authorization endpoint.")
 @click.option("--token-url", help="The provider's token endpoint.")
 @click.option("--client-id", help="The OAuth client id.")
@@ -54,15 +97,10 @@ def default_token_file() -> Path:
     "answer",
     help="The redirect URL or code (otherwise asked for after printing the URL).",
 )
-@click.option(
-    "--tokens",
-    "token_file",
-    type=click.Path(path_type=Path),
-    help="Token file (default: tokens.json in the user data directory).",
-)
 def auth(
     connection: str,
     flow_file: Path | None,
+    state_url: str | None,
     authorize_url: str | None,
     token_url: str | None,
     client_id: str | None,
@@ -70,17 +108,16 @@ def auth(
     redirect_uri: str | None,
     scope: str | None,
     answer: str | None,
-    token_file: Path | None,
 ) -> None:
     """Authorise CONNECTION: open the printed URL, grant access, paste the redirect URL.
 
-    The token is stored where the connection's refreshes will find it; rotating
-    refresh tokens are replaced atomically from then on.
+    The endpoints come from the connection's plugin, its settings in the flow
+    file, or the options. The token goes into the state store that ``koppel
+    run`` uses for the flow, where rotating refresh tokens are replaced
+    atomically from then on.
     """
-    from koppel.errors import ConfigurationError
+    from koppel.cli._flowing import load, opened_state
     from koppel.http import (
-        FileTokenStore,
-        OAuth2Config,
         RetryPolicy,
         authorization_url,
         build_client,
@@ -88,42 +125,27 @@ def auth(
         exchange_code,
     )
 
-    system: str = "oauth"
-    settings: dict[str, Any] = {}
-    secrets: dict[str, str] = {}
-    if flow_file is not None:
-        system, settings, secrets = _from_flow(flow_file, connection)
-    values = {
-        "authorize_url": authorize_url or settings.get("authorize_url"),
-        "token_url": token_url or settings.get("token_url"),
-        "client_id": client_id or settings.get("client_id") or secrets.get("client_id"),
+    flow = load(flow_file) if flow_file is not None else None
+    target = _connection(flow, connection, flow_file) if flow and flow_file else None
+    options = {
+        "authorize_url": authorize_url,
+        "token_url": token_url,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
     }
-    missing = [k.replace("_", "-") for k, v in values.items() if not v]
-    if missing:
-        raise ConfigurationError(
-            "missing OAuth settings: --"
-            + ", --".join(missing)
-            + " (or give them in the flow file's connection settings)",
-            connection=connection,
-        )
-    config = OAuth2Config(
-        authorize_url=str(values["authorize_url"]),
-        token_url=str(values["token_url"]),
-        client_id=str(values["client_id"]),
-        client_secret=client_secret or secrets.get("client_secret"),
-        redirect_uri=redirect_uri or settings.get("redirect_uri"),
-        scope=scope or settings.get("scope"),
-    )
+    config = _config(target, connection, options)
     url, state = authorization_url(config)
     click.echo("Open this URL, sign in and grant access:\n")
     click.echo(f"  {url}\n")
     if answer is None:
         answer = click.prompt("Paste the URL you were redirected to (or the code)")
     code = code_from_redirect(answer, state=state if "state=" in answer else None)
+    system = target.system if target else "oauth"
     with build_client(system=system, base_url="", retry=RetryPolicy(attempts=2)) as client:
         token = exchange_code(config, code, client=client)
-    store = FileTokenStore(token_file or default_token_file())
-    store.save(connection, token)
-    click.echo(
-        f"Token stored for {connection} in {store.path} (access expires {token.expires_at})."
-    )
+    with opened_state(flow, state_url) as store:
+        store.token_store().save(connection, token)
+        where = store.url
+    click.echo(f"Token stored for {connection} in {where} (access expires {token.expires_at}).")

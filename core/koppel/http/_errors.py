@@ -24,6 +24,7 @@ _MESSAGE_PATHS = (
     "error.message.value",  # Exact Online (OData v2)
     "error.message",
     "DeveloperErrorMessage",  # Visma eAccounting
+    "ErrorMessage",  # AccountView.net
     "Message",
     "externalMessage",  # AFAS Profit
     "message",
