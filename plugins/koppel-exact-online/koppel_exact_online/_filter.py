@@ -65,13 +65,10 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
 
 
 def _normalise(value: Any) -> Any:
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()) and len(value) > 15:
-        return int(value)  # Edm.Int64 (Timestamp) is written as text
-    return (
-        value.lower()
-        if isinstance(value, str) and len(value) == 36 and value.count("-") == 4
-        else value
-    )
+    """Guids compare case-insensitively, as on Exact."""
+    if isinstance(value, str) and len(value) == 36 and value.count("-") == 4:
+        return value.lower()
+    return value
 
 
 class _Parser:

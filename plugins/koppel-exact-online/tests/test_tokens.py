@@ -59,7 +59,7 @@ def test_spent_refresh_token_in_the_store_is_a_clear_auth_error(
 def test_refreshes_only_near_expiry_or_after_a_401(
     sandbox: ExactSandbox, clock: FakeClock, connect: Any
 ) -> None:
-    connection, client = connect(sandbox, clock)
+    _, client = connect(sandbox, clock)
     assert sandbox.oauth is not None
     for _ in range(9):  # nine minutes of calls on a ten-minute token: no refresh
         list(read_entity(client, "customers", "99999999"))
@@ -86,7 +86,7 @@ _WORKER = textwrap.dedent(
     connection = Connection(
         name="exact",
         system="exact-online",
-        settings={"base_url": url, "division": %d},
+        settings={"base_url": url, "division": int(sys.argv[4])},
         secrets={"client_id": "sandbox-client", "client_secret": "sandbox-secret"},
         token_store=FileTokenStore(path),
     )
@@ -95,7 +95,6 @@ _WORKER = textwrap.dedent(
         list(read_entity(client, "customers", "99999999"))
         time.sleep(0.01)
     """
-    % DIVISION
 )
 
 
@@ -112,7 +111,7 @@ def test_two_processes_sharing_one_connection_never_reuse_a_refresh_token(
     with sandbox.serve() as server:
         workers = [
             subprocess.Popen(
-                [sys.executable, str(script), server.url, str(store.path), "25"],
+                [sys.executable, str(script), server.url, str(store.path), "25", str(DIVISION)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
             )
