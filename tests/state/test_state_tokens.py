@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -185,3 +186,20 @@ def test_state_tokens_killed_process_leaves_clear_error(
     assert isinstance(result, tuple) and result[0] == 3
     with pytest.raises(AuthError, match="interrupted"):
         store.token_store().refresh("exact", token(1), lambda t: token(2))
+
+
+def test_state_tokens_key_from_keyring(store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved: dict[tuple[str, str], str] = {}
+    fake = types.ModuleType("keyring")
+    fake.get_password = lambda service, user: saved.get((service, user))  # type: ignore[attr-defined]
+    fake.set_password = lambda service, user, value: saved.__setitem__((service, user), value)  # type: ignore[attr-defined]
+    errors = types.ModuleType("keyring.errors")
+    errors.KeyringError = type("KeyringError", (Exception,), {})  # type: ignore[attr-defined]
+    fake.errors = errors  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    monkeypatch.setitem(sys.modules, "keyring.errors", errors)
+    monkeypatch.delenv("KOPPEL_SECRET_KEY")
+    store.token_store().save("exact", token(1))
+    assert list(saved) == [("koppel", "state-secret-key")]
+    reopened = store.__class__(store.engine).token_store()  # reads the same key back
+    assert reopened.load("exact") == token(1)

@@ -80,7 +80,8 @@ def open_state(
 ) -> StateStore:
     """Open the state store, creating it and migrating it to the newest schema.
 
-    :param url_or_path: a file path (SQLite), ``:memory:``, a ``sqlite:///`` URL or a
+    :param url_or_path: a file path (SQLite), ``:memory:`` (one shared connection: for
+        tests and single-threaded use), a ``sqlite:///`` URL or a
         ``postgresql://`` URL; None means ``$KOPPEL_STATE`` or else
         ``state.sqlite3`` in the user data directory.
     :param schema: PostgreSQL only: the schema to use (created when missing).
