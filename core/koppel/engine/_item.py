@@ -19,7 +19,8 @@ class Item:
     ``match`` holds the normalised match-key values; ``after`` is an earlier
     write in the same chunk to the same target record, whose target id this
     one takes; ``bound`` is set when the binding was written right after the
-    create (records that no match key protects).
+    create (records that no match key protects); ``unchanged`` records cost
+    no write and leave no activity entry.
     """
 
     index: int
@@ -38,8 +39,10 @@ class Item:
     result: WriteResult | None = None
     bound: bool = False
     bind: bool = False
+    unchanged: bool = False
     message: str | None = None
     error: BaseException | None = None
+    _keys: tuple[Hashable, ...] | None = None
 
     @property
     def source_id(self) -> str:
@@ -65,8 +68,9 @@ class Item:
         self.action = Action.SKIP
         self.message = message
 
-    def identity_keys(self) -> list[Hashable]:
+    def identity_keys(self) -> tuple[Hashable, ...]:
         """Keys naming the target record this one becomes: its id and match values."""
-        keys: list[Hashable] = [("id", self.record.id)]
-        keys.extend(("match", key, value) for key, value in self.match.items())
-        return keys
+        if self._keys is None:
+            match = tuple(("match", key, value) for key, value in self.match.items())
+            self._keys = (("id", self.record.id), *match)
+        return self._keys

@@ -25,6 +25,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from koppel.engine._calls import direct_caller
 from koppel.engine._hash import content_hash, match_value, read_field
 from koppel.engine._item import Item
 from koppel.engine._mappings import compile_flow_mapping
@@ -40,7 +41,7 @@ from koppel.errors import (
     ValidationError,
 )
 from koppel.flows import Flow, build_connection
-from koppel.log import get_logger, redact
+from koppel.log import get_logger
 from koppel.records import ENTITY_RECORDS, structure, unstructure
 from koppel.sync import Action, Direction, SourceRecord
 
@@ -183,6 +184,8 @@ class FlowRunner:
             check_order_type_supported(
                 flow.order_type, supported, system=target_info.name, flow=flow.name
             )
+        self._map_inbound = direct_caller(self.source_hooks.map_record)
+        self._map_outbound = direct_caller(self.target_hooks.map_record)
         self.inbound = compile_flow_mapping(flow, self.source_hooks, self.source, Direction.INBOUND)
         self.outbound = compile_flow_mapping(
             flow, self.target_hooks, self.target, Direction.OUTBOUND
@@ -330,7 +333,7 @@ class FlowRunner:
                     item.match[key] = value
 
     def _inbound(self, item: Item) -> Any:
-        data = self.source_hooks.map_record(
+        data = self._map_inbound(
             connection=self.source,
             entity=self.entity,
             direction=Direction.INBOUND,
@@ -349,7 +352,7 @@ class FlowRunner:
 
     def _outbound(self, item: Item, action: Action, existing: Mapping[str, Any] | None) -> Any:
         assert item.canonical is not None
-        payload = self.target_hooks.map_record(
+        payload = self._map_outbound(
             connection=self.target,
             entity=self.entity,
             direction=Direction.OUTBOUND,
@@ -455,6 +458,7 @@ class FlowRunner:
         elif item.binding_hash is not None:
             if item.binding_hash == item.content_hash:
                 item.skip("unchanged since the last sync")
+                item.unchanged = True
                 return
             item.action = Action.UPDATE
             item.payload = self._outbound(item, Action.UPDATE, None)
@@ -587,7 +591,9 @@ class FlowRunner:
                         )
                         self._parked_ids.add(item.source_id)
                 store.log_activity_many(
-                    self.result.run_id, flow.name, [self._activity(item) for item in done]
+                    self.result.run_id,
+                    flow.name,
+                    [self._activity(item) for item in done if not item.unchanged],
                 )
                 last = _last_cursor(chunk) if advance else None
                 if last is not None:
@@ -597,6 +603,7 @@ class FlowRunner:
             self.observer.processed(self._outcome(item))
 
     def _activity(self, item: Item) -> Any:
+        """The activity entry of one record; the store redacts secrets before it writes."""
         from koppel.state import NewActivity
 
         writing = item.action in (Action.CREATE, Action.UPDATE)
@@ -605,9 +612,9 @@ class FlowRunner:
             entity=self.entity,
             record_id=item.source_id,
             action=str(item.action),
-            source=redact(item.record.data) if writing or item.failed else None,
-            sent=redact(item.payload) if writing else None,
-            response=redact(response) if response else None,
+            source=item.record.data if writing or item.failed else None,
+            sent=item.payload if writing else None,
+            response=response or None,
             message=item.message,
         )
 
