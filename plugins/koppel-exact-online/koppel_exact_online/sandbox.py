@@ -92,11 +92,13 @@ class ExactOAuth(OAuthEmulator):
             body = json.loads(response.content)
             body["expires_in"] = str(body["expires_in"])  # Exact sends digits as text
             return json_response(body)
+        if response.status_code == 400:
+            self.refused += 1
         return response
 
-    def _invalid_grant(self, description: str) -> httpx.Response:
+    @staticmethod
+    def _invalid_grant(description: str) -> httpx.Response:
         # Exact answers a spent ("old") refresh token with 400 Bad Request.
-        self.refused += 1
         return json_response(
             {
                 "error": "invalid_request",
