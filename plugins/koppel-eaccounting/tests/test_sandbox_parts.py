@@ -1,0 +1,53 @@
+"""The sandbox's demo data and OData subset, and the plugin's mapping functions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+import koppel_eaccounting.plugin
+from koppel.plugins import KoppelPluginManager
+from koppel.sandbox import sandbox_for
+from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
+from koppel_eaccounting.functions import ea_address, ea_fraction, ea_percent
+
+
+def test_sandbox_hook_gives_the_demo_company() -> None:
+    pm = KoppelPluginManager()
+    pm.register(koppel_eaccounting.plugin, "eaccounting")
+    sandbox = sandbox_for("eaccounting", seed=0, pm=pm)
+    orders = sandbox.store["orders"].all()
+    assert len(orders) == 36
+    assert Counter(o["Status"] for o in orders) == {1: 4, 2: 8, 3: 12, 4: 12}
+    skus = sorted(a["Number"] for a in sandbox.store["articles"].all())
+    assert skus == [f"AV-{n}" for n in range(1001, 1013)]
+    people = Counter(c["IsPrivatePerson"] for c in sandbox.store["customers"].all())
+    assert people == {False: 6, True: 4}
+
+
+def test_sandbox_odata_filter_subset() -> None:
+    records = [
+        {"Status": 4, "Name": "O'Brien", "ModifiedUtc": "2024-05-01T10:00:00.000Z"},
+        {"Status": 2, "Name": "Ann", "ModifiedUtc": "2024-05-02T10:00:00.000Z"},
+    ]
+    keep = compile_filter("(Status eq 4 or Status eq 3) and contains(Name, 'Bri')")
+    assert [r["Name"] for r in records if keep(r)] == ["O'Brien"]
+    later = compile_filter("ModifiedUtc ge 2024-05-01T12:00:00Z and not (Name eq 'x')")
+    assert [r["Name"] for r in records if later(r)] == ["Ann"]
+    assert compile_filter("Name eq 'O''Brien'")(records[0])
+    assert [r["Name"] for r in sort_records(records, "Status asc")] == ["Ann", "O'Brien"]
+    for bad in ("Status eq", "Status xx 4", "length(Name) eq 3", "(Status eq 4"):
+        with pytest.raises(ODataError):
+            compile_filter(bad)
+
+
+def test_functions_discount_and_street_line() -> None:
+    assert ea_percent(0.1) == Decimal("10.0") and ea_percent(None) is None
+    assert ea_fraction("25") == Decimal("0.25")
+    assert ea_address("Hoofdstraat", "12", "a") == "Hoofdstraat 12a"
+    assert ea_address("2e Jan Steenstraat", "7", "II") == "2e Jan Steenstraat 7-II"
+    assert ea_address("Laan 1940-1945", "3", "bis") == "Laan 1940-1945 3 bis"
+    assert ea_address("Dorpsplein", None, None) == "Dorpsplein"
+    assert ea_address(None, None, None) is None
