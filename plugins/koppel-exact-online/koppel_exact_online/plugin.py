@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from koppel.errors import ConfigurationError
+from koppel.http import OAuth2Config
 from koppel.mapping import MappingSpec, load_mapping_file
 from koppel.plugins import hookimpl
 from koppel.records import OrderType
@@ -16,6 +17,7 @@ from koppel.sync import Action, Connection, Direction, SourceRecord, TargetRecor
 from koppel.system import EntityInfo, Setting, SystemInfo
 from koppel_exact_online.booking import journal_entry_for, looks_like_order
 from koppel_exact_online.client import HOSTS, SYSTEM, client_for
+from koppel_exact_online.client import oauth_config as _oauth_config
 from koppel_exact_online.functions import FUNCTIONS
 from koppel_exact_online.lookups import lookups_for
 from koppel_exact_online.reads import read_entity
@@ -238,6 +240,11 @@ def _order_types(connection: Connection) -> tuple[OrderType, ...]:
 @hookimpl
 def supports_order_types(connection: Connection) -> Iterable[OrderType]:
     return _order_types(connection)
+
+
+@hookimpl
+def oauth_config(connection: Connection) -> OAuth2Config:
+    return _oauth_config(connection)
 
 
 @hookimpl

@@ -75,3 +75,19 @@ def test_mapping_functions() -> None:
     assert exact_percent(0.21) == Decimal(21)
     assert exact_percent(None) is None
     assert exact_amount("3", "7.333", "10") == Decimal("19.80")
+
+
+def test_hook_oauth_config_gives_exacts_endpoints_per_region() -> None:
+    from koppel.sync import Connection
+    from koppel_exact_online.plugin import oauth_config
+
+    connection = Connection(
+        name="exact",
+        system="exact-online",
+        settings={"region": "be", "redirect_uri": "https://example.org/cb"},
+        secrets={"client_id": "app", "client_secret": "s"},
+    )
+    config = oauth_config(connection=connection)
+    assert config.authorize_url == "https://start.exactonline.be/api/oauth2/auth"
+    assert config.token_url == "https://start.exactonline.be/api/oauth2/token"
+    assert (config.client_id, config.redirect_uri) == ("app", "https://example.org/cb")
