@@ -11,6 +11,9 @@ from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult
 
 __all__ = ["Item"]
 
+#: Context that a parked record's message need not repeat.
+_KNOWN = frozenset({"flow", "entity", "record", "system", "connection"})
+
 
 @attrs.define(eq=False)
 class Item:
@@ -53,13 +56,15 @@ class Item:
         return self.action == Action.FAIL
 
     def fail(self, error: BaseException) -> None:
-        """Mark the record failed with ``error``'s message."""
+        """Mark the record failed with ``error``'s message and where it happened (field, ...)."""
         from koppel.errors import KoppelError
 
         self.action = Action.FAIL
         self.error = error
         if isinstance(error, KoppelError):
-            self.message = error.message
+            context = {k: v for k, v in error.context.items() if k not in _KNOWN}
+            where = ", ".join(f"{k}={v}" for k, v in context.items())
+            self.message = f"{error.message} ({where})" if where else error.message
         else:
             self.message = f"{type(error).__name__}: {error}"
 
