@@ -1,0 +1,67 @@
+"""An order flow run by core's engine: eAccounting sandbox -> an in-memory ERP, twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import koppel_eaccounting.plugin
+from koppel.engine import run_flow
+from koppel.engine.memory import MemorySystem
+from koppel.flows import parse_flow
+from koppel.plugins import KoppelPluginManager
+from koppel.state import open_state
+from koppel_eaccounting._demo import MISSING_SKU
+from koppel_eaccounting.sandbox import make_sandbox
+
+from .conftest import SECRETS
+
+
+def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
+    for key, value in SECRETS.items():
+        monkeypatch.setenv(f"EA_{key.upper()}", value)
+    flow = parse_flow(
+        {
+            "name": "orders-to-erp",
+            "source": "shop",
+            "target": "erp",
+            "entity": "orders",
+            "filters": {"status": ["invoiced"]},
+            "connections": {
+                "shop": {
+                    "system": "eaccounting",
+                    "credentials": {k: f"env:EA_{k.upper()}" for k in SECRETS},
+                },
+                "erp": {"system": "erp"},
+            },
+        }
+    )
+    sandbox = make_sandbox(0)
+    erp = MemorySystem("erp")
+    for number in range(1001, 1013):
+        erp.rows("products")[f"p{number}"] = {"sku": f"AV-{number}"}
+    manager = KoppelPluginManager()
+    manager.load_builtins()
+    manager.register(koppel_eaccounting.plugin, "eaccounting")
+    manager.register(erp, "erp")
+    store = open_state(str(tmp_path / "state.sqlite3"))
+    try:
+        assert sandbox.oauth is not None
+        store.token_store().save("shop", sandbox.oauth.grant())
+        transports = {"shop": sandbox.transport()}
+        run_flow(flow, store, manager=manager, transports=transports)
+        assert len(erp.rows("orders")) == 11
+        writes = len(erp.writes)
+        parked = store.parked(flow.name)
+        assert [p.source_id for p in parked] and MISSING_SKU in parked[0].message
+        run_flow(flow, store, manager=manager, transports=transports)
+        assert len(erp.rows("orders")) == 11
+        assert len(erp.writes) == writes  # nothing written twice
+    finally:
+        store.close()
