@@ -153,6 +153,8 @@ class ExactSandbox(Sandbox):
         self._numbers = itertools.count(1)
         self._mutex = threading.RLock()
         self.writes = 0
+        for name, key in (*ENTITY_SETS.values(), ("StockPositions", "ID")):
+            self.store.collection(name, id_field=key)  # before any lookup creates it keyed "id"
         self._routes_install()
 
     # -- data helpers --------------------------------------------------------
