@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from koppel.http import OAuth2Config
 from koppel.mapping import MappingSpec, load_mapping_file
 from koppel.plugins import hookimpl
 from koppel.records import OrderType
@@ -18,6 +19,7 @@ from koppel.sync import Action, Connection, Direction, SourceRecord, TargetRecor
 from koppel.system import EntityInfo, Setting, SystemInfo
 from koppel_eaccounting import reading, writing
 from koppel_eaccounting.client import SYSTEM
+from koppel_eaccounting.client import oauth_config as _oauth_config
 from koppel_eaccounting.functions import FUNCTIONS
 from koppel_eaccounting.orders import ORDER_TYPES
 from koppel_eaccounting.session import session_for
@@ -120,6 +122,12 @@ def koppel_system() -> SystemInfo:
         settings=SETTINGS,
         description="Visma eAccounting API v2: orders, customers, articles, stock.",
     )
+
+
+@hookimpl
+def oauth_config(connection: Connection) -> OAuth2Config:
+    """eAccounting's identity server (production, or Visma's sandbox with ``sandbox``)."""
+    return _oauth_config(connection)
 
 
 @hookimpl

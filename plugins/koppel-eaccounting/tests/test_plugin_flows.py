@@ -180,3 +180,17 @@ def test_plugin_supports_orders_and_invoices_only(connection: Connection) -> Non
     }
     product = structure({"sku": "X"}, Product)
     assert product.sku == "X"
+
+
+def test_plugin_oauth_config_points_at_the_identity_server(connection: Connection) -> None:
+    config = plugin.oauth_config(connection=connection)
+    assert config.token_url == "https://identity.vismaonline.com/connect/token"
+    assert config.scope == "ea:api offline_access ea:sales"
+    sandbox = Connection(
+        name="x", system="eaccounting", settings={"sandbox": True}, secrets={"client_id": "app"}
+    )
+    assert plugin.oauth_config(connection=sandbox).authorize_url == (
+        "https://identity-sandbox.test.vismaonline.com/connect/authorize"
+    )
+    with pytest.raises(ConfigurationError, match="client_id"):
+        plugin.oauth_config(connection=Connection(name="y", system="eaccounting"))
