@@ -13,7 +13,6 @@ limit imposes is reported too, without waiting for it.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import sys
 import tempfile
@@ -26,7 +25,6 @@ from cryptography.fernet import Fernet
 from koppel.engine.memory import MemorySystem
 from koppel.http import FakeClock
 from koppel_exact_online.runs import (
-    calls,
     flow_to_exact,
     manager,
     on_clock,
@@ -113,19 +111,20 @@ def main() -> None:
     os.environ["EXACT_CLIENT_ID"] = "sandbox-client"
     os.environ["EXACT_CLIENT_SECRET"] = "sandbox-secret"
     print(f"{CUSTOMERS} customers, {PRODUCTS} products, {ORDERS} orders into the Exact sandbox")
-    print(f"| run | flow | calls | GET sync | GET filtered | POST | PUT | current/Me | minutes |")
+    print("| run | flow | calls | GET sync | GET filtered | POST | PUT | current/Me | minutes |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for order_type in ("order", "financial_mutation"):
         with tempfile.TemporaryDirectory() as folder:
             for label, name, kinds, seconds in scenario(order_type, Path(folder)):
                 total = sum(kinds.values())
-                cells = [kinds[k] for k in ("GET sync", "GET filtered", "POST", "PUT", "current/Me")]
+                cells = [
+                    kinds[k] for k in ("GET sync", "GET filtered", "POST", "PUT", "current/Me")
+                ]
                 print(
                     f"| {label} | {name} | {total} | "
                     + " | ".join(str(c) for c in cells)
                     + f" | {seconds / 60:.0f} |"
                 )
-    _ = math  # minutes are simulated: the fake clock only moves when the rate limit waits
 
 
 if __name__ == "__main__":

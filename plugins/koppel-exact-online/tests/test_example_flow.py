@@ -1,4 +1,4 @@
-"""examples/eaccounting-orders-to-exact.toml runs against both sandboxes (needs koppel-eaccounting)."""
+"""examples/eaccounting-orders-to-exact.toml against both sandboxes (needs koppel-eaccounting)."""
 
 from __future__ import annotations
 
