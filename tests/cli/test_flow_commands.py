@@ -158,3 +158,29 @@ def test_state_show_and_reset(flow_env: Any) -> None:
 def test_flow_file_state_path_is_relative_to_the_file(flow_env: Any) -> None:
     flow = flow_env.write("products", 'state = "here.sqlite3"')
     assert load_flow(flow).state_location() == str(flow.parent / "here.sqlite3")
+
+
+def test_run_progress_redraws_one_line_on_a_terminal() -> None:
+    import io
+
+    from koppel.cli.run import Progress
+    from koppel.engine import RecordOutcome
+    from koppel.sync import Action
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = Progress(stream, interval=0)
+    progress.fetched(3)
+    progress.processed(RecordOutcome(source_id="a", action=Action.CREATE))
+    progress.processed(RecordOutcome(source_id="b", action=Action.FAIL, message="bad"))
+    progress.close()
+    shown = stream.getvalue()
+    assert "fetched 3  processed 2" in shown and "/s  0:00" in shown
+    assert shown.endswith("\r\x1b[K")
+    assert [o.source_id for o in progress.failures] == ["b"]
+    quiet = io.StringIO()
+    Progress(quiet).fetched(5)
+    assert quiet.getvalue() == ""
