@@ -50,7 +50,10 @@ class CostKind(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class OrderLine:
-    """One order line. ``unit_price`` includes VAT when the order says so."""
+    """One order line. ``unit_price`` includes VAT when the order says so.
+
+    ``vat_rate`` is a percentage (``21`` for 21 %), never a fraction.
+    """
 
     sku: str | None = None
     ean: str | None = None
@@ -66,7 +69,10 @@ class OrderLine:
 
 @attrs.frozen(kw_only=True)
 class CostLine:
-    """Shipping, a fee or a discount on an order; a discount has a negative amount."""
+    """Shipping, a fee or a discount on an order; a discount has a negative amount.
+
+    ``vat_rate`` is a percentage (``21`` for 21 %).
+    """
 
     kind: CostKind
     amount: Decimal

@@ -12,7 +12,8 @@ class Product:
     """An article, matched across systems by SKU or EAN/GTIN.
 
     ``attributes`` holds custom item attributes (size, colour, country of
-    origin, lead time, ...) that operators map by hand.
+    origin, lead time, ...) that operators map by hand. ``vat_rate`` is a
+    percentage (``21`` for 21 %).
     """
 
     id: str | None = None

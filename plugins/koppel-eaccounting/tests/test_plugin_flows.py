@@ -48,7 +48,7 @@ def test_plugin_reads_only_invoiced_orders_with_customer_and_articles(
     for line in lines:
         barcodes = articles[line.sku]["Barcodes"]
         assert line.ean == (barcodes[0]["Barcode"] if barcodes else None)
-        assert line.vat_rate in (Decimal("0.21"), Decimal("0.09"))
+        assert line.vat_rate in (Decimal("21"), Decimal("9"))  # canonical: a percentage
     assert all(o.total_incl_vat == o.total_excl_vat + o.total_vat for o in orders)
 
 

@@ -28,12 +28,6 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(f"{name}_CLIENT_SECRET", "sandbox-secret")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="koppel-eaccounting's orders carry VatRatePercent as a fraction (0.21) where "
-    "koppel.accounting expects a percentage, so every order fails its totals check; "
-    "remove this mark when that plugin maps vat_rate as a percentage",
-)
 def test_example_books_eaccounting_orders_in_exact_and_reruns_without_writes(
     tmp_path: Path,
 ) -> None:
