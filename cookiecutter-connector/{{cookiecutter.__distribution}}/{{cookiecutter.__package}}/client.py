@@ -86,6 +86,8 @@ TOKEN_URL = "https://login.{{ cookiecutter.system }}.example/oauth2/token"
 PAGE_SIZE = 100
 {%- endif %}
 
+{%- if auth != "oauth2" %}
+
 
 def _secret(connection: Connection, name: str) -> str:
     value = connection.secrets.get(name)
@@ -94,6 +96,7 @@ def _secret(connection: Connection, name: str) -> str:
             f"{SYSTEM} needs the secret {name!r}", connection=connection.name, field=name
         )
     return value
+{%- endif %}
 
 
 def _auth(connection: Connection) -> httpx.Auth:

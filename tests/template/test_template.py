@@ -1,0 +1,219 @@
+"""The connector template renders packages that install, register and pass their own tests.
+
+Each answer set is rendered once (a module-scoped fixture), installed into one
+fresh environment that holds a non-editable koppel, and checked: lint-clean
+output, ``koppel plugins --json`` lists it, and its own tests pass as generated.
+The default answers are rendered by that environment's ``koppel new``, which
+proves the template ships inside the koppel wheel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "cookiecutter-connector"
+PIP_ENV = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+#: Answer sets: together every auth kind, pagination kind and entity, and a write-only connector.
+ANSWERS: dict[str, dict[str, str]] = {
+    "default": {},
+    "oauth2-odata": {
+        "system": "odata-books",
+        "title": "OData Books",
+        "auth": "oauth2",
+        "pagination": "odata",
+        "reads": "orders, invoices, journal_entries",
+        "writes": "customers, journal_entries, relations",
+    },
+    "bearer-skip-take": {
+        "system": "bouwdemo",
+        "auth": "bearer",
+        "pagination": "skip_take",
+        "reads": "commitments, relations, stock",
+        "writes": "commitments, products, invoices",
+        "base_url": "https://bouwdemo.example/api",
+        "calls_per_minute": "120",
+    },
+    "api-key-pages-write-only": {
+        "system": "ledger",
+        "auth": "api_key",
+        "pagination": "page_size",
+        "reads": "",
+        "writes": "stock, orders",
+    },
+    "oauth2-pages": {
+        "system": "crm-two",
+        "auth": "oauth2",
+        "pagination": "page_size",
+        "reads": "relations, customers",
+        "writes": "relations",
+    },
+}
+
+
+def entities(answer: str) -> list[str]:
+    return [name.strip() for name in answer.split(",") if name.strip()]
+
+
+@pytest.fixture(scope="session")
+def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new virtualenv with a non-editable koppel; other dependencies come from this one."""
+    env_dir = tmp_path_factory.mktemp("template-venv")
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    site = subprocess.check_output(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+    ).strip()
+    Path(site, "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip_install(python, ROOT)
+    return python
+
+
+def pip_install(python: Path, path: Path) -> None:
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"),
+            *("--no-deps", "--no-build-isolation", str(path)),
+        ],
+        check=True,
+        env=PIP_ENV,
+    )
+
+
+def render(name: str, python: Path, cookies: Any, out: Path) -> Path:
+    if name == "default":
+        koppel = python.parent / "koppel"
+        done = subprocess.run(
+            [koppel, "new", "--no-input", "-o", out], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return out / "koppel-acme"
+    result = cookies.bake(extra_context=ANSWERS[name], template=str(TEMPLATE))
+    assert result.exit_code == 0, result.exception
+    return Path(result.project_path)
+
+
+@pytest.fixture(scope="module", params=list(ANSWERS))
+def project(
+    request: pytest.FixtureRequest,
+    fresh_python: Path,
+    cookies_session: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[str, Path]:
+    """(answer set, rendered project) installed into ``fresh_python``."""
+    name = request.param
+    path = render(name, fresh_python, cookies_session, tmp_path_factory.mktemp(name))
+    pip_install(fresh_python, path)
+    return name, path
+
+
+def test_template_renders_a_plugin_package(project: tuple[str, Path]) -> None:
+    name, path = project
+    answers = ANSWERS[name]
+    system = answers.get("system", "acme")
+    package = path / ("koppel_" + system.replace("-", "_"))
+    assert path.name == f"koppel-{system}"
+    files = ("pyproject.toml", "README.md", "tox.ini", ".gitignore", ".github/workflows/ci.yml")
+    for part in files:
+        assert (path / part).is_file(), part
+    for module in ("plugin", "client", "resources", "sandbox", "demo"):
+        assert (package / f"{module}.py").is_file(), module
+    reads = entities(answers.get("reads", "customers, products"))
+    writes = entities(answers.get("writes", "customers, orders"))
+    expected = {f"{e}.inbound.toml" for e in reads} | {f"{e}.outbound.toml" for e in writes}
+    assert {p.name for p in (package / "mappings").iterdir()} == expected
+    assert list((path / "tests" / "cassettes").rglob("*.yaml"))
+    assert "{{" not in (package / "plugin.py").read_text()
+
+
+def test_template_output_is_lint_clean(project: tuple[str, Path]) -> None:
+    _, path = project
+    for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=path, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_template_output_is_type_clean(
+    project: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _, path = project
+    cache = tmp_path_factory.getbasetemp() / "template-mypy-cache"
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(cache)],
+        cwd=path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_template_plugin_is_listed_by_koppel_plugins(
+    project: tuple[str, Path], fresh_python: Path
+) -> None:
+    name, _ = project
+    answers = ANSWERS[name]
+    system = answers.get("system", "acme")
+    done = subprocess.run(
+        [fresh_python.parent / "koppel", "plugins", "--json"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    listing = json.loads(done.stdout)
+    assert not [b for b in listing["broken"] if b["name"] == system], listing["broken"]
+    [plugin] = [p for p in listing["plugins"] if p["name"] == system]
+    assert plugin["distribution"] == f"koppel-{system}"
+    assert plugin["system"] == system
+    assert plugin["reads"] == sorted(
+        entities(answers.get("reads", "customers, products")), key=order_of_entities
+    )
+    writes = entities(answers.get("writes", "customers, orders"))
+    assert plugin["writes"] == sorted(writes, key=order_of_entities)
+    assert plugin["order_types"] == (["order"] if "orders" in writes else [])
+    assert {"koppel_system", "fetch_records", "upsert", "koppel_sandbox"} <= set(plugin["hooks"])
+
+
+def order_of_entities(name: str) -> int:
+    return list(json.loads((TEMPLATE / "cookiecutter.json").read_text())["_entities"]).index(name)
+
+
+def test_template_tests_pass_as_generated(project: tuple[str, Path], fresh_python: Path) -> None:
+    _, path = project
+    # -P: import the installed package (with its package data), not the source folder.
+    done = subprocess.run(
+        [fresh_python, "-P", "-m", "pytest", "-q", "-p", "no:randomly"],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"system": "Acme Books"}, "lower-case letters"),
+        ({"reads": "customers, widgets"}, "unknown entity widgets"),
+        ({"reads": "", "writes": ""}, "at least one entity"),
+        ({"base_url": "api.acme.example"}, "not an http(s) URL"),
+        ({"calls_per_minute": "many"}, "whole number"),
+    ],
+)
+def test_template_refuses_answers_that_cannot_work(
+    cookies: Any, capfd: pytest.CaptureFixture[str], answers: dict[str, str], message: str
+) -> None:
+    result = cookies.bake(extra_context=answers, template=str(TEMPLATE))
+    assert result.exit_code != 0
+    assert message in capfd.readouterr().err
