@@ -7,6 +7,7 @@ replaced by ``"[redacted]"`` at any depth of the event.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -33,9 +34,14 @@ _SECRET_KEY = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)
+def _names_secret(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
 def is_secret_key(key: object) -> bool:
     """True when a mapping key names a credential."""
-    return isinstance(key, str) and bool(_SECRET_KEY.search(key))
+    return isinstance(key, str) and _names_secret(key)
 
 
 def redact(value: Any) -> Any:
