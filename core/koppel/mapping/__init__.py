@@ -16,6 +16,7 @@ from koppel.mapping._apply import CompiledField
 from koppel.mapping._compile import CompiledMapping, compile_mapping
 from koppel.mapping._countries import country_code
 from koppel.mapping._functions import CORE_FUNCTIONS, KoppelFunctions
+from koppel.mapping._packaged import packaged_mapping
 from koppel.mapping._registry import collect_functions, registered_functions
 from koppel.mapping._spec import MappingSpec, load_mapping_file
 from koppel.mapping._street import split_street
@@ -30,6 +31,7 @@ __all__ = [
     "compile_mapping",
     "country_code",
     "load_mapping_file",
+    "packaged_mapping",
     "registered_functions",
     "split_street",
 ]

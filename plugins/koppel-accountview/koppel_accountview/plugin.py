@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from koppel.plugins import hookimpl
@@ -93,13 +92,9 @@ def default_mapping(
     connection: Connection, entity: str, direction: Direction
 ) -> Mapping[str, Any] | None:
     """The shipped mapping ``mappings/<entity>.<direction>.toml``, if there is one."""
-    from koppel.mapping import load_mapping_file
+    from koppel.mapping import packaged_mapping
 
-    resource = resources.files("koppel_accountview") / "mappings" / f"{entity}.{direction}.toml"
-    if not resource.is_file():
-        return None
-    with resources.as_file(resource) as path:
-        return load_mapping_file(path)
+    return packaged_mapping("koppel_accountview", f"{entity}.{Direction(direction).value}.toml")
 
 
 @hookimpl(tryfirst=True)

@@ -7,11 +7,10 @@ Hook implementations only; the work is done in :mod:`~koppel_eaccounting.reading
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import resources
 from typing import Any
 
 from koppel.http import OAuth2Config
-from koppel.mapping import MappingSpec, load_mapping_file
+from koppel.mapping import MappingSpec, packaged_mapping
 from koppel.plugins import hookimpl
 from koppel.records import OrderType
 from koppel.sandbox import Sandbox
@@ -157,12 +156,7 @@ def default_mapping(
     connection: Connection, entity: str, direction: Direction
 ) -> MappingSpec | None:
     """The mapping shipped in ``mappings/<entity>.<direction>.toml``, if any."""
-    name = f"{entity}.{Direction(direction).value}.toml"
-    resource = resources.files("koppel_eaccounting").joinpath("mappings", name)
-    if not resource.is_file():
-        return None
-    with resources.as_file(resource) as path:
-        return load_mapping_file(path)
+    return packaged_mapping("koppel_eaccounting", f"{entity}.{Direction(direction).value}.toml")
 
 
 @hookimpl

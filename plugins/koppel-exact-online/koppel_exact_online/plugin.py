@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import resources
 from typing import Any
 
 from koppel.errors import ConfigurationError
 from koppel.http import OAuth2Config
-from koppel.mapping import MappingSpec, load_mapping_file
+from koppel.mapping import packaged_mapping
 from koppel.plugins import hookimpl
 from koppel.records import OrderType
 from koppel.sandbox import Sandbox
@@ -112,13 +110,6 @@ def fetch_records(
     return read_entity(client_for(connection), entity, cursor)
 
 
-@functools.cache
-def _mapping_file(name: str) -> MappingSpec:
-    path = resources.files("koppel_exact_online") / "mappings" / name
-    with resources.as_file(path) as file:
-        return load_mapping_file(file)
-
-
 def mapping_name(connection: Connection, entity: str, direction: Direction) -> str:
     """The file name of the default mapping for ``entity`` in ``direction``."""
     if entity == "orders" and direction is Direction.OUTBOUND:
@@ -132,10 +123,8 @@ def mapping_name(connection: Connection, entity: str, direction: Direction) -> s
 def default_mapping(
     connection: Connection, entity: str, direction: Direction
 ) -> Mapping[str, Any] | None:
-    name = mapping_name(connection, entity, direction)
-    if not (resources.files("koppel_exact_online") / "mappings" / name).is_file():
-        return None
-    return _mapping_file(name)
+    """The shipped mapping for ``entity``, per order type or invoice kind where they differ."""
+    return packaged_mapping("koppel_exact_online", mapping_name(connection, entity, direction))
 
 
 @hookimpl(tryfirst=True)
