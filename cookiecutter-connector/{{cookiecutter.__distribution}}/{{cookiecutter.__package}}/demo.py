@@ -20,12 +20,14 @@ __all__ = ["RECORDS", "demo_records", "stamp"]
 RECORDS = 25
 _START = datetime(2024, 1, 1, 8, tzinfo=UTC)
 _NAMES = ("Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder")
+{%- if "customers" in entities or "relations" in entities %}
 _PLACES = (
     ("Amsterdam", "1011 AB", "NL"),
     ("Utrecht", "3511 CE", "NL"),
     ("Gent", "9000", "BE"),
     ("Aarhus", "8000", "DK"),
 )
+{%- endif %}
 Row = dict[str, Any]
 
 
@@ -40,6 +42,7 @@ def _modified(index: int) -> str:
 
 def _money(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.01")))
+{%- if "customers" in entities or "relations" in entities %}
 
 
 def _address(rng: random.Random, index: int) -> Row:
@@ -51,6 +54,7 @@ def _address(rng: random.Random, index: int) -> Row:
         "city": city,
         "country": country,
     }
+{%- endif %}
 {%- if "orders" in entities or "invoices" in entities %}
 
 
