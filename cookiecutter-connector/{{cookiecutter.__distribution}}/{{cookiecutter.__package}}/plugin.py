@@ -12,7 +12,6 @@ Declared in pyproject.toml::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from koppel import hookimpl
@@ -94,13 +93,10 @@ def default_mapping(
     connection: Connection, entity: str, direction: Direction
 ) -> Mapping[str, Any] | None:
     """The shipped mapping ``mappings/<entity>.<direction>.toml``, if there is one."""
-    from koppel.mapping import load_mapping_file
+    from koppel.mapping import packaged_mapping
 
-    resource = resources.files("{{ cookiecutter.__package }}") / "mappings" / f"{entity}.{direction}.toml"
-    if not resource.is_file():
-        return None
-    with resources.as_file(resource) as path:
-        return load_mapping_file(path)
+    name = f"{entity}.{Direction(direction).value}.toml"
+    return packaged_mapping("{{ cookiecutter.__package }}", name)
 
 
 @hookimpl
