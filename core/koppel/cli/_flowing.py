@@ -21,8 +21,16 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def flow_argument(required: bool = True) -> Callable[[F], F]:
-    """The FLOW argument: a flow file."""
+def flow_argument(required: bool = True, *, several: bool = False) -> Callable[[F], F]:
+    """The FLOW argument: a flow file (``several``: one or more, as ``flow_files``)."""
+    if several:
+        return click.argument(
+            "flow_files",
+            metavar="FLOW [FLOW ...]",
+            nargs=-1,
+            required=required,
+            type=click.Path(dir_okay=False, path_type=Path),
+        )
     return click.argument(
         "flow_file",
         metavar="FLOW",

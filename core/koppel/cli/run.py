@@ -1,58 +1,187 @@
-"""``koppel run FLOW``: sync a flow once, with progress on a terminal and a summary."""
+"""``koppel run FLOW [FLOW ...]``: sync flows once, with progress on a terminal and a summary.
+
+``--sandbox`` runs them against the systems' emulators (:class:`Sandboxes`) instead
+of the real APIs: one sandbox per system for the whole invocation, so a products
+flow, a stock flow and an orders flow see the same two emulated systems.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
+import attrs
 import click
 
 from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
 from koppel.engine._outcome import COUNT_NAMES, RecordOutcome, RunObserver
+from koppel.engine._runner import FlowRunner
 
 if TYPE_CHECKING:
     from koppel.engine import RunResult
+    from koppel.flows import ConnectionConfig, Flow
+    from koppel.plugins import KoppelPluginManager
+    from koppel.sandbox import Sandbox
+    from koppel.state import StateStore
 
 #: Failed records listed under the summary, at most.
 SHOWN_FAILURES = 20
 
+#: The state file of a ``--sandbox`` run without ``--state`` (in the current folder).
+#: Every such run starts it afresh: sandboxes start from their demo data each time,
+#: so bindings of an earlier run would point at records that no longer exist.
+SANDBOX_STATE = "koppel-sandbox.sqlite3"
+
 
 @click.command("run")
-@flow_argument()
+@flow_argument(several=True)
 @click.option("--dry-run", is_flag=True, help="Do everything except writing: nothing changes.")
-@click.option("--limit", type=click.IntRange(min=1), help="Process at most N records.")
+@click.option("--limit", type=click.IntRange(min=1), help="Process at most N records per flow.")
 @click.option("--full", is_flag=True, help="Read the source from the start, not from the cursor.")
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help=f"Run against the systems' sandboxes (emulators with demo data), not their APIs; "
+    f"state in ./{SANDBOX_STATE}, started afresh, unless --state is given.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="With --sandbox: the demo data's seed."
+)
 @state_option
 @click.pass_context
 def run(
     ctx: click.Context,
-    flow_file: Path,
+    flow_files: tuple[Path, ...],
     dry_run: bool,
     limit: int | None,
     full: bool,
+    sandbox: bool,
+    seed: int,
     state_url: str | None,
 ) -> None:
-    """Sync FLOW once: fetch, map, create/update/skip, bind and log every record.
+    """Sync each FLOW once, in the order given: fetch, map, create/update/skip, bind and
+    log every record.
 
     Exits 1 when records failed (they are parked and retried in later runs).
     """
     from koppel.cli import EXIT_FAILED
+
+    flows = [load(path) for path in flow_files]  # every file is checked before anything runs
+    sandboxes = Sandboxes(seed=seed) if sandbox else None
+    if sandboxes is not None and state_url is None:
+        state_url = fresh_state_file(Path(SANDBOX_STATE))
+    failed = False
+    for number, flow in enumerate(flows):
+        if number:
+            click.echo()
+        result, failures = run_one(
+            flow, state_url, sandboxes=sandboxes, dry_run=dry_run, limit=limit, full=full
+        )
+        print_summary(result, failures)
+        failed = failed or bool(result.counts["failed"])
+    if sandboxes is not None:
+        click.echo(f"\nstate: {state_url} (see: koppel log --state {state_url})")
+    if failed:
+        ctx.exit(EXIT_FAILED)
+
+
+def run_one(
+    flow: Flow,
+    state_url: str | None,
+    *,
+    sandboxes: Sandboxes | None = None,
+    **options: Any,
+) -> tuple[RunResult, list[RecordOutcome]]:
+    """Run ``flow`` once with a progress line on standard error; its result and failures.
+
+    :param sandboxes: run against these sandboxes instead of the real systems.
+    :param options: ``dry_run``, ``limit``, ``full`` of :func:`koppel.engine.run_flow`.
+    """
     from koppel.engine import run_flow
 
-    flow = load(flow_file)
     progress = Progress(sys.stderr)
     with opened_state(flow, state_url) as store:
         try:
-            result = run_flow(
-                flow, store, dry_run=dry_run, limit=limit, full=full, observer=progress
-            )
+            if sandboxes is not None:
+                result = sandboxes.run(flow, store, observer=progress, **options)
+            else:
+                result = run_flow(flow, store, observer=progress, **options)
         finally:
             progress.close()
-    print_summary(result, progress.failures)
-    if result.counts["failed"]:
-        ctx.exit(EXIT_FAILED)
+    return result, progress.failures
+
+
+def fresh_state_file(path: Path) -> str:
+    """Delete the SQLite file ``path`` and its side files; its path, to be created anew."""
+    for suffix in ("", "-wal", "-shm", "-journal", "-tokens.lock"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    return str(path)
+
+
+class Sandboxes:
+    """The sandboxes of one ``--sandbox`` invocation: one per system, shared by its flows.
+
+    A connection gets its system's sandbox (``sandbox_for(system, seed=)``) through
+    :func:`koppel.sandbox.attach_sandbox`. A sandbox with OAuth stands in for the
+    flow's app too: the connection's ``client_id`` and ``client_secret`` are the
+    sandbox's (the flow's credential references are not read), and its token is
+    granted by the sandbox and kept in memory, so no ``KOPPEL_SECRET_KEY`` is needed.
+
+    :param seed: the seed of the sandboxes' demo data.
+    :param manager: the plugin manager (the process-wide one by default).
+    """
+
+    def __init__(self, *, seed: int = 0, manager: KoppelPluginManager | None = None) -> None:
+        from koppel.http import MemoryTokenStore
+        from koppel.plugins import get_plugin_manager
+
+        self.seed = seed
+        self.manager = manager or get_plugin_manager()
+        self.boxes: dict[str, Sandbox] = {}
+        self.tokens = MemoryTokenStore()
+
+    def box(self, system: str) -> Sandbox:
+        """The sandbox of ``system``, made on first use."""
+        from koppel.sandbox import sandbox_for
+
+        if system not in self.boxes:
+            self.boxes[system] = sandbox_for(system, seed=self.seed, pm=self.manager)
+        return self.boxes[system]
+
+    def run(self, flow: Flow, store: StateStore, **options: Any) -> RunResult:
+        """Run ``flow`` once against the sandboxes; options as :func:`koppel.engine.run_flow`."""
+        flow = attrs.evolve(
+            flow, source=self._as_sandbox_app(flow.source), target=self._as_sandbox_app(flow.target)
+        )
+        return _SandboxRunner(flow, store, sandboxes=self, **options).run()
+
+    def _as_sandbox_app(self, config: ConnectionConfig) -> ConnectionConfig:
+        oauth = self.box(config.system).oauth
+        if oauth is None:
+            return config
+        app = {"client_id": oauth.client_id, "client_secret": oauth.client_secret}
+        settings = {**config.settings, **{k: v for k, v in app.items() if k in config.settings}}
+        return attrs.evolve(config, settings=settings, credentials=app)
+
+
+class _SandboxRunner(FlowRunner):
+    """A :class:`FlowRunner` whose two connections are attached to their sandboxes."""
+
+    def __init__(
+        self, flow: Flow, store: StateStore, *, sandboxes: Sandboxes, **options: Any
+    ) -> None:
+        super().__init__(flow, store, manager=sandboxes.manager, **options)
+        self.sandboxes = sandboxes
+
+    def _setup(self) -> None:
+        from koppel.sandbox import attach_sandbox
+
+        super()._setup()
+        for connection in (self.source, self.target):
+            connection.token_store = self.sandboxes.tokens
+            attach_sandbox(connection, self.sandboxes.box(connection.system))
 
 
 def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:

@@ -163,6 +163,17 @@ def find(
             for value in values
             if (row := index.by_email.get(email_key(value) or "")) is not None
         }
+    if entity == "products" and match_key in ("sku", "ean"):
+        # The engine asks this before it writes an order: do its lines' articles exist?
+        articles = ArticleIndex.of(connection)
+        codes = {v: v.strip() for v in values} if match_key == "sku" else {}
+        if match_key == "ean":
+            codes = {v: articles.eans[v.strip()] for v in values if v.strip() in articles.eans}
+        return {
+            value: TargetRecord(id=code, data={"ART_CODE": code})
+            for value, code in codes.items()
+            if code in articles.codes
+        }
     client = AccountViewClient.from_connection(connection)
     if entity == "orders" and match_key == "number":
         found = _by_field(client, SALES_ORDERS, "ORD_REF", values)

@@ -218,3 +218,21 @@ def test_order_line_found_by_ean(connection: Connection, sandbox: Any) -> None:
     lines = [{"ean": "8712000010021", "quantity": "1", "unit_price": "49.95"}]
     result = write(connection, order(lines=lines, costs=[]))
     assert [x["ART_CODE"] for x in sandbox.lines_of("SO_LINE", result.target_id)] == ["AV-1002"]
+
+
+def test_find_existing_products_by_sku_and_ean(connection: Connection) -> None:
+    # The engine asks this before an order is written: do its lines' articles exist?
+    by_sku = plugin.find_existing(
+        connection=connection, entity="products", match_key="sku", values=["AV-1001", "AV-9999"]
+    )
+    assert by_sku is not None and set(by_sku) == {"AV-1001"}
+    assert by_sku["AV-1001"].id == "AV-1001"
+    by_ean = plugin.find_existing(
+        connection=connection,
+        entity="products",
+        match_key="ean",
+        values=["8712000010021", "0000000000000"],
+    )
+    assert by_ean is not None and {k: v.id for k, v in by_ean.items()} == {
+        "8712000010021": "AV-1002"
+    }
