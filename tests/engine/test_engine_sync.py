@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -273,3 +274,84 @@ def test_engine_activity_log_holds_source_sent_and_answer_with_secrets_redacted(
     assert entry.source is not None and entry.source["api_key"] == "[redacted]"
     assert entry.sent is not None and entry.sent["email"] == "a@example.com"
     assert entry.response == {"id": books.writes[0][2]}
+
+
+def test_engine_fatal_error_in_a_retry_keeps_unwritten_parked_records_parked(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 3)
+    flow = make_flow()
+    books.reject = lambda entity, payload: "read-only"
+    assert run_flow(flow, store, manager=manager).counts["failed"] == 3
+    store.mark_due(None, flow=flow.name)
+
+    def revoke(entity: str, payload: object) -> str | None:
+        raise AuthError("token revoked")
+
+    books.reject = revoke
+    with pytest.raises(AuthError):
+        run_flow(flow, store, manager=manager)
+    assert books.writes == []
+    assert {p.source_id for p in store.parked(flow.name)} == {"c1", "c2", "c3"}
+    (crashed, _) = store.runs(flow.name)
+    assert crashed.counts["created"] == 0
+
+    books.reject = None
+    store.mark_due(None, flow=flow.name)
+    assert run_flow(flow, store, manager=manager).counts["created"] == 3
+    assert len(books.rows("customers")) == 3 and store.parked(flow.name) == []
+
+
+def test_engine_fatal_error_counts_and_logs_only_the_writes_that_happened(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 6)
+    flow = make_flow()
+
+    def revoke(entity: str, payload: object) -> str | None:
+        if len(books.writes) >= 2:
+            raise AuthError("token revoked")
+        return None
+
+    books.reject = revoke
+    with pytest.raises(AuthError):
+        run_flow(flow, store, manager=manager)
+    (run,) = store.runs(flow.name)
+    assert run.counts["created"] == 2
+    assert [a.record_id for a in store.activity(run.id)] == ["c1", "c2"]
+    assert store.get_cursor(flow.name, "customers") is None
+
+
+def test_engine_crash_in_one_lane_stops_the_other_lanes(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 40)
+    flow = make_flow(settings={"concurrency": 2})
+
+    def reject(entity: str, payload: Mapping[str, object]) -> str | None:
+        if payload["email"] == "c1@example.com":
+            raise Crash
+        time.sleep(0.002)  # the other lane is slower than the crash
+        return None
+
+    books.reject = reject
+    with pytest.raises(Crash):
+        run_flow(flow, store, manager=manager)
+    assert len(books.writes) <= 3  # not the whole chunk after the process was told to die
+    (run,) = store.runs(flow.name)
+    assert run.counts["created"] == len(books.writes)
+    books.reject = None
+    run_flow(flow, store, manager=manager)
+    assert len(books.rows("customers")) == 40

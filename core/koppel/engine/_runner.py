@@ -22,7 +22,7 @@ import itertools
 import threading
 import time
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from koppel.engine._calls import direct_caller
@@ -479,10 +479,16 @@ class FlowRunner:
     # -- 3. write ------------------------------------------------------------------
 
     def _write(self, writes: list[Item]) -> None:
-        if not writes:
-            return
-        lanes = _lanes(writes)
-        if len(lanes) == 1 or self.flow.settings.concurrency == 1:
+        """Write on the lanes; a write that did not happen leaves its record not done."""
+        try:
+            self._write_lanes(_lanes(writes))
+        finally:
+            for item in writes:
+                if item.result is None and not item.failed:
+                    item.action = None  # not written: not booked, the next run takes it again
+
+    def _write_lanes(self, lanes: list[list[Item]]) -> None:
+        if len(lanes) <= 1 or self.flow.settings.concurrency == 1:
             for lane in lanes:
                 self._run_lane(lane)
             return
@@ -490,17 +496,26 @@ class FlowRunner:
         lock = threading.Lock()
 
         def worker() -> None:
-            while self._stop is None:
-                with lock:
-                    lane = next(queue, None)
-                if lane is None:
-                    return
-                self._run_lane(lane)
+            try:
+                while self._stop is None:
+                    with lock:
+                        lane = next(queue, None)
+                    if lane is None:
+                        return
+                    self._run_lane(lane)
+            except BaseException as exc:
+                self._stop = self._stop or exc  # the other lanes stop after their current write
+                raise
 
         assert self._pool is not None
         futures = [self._pool.submit(worker) for _ in range(self.flow.settings.concurrency)]
-        for future in futures:
-            future.result()
+        try:
+            for future in futures:
+                future.result()
+        except BaseException as exc:
+            self._stop = self._stop or exc
+            wait(futures)  # book nothing while a lane may still be writing
+            raise
 
     def _run_lane(self, lane: list[Item]) -> None:
         for item in lane:
@@ -510,7 +525,6 @@ class FlowRunner:
                 self._write_one(item)
             except _STOPPING as exc:
                 self._stop = _with_record(exc, item)
-                item.action = None  # not done: the next run takes it again
                 return
             except Exception as exc:
                 item.fail(_with_record(exc, item))
