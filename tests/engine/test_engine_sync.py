@@ -355,3 +355,45 @@ def test_engine_crash_in_one_lane_stops_the_other_lanes(
     books.reject = None
     run_flow(flow, store, manager=manager)
     assert len(books.rows("customers")) == 40
+
+
+def test_engine_failed_bind_right_after_a_create_is_retried_with_the_chunk_not_parked(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shop.put("relations", "r1", {"name": "R1"})
+    flow = make_flow("relations")
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database is locked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "bind", locked)
+        first = run_flow(flow, store, manager=manager)
+    assert first.counts["created"] == 1 and store.parked(flow.name) == []
+    assert store.get_bindings("shop", "books", "relations", ["r1"])["r1"].target_id == "books-1"
+    store.mark_due(None, flow=flow.name)
+    assert run_flow(flow, store, manager=manager, full=True).counts["skipped"] == 1
+    assert len(books.writes) == 1
+
+
+def test_engine_record_written_to_a_target_record_bound_elsewhere_is_parked(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    store.bind("shop", "books", "customers", "old", "books-1", None)  # the target reuses ids
+    customers(shop, 2)
+    flow = make_flow()
+    result = run_flow(flow, store, manager=manager)
+    assert result.counts["created"] == 1 and result.counts["failed"] == 1
+    (parked,) = store.parked(flow.name)
+    assert parked.source_id == "c1"
+    assert "books-1" in parked.message and "old" in parked.message
+    assert store.get_bindings("shop", "books", "customers", ["c2"])["c2"].target_id == "books-2"

@@ -554,16 +554,25 @@ class FlowRunner:
         item.target_id = result.target_id
         item.bind = True
         if item.action == Action.CREATE and not item.match and not self.dry_run:
-            with self._store_lock:  # no match key could find it again: bind at once
-                self.store.bind(
-                    self.flow.source.name,
-                    self.flow.target.name,
-                    self.entity,
-                    item.source_id,
-                    result.target_id,
-                    item.content_hash,
+            try:
+                with self._store_lock:  # no match key could find it again: bind at once
+                    self.store.bind(
+                        self.flow.source.name,
+                        self.flow.target.name,
+                        self.entity,
+                        item.source_id,
+                        result.target_id,
+                        item.content_hash,
+                    )
+            except Exception as exc:  # written all the same: the chunk's bookkeeping binds it
+                self.log.warning(
+                    "could not bind right after the create",
+                    record=item.source_id,
+                    target_id=result.target_id,
+                    problem=str(exc),
                 )
-            item.bound = True
+            else:
+                item.bound = True
 
     # -- 4. book -------------------------------------------------------------------
 
@@ -571,19 +580,14 @@ class FlowRunner:
         flow, store = self.flow, self.store
         done = [item for item in chunk if item.action is not None]
         if not self.dry_run:
-            binds = [
-                (item.source_id, item.target_id, item.content_hash)
-                for item in done
-                if item.bind and not item.bound and not item.failed and item.target_id
-            ]
             with self._store_lock:
-                if binds:
-                    try:
-                        store.bind_many(flow.source.name, flow.target.name, self.entity, binds)
-                    except StateError as exc:
-                        if "record" not in exc.context:
-                            raise
-                        self.log.warning("binding conflict", problem=str(exc))
+                self._bind(
+                    [
+                        item
+                        for item in done
+                        if item.bind and not item.bound and not item.failed and item.target_id
+                    ]
+                )
                 synced = [
                     item.source_id
                     for item in done
@@ -616,11 +620,41 @@ class FlowRunner:
             self._count(item)
             self.observer.processed(self._outcome(item))
 
+    def _bind(self, items: list[Item]) -> None:
+        """Bind the chunk's records; one whose target id another record holds fails instead."""
+        if not items:
+            return
+        flow, store = self.flow, self.store
+        scope = (flow.source.name, flow.target.name, self.entity)
+        binds = [(item.source_id, item.target_id or "", item.content_hash) for item in items]
+        try:
+            store.bind_many(*scope, binds)
+        except StateError as exc:
+            if "record" not in exc.context:
+                raise
+            held = store.get_bindings(*scope, [item.source_id for item in items])
+            lost = [
+                item
+                for item in items
+                if held.get(item.source_id) is None
+                or held[item.source_id].target_id != item.target_id
+            ]
+            owners = store.get_bindings_by_target(*scope, [item.target_id or "" for item in lost])
+            for item in lost:
+                owner = owners.get(item.target_id or "")
+                item.fail(
+                    ValidationError(
+                        f"written to {self.entity} {item.target_id} in the target, which is "
+                        f"bound to source record {owner.source_id if owner else '(unknown)'}",
+                        record=item.source_id,
+                    )
+                )
+
     def _activity(self, item: Item) -> Any:
         """The activity entry of one record; the store redacts secrets before it writes."""
         from koppel.state import NewActivity
 
-        writing = item.action in (Action.CREATE, Action.UPDATE)
+        writing = item.action in (Action.CREATE, Action.UPDATE) or item.result is not None
         response = item.result.response if item.result else None
         return NewActivity(
             entity=self.entity,
