@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 
@@ -110,21 +113,14 @@ def test_engine_refuses_an_order_type_the_target_does_not_support(
 
 
 def test_engine_lanes_keep_writes_for_one_debtor_in_order() -> None:
-    def item(index: int, debtor: str, email: str) -> Item:
+    def item(index: int, debtor: str) -> Item:
         made = Item(index=index, record=SourceRecord(id=f"o{index}", data={}))
         made.match = {"number": str(index)}
         made.order_keys = (("debtor", debtor),)
         made.action = Action.CREATE
-        _ = email
         return made
 
-    items = [
-        item(0, "a", ""),
-        item(1, "b", ""),
-        item(2, "a", ""),
-        item(3, "c", ""),
-        item(4, "b", ""),
-    ]
+    items = [item(0, "a"), item(1, "b"), item(2, "a"), item(3, "c"), item(4, "b")]
     lanes = _lanes(items)
     assert [[i.index for i in lane] for lane in lanes] == [[0, 2], [1, 4], [3]]
     # a record that joins two lanes merges them, keeping the original order
@@ -132,3 +128,44 @@ def test_engine_lanes_keep_writes_for_one_debtor_in_order() -> None:
     joined.order_keys = (("debtor", "a"), ("debtor", "c"))
     lanes = _lanes([*items, joined])
     assert [[i.index for i in lane] for lane in lanes] == [[0, 2, 3, 5], [1, 4]]
+
+
+def test_engine_lanes_never_write_two_orders_of_one_debtor_at_once(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    emails = ["Ann@Example.com", "ann@example.com ", "bob@example.com", "BOB@example.com"]
+    for n in range(24):
+        shop.put(
+            "orders",
+            f"o{n:02}",
+            {
+                "number": f"{n:04}",
+                "customer": {"name": "X", "email": emails[n % 4]},
+                "lines": [{"description": "thing", "quantity": "1", "unit_price": "10"}],
+            },
+        )
+    busy: set[str] = set()
+    overlaps: list[str] = []
+    written: dict[str, list[str]] = {}
+    lock = threading.Lock()
+
+    def one_debtor_at_a_time(entity: str, payload: Mapping[str, Any]) -> None:
+        debtor = payload["customer"]["email"].strip().lower()
+        with lock:
+            if debtor in busy:
+                overlaps.append(debtor)
+            busy.add(debtor)
+            written.setdefault(debtor, []).append(payload["number"])
+        time.sleep(0.002)  # a find-or-create of the debtor takes a while
+        with lock:
+            busy.discard(debtor)
+
+    books.reject = one_debtor_at_a_time  # type: ignore[assignment]
+    flow = make_flow("orders", order_type="sales_invoice", settings={"concurrency": 4})
+    assert run_flow(flow, store, manager=manager).counts["created"] == 24
+    assert overlaps == []
+    assert all(numbers == sorted(numbers) for numbers in written.values())

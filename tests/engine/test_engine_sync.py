@@ -397,3 +397,60 @@ def test_engine_record_written_to_a_target_record_bound_elsewhere_is_parked(
     assert parked.source_id == "c1"
     assert "books-1" in parked.message and "old" in parked.message
     assert store.get_bindings("shop", "books", "customers", ["c2"])["c2"].target_id == "books-2"
+
+
+def test_engine_dry_run_leaves_updates_retries_and_the_activity_log_untouched(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 4)
+    flow = make_flow()
+    books.reject = lambda entity, payload: "no" if payload["name"] == "Customer 4" else None
+    run_flow(flow, store, manager=manager)
+    books.reject = None
+    shop.put("customers", "c2", {"name": "Renamed", "email": "c2@example.com"})
+    store.mark_due(None, flow=flow.name)
+    ids = [f"c{n}" for n in range(1, 5)]
+
+    def snapshot() -> object:
+        return (
+            store.get_bindings("shop", "books", "customers", ids),
+            store.parked(flow.name),
+            store.get_cursor(flow.name, "customers"),
+            store.activity(flow=flow.name),
+            list(books.writes),
+            {k: dict(v) for k, v in books.rows("customers").items()},
+        )
+
+    before = snapshot()
+    result = run_flow(flow, store, manager=manager, dry_run=True)
+    assert result.counts["updated"] == 1 and result.counts["created"] == 1
+    assert snapshot() == before
+
+
+def test_engine_parked_record_that_fails_again_stays_parked_then_lands_once(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    customers(shop, 3)
+    flow = make_flow()
+    books.reject = lambda entity, payload: "no" if payload["name"] == "Customer 2" else None
+    run_flow(flow, store, manager=manager)
+    assert store.get_cursor(flow.name, "customers") == "3"
+    store.mark_due(None, flow=flow.name)
+    again = run_flow(flow, store, manager=manager)
+    assert again.fetched == 1 and again.counts["failed"] == 1
+    (parked,) = store.parked(flow.name)
+    assert parked.attempts == 2 and parked.next_attempt_at > parked.last_failed_at
+    assert store.get_cursor(flow.name, "customers") == "3"
+    books.reject = None
+    store.mark_due(None, flow=flow.name)
+    assert run_flow(flow, store, manager=manager).counts["created"] == 1
+    assert run_flow(flow, store, manager=manager, full=True).counts["skipped"] == 3
+    assert len(books.writes) == 3 and store.parked(flow.name) == []
