@@ -50,34 +50,31 @@ class BindingsMixin(StoreBase):
         self, source: str, target: str, entity: str, source_ids: Sequence[str]
     ) -> dict[str, Binding]:
         """The bindings of those ``source_ids`` that have one, by source id (batched)."""
-        found: dict[str, Binding] = {}
-        scope = self._scope(source, target, entity)
-        with self._read() as conn:
-            for part in chunks(list(dict.fromkeys(source_ids))):
-                query = sa.select(*_COLUMNS).where(scope, bindings.c.source_id.in_(part))
-                for source_id, target_id, content_hash, synced_at in conn.execute(query):
-                    found[source_id] = Binding(
-                        source=source,
-                        target=target,
-                        entity=entity,
-                        source_id=source_id,
-                        target_id=target_id,
-                        content_hash=content_hash,
-                        synced_at=synced_at,
-                    )
-        return found
+        found = self._select_bindings(source, target, entity, bindings.c.source_id, source_ids)
+        return {binding.source_id: binding for binding in found}
 
     def get_bindings_by_target(
         self, source: str, target: str, entity: str, target_ids: Sequence[str]
     ) -> dict[str, Binding]:
         """The bindings of those ``target_ids`` that have one, by target id (batched)."""
-        found: dict[str, Binding] = {}
+        found = self._select_bindings(source, target, entity, bindings.c.target_id, target_ids)
+        return {binding.target_id: binding for binding in found}
+
+    def _select_bindings(
+        self,
+        source: str,
+        target: str,
+        entity: str,
+        column: sa.Column[str],
+        values: Sequence[str],
+    ) -> list[Binding]:
         scope = self._scope(source, target, entity)
+        found: list[Binding] = []
         with self._read() as conn:
-            for part in chunks(list(dict.fromkeys(target_ids))):
-                query = sa.select(*_COLUMNS).where(scope, bindings.c.target_id.in_(part))
-                for source_id, target_id, content_hash, synced_at in conn.execute(query):
-                    found[target_id] = Binding(
+            for part in chunks(list(dict.fromkeys(values))):
+                query = sa.select(*_COLUMNS).where(scope, column.in_(part))
+                found.extend(
+                    Binding(
                         source=source,
                         target=target,
                         entity=entity,
@@ -86,6 +83,8 @@ class BindingsMixin(StoreBase):
                         content_hash=content_hash,
                         synced_at=synced_at,
                     )
+                    for source_id, target_id, content_hash, synced_at in conn.execute(query)
+                )
         return found
 
     def bind(
