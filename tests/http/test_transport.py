@@ -8,9 +8,19 @@ import httpx
 import pytest
 
 from koppel.errors import RateLimitedError, TransientError, UncertainOutcomeError
-from koppel.http import FakeClock, MemoryRateLimiter, RetryPolicy, build_client, raise_for_status
+from koppel.http import (
+    FakeClock,
+    MemoryRateLimiter,
+    MemoryTokenStore,
+    OAuth2Auth,
+    OAuth2Config,
+    RateLimit,
+    RetryPolicy,
+    build_client,
+    raise_for_status,
+)
 from koppel.http import parse_retry_after as parse
-from koppel.sandbox import Faults, Sandbox, json_response
+from koppel.sandbox import Faults, OAuthEmulator, Sandbox, json_response
 
 
 def make(sandbox: Sandbox, clock: FakeClock, **kw: object) -> httpx.Client:
@@ -70,6 +80,137 @@ def test_transport_retry_after_http_date() -> None:
     assert parse(header, now=moment) == pytest.approx(30.0)
     assert parse("7", now=moment) == 7.0
     assert parse("nonsense", now=moment) is None
+
+
+def test_transport_retry_after_not_finite_or_without_zone() -> None:
+    moment = 1_714_564_800.0
+    assert parse("nan", now=moment) is None
+    assert parse("inf", now=moment) is None
+    assert parse("-5", now=moment) == 0.0
+    # A date with "-0000" (no zone) is GMT, not the machine's local time.
+    header = email.utils.formatdate(moment + 30, usegmt=True).replace("GMT", "-0000")
+    assert parse(header, now=moment) == pytest.approx(30.0)
+
+
+def test_transport_retry_after_in_the_past_backs_off_instead_of_hammering(
+    sandbox: Sandbox, clock: FakeClock
+) -> None:
+    past = email.utils.formatdate(clock.now() - 120, usegmt=True)
+    answers = iter([json_response({"message": "busy"}, 503, {"Retry-After": past})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or sandbox.handle(request)
+
+    response = make(sandbox, clock, transport=httpx.MockTransport(handler)).get("/things")
+    assert response.status_code == 200
+    assert len(clock.slept) == 1 and 0.25 <= clock.slept[0] <= 0.5
+
+
+def eaccounting_hint(response: httpx.Response) -> float | None:
+    """Like eAccounting: the wait is only in the message."""
+    if response.status_code != 429:
+        return None
+    return float(response.json()["Message"].split("Try again in ")[1].split()[0])
+
+
+def test_transport_wait_hint_from_the_body_is_waited_out(
+    sandbox: Sandbox, clock: FakeClock
+) -> None:
+    body = {"Message": "Too many requests. Try again in 55 seconds."}
+    answers = iter([json_response(body, 429)])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or sandbox.handle(request)
+
+    client = make(
+        sandbox, clock, transport=httpx.MockTransport(handler), wait_hint=eaccounting_hint
+    )
+    assert client.get("/things").status_code == 200
+    assert clock.slept == [55.0]
+
+
+def test_transport_retry_after_header_wins_over_wait_hint(
+    sandbox: Sandbox, clock: FakeClock
+) -> None:
+    body = {"Message": "Try again in 55 seconds."}
+    answers = iter([json_response(body, 429, {"Retry-After": "3"})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or sandbox.handle(request)
+
+    client = make(
+        sandbox, clock, transport=httpx.MockTransport(handler), wait_hint=eaccounting_hint
+    )
+    assert client.get("/things").status_code == 200
+    assert clock.slept == [3.0]
+
+
+def test_transport_wait_hint_too_long_becomes_the_errors_retry_after(
+    sandbox: Sandbox, clock: FakeClock
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return json_response({"Message": "Try again in 500 seconds."}, 429)
+
+    client = make(
+        sandbox, clock, transport=httpx.MockTransport(handler), wait_hint=eaccounting_hint
+    )
+    response = client.get("/things")
+    assert response.status_code == 429 and clock.slept == []
+    with pytest.raises(RateLimitedError) as info:
+        raise_for_status(response)
+    assert info.value.retry_after == 500.0
+
+
+def test_transport_oauth_token_taken_after_the_rate_limit_wait(clock: FakeClock) -> None:
+    oauth = OAuthEmulator(access_ttl=60)
+    box = Sandbox("demo", clock=clock, oauth=oauth)
+    box.add_route("GET", "/me", lambda request: {"ok": True})
+    store = MemoryTokenStore()
+    store.save("shop", oauth.grant())  # lives 60 s
+    config = OAuth2Config(
+        authorize_url=f"{box.base_url}{oauth.authorize_path}",
+        token_url=f"{box.base_url}{oauth.token_path}",
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+    )
+    token_client = httpx.Client(transport=box.transport())
+    auth = OAuth2Auth(config, store, "shop", token_client=token_client, clock=clock, leeway=30)
+    limiter = MemoryRateLimiter({"demo": RateLimit(per_minute=1, headers=None)}, clock=clock)
+    client = build_client(
+        system="demo",
+        base_url=box.base_url,
+        auth=auth,
+        transport=box.transport(),
+        rate_limiter=limiter,
+        clock=clock,
+    )
+    assert client.get("/me").status_code == 200
+    # The next call waits a minute for budget; the token it had then has expired. Taken
+    # after the wait, it is refreshed first instead of costing a 401 and a second call.
+    assert client.get("/me").status_code == 200
+    assert clock.slept == [60.0]
+    assert oauth.refreshes == 1
+    assert box.count("GET", "/me") == 2
+
+
+def test_transport_limits_wait_on_the_clients_clock_without_a_limiter() -> None:
+    clock = FakeClock()
+    box = Sandbox("clocked", clock=clock)
+    box.add_route("GET", "/x", lambda request: {"ok": True})
+
+    def client() -> httpx.Client:
+        return build_client(
+            system="clocked",
+            base_url=box.base_url,
+            transport=box.transport(),
+            rate_limit=RateLimit(per_minute=2, headers=None),
+            clock=clock,
+        )
+
+    first, second = client(), client()
+    assert [first.get("/x").status_code, second.get("/x").status_code] == [200, 200]
+    assert second.get("/x").status_code == 200  # the two clients share the minute's budget
+    assert clock.slept == [60.0]
 
 
 def test_transport_5xx_and_timeouts_retried_with_jittered_backoff(
@@ -171,3 +312,13 @@ def test_transport_random_faults_are_seeded(clock: FakeClock) -> None:
     assert outcomes(4) == outcomes(4)
     assert outcomes(4) != outcomes(5)
     assert set(outcomes(4)) - {"200"}
+
+
+def test_transport_server_error_carries_the_asked_wait(sandbox: Sandbox, clock: FakeClock) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return json_response({"message": "maintenance"}, 503, {"Retry-After": "600"})
+
+    response = make(sandbox, clock, transport=httpx.MockTransport(handler)).get("/things")
+    with pytest.raises(TransientError, match="maintenance") as info:
+        raise_for_status(response)
+    assert info.value.retry_after == 600.0

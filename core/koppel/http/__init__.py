@@ -46,7 +46,14 @@ from koppel.http._pagination import (
     skip_take_pages,
 )
 from koppel.http._ratelimit import MemoryRateLimiter, RateLimit, RateLimiter, RateLimitHeaders
-from koppel.http._retry import IDEMPOTENT_METHODS, RetryPolicy, is_idempotent, parse_retry_after
+from koppel.http._retry import (
+    IDEMPOTENT_EXTENSION,
+    IDEMPOTENT_METHODS,
+    RETRY_AFTER_EXTENSION,
+    RetryPolicy,
+    is_idempotent,
+    parse_retry_after,
+)
 from koppel.http._tokens import (
     FileTokenStore,
     MemoryTokenStore,
@@ -55,10 +62,12 @@ from koppel.http._tokens import (
     dump_token,
     load_token,
 )
-from koppel.http._transport import KoppelTransport
+from koppel.http._transport import KoppelTransport, WaitHint
 
 __all__ = [
+    "IDEMPOTENT_EXTENSION",
     "IDEMPOTENT_METHODS",
+    "RETRY_AFTER_EXTENSION",
     "SYSTEM_CLOCK",
     "USER_AGENT",
     "ApiKeyAuth",
@@ -79,6 +88,7 @@ __all__ = [
     "RetryPolicy",
     "SystemClock",
     "TokenStore",
+    "WaitHint",
     "afas_token_header",
     "api_message",
     "authorization_url",

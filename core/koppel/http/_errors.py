@@ -15,7 +15,7 @@ from koppel.errors import (
     RejectedError,
     TransientError,
 )
-from koppel.http._retry import parse_retry_after
+from koppel.http._retry import RETRY_AFTER_EXTENSION, parse_retry_after
 
 __all__ = ["api_message", "raise_for_status"]
 
@@ -59,12 +59,21 @@ def api_message(response: httpx.Response) -> str:
     return f"HTTP {response.status_code} {response.reason_phrase}".strip()
 
 
+def _asked_wait(response: httpx.Response) -> float | None:
+    """The seconds the API asked to wait (noted by the transport, else ``Retry-After``)."""
+    asked = response.extensions.get(RETRY_AFTER_EXTENSION)
+    if asked is None:
+        asked = parse_retry_after(response.headers.get("retry-after"), now=time.time())
+    return float(asked) if asked is not None else None
+
+
 def raise_for_status(response: httpx.Response, **context: Any) -> httpx.Response:
     """Return ``response`` when it succeeded, else raise the matching koppel error.
 
     401/403 -> :class:`AuthError`; 429 -> :class:`RateLimitedError`; 5xx ->
     :class:`TransientError`; any other 4xx -> :class:`RejectedError` (the record
-    is refused) carrying the API's message. ``context`` names the record.
+    is refused) carrying the API's message. A 429 or 5xx carries the wait the API
+    asked for as ``retry_after``. ``context`` names the record.
     """
     if response.is_success or response.is_redirect:
         return response
@@ -75,10 +84,12 @@ def raise_for_status(response: httpx.Response, **context: Any) -> httpx.Response
     if status in (401, 403):
         error = AuthError(f"access refused by the API: {message}", **where)
     elif status == 429:
-        retry = parse_retry_after(response.headers.get("retry-after"), now=time.time())
+        retry = _asked_wait(response)
         error = RateLimitedError(f"rate limited: {message}", retry_after=retry, **where)
     elif status >= 500:
-        error = TransientError(f"server error: {message}", **where)
+        error = TransientError(
+            f"server error: {message}", retry_after=_asked_wait(response), **where
+        )
     else:
         error = RejectedError(message, **where)
     raise error

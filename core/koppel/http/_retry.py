@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
+from datetime import UTC
 
 import attrs
 import httpx
 
-__all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "is_idempotent", "parse_retry_after"]
+__all__ = [
+    "IDEMPOTENT_EXTENSION",
+    "IDEMPOTENT_METHODS",
+    "RETRY_AFTER_EXTENSION",
+    "RetryPolicy",
+    "is_idempotent",
+    "parse_retry_after",
+]
 
 #: Methods that may be repeated without changing the result (RFC 9110 9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 #: ``request.extensions`` key: set True on a POST that the API de-duplicates.
 IDEMPOTENT_EXTENSION = "koppel.idempotent"
+
+#: ``response.extensions`` key: the seconds the API asked to wait, on a retriable
+#: response the transport gave up on (from ``Retry-After`` or the plugin's wait hint).
+RETRY_AFTER_EXTENSION = "koppel.retry_after"
 
 
 def is_idempotent(request: httpx.Request) -> bool:
@@ -31,18 +44,25 @@ def is_idempotent(request: httpx.Request) -> bool:
 
 
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta seconds or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` header: delta seconds or an HTTP date.
+
+    A moment in the past gives 0; a value that is neither (or not finite) gives None.
+    """
     if value is None or not value.strip():
         return None
     text = value.strip()
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         moment = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:  # "-0000" or no zone: HTTP dates are in GMT
+        moment = moment.replace(tzinfo=UTC)
     return max(moment.timestamp() - now, 0.0)
 
 
