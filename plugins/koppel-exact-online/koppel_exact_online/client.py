@@ -40,7 +40,6 @@ __all__ = [
     "RATE_LIMIT",
     "SYNC_PAGE_SIZE",
     "SYSTEM",
-    "AuthAfterRateLimit",
     "ExactClient",
     "base_url_for",
     "client_for",
@@ -127,44 +126,13 @@ def oauth_config(connection: Connection) -> OAuth2Config:
     )
 
 
-class AuthAfterRateLimit(httpx.BaseTransport):
-    """Puts the access token on a request after the rate limiter let it go, not before.
-
-    httpx applies ``auth`` before the transport, where koppel's limiter may then
-    wait up to a minute; Exact's token lives ten minutes and may be refreshed only
-    in its last 30 seconds, so a token attached before such a wait could expire
-    on the way and cost a 401 (which counts against Exact's error limit).
-    Below the limiter, the token is current when the request leaves.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport, auth: httpx.Auth) -> None:
-        self.inner = inner
-        self.auth = auth
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        flow = self.auth.sync_auth_flow(request)
-        outgoing = next(flow)
-        while True:
-            response = self.inner.handle_request(outgoing)
-            try:
-                following = flow.send(response)
-            except StopIteration:
-                return response
-            response.read()
-            response.close()
-            outgoing = following
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 class ExactClient:
     """Calls to one Exact Online division for one connection.
 
     :param connection: the connection (settings ``region``/``base_url``,
         ``division``; secrets ``client_id``, ``client_secret``; its token store).
     :param clock: time for rate-limit waits and token expiry (fake in tests).
-    :param rate_limiter: the limiter to share; by default core's per-process one.
+    :param rate_limiter: the limiter to share; by default core's shared one for ``clock``.
     """
 
     def __init__(
@@ -202,9 +170,8 @@ class ExactClient:
             system=SYSTEM,
             base_url=f"{self.host}/api/v1/",
             tenant=tenant,
-            transport=AuthAfterRateLimit(
-                self.connection.transport or httpx.HTTPTransport(retries=0), self.auth
-            ),
+            auth=self.auth,  # attached after the limiter's wait, so it cannot expire on the way
+            transport=self.connection.transport,
             rate_limit=RATE_LIMIT,
             rate_limiter=self.rate_limiter,
             clock=self.clock,
