@@ -21,7 +21,6 @@ from koppel.errors import AuthError, ConfigurationError, KoppelError, TransientE
 from koppel.http import (
     SYSTEM_CLOCK,
     Clock,
-    MemoryRateLimiter,
     OAuth2Auth,
     OAuth2Config,
     RateLimit,
@@ -44,6 +43,7 @@ __all__ = [
     "Endpoints",
     "odata_literal",
     "parse_utc",
+    "wait_hint",
 ]
 
 SYSTEM = "eaccounting"
@@ -116,28 +116,13 @@ def oauth_config(connection: Connection) -> OAuth2Config:
     )
 
 
-class WaitHintTransport(httpx.BaseTransport):
-    """Gives a 429 the ``Retry-After`` header eAccounting leaves out.
-
-    eAccounting says how long to wait only in the message ("... Try again in 55
-    seconds."); copying it into the header lets koppel's retrying transport
-    wait exactly that long instead of guessing with backoff.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        if response.status_code == 429 and "retry-after" not in response.headers:
-            response.read()
-            found = _WAIT_HINT.search(response.text)
-            # The window is per minute: without a hint, its end is at most a minute away.
-            response.headers["Retry-After"] = found.group(1) if found else "60"
-        return response
-
-    def close(self) -> None:
-        self.inner.close()
+def wait_hint(response: httpx.Response) -> float | None:
+    """Seconds to wait after a 429: eAccounting says it only in its message
+    ("... Try again in 55 seconds."); without one, the minute's window ends within 60 s."""
+    if response.status_code != 429:
+        return None
+    found = _WAIT_HINT.search(response.text)
+    return float(found.group(1)) if found else 60.0
 
 
 def parse_utc(value: Any) -> datetime | None:
@@ -193,7 +178,6 @@ class EAccountingClient:
                 connection=connection.name,
             )
         endpoints = Endpoints.from_settings(connection.settings)
-        transport = WaitHintTransport(connection.transport or httpx.HTTPTransport(retries=0))
         token_client = build_client(
             system=f"{SYSTEM}-identity",
             base_url=endpoints.identity_url,
@@ -208,21 +192,14 @@ class EAccountingClient:
             token_client=token_client,
             clock=clock,
         )
-        # A sandbox (or any transport given for tests) gets a limiter of its own, on the
-        # same clock, so that test runs do not share the process-wide budget.
-        limiter = (
-            MemoryRateLimiter({SYSTEM: RATE_LIMIT}, clock=clock)
-            if connection.transport is not None
-            else None
-        )
         http = build_client(
             system=SYSTEM,
             base_url=endpoints.api_url,
             tenant=connection.name,
             auth=auth,
-            transport=transport,
+            transport=connection.transport,
             rate_limit=RATE_LIMIT,
-            rate_limiter=limiter,
+            wait_hint=wait_hint,
             retry=RetryPolicy(attempts=5, max_elapsed=180.0),
             clock=clock,
         )
