@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from koppel import hookimpl
@@ -13,6 +14,7 @@ from koppel.log import get_logger
 from koppel.plugins import KoppelPluginManager
 from koppel.sandbox import attach_sandbox, sandbox_for
 from koppel.sync import Connection
+from koppel.system import SystemInfo
 from koppel.testing import ConnectorTestSuite, find_secrets_in_cassettes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -64,13 +66,39 @@ def test_suite_catches_secret_in_logs() -> None:
 
 
 def test_suite_catches_lost_api_message() -> None:
-    suite, hooks, connection = parts(GenericErrors())
-    type(suite).rejected = {"customers": {"name": "No e-mail"}}
-    try:
-        with pytest.raises(AssertionError, match="API's own message"):
-            suite.test_suite_rejection_is_record_error_with_api_message(hooks, connection)
-    finally:
-        type(suite).rejected = {}
+    _, hooks, connection = parts(GenericErrors())
+
+    class WithRejected(ConnectorTestSuite):
+        rejected = {"customers": {"name": "No e-mail"}}
+
+    with pytest.raises(AssertionError, match="API's own message"):
+        WithRejected().test_suite_rejection_is_record_error_with_api_message(hooks, connection)
+
+
+def write_only(info: SystemInfo) -> SystemInfo:
+    """``info`` with nothing readable, as a connector that only writes describes itself."""
+    entities = tuple(attrs.evolve(e, read=False) for e in info.entities if e.write)
+    return attrs.evolve(info, entities=entities)
+
+
+class LeakyLookup:
+    """Logs the API key while looking records up."""
+
+    @hookimpl(tryfirst=True)
+    def find_existing(self, connection: Connection) -> None:
+        get_logger().info("looking up", note=f"using {connection.secrets['api_key']}")
+
+
+def test_suite_write_only_connector_is_checked_through_lookups() -> None:
+    suite, hooks, connection = parts()
+    system = KoppelPluginManager()
+    system.register(shopdemo, "shopdemo")
+    info = write_only(system.system("shopdemo"))
+    suite.test_suite_no_secret_in_logs_or_cassettes(info, hooks, connection)
+
+    suite, hooks, connection = parts(LeakyLookup())
+    with pytest.raises(AssertionError, match="a secret reached the logs"):
+        suite.test_suite_no_secret_in_logs_or_cassettes(info, hooks, connection)
 
 
 def test_suite_catches_secret_in_cassette(tmp_path: Path) -> None:

@@ -288,23 +288,36 @@ class ConnectorTestSuite:
                 "the error must carry the API's own message"
             )
 
+    def talk_to_the_api(self, info: SystemInfo, hooks: Any, connection: Connection) -> None:
+        """Make the plugin call its API as a run would, without writing.
+
+        Reads every readable entity; a write-only connector looks records up by
+        match key instead (a sample's value, or one that matches nothing).
+        """
+        for entity in info.readable:
+            list(hooks.fetch_records(connection=connection, entity=entity, cursor=None, filters={}))
+        if info.readable:
+            return
+        for described in info.entities:
+            if described.write and described.match_keys:
+                key = described.match_keys[0]
+                value = self.samples.get(described.name, {}).get(key) or "koppel-suite-probe"
+                hooks.find_existing(
+                    connection=connection, entity=described.name, match_key=key, values=[value]
+                )
+
     def test_suite_no_secret_in_logs_or_cassettes(
         self, info: SystemInfo, hooks: Any, connection: Connection
     ) -> None:
         with capture_logs() as logs:
-            for entity in info.readable:
-                list(
-                    hooks.fetch_records(
-                        connection=connection, entity=entity, cursor=None, filters={}
-                    )
-                )
+            self.talk_to_the_api(info, hooks, connection)
         known = list(connection.secrets.values())
         store = connection.token_store
         token = store.load(connection.name) if store is not None else None
         if token is not None:
             known += [token.access_token, token.refresh_token or ""]
         text = json.dumps([redact_secrets(None, "", dict(e)) for e in logs], default=str)
-        assert logs, "the plugin logs nothing while reading; use koppel.http clients"
+        assert logs, "the plugin logs nothing while calling its API; use koppel.http clients"
         for value in filter(None, known):
             assert value not in text, "a secret reached the logs"
         if self.cassettes is not None:
