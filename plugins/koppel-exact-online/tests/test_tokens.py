@@ -93,7 +93,7 @@ _WORKER = textwrap.dedent(
     client = client_for(connection)
     for _ in range(rounds):
         list(read_entity(client, "customers", "99999999"))
-        time.sleep(0.01)
+        time.sleep(0.1)
     """
 )
 
@@ -119,7 +119,9 @@ def test_two_processes_sharing_one_connection_never_reuse_a_refresh_token(
         ]
         expired = 0
         while any(w.poll() is None for w in workers):
-            time.sleep(0.15)
+            # Far apart enough that a worker's retry right after its refresh is
+            # not hit by the next expiry: that would be a second 401 by design.
+            time.sleep(0.5)
             sandbox.oauth.expire_access_tokens()  # both workers get a 401 and refresh
             expired += 1
         errors = [w.stderr.read().decode() if w.stderr else "" for w in workers]
