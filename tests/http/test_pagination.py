@@ -53,6 +53,27 @@ def client() -> httpx.Client:
 
     box.add_route("GET", "/shape", lambda request: {"rows": []})
 
+    @box.route("GET", "/bouw7-capped")
+    def bouw7_capped(request: SandboxRequest) -> object:
+        limit, offset = min(int(request.params["limit"]), 30), int(request.params["offset"])
+        return {"items": ROWS[offset : offset + limit], "count": len(ROWS)}
+
+    @box.route("GET", "/ignores-skip")
+    def ignores_skip(request: SandboxRequest) -> object:
+        box.store["calls"].insert({})
+        if len(box.store["calls"]) > 20:  # ends the test if the helper never stops
+            return json_response({"message": "enough"}, 400)
+        return {"rows": ROWS[: int(request.params["take"])]}
+
+    @box.route("GET", "/odata-loop-with-key")
+    def odata_loop_with_key(request: SandboxRequest) -> object:
+        following = f"{box.base_url}/odata-loop-with-key?apikey=s3cr3t-key&$skiptoken=1"
+        return {"d": {"results": ROWS[:2], "__next": following}}
+
+    box.add_route(
+        "GET", "/bad-total", lambda request: {"Meta": {"TotalNumberOfPages": "many"}, "Data": []}
+    )
+
     @box.route("GET", "/refused")
     def refused(request: SandboxRequest) -> object:
         return json_response({"error": {"message": {"value": "Filter is invalid"}}}, 400)
@@ -90,3 +111,27 @@ def test_pagination_error_response_carries_api_message(client: httpx.Client) -> 
 def test_pagination_wrong_shape_is_named(client: httpx.Client) -> None:
     with pytest.raises(TransientError, match="no 'Data' list"):
         list(page_number_pages(client, "/shape"))
+
+
+def test_pagination_limit_offset_page_capped_by_the_api_reads_everything(
+    client: httpx.Client,
+) -> None:
+    # The API gives 30 at most; the count, not the short page, says when to stop.
+    assert list(limit_offset_pages(client, "/bouw7-capped", limit=100)) == ROWS
+
+
+def test_pagination_api_ignoring_paging_parameters_stops(client: httpx.Client) -> None:
+    with pytest.raises(TransientError, match="same page twice"):
+        list(skip_take_pages(client, "/ignores-skip", take=10))
+
+
+def test_pagination_loop_error_redacts_credentials_in_the_link(client: httpx.Client) -> None:
+    with pytest.raises(TransientError) as info:
+        list(odata_pages(client, "/odata-loop-with-key"))
+    assert "s3cr3t-key" not in str(info.value)
+    assert "odata-loop-with-key" in str(info.value)
+
+
+def test_pagination_total_that_is_no_number_is_a_shape_error(client: httpx.Client) -> None:
+    with pytest.raises(TransientError, match="'TotalNumberOfPages' is 'many'"):
+        list(page_number_pages(client, "/bad-total"))

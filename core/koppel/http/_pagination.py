@@ -2,8 +2,8 @@
 
 Each helper yields the items of every page lazily and raises a
 :class:`~koppel.errors.KoppelError` subclass for an error response (see
-:func:`raise_for_status`). A next-page link or token seen twice stops with a
-:class:`TransientError` instead of looping forever.
+:func:`raise_for_status`). A next-page link seen twice, or the same page
+answered twice, stops with a :class:`TransientError` instead of looping forever.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import httpx
 
 from koppel.errors import TransientError
 from koppel.http._errors import raise_for_status
+from koppel.http._logging import redacted_target
 
 __all__ = ["limit_offset_pages", "odata_pages", "page_number_pages", "skip_take_pages"]
 
@@ -31,8 +32,44 @@ def _get_json(client: httpx.Client, url: str, params: Params | None) -> Any:
         ) from exc
 
 
+def _where(url: str) -> str:
+    """``url`` fit for an error: path and query with credentials redacted."""
+    return redacted_target(httpx.URL(url))
+
+
 def _shape_error(what: str, url: str) -> TransientError:
-    return TransientError(f"unexpected page shape: {what}", path=url)
+    return TransientError(f"unexpected page shape: {what}", path=_where(url))
+
+
+def _list_page(
+    client: httpx.Client, url: str, params: Params, key: str
+) -> tuple[dict[str, Any], list[Any]]:
+    """One page: its whole body and the list under ``key``."""
+    data = _get_json(client, url, params)
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise _shape_error(f"no {key!r} list", url)
+    return data, items
+
+
+def _number(data: dict[str, Any], key: str, url: str) -> int | None:
+    """The whole number the page reports under ``key`` (a total), or None."""
+    value = data.get(key)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _shape_error(f"{key!r} is {value!r}, not a number", url) from None
+
+
+def _same_page_again(items: list[Any], previous: list[Any] | None, url: str) -> None:
+    """Stop a server that ignores the paging parameters from looping forever."""
+    if items and items == previous:
+        raise TransientError(
+            "the API answered the same page twice; stopping instead of looping",
+            path=_where(url),
+        )
 
 
 def odata_pages(
@@ -55,7 +92,7 @@ def odata_pages(
         if following and following in seen:
             raise TransientError(
                 "the API sent the same __next link twice; stopping instead of looping",
-                path=following,
+                path=_where(following),
             )
         if following:
             seen.add(following)
@@ -77,15 +114,16 @@ def skip_take_pages(
     Stops at the first page shorter than ``take``.
     """
     skip = 0
+    previous: list[Any] | None = None
     while True:
-        data = _get_json(client, url, {**(params or {}), skip_param: skip, take_param: take})
-        rows = data.get(rows_key) if isinstance(data, dict) else None
-        if not isinstance(rows, list):
-            raise _shape_error(f"no {rows_key!r} list", url)
+        query = {**(params or {}), skip_param: skip, take_param: take}
+        _, rows = _list_page(client, url, query, rows_key)
+        _same_page_again(rows, previous, url)
         yield from rows
         if len(rows) < take:
             return
         skip += take
+        previous = rows
 
 
 def page_number_pages(
@@ -104,23 +142,20 @@ def page_number_pages(
     """page/page size with a meta block (Visma eAccounting):
     ``{"Meta": {"TotalNumberOfPages": n, ...}, "Data": [...]}``."""
     page = first_page
+    previous: list[Any] | None = None
     while True:
         query = {**(params or {}), page_param: page, size_param: page_size}
-        data = _get_json(client, url, query)
-        items = data.get(data_key) if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise _shape_error(f"no {data_key!r} list", url)
+        data, items = _list_page(client, url, query, data_key)
+        _same_page_again(items, previous, url)
         yield from items
-        meta = data.get(meta_key) or {}
-        total = meta.get(total_pages_key) if isinstance(meta, dict) else None
-        if total is None:
-            if len(items) < page_size:
-                return
-        elif page - first_page + 1 >= int(total):
-            return
-        if not items:
+        meta = data.get(meta_key)
+        total = _number(meta, total_pages_key, url) if isinstance(meta, dict) else None
+        if not items or (
+            len(items) < page_size if total is None else page - first_page + 1 >= total
+        ):
             return
         page += 1
+        previous = items
 
 
 def limit_offset_pages(
@@ -134,16 +169,20 @@ def limit_offset_pages(
     limit_param: str = "limit",
     offset_param: str = "offset",
 ) -> Iterator[dict[str, Any]]:
-    """limit/offset with a total count (Bouw7): ``{"items": [...], "count": n, ...}``."""
+    """limit/offset with a total count (Bouw7): ``{"items": [...], "count": n, ...}``.
+
+    Stops when ``count`` items were read (or, without a count, at a short page).
+    """
     offset = 0
+    previous: list[Any] | None = None
     while True:
         query = {**(params or {}), limit_param: limit, offset_param: offset}
-        data = _get_json(client, url, query)
-        items = data.get(items_key) if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise _shape_error(f"no {items_key!r} list", url)
+        data, items = _list_page(client, url, query, items_key)
+        _same_page_again(items, previous, url)
         yield from items
         offset += len(items)
-        count = data.get(count_key)
-        if not items or (count is not None and offset >= int(count)) or len(items) < limit:
+        # With a count, a short page only means the API caps the page size below ``limit``.
+        count = _number(data, count_key, url)
+        if not items or (len(items) < limit if count is None else offset >= count):
             return
+        previous = items
