@@ -80,6 +80,9 @@ def shape_debtor(customer: Customer) -> Customer:
             entity="customers",
             field="name",
         )
+    shaped = (person, None, None, email)
+    if (customer.name, customer.company_name, customer.contact, customer.email) == shaped:
+        return customer  # already a person debtor: no copy (this runs for every record)
     return attrs.evolve(customer, name=person, company_name=None, contact=None, email=email)
 
 

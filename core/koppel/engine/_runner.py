@@ -116,6 +116,8 @@ class FlowRunner:
         self.limit = limit
         self.full = full
         self.observer = observer or RunObserver()
+        #: Whether anyone listens to per-record outcomes (building them costs per record).
+        self._observed = type(self.observer).processed is not RunObserver.processed
         self.transports = dict(transports or {})
         self.entity = flow.entity
         self.log = get_logger(flow=flow.name, entity=flow.entity)
@@ -618,7 +620,8 @@ class FlowRunner:
                     store.set_cursor(flow.name, self.entity, last)
         for item in done:
             self._count(item)
-            self.observer.processed(self._outcome(item))
+            if self._observed:
+                self.observer.processed(self._outcome(item))
 
     def _bind(self, items: list[Item]) -> None:
         """Bind the chunk's records; one whose target id another record holds fails instead."""

@@ -83,7 +83,7 @@ class BindingsMixin(StoreBase):
                         content_hash=content_hash,
                         synced_at=synced_at,
                     )
-                    for source_id, target_id, content_hash, synced_at in conn.execute(query)
+                    for source_id, target_id, content_hash, synced_at in conn.execute(query).all()
                 )
         return found
 
