@@ -62,3 +62,28 @@ def test_logging_redaction_helpers() -> None:
         "accept": "a",
     }
     assert redacted_body(b"\x00\x01", "application/octet-stream").startswith("<2 bytes")
+
+
+def test_logging_credentials_named_plainly_are_redacted() -> None:
+    url = httpx.URL("https://x.invalid/p?key=AIza-123&sig=abc&page=2")
+    assert redacted_target(url) == f"/p?key={REDACTED}&sig={REDACTED}&page=2"
+    form = b"grant_type=authorization_code&code=c-123&code_verifier=v-456"
+    assert redacted_body(form, "application/x-www-form-urlencoded") == {
+        "grant_type": "authorization_code",
+        "code": REDACTED,
+        "code_verifier": REDACTED,
+    }
+
+
+def test_logging_api_key_in_a_custom_query_parameter_is_redacted() -> None:
+    box = Sandbox("custom")
+    box.add_route("GET", "/items", lambda request: [])
+    client = build_client(
+        system="custom",
+        base_url=box.base_url,
+        transport=box.transport(),
+        auth=ApiKeyAuth("s3cr3t-key", query="access"),
+    )
+    with capture_logs() as logs:
+        client.get("/items", params={"page": 1})
+    assert [e["path"] for e in logs] == [f"/items?page=1&access={REDACTED}"]

@@ -22,6 +22,7 @@ import httpx
 from koppel.errors import AuthError, ConfigurationError, KoppelError, TransientError
 from koppel.http._clock import SYSTEM_CLOCK, Clock
 from koppel.http._errors import api_message
+from koppel.http._logging import SECRET_PARAMS_EXTENSION
 from koppel.http._tokens import OAuthToken, TokenStore
 
 __all__ = [
@@ -62,6 +63,7 @@ class ApiKeyAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._query:
             request.url = request.url.copy_merge_params({self._query: self._key})
+            request.extensions[SECRET_PARAMS_EXTENSION] = (self._query,)
         else:
             request.headers[self._header] = self._key
         yield request

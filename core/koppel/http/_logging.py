@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -12,13 +13,31 @@ from koppel.log import REDACTED, is_secret_key, redact
 
 __all__ = ["log_request", "redacted_body", "redacted_headers", "redacted_target"]
 
+#: Query and form parameters that carry a credential without saying so in their name
+#: (OAuth codes and PKCE verifiers, signed-URL signatures, ``?key=`` API keys).
+_CREDENTIAL_PARAMS = frozenset(
+    {"assertion", "client_assertion", "code", "code_verifier", "key", "sig", "signature"}
+)
+#: ``request.extensions`` key: names of query parameters an auth put a credential in.
+SECRET_PARAMS_EXTENSION = "koppel.secret_params"
 
-def redacted_target(url: httpx.URL) -> str:
-    """Path and query of ``url`` with secret-looking parameters redacted."""
+
+def _is_secret_param(name: str, also: Collection[str] = ()) -> bool:
+    return is_secret_key(name) or name.lower() in _CREDENTIAL_PARAMS or name in also
+
+
+def redacted_target(url: httpx.URL, secret_params: Collection[str] = ()) -> str:
+    """Path and query of ``url`` with credential parameters redacted.
+
+    :param secret_params: more parameter names to redact (say, a custom API-key parameter).
+    """
     query = url.query.decode("ascii", "replace")
     if not query:
         return url.path
-    pairs = [(k, REDACTED if is_secret_key(k) else v) for k, v in parse_qsl(query, True)]
+    pairs = [
+        (k, REDACTED if _is_secret_param(k, secret_params) else v)
+        for k, v in parse_qsl(query, True)
+    ]
     return f"{url.path}?{urlencode(pairs, safe='[]$,:')}"
 
 
@@ -28,13 +47,16 @@ def redacted_headers(headers: httpx.Headers) -> dict[str, str]:
 
 
 def redacted_body(content: bytes, content_type: str | None) -> Any:
-    """A request or response body fit for a log: JSON and forms redacted by key."""
+    """A request or response body fit for a log: JSON and forms redacted by key.
+
+    Any other body is shown as its size and content type only.
+    """
     if not content:
         return None
     kind = (content_type or "").split(";")[0].strip().lower()
     text = content.decode("utf-8", "replace")
     if kind == "application/x-www-form-urlencoded":
-        return {k: REDACTED if is_secret_key(k) else v for k, v in parse_qsl(text, True)}
+        return {k: REDACTED if _is_secret_param(k) else v for k, v in parse_qsl(text, True)}
     if kind.endswith("json") or text[:1] in "{[":
         try:
             return redact(json.loads(text))
@@ -57,7 +79,7 @@ def log_request(
     fields: dict[str, Any] = {
         "method": request.method,
         "host": request.url.host,
-        "path": redacted_target(request.url),
+        "path": redacted_target(request.url, request.extensions.get(SECRET_PARAMS_EXTENSION, ())),
         "status": status,
         "duration_ms": round(duration * 1000, 1),
         "remaining": remaining,
