@@ -1,8 +1,14 @@
-"""Every public name of koppel.http and koppel.sandbox is in ``__all__`` (and nothing else)."""
+"""koppel.http, koppel.sandbox and koppel.testing export exactly their public names.
+
+Like httpx's tests/test_exported_members.py: every public name a package holds
+is in its ``__all__`` and every name in ``__all__`` exists.
+"""
 
 from __future__ import annotations
+import __future__
 
 import importlib
+from types import ModuleType
 
 import pytest
 
@@ -11,10 +17,11 @@ import pytest
 def test_exported_members_all_is_complete(name: str) -> None:
     module = importlib.import_module(name)
     public = {
-        n
-        for n, v in vars(module).items()
-        if not n.startswith("_") and getattr(v, "__module__", "").startswith(name)
+        member
+        for member, value in vars(module).items()
+        if not member.startswith("_")
+        and not isinstance(value, ModuleType)  # submodules, e.g. koppel.testing.pytest_plugin
+        and value is not __future__.annotations
     }
-    assert public <= set(module.__all__)
-    for exported in module.__all__:
-        assert hasattr(module, exported), exported
+    assert public == set(module.__all__)
+    assert len(module.__all__) == len(set(module.__all__))
