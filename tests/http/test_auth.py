@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from koppel.errors import AuthError, ConfigurationError
+from koppel.errors import AuthError, ConfigurationError, TransientError
 from koppel.http import (
     ApiKeyAuth,
     BearerAuth,
@@ -118,6 +118,15 @@ def test_auth_exchange_code_with_sandbox() -> None:
         assert token.expires_at == datetime.fromtimestamp(world.clock.now() + 600, UTC)
         with pytest.raises(AuthError, match="authorization code unknown or used"):
             exchange_code(CONFIG, code, client=client, clock=world.clock)
+
+
+def test_auth_token_endpoint_unreachable_is_a_koppel_error() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client = httpx.Client(transport=httpx.MockTransport(refuse))
+    with pytest.raises(TransientError, match="token endpoint did not answer"):
+        exchange_code(CONFIG, "code-1", client=client)
 
 
 @pytest.mark.parametrize("kind", ["memory", "file"])

@@ -146,8 +146,15 @@ def _token_request(
     form = {**form, "client_id": config.client_id}
     if config.client_secret:
         form["client_secret"] = config.client_secret
-    response = client.post(config.token_url, data=form, headers={"Accept": "application/json"})
-    response.read()
+    try:
+        response = client.post(config.token_url, data=form, headers={"Accept": "application/json"})
+        response.read()
+    except httpx.TransportError as exc:
+        # Sent but unanswered, a refresh may have spent the refresh token: a later
+        # refresh then fails with invalid_grant and asks for `koppel auth`.
+        raise TransientError(
+            f"{what} failed: the token endpoint did not answer ({type(exc).__name__})"
+        ) from exc
     if response.status_code >= 500 or response.status_code == 429:
         raise TransientError(
             f"{what} failed at the token endpoint: {api_message(response)}",
