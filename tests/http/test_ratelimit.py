@@ -102,3 +102,13 @@ def test_ratelimit_headers_relative_seconds() -> None:
     )
     found = headers.read({"RateLimit-Remaining": "5", "RateLimit-Reset": "12"}, now=100.0)
     assert found == {60.0: (5, 112.0)}
+
+
+def test_ratelimit_headers_that_are_not_finite_are_ignored() -> None:
+    clock = FakeClock(start=1000.0)
+    limiter = MemoryRateLimiter({"x": RateLimit()}, clock=clock)
+    limiter.observe("x", "t", {"X-RateLimit-Minutely-Remaining": "inf"})
+    limiter.observe(
+        "x", "t", {"X-RateLimit-Minutely-Remaining": "0", "X-RateLimit-Minutely-Reset": "inf"}
+    )
+    assert limiter.acquire("x", "t") == 0.0

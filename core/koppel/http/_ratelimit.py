@@ -7,6 +7,7 @@ PostgreSQL) implements the same three methods.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -56,7 +57,9 @@ class RateLimitHeaders:
                 remaining = int(float(headers[remaining_name]))
                 raw_reset = headers.get(reset_name) if reset_name else None
                 reset = self._moment(float(raw_reset), now) if raw_reset else now + window
-            except ValueError:
+            except (ValueError, OverflowError):  # not a number, or infinite
+                continue
+            if not math.isfinite(reset):
                 continue
             found[window] = (remaining, reset)
         return found
