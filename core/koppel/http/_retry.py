@@ -96,5 +96,3 @@ class RetryPolicy:
         ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
         return self._rng.uniform(ceiling / 2, ceiling)
 
-
-NO_RETRY = RetryPolicy(attempts=1)
