@@ -39,8 +39,9 @@ class Collection:
         found = self._records.get(str(key))
         if found is None:
             return None
+        original = found[self.id_field]
         found.update(copy.deepcopy(dict(changes)))
-        found[self.id_field] = str(key) if isinstance(key, str) else key
+        found[self.id_field] = original  # ids are the store's: changes cannot move a record
         return copy.deepcopy(found)
 
     def delete(self, key: str) -> bool:
