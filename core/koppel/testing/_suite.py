@@ -80,18 +80,22 @@ class ConnectorTestSuite:
 
     @pytest.fixture
     def info(self, pm: KoppelPluginManager) -> SystemInfo:
+        """The system's description (hook ``koppel_system``)."""
         return pm.system(self.system)
 
     @pytest.fixture
     def hooks(self, pm: KoppelPluginManager) -> Any:
+        """The plugin's hooks, called by keyword."""
         return pm.hooks_for(self.system)
 
     @pytest.fixture
     def sandbox(self, pm: KoppelPluginManager) -> Sandbox:
+        """A fresh sandbox from the plugin, seeded with ``seed``."""
         return sandbox_for(self.system, seed=self.seed, pm=pm)
 
     @pytest.fixture
     def connection(self, sandbox: Sandbox) -> Connection:
+        """A connection with ``settings`` and ``secrets``, pointed at the sandbox."""
         connection = Connection(
             name=f"{self.system}-test",
             system=self.system,
@@ -125,6 +129,7 @@ class ConnectorTestSuite:
         action: Action,
         existing: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """The payload the plugin would send for canonical ``record`` with ``action``."""
         mapping = self.mapping(hooks, connection, entity, Direction.OUTBOUND)
         payload = hooks.map_record(
             connection=connection,
@@ -140,6 +145,7 @@ class ConnectorTestSuite:
 
     @staticmethod
     def writes(sandbox: Sandbox) -> int:
+        """Calls other than GET the sandbox has answered so far."""
         return sum(n for (method, _), n in sandbox.calls.items() if method != "GET")
 
     # -- the standard tests ------------------------------------------------
