@@ -41,12 +41,22 @@ def test_main_flows_land_field_by_field_and_a_second_run_writes_nothing(
     boxes = Sandboxes()
     av, ea = boxes.box("accountview"), boxes.box("eaccounting")
     names_before = {a["Number"]: a["Name"] for a in ea.store["articles"].all()}
+    prices_before = {a["Number"]: dec(a["NetPrice"]) for a in ea.store["articles"].all()}
+    units = {u["Code"]: u["Id"] for u in ea.store["units"].all()}
     orders = ea.store["orders"].all()
     paid = [o for o in orders if o["Status"] == 4]
     parked_order = next(
         o for o in paid if any(r["ArticleNumber"] == MISSING_SKU for r in o["Rows"])
     )
     state = str(tmp_path / "state.sqlite3")
+
+    # One shop in both demo companies; only the coffee beans' price differs (docs/demo.md).
+    differ = {
+        r["ART_CODE"]
+        for r in webshop_articles(av)
+        if dec(r["PX_SELL"]) != prices_before[r["ART_CODE"]]
+    }
+    assert differ == {"AV-1003"}
 
     first = run_all(flows, boxes, state)
 
@@ -55,11 +65,13 @@ def test_main_flows_land_field_by_field_and_a_second_run_writes_nothing(
     for row in webshop_articles(av):
         article = ea_article(ea, row["ART_CODE"])
         assert dec(article["NetPrice"]) == dec(row["PX_SELL"]), row["ART_CODE"]
-        assert [b["Barcode"] for b in article["Barcodes"]] == [row["EAN_CODE"]]
+        barcodes = [row["EAN_CODE"]] if row["EAN_CODE"] else []  # a service has none
+        assert [b["Barcode"] for b in article["Barcodes"]] == barcodes
         assert article["CodingName"] == codings[row["VAT_CODE"]]
-        assert article["UnitAbbreviation"] == row["UNIT"]
+        assert article["UnitId"] == units[row["UNIT"]]
         assert article["IsActive"] is (not row["BLOCKED"])
-        assert article["Name"] == names_before[row["ART_CODE"]]  # existed: name kept
+        # One shop: the article existed under AccountView's description; the name is kept.
+        assert article["Name"] == names_before[row["ART_CODE"]] == row["ART_DESC1"]
         # Stock: available minus the sales reservations.
         expected = max(dec(row["QTY_AVAIL"]) - dec(row["QTY_RES_SO"]), Decimal(0))
         assert dec(article["StockBalance"]) == expected, row["ART_CODE"]
@@ -135,9 +147,9 @@ def test_changed_price_is_updated_but_the_create_only_name_is_not(
     new = {
         **av.store["ARTICLE"].get("AV-1001"),
         "ART_CODE": "AV-2001",
-        "ART_DESC1": "Travel mug",
-        "ART_DESC2": "Insulated travel mug, 350 ml.",
-        "EAN_CODE": "8712000020019",
+        "ART_DESC1": "Thermosbeker RVS",
+        "ART_DESC2": "Dubbelwandige RVS-thermosbeker, 350 ml.",
+        "EAN_CODE": "8712345020015",
         "PX_SELL": 15.0,
     }
     av.store["ARTICLE"].insert(new)
@@ -146,12 +158,12 @@ def test_changed_price_is_updated_but_the_create_only_name_is_not(
     first, _ = run_one(products, state, sandboxes=boxes)
     assert (first.counts["created"], first.counts["updated"]) == (1, 12)
     created = ea_article(ea, "AV-2001")
-    assert created["Name"] == "Insulated travel mug, 350 ml."  # the long description
+    assert created["Name"] == "Dubbelwandige RVS-thermosbeker, 350 ml."  # the long description
     assert dec(created["NetPrice"]) == Decimal("15.0")
     kept = ea_article(ea, "AV-1003")["Name"]
 
     changed_at = av.now()
-    for code, price in (("AV-2001", 17.5), ("AV-1003", 13.95)):
+    for code, price in (("AV-2001", 17.5), ("AV-1003", 21.5)):
         av.store["ARTICLE"].update(
             code,
             {
@@ -167,8 +179,8 @@ def test_changed_price_is_updated_but_the_create_only_name_is_not(
     assert second.counts["updated"] == 2
     assert writes(ea) == puts + 2
     assert dec(ea_article(ea, "AV-2001")["NetPrice"]) == Decimal("17.5")
-    assert dec(ea_article(ea, "AV-1003")["NetPrice"]) == Decimal("13.95")
-    assert ea_article(ea, "AV-2001")["Name"] == "Insulated travel mug, 350 ml."
+    assert dec(ea_article(ea, "AV-1003")["NetPrice"]) == Decimal("21.5")
+    assert ea_article(ea, "AV-2001")["Name"] == "Dubbelwandige RVS-thermosbeker, 350 ml."
     assert ea_article(ea, "AV-1003")["Name"] == kept
 
 

@@ -33,9 +33,9 @@ def test_client_reads_articles_from_cassette() -> None:
     client = AccountViewClient.from_connection(live_connection(page_size=2))
     rows = list(client.rows(ARTICLES, filters=[Filter("AG_CODE", "WEBSHOP")], sort="CNG_DATE"))
     assert [(r["ART_CODE"], r["PX_SELL"]) for r in rows] == [
-        ("AV-1001", Decimal("19.95")),
-        ("AV-1002", Decimal("49.95")),
-        ("AV-1003", Decimal("12.5")),
+        ("AV-1001", Decimal("24.95")),
+        ("AV-1002", Decimal("29.95")),
+        ("AV-1003", Decimal("19.95")),
     ]
 
 

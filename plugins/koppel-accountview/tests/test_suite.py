@@ -14,7 +14,7 @@ _ORDER = {
     "order_date": "2024-06-01",
     "customer": {"name": "Piet de Vries", "email": "piet@example.nl"},
     "billing_address": {"street": "Kade", "house_number": "2", "city": "Delft", "country": "NL"},
-    "lines": [{"sku": "AV-1001", "quantity": "1", "unit_price": "19.95", "vat_rate": "21"}],
+    "lines": [{"sku": "AV-1001", "quantity": "1", "unit_price": "24.95", "vat_rate": "21"}],
 }
 
 

@@ -19,7 +19,7 @@ def test_wire_build_write_round_trips_through_read_write() -> None:
     body = build_write(
         SALES_ORDERS,
         {"ORD_REF": "1001", "ORD_DATE": "2024-05-01", "INCL_VAT": True},
-        [{"ART_CODE": "AV-1001", "ORD_QTY": Decimal("2"), "ART_PX": Decimal("19.95")}],
+        [{"ART_CODE": "AV-1001", "ORD_QTY": Decimal("2"), "ART_PX": Decimal("24.95")}],
         book_date=WHEN,
     )
     assert body["BookDate"] == "2024-05-01T10:00:00.000Z"
@@ -33,7 +33,7 @@ def test_wire_build_write_round_trips_through_read_write() -> None:
         {"RowId": "1", "ORD_REF": "1001", "ORD_DATE": "2024-05-01T00:00:00.000Z", "INCL_VAT": True}
     ]
     assert lines == [
-        {"RowId": "1", "HeaderId": "1", "ART_CODE": "AV-1001", "ORD_QTY": 2, "ART_PX": 19.95}
+        {"RowId": "1", "HeaderId": "1", "ART_CODE": "AV-1001", "ORD_QTY": 2, "ART_PX": 24.95}
     ]
 
 

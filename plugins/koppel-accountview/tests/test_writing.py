@@ -39,8 +39,8 @@ def order(**changes: Any) -> dict[str, Any]:
             "country": "NL",
         },
         "lines": [
-            {"sku": "AV-1001", "quantity": "2", "unit_price": "19.95", "vat_rate": "21"},
-            {"sku": "AV-1004", "quantity": "1", "unit_price": "17.95", "vat_rate": "0.21"},
+            {"sku": "AV-1001", "quantity": "2", "unit_price": "24.95", "vat_rate": "21"},
+            {"sku": "AV-1004", "quantity": "1", "unit_price": "7.25", "vat_rate": "0.09"},
         ],
         "costs": [{"kind": "shipping", "amount": "4.95", "vat_rate": "21"}],
         "payment_terms": "14",
@@ -89,8 +89,8 @@ def test_order_creates_company_debtor_and_sales_order(connection: Connection, sa
     assert "DEL_CODE" not in header
     lines = sandbox.lines_of("SO_LINE", result.target_id)
     assert [(x["ART_CODE"], x["ORD_QTY"], x["ART_PX"], x["VAT_CODE"]) for x in lines] == [
-        ("AV-1001", 2, 19.95, "2"),
-        ("AV-1004", 1, 17.95, "2"),
+        ("AV-1001", 2, 24.95, "2"),
+        ("AV-1004", 1, 7.25, "1"),
         ("VERZEND", 1, 4.95, "2"),
     ]
 
@@ -169,9 +169,9 @@ def test_order_as_journal_page_balances(
     lines = sandbox.lines_of("DJ_LINE", result.target_id)
     amounts = [(x["ACCT_NR"], Decimal(str(x["AMOUNT"]))) for x in lines]
     assert amounts == [
-        ("1210", Decimal("44.85")),
-        ("8000", Decimal("-37.07")),
-        ("1500", Decimal("-7.78")),
+        ("1210", Decimal("54.85")),  # 2 x 24.95 + 4.95 shipping, incl. 21 % VAT
+        ("8000", Decimal("-45.33")),  # 41.24 + 4.09
+        ("1500", Decimal("-9.52")),
     ]
     assert lines[0]["SUB_NR"] == "10002"
     assert not sandbox.store["SO_HDR"].all()
@@ -215,7 +215,7 @@ def test_unbalanced_journal_entry_refused(connection: Connection) -> None:
 
 
 def test_order_line_found_by_ean(connection: Connection, sandbox: Any) -> None:
-    lines = [{"ean": "8712000010021", "quantity": "1", "unit_price": "49.95"}]
+    lines = [{"ean": "8712345010023", "quantity": "1", "unit_price": "29.95"}]
     result = write(connection, order(lines=lines, costs=[]))
     assert [x["ART_CODE"] for x in sandbox.lines_of("SO_LINE", result.target_id)] == ["AV-1002"]
 
@@ -231,8 +231,8 @@ def test_find_existing_products_by_sku_and_ean(connection: Connection) -> None:
         connection=connection,
         entity="products",
         match_key="ean",
-        values=["8712000010021", "0000000000000"],
+        values=["8712345010023", "0000000000000"],
     )
     assert by_ean is not None and {k: v.id for k, v in by_ean.items()} == {
-        "8712000010021": "AV-1002"
+        "8712345010023": "AV-1002"
     }
