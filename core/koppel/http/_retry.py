@@ -95,4 +95,3 @@ class RetryPolicy:
         """Full-jitter backoff before try ``attempt + 1`` (``attempt`` counts from 1)."""
         ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
         return self._rng.uniform(ceiling / 2, ceiling)
-
