@@ -184,3 +184,33 @@ def test_run_progress_redraws_one_line_on_a_terminal() -> None:
     quiet = io.StringIO()
     Progress(quiet).fetched(5)
     assert quiet.getvalue() == ""
+
+
+def test_log_table_shows_what_came_in_and_went_out(flow_env: Any) -> None:
+    products(flow_env, 2)
+    flow = flow_env.write("products")
+    flow_env.invoke("run", str(flow))
+    header, *rows = flow_env.invoke("log", str(flow)).output.splitlines()
+    assert header.split()[-3:] == ["in", "out", "message"]
+    assert len(rows) == 2
+    row = next(r for r in rows if " p1 " in r)
+    assert "sku=S1" in row  # in the source record and in the payload
+
+
+def test_log_details_prints_each_record_whole(flow_env: Any) -> None:
+    products(flow_env, 2, bad=1)
+    flow = flow_env.write("products")
+    flow_env.invoke("run", str(flow))
+    out = flow_env.invoke("log", str(flow), "--details", "--failed").output
+    assert " p1 " in out and " p0 " not in out
+    assert "  message: " in out and "  in:\n" in out
+
+
+def test_log_summary_keeps_it_short() -> None:
+    from koppel.cli.log import summarise
+
+    assert summarise(None) == "-"
+    assert summarise({"lines": [1], "Number": 1036, "Name": "x" * 40, "a": 1, "b": 2}) == (
+        "Number=1036 Name=" + "x" * 23 + "… a=1"
+    )
+    assert summarise({"nested": {"a": 1}}) == "{…}"

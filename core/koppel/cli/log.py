@@ -1,13 +1,22 @@
-"""``koppel log``: what happened to each record, per run."""
+"""``koppel log``: what happened to each record, per run: what came in, what went out."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
+
+if TYPE_CHECKING:
+    from koppel.state import ActivityEntry
+
+#: How much of a record the table shows: this many scalar fields, each this long.
+_SUMMARY_FIELDS = 3
+_SUMMARY_VALUE = 24
 
 
 @click.command("log")
@@ -16,6 +25,9 @@ from koppel.cli._flowing import flow_argument, load, opened_state, print_table, 
 @click.option("--failed", is_flag=True, help="Only records that failed.")
 @click.option("--record", "record_id", help="Only this source record.")
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option(
+    "--details", is_flag=True, help="Per record, the whole source record, payload and answer."
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON lines with source, sent and answer.")
 @state_option
 def log(
@@ -24,11 +36,15 @@ def log(
     failed: bool,
     record_id: str | None,
     limit: int,
+    details: bool,
     as_json: bool,
     state_url: str | None,
 ) -> None:
     """Show the activity log of FLOW (or of every flow): per record and run, the action,
-    the message and, with --json, what came from the source, what was sent and the answer.
+    what came from the source (in), what was sent to the target (out) and the message.
+
+    The table shows the first fields of each; --details prints them whole, --json
+    as JSON lines. Secrets are redacted before anything is stored.
     """
     flow = load(flow_file) if flow_file else None
     with opened_state(flow, state_url) as store:
@@ -41,40 +57,77 @@ def log(
         )
     if as_json:
         for entry in entries:
-            click.echo(
-                json.dumps(
-                    {
-                        "id": entry.id,
-                        "run": entry.run_id,
-                        "flow": entry.flow,
-                        "entity": entry.entity,
-                        "record": entry.record_id,
-                        "action": entry.action,
-                        "message": entry.message,
-                        "source": entry.source,
-                        "sent": entry.sent,
-                        "response": entry.response,
-                        "at": entry.created_at.isoformat(),
-                    },
-                    default=str,
-                )
-            )
-        return
-    if not entries:
+            click.echo(json.dumps(_as_dict(entry), default=str))
+    elif not entries:
         click.echo("no activity")
-        return
-    print_table(
-        ("at", "run", "flow", "entity", "record", "action", "message"),
-        [
-            (
-                e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                e.run_id if e.run_id is not None else "-",
-                e.flow,
-                e.entity,
-                e.record_id or "-",
-                e.action,
-                e.message or "",
-            )
-            for e in entries
-        ],
+    elif details:
+        for entry in entries:
+            _print_details(entry)
+    else:
+        print_table(
+            ("at", "run", "flow", "entity", "record", "action", "in", "out", "message"),
+            [
+                (
+                    e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    e.run_id if e.run_id is not None else "-",
+                    e.flow,
+                    e.entity,
+                    e.record_id or "-",
+                    e.action,
+                    summarise(e.source),
+                    summarise(e.sent),
+                    e.message or "",
+                )
+                for e in entries
+            ],
+        )
+
+
+def summarise(data: Mapping[str, Any] | None) -> str:
+    """The first few scalar fields of a record as ``key=value``, or ``-``."""
+    if not data:
+        return "-"
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, Mapping | list | tuple) or value in (None, ""):
+            continue
+        text = str(value)
+        if len(text) > _SUMMARY_VALUE:
+            text = text[: _SUMMARY_VALUE - 1] + "…"
+        parts.append(f"{key}={text}")
+        if len(parts) == _SUMMARY_FIELDS:
+            break
+    return " ".join(parts) or "{…}"
+
+
+def _as_dict(entry: ActivityEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "run": entry.run_id,
+        "flow": entry.flow,
+        "entity": entry.entity,
+        "record": entry.record_id,
+        "action": entry.action,
+        "message": entry.message,
+        "source": entry.source,
+        "sent": entry.sent,
+        "response": entry.response,
+        "at": entry.created_at.isoformat(),
+    }
+
+
+def _print_details(entry: ActivityEntry) -> None:
+    run = f"run {entry.run_id}" if entry.run_id is not None else "no run"
+    click.secho(
+        f"{entry.created_at:%Y-%m-%d %H:%M:%S}  {run}  {entry.flow}  {entry.entity} "
+        f"{entry.record_id or '-'}  {entry.action}",
+        bold=True,
     )
+    if entry.message:
+        click.echo(f"  message: {entry.message}")
+    for label, data in (("in", entry.source), ("out", entry.sent), ("answer", entry.response)):
+        if data:
+            body = json.dumps(data, indent=2, default=str, ensure_ascii=False)
+            click.echo(f"  {label}:")
+            click.echo("\n".join(f"    {line}" for line in body.splitlines()))
+    click.echo()
