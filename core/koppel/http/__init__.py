@@ -56,6 +56,7 @@ from koppel.http._retry import (
 )
 from koppel.http._tokens import (
     FileTokenStore,
+    LockedTokenStore,
     MemoryTokenStore,
     OAuthToken,
     TokenStore,
@@ -77,6 +78,7 @@ __all__ = [
     "FileTokenStore",
     "HeaderAuth",
     "KoppelTransport",
+    "LockedTokenStore",
     "MemoryRateLimiter",
     "MemoryTokenStore",
     "OAuth2Auth",

@@ -32,6 +32,7 @@ from koppel.errors import AuthError, StateError
 
 __all__ = [
     "FileTokenStore",
+    "LockedTokenStore",
     "MemoryTokenStore",
     "OAuthToken",
     "TokenStore",
@@ -120,10 +121,17 @@ def _crashed(key: str) -> AuthError:
     )
 
 
-class _LockedRefresh:
-    """The refresh algorithm, shared by the stores; subclasses give lock and storage."""
+class LockedTokenStore:
+    """The refresh algorithm of every :class:`TokenStore`; subclasses give lock and storage.
 
-    def _lock(self) -> contextlib.AbstractContextManager[None]:
+    A subclass implements ``_lock(key)`` (exclusive across the threads and
+    processes that share the store), ``_read(key)`` and ``_write(key, token,
+    refreshing=...)``; ``refresh`` then refreshes once, marks a refresh in
+    progress before the token endpoint is called, and reports a crash in
+    between as :class:`~koppel.errors.AuthError`.
+    """
+
+    def _lock(self, key: str) -> contextlib.AbstractContextManager[None]:
         raise NotImplementedError
 
     def _read(self, key: str) -> tuple[OAuthToken | None, bool]:
@@ -134,17 +142,20 @@ class _LockedRefresh:
         raise NotImplementedError
 
     def load(self, key: str) -> OAuthToken | None:
-        with self._lock():
+        """The stored token, or None."""
+        with self._lock(key):
             return self._read(key)[0]
 
     def save(self, key: str, token: OAuthToken) -> None:
-        with self._lock():
+        """Store ``token`` (from ``koppel auth``), replacing any token and refresh mark."""
+        with self._lock(key):
             self._write(key, token, refreshing=False)
 
     def refresh(
         self, key: str, seen: OAuthToken | None, exchange: Callable[[OAuthToken], OAuthToken]
     ) -> OAuthToken:
-        with self._lock():
+        """Refresh once across threads and processes; see :class:`TokenStore`."""
+        with self._lock(key):
             current, refreshing = self._read(key)
             if refreshing:
                 raise _crashed(key)
@@ -166,7 +177,7 @@ class _LockedRefresh:
             return new
 
 
-class MemoryTokenStore(_LockedRefresh):
+class MemoryTokenStore(LockedTokenStore):
     """Tokens in a dict, guarded by a threading lock: for tests and single-process runs."""
 
     def __init__(self, tokens: dict[str, OAuthToken] | None = None) -> None:
@@ -175,7 +186,7 @@ class MemoryTokenStore(_LockedRefresh):
         self._mutex = threading.RLock()
 
     @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
+    def _lock(self, key: str) -> Iterator[None]:
         with self._mutex:
             yield
 
@@ -193,7 +204,7 @@ class MemoryTokenStore(_LockedRefresh):
             self._refreshing.discard(key)
 
 
-class FileTokenStore(_LockedRefresh):
+class FileTokenStore(LockedTokenStore):
     """Tokens in a JSON file (mode 0600) locked with ``fcntl``: safe across processes.
 
     Writes replace the file atomically (write a temporary file, fsync, rename),
@@ -207,7 +218,7 @@ class FileTokenStore(_LockedRefresh):
         self._depth = 0
 
     @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
+    def _lock(self, key: str) -> Iterator[None]:
         with self._mutex:
             if self._depth:  # re-entered by the thread that holds the file lock
                 self._depth += 1

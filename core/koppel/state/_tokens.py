@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from cryptography.fernet import InvalidToken, MultiFernet
 
 from koppel.errors import AuthError, StateError
-from koppel.http import OAuthToken, dump_token, load_token
+from koppel.http import LockedTokenStore, OAuthToken, dump_token, load_token
 from koppel.state._base import utcnow
 from koppel.state._schema import tokens
 from koppel.state._secrets import SECRET_KEY_ENV, secret_cipher
@@ -32,7 +32,7 @@ def _lock_id(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), signed=True)
 
 
-class SqlTokenStore:
+class SqlTokenStore(LockedTokenStore):
     """A :class:`koppel.http.TokenStore` on the state store's ``koppel_tokens`` table.
 
     Tokens are encrypted with Fernet (:func:`~koppel.state._secrets.secret_cipher`).
@@ -60,48 +60,12 @@ class SqlTokenStore:
         self._mutexes: dict[str, threading.Lock] = {}
 
     def load(self, key: str) -> OAuthToken | None:
-        """The stored token, or None."""
+        """The stored token, or None (one atomic read: no lock needed)."""
         return self._read(key)[0]
-
-    def save(self, key: str, token: OAuthToken) -> None:
-        """Store ``token`` (from ``koppel auth``), replacing any token and refresh mark."""
-        with self._locked(key):
-            self._write(key, token, refreshing=False)
-
-    def refresh(
-        self, key: str, seen: OAuthToken | None, exchange: Callable[[OAuthToken], OAuthToken]
-    ) -> OAuthToken:
-        """Refresh once across threads and processes; see :class:`koppel.http.TokenStore`."""
-        with self._locked(key):
-            current, refreshing = self._read(key)
-            if refreshing:
-                raise AuthError(
-                    "a previous token refresh was interrupted after the token endpoint may "
-                    "have answered; the stored refresh token may be spent. Run "
-                    f"`koppel auth {key}` again",
-                    connection=key,
-                )
-            if current is None:
-                raise AuthError(
-                    f"no OAuth token stored; run `koppel auth {key}` to authorise",
-                    connection=key,
-                )
-            if current != seen:
-                return current
-            self._write(key, current, refreshing=True)
-            try:
-                new = exchange(current)
-            except Exception:
-                # Refused or unreachable: the refresh token was not spent by a success.
-                self._write(key, current, refreshing=False)
-                raise
-            # A BaseException (killed, interrupted) leaves the mark on purpose.
-            self._write(key, new, refreshing=False)
-            return new
 
     def delete(self, key: str) -> None:
         """Forget the token of ``key``."""
-        with self._locked(key), self._engine.begin() as conn:
+        with self._lock(key), self._engine.begin() as conn:
             conn.execute(tokens.delete().where(tokens.c.key == key))
 
     def _cipher_now(self) -> MultiFernet:
@@ -133,7 +97,7 @@ class SqlTokenStore:
             raise StateError(f"stored token is malformed: {exc!r}", connection=key) from exc
         return token, bool(refreshing)
 
-    def _write(self, key: str, token: OAuthToken | None, *, refreshing: bool) -> None:
+    def _write(self, key: str, token: OAuthToken | None, refreshing: bool) -> None:
         secret = None
         if token is not None:
             plain = json.dumps(dump_token(token)).encode("utf-8")
@@ -160,7 +124,7 @@ class SqlTokenStore:
             return self._mutexes.setdefault(key, threading.Lock())
 
     @contextlib.contextmanager
-    def _locked(self, key: str) -> Iterator[None]:
+    def _lock(self, key: str) -> Iterator[None]:
         with self._mutex(key):
             if self._engine.dialect.name == "postgresql":
                 with self._advisory_lock(key):
