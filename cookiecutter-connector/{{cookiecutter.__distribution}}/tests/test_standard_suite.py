@@ -2,21 +2,10 @@
 {%- set writes = cookiecutter.__writes.split(',') | reject('equalto', '') | list -%}
 {%- set auth = cookiecutter.auth -%}
 """koppel's standard connector suite, run against the {{ cookiecutter.title }} sandbox."""
-{% if not reads %}
-import json
-from pathlib import Path
-from typing import Any
 
-from koppel.log import redact_secrets
-from koppel.sync import Connection
-from koppel.system import SystemInfo
-from koppel.testing import ConnectorTestSuite, find_secrets_in_cassettes
-from structlog.testing import capture_logs
-{%- else %}
 from pathlib import Path
 
 from koppel.testing import ConnectorTestSuite
-{%- endif %}
 
 from {{ cookiecutter.__package }} import plugin
 from {{ cookiecutter.__package }}.sandbox import (
@@ -156,29 +145,4 @@ class Test{{ cookiecutter.system.replace('-', ' ').title().replace(' ', '') }}(C
         "relations": {"name": "No number"},
 {%- endif %}
     }
-{%- endif %}
-{%- if not reads %}
-
-    def test_suite_no_secret_in_logs_or_cassettes(
-        self, info: SystemInfo, hooks: Any, connection: Connection
-    ) -> None:
-        """A write-only connector reads nothing, so the lookups by match key make the logs."""
-        with capture_logs() as logs:
-            for entity in info.entities:
-                hooks.find_existing(
-                    connection=connection,
-                    entity=entity.name,
-                    match_key=entity.match_keys[0],
-                    values=["absent"],
-                )
-        known = [value for value in connection.secrets.values() if value]
-        store = connection.token_store
-        token = store.load(connection.name) if store is not None else None
-        if token is not None:
-            known += [token.access_token, token.refresh_token or ""]
-        text = json.dumps([redact_secrets(None, "", dict(e)) for e in logs], default=str)
-        assert logs, "the plugin logs nothing while looking up; use koppel.http clients"
-        for value in filter(None, known):
-            assert value not in text, "a secret reached the logs"
-        assert find_secrets_in_cassettes(self.cassettes, tuple(known)) == []
 {%- endif %}
