@@ -22,7 +22,7 @@ loopback.
 
 from __future__ import annotations
 
-from koppel.sandbox._app import Handler, Sandbox, SandboxRequest, json_response
+from koppel.sandbox._app import BadRequest, Handler, Sandbox, SandboxRequest, json_response
 from koppel.sandbox._limits import FAULT_KINDS, Faults, SandboxRateLimit
 from koppel.sandbox._oauth import OAuthEmulator
 from koppel.sandbox._registry import attach_sandbox, sandbox_for
@@ -31,6 +31,7 @@ from koppel.sandbox._store import Collection, Store
 
 __all__ = [
     "FAULT_KINDS",
+    "BadRequest",
     "Collection",
     "Faults",
     "Handler",

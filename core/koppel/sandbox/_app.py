@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     from koppel.sandbox._oauth import OAuthEmulator
     from koppel.sandbox._server import SandboxServer
 
-__all__ = ["Handler", "Sandbox", "SandboxRequest", "json_response"]
+__all__ = ["BadRequest", "Handler", "Sandbox", "SandboxRequest", "json_response"]
+
+
+class BadRequest(Exception):
+    """Raised by a handler (or ``SandboxRequest.json``) to answer 400 with this message."""
 
 
 @attrs.frozen(kw_only=True)
@@ -38,8 +42,14 @@ class SandboxRequest:
 
     @property
     def json(self) -> Any:
-        """The body parsed as JSON (None when empty)."""
-        return json.loads(self.content) if self.content else None
+        """The body parsed as JSON (None when empty).
+
+        :raises BadRequest: when the body is not JSON, so the client gets a 400.
+        """
+        try:
+            return json.loads(self.content) if self.content else None
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BadRequest(f"the request body is not valid JSON: {exc}") from None
 
     @property
     def form(self) -> dict[str, str]:
@@ -200,7 +210,10 @@ class Sandbox:
             denied = self._check_auth(route, sandbox_request)
             if denied is not None:
                 return self._with_headers(denied, limit_headers)
-            response = self._as_response(route.handler(sandbox_request))
+            try:
+                response = self._as_response(route.handler(sandbox_request))
+            except BadRequest as exc:
+                response = json_response({"error": {"message": {"value": str(exc)}}}, 400)
             if fault is not None:
                 return self._with_headers(fault_response(fault[0], request), limit_headers)
             return self._with_headers(response, limit_headers)
