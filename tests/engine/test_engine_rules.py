@@ -11,7 +11,7 @@ import pytest
 
 from koppel.engine import run_flow
 from koppel.engine._item import Item
-from koppel.engine._runner import _lanes
+from koppel.engine._lanes import lanes
 from koppel.engine.memory import MemorySystem
 from koppel.errors import ConfigurationError
 from koppel.flows import Flow
@@ -121,13 +121,13 @@ def test_engine_lanes_keep_writes_for_one_debtor_in_order() -> None:
         return made
 
     items = [item(0, "a"), item(1, "b"), item(2, "a"), item(3, "c"), item(4, "b")]
-    lanes = _lanes(items)
-    assert [[i.index for i in lane] for lane in lanes] == [[0, 2], [1, 4], [3]]
+    grouped = lanes(items)
+    assert [[i.index for i in lane] for lane in grouped] == [[0, 2], [1, 4], [3]]
     # a record that joins two lanes merges them, keeping the original order
     joined = Item(index=5, record=SourceRecord(id="o5", data={}))
     joined.order_keys = (("debtor", "a"), ("debtor", "c"))
-    lanes = _lanes([*items, joined])
-    assert [[i.index for i in lane] for lane in lanes] == [[0, 2, 3, 5], [1, 4]]
+    grouped = lanes([*items, joined])
+    assert [[i.index for i in lane] for lane in grouped] == [[0, 2, 3, 5], [1, 4]]
 
 
 def test_engine_lanes_never_write_two_orders_of_one_debtor_at_once(

@@ -17,7 +17,6 @@ import click
 
 from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
 from koppel.engine._outcome import COUNT_NAMES, RecordOutcome, RunObserver
-from koppel.engine._runner import FlowRunner
 
 if TYPE_CHECKING:
     from koppel.engine import RunResult
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from koppel.plugins import KoppelPluginManager
     from koppel.sandbox import Sandbox
     from koppel.state import StateStore
+    from koppel.sync import Connection
 
 #: Failed records listed under the summary, at most.
 SHOWN_FAILURES = 20
@@ -155,7 +155,22 @@ class Sandboxes:
         flow = attrs.evolve(
             flow, source=self._as_sandbox_app(flow.source), target=self._as_sandbox_app(flow.target)
         )
-        return _SandboxRunner(flow, store, sandboxes=self, **options).run()
+        from koppel.engine import run_flow
+
+        return run_flow(
+            flow,
+            store,
+            manager=self.manager,
+            token_store=self.tokens,
+            prepare_connection=self.attach,
+            **options,
+        )
+
+    def attach(self, connection: Connection) -> None:
+        """Point ``connection`` at its system's sandbox (transport, granted token)."""
+        from koppel.sandbox import attach_sandbox
+
+        attach_sandbox(connection, self.box(connection.system))
 
     def _as_sandbox_app(self, config: ConnectionConfig) -> ConnectionConfig:
         oauth = self.box(config.system).oauth
@@ -164,24 +179,6 @@ class Sandboxes:
         app = {"client_id": oauth.client_id, "client_secret": oauth.client_secret}
         settings = {**config.settings, **{k: v for k, v in app.items() if k in config.settings}}
         return attrs.evolve(config, settings=settings, credentials=app)
-
-
-class _SandboxRunner(FlowRunner):
-    """A :class:`FlowRunner` whose two connections are attached to their sandboxes."""
-
-    def __init__(
-        self, flow: Flow, store: StateStore, *, sandboxes: Sandboxes, **options: Any
-    ) -> None:
-        super().__init__(flow, store, manager=sandboxes.manager, **options)
-        self.sandboxes = sandboxes
-
-    def _setup(self) -> None:
-        from koppel.sandbox import attach_sandbox
-
-        super()._setup()
-        for connection in (self.source, self.target):
-            connection.token_store = self.sandboxes.tokens
-            attach_sandbox(connection, self.sandboxes.box(connection.system))
 
 
 def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:

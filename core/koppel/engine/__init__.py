@@ -11,6 +11,9 @@
         result = run_flow(flow, store)
     print(result.counts)   # {"created": 10, "updated": 2, "skipped": 88, "failed": 0, "parked": 0}
 
+``compare_cursors`` orders two source cursors as the engine does (numbers,
+then ISO date-times, then strings): within a run the stored cursor never goes back.
+
 Dry runs go through the built-in plugin :mod:`koppel.engine.dry_run`;
 :mod:`koppel.engine.memory` is an in-memory system for tests and benchmarks.
 """
@@ -21,6 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from koppel.engine._cursor import compare_cursors
     from koppel.engine._hash import content_hash, match_value
     from koppel.engine._outcome import COUNT_NAMES, RecordOutcome, RunObserver, RunResult
     from koppel.engine._runner import FlowRunner, run_flow
@@ -33,6 +37,7 @@ _EXPORTS = {
     "RecordOutcome": "koppel.engine._outcome",
     "RunObserver": "koppel.engine._outcome",
     "RunResult": "koppel.engine._outcome",
+    "compare_cursors": "koppel.engine._cursor",
     "content_hash": "koppel.engine._hash",
     "match_value": "koppel.engine._hash",
     "run_flow": "koppel.engine._runner",
@@ -44,6 +49,7 @@ __all__ = [
     "RecordOutcome",
     "RunObserver",
     "RunResult",
+    "compare_cursors",
     "content_hash",
     "match_value",
     "run_flow",

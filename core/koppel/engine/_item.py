@@ -7,9 +7,10 @@ from typing import Any
 
 import attrs
 
+from koppel.errors import ConfigurationError, FatalError, KoppelError
 from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult
 
-__all__ = ["Item"]
+__all__ = ["STOPPING", "Item", "with_record"]
 
 #: Context that a parked record's message need not repeat.
 _KNOWN = frozenset({"flow", "entity", "record", "system", "connection"})
@@ -22,7 +23,9 @@ class Item:
     ``match`` holds the normalised match-key values; ``after`` is an earlier
     write in the same chunk to the same target record, whose target id this
     one takes; ``bound`` is set when the binding was written right after the
-    create (records that no match key protects); ``unchanged`` records cost
+    create (records that no match key protects); ``findable`` is set when the
+    target could look the record up by one of its match values (so a crash
+    before its binding is healed by that lookup); ``unchanged`` records cost
     no write and leave no activity entry.
     """
 
@@ -41,6 +44,7 @@ class Item:
     after: Item | None = None
     result: WriteResult | None = None
     bound: bool = False
+    findable: bool = False
     bind: bool = False
     unchanged: bool = False
     message: str | None = None
@@ -57,8 +61,6 @@ class Item:
 
     def fail(self, error: BaseException) -> None:
         """Mark the record failed with ``error``'s message and where it happened (field, ...)."""
-        from koppel.errors import KoppelError
-
         self.action = Action.FAIL
         self.error = error
         if isinstance(error, KoppelError):
@@ -79,3 +81,14 @@ class Item:
             match = tuple(("match", key, value) for key, value in self.match.items())
             self._keys = (("id", self.record.id), *match)
         return self._keys
+
+
+#: Errors that stop the whole run instead of failing one record.
+STOPPING = (ConfigurationError, FatalError)
+
+
+def with_record(exc: BaseException, item: Item) -> BaseException:
+    """``exc`` with the record's id in its context (when it is a koppel error)."""
+    if isinstance(exc, KoppelError):
+        exc.with_context(record=item.source_id)
+    return exc

@@ -1,0 +1,142 @@
+"""Step 2 of a chunk: find each record in the target and decide create, update or skip.
+
+Existence is decided by the binding first (one batched query), then by the
+target's match keys (one ``find_existing`` call per key and chunk). The content
+hash of the full outbound payload against the binding's skips unchanged records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from koppel.engine._hash import content_hash, match_value
+from koppel.engine._item import STOPPING, Item, with_record
+from koppel.engine._mapper import RecordMapper
+from koppel.engine._setup import RunParts
+from koppel.errors import ValidationError
+from koppel.sync import Action
+
+__all__ = ["Decider"]
+
+
+class Decider:
+    """Looks a chunk's records up and gives each an action (or fails it)."""
+
+    def __init__(self, parts: RunParts, mapper: RecordMapper) -> None:
+        self.parts = parts
+        self.mapper = mapper
+
+    def lookup(self, live: list[Item]) -> None:
+        """Bindings first, then the target's match keys for the records still unbound.
+
+        A record whose match value the target could look up is marked ``findable``;
+        when the target implements no ``find_existing``, nothing is.
+        """
+        if not live:
+            return
+        parts = self.parts
+        bindings = parts.store.get_bindings(*parts.scope, [item.source_id for item in live])
+        unbound: list[Item] = []
+        for item in live:
+            binding = bindings.get(item.source_id)
+            if binding is None:
+                unbound.append(item)
+            else:
+                item.target_id = binding.target_id
+                item.binding_hash = binding.content_hash or ""
+        for key in parts.match_keys:
+            wanted: dict[str, list[Item]] = {}
+            for item in unbound:
+                value = item.match.get(key)
+                if item.found is None and value is not None:
+                    wanted.setdefault(value, []).append(item)
+            if not wanted:
+                continue
+            found = parts.target_hooks.find_existing(
+                connection=parts.target, entity=parts.entity, match_key=key, values=sorted(wanted)
+            )
+            if found is None:  # no lookup by this key: a crash before binding is not healed
+                continue
+            for items in wanted.values():
+                for item in items:
+                    item.findable = True
+            for value, record in found.items():
+                for item in wanted.get(match_value(key, value) or "", []):
+                    item.found = record
+        self._check_owners([item for item in unbound if item.found is not None])
+
+    def _check_owners(self, found: list[Item]) -> None:
+        """Fail records whose match-key hit is bound to another source record."""
+        if not found:
+            return
+        parts = self.parts
+        owners = parts.store.get_bindings_by_target(
+            *parts.scope, [item.found.id for item in found if item.found is not None]
+        )
+        for item in found:
+            assert item.found is not None
+            owner = owners.get(item.found.id)
+            if owner is not None and owner.source_id != item.source_id:
+                key = next(iter(item.match))
+                item.fail(
+                    ValidationError(
+                        f"{key} {item.match[key]!r} matches {parts.entity} {item.found.id} in the "
+                        f"target, which is bound to source record {owner.source_id}",
+                        field=key,
+                        record=item.source_id,
+                    )
+                )
+
+    def decide(self, live: list[Item]) -> None:
+        """Give every live record its action and payload; a record that cannot be sent fails."""
+        planned: dict[Hashable, Item] = {}
+        for item in live:
+            if item.action is not None:
+                continue
+            try:
+                self._decide_one(item, planned)
+            except STOPPING:
+                raise
+            except Exception as exc:
+                item.fail(with_record(exc, item))
+                continue
+            if item.action in (Action.CREATE, Action.UPDATE):
+                for key in item.identity_keys():
+                    planned.setdefault(key, item)
+
+    def _decide_one(self, item: Item, planned: dict[Hashable, Item]) -> None:
+        outbound = self.mapper.outbound
+        full = outbound(item, Action.CREATE, None)
+        item.content_hash = content_hash(full)
+        earlier = next((planned[k] for k in item.identity_keys() if k in planned), None)
+        if earlier is not None:
+            if earlier.source_id != item.source_id:
+                key = next(k for k in item.match if ("match", k, item.match[k]) in planned)
+                raise ValidationError(
+                    f"{key} {item.match[key]!r} is also that of source record "
+                    f"{earlier.source_id} in this run; one target record cannot hold both",
+                    field=key,
+                )
+            item.after = earlier
+            item.action = Action.UPDATE
+            item.payload = outbound(item, Action.UPDATE, None)
+        elif item.binding_hash is not None:
+            if item.binding_hash == item.content_hash:
+                item.skip("unchanged since the last sync")
+                item.unchanged = True
+                return
+            item.action = Action.UPDATE
+            item.payload = outbound(item, Action.UPDATE, None)
+        elif item.found is not None:
+            existing = item.found.data
+            item.target_id = item.found.id
+            payload = outbound(item, Action.UPDATE, existing)
+            if existing and all(existing.get(k) == v for k, v in payload.items()):
+                item.skip(f"already up to date in the target as {item.found.id}")
+                item.bind = True
+                return
+            item.action = Action.UPDATE
+            item.payload = payload
+        else:
+            item.action = Action.CREATE
+            item.payload = full

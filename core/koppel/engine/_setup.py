@@ -1,0 +1,155 @@
+"""Everything a run needs before its first record: connections, hooks, mappings, rules."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from koppel.engine._calls import direct_caller
+from koppel.engine._mappings import compile_flow_mapping
+from koppel.engine._rules import RecordRules
+from koppel.engine.dry_run import DRY_RUN
+from koppel.errors import ConfigurationError
+from koppel.flows import Flow, build_connection
+from koppel.records import ENTITY_RECORDS
+from koppel.sync import Connection, Direction
+
+if TYPE_CHECKING:
+    from koppel.plugins import KoppelPluginManager
+    from koppel.state import StateStore
+
+__all__ = ["ConnectionHook", "RunParts", "build_parts"]
+
+#: Called with each of a run's two connections once they are built (see ``run_flow``).
+ConnectionHook = Callable[[Connection], object]
+
+
+@attrs.define(eq=False)
+class RunParts:
+    """The pieces of one run that every step shares (built by :func:`build_parts`)."""
+
+    flow: Flow
+    store: StateStore
+    dry_run: bool
+    source: Connection
+    target: Connection
+    source_hooks: Any
+    target_hooks: Any
+    #: The ``upsert`` caller (in a dry run one that leaves every system plugin out).
+    upsert: Any
+    map_inbound: Callable[..., Any]
+    map_outbound: Callable[..., Any]
+    inbound: Any
+    outbound: Any
+    rules: RecordRules
+    match_keys: tuple[str, ...]
+    record_class: type | None
+    store_lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    @property
+    def entity(self) -> str:
+        return self.flow.entity
+
+    @property
+    def scope(self) -> tuple[str, str, str]:
+        """(source connection, target connection, entity): the key of the run's bindings."""
+        return (self.flow.source.name, self.flow.target.name, self.flow.entity)
+
+
+def build_parts(
+    flow: Flow,
+    store: StateStore,
+    manager: KoppelPluginManager,
+    *,
+    dry_run: bool = False,
+    transports: Mapping[str, Any] | None = None,
+    token_store: Any = None,
+    prepare_connection: ConnectionHook | None = None,
+) -> RunParts:
+    """Check that the flow can run and build its connections, mappings and rules.
+
+    :raises ConfigurationError: when the source cannot read or the target cannot
+        write the entity, or the target does not support the order type.
+    """
+    source_info = manager.system(flow.source.system)
+    target_info = manager.system(flow.target.system)
+    source_entity = source_info.entity(flow.entity)
+    target_entity = target_info.entity(flow.entity)
+    if source_entity is None or not source_entity.read:
+        raise ConfigurationError(
+            f"system {source_info.name} cannot read {flow.entity!r}; "
+            f"it reads: {', '.join(source_info.readable) or 'nothing'}",
+            flow=flow.name,
+            file=flow.label,
+            path="entity",
+        )
+    if target_entity is None or not target_entity.write:
+        raise ConfigurationError(
+            f"system {target_info.name} cannot write {flow.entity!r}; "
+            f"it writes: {', '.join(target_info.writable) or 'nothing'}",
+            flow=flow.name,
+            file=flow.label,
+            path="entity",
+        )
+    source_hooks = manager.hooks_for(flow.source.system)
+    target_hooks = manager.hooks_for(flow.target.system)
+    transports = transports or {}
+    tokens = token_store if token_store is not None else store.token_store()
+    source = build_connection(
+        flow.source,
+        file=flow.label,
+        transport=transports.get(flow.source.name),
+        token_store=tokens,
+    )
+    target = build_connection(
+        flow.target,
+        file=flow.label,
+        transport=transports.get(flow.target.name),
+        token_store=tokens,
+        settings=_flow_settings(flow),
+    )
+    if prepare_connection is not None:
+        prepare_connection(source)
+        prepare_connection(target)
+    upsert = target_hooks.upsert
+    if dry_run:
+        target.cache[DRY_RUN] = True
+        systems = [p.plugin for p in manager.loaded.values() if p.system is not None]
+        upsert = manager.pm.subset_hook_caller("upsert", remove_plugins=systems)
+    if flow.order_type is not None:
+        from koppel.accounting import check_order_type_supported
+
+        supported = target_hooks.supports_order_types(connection=target) or ()
+        check_order_type_supported(
+            flow.order_type, supported, system=target_info.name, flow=flow.name
+        )
+    return RunParts(
+        flow=flow,
+        store=store,
+        dry_run=dry_run,
+        source=source,
+        target=target,
+        source_hooks=source_hooks,
+        target_hooks=target_hooks,
+        upsert=upsert,
+        map_inbound=direct_caller(source_hooks.map_record),
+        map_outbound=direct_caller(target_hooks.map_record),
+        inbound=compile_flow_mapping(flow, source_hooks, source, Direction.INBOUND),
+        outbound=compile_flow_mapping(flow, target_hooks, target, Direction.OUTBOUND),
+        rules=RecordRules(flow, target_hooks=target_hooks, target=target, target_info=target_info),
+        match_keys=tuple(target_entity.match_keys),
+        record_class=ENTITY_RECORDS.get(flow.entity),
+    )
+
+
+def _flow_settings(flow: Flow) -> dict[str, Any]:
+    """The flow's own settings the target connection gets (default debtor, order type, ...)."""
+    settings: dict[str, Any] = {**flow.settings.extra}
+    if flow.settings.default_debtor is not None:
+        settings["default_debtor"] = flow.settings.default_debtor
+    if flow.order_type is not None:
+        settings["order_type"] = flow.order_type
+    return settings
