@@ -113,3 +113,54 @@ def test_suite_catches_secret_in_cassette(tmp_path: Path) -> None:
         'body: {string: \'{"refresh_token": "[redacted]"}\'}\n'
     )
     assert find_secrets_in_cassettes(tmp_path) == []
+
+
+class Cursors:
+    """Gives the connector's records the cursors ``make(n)`` for n = 0, 1, ... in read order."""
+
+    def __init__(self, make: Any) -> None:
+        self.make = make
+
+    @hookimpl(wrapper=True)
+    def fetch_records(self) -> Any:
+        records = yield
+        return [attrs.evolve(r, cursor=self.make(n)) for n, r in enumerate(records)]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: str(8 + n),  # "9" before "10": numbers, not strings
+        lambda n: f"2024-05-01T{n // 60:02d}:{n % 60:02d}:00+00:00",
+        lambda n: f"2024-05-01T{n // 60 + 2:02d}:{n % 60:02d}:00+02:00" if n % 2 else None,
+    ],
+)
+def test_suite_accepts_cursors_that_never_go_back(make: Any) -> None:
+    suite, hooks, connection = parts(Cursors(make))
+    info = KoppelPluginManager()
+    info.register(shopdemo, "shopdemo")
+    sandbox = sandbox_for("shopdemo", pm=info)
+    attach_sandbox(connection, sandbox)
+    suite.test_suite_reads_every_entity_through_paging(
+        info.system("shopdemo"), hooks, connection, sandbox
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: str(100 - n),
+        lambda n: f"2024-05-01T{n % 3:02d}:00:00Z",
+        lambda n: "b" if n % 2 else "a",
+    ],
+)
+def test_suite_catches_cursors_that_go_back(make: Any) -> None:
+    suite, hooks, connection = parts(Cursors(make))
+    info = KoppelPluginManager()
+    info.register(shopdemo, "shopdemo")
+    sandbox = sandbox_for("shopdemo", pm=info)
+    attach_sandbox(connection, sandbox)
+    with pytest.raises(AssertionError, match="oldest first"):
+        suite.test_suite_reads_every_entity_through_paging(
+            info.system("shopdemo"), hooks, connection, sandbox
+        )

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import pytest
 from structlog.testing import capture_logs
 
+from koppel.engine import compare_cursors
 from koppel.errors import KoppelError, RejectedError
 from koppel.log import redact_secrets
 from koppel.plugins import KoppelPluginManager
@@ -183,6 +184,7 @@ class ConnectorTestSuite:
             ids = [r.id for r in records]
             assert len(set(ids)) == len(ids), f"{entity}: a record was read twice"
             assert calls >= self.min_pages, f"{entity}: read in {calls} call(s), not paged"
+            self.check_cursor_order(entity, records)
             mapping = self.mapping(hooks, connection, entity, Direction.INBOUND)
             for record in records:
                 data = hooks.map_record(
@@ -195,6 +197,22 @@ class ConnectorTestSuite:
                     existing=None,
                 )
                 structure(data, ENTITY_RECORDS[entity])
+
+    @staticmethod
+    def check_cursor_order(entity: str, records: list[SourceRecord]) -> None:
+        """Cursors never decrease: records come oldest first (see ``compare_cursors``)."""
+        newest: SourceRecord | None = None
+        for record in records:
+            if record.cursor is None:
+                continue
+            if newest is not None:
+                assert newest.cursor is not None
+                assert compare_cursors(record.cursor, newest.cursor) >= 0, (
+                    f"{entity}: record {record.id} has cursor {record.cursor!r}, older than "
+                    f"{newest.cursor!r} of record {newest.id} read before it; "
+                    "fetch_records must yield records oldest first"
+                )
+            newest = record
 
     def test_suite_create_update_skip_unchanged(
         self, info: SystemInfo, hooks: Any, connection: Connection, sandbox: Sandbox
