@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
 
-__all__ = ["DEMO_START", "MISSING_SKU", "demo_data", "demo_id", "make_orders", "utc_text"]
+__all__ = ["DEMO_START", "MISSING_SKU", "demo_data", "demo_id", "make_orders", "money", "utc_text"]
 
 #: The namespace of the demo's stable ids.
 _NAMESPACE = uuid.UUID("6f1c2a3e-7d0b-4a55-9a43-0e5c1d2b9f10")
@@ -46,7 +46,8 @@ def _load() -> dict[str, Any]:
     return data
 
 
-def _money(value: Decimal) -> float:
+def money(value: Decimal) -> float:
+    """An amount as the API shows it: rounded half up to cents, as a JSON number."""
     return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -91,8 +92,8 @@ def demo_data() -> dict[str, list[dict[str, Any]]]:
                 "Number": item["Number"],
                 "Name": item["Name"],
                 "NameEnglish": None,
-                "NetPrice": _money(net),
-                "GrossPrice": _money(net * (1 + Decimal(str(coding["VatRatePercent"])))),
+                "NetPrice": money(net),
+                "GrossPrice": money(net * (1 + Decimal(str(coding["VatRatePercent"])))),
                 "CodingId": coding["Id"],
                 "CodingName": coding["Name"],
                 "UnitId": unit["Id"],
@@ -101,7 +102,7 @@ def demo_data() -> dict[str, list[dict[str, Any]]]:
                 "StockBalance": float(item["StockBalance"]),
                 "StockBalanceReserved": 0.0,
                 "StockBalanceAvailable": float(item["StockBalance"]),
-                "PurchasePrice": _money(net * Decimal("0.55")),
+                "PurchasePrice": money(net * Decimal("0.55")),
                 "IsStock": coding["Type"] == "Goods",
                 "SendToWebshop": True,
                 "Barcodes": [{"Barcode": item["ean"], "BarcodeType": 0}] if item["ean"] else [],
@@ -155,7 +156,7 @@ def order_amounts(
         coding = codings.get(str(article["CodingId"])) if article else None
         rate = Decimal(str(coding["VatRatePercent"])) if coding else Decimal("0.21")
         vat += (amount * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return _money(net), _money(vat)
+    return money(net), money(vat)
 
 
 def make_orders(

@@ -26,13 +26,14 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
-from koppel_eaccounting._demo import demo_data, make_orders, order_amounts, utc_text
+from koppel_eaccounting._demo import demo_data, make_orders, money, order_amounts, utc_text
 from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
 from koppel_eaccounting.client import SANDBOX_API_URL, SYSTEM
 
@@ -317,12 +318,12 @@ class EAccountingSandbox(Sandbox):
         unit = self._reference("units", body["UnitId"], "UnitId")
         coding = self._reference("articleaccountcodings", body["CodingId"], "CodingId")
         self._unique("articles", "Number", body["Number"], current["Id"] if current else None)
-        rate = float(coding.get("VatRatePercent") or 0)
+        rate = Decimal(str(coding.get("VatRatePercent") or 0))
         net, gross = body.get("NetPrice"), body.get("GrossPrice")
         if net is not None and gross is None:
-            gross = round(float(net) * (1 + rate), 2)
+            gross = money(Decimal(str(net)) * (1 + rate))
         elif gross is not None and net is None:
-            net = round(float(gross) / (1 + rate), 2)
+            net = money(Decimal(str(gross)) / (1 + rate))
         stock = float(body.get("StockBalance") or 0)
         reserved = float((current or {}).get("StockBalanceReserved") or 0)
         now = self.now_text()

@@ -51,3 +51,24 @@ def test_functions_discount_and_street_line() -> None:
     assert ea_address("Laan 1940-1945", "3", "bis") == "Laan 1940-1945 3 bis"
     assert ea_address("Dorpsplein", None, None) == "Dorpsplein"
     assert ea_address(None, None, None) is None
+
+
+def test_sandbox_article_gross_price_rounds_half_up_like_the_demo_data() -> None:
+    import httpx
+
+    from koppel_eaccounting.client import SANDBOX_API_URL
+    from koppel_eaccounting.sandbox import make_sandbox
+
+    box = make_sandbox(seed=0)
+    assert box.oauth is not None
+    token = box.oauth.grant().access_token
+    article = next(a for a in box.store["articles"].all() if a["Number"] == "AV-1001")
+    coding = box.store["articleaccountcodings"].get(article["CodingId"])
+    assert Decimal(str(coding["VatRatePercent"])) == Decimal("0.21")
+    body = {**article, "NetPrice": 27.50, "GrossPrice": None}
+    with httpx.Client(transport=box.transport(), base_url=SANDBOX_API_URL) as client:
+        answer = client.put(
+            f"articles/{article['Id']}", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["GrossPrice"] == 33.28  # 33.275 half up; binary floats round to 33.27
