@@ -67,7 +67,8 @@ def test_main_flows_land_field_by_field_and_a_second_run_writes_nothing(
         assert dec(article["NetPrice"]) == dec(row["PX_SELL"]), row["ART_CODE"]
         barcodes = [row["EAN_CODE"]] if row["EAN_CODE"] else []  # a service has none
         assert [b["Barcode"] for b in article["Barcodes"]] == barcodes
-        assert article["CodingName"] == codings[row["VAT_CODE"]]
+        coding = codings.get(f"{row['VAT_CODE']}:{row['UNIT']}", codings[row["VAT_CODE"]])
+        assert article["CodingName"] == coding
         assert article["UnitId"] == units[row["UNIT"]]
         assert article["IsActive"] is (not row["BLOCKED"])
         # One shop: the article existed under AccountView's description; the name is kept.
