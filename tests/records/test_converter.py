@@ -10,6 +10,7 @@ from koppel.errors import MappingRecordError
 from koppel.records import (
     Customer,
     Order,
+    OrderLine,
     OrderType,
     Product,
     structure,
@@ -101,3 +102,26 @@ def test_order_types_that_need_products():
         OrderType.INVOICE,
         OrderType.DIRECT_INVOICE,
     }
+
+
+def test_structure_optional_fields_convert_like_their_type_and_keep_none():
+    customer = structure(
+        {"name": 12, "email": None, "billing_address": {"street": 5, "city": None}}, Customer
+    )
+    assert customer.name == "12" and customer.email is None
+    assert customer.billing_address is not None
+    assert customer.billing_address.street == "5" and customer.billing_address.city is None
+    plain = unstructure(customer)
+    assert plain["contact"] is None and plain["billing_address"]["street"] == "5"
+
+
+def test_make_converter_without_detailed_validation_raises_plain_errors():
+    from koppel.records import make_converter
+
+    fast = make_converter(detailed_validation=False)
+    assert fast.structure({"quantity": "2"}, OrderLine).quantity == Decimal("2")
+    with pytest.raises(ValueError, match="'three'"):
+        fast.structure({"quantity": "three"}, OrderLine)
+    with pytest.raises(MappingRecordError) as info:  # the same record through structure()
+        structure({"quantity": "three"}, OrderLine)
+    assert info.value.context["field"] == "quantity"

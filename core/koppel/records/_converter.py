@@ -4,18 +4,27 @@ Money never passes through binary floating point: a ``float`` input becomes a
 ``Decimal`` through its shortest ``repr`` (``0.1`` -> ``Decimal("0.1")``).
 Datetimes are timezone-aware: a naive input is taken as UTC. Errors name the
 field path and the bad value.
+
+Speed: ``X | None`` fields get hooks resolved once per type instead of cattrs'
+per-value dispatch, and :func:`structure` first tries a converter without
+detailed validation; only a record that fails is structured again with it, for
+the message naming the field path.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import types
+import typing
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import cattrs
 from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.fns import identity
 
 from koppel.errors import MappingRecordError
 
@@ -84,9 +93,14 @@ def to_date(value: Any) -> date:
     raise TypeError(f"expected a date string, got {type(value).__name__} {value!r}")
 
 
-def make_converter() -> cattrs.Converter:
-    """A new converter with koppel's hooks; each plugin keeps its own private one."""
-    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
+    """A new converter with koppel's hooks; each plugin keeps its own private one.
+
+    :param detailed_validation: collect every error with its field path (cattrs'
+        ``detailed_validation``); without it structuring is faster and stops at the
+        first error, with no path.
+    """
+    converter = cattrs.Converter(detailed_validation=detailed_validation, forbid_extra_keys=False)
     converter.register_structure_hook(Decimal, lambda value, _: to_decimal(value))
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(datetime, lambda value, _: to_datetime(value))
@@ -96,10 +110,49 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda value: value.value
     )
+    converter.register_structure_hook_func(lambda cls: cls is str, _structure_str)
+    converter.register_structure_hook_factory(
+        _optional_of, lambda t: _structure_optional(converter, t)
+    )
+    converter.register_unstructure_hook_factory(
+        _optional_of, lambda t: _unstructure_optional(converter, t)
+    )
     return converter
 
 
+def _structure_str(value: Any, _: Any) -> str:
+    """As cattrs does (``str(value)``), without the call for a value that is a str already."""
+    return value if value.__class__ is str else str(value)
+
+
+def _optional_of(tp: Any) -> Any:
+    """The ``X`` of ``X | None`` (or ``Optional[X]``), else None."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(tp)
+    if len(args) != 2 or type(None) not in args:
+        return None
+    return args[0] if args[1] is type(None) else args[1]
+
+
+def _structure_optional(converter: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
+    inner = _optional_of(tp)
+    hook = converter.get_structure_hook(inner)
+    if inner is str:
+        return lambda value, _: value if value is None or value.__class__ is str else str(value)
+    return lambda value, _: None if value is None else hook(value, inner)
+
+
+def _unstructure_optional(converter: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
+    inner = _optional_of(tp)
+    hook = converter.get_unstructure_hook(inner)
+    if hook is identity:
+        return identity
+    return lambda value: None if value is None else hook(value)
+
+
 _converter = make_converter()
+_fast = make_converter(detailed_validation=False)
 
 
 def structure(data: Any, cls: type[T], *, converter: cattrs.Converter | None = None) -> T:
@@ -107,8 +160,13 @@ def structure(data: Any, cls: type[T], *, converter: cattrs.Converter | None = N
 
     :raises MappingRecordError: naming the first bad field path and its value.
     """
+    if converter is None:
+        try:
+            return _fast.structure(data, cls)
+        except Exception:  # structured again below, for the message with the field path
+            converter = _converter
     try:
-        return (converter or _converter).structure(data, cls)
+        return converter.structure(data, cls)
     except (ClassValidationError, IterableValidationError) as exc:
         problems = _describe(exc)
         path, reason = problems[0]
