@@ -12,6 +12,7 @@ from collections.abc import Hashable
 from koppel.engine._hash import content_hash, match_value
 from koppel.engine._item import STOPPING, Item, with_record
 from koppel.engine._mapper import RecordMapper
+from koppel.engine._same import already_in_target
 from koppel.engine._setup import RunParts
 from koppel.errors import ValidationError
 from koppel.sync import Action
@@ -131,7 +132,7 @@ class Decider:
             existing = item.found.data
             item.target_id = item.found.id
             payload = outbound(item, Action.UPDATE, existing)
-            if existing and all(existing.get(k) == v for k, v in payload.items()):
+            if already_in_target(payload, existing):
                 item.skip(f"already up to date in the target as {item.found.id}")
                 item.bind = True
                 return
