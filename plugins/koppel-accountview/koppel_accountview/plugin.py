@@ -11,6 +11,7 @@ from koppel.sync import Action, Connection, Direction, SourceRecord, TargetRecor
 from koppel.system import EntityInfo, Setting, SystemInfo
 
 if TYPE_CHECKING:
+    from koppel.http import OAuth2Config
     from koppel.sandbox import Sandbox
 
 SYSTEM = "accountview"
@@ -167,6 +168,14 @@ def supports_order_types(connection: Connection) -> Iterable[OrderType] | None:
     from koppel_accountview.writing import ORDER_TYPES
 
     return ORDER_TYPES
+
+
+@hookimpl
+def oauth_config(connection: Connection) -> OAuth2Config:
+    """AccountView.net's authorize and token endpoints and the app's key, for ``koppel auth``."""
+    from koppel_accountview.client import oauth_config as config_of
+
+    return config_of(connection)
 
 
 @hookimpl

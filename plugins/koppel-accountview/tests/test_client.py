@@ -84,3 +84,22 @@ def test_client_changed_since_filter(connection: Connection) -> None:
     assert foxpro_datetime("2024-05-10T09:00:00Z") == "{^2024-05-10 09:00:00}"
     with pytest.raises(ConfigurationError, match="no filter 'colour'"):
         list(fetch(connection, "products", None, {"colour": "red"}))
+
+
+def test_hook_oauth_config_gives_accountview_endpoints_for_koppel_auth() -> None:
+    import koppel_accountview.plugin
+    from koppel.plugins import KoppelPluginManager
+    from koppel.sync import Connection
+
+    manager = KoppelPluginManager()
+    manager.register(koppel_accountview.plugin, "accountview")
+    connection = Connection(
+        name="books",
+        system="accountview",
+        settings={"company": "DEMO", "client_id": "app-key"},
+        secrets={"client_secret": "s3cret"},
+    )
+    config = manager.hooks_for("accountview").oauth_config(connection=connection)
+    assert config.client_id == "app-key" and config.client_secret == "s3cret"
+    assert config.token_url.startswith("https://") and config.token_url.endswith("token")
+    assert config.authorize_url.startswith("https://")
