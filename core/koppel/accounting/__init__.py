@@ -2,8 +2,8 @@
 
 * order types: :func:`check_order_type_supported`, :func:`check_products_exist`;
 * financial mutations: :func:`journal_entry_from_order` at a :class:`JournalLevel`
-  with an :class:`AccountPlan`, built on :func:`compute_totals`,
-  :func:`reconcile_totals` and :func:`check_balanced`;
+  with an :class:`AccountPlan` (from settings: :func:`account_plan_from_settings`),
+  built on :func:`compute_totals`, :func:`reconcile_totals` and :func:`check_balanced`;
 * VAT and revenue per country: :class:`VatCodeTable`, :class:`RevenueAccountTable`,
   :func:`tax_country` (EU OSS);
 * customers: :func:`email_key`, :func:`shape_debtor`, :func:`debtor_for_order`;
@@ -29,6 +29,7 @@ from koppel.accounting._order_types import (
     missing_products,
 )
 from koppel.accounting._plan import AccountPlan, JournalLevel
+from koppel.accounting._plan_settings import account_plan_from_settings
 from koppel.accounting._reconcile import DEFAULT_ROUNDING_THRESHOLD, reconcile_totals
 from koppel.accounting._status import StatusFilter, enrich_order, enrich_source_data
 from koppel.accounting._stock import NAMED_STOCK_FORMULAS, StockSettings, stock_to_send
@@ -53,6 +54,7 @@ __all__ = [
     "StockSettings",
     "VatCodeTable",
     "VatGroup",
+    "account_plan_from_settings",
     "allocate",
     "check_balanced",
     "check_order_type_supported",

@@ -13,6 +13,8 @@ The connection's settings give the account plan and the level::
     rounding = "8990"
     shipping = "8100"                    # optional: fee, discount, revenue_by_rate, vat_by_code
 
+The whole shape (also ``rounding_threshold``, ``home_country``) is core's:
+:func:`koppel.accounting.account_plan_from_settings`, ``docs/accounting.md``.
 The entry is built with :func:`koppel.accounting.journal_entry_from_order`, so
 it balances in every currency or the order fails; the debtor line names the
 customer by e-mail address, which the writer turns into the Exact account.
@@ -23,47 +25,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from koppel.accounting import AccountPlan, JournalLevel, journal_entry_from_order
-from koppel.errors import ConfigurationError
+from koppel.accounting import (
+    JournalLevel,
+    account_plan_from_settings,
+    journal_entry_from_order,
+)
 from koppel.records import JournalEntry, Order, structure, unstructure
 from koppel.sync import Connection
 
-__all__ = ["account_plan", "journal_entry_for", "looks_like_order"]
+__all__ = ["journal_entry_for", "looks_like_order"]
 
-_REQUIRED = ("debtor", "revenue", "vat", "rounding")
-
-
-def account_plan(settings: Mapping[str, Any]) -> AccountPlan:
-    """The :class:`AccountPlan` from a connection's ``accounts`` setting.
-
-    :raises ConfigurationError: naming a missing account.
-    """
-    accounts = settings.get("accounts") or {}
-    missing = [name for name in _REQUIRED if not accounts.get(name)]
-    if missing:
-        raise ConfigurationError(
-            "financial mutations need the accounts " + ", ".join(f"accounts.{m}" for m in missing),
-            system="exact-online",
-            field="accounts",
-        )
-    return AccountPlan(
-        debtor_account=str(accounts["debtor"]),
-        revenue_account=str(accounts["revenue"]),
-        vat_account=str(accounts["vat"]),
-        rounding_account=str(accounts["rounding"]),
-        shipping_account=accounts.get("shipping"),
-        fee_account=accounts.get("fee"),
-        discount_account=accounts.get("discount"),
-        revenue_accounts_by_rate=accounts.get("revenue_by_rate", {}),
-        vat_accounts=accounts.get("vat_by_code", {}),
-        journal=str(settings.get("journal", "90")),
-        home_country=str(settings.get("home_country", "NL")),
-        **(
-            {"rounding_threshold": settings["rounding_threshold"]}
-            if "rounding_threshold" in settings
-            else {}
-        ),
-    )
+#: What Exact uses where the settings leave a value out: the general journal (memoriaal).
+#: No lookup tables are passed: Exact's own ``revenue_accounts`` table (revenue account
+#: per VAT code, for sales entries) is not the country table of core's settings shape.
+_DEFAULTS = {"journal": "90"}
 
 
 def looks_like_order(data: Mapping[str, Any]) -> bool:
@@ -74,7 +49,9 @@ def looks_like_order(data: Mapping[str, Any]) -> bool:
 def journal_entry_for(connection: Connection, data: Mapping[str, Any]) -> dict[str, Any]:
     """The unstructured journal entry that books the canonical order ``data``."""
     order = structure(dict(data), Order)
-    plan = account_plan(connection.settings)
+    plan = account_plan_from_settings(
+        connection.settings, system="exact-online", defaults=_DEFAULTS
+    )
     level = JournalLevel(connection.settings.get("journal_level", JournalLevel.RECOMMENDED))
     customer = order.customer
     relation = None
