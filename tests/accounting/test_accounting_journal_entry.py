@@ -276,3 +276,16 @@ def test_check_balanced_refuses_an_unbalanced_entry(lines, message):
     )
     with pytest.raises(ValidationError, match=message):
         check_balanced(entry)
+
+
+def test_journal_entry_refuses_an_order_with_nothing_to_book(plan):
+    empty = attrs.evolve(ORDER, lines=(), costs=())
+    with pytest.raises(ValidationError, match="no lines and no costs") as info:
+        journal_entry_from_order(empty, plan)
+    assert info.value.context["field"] == "lines"
+
+
+def test_journal_entry_books_an_order_of_costs_only(plan):
+    fee_only = attrs.evolve(ORDER, lines=(), costs=ORDER.costs[:1])
+    entry = journal_entry_from_order(fee_only, plan)
+    assert entry.balance == 0 and any(line.amount for line in entry.lines)

@@ -41,11 +41,16 @@ def journal_entry_from_order(
 
     :param relation: the debtor put on the debtor line; defaults to the
         customer's debtor number, else its id.
-    :raises ValidationError: when the source's totals differ from the computed
-        ones by more than ``plan.rounding_threshold``, a VAT rate is missing,
-        or the exchange rate to the company currency is missing or not positive.
+    :raises ValidationError: when the order has no lines and no costs, the
+        source's totals differ from the computed ones by more than
+        ``plan.rounding_threshold``, a VAT rate is missing, or the exchange rate
+        to the company currency is missing or not positive.
     :raises RecordError: when a lookup table has no row for a VAT rate or country.
     """
+    if not order.lines and not order.costs:
+        raise ValidationError(
+            "the order has no lines and no costs: there is nothing to book", field="lines"
+        )
     level = JournalLevel(level)
     exchange_rate = _company_rate(order, plan)
     totals = compute_totals(order, rounding=plan.rounding)
