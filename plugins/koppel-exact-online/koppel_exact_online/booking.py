@@ -36,8 +36,6 @@ from koppel.sync import Connection
 __all__ = ["journal_entry_for", "looks_like_order"]
 
 #: What Exact uses where the settings leave a value out: the general journal (memoriaal).
-#: No lookup tables are passed: Exact's own ``revenue_accounts`` table (revenue account
-#: per VAT code, for sales entries) is not the country table of core's settings shape.
 _DEFAULTS = {"journal": "90"}
 
 
