@@ -16,7 +16,9 @@ class Connection:
     ``settings`` are the plain settings, ``secrets`` the resolved credentials
     (never logged). ``transport`` replaces the network (a sandbox's
     ``httpx.MockTransport``); ``token_store`` keeps rotating OAuth tokens;
-    ``cache`` lives for one run and lets a plugin keep batched lookups.
+    ``clock`` is the :class:`koppel.http.Clock` the plugin's retries, rate-limit
+    waits and token expiry run on (None: the real clock; a sandbox's fake one in
+    tests); ``cache`` lives for one run and lets a plugin keep batched lookups.
     """
 
     name: str
@@ -25,6 +27,7 @@ class Connection:
     secrets: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     transport: Any = attrs.field(default=None, repr=False)
     token_store: Any = attrs.field(default=None, repr=False)
+    clock: Any = attrs.field(default=None, repr=False)
     cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 

@@ -66,3 +66,12 @@ def test_registry_attach_sandbox_grants_token(pm: KoppelPluginManager) -> None:
         answer = client.get("/items", headers={"Authorization": f"Bearer {token.access_token}"})
     assert answer.status_code == 200
     assert sandbox.count("GET", "/items") == 2
+
+
+def test_registry_attach_sandbox_gives_the_connection_its_clock(pm: KoppelPluginManager) -> None:
+    from koppel.testing import FakeClock
+
+    sandbox = sandbox_for("alpha", pm=pm)
+    sandbox.clock = clock = FakeClock()
+    connection = attach_sandbox(Connection(name="shop", system="alpha"), sandbox)
+    assert connection.clock is clock

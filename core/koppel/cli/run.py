@@ -21,6 +21,7 @@ from koppel.engine._outcome import COUNT_NAMES, RecordOutcome, RunObserver
 if TYPE_CHECKING:
     from koppel.engine import RunResult
     from koppel.flows import ConnectionConfig, Flow
+    from koppel.http import Clock
     from koppel.plugins import KoppelPluginManager
     from koppel.sandbox import Sandbox
     from koppel.state import StateStore
@@ -131,13 +132,23 @@ class Sandboxes:
 
     :param seed: the seed of the sandboxes' demo data.
     :param manager: the plugin manager (the process-wide one by default).
+    :param clock: the time every sandbox, and the connections attached to them,
+        run on (each sandbox's own, the real clock, by default); a
+        :class:`koppel.testing.FakeClock` makes retries and rate limits take no time.
     """
 
-    def __init__(self, *, seed: int = 0, manager: KoppelPluginManager | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        manager: KoppelPluginManager | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         from koppel.http import MemoryTokenStore
         from koppel.plugins import get_plugin_manager
 
         self.seed = seed
+        self.clock = clock
         self.manager = manager or get_plugin_manager()
         self.boxes: dict[str, Sandbox] = {}
         self.tokens = MemoryTokenStore()
@@ -147,7 +158,10 @@ class Sandboxes:
         from koppel.sandbox import sandbox_for
 
         if system not in self.boxes:
-            self.boxes[system] = sandbox_for(system, seed=self.seed, pm=self.manager)
+            box = sandbox_for(system, seed=self.seed, pm=self.manager)
+            if self.clock is not None:
+                box.clock = self.clock
+            self.boxes[system] = box
         return self.boxes[system]
 
     def run(self, flow: Flow, store: StateStore, **options: Any) -> RunResult:

@@ -36,11 +36,15 @@ def sandbox_for(system: str, *, seed: int = 0, pm: KoppelPluginManager | None = 
 
 
 def attach_sandbox(connection: Connection, sandbox: Sandbox) -> Connection:
-    """Point ``connection`` at ``sandbox``: its transport, and a granted token if it uses OAuth.
+    """Point ``connection`` at ``sandbox``: its transport and clock, and a granted token if
+    it uses OAuth.
 
+    The connection's retries and rate-limit waits then run on the sandbox's clock,
+    so a sandbox on a :class:`koppel.testing.FakeClock` makes no test sleep for real.
     Used by ``--sandbox`` runs and tests; returns the same connection.
     """
     connection.transport = sandbox.transport()
+    connection.clock = sandbox.clock
     if sandbox.oauth is not None:
         store = connection.token_store or MemoryTokenStore()
         store.save(connection.name, sandbox.oauth.grant())

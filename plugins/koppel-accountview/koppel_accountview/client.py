@@ -33,7 +33,14 @@ from koppel.errors import (
     RejectedError,
     TransientError,
 )
-from koppel.http import OAuth2Auth, OAuth2Config, build_client, parse_retry_after, raise_for_status
+from koppel.http import (
+    SYSTEM_CLOCK,
+    OAuth2Auth,
+    OAuth2Config,
+    build_client,
+    parse_retry_after,
+    raise_for_status,
+)
 from koppel.records import to_datetime
 from koppel.sync import Connection
 from koppel_accountview import schema
@@ -168,8 +175,9 @@ class AccountViewClient:
             )
         config = oauth_config(connection)
         token_client = httpx.Client(transport=connection.transport, timeout=30.0)
+        clock = connection.clock or SYSTEM_CLOCK
         auth = OAuth2Auth(
-            config, connection.token_store, connection.name, token_client=token_client
+            config, connection.token_store, connection.name, token_client=token_client, clock=clock
         )
         http = build_client(
             system="accountview",
@@ -178,6 +186,7 @@ class AccountViewClient:
             auth=auth,
             transport=connection.transport,
             headers={schema.COMPANY_HEADER: company},
+            clock=clock,
         )
         page_size = int(connection.settings.get("page_size") or schema.PAGE_SIZE)
         client = cls(http, page_size=page_size)

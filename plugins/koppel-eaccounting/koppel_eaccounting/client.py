@@ -169,9 +169,14 @@ class EAccountingClient:
 
     @classmethod
     def for_connection(
-        cls, connection: Connection, *, clock: Clock = SYSTEM_CLOCK
+        cls, connection: Connection, *, clock: Clock | None = None
     ) -> EAccountingClient:
-        """The client for ``connection``: its hosts, token store and transport (a sandbox)."""
+        """The client for ``connection``: its hosts, token store and transport (a sandbox).
+
+        :param clock: time for retries, rate-limit waits and token expiry; the
+            connection's clock by default (the real one unless a sandbox set it).
+        """
+        clock = clock or connection.clock or SYSTEM_CLOCK
         if connection.token_store is None:
             raise AuthError(
                 "the connection has no token store; run `koppel auth` for it",
