@@ -250,7 +250,7 @@ def test_transport_gives_up_when_retry_after_exceeds_budget(
     assert info.value.retry_after == pytest.approx(3600.0)
 
 
-@pytest.mark.parametrize("kind", ["reset", "timeout", "502", "504"])
+@pytest.mark.parametrize("kind", ["reset", "timeout", "502", "503", "504"])
 def test_transport_post_with_unknown_outcome_is_not_retried(
     sandbox: Sandbox, clock: FakeClock, kind: str
 ) -> None:
@@ -261,13 +261,34 @@ def test_transport_post_with_unknown_outcome_is_not_retried(
     assert len(sandbox.store["things"]) == 2  # it did happen; the engine must look it up
 
 
-@pytest.mark.parametrize("kind", ["refused", "503"])
-def test_transport_post_that_never_arrived_is_retried(
-    sandbox: Sandbox, clock: FakeClock, kind: str
-) -> None:
-    sandbox.faults.inject(kind)
+def test_transport_post_that_never_arrived_is_retried(sandbox: Sandbox, clock: FakeClock) -> None:
+    sandbox.faults.inject("refused")
     response = make(sandbox, clock).post("/things", json={"name": "new"})
     assert response.status_code == 200
+    assert len(sandbox.store["things"]) == 2
+
+
+def test_transport_post_answered_503_after_it_was_stored_is_not_sent_twice(
+    sandbox: Sandbox, clock: FakeClock
+) -> None:
+    # A 503 does not prove the server did nothing: retrying it doubled a sales order
+    # in the fault test (tests/e2e/test_faults.py).
+    sandbox.faults.inject("503", after_handler=True)
+    with pytest.raises(UncertainOutcomeError, match="answered 503"):
+        make(sandbox, clock).post("/things", json={"name": "new"})
+    assert sandbox.count("POST", "/things") == 1
+    assert len(sandbox.store["things"]) == 2
+
+
+def test_transport_post_rate_limited_is_retried(sandbox: Sandbox, clock: FakeClock) -> None:
+    answers = iter([json_response({"message": "slow down"}, 429, {"Retry-After": "2"})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or sandbox.handle(request)
+
+    client = make(sandbox, clock, transport=httpx.MockTransport(handler))
+    assert client.post("/things", json={"name": "new"}).status_code == 200
+    assert clock.slept == [2.0]
     assert len(sandbox.store["things"]) == 2
 
 

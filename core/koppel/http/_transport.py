@@ -29,8 +29,10 @@ WaitHint = Callable[[httpx.Response], float | None]
 
 #: Errors raised before the request left this machine: always safe to retry.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-#: Statuses after which a write may or may not have happened.
-_UNCERTAIN_STATUSES = frozenset({502, 504})
+#: Statuses of a retriable answer after which a write certainly did not happen: a rate
+#: limit is checked before a request is handled. After a 5xx it may have happened:
+#: a 503 can come from a server that stored the record and failed while answering.
+_NOT_HANDLED_STATUSES = frozenset({429})
 
 
 class KoppelTransport(httpx.BaseTransport):
@@ -42,9 +44,10 @@ class KoppelTransport(httpx.BaseTransport):
     the auth flow sends again (after a 401) counts against the limit as well.
 
     A request that is not idempotent (POST, PATCH) is retried only when it
-    certainly did not reach the server (connection refused, 429, 503); when it
-    may have (a reset or time-out after sending, 502, 504) the transport raises
-    :class:`UncertainOutcomeError` so that the caller checks by match key first.
+    certainly was not handled (connection refused, 429); when it may have been
+    (a reset or time-out after sending, any retriable 5xx, 503 included) the
+    transport raises :class:`UncertainOutcomeError` so that the caller checks by
+    match key first.
     A retriable status that is still failing after the last attempt is returned
     as is, with the wait the API asked for in ``response.extensions``;
     :func:`raise_for_status` turns it into a retriable koppel error.
@@ -104,7 +107,7 @@ class KoppelTransport(httpx.BaseTransport):
             status = response.status_code
             if status not in self.retry.statuses:
                 return response
-            if status in _UNCERTAIN_STATUSES and not idempotent:
+            if status not in _NOT_HANDLED_STATUSES and not idempotent:
                 response.read()
                 raise UncertainOutcomeError(
                     f"{request.method} answered {status} ({api_message(response)}); the write "
