@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+import attrs
 import pytest
 
+from koppel import hookimpl
 from koppel.engine import RecordOutcome, RunObserver, run_flow
 from koppel.engine.memory import MemorySystem
 from koppel.errors import AuthError
@@ -14,6 +16,7 @@ from koppel.flows import Flow
 from koppel.plugins import KoppelPluginManager
 from koppel.state import StateStore
 from koppel.sync import Action
+from koppel.system import SystemInfo
 
 
 def customers(shop: MemorySystem, count: int, start: int = 1) -> None:
@@ -454,3 +457,43 @@ def test_engine_parked_record_that_fails_again_stays_parked_then_lands_once(
     assert run_flow(flow, store, manager=manager).counts["created"] == 1
     assert run_flow(flow, store, manager=manager, full=True).counts["skipped"] == 3
     assert len(books.writes) == 3 and store.parked(flow.name) == []
+
+
+class OrdersOnce(MemorySystem):
+    """A target that takes an order once and never changes it (like AccountView)."""
+
+    @hookimpl
+    def koppel_system(self) -> SystemInfo:
+        info = super().koppel_system()
+        entities = tuple(attrs.evolve(e, update=e.name != "orders") for e in info.entities)
+        return attrs.evolve(info, entities=entities)
+
+
+def test_engine_order_found_in_a_target_that_never_updates_it_is_bound_and_skipped(
+    shop: MemorySystem, store: StateStore, make_flow: Callable[..., Flow]
+) -> None:
+    books = OrdersOnce("books")
+    manager = KoppelPluginManager()
+    manager.load_builtins()
+    manager.register(shop, "shop")
+    manager.register(books, "books")
+    books.rows("products")["P1"] = {"sku": "A"}
+    shop.put(
+        "orders",
+        "o1",
+        {
+            "number": "1001",
+            "customer": {"name": "Ann", "email": "ann@example.com"},
+            "lines": [{"sku": "A", "quantity": "1", "unit_price": "10"}],
+        },
+    )
+    # Created by an earlier run whose answer was lost: there, in the target's own shape.
+    books.rows("orders")["books-order-1"] = {"number": "1001", "ORD_NR": "20240001"}
+    flow = make_flow("orders", order_type="order")
+    result = run_flow(flow, store, manager=manager)
+    assert result.counts == {"created": 0, "updated": 0, "skipped": 1, "failed": 0, "parked": 0}
+    assert books.writes == []
+    (bound,) = store.get_bindings("shop", "books", "orders", ["o1"]).values()
+    assert bound.target_id == "books-order-1"
+    assert run_flow(flow, store, manager=manager, full=True).counts["skipped"] == 1
+    assert books.writes == []

@@ -3,6 +3,7 @@
 Existence is decided by the binding first (one batched query), then by the
 target's match keys (one ``find_existing`` call per key and chunk). The content
 hash of the full outbound payload against the binding's skips unchanged records.
+A record found in a target that never updates the entity is bound and skipped.
 """
 
 from __future__ import annotations
@@ -131,6 +132,11 @@ class Decider:
         elif item.found is not None:
             existing = item.found.data
             item.target_id = item.found.id
+            if not self.parts.updates:
+                # Created once, never changed (a create whose answer was lost lands here).
+                item.skip(f"exists in the target as {item.found.id}, which never updates it")
+                item.bind = True
+                return
             payload = outbound(item, Action.UPDATE, existing)
             if already_in_target(payload, existing):
                 item.skip(f"already up to date in the target as {item.found.id}")

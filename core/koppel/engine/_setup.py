@@ -47,6 +47,8 @@ class RunParts:
     rules: RecordRules
     match_keys: tuple[str, ...]
     record_class: type | None
+    #: False when the target never updates the entity (``EntityInfo.update``).
+    updates: bool = True
     store_lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     @property
@@ -142,6 +144,7 @@ def build_parts(
         rules=RecordRules(flow, target_hooks=target_hooks, target=target, target_info=target_info),
         match_keys=tuple(target_entity.match_keys),
         record_class=ENTITY_RECORDS.get(flow.entity),
+        updates=target_entity.update,
     )
 
 
