@@ -1,6 +1,7 @@
 import httpx
+import pytest
 
-from koppel.sandbox import BadRequest, Sandbox
+from koppel.sandbox import BadRequest, Faults, Sandbox
 
 
 def sandbox() -> Sandbox:
@@ -35,3 +36,16 @@ def test_sandbox_handler_refuses_with_bad_request():
 
 def test_sandbox_handler_answers_good_json():
     assert post(sandbox(), b'{"name": "cup"}').json() == {"id": 1, "name": "cup"}
+
+
+def test_app_refused_connection_never_strikes_after_the_route_ran() -> None:
+    box = Sandbox("demo", faults=Faults(rate=1.0, kinds=("refused",), after_handler=True))
+    ran: list[int] = []
+    box.add_route("POST", "/x", lambda request: ran.append(1) or {"ok": True})
+    with httpx.Client(transport=box.transport(), base_url=box.base_url) as client:
+        for _ in range(5):
+            with pytest.raises(httpx.ConnectError):
+                client.post("/x")
+    assert ran == []  # a client retries a refused connection: the write must not have happened
+    with pytest.raises(ValueError, match="cannot strike after the route ran"):
+        box.faults.inject("refused", after_handler=True)

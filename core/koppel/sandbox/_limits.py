@@ -28,6 +28,10 @@ FAULT_KINDS: tuple[str, ...] = (
     "malformed",
 )
 
+#: Faults that only strike before the route runs: a refused connection never arrived,
+#: and a client may safely send it again.
+BEFORE_HANDLER_KINDS: frozenset[str] = frozenset({"refused"})
+
 
 @attrs.define(kw_only=True)
 class SandboxRateLimit:
@@ -92,7 +96,8 @@ class Faults:
     """Faults injected at ``rate`` (0..1) with a seed, plus queued one-off faults.
 
     ``after_handler`` decides whether a random connection fault strikes after
-    the route ran (the write happened; the client cannot know) or before.
+    the route ran (the write happened; the client cannot know) or before. A
+    refused connection always strikes before: the request never arrived.
     """
 
     rate: float = 0.0
@@ -115,6 +120,8 @@ class Faults:
         """Make the next ``times`` calls fail with ``kind``."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {FAULT_KINDS}")
+        if after_handler and kind in BEFORE_HANDLER_KINDS:
+            raise ValueError(f"a {kind!r} fault cannot strike after the route ran")
         with self._lock:
             self._queued.extend([(kind, after_handler)] * times)
 
@@ -124,7 +131,8 @@ class Faults:
             if self._queued:
                 return self._queued.popleft()
             if self.rate and self._rng.random() < self.rate:
-                return self._rng.choice(self.kinds), self.after_handler
+                kind = self._rng.choice(self.kinds)
+                return kind, self.after_handler and kind not in BEFORE_HANDLER_KINDS
             return None
 
 
