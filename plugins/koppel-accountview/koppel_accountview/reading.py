@@ -7,6 +7,7 @@ order), as is every article code.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -74,6 +75,12 @@ def email_key(value: Any) -> str | None:
     return value.strip().lower()
 
 
+def _index_lock(connection: Connection) -> threading.RLock:
+    """One lock per connection and run, so a run-wide index is read only once."""
+    lock: threading.RLock = connection.cache.setdefault("accountview.index_lock", threading.RLock())
+    return lock
+
+
 class DebtorIndex:
     """Every debtor by e-mail address and number, read once per run."""
 
@@ -82,18 +89,21 @@ class DebtorIndex:
     def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
         self.by_number: dict[str, dict[str, Any]] = {}
         self.by_email: dict[str, dict[str, Any]] = {}
+        self._reserved: set[int] = set()
+        self._lock = threading.Lock()
         for row in rows:
             self.add(row)
 
     @classmethod
     def of(cls, connection: Connection) -> DebtorIndex:
-        """The run's index, read on first use."""
-        index = connection.cache.get(cls.CACHE_KEY)
-        if not isinstance(index, DebtorIndex):
-            client = AccountViewClient.from_connection(connection)
-            index = cls(list(client.rows(DEBTORS, sort="SUB_NR")))
-            connection.cache[cls.CACHE_KEY] = index
-        return index
+        """The run's index, read on first use by one thread while the others wait."""
+        with _index_lock(connection):
+            index = connection.cache.get(cls.CACHE_KEY)
+            if not isinstance(index, DebtorIndex):
+                client = AccountViewClient.from_connection(connection)
+                index = cls(list(client.rows(DEBTORS, sort="SUB_NR")))
+                connection.cache[cls.CACHE_KEY] = index
+            return index
 
     def add(self, row: dict[str, Any]) -> None:
         """Index a debtor read or just written."""
@@ -107,9 +117,16 @@ class DebtorIndex:
             self.by_email[email] = merged
 
     def next_number(self, start: int) -> str:
-        """The next free numeric debtor number at or above ``start``."""
-        numbers = [int(n) for n in self.by_number if n.isdigit()]
-        return str(max([start - 1, *numbers]) + 1)
+        """Reserve the next free numeric debtor number at or above ``start``.
+
+        Writes run on several threads: a number handed out is never handed out
+        again in this run, so two new debtors cannot get (and overwrite) one number.
+        """
+        with self._lock:
+            numbers = [int(n) for n in self.by_number if n.isdigit()]
+            number = max([start - 1, *numbers, *self._reserved]) + 1
+            self._reserved.add(number)
+            return str(number)
 
 
 class ArticleIndex:
@@ -123,20 +140,22 @@ class ArticleIndex:
 
     @classmethod
     def of(cls, connection: Connection) -> ArticleIndex:
-        """The run's index, read on first use."""
-        index = connection.cache.get(cls.CACHE_KEY)
-        if not isinstance(index, ArticleIndex):
-            client = AccountViewClient.from_connection(connection)
-            codes: set[str] = set()
-            eans: dict[str, str] = {}
-            for row in client.rows(ARTICLES, fields=("ART_CODE", "EAN_CODE"), sort="ART_CODE"):
-                code = str(row["ART_CODE"]).strip()
-                codes.add(code)
-                if row.get("EAN_CODE"):
-                    eans.setdefault(str(row["EAN_CODE"]).strip(), code)
-            index = cls(codes, eans)
-            connection.cache[cls.CACHE_KEY] = index
-        return index
+        """The run's index, read on first use by one thread while the others wait."""
+        with _index_lock(connection):
+            index = connection.cache.get(cls.CACHE_KEY)
+            if not isinstance(index, ArticleIndex):
+                client = AccountViewClient.from_connection(connection)
+                codes: set[str] = set()
+                eans: dict[str, str] = {}
+                rows = client.rows(ARTICLES, fields=("ART_CODE", "EAN_CODE"), sort="ART_CODE")
+                for row in rows:
+                    code = str(row["ART_CODE"]).strip()
+                    codes.add(code)
+                    if row.get("EAN_CODE"):
+                        eans.setdefault(str(row["EAN_CODE"]).strip(), code)
+                index = cls(codes, eans)
+                connection.cache[cls.CACHE_KEY] = index
+            return index
 
 
 def _by_field(

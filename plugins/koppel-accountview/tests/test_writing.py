@@ -236,3 +236,39 @@ def test_find_existing_products_by_sku_and_ean(connection: Connection) -> None:
     assert by_ean is not None and {k: v.id for k, v in by_ean.items()} == {
         "8712345010023": "AV-1002"
     }
+
+
+def test_debtor_numbers_are_never_handed_out_twice_across_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from koppel_accountview.reading import DebtorIndex
+
+    index = DebtorIndex([{"SUB_NR": "10001"}, {"SUB_NR": "10003"}])
+    with ThreadPoolExecutor(8) as pool:
+        numbers = list(pool.map(lambda _: index.next_number(10000), range(200)))
+    assert len(set(numbers)) == 200
+    assert min(numbers, key=int) == "10004"
+
+
+def test_debtor_index_is_read_once_by_parallel_writers(monkeypatch) -> None:
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import koppel_accountview.reading as reading
+    from koppel.sync import Connection
+
+    calls = []
+
+    class Client:
+        def rows(self, table, **options):
+            calls.append(table)
+            time.sleep(0.02)  # a slow read: without the lock every thread would read
+            return iter([{"SUB_NR": "10001", "MAIL_BUS": "a@b.nl"}])
+
+    monkeypatch.setattr(
+        reading.AccountViewClient, "from_connection", staticmethod(lambda c: Client())
+    )
+    connection = Connection(name="books", system="accountview")
+    with ThreadPoolExecutor(8) as pool:
+        indexes = list(pool.map(lambda _: reading.DebtorIndex.of(connection), range(16)))
+    assert len(calls) == 1 and all(i is indexes[0] for i in indexes)
