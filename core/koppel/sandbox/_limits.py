@@ -6,7 +6,6 @@ import math
 import random
 import threading
 from collections import deque
-from typing import Literal
 
 import attrs
 import httpx
@@ -15,7 +14,6 @@ from koppel.http import RateLimitHeaders
 
 __all__ = ["FAULT_KINDS", "Faults", "SandboxRateLimit"]
 
-FaultKind = Literal["500", "502", "503", "504", "reset", "refused", "timeout", "malformed"]
 #: Every fault a sandbox can inject.
 FAULT_KINDS: tuple[str, ...] = (
     "500",
