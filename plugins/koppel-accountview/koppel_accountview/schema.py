@@ -100,7 +100,6 @@ class Table:
     issued: bool = False
     changed: str | None = None
     detail: Table | None = None
-    header_link: str | None = None
 
     def field(self, name: str) -> Field:
         """The field ``name``; :class:`KeyError` with the table named when unknown."""
