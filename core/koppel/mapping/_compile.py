@@ -183,7 +183,6 @@ class CompiledMapping:
         self.create_only = frozenset(f.name for f in compiled if f.write == _CREATE_ONLY)
         self.if_empty = frozenset(f.name for f in compiled if f.write == _IF_EMPTY)
         self.always = frozenset(f.name for f in compiled if f.write == _ALWAYS)
-        self.expressions: dict[str, str | None] = {f.name: f.expression for f in compiled}
         self._create: tuple[Step, ...] = build_plan(compiled, update=False)
         self._update: tuple[Step, ...] = build_plan(compiled, update=True)
         self._fast = build_fast(compiled)
