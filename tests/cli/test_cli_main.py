@@ -75,3 +75,12 @@ def test_help_lists_commands_without_importing_them():
     assert out.stdout.strip().splitlines()[-1] == "[]"
     for name in COMMANDS:
         assert name in out.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_flow_file_not_utf8_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path, command):
+    flow = tmp_path / "flow.toml"
+    flow.write_bytes(b'name = "x"\n\xff\xfe')
+    code, out = run_main(monkeypatch, capsys, [command, str(flow)])
+    assert code == EXIT_CONFIG
+    assert out.err == f"error: not UTF-8 text: cannot decode byte 11 (file={flow})\n"

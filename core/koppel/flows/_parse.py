@@ -53,6 +53,10 @@ def load_flow(path: str | Path) -> Flow:
         raise FlowFileError(
             f"cannot read flow file: {exc.strerror or exc}", file=str(file)
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise FlowFileError(
+            f"not UTF-8 text: cannot decode byte {exc.start}", file=str(file)
+        ) from exc
     return parse_flow(text, path=file)
 
 
