@@ -100,3 +100,18 @@ def test_map_command_missing_sample_exits_2(files, capsys):
     args = ["--lookup", files / "lookups.toml"]
     code, out = run(capsys, files / "m.toml", files / "none.json", *args)
     assert code == EXIT_CONFIG and "cannot read sample" in out.err
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("m.toml", "not UTF-8 text: cannot decode byte 0"),
+        ("s.json", "sample is not UTF-8 text: cannot decode byte 0"),
+        ("lookups.toml", "lookups are not UTF-8 text: cannot decode byte 0"),
+    ],
+)
+def test_map_command_file_not_utf8_exits_2_naming_it(files, capsys, broken, message):
+    (files / broken).write_bytes(b"\xff\xfe")
+    code, out = run(capsys, files / "m.toml", files / "s.json", "--lookup", files / "lookups.toml")
+    assert code == EXIT_CONFIG
+    assert out.err == f"error: {message} (file={files / broken})\n"

@@ -74,6 +74,10 @@ def _load_json(path: str, what: str) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigurationError(f"cannot read {what}: {exc.strerror}", file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"{what} is not UTF-8 text: cannot decode byte {exc.start}", file=path
+        ) from exc
     except json.JSONDecodeError as exc:
         raise ConfigurationError(
             f"{what} is not valid JSON: {exc.msg}", file=path, line=exc.lineno
@@ -90,6 +94,10 @@ def _load_tables(path: str) -> dict[str, Any]:
             tables = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigurationError(f"cannot read lookups: {exc.strerror}", file=path) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigurationError(
+                f"lookups are not UTF-8 text: cannot decode byte {exc.start}", file=path
+            ) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigurationError(f"lookups are not valid TOML: {exc}", file=path) from exc
     else:

@@ -76,6 +76,10 @@ def load_mapping_file(path: str | Path) -> MappingSpec:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise MappingError(f"cannot read mapping: {exc.strerror}", file=str(file)) from exc
+    except UnicodeDecodeError as exc:
+        raise MappingError(
+            f"not UTF-8 text: cannot decode byte {exc.start}", file=str(file)
+        ) from exc
     try:
         if file.suffix.lower() == ".json":
             raw = json.loads(text)
