@@ -89,6 +89,22 @@ def test_flow_name_defaults_to_the_file_name(tmp_path: Path) -> None:
         (('source = "shop"', 'source = "web"'), "source", "names connection 'web'"),
         (('system = "easyparty"', "system = 42"), "connections.shop.system", "expected a"),
         (("concurrency = 2", "concurrency = 0"), "settings.concurrency", "from 1 to 64"),
+        (
+            ("concurrency = 2", 'enrichment = "store 7"'),
+            "settings.enrichment",
+            "expected a table, got 'store 7'",
+        ),
+        (
+            ("concurrency = 2", 'stock = { formla = "on_hand" }'),
+            "settings.stock.formla",
+            "unknown key; expected one of: formula, manages_stock, allow_negative",
+        ),
+        (
+            ("concurrency = 2", 'stock = { allow_negative = "no" }'),
+            "settings.stock.allow_negative",
+            "expected true or false, got 'no'",
+        ),
+        (("concurrency = 2", "stock = { formula = 3 }"), "settings.stock.formula", "a non-empty"),
         (('name = "create_only"', 'name = "sometimes"'), "settings.write_rules.name", "one of"),
         (('status = ["paid"]', "status = [1]"), "filters.status", "a list of status names"),
         (("*/15 * * * *", "every hour"), "schedule", "a cron expression of 5 fields"),

@@ -217,6 +217,8 @@ class _Parser:
                 raise self.expected(
                     f"settings.write_rules.{field}", f"one of {options}", rule
                 ) from None
+        self.table(table, "enrichment", "settings.enrichment")
+        self.stock(self.table(table, "stock", "settings.stock"))
         return FlowSettings(
             default_debtor=None if debtor is None else str(debtor),
             write_rules=rules,
@@ -224,6 +226,13 @@ class _Parser:
             chunk_size=self.positive(table, "chunk_size", 500, limit=10_000),
             extra={k: v for k, v in table.items() if k not in known},
         )
+
+    def stock(self, table: Mapping[str, Any]) -> None:
+        self.known_keys(table, ("formula", "manages_stock", "allow_negative"), "settings.stock")
+        self.string(table, "formula", "settings.stock.formula", required=False)
+        for key in ("manages_stock", "allow_negative"):
+            if key in table and not isinstance(table[key], bool):
+                raise self.expected(f"settings.stock.{key}", "true or false", table[key])
 
     def positive(self, table: Mapping[str, Any], key: str, default: int, *, limit: int) -> int:
         value = table.get(key, default)
