@@ -105,6 +105,11 @@ def test_flow_name_defaults_to_the_file_name(tmp_path: Path) -> None:
             "expected true or false, got 'no'",
         ),
         (("concurrency = 2", "stock = { formula = 3 }"), "settings.stock.formula", "a non-empty"),
+        (
+            ("concurrency = 2", 'stock = { formula = "on_hand - bogus" }'),
+            "settings.stock.formula",
+            "unknown name 'bogus'",
+        ),
         (('name = "create_only"', 'name = "sometimes"'), "settings.write_rules.name", "one of"),
         (('status = ["paid"]', "status = [1]"), "filters.status", "a list of status names"),
         (("*/15 * * * *", "every hour"), "schedule", "a cron expression of 5 fields"),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from koppel.errors import FlowFileError
+from koppel.errors import ConfigurationError, FlowFileError
 from koppel.flows._lookups import load_lookup_file
 from koppel.flows._model import ConnectionConfig, Flow, FlowSettings, WriteRule
 from koppel.flows._secrets import is_reference
@@ -230,6 +230,13 @@ class _Parser:
     def stock(self, table: Mapping[str, Any]) -> None:
         self.known_keys(table, ("formula", "manages_stock", "allow_negative"), "settings.stock")
         self.string(table, "formula", "settings.stock.formula", required=False)
+        if "formula" in table:
+            from koppel.accounting import StockSettings
+
+            try:  # compiled now, so that `koppel check` finds a bad formula offline
+                StockSettings(formula=table["formula"])
+            except ConfigurationError as exc:
+                raise self.error("settings.stock.formula", exc.message) from exc
         for key in ("manages_stock", "allow_negative"):
             if key in table and not isinstance(table[key], bool):
                 raise self.expected(f"settings.stock.{key}", "true or false", table[key])
