@@ -40,7 +40,8 @@ def test_engine_mapping_overrides_and_create_only_fields_cost_no_write_when_unch
     shop.put("customers", "c1", {"name": "Anna", "email": "ann@example.com"})
     assert run_flow(flow, store, manager=manager).counts["updated"] == 1
     (row,) = books.rows("customers").values()
-    assert row == {"Name": "Anna", "Mail": "ann@example.com"}  # Code was create-only
+    # Code is create-only: not sent on the update, so the target keeps "Ann".
+    assert row == {"Name": "Anna", "Mail": "ann@example.com", "Code": "Ann"}
     assert len(books.writes) == 2
 
 

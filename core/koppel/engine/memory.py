@@ -146,7 +146,9 @@ class MemorySystem:
             elif target_id not in rows:
                 raise RejectedError(f"{entity} {target_id} does not exist", system=self.name)
             assert target_id is not None
-            rows[target_id] = dict(payload)
+            # An update changes the fields it sends and keeps the others, as a
+            # target's API does: that is what create-only fields rely on.
+            rows[target_id] = {**rows.get(target_id, {}), **payload}
             self.writes.append((action, entity, target_id))
         return WriteResult(target_id=target_id, response={"id": target_id})
 
