@@ -1,11 +1,7 @@
 """Installing core and plugin packages with pip makes koppel find them."""
 
 import json
-import os
 import subprocess
-import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
@@ -15,46 +11,17 @@ PACKAGES = ROOT / "tests" / "packages"
 
 
 @pytest.fixture(scope="module")
-def fresh_env(tmp_path_factory):
-    """A new virtualenv that sees this environment's dependencies but not its koppel."""
-    env_dir = tmp_path_factory.mktemp("venv")
-    venv.EnvBuilder(with_pip=False).create(env_dir)
-    python = env_dir / "bin" / "python"
-    site = subprocess.check_output(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
-    ).strip()
-    # Dependencies come from the running environment; .pth files there are not
-    # processed, so its editable koppel stays invisible.
-    Path(site, "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
+def fresh_env(fresh_venv):
+    return fresh_venv("venv")
 
 
-def pip_install(python, *paths):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            *map(str, paths),
-        ],
-        check=True,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )
-
-
-def koppel_plugins(python):
-    koppel = Path(python).parent / "koppel"
+def koppel_plugins(env):
+    koppel = env.bin / "koppel"
     return subprocess.run([koppel, "plugins", "--json"], capture_output=True, text=True)
 
 
 def test_installed_plugin_is_listed_and_broken_one_reported(fresh_env):
-    pip_install(fresh_env, ROOT, PACKAGES / "koppel-hello")
+    fresh_env.install(ROOT, PACKAGES / "koppel-hello")
     result = koppel_plugins(fresh_env)
     assert result.returncode == 0, result.stderr
     listing = json.loads(result.stdout)
@@ -64,7 +31,7 @@ def test_installed_plugin_is_listed_and_broken_one_reported(fresh_env):
     assert hello["order_types"] == ["order"]
     assert "supports_order_types" in hello["hooks"]
 
-    pip_install(fresh_env, PACKAGES / "koppel-broken")
+    fresh_env.install(PACKAGES / "koppel-broken")
     result = koppel_plugins(fresh_env)
     assert result.returncode == 0, result.stderr
     listing = json.loads(result.stdout)

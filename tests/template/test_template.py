@@ -13,8 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
-import venv
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "cookiecutter-connector"
-PIP_ENV = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 #: Answer sets: together every auth kind, pagination kind and entity, and a write-only connector.
 ANSWERS: dict[str, dict[str, str]] = {
@@ -66,28 +63,17 @@ def entities(answer: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template_env(fresh_venv: Any) -> Any:
     """A new virtualenv with a non-editable koppel; other dependencies come from this one."""
-    env_dir = tmp_path_factory.mktemp("template-venv")
-    venv.EnvBuilder(with_pip=False).create(env_dir)
-    python = env_dir / "bin" / "python"
-    site = subprocess.check_output(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
-    ).strip()
-    Path(site, "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    pip_install(python, ROOT)
-    return python
+    env = fresh_venv("template-venv")
+    env.install(ROOT)
+    return env
 
 
-def pip_install(python: Path, path: Path) -> None:
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"),
-            *("--no-deps", "--no-build-isolation", str(path)),
-        ],
-        check=True,
-        env=PIP_ENV,
-    )
+@pytest.fixture(scope="session")
+def fresh_python(template_env: Any) -> Path:
+    """The Python of ``template_env``."""
+    return Path(template_env.python)
 
 
 def render(name: str, python: Path, cookies: Any, out: Path) -> Path:
@@ -106,6 +92,7 @@ def render(name: str, python: Path, cookies: Any, out: Path) -> Path:
 @pytest.fixture(scope="module", params=list(ANSWERS))
 def project(
     request: pytest.FixtureRequest,
+    template_env: Any,
     fresh_python: Path,
     cookies_session: Any,
     tmp_path_factory: pytest.TempPathFactory,
@@ -113,7 +100,7 @@ def project(
     """(answer set, rendered project) installed into ``fresh_python``."""
     name = request.param
     path = render(name, fresh_python, cookies_session, tmp_path_factory.mktemp(name))
-    pip_install(fresh_python, path)
+    template_env.install(path)
     return name, path
 
 
