@@ -228,6 +228,44 @@ def test_transport_5xx_and_timeouts_retried_with_jittered_backoff(
         assert ceiling / 2 <= waited <= ceiling
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+def test_transport_read_answered_500_is_retried(
+    sandbox: Sandbox, clock: FakeClock, method: str
+) -> None:
+    sandbox.add_route("HEAD", "/things", lambda request: {})
+    sandbox.add_route("OPTIONS", "/things", lambda request: {})
+    sandbox.faults.inject("500", times=2)
+    response = make(sandbox, clock).request(method, "/things")
+    assert response.status_code == 200
+    assert sandbox.count(method, "/things") == 3
+    assert len(clock.slept) == 2
+
+
+def test_transport_read_still_500_after_the_last_attempt_is_a_transient_error(
+    sandbox: Sandbox, clock: FakeClock
+) -> None:
+    sandbox.faults.inject("500", times=10)
+    response = make(sandbox, clock, retry=RetryPolicy(attempts=3, seed=1)).get("/things")
+    assert response.status_code == 500
+    assert sandbox.count("GET", "/things") == 3
+    with pytest.raises(TransientError):
+        raise_for_status(response)
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH", "PUT", "DELETE"])
+def test_transport_write_answered_500_is_not_sent_again(
+    sandbox: Sandbox, clock: FakeClock, method: str
+) -> None:
+    sandbox.add_route(method, "/things/1", lambda request: {})
+    sandbox.faults.inject("500", after_handler=True)
+    response = make(sandbox, clock).request(method, "/things/1", json={"name": "new"})
+    assert response.status_code == 500
+    assert sandbox.count(method, "/things/1") == 1
+    assert clock.slept == []
+    with pytest.raises(TransientError):
+        raise_for_status(response)
+
+
 def test_transport_gives_up_after_attempts(sandbox: Sandbox, clock: FakeClock) -> None:
     sandbox.faults.inject("timeout", times=10)
     client = make(sandbox, clock, retry=RetryPolicy(attempts=3, seed=1))

@@ -49,6 +49,7 @@ from koppel.http._ratelimit import MemoryRateLimiter, RateLimit, RateLimiter, Ra
 from koppel.http._retry import (
     IDEMPOTENT_EXTENSION,
     IDEMPOTENT_METHODS,
+    READ_METHODS,
     RETRY_AFTER_EXTENSION,
     RetryPolicy,
     is_idempotent,
@@ -68,6 +69,7 @@ from koppel.http._transport import KoppelTransport, WaitHint
 __all__ = [
     "IDEMPOTENT_EXTENSION",
     "IDEMPOTENT_METHODS",
+    "READ_METHODS",
     "RETRY_AFTER_EXTENSION",
     "SYSTEM_CLOCK",
     "USER_AGENT",

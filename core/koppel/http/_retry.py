@@ -13,6 +13,7 @@ import httpx
 __all__ = [
     "IDEMPOTENT_EXTENSION",
     "IDEMPOTENT_METHODS",
+    "READ_METHODS",
     "RETRY_AFTER_EXTENSION",
     "RetryPolicy",
     "is_idempotent",
@@ -21,6 +22,9 @@ __all__ = [
 
 #: Methods that may be repeated without changing the result (RFC 9110 9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+#: Methods that only read (RFC 9110 9.2.1 "safe"): retried on more statuses than writes.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 #: ``request.extensions`` key: set True on a POST that the API de-duplicates.
 IDEMPOTENT_EXTENSION = "koppel.idempotent"
@@ -75,6 +79,8 @@ class RetryPolicy:
     :param base: the first backoff in seconds; doubled per attempt up to ``cap``.
     :param cap: the longest single backoff.
     :param statuses: response statuses worth another try.
+    :param read_statuses: statuses worth another try for a read (:data:`READ_METHODS`)
+        only: a 500 may come from a server that wrote half a record before failing.
     :param seed: makes the jitter reproducible (tests).
     """
 
@@ -83,6 +89,7 @@ class RetryPolicy:
     base: float = 0.5
     cap: float = 30.0
     statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    read_statuses: frozenset[int] = frozenset({500})
     seed: int | None = None
     _rng: random.Random = attrs.field(init=False, eq=False, repr=False)
 
@@ -90,6 +97,12 @@ class RetryPolicy:
         if self.attempts < 1:
             raise ValueError("RetryPolicy.attempts must be at least 1")
         object.__setattr__(self, "_rng", random.Random(self.seed))
+
+    def retries(self, status: int, method: str) -> bool:
+        """True when a response with ``status`` to a ``method`` request is worth another try."""
+        return status in self.statuses or (
+            status in self.read_statuses and method.upper() in READ_METHODS
+        )
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter backoff before try ``attempt + 1`` (``attempt`` counts from 1)."""

@@ -43,6 +43,8 @@ class KoppelTransport(httpx.BaseTransport):
     when the request leaves, not before a wait that may outlive it. A request
     the auth flow sends again (after a 401) counts against the limit as well.
 
+    A read (GET, HEAD, OPTIONS) is retried on a 500 as well, since reading again
+    cannot write twice; a write answered 500 is returned as is.
     A request that is not idempotent (POST, PATCH) is retried only when it
     certainly was not handled (connection refused, 429); when it may have been
     (a reset or time-out after sending, any retriable 5xx, 503 included) the
@@ -105,7 +107,7 @@ class KoppelTransport(httpx.BaseTransport):
                     **self._where(request),
                 ) from exc
             status = response.status_code
-            if status not in self.retry.statuses:
+            if not self.retry.retries(status, request.method):
                 return response
             if status not in _NOT_HANDLED_STATUSES and not idempotent:
                 response.read()
