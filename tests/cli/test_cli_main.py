@@ -84,3 +84,17 @@ def test_flow_file_not_utf8_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path
     code, out = run_main(monkeypatch, capsys, [command, str(flow)])
     assert code == EXIT_CONFIG
     assert out.err == f"error: not UTF-8 text: cannot decode byte 11 (file={flow})\n"
+
+
+def test_check_lookup_file_name_too_long_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path):
+    flow = tmp_path / "flow.toml"
+    flow.write_text(
+        'source = "a"\ntarget = "b"\nentity = "orders"\n'
+        '[connections.a]\nsystem = "x"\n[connections.b]\nsystem = "y"\n'
+        f'[lookups]\nvat_codes = "{"x" * 10_000}"\n'
+    )
+    code, out = run_main(monkeypatch, capsys, ["check", str(flow)])
+    assert code == EXIT_CONFIG
+    assert out.err.startswith("error: lookups.vat_codes: cannot read lookup file ")
+    assert "File name too long" in out.err and "internal error" not in out.err
+    assert out.err.count("\n") == 1

@@ -213,3 +213,48 @@ def test_flow_lookup_csv_with_a_bad_row_names_the_line(tmp_path: Path) -> None:
             },
             path=tmp_path / "f.toml",
         )
+
+
+def _flow_with_lookup(value: str, tmp_path: Path) -> dict[str, object]:
+    return {
+        "name": "f",
+        "source": "a",
+        "target": "b",
+        "entity": "customers",
+        "connections": {"a": {"system": "x"}, "b": {"system": "y"}},
+        "lookups": {"vat_codes": value},
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("x" * 10_000, "file name too long"),
+        ("tables.csv", "is a directory"),
+        ("~no-such-user-koppel/vat.csv", "cannot expand ~"),
+        ("vat\0.csv", "nul character"),
+    ],
+)
+def test_flow_lookup_file_that_cannot_be_read_names_the_key_path(
+    tmp_path: Path, value: str, problem: str
+) -> None:
+    (tmp_path / "tables.csv").mkdir()
+    with pytest.raises(FlowFileError) as info:
+        parse_flow(_flow_with_lookup(value, tmp_path), path=tmp_path / "f.toml")
+    assert info.value.context["path"] == "lookups.vat_codes"
+    assert str(info.value).startswith("lookups.vat_codes: ")
+    assert problem in info.value.message.lower()
+
+
+def test_flow_lookup_file_without_permission_names_the_key_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "vat.csv").write_text("k,v\n")
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    with pytest.raises(FlowFileError, match=r"(?i)^lookups.vat_codes: .*permission denied") as info:
+        parse_flow(_flow_with_lookup("vat.csv", tmp_path), path=tmp_path / "f.toml")
+    assert info.value.context["path"] == "lookups.vat_codes"

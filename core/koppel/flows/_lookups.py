@@ -22,11 +22,18 @@ def load_lookup_file(path: Path, *, where: str, file: str | None) -> dict[str, A
     :param where: the key path in the flow file, for error messages.
     :raises FlowFileError: naming the key path and the lookup file.
     """
-    if not path.is_file():
-        raise FlowFileError(f"{where}: lookup file {path} does not exist", file=file, path=where)
     suffix = path.suffix.lower()
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FlowFileError(
+            f"{where}: lookup file {path} does not exist", file=file, path=where
+        ) from None
+    except (OSError, ValueError) as exc:  # too long, a directory, no permission, a NUL
+        raise FlowFileError(
+            f"{where}: cannot read lookup file {path}: {_reason(exc)}", file=file, path=where
+        ) from exc
+    try:
         if suffix == ".csv":
             return _from_csv(text, where=where, path=path, file=file)
         if suffix == ".json":
@@ -39,7 +46,7 @@ def load_lookup_file(path: Path, *, where: str, file: str | None) -> dict[str, A
                 file=file,
                 path=where,
             )
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise FlowFileError(
             f"{where}: cannot read lookup file {path}: {exc}", file=file, path=where
         ) from exc
@@ -51,6 +58,16 @@ def load_lookup_file(path: Path, *, where: str, file: str | None) -> dict[str, A
             path=where,
         )
     return {str(key): value for key, value in data.items()}
+
+
+def _reason(exc: OSError | ValueError) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text: cannot decode byte {exc.start}"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    if "null" in str(exc):
+        return "the file name contains a NUL character"
+    return str(exc)
 
 
 def _from_csv(text: str, *, where: str, path: Path, file: str | None) -> dict[str, Any]:

@@ -258,7 +258,14 @@ class _Parser:
             if isinstance(body, dict):
                 found[name] = dict(body)
             elif isinstance(body, str):
-                path = Path(body).expanduser()
+                try:
+                    path = Path(body).expanduser()
+                except RuntimeError as exc:  # ~user of no known user
+                    raise FlowFileError(
+                        f"{where}: cannot expand ~ in the lookup file name: {exc}",
+                        file=self.file,
+                        path=where,
+                    ) from exc
                 if not path.is_absolute() and self.path is not None:
                     path = self.path.parent / path
                 found[name] = load_lookup_file(path, where=where, file=self.file)
