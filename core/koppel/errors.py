@@ -21,6 +21,12 @@ The branches say how the caller should react::
 
 Every error carries its context (flow, system, entity, record, field, ...) in
 ``context``; ``str(error)`` shows the message followed by that context.
+
+Errors echo data (a source value, an API's answer) that can be megabytes long,
+so a context value longer than 200 characters keeps its first 200, followed by
+``... (N characters)`` with N its full length, and a message longer than 500
+keeps its start and end around that mark. Raisers embed values whole; the cut
+happens here.
 """
 
 from __future__ import annotations
@@ -50,20 +56,28 @@ __all__ = [
 #: Context keys shown first, in this order; others follow alphabetically.
 _CONTEXT_ORDER = ("flow", "file", "system", "connection", "entity", "record", "field", "path")
 
+#: The longest context value shown whole.
+_VALUE_LIMIT = 200
+#: The longest message shown whole; a longer one keeps this much of its start and end.
+_MESSAGE_LIMIT, _MESSAGE_HEAD, _MESSAGE_TAIL = 500, 350, 100
+
 
 class KoppelError(Exception):
     """Root of every error koppel raises on purpose."""
 
     def __init__(self, message: str, **context: Any) -> None:
+        message = _cut_message(str(message))
         super().__init__(message)
         self.message = message
-        self.context: dict[str, Any] = {k: v for k, v in context.items() if v is not None}
+        self.context: dict[str, Any] = {
+            k: _cut_value(v) for k, v in context.items() if v is not None
+        }
 
     def with_context(self, **context: Any) -> KoppelError:
         """Add context that the raiser did not know; existing keys win. Returns ``self``."""
         for key, value in context.items():
-            if value is not None:
-                self.context.setdefault(key, value)
+            if value is not None and key not in self.context:
+                self.context[key] = _cut_value(value)
         return self
 
     def __str__(self) -> str:
@@ -76,6 +90,27 @@ def _format_context(context: Mapping[str, Any]) -> str:
     known = [k for k in _CONTEXT_ORDER if k in context]
     rest = sorted(k for k in context if k not in _CONTEXT_ORDER)
     return ", ".join(f"{key}={context[key]}" for key in known + rest)
+
+
+def _mark(length: int) -> str:
+    return f"... ({length:,} characters)"
+
+
+def _cut_value(value: Any) -> Any:
+    """``value``, or its text cut to :data:`_VALUE_LIMIT` characters when longer."""
+    if isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= _VALUE_LIMIT:
+        return value
+    return text[:_VALUE_LIMIT] + _mark(len(text))
+
+
+def _cut_message(message: str) -> str:
+    """``message``, or its start and end around the mark when longer than the limit."""
+    if len(message) <= _MESSAGE_LIMIT:
+        return message
+    return f"{message[:_MESSAGE_HEAD]}{_mark(len(message))} ...{message[-_MESSAGE_TAIL:]}"
 
 
 class ConfigurationError(KoppelError):

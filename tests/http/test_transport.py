@@ -7,7 +7,12 @@ import email.utils
 import httpx
 import pytest
 
-from koppel.errors import RateLimitedError, TransientError, UncertainOutcomeError
+from koppel.errors import (
+    RateLimitedError,
+    RejectedError,
+    TransientError,
+    UncertainOutcomeError,
+)
 from koppel.http import (
     FakeClock,
     MemoryRateLimiter,
@@ -381,3 +386,18 @@ def test_transport_server_error_carries_the_asked_wait(sandbox: Sandbox, clock: 
     with pytest.raises(TransientError, match="maintenance") as info:
         raise_for_status(response)
     assert info.value.retry_after == 600.0
+
+
+def test_transport_rejection_with_a_megabyte_message_is_cut(
+    sandbox: Sandbox, clock: FakeClock
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return json_response({"message": "Invalid name: " + "n" * 5_000_000}, 400)
+
+    response = make(sandbox, clock, transport=httpx.MockTransport(handler)).post("/things")
+    with pytest.raises(RejectedError) as info:
+        raise_for_status(response, record="7")
+    assert info.value.message.startswith("Invalid name: nnn")
+    assert "(5,000,014 characters)" in info.value.message
+    assert str(info.value).endswith("(record=7, path=/things, status=400)")
+    assert len(str(info.value)) < 600

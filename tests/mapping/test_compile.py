@@ -170,6 +170,16 @@ def test_record_error_in_a_line_names_its_index():
     assert caught.value.context["mapping"] == "demo/orders/outbound"
 
 
+def test_record_error_on_a_megabyte_value_is_cut_and_names_the_field():
+    data = {"Rows": [{"Qty": "9" * 100 + "x" * 5_000_000}]}
+    with pytest.raises(MappingRecordError) as caught:
+        mapping().apply(data, record_id="5")
+    assert caught.value.context["field"] == "lines[0].quantity"
+    assert caught.value.context["value"].endswith("... (5,000,102 characters)")
+    assert caught.value.context["value"].startswith("'" + "9" * 100 + "x")
+    assert len(str(caught.value)) < 1_500
+
+
 def test_object_sub_mapping():
     spec = {"fields": {"customer": {"source": "Buyer", "fields": {"name": "Name"}}}}
     compiled = compile_mapping(spec, functions={})
