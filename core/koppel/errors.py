@@ -10,6 +10,7 @@ The branches say how the caller should react::
     ├── RecordError             this record cannot be synced now: park it, go on with the rest
     │   ├── ValidationError     the record breaks a rule (missing product, totals, ...)
     │   ├── MappingRecordError  a mapping failed on this record (type, lookup, date)
+    │   ├── SourceRecordError   the source plugin could not read or enrich this record
     │   └── RejectedError       the target API refused the record, with its message
     ├── RetriableError          a passing condition: back off and try again
     │   ├── RateLimitedError    the API said slow down
@@ -17,6 +18,7 @@ The branches say how the caller should react::
     │   └── UncertainOutcomeError  a write may or may not have happened: check by match key
     └── FatalError              stop the run
         ├── AuthError           credentials are missing, revoked or spent: run ``koppel auth``
+        ├── FlowBusyError       another run of the flow is running: nothing ran
         └── StateError          the state store is unusable
 
 Every error carries its context (flow, system, entity, record, field, ...) in
@@ -38,6 +40,7 @@ __all__ = [
     "AuthError",
     "ConfigurationError",
     "FatalError",
+    "FlowBusyError",
     "FlowFileError",
     "KoppelError",
     "MappingError",
@@ -47,6 +50,7 @@ __all__ = [
     "RecordError",
     "RejectedError",
     "RetriableError",
+    "SourceRecordError",
     "StateError",
     "TransientError",
     "UncertainOutcomeError",
@@ -141,6 +145,13 @@ class MappingRecordError(RecordError):
     """A mapping failed on one record: a type error, a missing lookup value, a bad date."""
 
 
+class SourceRecordError(RecordError):
+    """The source plugin could not read, enrich or structure one record of a page.
+
+    The engine parks the record with this message; the rest of the page goes on.
+    """
+
+
 class RejectedError(RecordError):
     """The target API refused the record; ``message`` is the API's own message."""
 
@@ -171,6 +182,10 @@ class FatalError(KoppelError):
 
 class AuthError(FatalError):
     """Credentials are missing, revoked or spent; the operator must run ``koppel auth``."""
+
+
+class FlowBusyError(FatalError):
+    """Another run of the flow (or of a flow writing the same bindings) holds its lock."""
 
 
 class StateError(FatalError):

@@ -4,7 +4,6 @@ and a run's connections can be prepared (token store, sandbox) through the publi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -115,27 +114,26 @@ def test_engine_create_without_possible_lookup_is_bound_at_once_so_a_crash_makes
         shop.put("customers", f"c{n}", {"name": f"C{n}", "email": f"c{n}@example.com"})
     flow = make_flow()
 
-    bind_many = store.bind_many
-
-    def chunk_dies(*args: Any, **kwargs: Any) -> None:
-        if len(list(args[3])) > 1:  # the chunk's bookkeeping, not a bind right after a create
-            raise Crash
-        bind_many(*args, **kwargs)
-
     def dies(*args: object, **kwargs: object) -> None:
         raise Crash
 
     with pytest.MonkeyPatch.context() as patch:  # the process dies booking the chunk
-        patch.setattr(store, "bind_many", chunk_dies)
-        patch.setattr(store, "log_activity_many", dies)
+        patch.setattr(store, "book_chunk", dies)
         with pytest.raises(Crash):
             run_flow(flow, store, manager=manager)
     assert len(target.rows("customers")) == 5
     assert store.get_cursor(flow.name, "customers") is None
+    scope = (flow.source.name, flow.target.name, flow.entity)
+    assert store.count_bindings(*scope) == 5  # each bound right after its create
 
     rerun = run_flow(flow, store, manager=manager)
     assert rerun.counts["skipped"] == 5
     assert len(target.rows("customers")) == 5 and len(target.writes) == 5
+    recovered = [e for e in store.activity(flow=flow.name) if e.action == "recovered"]
+    assert sorted(e.record_id for e in recovered) == ["c1", "c2", "c3", "c4", "c5"]
+    assert all((e.message or "").startswith("created by run 1, which crashed") for e in recovered)
+    sent = {e.sent["email"] for e in recovered if e.sent}
+    assert sent == {f"c{n}@example.com" for n in range(1, 6)}
 
 
 def test_engine_run_flow_takes_a_token_store_and_prepares_both_connections(

@@ -95,7 +95,7 @@ def test_engine_crash_between_create_and_binding_makes_no_duplicate(
         raise Crash
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "bind_many", crash)
+        patch.setattr(store, "book_chunk", crash)
         with pytest.raises(Crash):
             run_flow(flow, store, manager=manager)
     assert len(books.rows("customers")) == 5  # created, never bound
@@ -198,7 +198,9 @@ def test_engine_fatal_error_keeps_the_cursor_before_unfinished_records(
     with pytest.raises(AuthError):
         run_flow(flow, store, manager=manager)
     assert store.get_cursor(flow.name, "customers") == "10"
-    assert store.runs(flow.name)[0].status == "crashed"
+    stopped = store.runs(flow.name)[0]
+    assert stopped.status == "stopped"
+    assert (stopped.message or "").startswith("token revoked")
     books.reject = None
     run_flow(flow, store, manager=manager)
     assert len(books.rows("customers")) == 30
@@ -253,7 +255,7 @@ def test_engine_record_without_match_key_is_bound_right_after_its_create(
     flow = make_flow("relations")
     with monkeypatch.context() as patch:
         # dies after the creates, before the chunk's bookkeeping
-        patch.setattr(store, "log_activity_many", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+        patch.setattr(store, "book_chunk", lambda *a, **k: (_ for _ in ()).throw(Crash()))
         with pytest.raises(Crash):
             run_flow(flow, store, manager=manager)
     assert len(store.get_bindings("shop", "books", "relations", ["r1", "r2"])) == 2

@@ -1,8 +1,9 @@
-"""Step 4 of a chunk: book what happened to its records.
+"""Step 4 of a chunk: book what happened to its records, all in one transaction.
 
 Bind what was written, unpark what synced, park what failed, log the activity
-and only then move the cursor past the chunk (never back within a run); count
-every record and tell the observer.
+(with "recovered" entries for records a dead run wrote), settle the journal
+of writes in flight and move the cursor past the chunk (never back within a
+run); count every record and tell the observer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from koppel.engine._cursor import CursorGuard
 from koppel.engine._item import Item
 from koppel.engine._outcome import RecordOutcome, RunObserver, RunResult
 from koppel.engine._setup import RunParts
-from koppel.errors import StateError, ValidationError
+from koppel.errors import ValidationError
 from koppel.sync import Action
 
 __all__ = ["Bookkeeper", "last_cursor"]
@@ -41,6 +42,7 @@ class Bookkeeper:
     """Books a run's chunks into the state store and its result.
 
     :param parked_ids: source ids parked for this flow and entity when the run began.
+    :param pending: writes that runs which died journaled and never booked, by source id.
     """
 
     def __init__(
@@ -51,8 +53,11 @@ class Bookkeeper:
         *,
         parked_ids: set[str],
         cursors: CursorGuard,
+        pending: dict[str, Any] | None = None,
     ) -> None:
         self.parts = parts
+        #: Writes journaled by runs that died, by source id (:class:`koppel.state.PendingWrite`).
+        self.pending = dict(pending or {})
         self.result = result
         self.observer = observer
         self.parked_ids = parked_ids
@@ -74,9 +79,11 @@ class Bookkeeper:
                 self.observer.processed(self.outcome(item))
 
     def _store(self, chunk: list[Item], done: list[Item], *, advance: bool) -> None:
+        """One transaction: bindings, parked and unparked records, activity, journal, cursor."""
+        from koppel.state import ChunkBooking, NewParked
+
         parts = self.parts
-        store, name, entity = parts.store, parts.flow.name, parts.entity
-        self._bind(
+        binds = self._checked_binds(
             [
                 item
                 for item in done
@@ -86,57 +93,79 @@ class Bookkeeper:
         synced = [
             item.source_id for item in done if not item.failed and item.source_id in self.parked_ids
         ]
-        if synced:
-            store.unpark_many(name, entity, synced)
-            self.parked_ids.difference_update(synced)
+        failed = [item for item in done if item.failed]
+        activity = [self.activity(item) for item in done if not item.unchanged]
         for item in done:
-            if item.failed:
-                store.park(
-                    name,
-                    entity,
-                    item.source_id,
-                    item.record.data,
-                    item.message or "failed",
-                    type(item.error).__name__,
-                    item.record.cursor,
+            recovered = self.recovered(item)
+            if recovered is not None:
+                activity.append(recovered)
+        booking = ChunkBooking(
+            run_id=self.result.run_id,
+            flow=parts.flow.name,
+            scope=parts.scope,
+            binds=binds,
+            unpark=synced,
+            park=[
+                NewParked(
+                    source_id=item.source_id,
+                    data=item.record.data,
+                    message=item.message or "failed",
+                    error=type(item.error).__name__,
+                    cursor=item.record.cursor,
                 )
-                self.parked_ids.add(item.source_id)
-        store.log_activity_many(
-            self.result.run_id, name, [self.activity(item) for item in done if not item.unchanged]
+                for item in failed
+            ],
+            activity=activity,
+            settled=[item.source_id for item in done],
+            cursor=self.cursors.to_store(last_cursor(chunk)) if advance else None,
         )
-        cursor = self.cursors.to_store(last_cursor(chunk)) if advance else None
-        if cursor is not None:
-            store.set_cursor(name, entity, cursor)
+        parts.store.book_chunk(booking)
+        self.parked_ids.difference_update(synced)
+        self.parked_ids.update(item.source_id for item in failed)
+        for item in done:
+            self.pending.pop(item.source_id, None)
 
-    def _bind(self, items: list[Item]) -> None:
-        """Bind the chunk's records; one whose target id another record holds fails instead."""
+    def _checked_binds(self, items: list[Item]) -> list[tuple[str, str, str | None]]:
+        """The chunk's binds; a record whose target id another record holds fails instead."""
         if not items:
-            return
+            return []
         parts = self.parts
-        store, scope = parts.store, parts.scope
         binds = [(item.source_id, item.target_id or "", item.content_hash) for item in items]
-        try:
-            store.bind_many(*scope, binds)
-        except StateError as exc:
-            if "record" not in exc.context:
-                raise
-            held = store.get_bindings(*scope, [item.source_id for item in items])
-            lost = [
-                item
-                for item in items
-                if held.get(item.source_id) is None
-                or held[item.source_id].target_id != item.target_id
-            ]
-            owners = store.get_bindings_by_target(*scope, [item.target_id or "" for item in lost])
-            for item in lost:
-                owner = owners.get(item.target_id or "")
+        clashes = parts.store.binding_clashes(parts.scope, binds)
+        for item in items:
+            owner = clashes.get(item.source_id)
+            if owner is not None:
                 item.fail(
                     ValidationError(
                         f"written to {parts.entity} {item.target_id} in the target, which is "
-                        f"bound to source record {owner.source_id if owner else '(unknown)'}",
+                        f"bound to source record {owner}",
                         record=item.source_id,
                     )
                 )
+        return [bind for bind in binds if bind[0] not in clashes]
+
+    def recovered(self, item: Item) -> Any:
+        """The activity entry saying where a record came from that a dead run wrote, or None.
+
+        A run that died after sending a write left it in the journal; when this
+        run finds the record in the target (bound or by match key) instead of
+        writing it anew, the log says which run wrote it and what it sent.
+        """
+        from koppel.state import NewActivity
+
+        journaled = self.pending.get(item.source_id)
+        if journaled is None or item.target_id is None or item.action == Action.CREATE:
+            return None
+        verb = "created" if journaled.action == Action.CREATE else "updated"
+        return NewActivity(
+            entity=self.parts.entity,
+            record_id=item.source_id,
+            action="recovered",
+            source=item.record.data,
+            sent=journaled.sent,
+            message=f"{verb} by run {journaled.run_id}, which crashed; found in the target "
+            f"as {item.target_id}",
+        )
 
     def activity(self, item: Item) -> Any:
         """The activity entry of one record; the store redacts secrets before it writes."""

@@ -13,6 +13,7 @@ from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+from koppel.engine._crash import crash_point
 from koppel.engine._item import STOPPING, Item, with_record
 from koppel.engine._setup import RunParts
 from koppel.errors import PluginError, ValidationError
@@ -137,8 +138,10 @@ class LaneWriter:
         item.result = result
         item.target_id = result.target_id
         item.bind = True
+        crash_point("written")
         if item.action == Action.CREATE and not item.findable and not parts.dry_run:
             self._bind_now(item)
+            crash_point("bound")
 
     def _bind_now(self, item: Item) -> None:
         """Bind a create no match-key lookup could find again; a failure leaves it to the chunk."""

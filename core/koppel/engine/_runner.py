@@ -8,12 +8,18 @@ Per chunk of source records:
    are skipped by their content hash (:mod:`koppel.engine._decide`);
 3. write creates and updates on a bounded thread pool, in order where they
    depend on each other (:mod:`koppel.engine._lanes`);
-4. bind, park failures, unpark what synced, log the activity, and only then
-   move the cursor past the chunk (:mod:`koppel.engine._book`).
+4. bind, park failures, unpark what synced, log the activity and move the
+   cursor past the chunk, in one transaction (:mod:`koppel.engine._book`).
 
-A create that no match-key lookup could find again is bound right after it
+Before step 3 the chunk's writes are journaled, so a run that dies mid-chunk
+leaves a trace the next run logs as "recovered" when it finds the record. A
+create that no match-key lookup could find again is bound right after it
 succeeded; the others are bound with their chunk, since a crash before that
 is healed by the match-key lookup of the next run.
+
+A run holds its flow's lock (and the lock of the bindings it writes) from
+start to end: a second run of the flow stops at once with
+:class:`~koppel.errors.FlowBusyError`.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from koppel.engine._book import Bookkeeper
+from koppel.engine._crash import crash_point
 from koppel.engine._cursor import CursorGuard
 from koppel.engine._decide import Decider
 from koppel.engine._item import Item
@@ -137,31 +144,44 @@ class FlowRunner:
             token_store=self.token_store,
             prepare_connection=self.prepare_connection,
         )
+        source, target, entity = parts.scope
+        with self.store.run_lock(
+            self.flow.name, [f"bindings:{source}:{target}:{entity}"], dry_run=self.dry_run
+        ):
+            self._run_locked(parts, started)
+        return self.result
+
+    def _run_locked(self, parts: RunParts, started: float) -> None:
         result = self.result
         result.run_id = self.store.start_run(self.flow.name, dry_run=self.dry_run)
         self.log = self.log.bind(run=result.run_id)
-        status = "crashed"
+        status, message = "crashed", None
         try:
             self._run_chunks(parts)
             status = "failed" if result.counts["failed"] else "ok"
         except KoppelError as exc:
             result.stopped = str(exc)
+            status, message = "stopped", str(exc)
+            raise
+        except BaseException as exc:
+            message = f"{type(exc).__name__}: {exc}"
             raise
         finally:
             result.elapsed = time.monotonic() - started
-            self._finish(status)
-        return result
+            self._finish(status, message)
 
-    def _finish(self, status: str) -> None:
+    def _finish(self, status: str, message: str | None) -> None:
         result = self.result
         try:
             parked = self.store.parked(self.flow.name, entity=self.entity)
             result.counts["parked"] = len(parked)
             assert result.run_id is not None
-            self.store.finish_run(result.run_id, status=status, counts=result.counts)
+            self.store.finish_run(
+                result.run_id, status=status, counts=result.counts, message=message
+            )
         except Exception as exc:  # never hide the error that stopped the run
             self.log.error("could not finish the run", error=str(exc))
-            if status != "crashed":
+            if status in ("ok", "failed"):
                 raise
 
     def _run_chunks(self, parts: RunParts) -> None:
@@ -184,6 +204,7 @@ class FlowRunner:
             self.observer,
             parked_ids={p.source_id for p in parked},
             cursors=cursors,
+            pending=None if self.dry_run else store.pending_writes(flow.name, self.entity),
         )
         self._mapper = RecordMapper(parts)
         self._decider = Decider(parts, self._mapper)
@@ -241,12 +262,23 @@ class FlowRunner:
         self._decider.lookup(live)
         self._decider.decide(live)
         writes = [item for item in live if item.action in (Action.CREATE, Action.UPDATE)]
+        if writes and not self.dry_run:
+            assert self.result.run_id is not None
+            self.store.journal_writes(
+                self.result.run_id,
+                self.flow.name,
+                self.entity,
+                [(item.source_id, str(item.action), item.payload) for item in writes],
+            )
+            crash_point("journaled")
         writer = self._writer
         try:
             writer.write(writes)
         except BaseException:
             self._book.book(chunk, advance=False)  # keep what was written; the cursor stays
             raise
+        crash_point("sent")
         self._book.book(chunk, advance=advance and writer.stop is None)
+        crash_point("booked")
         if writer.stop is not None:
             raise writer.stop

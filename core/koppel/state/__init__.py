@@ -13,6 +13,7 @@ open, one schema for SQLite (the embedded default) and PostgreSQL::
 
 from __future__ import annotations
 
+from koppel.state._chunks import ChunkBooking, NewParked, PendingWrite
 from koppel.state._engine import STATE_ENV, default_state_path
 from koppel.state._models import (
     ActivityEntry,
@@ -23,18 +24,23 @@ from koppel.state._models import (
     RunInfo,
 )
 from koppel.state._parked import backoff
+from koppel.state._runs import RUN_STATUSES
 from koppel.state._secrets import SECRET_KEY_ENV, secret_cipher
 from koppel.state._store import StateStore, open_state
 from koppel.state._tokens import SqlTokenStore
 
 __all__ = [
+    "RUN_STATUSES",
     "SECRET_KEY_ENV",
     "STATE_ENV",
     "ActivityEntry",
     "Binding",
+    "ChunkBooking",
     "ExportInfo",
     "NewActivity",
+    "NewParked",
     "ParkedRecord",
+    "PendingWrite",
     "RunInfo",
     "SqlTokenStore",
     "StateStore",

@@ -13,13 +13,14 @@ from koppel.state._base import StoreBase
 from koppel.state._models import ActivityEntry, NewActivity
 from koppel.state._schema import activity
 
-__all__ = ["FAILED_ACTIONS", "ActivityMixin"]
+__all__ = ["FAILED_ACTIONS", "ActivityMixin", "clean"]
 
 #: Actions that ``failed_only`` selects.
 FAILED_ACTIONS = ("fail",)
 
 
-def _clean(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def clean(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``value`` with secrets redacted, as the store keeps it."""
     return None if value is None else dict(redact(dict(value)))
 
 
@@ -72,6 +73,13 @@ class ActivityMixin(StoreBase):
         self, run_id: int | None, flow: str, entries: Iterable[NewActivity]
     ) -> None:
         """Log many entries in one transaction (one ``executemany``)."""
+        with self._write() as conn:
+            self._log_activity(conn, run_id, flow, entries)
+
+    def _log_activity(
+        self, conn: sa.Connection, run_id: int | None, flow: str, entries: Iterable[NewActivity]
+    ) -> None:
+        """:meth:`log_activity_many` in the caller's transaction."""
         now = self.clock()
         rows = [
             {
@@ -80,17 +88,16 @@ class ActivityMixin(StoreBase):
                 "entity": entry.entity,
                 "record_id": entry.record_id,
                 "action": entry.action,
-                "source": _clean(entry.source),
-                "sent": _clean(entry.sent),
-                "response": _clean(entry.response),
+                "source": clean(entry.source),
+                "sent": clean(entry.sent),
+                "response": clean(entry.response),
                 "message": entry.message,
                 "created_at": now,
             }
             for entry in entries
         ]
         if rows:
-            with self._write() as conn:
-                self._executemany(conn, activity.insert(), rows)
+            self._executemany(conn, activity.insert(), rows)
 
     def activity(
         self,

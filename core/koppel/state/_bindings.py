@@ -115,18 +115,9 @@ class BindingsMixin(StoreBase):
         other source ids already, every other item is still stored and then a
         :class:`StateError` names the conflicting ones.
         """
-        now = self.clock()
-        rows: dict[str, dict[str, Any]] = {}
-        for source_id, target_id, content_hash in items:
-            rows[source_id] = {
-                "source": source,
-                "target": target,
-                "entity": entity,
-                "source_id": source_id,
-                "target_id": target_id,
-                "content_hash": content_hash,
-                "synced_at": now,
-            }
+        rows = {
+            row["source_id"]: row for row in self._binding_rows(source, target, entity, items)
+        }
         if not rows:
             return
         owners: dict[str, str] = {}
@@ -155,6 +146,29 @@ class BindingsMixin(StoreBase):
             raise _conflict(source, target, entity, clashes)
 
     def _upsert_bindings(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            with self._write() as conn:
+                self._upsert_binding_rows(conn, rows)
+
+    def _binding_rows(
+        self, source: str, target: str, entity: str, items: Iterable[tuple[str, str, str | None]]
+    ) -> list[dict[str, Any]]:
+        now = self.clock()
+        rows: dict[str, dict[str, Any]] = {}
+        for source_id, target_id, content_hash in items:
+            rows[source_id] = {
+                "source": source,
+                "target": target,
+                "entity": entity,
+                "source_id": source_id,
+                "target_id": target_id,
+                "content_hash": content_hash,
+                "synced_at": now,
+            }
+        return list(rows.values())
+
+    def _upsert_binding_rows(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert or update binding rows in the caller's transaction (a later row wins)."""
         if not rows:
             return
         stmt = self._insert(bindings)
@@ -171,8 +185,7 @@ class BindingsMixin(StoreBase):
                 "synced_at": stmt.excluded.synced_at,
             },
         )
-        with self._write() as conn:
-            self._executemany(conn, stmt, rows)
+        self._executemany(conn, stmt, rows)
 
     def _bound_elsewhere(
         self, source: str, target: str, entity: str, rows: dict[str, dict[str, Any]]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -76,8 +78,23 @@ def _json_default(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    """JSON for the store: Decimal, UUID and dates as strings, no NaN."""
-    return json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+    """JSON for the store: Decimal, UUID and dates as strings; NaN and infinities as text."""
+    try:
+        return json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # a non-finite float (say, a source's 1e999): keep it, as text
+        return json.dumps(
+            _finite(value), default=_json_default, ensure_ascii=False, allow_nan=False
+        )
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def create_state_engine(url: sa.URL, *, schema: str | None = None) -> Engine:

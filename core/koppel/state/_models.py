@@ -13,7 +13,9 @@ __all__ = ["ActivityEntry", "Binding", "ExportInfo", "NewActivity", "ParkedRecor
 
 @attrs.frozen(kw_only=True)
 class RunInfo:
-    """One run of a flow; ``status`` is "running", "ok", "failed" or "crashed"."""
+    """One run of a flow: ``status`` is one of "running", "ok", "failed", "stopped" or
+    "crashed"; ``pid`` and ``host`` name the process that ran it, ``message`` why it stopped.
+    """
 
     id: int
     flow: str
@@ -22,6 +24,9 @@ class RunInfo:
     started_at: datetime
     finished_at: datetime | None
     counts: Mapping[str, int]
+    pid: int | None = None
+    host: str | None = None
+    message: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -61,6 +61,21 @@ class ParkedMixin(StoreBase):
         ``data`` is the native source record, ``error`` the kind of failure
         (the error class name). The next attempt is due after :func:`backoff`.
         """
+        with self._write() as conn:
+            self._park(conn, flow, entity, source_id, data, message, error, cursor)
+
+    def _park(
+        self,
+        conn: sa.Connection,
+        flow: str,
+        entity: str,
+        source_id: str,
+        data: Mapping[str, Any],
+        message: str,
+        error: str,
+        cursor: str | None,
+    ) -> None:
+        """:meth:`park` in the caller's transaction."""
         now = self.clock()
         stmt = self._insert(parked).values(
             flow=flow,
@@ -86,14 +101,13 @@ class ParkedMixin(StoreBase):
                 "last_failed_at": stmt.excluded.last_failed_at,
             },
         ).returning(parked.c.id, parked.c.attempts)
-        with self._write() as conn:
-            parked_id, attempts = conn.execute(stmt).one()
-            if attempts > 1:
-                conn.execute(
-                    parked.update()
-                    .where(parked.c.id == parked_id)
-                    .values(next_attempt_at=now + backoff(attempts))
-                )
+        parked_id, attempts = conn.execute(stmt).one()
+        if attempts > 1:
+            conn.execute(
+                parked.update()
+                .where(parked.c.id == parked_id)
+                .values(next_attempt_at=now + backoff(attempts))
+            )
 
     def parked(
         self, flow: str | None = None, *, due_only: bool = False, entity: str | None = None
@@ -115,17 +129,23 @@ class ParkedMixin(StoreBase):
 
     def unpark_many(self, flow: str, entity: str, source_ids: Sequence[str]) -> int:
         """Forget those of ``source_ids`` that are parked; returns how many were."""
-        removed = 0
         with self._write() as conn:
-            for part in chunks(list(source_ids)):
-                result = conn.execute(
-                    parked.delete().where(
-                        parked.c.flow == flow,
-                        parked.c.entity == entity,
-                        parked.c.source_id.in_(part),
-                    )
+            return self._unpark(conn, flow, entity, source_ids)
+
+    def _unpark(
+        self, conn: sa.Connection, flow: str, entity: str, source_ids: Sequence[str]
+    ) -> int:
+        """:meth:`unpark_many` in the caller's transaction."""
+        removed = 0
+        for part in chunks(list(source_ids)):
+            result = conn.execute(
+                parked.delete().where(
+                    parked.c.flow == flow,
+                    parked.c.entity == entity,
+                    parked.c.source_id.in_(part),
                 )
-                removed += result.rowcount
+            )
+            removed += result.rowcount
         return removed
 
     def discard(self, parked_id: int) -> None:

@@ -1,17 +1,25 @@
-"""Runs of a flow and the cursors that say where the next fetch starts."""
+"""Runs of a flow, the lock a run holds, and the cursors that say where the next fetch starts."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import socket
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from koppel.errors import StateError
+from koppel.errors import FlowBusyError, StateError
 from koppel.state._base import StoreBase
+from koppel.state._locks import acquire_locks
 from koppel.state._models import RunInfo
 from koppel.state._schema import cursors, runs
 
-__all__ = ["RunsMixin"]
+__all__ = ["RUN_STATUSES", "RunsMixin"]
+
+#: What a run's status can be: "stopped" ended on a koppel error (authorisation,
+#: configuration, an unreachable API), "crashed" on anything else or a killed process.
+RUN_STATUSES = ("running", "ok", "failed", "stopped", "crashed")
 
 
 def _run(row: sa.Row[tuple[object, ...]]) -> RunInfo:
@@ -24,31 +32,109 @@ def _run(row: sa.Row[tuple[object, ...]]) -> RunInfo:
         started_at=m["started_at"],
         finished_at=m["finished_at"],
         counts=dict(m["counts"] or {}),
+        pid=m["pid"],
+        host=m["host"],
+        message=m["message"],
     )
 
 
 class RunsMixin(StoreBase):
     """Runs and cursors."""
 
+    @contextmanager
+    def run_lock(
+        self, flow: str, keys: Sequence[str] = (), *, dry_run: bool = False
+    ) -> Iterator[None]:
+        """Hold the lock of ``flow`` (and of every name in ``keys``) for the ``with`` block.
+
+        Takes it without waiting. Runs of ``flow`` still "running" are then known
+        dead (their process held the lock until it ended) and are closed as
+        "crashed". A lock whose holder died is free again at once. Dry runs take
+        a lock of their own (they write nothing a real run reads) and no ``keys``.
+
+        :raises FlowBusyError: naming when, where and by which process the flow
+            runs, when another holder has it.
+        """
+        names = [f"dry-run:{flow}"] if dry_run else [f"flow:{flow}", *keys]
+        held = acquire_locks(self.engine, names)
+        if held is None:
+            raise FlowBusyError(self._busy_message(flow, dry_run), flow=flow)
+        try:
+            self.close_dead_runs(flow, dry_run=dry_run)
+            yield
+        finally:
+            held.release()
+
+    def _busy_message(self, flow: str, dry_run: bool) -> str:
+        running = [
+            run
+            for run in self.runs(flow, limit=20)
+            if run.status == "running" and run.dry_run == dry_run
+        ]
+        if not running:
+            return f"flow {flow} is running (a run that writes the same records holds the lock)"
+        run = running[0]
+        started = run.started_at.isoformat(timespec="seconds")
+        return f"flow {flow} is running since {started} (run {run.id}, pid {run.pid}, {run.host})"
+
+    def close_dead_runs(self, flow: str, *, dry_run: bool = False) -> list[int]:
+        """Close the (dry) runs of ``flow`` left "running" by a process that died; their ids.
+
+        Call only while holding the flow's :meth:`run_lock`.
+        """
+        query = sa.select(runs.c.id).where(
+            runs.c.flow == flow, runs.c.status == "running", runs.c.dry_run == dry_run
+        )
+        with self._write() as conn:
+            dead = [int(run_id) for run_id in conn.execute(query).scalars()]
+            if dead:
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.id.in_(dead))
+                    .values(
+                        status="crashed",
+                        finished_at=self.clock(),
+                        message="the process ended during the run (found by a later run)",
+                    )
+                )
+        return dead
+
     def start_run(self, flow: str, *, dry_run: bool = False) -> int:
-        """Record that a run of ``flow`` starts; returns its id (status "running")."""
+        """Record that a run of ``flow`` starts in this process; its id (status "running")."""
         with self._write() as conn:
             run_id = conn.execute(
                 runs.insert()
                 .values(
-                    flow=flow, dry_run=dry_run, status="running", started_at=self.clock(), counts={}
+                    flow=flow,
+                    dry_run=dry_run,
+                    status="running",
+                    started_at=self.clock(),
+                    counts={},
+                    pid=os.getpid(),
+                    host=socket.gethostname(),
                 )
                 .returning(runs.c.id)
             ).scalar_one()
         return int(run_id)
 
-    def finish_run(self, run_id: int, *, status: str, counts: Mapping[str, int]) -> None:
-        """Record how run ``run_id`` ended: status "ok", "failed" or "crashed", and counts."""
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        counts: Mapping[str, int],
+        message: str | None = None,
+    ) -> None:
+        """Record how run ``run_id`` ended: a status of :data:`RUN_STATUSES`, counts, why."""
+        if status not in RUN_STATUSES or status == "running":
+            raise ValueError(f"a run cannot finish as {status!r}")
         with self._write() as conn:
             result = conn.execute(
                 runs.update()
                 .where(runs.c.id == run_id)
-                .values(status=status, counts=dict(counts), finished_at=self.clock())
+                .values(
+                    status=status, counts=dict(counts), finished_at=self.clock(), message=message
+                )
             )
         if result.rowcount == 0:
             raise StateError(f"there is no run {run_id}", run=run_id)
@@ -77,6 +163,11 @@ class RunsMixin(StoreBase):
 
     def set_cursor(self, flow: str, entity: str, value: str | None) -> None:
         """Store the cursor of ``entity`` in ``flow`` (None starts over next time)."""
+        with self._write() as conn:
+            self._set_cursor(conn, flow, entity, value)
+
+    def _set_cursor(self, conn: sa.Connection, flow: str, entity: str, value: str | None) -> None:
+        """:meth:`set_cursor` in the caller's transaction."""
         stmt = self._insert(cursors).values(
             flow=flow, entity=entity, value=value, updated_at=self.clock()
         )
@@ -84,8 +175,7 @@ class RunsMixin(StoreBase):
             index_elements=[cursors.c.flow, cursors.c.entity],
             set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
         )
-        with self._write() as conn:
-            conn.execute(stmt)
+        conn.execute(stmt)
 
     def cursors(self, flow: str) -> dict[str, str | None]:
         """Every cursor of ``flow``, by entity."""

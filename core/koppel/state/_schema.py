@@ -25,6 +25,7 @@ __all__ = [
     "metadata",
     "number_ranges",
     "parked",
+    "pending",
     "runs",
     "tokens",
 ]
@@ -81,6 +82,9 @@ runs = sa.Table(
     sa.Column("started_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime()),
     sa.Column("counts", JSONData, nullable=False),
+    sa.Column("pid", sa.Integer),
+    sa.Column("host", sa.String),
+    sa.Column("message", sa.Text),
     sa.Index(None, "flow", "id"),
 )
 
@@ -145,6 +149,24 @@ activity = sa.Table(
     sa.Index(None, "record_id"),
     sa.Index(None, "flow", "id"),
     sa.Index(None, "created_at"),
+)
+
+#: Writes in flight: what a run is about to send, stored before it sends it and
+#: removed with the chunk's bookkeeping. A row left behind belongs to a run that
+#: died mid-chunk; the next run uses it to log where a record it finds came from.
+pending = sa.Table(
+    "koppel_pending",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, nullable=False),
+    sa.Column("flow", sa.String, nullable=False),
+    sa.Column("entity", sa.String, nullable=False),
+    sa.Column("source_id", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("sent", JSONData),
+    _created(),
+    sa.Index(None, "flow", "entity", "source_id"),
+    sa.Index(None, "run_id"),
 )
 
 tokens = sa.Table(

@@ -10,22 +10,20 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from koppel.errors import StateError
-from koppel.state._activity import ActivityMixin
 from koppel.state._base import utcnow
-from koppel.state._bindings import BindingsMixin
+from koppel.state._chunks import ChunksMixin
 from koppel.state._engine import create_state_engine, resolve_url
 from koppel.state._migrate import upgrade
 from koppel.state._numbers import NumbersMixin
-from koppel.state._parked import ParkedMixin
-from koppel.state._runs import RunsMixin
-from koppel.state._schema import cursors, parked
+from koppel.state._schema import cursors, parked, pending
 from koppel.state._tokens import SqlTokenStore
 
 __all__ = ["StateStore", "open_state"]
 
 
-class StateStore(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin, NumbersMixin):
-    """Runs, cursors, bindings, parked records, activity, tokens, number ranges, exports.
+class StateStore(ChunksMixin, NumbersMixin):
+    """Runs and their locks, cursors, bindings, parked records, activity, writes in flight,
+    tokens, number ranges, exports.
 
     Every method runs in its own transaction and is safe to call from several
     threads; several processes (SQLite) or workers (PostgreSQL) may share one store.
@@ -49,6 +47,7 @@ class StateStore(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin, NumbersMi
         with self._write() as conn:
             conn.execute(cursors.delete().where(cursors.c.flow == flow))
             conn.execute(parked.delete().where(parked.c.flow == flow))
+            conn.execute(pending.delete().where(pending.c.flow == flow))
         if bindings is not None:
             self.forget_bindings(*bindings)
 

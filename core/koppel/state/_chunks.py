@@ -1,0 +1,165 @@
+"""A chunk's bookkeeping in one transaction, and the journal of writes in flight.
+
+Before a run sends a chunk's writes it journals them (:meth:`journal_writes`);
+then it books the chunk (:meth:`book_chunk`): bindings, parked and unparked
+records, activity, the journal's rows removed and the cursor, all or nothing.
+A process killed in between leaves journal rows behind; the next run reads
+them (:meth:`pending_writes`) and logs where a record it finds came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from koppel.state._activity import ActivityMixin, clean
+from koppel.state._base import chunks
+from koppel.state._bindings import BindingsMixin
+from koppel.state._models import NewActivity
+from koppel.state._parked import ParkedMixin
+from koppel.state._runs import RunsMixin
+from koppel.state._schema import pending
+
+__all__ = ["ChunkBooking", "ChunksMixin", "NewParked", "PendingWrite"]
+
+
+@attrs.frozen(kw_only=True)
+class PendingWrite:
+    """A write a run journaled and did not book: it may or may not have landed."""
+
+    run_id: int
+    source_id: str
+    action: str
+    sent: Mapping[str, Any] | None
+
+
+@attrs.frozen(kw_only=True)
+class NewParked:
+    """A record to park (or whose failure to count once more)."""
+
+    source_id: str
+    data: Mapping[str, Any]
+    message: str
+    error: str
+    cursor: str | None
+
+
+@attrs.frozen(kw_only=True)
+class ChunkBooking:
+    """Everything one chunk's bookkeeping stores, in one transaction.
+
+    ``binds`` are (source id, target id, content hash); ``settled`` the source
+    ids whose journaled writes are done with; ``cursor`` None leaves it as is.
+    """
+
+    run_id: int | None
+    flow: str
+    scope: tuple[str, str, str]
+    binds: Sequence[tuple[str, str, str | None]] = ()
+    unpark: Sequence[str] = ()
+    park: Sequence[NewParked] = ()
+    activity: Sequence[NewActivity] = ()
+    settled: Sequence[str] = ()
+    cursor: str | None = None
+
+    @property
+    def entity(self) -> str:
+        return self.scope[2]
+
+
+class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
+    """Journal a chunk's writes, then book the chunk atomically."""
+
+    def journal_writes(
+        self, run_id: int, flow: str, entity: str, writes: Iterable[tuple[str, str, Any]]
+    ) -> None:
+        """Record (source id, action, payload) of writes about to be sent; durable on return."""
+        now = self.clock()
+        rows = [
+            {
+                "run_id": run_id,
+                "flow": flow,
+                "entity": entity,
+                "source_id": source_id,
+                "action": action,
+                "sent": clean(sent),
+                "created_at": now,
+            }
+            for source_id, action, sent in writes
+        ]
+        if rows:
+            with self._write() as conn:
+                self._executemany(conn, pending.insert(), rows)
+
+    def pending_writes(self, flow: str, entity: str) -> dict[str, PendingWrite]:
+        """Journaled writes of ``flow`` no run booked, by source id (the newest wins)."""
+        query = (
+            sa.select(pending.c.run_id, pending.c.source_id, pending.c.action, pending.c.sent)
+            .where(pending.c.flow == flow, pending.c.entity == entity)
+            .order_by(pending.c.id)
+        )
+        with self._read() as conn:
+            return {
+                row.source_id: PendingWrite(
+                    run_id=row.run_id, source_id=row.source_id, action=row.action, sent=row.sent
+                )
+                for row in conn.execute(query)
+            }
+
+    def book_chunk(self, booking: ChunkBooking) -> None:
+        """Store ``booking`` in one transaction: all of it lands, or none of it does.
+
+        Bindings are checked for target ids held by other source ids first
+        (:meth:`binding_clashes`); a clash here raises :class:`StateError`.
+        """
+        source, target, entity = booking.scope
+        flow = booking.flow
+        binds = self._binding_rows(source, target, entity, booking.binds)
+        with self._write() as conn:
+            self._upsert_binding_rows(conn, binds)
+            if booking.unpark:
+                self._unpark(conn, flow, entity, booking.unpark)
+            for item in booking.park:
+                self._park(
+                    conn,
+                    flow,
+                    entity,
+                    item.source_id,
+                    item.data,
+                    item.message,
+                    item.error,
+                    item.cursor,
+                )
+            self._log_activity(conn, booking.run_id, flow, booking.activity)
+            for part in chunks(list(booking.settled)):
+                conn.execute(
+                    pending.delete().where(
+                        pending.c.flow == flow,
+                        pending.c.entity == entity,
+                        pending.c.source_id.in_(part),
+                    )
+                )
+            if booking.cursor is not None:
+                self._set_cursor(conn, flow, entity, booking.cursor)
+
+    def binding_clashes(
+        self, scope: tuple[str, str, str], binds: Sequence[tuple[str, str, str | None]]
+    ) -> dict[str, str]:
+        """Source ids of ``binds`` whose target id another source id holds: source id -> owner.
+
+        Two binds in ``binds`` to one target id clash too: the first keeps it.
+        """
+        wanted: dict[str, str] = {}
+        clashes: dict[str, str] = {}
+        for source_id, target_id, _ in binds:
+            owner = wanted.setdefault(target_id, source_id)
+            if owner != source_id:
+                clashes[source_id] = owner
+        owners = self.get_bindings_by_target(*scope, list(wanted))
+        for target_id, binding in owners.items():
+            if binding.source_id != wanted[target_id]:
+                clashes[wanted[target_id]] = binding.source_id
+        return clashes
