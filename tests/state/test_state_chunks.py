@@ -1,0 +1,72 @@
+"""A chunk's bookkeeping in one transaction, and the journal of writes in flight."""
+
+from __future__ import annotations
+
+import pytest
+
+from koppel.state import ChunkBooking, NewActivity, NewParked, StateStore
+
+SCOPE = ("shop", "books", "orders")
+
+
+def booking(**overrides: object) -> ChunkBooking:
+    values: dict[str, object] = {
+        "run_id": 1,
+        "flow": "orders",
+        "scope": SCOPE,
+        "binds": [("o1", "T1", "h1"), ("o2", "T2", "h2")],
+        "park": [
+            NewParked(source_id="o3", data={"Id": "o3"}, message="bad", error="E", cursor="3")
+        ],
+        "activity": [NewActivity(entity="orders", record_id="o1", action="create")],
+        "settled": ["o1", "o2", "o3"],
+        "cursor": "3",
+    }
+    values.update(overrides)
+    return ChunkBooking(**values)  # type: ignore[arg-type]
+
+
+def test_state_book_chunk_stores_everything_of_the_chunk(store: StateStore) -> None:
+    store.journal_writes(1, "orders", "orders", [("o1", "create", {"n": 1})])
+    store.book_chunk(booking())
+    assert set(store.get_bindings(*SCOPE, ["o1", "o2"])) == {"o1", "o2"}
+    assert [p.source_id for p in store.parked("orders")] == ["o3"]
+    assert [e.record_id for e in store.activity(flow="orders")] == ["o1"]
+    assert store.get_cursor("orders", "orders") == "3"
+    assert store.pending_writes("orders", "orders") == {}
+
+
+def test_state_book_chunk_that_fails_midway_stores_nothing(store: StateStore) -> None:
+    unstorable = NewActivity(entity="orders", record_id="o2", action="create", sent={"x": object()})
+    with pytest.raises(TypeError):
+        store.book_chunk(booking(activity=[unstorable]))
+    assert store.get_bindings(*SCOPE, ["o1", "o2"]) == {}
+    assert store.parked("orders") == []
+    assert store.get_cursor("orders", "orders") is None
+
+
+def test_state_journal_keeps_writes_until_a_booking_settles_them(store: StateStore) -> None:
+    store.journal_writes(4, "orders", "orders", [("o1", "create", {"n": 1, "api_key": "s"})])
+    store.journal_writes(5, "orders", "orders", [("o1", "update", {"n": 2}), ("o2", "create", {})])
+    pending = store.pending_writes("orders", "orders")
+    assert (pending["o1"].run_id, pending["o1"].action, pending["o1"].sent) == (
+        5,
+        "update",
+        {"n": 2},
+    )
+    store.book_chunk(booking(binds=[], park=[], activity=[], settled=["o1"], cursor=None))
+    assert list(store.pending_writes("orders", "orders")) == ["o2"]
+    assert store.pending_writes("other", "orders") == {}
+
+
+def test_state_binding_clashes_name_the_owner(store: StateStore) -> None:
+    store.bind(*SCOPE, "o1", "T1", None)
+    clashes = store.binding_clashes(
+        SCOPE, [("o1", "T1", None), ("o2", "T1", None), ("o3", "T3", None), ("o4", "T3", None)]
+    )
+    assert clashes == {"o2": "o1", "o4": "o3"}
+
+
+def test_state_store_keeps_a_non_finite_number_as_text(store: StateStore) -> None:
+    store.log_activity(1, "orders", "orders", "o1", "create", source={"total": float("inf")})
+    assert store.activity(flow="orders")[0].source == {"total": "inf"}
