@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
+
+from koppel.errors import (
+    ConfigurationError,
+    FatalError,
+    KoppelError,
+    RetriableError,
+    SourceRecordError,
+)
 
 
 @attrs.define(kw_only=True)
@@ -37,11 +46,110 @@ class SourceRecord:
 
     ``cursor`` is the source's position after this record (a modification time,
     a sync timestamp); the engine stores the highest one it may safely pass.
+    ``error`` is set when the plugin could not read, enrich or structure the
+    record: the engine parks it with that message and goes on with the rest
+    (build such records with :func:`read_each` or :meth:`unreadable`).
     """
 
     id: str
     data: Mapping[str, Any]
     cursor: str | None = None
+    error: SourceRecordError | None = attrs.field(default=None, eq=False)
+
+    @classmethod
+    def unreadable(cls, row: Any, error: BaseException, *, id_field: str) -> SourceRecord:
+        """The record standing for ``row``, which could not be read because of ``error``.
+
+        Its id is the row's own when that can be read, else one derived from the
+        row's content (stable from run to run, so parking it twice counts once).
+        """
+        if isinstance(error, SourceRecordError):
+            problem = error
+        elif isinstance(error, KoppelError):
+            problem = SourceRecordError(f"cannot read the record: {error.message}", **error.context)
+        else:
+            problem = SourceRecordError(f"cannot read the record: {type(error).__name__}: {error}")
+        try:
+            record_id = read_id(row, id_field)
+        except SourceRecordError:
+            digest = hashlib.sha1(repr(row).encode("utf-8", "replace")).hexdigest()[:16]
+            record_id = f"unreadable:{digest}"
+        data = dict(row) if isinstance(row, Mapping) else {"unreadable": repr(row)}
+        problem.with_context(record=record_id)
+        return cls(id=record_id, data=data, error=problem)
+
+
+def read_each(
+    rows: Iterable[Any],
+    read: Callable[[Mapping[str, Any]], SourceRecord | None],
+    *,
+    id_field: str,
+) -> Iterator[SourceRecord]:
+    """``read`` each row of a source's answer, isolating the rows it cannot read.
+
+    A row that is not an object, or whose reading raises a record error or a
+    Python error (a missing field, a wrong type, a bad value in a URL), comes
+    out as an unreadable :class:`SourceRecord` carrying a
+    :class:`~koppel.errors.SourceRecordError`: the engine parks it and the
+    rest of the page goes on. Configuration, fatal and retriable errors stop
+    the read as before. ``read`` may return None to leave a row out.
+    """
+    for row in rows:
+        try:
+            if not isinstance(row, Mapping):
+                raise SourceRecordError(f"the record is {_kind(row)}, not an object")
+            record = read(row)
+        except (ConfigurationError, FatalError, RetriableError):
+            raise
+        except Exception as exc:
+            record = SourceRecord.unreadable(row, exc, id_field=id_field)
+        if record is not None:
+            yield record
+
+
+def read_id(row: Any, field: str) -> str:
+    """The id in ``row[field]``: a non-empty string or a whole number, as text.
+
+    :raises SourceRecordError: naming ``field`` when it is missing or not an id.
+    """
+    value = row.get(field) if isinstance(row, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise SourceRecordError(
+            f"the record has no usable id: {field} is {_kind(value)}", field=field
+        )
+    text = str(value).strip()
+    if not text or any(ord(char) < 32 for char in text):
+        raise SourceRecordError(
+            f"the record's id {text!r} is empty or has control characters", field=field
+        )
+    return text
+
+
+def read_text(row: Mapping[str, Any], field: str) -> str | None:
+    """``row[field]`` when it is text (or missing/null: None).
+
+    :raises SourceRecordError: naming ``field`` when it holds anything else.
+    """
+    value = row.get(field)
+    if value is None or isinstance(value, str):
+        return value
+    raise SourceRecordError(f"{field} is {_kind(value)}, not text", field=field)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "missing or null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
 
 
 class Action(enum.StrEnum):

@@ -30,6 +30,10 @@ class RecordMapper:
         rules, record_class, match_keys = parts.rules, parts.record_class, parts.match_keys
         records: list[Any] = []
         for item in chunk:
+            if item.record.error is not None:  # the source plugin could not read it
+                item.fail(item.record.error)
+                records.append(None)
+                continue
             try:
                 records.append(self._inbound(item))
             except STOPPING:

@@ -38,7 +38,7 @@ from koppel.engine._lanes import LaneWriter
 from koppel.engine._mapper import RecordMapper
 from koppel.engine._outcome import RunObserver, RunResult
 from koppel.engine._setup import ConnectionHook, RunParts, build_parts
-from koppel.errors import KoppelError, PluginError
+from koppel.errors import KoppelError, PluginError, SourceRecordError
 from koppel.flows import Flow
 from koppel.log import get_logger
 from koppel.sync import Action, SourceRecord
@@ -46,7 +46,7 @@ from koppel.sync import Action, SourceRecord
 if TYPE_CHECKING:
     from koppel.http import TokenStore
     from koppel.plugins import KoppelPluginManager
-    from koppel.state import StateStore
+    from koppel.state import ParkedRecord, StateStore
 
 __all__ = ["FlowRunner", "run_flow"]
 
@@ -78,6 +78,19 @@ def run_flow(
         prepare_connection=prepare_connection,
     )
     return runner.run()
+
+
+def retried_record(parked: ParkedRecord) -> SourceRecord:
+    """The source record to retry for ``parked``.
+
+    A record the source plugin could not read stays unreadable until the source
+    sends it again (when it changes, or on ``koppel run --full``): its parked
+    copy is the raw row, which the mappings cannot take.
+    """
+    error = None
+    if parked.error == SourceRecordError.__name__:
+        error = SourceRecordError(parked.message, record=parked.source_id)
+    return SourceRecord(id=parked.source_id, data=parked.data, cursor=parked.cursor, error=error)
 
 
 class FlowRunner:
@@ -215,9 +228,7 @@ class FlowRunner:
             for chunk in self._chunks(self._fresh(fetched, due, cursors), budget):
                 self._process(chunk, advance=True)
                 budget = None if budget is None else budget - len(chunk)
-            retries = (
-                SourceRecord(id=p.source_id, data=p.data, cursor=p.cursor) for p in due.values()
-            )
+            retries = (retried_record(p) for p in due.values())
             if budget is None or budget > 0:
                 for chunk in self._chunks(retries, budget, retried=True):
                     self._process(chunk, advance=False)

@@ -115,9 +115,7 @@ class BindingsMixin(StoreBase):
         other source ids already, every other item is still stored and then a
         :class:`StateError` names the conflicting ones.
         """
-        rows = {
-            row["source_id"]: row for row in self._binding_rows(source, target, entity, items)
-        }
+        rows = {row["source_id"]: row for row in self._binding_rows(source, target, entity, items)}
         if not rows:
             return
         owners: dict[str, str] = {}

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from koppel.errors import ConfigurationError
-from koppel.sync import Connection, SourceRecord, TargetRecord
+from koppel.sync import Connection, SourceRecord, TargetRecord, read_each, read_id, read_text
 from koppel_accountview import schema
 from koppel_accountview.client import AccountViewClient, Filter, foxpro_datetime
 from koppel_accountview.schema import ARTICLES, DEBTORS, JOURNAL_PAGES, SALES_ORDERS
@@ -57,13 +57,22 @@ def fetch(
             conditions.append(
                 Filter("CNG_DATE", foxpro_datetime(cursor), schema.CHANGED_SINCE_OPERATOR, type="T")
             )
-        for row in client.rows(ARTICLES, filters=conditions, sort="CNG_DATE"):
-            changed = row.get("CNG_DATE")
-            yield SourceRecord(id=str(row["ART_CODE"]), data=row, cursor=changed)
+        rows = client.rows(ARTICLES, filters=conditions, sort="CNG_DATE")
+        yield from read_each(
+            rows,
+            lambda row: SourceRecord(
+                id=read_id(row, "ART_CODE"), data=row, cursor=read_text(row, "CNG_DATE")
+            ),
+            id_field="ART_CODE",
+        )
     elif entity == "stock":
         fields = ("ART_CODE", "QTY_AVAIL", "QTY_RES_SO")
-        for row in client.rows(ARTICLES, fields=fields, filters=conditions, sort="ART_CODE"):
-            yield SourceRecord(id=str(row["ART_CODE"]), data=row)
+        rows = client.rows(ARTICLES, fields=fields, filters=conditions, sort="ART_CODE")
+        yield from read_each(
+            rows,
+            lambda row: SourceRecord(id=read_id(row, "ART_CODE"), data=row),
+            id_field="ART_CODE",
+        )
     else:
         raise ConfigurationError(f"AccountView cannot read {entity!r}; it reads products, stock")
 

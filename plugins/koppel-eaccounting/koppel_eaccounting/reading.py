@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from koppel.errors import ConfigurationError
-from koppel.sync import SourceRecord
+from koppel.errors import ConfigurationError, SourceRecordError
+from koppel.sync import SourceRecord, read_each, read_id, read_text
 from koppel_eaccounting.session import Session
 
 __all__ = ["ORDER_STATUSES", "READABLE", "read", "status_filter"]
@@ -86,30 +86,46 @@ def read(
     client = session.client
     if entity == "orders":
         clause = status_filter(filters.get("status", filters.get("statuses")))
-        for order in client.changed_since("orders", "ModifiedUtc", cursor, filter=clause):
-            yield SourceRecord(
-                id=str(order["Id"]),
+        orders = client.changed_since("orders", "ModifiedUtc", cursor, filter=clause)
+        yield from read_each(
+            orders,
+            lambda order: SourceRecord(
+                id=read_id(order, "Id"),
                 data=_enrich_order(session, order),
-                cursor=order.get("ModifiedUtc"),
-            )
+                cursor=read_text(order, "ModifiedUtc"),
+            ),
+            id_field="Id",
+        )
     elif entity == "customers":
-        for customer in client.changed_since("customers", "ChangedUtc", cursor):
-            yield SourceRecord(
-                id=str(customer["Id"]), data=customer, cursor=customer.get("ChangedUtc")
-            )
+        customers = client.changed_since("customers", "ChangedUtc", cursor)
+        yield from read_each(
+            customers,
+            lambda customer: SourceRecord(
+                id=read_id(customer, "Id"), data=customer, cursor=read_text(customer, "ChangedUtc")
+            ),
+            id_field="Id",
+        )
     elif entity == "products":
         clause = _active_filter(filters)
-        for article in client.changed_since("articles", "ChangedUtc", cursor, filter=clause):
-            yield SourceRecord(
-                id=str(article["Id"]),
+        articles = client.changed_since("articles", "ChangedUtc", cursor, filter=clause)
+        yield from read_each(
+            articles,
+            lambda article: SourceRecord(
+                id=read_id(article, "Id"),
                 data=session.with_vat_rate(article),
-                cursor=article.get("ChangedUtc"),
-            )
+                cursor=read_text(article, "ChangedUtc"),
+            ),
+            id_field="Id",
+        )
     elif entity == "stock":
         # Stock moves through orders without a documented change time: read all, no cursor.
         clause = _active_filter(filters)
-        for article in client.pages("articles", filter=clause, orderby="Number asc"):
-            yield SourceRecord(id=str(article["Id"]), data=article, cursor=None)
+        articles = client.pages("articles", filter=clause, orderby="Number asc")
+        yield from read_each(
+            articles,
+            lambda article: SourceRecord(id=read_id(article, "Id"), data=article),
+            id_field="Id",
+        )
     else:
         raise ConfigurationError(
             f"eAccounting cannot read {entity!r}; it reads {', '.join(READABLE)}", entity=entity
@@ -117,10 +133,16 @@ def read(
 
 
 def _enrich_order(session: Session, order: dict[str, Any]) -> dict[str, Any]:
-    customer = session.customer(str(order["CustomerId"])) if order.get("CustomerId") else None
+    customer_id = order.get("CustomerId")
+    customer = session.customer(read_id(order, "CustomerId")) if customer_id else None
     articles = session.articles_by_id()
     rows = []
-    for row in order.get("Rows") or ():
+    lines = order.get("Rows") or []
+    if not isinstance(lines, list):
+        raise SourceRecordError("Rows is not a list", field="Rows")
+    for number, row in enumerate(lines):
+        if not isinstance(row, Mapping):
+            raise SourceRecordError(f"Rows[{number}] is not an object", field=f"Rows[{number}]")
         article = articles.get(str(row.get("ArticleId")))
         extra = None
         if article is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from koppel.errors import ValidationError
 from koppel.records import to_decimal
@@ -163,7 +164,7 @@ class Session:
         known = self._customers_by_id.get(customer_id)
         if known is not None:
             return known
-        found: dict[str, Any] = self.client.get(f"customers/{customer_id}")
+        found: dict[str, Any] = self.client.get(f"customers/{quote(customer_id, safe='')}")
         self._customers_by_id[customer_id] = found
         return found
 

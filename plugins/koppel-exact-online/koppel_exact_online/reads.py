@@ -7,11 +7,11 @@ call per entity, which finds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from koppel.errors import ConfigurationError
-from koppel.sync import SourceRecord
+from koppel.errors import ConfigurationError, SourceRecordError
+from koppel.sync import SourceRecord, read_each, read_id
 from koppel_exact_online.client import SYSTEM, ExactClient
 from koppel_exact_online.resources import (
     ACCOUNTS,
@@ -39,13 +39,28 @@ _ORDER_HEADER = (
 
 
 def _timestamp(row: Mapping[str, Any]) -> int:
-    return int(row.get("Timestamp") or 0)
+    value = row.get("Timestamp")
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SourceRecordError("Timestamp is not a whole number", field="Timestamp")
+    try:
+        return int(value)
+    except ValueError:
+        raise SourceRecordError("Timestamp is not a whole number", field="Timestamp") from None
 
 
-def _records(rows: Iterator[dict[str, Any]], key: str, keep: Any = None) -> Iterator[SourceRecord]:
-    for row in rows:
-        if keep is None or keep(row):
-            yield SourceRecord(id=str(row[key]), data=row, cursor=str(_timestamp(row)))
+def _records(
+    rows: Iterator[dict[str, Any]],
+    key: str,
+    keep: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> Iterator[SourceRecord]:
+    def read(row: Mapping[str, Any]) -> SourceRecord | None:
+        if keep is not None and not keep(row):
+            return None
+        return SourceRecord(id=read_id(row, key), data=row, cursor=str(_timestamp(row)))
+
+    return read_each(rows, read, id_field=key)
 
 
 def _is_customer(row: Mapping[str, Any]) -> bool:
@@ -57,22 +72,40 @@ def _is_relation(row: Mapping[str, Any]) -> bool:
 
 
 def _orders(client: ExactClient, cursor: str | None) -> Iterator[SourceRecord]:
-    """Sales orders from their line rows, each order whole, in order of its last change."""
+    """Sales orders from their line rows, each order whole, in order of its last change.
+
+    A line row that names no order is an unreadable record of its own; a line
+    row of an order that cannot be read makes that whole order unreadable.
+    """
     orders: dict[str, dict[str, Any]] = {}
     stamps: dict[str, int] = {}
+    broken: dict[str, SourceRecordError] = {}
     for row in client.sync(SALES_ORDER_LINES_SYNC, cursor):
-        order_id = str(row["OrderID"])
+        try:
+            if not isinstance(row, Mapping):
+                raise SourceRecordError("a sales order line is not an object")
+            order_id = read_id(row, "OrderID")
+        except SourceRecordError as exc:
+            yield SourceRecord.unreadable(row, exc, id_field="OrderID")
+            continue
         order = orders.get(order_id)
         if order is None:
             order = orders[order_id] = {k: row.get(k) for k in _ORDER_HEADER}
             order["SalesOrderLines"] = []
         line = {k: v for k, v in row.items() if k not in _ORDER_HEADER and k != "Timestamp"}
         order["SalesOrderLines"].append(line)
-        stamps[order_id] = max(stamps.get(order_id, 0), _timestamp(row))
+        try:
+            stamps[order_id] = max(stamps.get(order_id, 0), _timestamp(row))
+        except SourceRecordError as exc:
+            broken.setdefault(order_id, exc)
+            stamps.setdefault(order_id, 0)
     for order_id in sorted(orders, key=lambda key: stamps[key]):
         order = orders[order_id]
         order["Timestamp"] = stamps[order_id]
-        yield SourceRecord(id=order_id, data=order, cursor=str(stamps[order_id]))
+        if order_id in broken:
+            yield SourceRecord.unreadable(order, broken[order_id], id_field="OrderID")
+        else:
+            yield SourceRecord(id=order_id, data=order, cursor=str(stamps[order_id]))
 
 
 #: Entities this plugin reads.
