@@ -150,6 +150,51 @@ def test_null_handling_default_omit_error():
     assert caught.value.context["field"] == "d" and caught.value.context["record"] == "9"
 
 
+@pytest.mark.parametrize("value", [{"nested": {"deep": 1}}, ["a"], []])
+def test_required_field_that_is_an_object_or_list_is_a_record_error(value):
+    spec = {
+        "on_null": "omit",
+        "fields": {
+            "number": {"expr": "N", "on_null": "error"},
+            "custom": "C",
+            "customer": {"source": "B", "fields": {"name": "Name"}, "on_null": "error"},
+        },
+    }
+    compiled = compile_mapping(spec, name="m", functions={})
+    good = {"N": "1", "C": {"x": [1]}, "B": {"Name": "Jan"}}
+    assert compiled.apply(good) == {
+        "number": "1",
+        "custom": {"x": [1]},
+        "customer": {"name": "Jan"},
+    }
+    for action in (None, Action.UPDATE):
+        with pytest.raises(MappingRecordError) as caught:
+            compiled.apply({**good, "N": value}, action=action, record_id="9")
+        assert caught.value.context["field"] == "number"
+        assert "number is required" in caught.value.message
+        assert caught.value.context["record"] == "9"
+
+
+def test_required_field_in_a_line_that_is_an_object_names_the_line():
+    spec = {
+        "fields": {
+            "lines[]": {"source": "Rows", "fields": {"sku": {"expr": "Sku", "on_null": "error"}}}
+        }
+    }
+    compiled = compile_mapping(spec, functions={})
+    with pytest.raises(MappingRecordError) as caught:
+        compiled.apply({"Rows": [{"Sku": "A"}, {"Sku": {"nested": 1}}]})
+    assert caught.value.context["field"] == "lines[1].sku"
+
+
+def test_required_field_given_by_to_string_of_null_is_a_record_error():
+    spec = {"fields": {"number": {"expr": "to_string(Number)", "on_null": "error"}}}
+    compiled = compile_mapping(spec, functions={})
+    assert compiled.apply({"Number": 10042}) == {"number": "10042"}
+    with pytest.raises(MappingRecordError, match="number is required"):
+        compiled.apply({"Number": None})
+
+
 def test_lists_map_missing_to_empty_and_refuse_non_lists():
     compiled = mapping()
     assert compiled.apply({"Number": 1})["lines"] == []

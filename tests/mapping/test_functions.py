@@ -141,3 +141,37 @@ def test_unparseable_date_is_a_record_error():
         run("to_date(v)", {"v": "31-01-2024"})
     assert caught.value.context["value"] == "'31-01-2024'"
     assert caught.value.context["field"] == "out"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({}, None),
+        ({"a": None}, None),
+        ({"a": "10042"}, "10042"),
+        ({"a": 10042}, "10042"),
+        ({"a": 1.5}, "1.5"),
+        ({"a": True}, "true"),
+        ({"a": Decimal("1.50")}, "1.50"),
+    ],
+)
+def test_to_string_keeps_null_and_writes_scalars_as_json_does(data, expected):
+    assert run("to_string(a)", data) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [({}, None), ({"a": None}, None), ({"a": "12"}, 12), ({"a": "1.5"}, 1.5), ({"a": "x"}, None)],
+)
+def test_to_number_keeps_null_and_gives_jmespaths_numbers(data, expected):
+    assert run("to_number(a)", data) == expected
+
+
+@pytest.mark.parametrize("function", ["to_string", "to_number"])
+@pytest.mark.parametrize("value", [{"nested": {"deep": 1}}, ["a", "b"]])
+def test_to_string_and_to_number_of_an_object_or_list_is_a_record_error(function, value):
+    with pytest.raises(MappingRecordError) as caught:
+        run(f"{function}(a)", {"a": value})
+    assert caught.value.context["field"] == "out"
+    assert caught.value.context["record"] == "r1"
+    assert f"{function}()" in caught.value.message

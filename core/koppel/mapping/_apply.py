@@ -180,15 +180,30 @@ def run_plan(plan: tuple[Step, ...], data: Any, update: bool, existing: Any) -> 
             value = produce(data)
             if sub is not None:
                 value = _map_sub(sub, field, value, update, existing)
-            if value is None and null_rule:
-                if null_rule == _OMIT:
-                    continue
-                raise MappingRecordError(
-                    f"{field.name} is required, but its expression gave null",
-                    field=field.name,
-                    expression=field.expression,
-                    value="null",
-                )
+            if null_rule:
+                if value is None:
+                    if null_rule == _OMIT:
+                        continue
+                    raise MappingRecordError(
+                        f"{field.name} is required, but its expression gave null",
+                        field=field.name,
+                        expression=field.expression,
+                        value="null",
+                    )
+                if (
+                    null_rule == _ERROR
+                    and sub is None
+                    and not field.has_constant
+                    and isinstance(value, dict | list)
+                ):
+                    raise MappingRecordError(
+                        f"{field.name} is required, but its expression gave "
+                        f"{'an object' if isinstance(value, dict) else 'an array'}, "
+                        "not a single value",
+                        field=field.name,
+                        expression=field.expression,
+                        value=_short(value),
+                    )
             if key is not None:
                 out[key] = value
             else:

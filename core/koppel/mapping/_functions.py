@@ -8,12 +8,16 @@ datamapper turns into a record-level error naming the field and the value.
 
 JMESPath's built-ins are kept, with ``Decimal`` accepted wherever a number is:
 ``sum``, ``avg``, ``to_number``, ``to_string`` and ``type`` are extended so
-that every input the built-in accepts gives the built-in's result.
+that every input the built-in accepts gives the built-in's result. A mapping
+calls core's own ``to_string`` and ``to_number`` instead, which keep null and
+refuse an array or object: JMESPath's give the text ``"null"`` and JSON text.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
+import math
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -137,6 +141,35 @@ def coalesce(*values: Any) -> Any:
     return None
 
 
+def to_string(value: Any) -> str | None:
+    """A string as it is, a number or boolean as JSON writes it; null stays null."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list | dict):
+        raise TypeError(f"expected a string, number or boolean, got {_describe(value)}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"expected a finite number, got {value!r}")
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return json.dumps(value)
+
+
+def to_number(value: Any) -> Any:
+    """JMESPath's ``to_number``: a number, or a numeric string's; else null, as null is."""
+    if isinstance(value, list | dict):
+        raise TypeError(f"expected a string or number, got {_describe(value)}")
+    if isinstance(value, str):
+        try:
+            return float(value) if "." in value else int(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
+    return None
+
+
 def to_decimal(value: Any) -> Decimal | None:
     """A number or numeric string as an exact ``Decimal`` (floats through their repr)."""
     return None if value is None else _decimal(value)
@@ -222,6 +255,8 @@ CORE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "replace": replace,
     "split": split,
     "coalesce": coalesce,
+    "to_string": to_string,
+    "to_number": to_number,
     "to_decimal": to_decimal,
     "round_money": round_money,
     "to_date": to_date,
