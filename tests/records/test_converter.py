@@ -125,3 +125,21 @@ def test_make_converter_without_detailed_validation_raises_plain_errors():
     with pytest.raises(MappingRecordError) as info:  # the same record through structure()
         structure({"quantity": "three"}, OrderLine)
     assert info.value.context["field"] == "quantity"
+
+
+@pytest.mark.parametrize(
+    "value", [{"nested": {"deep": 1}}, ["EUR"], True, float("inf"), float("nan")]
+)
+def test_structure_text_field_given_an_object_list_or_junk_names_the_field(value):
+    with pytest.raises(MappingRecordError) as info:
+        structure({"number": "1", "currency": value}, Order)
+    assert info.value.context["field"] == "currency"
+    assert "expected text" in info.value.message
+    with pytest.raises(MappingRecordError) as info:
+        structure({"lines": [{"sku": value}]}, Order)
+    assert info.value.context["field"] == "lines[0].sku"
+
+
+def test_structure_text_field_takes_numbers_as_their_text():
+    order = structure({"number": 10042, "currency": "EUR", "reference": Decimal("1.50")}, Order)
+    assert (order.number, order.reference) == ("10042", "1.50")

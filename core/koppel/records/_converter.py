@@ -14,6 +14,7 @@ the message naming the field path.
 from __future__ import annotations
 
 import enum
+import math
 import re
 import types
 import typing
@@ -110,7 +111,7 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     converter.register_unstructure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda value: value.value
     )
-    converter.register_structure_hook_func(lambda cls: cls is str, _structure_str)
+    converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook_factory(
         _optional_of, lambda t: _structure_optional(converter, t)
     )
@@ -120,9 +121,25 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     return converter
 
 
-def _structure_str(value: Any, _: Any) -> str:
-    """As cattrs does (``str(value)``), without the call for a value that is a str already."""
-    return value if value.__class__ is str else str(value)
+def _structure_str(value: Any, cls: Any) -> Any:
+    """Text as it is, a finite number as its text; anything else is refused.
+
+    cattrs' ``str(value)`` turned an object into its Python repr, which landed in
+    the target as text. A subclass of str (a ``StrEnum``) checks with its own
+    constructor.
+    """
+    if value.__class__ is str and cls is str:
+        return value
+    if cls is not str:
+        return cls(value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        if (isinstance(value, float) and not math.isfinite(value)) or (
+            isinstance(value, Decimal) and not value.is_finite()
+        ):
+            raise ValueError(f"expected text or a finite number, got {value!r}")
+        return str(value)
+    kind = {bool: "boolean", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+    raise TypeError(f"expected text, got {kind} {value!r}")
 
 
 def _optional_of(tp: Any) -> Any:
@@ -139,7 +156,9 @@ def _structure_optional(converter: cattrs.Converter, tp: Any) -> Callable[[Any, 
     inner = _optional_of(tp)
     hook = converter.get_structure_hook(inner)
     if inner is str:
-        return lambda value, _: value if value is None or value.__class__ is str else str(value)
+        return lambda value, _: (
+            value if value is None or value.__class__ is str else _structure_str(value, str)
+        )
     return lambda value, _: None if value is None else hook(value, inner)
 
 
