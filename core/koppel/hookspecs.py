@@ -214,7 +214,7 @@ def oauth_config(connection: Connection) -> OAuth2Config | None:
 
 
 @hookspec(firstresult=True)
-def koppel_sandbox(seed: int) -> Sandbox | None:
+def koppel_sandbox(seed: int, volume: int | None) -> Sandbox | None:
     """An emulator of this system's API, with demo data.
 
     Called per system when a flow runs with ``--sandbox``, by ``koppel sandbox
@@ -223,6 +223,10 @@ def koppel_sandbox(seed: int) -> Sandbox | None:
 
     :param seed: seeds the demo data and any random fault injection, so that a
         run can be repeated exactly.
+    :param volume: how many records of the system's main entities to generate
+        (eAccounting: orders), or None for the demo's own amount. A hookimpl may
+        leave it out of its signature; asking that system for a volume is then
+        an error.
     :return: a :class:`koppel.sandbox.Sandbox`, whose ``transport()`` replaces the network.
 
     Stops at first non-None result.

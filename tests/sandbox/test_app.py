@@ -1,7 +1,7 @@
 import httpx
 import pytest
 
-from koppel.sandbox import BadRequest, Faults, Sandbox
+from koppel.sandbox import BadRequest, Faults, Sandbox, SandboxRateLimit
 
 
 def sandbox() -> Sandbox:
@@ -49,3 +49,62 @@ def test_app_refused_connection_never_strikes_after_the_route_ran() -> None:
     assert ran == []  # a client retries a refused connection: the write must not have happened
     with pytest.raises(ValueError, match="cannot strike after the route ran"):
         box.faults.inject("refused", after_handler=True)
+
+
+def counting_box(faults: Faults, **options: object) -> tuple[Sandbox, list[int]]:
+    box = Sandbox("demo", faults=faults, **options)  # type: ignore[arg-type]
+    ran: list[int] = []
+    box.add_route("POST", "/x", lambda request: ran.append(1) or {"ok": True})
+    return box, ran
+
+
+def test_app_429_fault_answers_as_the_rate_limit_does_with_retry_after() -> None:
+    faults = Faults(rate=1.0, kinds=("429",), after_handler=1.0, retry_after=3)
+    box, ran = counting_box(faults, rate_limit=SandboxRateLimit(per_minute=60))
+    with httpx.Client(transport=box.transport(), base_url=box.base_url) as client:
+        answer = client.post("/x")
+    assert answer.status_code == 429
+    assert answer.json() == {"error": {"message": {"value": "API rate limit exceeded"}}}
+    assert answer.headers["Retry-After"] == "3"
+    assert answer.headers["X-RateLimit-Minutely-Remaining"] == "0"
+    assert ran == []  # a 429 says the call was not handled: it never strikes after the route
+    assert box.faults_struck == {("429", False): 1}
+    assert box.statuses == {429: 1}
+
+
+def test_app_faults_after_handler_is_a_share_of_the_faults() -> None:
+    shares = {}
+    for share in (0.0, 0.5, 1.0):
+        box, ran = counting_box(Faults(rate=1.0, kinds=("500",), seed=4, after_handler=share))
+        with httpx.Client(transport=box.transport(), base_url=box.base_url) as client:
+            statuses = {client.post("/x").status_code for _ in range(200)}
+        assert statuses == {500}
+        shares[share] = len(ran)
+        assert box.faults_struck[("500", True)] == len(ran)
+    assert shares[0.0] == 0 and shares[1.0] == 200
+    assert 70 < shares[0.5] < 130
+
+
+def test_app_truncated_fault_cuts_the_routes_own_answer_and_malformed_is_no_json() -> None:
+    box, ran = counting_box(Faults())
+    box.faults.inject("truncated", after_handler=True)
+    box.faults.inject("malformed")
+    with httpx.Client(transport=box.transport(), base_url=box.base_url) as client:
+        truncated, malformed = client.post("/x"), client.post("/x")
+    assert truncated.status_code == 200 and truncated.content == b'{"ok"'
+    assert malformed.status_code == 200 and malformed.content.startswith(b"<html>")
+    assert ran == [1]
+
+
+def test_app_faults_reset_forgets_the_queued_faults() -> None:
+    box, ran = counting_box(Faults())
+    box.faults.inject("500", times=3)
+    box.faults.reset()
+    with httpx.Client(transport=box.transport(), base_url=box.base_url) as client:
+        assert client.post("/x").status_code == 200
+    assert ran == [1]
+
+
+def test_app_faults_after_handler_must_be_a_share() -> None:
+    with pytest.raises(ValueError, match="after_handler must be between 0 and 1"):
+        Faults(after_handler=1.5)

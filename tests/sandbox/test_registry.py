@@ -75,3 +75,25 @@ def test_registry_attach_sandbox_gives_the_connection_its_clock(pm: KoppelPlugin
     sandbox.clock = clock = FakeClock()
     connection = attach_sandbox(Connection(name="shop", system="alpha"), sandbox)
     assert connection.clock is clock
+
+
+class _Sized:
+    @hookimpl
+    def koppel_system(self) -> SystemInfo:
+        return SystemInfo(name="sized", title="Sized")
+
+    @hookimpl
+    def koppel_sandbox(self, seed: int, volume: int | None) -> Sandbox:
+        sandbox = Sandbox("sized")
+        sandbox.store.seed("orders", [{"n": n} for n in range(3 if volume is None else volume)])
+        return sandbox
+
+
+def test_registry_volume_reaches_hookimpls_that_take_it(pm: KoppelPluginManager) -> None:
+    pm.register(_Sized(), "sized")
+    assert len(sandbox_for("sized", pm=pm).store["orders"]) == 3
+    assert len(sandbox_for("sized", volume=40, pm=pm).store["orders"]) == 40
+    assert sandbox_for("alpha", pm=pm).name == "alpha"  # one without volume still works
+    with pytest.raises(PluginError, match="the sandbox of 'alpha' takes no volume") as info:
+        sandbox_for("alpha", volume=40, pm=pm)
+    assert info.value.context["field"] == "volume"

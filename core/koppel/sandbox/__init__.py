@@ -17,12 +17,15 @@ A plugin defines its system's API as routes over an in-memory store::
 
 and answers the ``koppel_sandbox`` hook with it. Tests use
 ``sandbox.transport()``; ``koppel sandbox serve acme --port 8765`` serves it on
-loopback.
+loopback (with test-only inspection routes under ``/_sandbox/``; its
+:class:`SandboxEndpoint` says where and how a flow's connection reaches it).
 """
 
 from __future__ import annotations
 
 from koppel.sandbox._app import BadRequest, Handler, Sandbox, SandboxRequest, json_response
+from koppel.sandbox._endpoint import SandboxEndpoint
+from koppel.sandbox._inspect import INSPECTION_PREFIX, inspection_answer
 from koppel.sandbox._limits import FAULT_KINDS, Faults, SandboxRateLimit
 from koppel.sandbox._oauth import OAuthEmulator
 from koppel.sandbox._registry import attach_sandbox, sandbox_for
@@ -31,17 +34,20 @@ from koppel.sandbox._store import Collection, Store
 
 __all__ = [
     "FAULT_KINDS",
+    "INSPECTION_PREFIX",
     "BadRequest",
     "Collection",
     "Faults",
     "Handler",
     "OAuthEmulator",
     "Sandbox",
+    "SandboxEndpoint",
     "SandboxRateLimit",
     "SandboxRequest",
     "SandboxServer",
     "Store",
     "attach_sandbox",
+    "inspection_answer",
     "json_response",
     "sandbox_for",
 ]

@@ -14,7 +14,12 @@ import attrs
 import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
-from koppel.sandbox._limits import Faults, SandboxRateLimit, fault_response
+from koppel.sandbox._limits import (
+    BEFORE_HANDLER_KINDS,
+    Faults,
+    SandboxRateLimit,
+    fault_response,
+)
 from koppel.sandbox._store import Store
 
 if TYPE_CHECKING:
@@ -125,6 +130,10 @@ class Sandbox:
         self.authenticate = authenticate
         self.store = Store()
         self.calls: Counter[tuple[str, str]] = Counter()
+        #: Answers by status code (a fault that breaks the connection has none).
+        self.statuses: Counter[int] = Counter()
+        #: Faults that struck: (kind, after the route ran) -> count.
+        self.faults_struck: Counter[tuple[str, bool]] = Counter()
         self._routes: list[_Route] = []
         self._lock = threading.RLock()
         if oauth is not None:
@@ -181,6 +190,33 @@ class Sandbox:
         """Answer one request as the emulated API would."""
         if self.latency > 0:
             self.clock.sleep(self.latency)
+        response = self._respond(request)
+        with self._lock:
+            self.statuses[response.status_code] += 1
+        return response
+
+    def rate_limited(self, headers: Mapping[str, str]) -> httpx.Response:
+        """The ``429`` this API answers when its rate limit is spent.
+
+        ``headers`` holds ``Retry-After`` and any budget headers; a sandbox of an
+        API that answers otherwise overrides this (a 429 fault answers with it too).
+        """
+        body = {"error": {"message": {"value": "API rate limit exceeded"}}}
+        return json_response(body, 429, headers)
+
+    def throttle(self, request: httpx.Request) -> httpx.Response | None:
+        """An API's own rate limit, where ``rate_limit`` cannot describe it: the 429
+        to answer ``request`` with, or None to let it pass (the default)."""
+        return None
+
+    def connection_settings(self, url: str) -> dict[str, Any]:
+        """The settings that point a flow's connection at this sandbox served on ``url``.
+
+        Empty by default; a plugin's sandbox names its own (``api_url``, ``base_url``, ...).
+        """
+        return {}
+
+    def _respond(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         route, path_params = self._match(request.method, path)
         with self._lock:
@@ -189,15 +225,21 @@ class Sandbox:
                 allowed = [r.method for r in self._routes if r.regex.match(path)]
                 status = 405 if allowed else 404
                 return json_response({"error": {"message": {"value": f"no route {path}"}}}, status)
+            if route.limited:
+                refused = self.throttle(request)
+                if refused is not None:
+                    return refused
             limit_headers: dict[str, str] = {}
             if route.limited and self.rate_limit is not None:
                 ok, limit_headers = self.rate_limit.check(self.clock.now())
                 if not ok:
-                    body = {"error": {"message": {"value": "API rate limit exceeded"}}}
-                    return json_response(body, 429, limit_headers)
+                    return self.rate_limited(limit_headers)
             fault = self.faults.draw() if route.limited else None
-            if fault is not None and not fault[1]:
-                return self._with_headers(fault_response(fault[0], request), limit_headers)
+            after = fault is not None and fault[1] and fault[0] not in BEFORE_HANDLER_KINDS
+            if fault is not None:
+                self.faults_struck[(fault[0], after)] += 1
+                if not after:
+                    return self._fault(fault[0], request, limit_headers)
             sandbox_request = SandboxRequest(
                 method=request.method,
                 path=path,
@@ -215,8 +257,23 @@ class Sandbox:
             except BadRequest as exc:
                 response = json_response({"error": {"message": {"value": str(exc)}}}, 400)
             if fault is not None:
-                return self._with_headers(fault_response(fault[0], request), limit_headers)
+                return self._fault(fault[0], request, limit_headers, response)
             return self._with_headers(response, limit_headers)
+
+    def _fault(
+        self,
+        kind: str,
+        request: httpx.Request,
+        limit_headers: Mapping[str, str],
+        answer: httpx.Response | None = None,
+    ) -> httpx.Response:
+        if kind != "429":
+            return self._with_headers(fault_response(kind, request, answer), limit_headers)
+        wait = self.faults.retry_after
+        headers = {**limit_headers, "Retry-After": str(wait)}
+        if self.rate_limit is not None:
+            headers.update(self.rate_limit.spent_headers(self.clock.now(), wait))
+        return self.rate_limited(headers)
 
     def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
         for route in self._routes:

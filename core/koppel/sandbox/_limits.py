@@ -24,11 +24,13 @@ FAULT_KINDS: tuple[str, ...] = (
     "refused",
     "timeout",
     "malformed",
+    "truncated",
+    "429",
 )
 
 #: Faults that only strike before the route runs: a refused connection never arrived,
-#: and a client may safely send it again.
-BEFORE_HANDLER_KINDS: frozenset[str] = frozenset({"refused"})
+#: and a 429 says the call was not handled; a client may safely send either again.
+BEFORE_HANDLER_KINDS: frozenset[str] = frozenset({"refused", "429"})
 
 
 @attrs.define(kw_only=True)
@@ -81,6 +83,19 @@ class SandboxRateLimit:
             headers["Retry-After"] = str(max(math.ceil(retry_after), 1))
         return allowed, headers
 
+    def spent_headers(self, now: float, retry_after: float) -> dict[str, str]:
+        """The budget headers of a minute that is spent until ``now + retry_after``."""
+        names = self.headers
+        headers: dict[str, str] = {}
+        if names.minute_remaining:
+            headers[names.minute_remaining] = "0"
+            if "Remaining" in names.minute_remaining and self.per_minute is not None:
+                limit_name = names.minute_remaining.replace("Remaining", "Limit")
+                headers[limit_name] = str(self.per_minute)
+        if names.minute_reset:
+            headers[names.minute_reset] = self._format_reset(now + retry_after, now)
+        return headers
+
     def _format_reset(self, reset: float, now: float) -> str:
         if self.headers.reset_unit == "epoch_ms":
             return str(int(reset * 1000))
@@ -93,15 +108,18 @@ class SandboxRateLimit:
 class Faults:
     """Faults injected at ``rate`` (0..1) with a seed, plus queued one-off faults.
 
-    ``after_handler`` decides whether a random connection fault strikes after
-    the route ran (the write happened; the client cannot know) or before. A
-    refused connection always strikes before: the request never arrived.
+    ``after_handler`` is the share (0..1; ``True`` is all) of random faults that
+    strike after the route ran (the write happened; the client cannot know)
+    rather than before. A refused connection and a ``429`` always strike before:
+    the request never arrived, or was not handled. ``retry_after`` is the wait,
+    in seconds, that a ``429`` fault asks for.
     """
 
     rate: float = 0.0
     kinds: tuple[str, ...] = ("500", "503", "reset", "timeout", "malformed")
     seed: int = 0
-    after_handler: bool = False
+    after_handler: float = attrs.field(default=0.0, converter=float)
+    retry_after: int = 1
     _rng: random.Random = attrs.field(init=False)
     _queued: deque[tuple[str, bool]] = attrs.field(factory=deque, init=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
@@ -112,6 +130,8 @@ class Faults:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError("Faults.rate must be between 0 and 1")
+        if not 0.0 <= self.after_handler <= 1.0:
+            raise ValueError("Faults.after_handler must be between 0 and 1")
         self._rng = random.Random(self.seed)
 
     def inject(self, kind: str, *, times: int = 1, after_handler: bool = False) -> None:
@@ -130,12 +150,28 @@ class Faults:
                 return self._queued.popleft()
             if self.rate and self._rng.random() < self.rate:
                 kind = self._rng.choice(self.kinds)
-                return kind, self.after_handler and kind not in BEFORE_HANDLER_KINDS
+                return kind, kind not in BEFORE_HANDLER_KINDS and self._strikes_after()
             return None
 
+    def reset(self) -> None:
+        """Forget the faults queued with :meth:`inject`."""
+        with self._lock:
+            self._queued.clear()
 
-def fault_response(kind: str, request: httpx.Request) -> httpx.Response:
-    """The response, or raised transport error, that fault ``kind`` stands for."""
+    def _strikes_after(self) -> bool:
+        share = self.after_handler
+        return share >= 1.0 or (share > 0.0 and self._rng.random() < share)
+
+
+def fault_response(
+    kind: str, request: httpx.Request, answer: httpx.Response | None = None
+) -> httpx.Response:
+    """The response, or raised transport error, that fault ``kind`` stands for.
+
+    ``malformed`` is a 200 whose body is not JSON at all, ``truncated`` one whose
+    JSON stops half-way: ``answer``'s, the route's own, when it ran. A ``429`` is
+    the sandbox's own (:meth:`koppel.sandbox.Sandbox.rate_limited`).
+    """
     if kind in ("500", "502", "503", "504"):
         status = int(kind)
         body = {"error": {"message": {"value": f"sandbox fault: HTTP {status}"}}}
@@ -146,6 +182,9 @@ def fault_response(kind: str, request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("sandbox fault: connection refused", request=request)
     if kind == "timeout":
         raise httpx.ReadTimeout("sandbox fault: read timed out", request=request)
-    return httpx.Response(
-        200, content=b'{"d": {"results": [{"ID": ', headers={"Content-Type": "application/json"}
-    )
+    if kind == "malformed":
+        content = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+    else:
+        whole = answer.read() if answer is not None else b""
+        content = whole[: len(whole) // 2] if len(whole) > 1 else b'{"d": {"results": [{"ID": '
+    return httpx.Response(200, content=content, headers={"Content-Type": "application/json"})

@@ -15,16 +15,29 @@ if TYPE_CHECKING:
 __all__ = ["attach_sandbox", "sandbox_for"]
 
 
-def sandbox_for(system: str, *, seed: int = 0, pm: KoppelPluginManager | None = None) -> Sandbox:
+def sandbox_for(
+    system: str,
+    *,
+    seed: int = 0,
+    volume: int | None = None,
+    pm: KoppelPluginManager | None = None,
+) -> Sandbox:
     """The sandbox system ``system``'s plugin provides (hook ``koppel_sandbox``).
 
-    :raises PluginError: when the system is unknown or its plugin has no sandbox.
+    :param volume: how many records of the main entities to generate (None: the demo's).
+    :raises PluginError: when the system is unknown, its plugin has no sandbox, or
+        ``volume`` is given and its sandbox takes none.
     """
     from koppel.plugins import get_plugin_manager
     from koppel.sandbox._app import Sandbox
 
     manager = pm or get_plugin_manager()
-    sandbox = manager.hooks_for(system).koppel_sandbox(seed=seed)
+    hook = manager.hooks_for(system).koppel_sandbox
+    if volume is not None and not any("volume" in i.argnames for i in hook.get_hookimpls()):
+        raise PluginError(
+            f"the sandbox of {system!r} takes no volume", system=system, field="volume"
+        )
+    sandbox = hook(seed=seed, volume=volume)
     if sandbox is None:
         raise PluginError(f"the plugin for {system!r} provides no sandbox", system=system)
     if not isinstance(sandbox, Sandbox):

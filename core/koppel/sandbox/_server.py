@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from koppel.sandbox._inspect import inspection_answer
+
 if TYPE_CHECKING:
     from koppel.sandbox._app import Sandbox
 
@@ -24,6 +26,8 @@ class SandboxServer:
 
     Injected connection faults become real ones: a reset closes the socket with
     an RST, a time-out holds the request ``timeout_delay`` seconds and closes it.
+    Paths under ``/_sandbox/`` are the test-only inspection routes
+    (:mod:`koppel.sandbox._inspect`), answered beside the emulated API.
     """
 
     def __init__(
@@ -84,7 +88,9 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 content=body,
             )
             try:
-                response = server.sandbox.handle(request)
+                response = inspection_answer(server.sandbox, self.command, request.url.path)
+                if response is None:
+                    response = server.sandbox.handle(request)
             except httpx.TimeoutException:
                 time.sleep(server.timeout_delay)
                 self._abort()

@@ -29,6 +29,14 @@ class Collection:
         self._records[str(key)] = stored
         return copy.deepcopy(stored)
 
+    def put(self, key: str, record: Mapping[str, Any]) -> None:
+        """Store a copy of ``record`` as record ``key``, as it is, replacing any there.
+
+        Unlike :meth:`insert`, the id field is not read or set: a test can store a
+        record whose id is missing or malformed.
+        """
+        self._records[str(key)] = copy.deepcopy(dict(record))
+
     def get(self, key: str) -> dict[str, Any] | None:
         """A copy of the record with id ``key``, or None."""
         found = self._records.get(str(key))
@@ -87,6 +95,13 @@ class Store:
         target = self.collection(name, id_field=id_field)
         for record in records:
             target.insert(record)
+
+    def names(self) -> list[str]:
+        """The names of the collections, in the order they were made."""
+        return list(self._collections)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._collections
 
     def __getitem__(self, name: str) -> Collection:
         return self.collection(name)

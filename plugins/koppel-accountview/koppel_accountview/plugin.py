@@ -181,8 +181,9 @@ def oauth_config(connection: Connection) -> OAuth2Config:
 
 
 @hookimpl
-def koppel_sandbox(seed: int) -> Sandbox | None:
-    """The AccountView.net emulator with the demo administration."""
+def koppel_sandbox(seed: int, volume: int | None) -> Sandbox | None:
+    """The AccountView.net emulator with the demo administration; ``volume`` web-shop
+    articles (at least the 12 demo ones)."""
     from koppel_accountview.sandbox import make_sandbox
 
-    return make_sandbox(seed=seed)
+    return make_sandbox(seed=seed, articles=volume)

@@ -11,7 +11,8 @@ would not know either.
 
 Demo data: articles AV-1001 ... AV-1012 (group ``WEBSHOP``, with stock,
 sales reservations and item attributes), the cost articles ``VERZEND`` and
-``TOESLAG`` (group ``KOSTEN``), one debtor, journals ``VK`` and ``MEM``.
+``TOESLAG`` (group ``KOSTEN``), one debtor, journals ``VK`` and ``MEM``; with
+a volume, generated web-shop articles AV-1013 onwards.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.records import to_datetime
 from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
 from koppel_accountview import schema
+from koppel_accountview._demo import DEMO_ARTICLES, make_articles
 from koppel_accountview.schema import Table
 from koppel_accountview.wire import format_datetime, read_write
 
@@ -72,9 +74,15 @@ def _literal_datetime(value: str) -> datetime:
 
 
 class AccountViewSandbox(Sandbox):
-    """The emulated API; :attr:`store` holds one collection per table, keyed by its key."""
+    """The emulated API; :attr:`store` holds one collection per table, keyed by its key.
 
-    def __init__(self, *, clock: Clock = SYSTEM_CLOCK, seed: int = 0) -> None:
+    :param articles: web-shop articles in all; beyond the 12 demo ones, generated
+        from ``seed`` (:mod:`koppel_accountview._demo`).
+    """
+
+    def __init__(
+        self, *, clock: Clock = SYSTEM_CLOCK, seed: int = 0, articles: int | None = None
+    ) -> None:
         super().__init__(
             "accountview",
             base_url=schema.API_BASE,
@@ -96,6 +104,8 @@ class AccountViewSandbox(Sandbox):
             if table.detail is not None:
                 self.store.collection(table.detail.name, id_field="LINE_ID")
         self.store.seed("ARTICLE", data["ARTICLE"], id_field="ART_CODE")
+        extra = max((articles or 0) - DEMO_ARTICLES, 0)
+        self.store.seed("ARTICLE", make_articles(extra, seed=seed), id_field="ART_CODE")
         self.store.seed("CONTACT", data["CONTACT"], id_field="SUB_NR")
         self._keys = {
             "SO_HDR": itertools.count(20240001),
@@ -106,6 +116,19 @@ class AccountViewSandbox(Sandbox):
         self.add_route("GET", f"{_PREFIX}/{schema.COMPANIES_PATH}", self._companies)
         self.add_route("GET", f"{_PREFIX}/{schema.DATA_PATH}", self._read)
         self.add_route("POST", f"{_PREFIX}/{schema.DATA_PATH}", self._write)
+
+    # -- serving -------------------------------------------------------------
+
+    def rate_limited(self, headers: Mapping[str, str]) -> httpx.Response:
+        """A 429 in AccountView's error shape with ``Retry-After`` (only a 429 fault: no
+        rate limit is documented, so none is applied)."""
+        response = _error("Te veel verzoeken; probeer het later opnieuw", 1, 429)
+        response.headers.update(headers)
+        return response
+
+    def connection_settings(self, url: str) -> dict[str, Any]:
+        """``base_url`` and ``authorize_url`` of a connection to this sandbox served on ``url``."""
+        return {"base_url": f"{url}{_PREFIX}", "authorize_url": f"{url}{_PREFIX}/authorize"}
 
     # -- helpers -------------------------------------------------------------
 
@@ -317,6 +340,9 @@ class AccountViewSandbox(Sandbox):
         return stored
 
 
-def make_sandbox(*, seed: int = 0, clock: Clock = SYSTEM_CLOCK) -> AccountViewSandbox:
-    """A fresh sandbox with the demo administration ``DEMO``."""
-    return AccountViewSandbox(clock=clock, seed=seed)
+def make_sandbox(
+    *, seed: int = 0, clock: Clock = SYSTEM_CLOCK, articles: int | None = None
+) -> AccountViewSandbox:
+    """A fresh sandbox with the demo administration ``DEMO`` (``articles``: web-shop
+    articles in all, at least the 12 demo ones)."""
+    return AccountViewSandbox(clock=clock, seed=seed, articles=articles)

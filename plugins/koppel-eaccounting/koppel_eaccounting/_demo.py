@@ -2,9 +2,10 @@
 
 Master data (units, codings, VAT codes, terms of payment, 12 articles AV-1001 ..
 AV-1012, 10 customers, companies and persons) is fixed. Orders are generated
-from the seed: 36 orders in all four statuses, a third of them invoiced (the
-"paid" equivalent, see the README). Order 1036 is invoiced and has a row for
-article ``AV-9999``, which exists in no system: the demo's parked record.
+from the seed: 36 orders (or as many as ``count`` asks, the sandbox's volume) in
+all four statuses, a third of them invoiced (the "paid" equivalent, see the
+README). The last one (1036 in the demo) is invoiced and has a row for article
+``AV-9999``, which exists in no system: the demo's parked record.
 """
 
 from __future__ import annotations

@@ -130,11 +130,11 @@ def oauth_config(connection: Connection) -> OAuth2Config:
 
 
 @hookimpl
-def koppel_sandbox(seed: int) -> Sandbox:
-    """The eAccounting emulator with the demo company."""
+def koppel_sandbox(seed: int, volume: int | None) -> Sandbox:
+    """The eAccounting emulator with the demo company; ``volume`` orders (36 by default)."""
     from koppel_eaccounting.sandbox import make_sandbox
 
-    return make_sandbox(seed)
+    return make_sandbox(seed) if volume is None else make_sandbox(seed, orders=volume)
 
 
 @hookimpl

@@ -108,25 +108,35 @@ class EAccountingSandbox(Sandbox):
 
     # -- rate limit -------------------------------------------------------------------
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer as eAccounting would, counting the call against its endpoint's minute."""
+    def throttle(self, request: httpx.Request) -> httpx.Response | None:
+        """Count the call against its endpoint's minute; a 429 once the minute is spent."""
         path = request.url.path
-        if self.per_minute is not None and path.startswith("/v2/"):
-            endpoint = "/".join(path.split("/")[:3]).lower()
-            now = self.clock.now()
-            window = int(now // 60)
-            with self._lock:
-                if self._window[(endpoint, window)] >= self.per_minute:
-                    self.rejected += 1
-                    wait = max(math.ceil((window + 1) * 60 - now), 1)
-                    return error_response(
-                        429,
-                        4010,
-                        f"API calls quota exceeded! maximum admitted {self.per_minute} per "
-                        f"Minute. Try again in {wait} seconds.",
-                    )
-                self._window[(endpoint, window)] += 1
-        return super().handle(request)
+        if self.per_minute is None or not path.startswith("/v2/"):
+            return None
+        endpoint = "/".join(path.split("/")[:3]).lower()
+        now = self.clock.now()
+        window = int(now // 60)
+        with self._lock:
+            if self._window[(endpoint, window)] >= self.per_minute:
+                self.rejected += 1
+                wait = max(math.ceil((window + 1) * 60 - now), 1)
+                return self.rate_limited({"Retry-After": str(wait)})
+            self._window[(endpoint, window)] += 1
+        return None
+
+    def rate_limited(self, headers: Mapping[str, str]) -> httpx.Response:
+        """eAccounting's 429: the wait only in the message, no headers (also for a 429 fault)."""
+        limit = self.per_minute if self.per_minute is not None else 600
+        return error_response(
+            429,
+            4010,
+            f"API calls quota exceeded! maximum admitted {limit} per Minute. "
+            f"Try again in {headers.get('Retry-After', '60')} seconds.",
+        )
+
+    def connection_settings(self, url: str) -> dict[str, Any]:
+        """``api_url`` and ``identity_url`` of a connection to this sandbox served on ``url``."""
+        return {"api_url": f"{url}/v2/", "identity_url": url}
 
     # -- helpers ----------------------------------------------------------------------
 

@@ -237,7 +237,10 @@ def oauth_config(connection: Connection) -> OAuth2Config:
 
 
 @hookimpl
-def koppel_sandbox(seed: int) -> Sandbox:
+def koppel_sandbox(seed: int, volume: int | None) -> Sandbox:
+    """The Exact Online emulator; ``volume`` accounts, items and sales orders each."""
     from koppel_exact_online.sandbox import make_sandbox
 
-    return make_sandbox(seed=seed)
+    if volume is None:
+        return make_sandbox(seed=seed)
+    return make_sandbox(seed=seed, customers=volume, products=volume, orders=volume)

@@ -157,6 +157,10 @@ class ExactSandbox(Sandbox):
             self.store.collection(name, id_field=key)  # before any lookup creates it keyed "id"
         self._routes_install()
 
+    def connection_settings(self, url: str) -> dict[str, Any]:
+        """``base_url`` of a connection to this sandbox served on ``url``."""
+        return {"base_url": url}
+
     # -- data helpers --------------------------------------------------------
 
     def new_id(self) -> str:
