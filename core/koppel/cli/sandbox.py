@@ -1,4 +1,4 @@
-"""``koppel sandbox``: run a system's emulated API on loopback."""
+"""``koppel sandbox``: run a system's emulated API on loopback, and point flows at it."""
 
 from __future__ import annotations
 
@@ -220,3 +220,48 @@ def _describe(endpoint: SandboxEndpoint) -> None:
         click.echo(f"  client id {endpoint.client_id}, client secret {endpoint.client_secret}")
     inspection = endpoint.inspection_url
     click.echo(f"  test-only: {inspection}/collections, {inspection}/calls")
+
+
+@sandbox.command("point")
+@click.argument("flow_file", metavar="FLOW", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--served",
+    "ready_files",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The ready file of a served sandbox (koppel sandbox serve --ready-file); repeatable.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the pointed copy of FLOW.",
+)
+@click.option(
+    "--state",
+    "state_url",
+    metavar="URL",
+    help="The copy's state store (default: koppel-served.sqlite3 next to it).",
+)
+def point(flow_file: Path, ready_files: tuple[Path, ...], out: Path, state_url: str | None) -> None:
+    """Copy FLOW with its connections pointed at served sandboxes, for `koppel auth` and
+    `koppel run`; prints the environment its credentials need."""
+    from koppel.sandbox import SandboxEndpoint, point_flow
+
+    endpoints = [SandboxEndpoint.read(path, wait=10.0) for path in ready_files]
+    pointed = point_flow(flow_file, out, endpoints, state=state_url)
+    for name, endpoint in pointed.connections.items():
+        click.echo(f"{pointed.path}: connection {name} -> {endpoint.system} at {endpoint.url}")
+    for variable, value in pointed.env.items():
+        click.echo(f"export {variable}={value}")
+
+
+@sandbox.command("grant")
+@click.argument("ready_file", metavar="READY_FILE", type=click.Path(path_type=Path))
+def grant(ready_file: Path) -> None:
+    """Grant access at a served sandbox's authorize endpoint, as a user in the browser
+    would; prints the authorization code, for `koppel auth CONNECTION --code`."""
+    from koppel.sandbox import SandboxEndpoint
+
+    click.echo(SandboxEndpoint.read(ready_file, wait=10.0).grant_code())

@@ -17,8 +17,9 @@ A plugin defines its system's API as routes over an in-memory store::
 
 and answers the ``koppel_sandbox`` hook with it. Tests use
 ``sandbox.transport()``; ``koppel sandbox serve acme --port 8765`` serves it on
-loopback (with test-only inspection routes under ``/_sandbox/``; its
-:class:`SandboxEndpoint` says where and how a flow's connection reaches it).
+loopback (with test-only inspection routes under ``/_sandbox/``), and
+:func:`point_flow` copies a flow file with its connections pointed at served
+sandboxes (:class:`SandboxEndpoint`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from koppel.sandbox._endpoint import SandboxEndpoint
 from koppel.sandbox._inspect import INSPECTION_PREFIX, inspection_answer
 from koppel.sandbox._limits import FAULT_KINDS, Faults, SandboxRateLimit
 from koppel.sandbox._oauth import OAuthEmulator
+from koppel.sandbox._point import SERVED_STATE, PointedFlow, point_flow
 from koppel.sandbox._registry import attach_sandbox, sandbox_for
 from koppel.sandbox._server import SandboxServer
 from koppel.sandbox._store import Collection, Store
@@ -35,11 +37,13 @@ from koppel.sandbox._store import Collection, Store
 __all__ = [
     "FAULT_KINDS",
     "INSPECTION_PREFIX",
+    "SERVED_STATE",
     "BadRequest",
     "Collection",
     "Faults",
     "Handler",
     "OAuthEmulator",
+    "PointedFlow",
     "Sandbox",
     "SandboxEndpoint",
     "SandboxRateLimit",
@@ -49,5 +53,6 @@ __all__ = [
     "attach_sandbox",
     "inspection_answer",
     "json_response",
+    "point_flow",
     "sandbox_for",
 ]
