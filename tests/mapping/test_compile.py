@@ -1,5 +1,6 @@
 """Applying compiled mappings: overrides, write rules, nulls, lists and record errors."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -223,6 +224,69 @@ def test_record_error_on_a_megabyte_value_is_cut_and_names_the_field():
     assert caught.value.context["value"].endswith("... (5,000,102 characters)")
     assert caught.value.context["value"].startswith("'" + "9" * 100 + "x")
     assert len(str(caught.value)) < 1_500
+
+
+NOT_FINITE = [float("inf"), float("-inf"), float("nan"), Decimal("Infinity"), Decimal("NaN")]
+
+
+@pytest.mark.parametrize("bad", NOT_FINITE, ids=str)
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (lambda bad: {"Total": bad}, "total"),
+        (lambda bad: {"B": bad}, "a.b"),
+        (lambda bad: {"Rows": [{"Price": 1}, {"Price": bad}]}, "lines[1].price"),
+        (lambda bad: {"Total": {"x": [1, bad]}}, "total.x[1]"),
+    ],
+)
+@pytest.mark.parametrize("action", [None, Action.UPDATE])
+def test_number_that_is_not_finite_is_a_record_error_naming_the_field(bad, data, field, action):
+    spec = {
+        "fields": {
+            "total": "Total",
+            "a.b": "B",
+            "lines[]": {"source": "Rows", "fields": {"price": "Price"}},
+        }
+    }
+    compiled = compile_mapping(spec, name="m", functions={})
+    with pytest.raises(MappingRecordError) as caught:
+        compiled.apply(data(bad), action=action, record_id="7")
+    assert caught.value.context["field"] == field
+    assert caught.value.context["record"] == "7"
+    assert caught.value.context["mapping"] == "m"
+    assert "not a finite number" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("expression", "data"),
+    [
+        ("A", json.loads('{"A": 1e999}')),
+        ("to_number(S)", {"S": "1.0e999"}),
+        ("sum(L)", {"L": [1e308, 1e308]}),
+        ("avg(L)", {"L": [1e308, 1e308]}),
+    ],
+)
+def test_expression_giving_a_number_that_is_not_finite_is_a_record_error(expression, data):
+    compiled = compile_mapping({"fields": {"out": expression}}, functions={})
+    with pytest.raises(MappingRecordError, match="not a finite number") as caught:
+        compiled.apply(data)
+    assert caught.value.context["field"] == "out"
+
+
+@pytest.mark.parametrize("entry", [{"value": float("inf")}, {"expr": "A", "default": float("nan")}])
+def test_constant_or_default_that_is_not_finite_does_not_compile(entry):
+    with pytest.raises(MappingError, match="not a finite number") as caught:
+        compile_mapping({"fields": {"out": entry}}, functions={})
+    assert caught.value.context["field"] == "out"
+
+
+def test_lookup_table_value_that_is_not_finite_does_not_compile():
+    with pytest.raises(MappingError, match="lookup table 'rates' holds inf at 'NL'"):
+        compile_mapping(
+            {"fields": {"out": "lookup('rates', C)"}},
+            lookups={"rates": {"NL": float("inf")}},
+            functions={},
+        )
 
 
 def test_object_sub_mapping():

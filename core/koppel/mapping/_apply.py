@@ -8,7 +8,9 @@ nothing it could have decided when the mapping compiled.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -17,7 +19,16 @@ from jmespath import exceptions as jp_exceptions
 from koppel.errors import MappingRecordError
 from koppel.mapping._functions import FunctionCallError
 
-__all__ = ["UNKNOWN", "CompiledField", "Step", "build_fast", "build_plan", "run_plan"]
+__all__ = [
+    "UNKNOWN",
+    "CompiledField",
+    "Step",
+    "build_fast",
+    "build_plan",
+    "finite_only",
+    "not_finite",
+    "run_plan",
+]
 
 #: ``existing`` when the target's current data is not known: if-empty fields stay out.
 UNKNOWN: Any = object()
@@ -277,6 +288,71 @@ def _run_item(
         prefix = field.name + ("[]." if field.many else ".")
         exc.context["field"] = where + "." + inner.removeprefix(prefix)
         raise
+
+
+def finite_only(evaluate: Callable[[Any], Any], name: str, expression: str) -> Callable[[Any], Any]:
+    """``evaluate``, refusing a number in its result that is not finite (inf, NaN):
+    JSON cannot carry one, so neither the target nor the activity log could take it."""
+
+    def finite(data: Any) -> Any:
+        value = evaluate(data)
+        kind = type(value)
+        if kind is str or value is None or kind is int:
+            return value
+        found = not_finite(value)
+        if found is not None:
+            path, bad = found
+            where = f"{name}{path}" if path[:1] in ("", "[") else f"{name}.{path}"
+            raise MappingRecordError(
+                f"{where} is not a finite number: {bad!r}",
+                field=where,
+                expression=expression,
+                value=repr(bad),
+            )
+        return value
+
+    return finite
+
+
+def not_finite(value: Any) -> tuple[str, Any] | None:
+    """The path (``lines[1].price``) and value of the first number in a mapped record
+    that is not finite (inf, NaN: JSON cannot carry it), or None when every number is."""
+    if type(value) is not dict and type(value) is not list:
+        return None if _finite(value) else ("", value)
+    if not _has_not_finite(value):  # every record pays for this pass; keep it lean
+        return None
+    return _where(value, "")
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _has_not_finite(value: Any) -> bool:
+    for item in value.values() if type(value) is dict else value:
+        kind = type(item)
+        if kind is str or item is None:
+            continue
+        if kind is dict or kind is list:
+            if _has_not_finite(item):
+                return True
+        elif not _finite(item):
+            return True
+    return False
+
+
+def _where(value: Any, path: str) -> tuple[str, Any] | None:
+    if type(value) is dict or type(value) is list:
+        items = value.items() if type(value) is dict else enumerate(value)
+        for key, item in items:
+            step = f"{path}[{key}]" if type(key) is int else f"{path}.{key}" if path else str(key)
+            found = _where(item, step)
+            if found is not None:
+                return found
+        return None
+    return None if _finite(value) else (path, value)
 
 
 def _existing_at(existing: Any, path: tuple[str, ...]) -> Any:

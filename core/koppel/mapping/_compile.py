@@ -14,6 +14,8 @@ from koppel.mapping._apply import (
     Step,
     build_fast,
     build_plan,
+    finite_only,
+    not_finite,
     run_plan,
 )
 from koppel.mapping._evaluator import check_functions, compile_expression
@@ -25,6 +27,13 @@ __all__ = ["CompiledMapping", "compile_mapping"]
 
 _KEEP = "keep"
 _ALWAYS, _CREATE_ONLY, _IF_EMPTY = "always", "create_only", "if_empty"
+#: Core's functions whose result is text, or a finite number, or null (never inf or NaN).
+_FINITE_FUNCTIONS = frozenset(
+    {"to_decimal", "round_money", "to_string", "upper", "lower", "trim", "replace", "concat"}
+    | {"join", "to_date", "to_datetime", "country_code", "split", "split_street"}
+)
+#: JMESPath's built-ins of that kind (unless a plugin's function takes the name).
+_FINITE_BUILTINS = frozenset({"length", "type", "keys", "contains", "starts_with", "ends_with"})
 
 
 def compile_mapping(
@@ -68,6 +77,14 @@ def compile_mapping(
             if not isinstance(entries, Mapping):
                 raise MappingError(f"lookup table {table!r} must be a table", file=file)
             tables[str(table)] = {str(key): value for key, value in entries.items()}
+            found = not_finite(tables[str(table)])
+            if found is not None:
+                raise MappingError(
+                    f"lookup table {table!r} holds {found[1]!r} at {found[0]!r}, "
+                    "which is not a finite number",
+                    file=file,
+                    mapping=name,
+                )
     if functions is None:
         from koppel.mapping._registry import registered_functions
 
@@ -104,7 +121,20 @@ class _Compiler:
         target = path.removesuffix("[]")
         name = f"{parent}{target}"
         expression = entry.get("source", entry.get("expr"))
-        evaluate = None if expression is None else self.expression(expression, name)
+        evaluate = None
+        if expression is not None:
+            evaluate = self.expression(expression, name)
+            if "fields" not in entry and not self.finite(expression):
+                evaluate = finite_only(evaluate, name, expression)
+        for key in ("value", "default"):
+            found = not_finite(entry.get(key))
+            if found is not None:
+                raise MappingError(
+                    f"{key} holds {found[1]!r}, which is not a finite number",
+                    file=self.file,
+                    field=name,
+                    mapping=self.name,
+                )
         sub = None
         if "fields" in entry:
             sub = self.fields(entry["fields"], on_null, f"{name}[]." if many else f"{name}.")
@@ -121,6 +151,23 @@ class _Compiler:
             many=many,
             sub=sub,
         )
+
+    def finite(self, expression: str) -> bool:
+        """True when ``expression`` cannot give a number that is not finite: its result
+        is a comparison, or comes from a function that gives text or finite numbers."""
+        import jmespath
+
+        root = jmespath.compile(expression).parsed
+        if root["type"] in ("comparator", "not_expression"):
+            return True
+        if root["type"] != "function_expression":
+            return False
+        name = root["value"]
+        if name == "lookup":  # the tables are checked; a default may be the source's value
+            return len(root["children"]) == 2
+        if name in _FINITE_BUILTINS and name in self.functions.extra:
+            return False
+        return name in _FINITE_FUNCTIONS or name in _FINITE_BUILTINS
 
     def expression(self, expression: str, field: str) -> Callable[[Any], Any]:
         try:
@@ -206,7 +253,8 @@ class CompiledMapping:
             write every field.
         :param existing: the target's current data, for if-empty fields.
         :param record_id: the record's id, named in errors.
-        :raises MappingRecordError: naming the field, expression, value and record.
+        :raises MappingRecordError: naming the field, expression, value and record; also
+            for a number in the result that is not finite (inf, NaN), which JSON cannot carry.
         """
         update = action == Action.UPDATE
         if not update and self._fast is not None:
