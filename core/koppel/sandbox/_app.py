@@ -94,7 +94,10 @@ class Sandbox:
     """An in-process emulator of one system's API.
 
     Define routes with :meth:`route`; use it through :meth:`transport` (an
-    ``httpx.MockTransport``) or over HTTP on loopback with :meth:`serve`.
+    ``httpx.MockTransport``) or over HTTP on loopback with :meth:`serve`. A
+    plugin's subclass may override :meth:`rate_limited` (its API's 429),
+    :meth:`throttle` (a rate limit ``rate_limit`` cannot describe) and
+    :meth:`connection_settings` (how a flow's connection reaches it served).
 
     :param name: the system's name.
     :param base_url: the URL a client of this sandbox uses (any host works in-process).
