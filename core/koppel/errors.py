@@ -70,7 +70,7 @@ class KoppelError(Exception):
     """Root of every error koppel raises on purpose."""
 
     def __init__(self, message: str, **context: Any) -> None:
-        message = _cut_message(str(message))
+        message = cut_message(str(message))
         super().__init__(message)
         self.message = message
         self.context: dict[str, Any] = {
@@ -110,8 +110,12 @@ def _cut_value(value: Any) -> Any:
     return text[:_VALUE_LIMIT] + _mark(len(text))
 
 
-def _cut_message(message: str) -> str:
-    """``message``, or its start and end around the mark when longer than the limit."""
+def cut_message(message: str) -> str:
+    """``message``, or its start and end around a mark when longer than 500 characters.
+
+    Every :class:`KoppelError` message is cut so; use it for other messages shown to
+    an operator (a skip reason, a Python error's text).
+    """
     if len(message) <= _MESSAGE_LIMIT:
         return message
     return f"{message[:_MESSAGE_HEAD]}{_mark(len(message))} ...{message[-_MESSAGE_TAIL:]}"

@@ -149,3 +149,15 @@ def test_engine_unreadable_id_is_stable_between_runs() -> None:
     assert first.id == second.id and first.id.startswith("unreadable:")
     assert isinstance(first.error, SourceRecordError)
     assert first.error.message == "cannot read the record: ValueError: x"
+
+
+def test_engine_message_of_a_python_error_or_a_skip_is_cut() -> None:
+    from koppel.engine._item import Item
+
+    item = Item(index=0, record=SourceRecord(id="1", data={}))
+    item.fail(ValueError("x" * 5_000_000))
+    assert item.message is not None and len(item.message) < 600
+    assert item.message.startswith("ValueError: xxx") and "(5,000,012 characters)" in item.message
+    item.skip("status " + "y" * 10_000 + " is not in the flow's filter")
+    assert item.message is not None and item.message.endswith("is not in the flow's filter")
+    assert len(item.message) < 600

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from koppel.errors import ConfigurationError, FatalError, KoppelError
+from koppel.errors import ConfigurationError, FatalError, KoppelError, cut_message
 from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult
 
 __all__ = ["STOPPING", "Item", "with_record"]
@@ -68,12 +68,12 @@ class Item:
             where = ", ".join(f"{k}={v}" for k, v in context.items())
             self.message = f"{error.message} ({where})" if where else error.message
         else:
-            self.message = f"{type(error).__name__}: {error}"
+            self.message = cut_message(f"{type(error).__name__}: {error}")
 
     def skip(self, message: str) -> None:
         """Mark the record skipped, saying why."""
         self.action = Action.SKIP
-        self.message = message
+        self.message = cut_message(message)
 
     def identity_keys(self) -> tuple[Hashable, ...]:
         """Keys naming the target record this one becomes: its id and match values."""
