@@ -66,9 +66,16 @@ class ServedOrders:
 
 @contextmanager
 def served_orders(
-    folder: Path, state: str, *, orders: int = 120, latency: float = 0.0, seed: int = 0
+    folder: Path,
+    state: str,
+    *,
+    orders: int = 120,
+    latency: float = 0.0,
+    seed: int = 0,
+    chunk_size: int | None = None,
 ) -> Iterator[ServedOrders]:
-    """Serve a fresh pair of sandboxes and point the orders flow at them, state in ``state``."""
+    """Serve a fresh pair of sandboxes and point the orders flow at them, state in ``state``
+    (and ``chunk_size`` records a chunk)."""
     with ExitStack() as stack:
         ea = sandbox_for("eaccounting", seed=seed, volume=orders)
         av = sandbox_for("accountview", seed=seed)
@@ -78,6 +85,10 @@ def served_orders(
             server = stack.enter_context(box.serve("127.0.0.1", 0))
             endpoints.append(SandboxEndpoint.of(box, server.url))
         pointed = point_flow(EXAMPLE, folder / "orders.toml", endpoints, state=state)
+        if chunk_size is not None:
+            text = pointed.path.read_text(encoding="utf-8")
+            text = text.replace("[settings]\n", f"[settings]\nchunk_size = {chunk_size}\n", 1)
+            pointed.path.write_text(text, encoding="utf-8")
         env = {
             **os.environ,
             **pointed.env,

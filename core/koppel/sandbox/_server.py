@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,15 @@ __all__ = ["SandboxServer"]
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Says nothing when a client goes away mid-request (a killed ``koppel run``)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class SandboxServer:
     """A running HTTP server for one sandbox; a context manager that stops it on exit.
 
@@ -35,7 +45,7 @@ class SandboxServer:
     ) -> None:
         self.sandbox = sandbox
         self.timeout_delay = timeout_delay
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._httpd = _QuietServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
