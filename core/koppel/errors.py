@@ -116,6 +116,7 @@ def cut_message(message: str) -> str:
     Every :class:`KoppelError` message is cut so; use it for other messages shown to
     an operator (a skip reason, a Python error's text).
     """
+    message = message.replace("\x00", "\\x00")  # no database keeps a NUL in text
     if len(message) <= _MESSAGE_LIMIT:
         return message
     return f"{message[:_MESSAGE_HEAD]}{_mark(len(message))} ...{message[-_MESSAGE_TAIL:]}"

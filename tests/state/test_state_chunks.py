@@ -70,3 +70,8 @@ def test_state_binding_clashes_name_the_owner(store: StateStore) -> None:
 def test_state_store_keeps_a_non_finite_number_as_text(store: StateStore) -> None:
     store.log_activity(1, "orders", "orders", "o1", "create", source={"total": float("inf")})
     assert store.activity(flow="orders")[0].source == {"total": "inf"}
+
+
+def test_state_store_keeps_a_nul_character_readable(store: StateStore) -> None:
+    store.park("orders", "orders", "o1", {"id": "c\x00x", "c\x00": 1}, "bad id", "E", None)
+    assert store.parked("orders")[0].data == {"id": "c\ufffdx", "c\ufffd": 1}

@@ -11,7 +11,7 @@ Declared in pyproject.toml::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from koppel import hookimpl
@@ -19,7 +19,17 @@ from koppel.errors import ValidationError
 {%- if "orders" in writes %}
 from koppel.records import OrderType
 {%- endif %}
-from koppel.sync import Action, Connection, Direction, SourceRecord, TargetRecord, WriteResult
+from koppel.sync import (
+    Action,
+    Connection,
+    Direction,
+    SourceRecord,
+    TargetRecord,
+    WriteResult,
+    read_each,
+    read_id,
+    read_text,
+)
 from koppel.system import EntityInfo, Setting, SystemInfo
 
 from {{ cookiecutter.__package }}.client import create_record, list_records, update_record
@@ -112,12 +122,13 @@ def fetch_records(
     params = {k: v for k, v in filters.items() if isinstance(v, str | int | float)}
     if cursor:
         params["modified_since"] = cursor
-    return _source_records(list_records(connection, entity, params))
+    rows = list_records(connection, entity, params)
+    return read_each(rows, _source_record, id_field="id")
 
 
-def _source_records(rows: Iterable[Mapping[str, Any]]) -> Iterator[SourceRecord]:
-    for row in rows:
-        yield SourceRecord(id=str(row["id"]), data=row, cursor=row.get("modifiedAt"))
+def _source_record(row: Mapping[str, Any]) -> SourceRecord:
+    """One row as a source record; a row this cannot read is parked by the engine."""
+    return SourceRecord(id=read_id(row, "id"), data=row, cursor=read_text(row, "modifiedAt"))
 
 
 @hookimpl

@@ -78,22 +78,32 @@ def _json_default(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    """JSON for the store: Decimal, UUID and dates as strings; NaN and infinities as text."""
+    """JSON for the store: Decimal, UUID and dates as strings.
+
+    What PostgreSQL's JSONB cannot hold is kept readable instead of failing the
+    write: NaN and infinities (a source's ``1e999``) as text, a NUL character in a
+    string as U+FFFD.
+    """
     try:
-        return json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
-    except ValueError:  # a non-finite float (say, a source's 1e999): keep it, as text
-        return json.dumps(
-            _finite(value), default=_json_default, ensure_ascii=False, allow_nan=False
+        text = json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = ""
+    if not text or "\\u0000" in text:
+        text = json.dumps(
+            _storable(value), default=_json_default, ensure_ascii=False, allow_nan=False
         )
+    return text
 
 
-def _finite(value: Any) -> Any:
+def _storable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
     if isinstance(value, Mapping):
-        return {key: _finite(item) for key, item in value.items()}
+        return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
+        return [_storable(item) for item in value]
     return value
 
 

@@ -1,6 +1,7 @@
 """Locks a run holds while it writes: one run of a flow at a time, across processes.
 
-PostgreSQL: session-level advisory locks on a connection held for the run.
+PostgreSQL: session-level advisory locks on a connection held for the run, per
+schema.
 SQLite file: an OS file lock (``filelock``) beside the database. In-memory
 SQLite: a lock in this process. Every kind is released when its holder
 ends, also when it is killed: the server ends a dead client's session, the
@@ -56,7 +57,9 @@ class _AdvisoryLocks:
         connection = engine.connect()
         held = cls(connection, [])
         try:
-            for number in sorted({lock_number(key) for key in keys}):
+            # Advisory locks span the database: stores in other schemas keep apart.
+            schema = connection.execute(sa.select(sa.func.current_schema())).scalar_one()
+            for number in sorted({lock_number(f"{schema}:{key}") for key in keys}):
                 got = connection.execute(sa.select(sa.func.pg_try_advisory_lock(number)))
                 connection.commit()
                 if not got.scalar_one():
