@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
+
+import pytest
 
 import koppel.state
 from koppel.flows import load_flow
@@ -214,3 +217,25 @@ def test_log_summary_keeps_it_short() -> None:
         "Number=1036 Name=" + "x" * 23 + "… a=1"
     )
     assert summarise({"nested": {"a": 1}}) == "{…}"
+
+
+def test_run_of_a_flow_that_is_running_stops_naming_the_run(flow_env: Any) -> None:
+    """(``koppel``'s exit status 2 for it: tests/e2e/test_concurrent_runs.py.)"""
+    from koppel.errors import FlowBusyError
+    from koppel.state import open_state
+
+    products(flow_env, 2)
+    flow = flow_env.write("products")
+    flow_name = load_flow(flow).name
+    with open_state(flow_env.state) as store, store.run_lock(flow_name):
+        store.start_run(flow_name)
+        with pytest.raises(FlowBusyError) as busy:
+            flow_env.invoke("run", str(flow))
+        assert str(busy.value).startswith(f"flow {flow_name} is running since ")
+        assert f"pid {os.getpid()}" in str(busy.value)
+    assert flow_env.books.rows("products") == {}
+    done = flow_env.invoke("run", str(flow))  # the holder is gone: its run closes as crashed
+    assert done.exit_code == 0
+    shown = flow_env.invoke("state", "show", str(flow)).output
+    assert "crashed" in shown and "the process ended during the run" in shown
+    assert f"{os.getpid()} on " in shown

@@ -37,7 +37,7 @@ def show(flow_file: Path, state_url: str | None) -> None:
     if runs:
         click.echo("")
         print_table(
-            ("run", "started", "status", "dry run", "counts"),
+            ("run", "started", "status", "dry run", "counts", "process", "why it stopped"),
             [
                 (
                     r.id,
@@ -45,10 +45,19 @@ def show(flow_file: Path, state_url: str | None) -> None:
                     r.status,
                     "yes" if r.dry_run else "no",
                     ", ".join(f"{k} {v}" for k, v in r.counts.items() if v),
+                    f"{r.pid} on {r.host}" if r.pid else "",
+                    _short(r.message),
                 )
                 for r in runs
             ],
         )
+
+
+def _short(message: str | None, width: int = 60) -> str:
+    if not message:
+        return ""
+    line = message.splitlines()[0]
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 @state.command("reset")
