@@ -28,6 +28,7 @@ class Connection:
     ``clock`` is the :class:`koppel.http.Clock` the plugin's retries, rate-limit
     waits and token expiry run on (None: the real clock; a sandbox's fake one in
     tests); ``cache`` lives for one run and lets a plugin keep batched lookups.
+    The engine calls :meth:`close` when the run ends, also when it fails.
     """
 
     name: str
@@ -38,6 +39,23 @@ class Connection:
     token_store: Any = attrs.field(default=None, repr=False)
     clock: Any = attrs.field(default=None, repr=False)
     cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    _closers: list[Callable[[], None]] = attrs.field(factory=list, repr=False, init=False)
+
+    def on_close(self, close: Callable[[], None]) -> None:
+        """Call ``close`` when the run ends (an HTTP client to close, a file to flush)."""
+        self._closers.append(close)
+
+    def close(self) -> None:
+        """End the connection's run: call what :meth:`on_close` registered, newest first.
+        Every closer is called even when one fails; the first failure is raised afterwards."""
+        failure: BaseException | None = None
+        while self._closers:
+            try:
+                self._closers.pop()()
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
 
 @attrs.frozen(kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -9,7 +10,12 @@ import attrs
 
 @attrs.frozen(kw_only=True)
 class Setting:
-    """One setting of a connection, as a flow file gives it."""
+    """One setting of a connection, as a flow file gives it.
+
+    ``secret`` settings are credentials (the flow's ``credentials`` table); ``env``
+    is the environment variable the plugin's documentation reads one from;
+    ``choices`` the values a ``choice`` setting takes.
+    """
 
     name: str
     type: str = "str"
@@ -17,6 +23,8 @@ class Setting:
     required: bool = False
     default: Any = None
     secret: bool = False
+    env: str | None = None
+    choices: tuple[str, ...] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -48,6 +56,11 @@ class SystemInfo:
     entities: tuple[EntityInfo, ...] = ()
     settings: tuple[Setting, ...] = ()
     description: str = ""
+    #: Checks a connection's settings offline (``koppel check``): called with the
+    #: connection's name and its settings and credentials; raises ConfigurationError.
+    check_settings: Callable[[str, Mapping[str, Any]], None] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
 
     def entity(self, name: str) -> EntityInfo | None:
         """The entity called ``name``, or None."""

@@ -108,6 +108,11 @@ class Checker:
                 file=self.flow.label,
                 path=f"connections.{config.name}",
             )
+        if info.check_settings is not None:
+            try:
+                info.check_settings(config.name, given)
+            except ConfigurationError as exc:
+                raise exc.with_context(file=self.flow.label) from None
         plain = [s.name for s in info.settings if s.secret and s.name in config.settings]
         known = {s.name for s in info.settings}
         unknown = sorted(k for k in given if known and k not in known)

@@ -158,11 +158,26 @@ class FlowRunner:
             prepare_connection=self.prepare_connection,
         )
         source, target, entity = parts.scope
-        with self.store.run_lock(
-            self.flow.name, [f"bindings:{source}:{target}:{entity}"], dry_run=self.dry_run
-        ):
-            self._run_locked(parts, started)
+        try:
+            with self.store.run_lock(
+                self.flow.name, [f"bindings:{source}:{target}:{entity}"], dry_run=self.dry_run
+            ):
+                self._run_locked(parts, started)
+        finally:
+            self._close(parts)
         return self.result
+
+    def _close(self, parts: RunParts) -> None:
+        """Close both connections (their clients); a failure to close is logged, not raised
+        over the error that ended the run."""
+        both = (parts.source, parts.target)
+        for connection in both[:1] if parts.source is parts.target else both:
+            try:
+                connection.close()
+            except Exception as exc:
+                self.log.warning(
+                    "could not close the connection", connection=connection.name, error=str(exc)
+                )
 
     def _run_locked(self, parts: RunParts, started: float) -> None:
         result = self.result

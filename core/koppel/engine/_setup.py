@@ -96,8 +96,6 @@ def build_parts(
             file=flow.label,
             path="entity",
         )
-    source_hooks = manager.hooks_for(flow.source.system)
-    target_hooks = manager.hooks_for(flow.target.system)
     transports = transports or {}
     tokens = token_store if token_store is not None else store.token_store()
     source = build_connection(
@@ -113,6 +111,38 @@ def build_parts(
         token_store=tokens,
         settings=_flow_settings(flow),
     )
+    try:
+        return _assemble(
+            flow,
+            store,
+            manager,
+            source,
+            target,
+            dry_run=dry_run,
+            prepare_connection=prepare_connection,
+        )
+    except BaseException:
+        source.close()
+        target.close()
+        raise
+
+
+def _assemble(
+    flow: Flow,
+    store: StateStore,
+    manager: KoppelPluginManager,
+    source: Connection,
+    target: Connection,
+    *,
+    dry_run: bool,
+    prepare_connection: ConnectionHook | None,
+) -> RunParts:
+    """The rest of :func:`build_parts`, once the connections exist."""
+    source_hooks = manager.hooks_for(flow.source.system)
+    target_hooks = manager.hooks_for(flow.target.system)
+    target_info = manager.system(flow.target.system)
+    target_entity = target_info.entity(flow.entity)
+    assert target_entity is not None
     if prepare_connection is not None:
         prepare_connection(source)
         prepare_connection(target)

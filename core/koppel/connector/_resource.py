@@ -1,0 +1,107 @@
+"""One entity of a system: how to read it, find it by match key and write it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from koppel.sync import Action, Direction, SourceRecord, TargetRecord, WriteResult
+
+if TYPE_CHECKING:
+    from koppel.connector._session import Session
+    from koppel.records import OrderType
+
+__all__ = ["Resource"]
+
+
+class Resource:
+    """One entity of a system, declared as a class; core makes one per connection and run.
+
+    Class attributes declare it; the methods it overrides say what it can do::
+
+        class Customers(Resource):
+            entity = "customers"
+            match_keys = {"email": "EmailAddress"}  # canonical key -> native field
+            description = "customers (/v2/customers)"
+
+            def fetch(self, cursor, filters):
+                return read_each(self.client.changed_since("customers", cursor), ...)
+
+            def find(self, match_key, values):
+                field = self.match_keys[match_key]
+                return {v: TargetRecord(id=r["Id"], data=r) for v, r in ...}
+
+            def upsert(self, action, payload, target_id):
+                return WriteResult(target_id=self.client.save(payload, target_id)["Id"])
+
+    A resource that overrides :meth:`fetch` can be read, one that overrides
+    :meth:`upsert` written. ``update = False`` says the system takes a record
+    once and never changes it. :attr:`session` gives the connection, its typed
+    settings, its client (built once per run by core) and a per-run cache.
+    """
+
+    #: The canonical entity name (``customers``, ``products``, ``orders``, ...).
+    entity: ClassVar[str]
+    #: Canonical match key -> the native field it is looked up by, tried in order.
+    match_keys: ClassVar[Mapping[str, str]] = {}
+    #: False: the system takes a record once and never updates it.
+    update: ClassVar[bool] = True
+    #: One line for ``koppel plugins show``.
+    description: ClassVar[str] = ""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def client(self) -> Any:
+        """The connection's client, built once per run."""
+        return self.session.client
+
+    @property
+    def settings(self) -> Any:
+        """The connection's typed settings."""
+        return self.session.settings
+
+    # -- what a resource can do: override ---------------------------------
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
+        """Records changed since ``cursor``, oldest first (see ``fetch_records``)."""
+        raise NotImplementedError
+
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+        """Existing records by match-key value, in one batch (see ``find_existing``)."""
+        raise NotImplementedError
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        """Create or update one record (see ``upsert``)."""
+        raise NotImplementedError
+
+    @classmethod
+    def order_types(cls, settings: Any | None) -> Iterable[OrderType] | None:
+        """The order types this entity takes with ``settings`` (None: the connection's
+        settings are not known, as for ``koppel plugins``), or None: not an order."""
+        return None
+
+    def mapping_name(self, direction: Direction) -> str:
+        """The file of the shipped mapping: ``mappings/<entity>.<direction>.toml``."""
+        return f"{self.entity}.{Direction(direction).value}.toml"
+
+    def map_record(
+        self,
+        direction: Direction,
+        data: Mapping[str, Any],
+        mapping: Any,
+        action: Action | None,
+        existing: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any] | None:
+        """Map one record where a mapping alone cannot say it; None: the datamapper does."""
+        return None
+
+    # -- introspection ------------------------------------------------------
+
+    @classmethod
+    def can(cls, method: str) -> bool:
+        """Whether this resource overrides ``method`` (``fetch``, ``find``, ``upsert``)."""
+        return getattr(cls, method) is not getattr(Resource, method)

@@ -1,0 +1,145 @@
+"""A connection's life in one run: typed settings, one client, a cache, closed at the end."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from koppel.connector._settings import read_settings
+from koppel.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from koppel.connector._connector import Connector
+    from koppel.http import Clock, OAuth2Auth
+    from koppel.sync import Connection
+
+__all__ = ["Session"]
+
+_KEY = "koppel.connector.session"
+_SESSIONS_LOCK = threading.Lock()
+
+
+class Session:
+    """What a connector's resources share for one connection during one run.
+
+    Core makes it on the connection's first hook call and keeps it in the
+    connection's per-run cache: the settings are read once, the client is built
+    once (with the connection's clock, token store and transport) and closed
+    when the run ends, also when it fails.
+    """
+
+    def __init__(self, connector: Connector, connection: Connection) -> None:
+        self.connector = connector
+        self.connection = connection
+        self.settings: Any = read_settings(
+            connector.settings,
+            {**connection.settings, **connection.secrets},
+            connection=connection.name,
+        )
+        #: Per-run values a resource keeps (batched lookups, indexes); gone at the end.
+        self.cache: dict[str, Any] = {}
+        self._client: Any = None
+        self._lock = threading.RLock()
+
+    @classmethod
+    def of(cls, connector: Connector, connection: Connection) -> Session:
+        """The connection's session for this run, made on first use."""
+        with _SESSIONS_LOCK:
+            session = connection.cache.get(_KEY)
+            if session is None:
+                session = connection.cache[_KEY] = cls(connector, connection)
+        assert isinstance(session, Session)
+        return session
+
+    @property
+    def client(self) -> Any:
+        """The connection's client, built by the connector on first use and closed by core."""
+        with self._lock:
+            if self._client is None:
+                client = self.connector.build_client(self)
+                close: Callable[[], None] | None = getattr(client, "close", None)
+                if close is not None:
+                    self.connection.on_close(close)
+                self._client = client
+            return self._client
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the connection's waits and token expiry run on."""
+        from koppel.http import SYSTEM_CLOCK
+
+        clock: Clock = self.connection.clock or SYSTEM_CLOCK
+        return clock
+
+    def http(
+        self,
+        *,
+        base_url: str,
+        tenant: str = "default",
+        auth: httpx.Auth | None = None,
+        **options: Any,
+    ) -> httpx.Client:
+        """An HTTP client for this connection, built the same way for every system.
+
+        The connection's transport (a sandbox's, in tests and ``--sandbox`` runs)
+        and clock are handed in; a connector with ``oauth`` gets :meth:`oauth_auth`
+        unless ``auth`` says otherwise; core closes the client when the run ends.
+        ``options`` go to :func:`koppel.http.build_client` (``rate_limit``,
+        ``retry``, ``wait_hint``, ``headers``, ``timeout``).
+        """
+        from koppel.http import build_client
+
+        if auth is None and self.connector.oauth is not None:
+            auth = self.oauth_auth()
+        client = build_client(
+            system=self.connector.name,
+            base_url=base_url,
+            tenant=tenant,
+            auth=auth,
+            transport=self.connection.transport,
+            clock=self.clock,
+            **options,
+        )
+        self.connection.on_close(client.close)
+        return client
+
+    def oauth_auth(self) -> OAuth2Auth:
+        """OAuth2 bearer auth from the connection's token store, refreshed under its lock.
+
+        :raises ConfigurationError: when the connector has no OAuth or the connection
+            no token store (core gives every run one: the state store's).
+        """
+        from koppel.http import OAuth2Auth, build_client
+
+        if self.connector.oauth is None:
+            raise ConfigurationError(f"{self.connector.name} does not use OAuth2")
+        if self.connection.token_store is None:
+            raise ConfigurationError(
+                "the connection has no token store", connection=self.connection.name
+            )
+        config = self.connector.oauth(self)
+        token_client = build_client(
+            system=f"{self.connector.name}-token",
+            base_url=config.token_url,
+            transport=self.connection.transport,
+            clock=self.clock,
+        )
+        self.connection.on_close(token_client.close)
+        return OAuth2Auth(
+            config,
+            self.connection.token_store,
+            self.connection.name,
+            token_client=token_client,
+            clock=self.clock,
+        )
+
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        """``self.cache[key]``, made with ``make()`` on first use in this run (once, also
+        when several upsert threads ask at the same time)."""
+        with self._lock:
+            if key not in self.cache:
+                self.cache[key] = make()
+            return self.cache[key]

@@ -1,0 +1,248 @@
+"""The declarative connector layer: a system, typed settings, one resource per entity."""
+
+from __future__ import annotations
+
+import gc
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import pytest
+
+from koppel.connector import Connector, Resource, Session, setting
+from koppel.engine import run_flow
+from koppel.engine.memory import MemorySystem
+from koppel.errors import ConfigurationError, RejectedError
+from koppel.flows import parse_flow
+from koppel.plugins import KoppelPluginManager
+from koppel.records import OrderType
+from koppel.state import StateStore, open_state
+from koppel.sync import Action, Connection, SourceRecord, TargetRecord, WriteResult, read_each
+
+
+@attrs.frozen
+class ShopSettings:
+    base_url: str = setting(default="https://shop.invalid", description="API root")
+    api_key: str = setting(secret=True, env="SHOP_API_KEY", description="API key")
+    page_size: int = setting(default=50, description="records per page")
+    archive: bool = setting(default=False, description="read archived customers too")
+    edition: Literal["basic", "pro"] = setting(default="basic", description="the edition")
+
+
+class FakeApi:
+    """The system's API in memory; counts clients built and closed."""
+
+    built = 0
+    closed = 0
+
+    def __init__(self, rows: dict[str, dict[str, Any]], settings: ShopSettings) -> None:
+        self.rows = rows
+        self.settings = settings
+        FakeApi.built += 1
+
+    def close(self) -> None:
+        FakeApi.closed += 1
+
+
+SERVER: dict[str, dict[str, Any]] = {}
+
+
+class Customers(Resource):
+    entity = "customers"
+    match_keys = {"email": "mail"}
+    description = "customers"
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
+        rows = sorted(self.client.rows.values(), key=lambda r: r["seq"])
+        return read_each(
+            (r for r in rows if int(cursor or 0) < r["seq"]),
+            lambda r: SourceRecord(id=str(r["id"]), data=r, cursor=str(r["seq"])),
+            id_field="id",
+        )
+
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+        field = self.match_keys[match_key]
+        return {
+            str(row[field]): TargetRecord(id=key, data=row)
+            for key, row in self.client.rows.items()
+            if str(row.get(field)) in values
+        }
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        if payload.get("mail") == "refuse@example.com":
+            raise RejectedError("the shop refuses this customer")
+        key = target_id or f"T{len(self.client.rows) + 1}"
+        seq = len(self.client.rows) + 1
+        self.client.rows[key] = {**self.client.rows.get(key, {}), **payload, "id": key, "seq": seq}
+        return WriteResult(target_id=key)
+
+
+class Orders(Resource):
+    entity = "orders"
+    match_keys = {"number": "number"}
+
+    @classmethod
+    def order_types(cls, settings: ShopSettings | None) -> Iterable[OrderType]:
+        if settings is not None and settings.edition == "basic":
+            return (OrderType.ORDER,)
+        return (OrderType.ORDER, OrderType.INVOICE)
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        return WriteResult(target_id="O1")
+
+
+def build(session: Session) -> FakeApi:
+    return FakeApi(SERVER, session.settings)
+
+
+shop = Connector(
+    name="shop",
+    title="Shop",
+    settings=ShopSettings,
+    client=build,
+    resources=(Customers, Orders),
+    package="koppel",
+)
+
+
+@pytest.fixture
+def manager() -> Iterator[KoppelPluginManager]:
+    SERVER.clear()
+    FakeApi.built = FakeApi.closed = 0
+    pm = KoppelPluginManager()
+    pm.load_builtins()
+    pm.register(shop, "shop")
+    books = MemorySystem("books")
+    pm.register(books, "books")
+    yield pm
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    with open_state(str(tmp_path / "state.sqlite3")) as opened:
+        yield opened
+
+
+def flow(target: str = "shop", source: str = "books", **settings: Any) -> Any:
+    return parse_flow(
+        {
+            "name": f"{source}-to-{target}",
+            "source": source,
+            "target": target,
+            "entity": "customers",
+            "connections": {
+                "shop": {"system": "shop", "settings": settings},
+                "books": {"system": "books"},
+            },
+            "mapping": {"outbound": {"mail": "email", "name": "name"}}
+            if target == "shop"
+            else {"inbound": {"email": "mail", "name": "name"}},
+        }
+    )
+
+
+def with_key(connection: Connection) -> None:
+    connection.secrets = {"api_key": "k"}
+
+
+def test_connector_describes_its_system_from_its_resources(manager: KoppelPluginManager) -> None:
+    info = manager.system("shop")
+    customers, orders = info.entity("customers"), info.entity("orders")
+    assert customers is not None and orders is not None
+    assert (customers.read, customers.write, customers.match_keys) == (True, True, ("email",))
+    assert (orders.read, orders.write) == (False, True)
+    settings = {s.name: s for s in info.settings}
+    assert settings["page_size"].type == "int" and settings["page_size"].default == 50
+    assert settings["api_key"].secret and settings["api_key"].required
+    assert settings["api_key"].env == "SHOP_API_KEY"
+    assert settings["edition"].choices == ("basic", "pro")
+
+
+def test_connector_writes_and_reads_through_its_resources(
+    manager: KoppelPluginManager, store: StateStore
+) -> None:
+    books = manager.loaded["books"].plugin
+    books.put("customers", "c1", {"name": "Ann", "email": "ann@example.com"})
+    books.put("customers", "c2", {"name": "Bob", "email": "refuse@example.com"})
+    result = run_flow(flow(), store, manager=manager, prepare_connection=with_key)
+    assert (result.counts["created"], result.counts["failed"]) == (1, 1)
+    assert [row["mail"] for row in SERVER.values()] == ["ann@example.com"]
+    again = run_flow(flow(), store, manager=manager, prepare_connection=with_key)
+    assert again.counts["created"] == 0  # found by the resource's match key, bound
+
+    back = run_flow(
+        flow(target="books", source="shop"), store, manager=manager, prepare_connection=with_key
+    )
+    assert (back.fetched, back.counts["created"]) == (1, 1)
+    assert [row["email"] for row in books.rows("customers").values()] == ["ann@example.com"]
+
+
+def test_connector_client_is_built_once_per_run_and_closed_also_when_the_run_fails(
+    manager: KoppelPluginManager, store: StateStore
+) -> None:
+    books = manager.loaded["books"].plugin
+    for n in range(30):
+        books.put("customers", f"c{n}", {"name": f"C{n}", "email": f"c{n}@example.com"})
+    run_flow(flow(), store, manager=manager, prepare_connection=with_key)
+    assert (FakeApi.built, FakeApi.closed) == (1, 1)
+
+    def fail(connection: Connection) -> None:
+        with_key(connection)
+        if connection.name == "shop":
+            connection.on_close(lambda: None)
+            Session.of(shop, connection).client  # noqa: B018  built, then the run fails
+            raise ConfigurationError("stop")
+
+    with pytest.raises(ConfigurationError):
+        run_flow(flow(), store, manager=manager, prepare_connection=fail)
+    assert FakeApi.built == FakeApi.closed
+
+
+def test_connector_typed_setting_of_the_wrong_type_names_the_key(
+    manager: KoppelPluginManager, store: StateStore
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        run_flow(flow(page_size="many"), store, manager=manager, prepare_connection=with_key)
+    assert raised.value.context["path"] == "connections.shop.settings.page_size"
+    assert "expected a whole number, got 'many'" in str(raised.value)
+    check = manager.system("shop").check_settings
+    assert check is not None
+    for bad, key in [
+        ({"api_key": "k", "archive": "sometimes"}, "archive"),
+        ({"api_key": "k", "edition": "gold"}, "edition"),
+        ({}, "api_key"),
+    ]:
+        with pytest.raises(ConfigurationError) as raised:
+            check("shop", bad)
+        assert raised.value.context["path"] == f"connections.shop.settings.{key}"
+    check("shop", {"api_key": "k", "page_size": "20", "archive": "true"})
+
+
+def test_connector_order_types_follow_the_settings(manager: KoppelPluginManager) -> None:
+    hooks = manager.hooks_for("shop")
+    basic = Connection(name="shop", system="shop", secrets={"api_key": "k"})
+    pro = Connection(
+        name="shop", system="shop", settings={"edition": "pro"}, secrets={"api_key": "k"}
+    )
+    unknown = Connection(name="shop", system="shop")
+    assert list(hooks.supports_order_types(connection=basic)) == [OrderType.ORDER]
+    assert len(list(hooks.supports_order_types(connection=pro))) == 2
+    assert len(list(hooks.supports_order_types(connection=unknown))) == 2
+
+
+def test_connector_leaves_no_client_or_socket_open(
+    manager: KoppelPluginManager, store: StateStore
+) -> None:
+    books = manager.loaded["books"].plugin
+    books.put("customers", "c1", {"name": "Ann", "email": "ann@example.com"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        run_flow(flow(), store, manager=manager, prepare_connection=with_key)
+        gc.collect()
+    assert FakeApi.built == FakeApi.closed == 1
