@@ -53,3 +53,19 @@ def test_plugins_table_shows_system_and_broken(monkeypatch):
     assert header.split() == ["name", "version", "reads", "writes", "order", "types", "hooks"]
     assert row.startswith("alpha") and "2.0" in row and "financial_mutation" in row
     assert broken == "broken: bad (None): ImportError: nope"
+
+
+def test_plugins_show_lists_every_setting_with_type_default_and_description() -> None:
+    import pytest
+
+    pytest.importorskip("koppel_eaccounting")
+    shown = CliRunner().invoke(cli, ["plugins", "show", "eaccounting"])
+    assert shown.exit_code == 0, shown.output
+    assert "page_size" in shown.output and "int" in shown.output and "500" in shown.output
+    assert "client_id (credential)" in shown.output
+    as_json = json.loads(
+        CliRunner().invoke(cli, ["plugins", "show", "eaccounting", "--json"]).output
+    )
+    page_size = next(s for s in as_json["settings"] if s["name"] == "page_size")
+    assert (page_size["type"], page_size["default"]) == ("int", 500)
+    assert {e["name"] for e in as_json["entities"]} >= {"orders", "customers"}

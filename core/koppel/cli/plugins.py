@@ -8,13 +8,16 @@ from typing import Any
 import click
 
 
-@click.command("plugins")
+@click.group("plugins", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def plugins(as_json: bool) -> None:
-    """List installed plugins and the systems they add.
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List installed plugins and the systems they add (``show SYSTEM``: one in full).
 
     Broken plugins are listed with their error; they do not stop koppel.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from koppel.plugins import get_plugin_manager
 
     manager = get_plugin_manager()
@@ -79,3 +82,83 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
     for row in table:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+@plugins.command("show")
+@click.argument("system")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def show(system: str, as_json: bool) -> None:
+    """Show SYSTEM: its entities and every setting with type, default and description."""
+    from koppel.plugins import get_plugin_manager
+
+    info = get_plugin_manager().system(system)
+    settings: list[dict[str, Any]] = [
+        {
+            "name": s.name,
+            "type": s.type,
+            "required": s.required,
+            "default": s.default,
+            "choices": list(s.choices) if s.choices else None,
+            "secret": s.secret,
+            "env": s.env,
+            "description": s.description,
+        }
+        for s in info.settings
+    ]
+    entities: list[dict[str, Any]] = [
+        {
+            "name": e.name,
+            "read": e.read,
+            "write": e.write,
+            "match_keys": list(e.match_keys),
+            "update": e.update,
+            "description": e.description,
+        }
+        for e in info.entities
+    ]
+    if as_json:
+        document = {"system": info.name, "title": info.title, "description": info.description}
+        click.echo(
+            jsonlib.dumps(
+                {**document, "entities": entities, "settings": settings}, indent=2, default=str
+            )
+        )
+        return
+    from koppel.cli._flowing import print_table
+
+    click.echo(
+        f"{info.title} ({info.name})" + (f": {info.description}" if info.description else "")
+    )
+    click.echo("\nentities")
+    print_table(
+        ("entity", "reads", "writes", "match keys", "description"),
+        [
+            (
+                e["name"],
+                _yes(e["read"]),
+                _yes(e["write"]),
+                ", ".join(e["match_keys"]) or "-",
+                e["description"],
+            )
+            for e in entities
+        ],
+    )
+    click.echo("\nsettings (credentials go in the flow's [connections.NAME.credentials])")
+    print_table(
+        ("setting", "type", "default", "description"),
+        [
+            (
+                s["name"] + (" (credential)" if s["secret"] else ""),
+                s["type"] + (f": {' | '.join(s['choices'])}" if s["choices"] else ""),
+                "required"
+                if s["required"]
+                else ("-" if s["default"] is None else str(s["default"])),
+                s["description"] + (f" (e.g. env:{s['env']})" if s["env"] else ""),
+            )
+            for s in settings
+        ],
+    )
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "-"
