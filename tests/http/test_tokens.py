@@ -201,3 +201,27 @@ def test_tokens_file_store_corrupt_file_is_state_error(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(StateError, match=r"not valid JSON.*tokens.json"):
         FileTokenStore(path).load("c")
+
+
+def test_tokens_import_and_refresh_without_fcntl(tmp_path: Path) -> None:
+    """Windows has no ``fcntl``: koppel.http and koppel.state import and lock without it."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["fcntl"] = None  # import fcntl now raises ImportError, as on Windows
+        from datetime import UTC, datetime, timedelta
+        import koppel.http, koppel.state
+        from koppel.http import FileTokenStore, OAuthToken
+        old = OAuthToken("a1", "r1", datetime.now(UTC) + timedelta(seconds=60))
+        store = FileTokenStore({str(tmp_path / "tokens.json")!r})
+        store.save("c", old)
+        new = store.refresh("c", old, lambda t: OAuthToken("a2", "r2", t.expires_at))
+        assert store.load("c") == new and sys.modules["fcntl"] is None
+        print("ok")
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import textwrap
 import threading
 import time
 import types
@@ -203,3 +205,28 @@ def test_state_tokens_key_from_keyring(store: StateStore, monkeypatch: pytest.Mo
     assert list(saved) == [("koppel", "state-secret-key")]
     reopened = store.__class__(store.engine).token_store()  # reads the same key back
     assert reopened.load("exact") == token(1)
+
+
+def test_state_tokens_refresh_without_fcntl(tmp_path: Path) -> None:
+    """Windows has no ``fcntl``: the state store imports, locks and refreshes without it."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["fcntl"] = None  # import fcntl now raises ImportError, as on Windows
+        from datetime import UTC, datetime, timedelta
+        from koppel.http import OAuthToken
+        from koppel.state import open_state
+        old = OAuthToken("a1", "r1", datetime.now(UTC) + timedelta(seconds=60))
+        with open_state({str(tmp_path / "state.sqlite3")!r}) as store:
+            tokens = store.token_store()
+            tokens.save("c", old)
+            new = tokens.refresh("c", old, lambda t: OAuthToken("a2", "r2", t.expires_at))
+            assert tokens.load("c") == new and sys.modules["fcntl"] is None
+        print("ok")
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"

@@ -16,7 +16,6 @@ token endpoint answers with a new refresh token and the old one is spent. A
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
+import filelock
 
 from koppel.errors import AuthError, StateError
 
@@ -205,38 +205,29 @@ class MemoryTokenStore(LockedTokenStore):
 
 
 class FileTokenStore(LockedTokenStore):
-    """Tokens in a JSON file (mode 0600) locked with ``fcntl``: safe across processes.
+    """Tokens in a JSON file (mode 0600) under an OS file lock: safe across processes.
 
-    Writes replace the file atomically (write a temporary file, fsync, rename),
-    so a crash leaves either the old or the new content, never half of it.
+    The lock file beside it is held with ``filelock`` (``flock`` on Unix,
+    ``msvcrt`` on Windows), which the OS drops when its holder dies. Writes replace the file atomically (write a temporary file,
+    fsync, rename), so a crash leaves either the old or the new content, never
+    half of it.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self._file_lock = filelock.FileLock(
+            self.path.with_name(self.path.name + ".lock"), mode=0o600
+        )
         self._mutex = threading.RLock()
-        self._depth = 0
 
     @contextlib.contextmanager
     def _lock(self, key: str) -> Iterator[None]:
+        # The thread lock keeps other threads out; the file lock, re-entrant for the
+        # thread that holds it, keeps other processes out.
         with self._mutex:
-            if self._depth:  # re-entered by the thread that holds the file lock
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                self._depth = 1
+            with self._file_lock:
                 yield
-            finally:
-                self._depth = 0
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
 
     def _all(self) -> dict[str, Any]:
         try:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import filelock
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken, MultiFernet
 
@@ -37,8 +36,9 @@ class SqlTokenStore(LockedTokenStore):
 
     Tokens are encrypted with Fernet (:func:`~koppel.state._secrets.secret_cipher`).
     ``refresh`` holds a lock per key for the whole refresh: a session advisory
-    lock on PostgreSQL (released by the server if the process dies), an
-    ``fcntl`` lock on ``lock_path`` for a SQLite file, plus a thread lock. The
+    lock on PostgreSQL (released by the server if the process dies), an OS
+    file lock (``filelock``) on ``lock_path`` for a SQLite file (released by
+    the OS if the process dies), plus a thread lock per key. The
     "refresh in progress" mark is committed before the token endpoint is
     called, so a crash in between is found and reported as :class:`AuthError`.
     """
@@ -52,7 +52,9 @@ class SqlTokenStore(LockedTokenStore):
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._engine = engine
-        self._lock_path = lock_path
+        # One lock file for every key; each thread holds it through its own descriptor,
+        # so threads refreshing different keys wait for each other like processes do.
+        self._file_lock = filelock.FileLock(lock_path, mode=0o600) if lock_path else None
         self._cipher_factory = cipher
         self._cipher: MultiFernet | None = None
         self._clock = clock
@@ -129,8 +131,8 @@ class SqlTokenStore(LockedTokenStore):
             if self._engine.dialect.name == "postgresql":
                 with self._advisory_lock(key):
                     yield
-            elif self._lock_path is not None:
-                with self._file_lock():
+            elif self._file_lock is not None:
+                with self._file_lock:
                     yield
             else:
                 yield
@@ -151,14 +153,3 @@ class SqlTokenStore(LockedTokenStore):
                     conn.invalidate()  # closing the session releases the lock
         finally:
             conn.close()
-
-    @contextlib.contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        assert self._lock_path is not None
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
