@@ -208,9 +208,9 @@ class FileTokenStore(LockedTokenStore):
     """Tokens in a JSON file (mode 0600) under an OS file lock: safe across processes.
 
     The lock file beside it is held with ``filelock`` (``flock`` on Unix,
-    ``msvcrt`` on Windows), which the OS drops when its holder dies. Writes replace the file atomically (write a temporary file,
-    fsync, rename), so a crash leaves either the old or the new content, never
-    half of it.
+    ``msvcrt`` on Windows), which the OS drops when its holder dies. Writes
+    replace the file atomically (write a temporary file, fsync, rename), so a
+    crash leaves either the old or the new content, never half of it.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
