@@ -9,6 +9,7 @@ import pytest
 
 from koppel.errors import ConfigurationError, FlowFileError
 from koppel.flows import (
+    Schedule,
     WriteRule,
     build_connection,
     is_reference,
@@ -71,7 +72,7 @@ def test_flow_parse_reads_every_section(tmp_path: Path) -> None:
     assert flow.settings.write_rules == {"name": WriteRule.CREATE_ONLY}
     assert flow.mapping_overrides("outbound") == {"Description": "reference"}
     assert flow.lookups == {"payment_terms": {"14": "NET14"}, "vat": {"NL": "VH", "BE": "VB"}}
-    assert flow.schedule == "*/15 * * * *"
+    assert flow.schedule == Schedule("*/15 * * * *")
     assert flow.state_location() == str(tmp_path / "state" / "koppel.sqlite3")
     assert flow.state_location("postgresql://db/x") == "postgresql://db/x"
     assert flow.warnings == ()

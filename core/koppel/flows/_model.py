@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from koppel.flows._schedule import Schedule
+
 __all__ = ["ConnectionConfig", "Flow", "FlowSettings", "WriteRule"]
 
 
@@ -57,8 +59,8 @@ class Flow:
     source's default mapping, ``outbound`` over the target's); ``lookups`` are
     the named lookup tables, loaded already; ``state`` is the state store's
     path or URL (a relative path is relative to the flow file), None for the
-    default; ``warnings`` are problems that do not stop the flow (a plain
-    secret in the file).
+    default; ``schedule`` is when the worker runs it, None for by hand only;
+    ``warnings`` are problems that do not stop the flow (a plain secret in the file).
     """
 
     name: str
@@ -71,7 +73,7 @@ class Flow:
     settings: FlowSettings = attrs.field(factory=FlowSettings)
     mapping: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     lookups: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
-    schedule: str | None = None
+    schedule: Schedule | None = None
     state: str | None = None
     warnings: tuple[str, ...] = ()
 

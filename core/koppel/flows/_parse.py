@@ -16,6 +16,7 @@ from typing import Any
 from koppel.errors import ConfigurationError, FlowFileError
 from koppel.flows._lookups import load_lookup_file
 from koppel.flows._model import ConnectionConfig, Flow, FlowSettings, WriteRule
+from koppel.flows._schedule import Schedule, check_cron, check_timezone
 from koppel.flows._secrets import is_reference
 from koppel.log import get_logger, is_secret_key
 
@@ -37,7 +38,7 @@ _TOP_KEYS = (
 )
 _CONNECTION_KEYS = ("system", "settings", "credentials")
 _MAPPING_KEYS = ("inbound", "outbound")
-_CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
+_SCHEDULE_KEYS = ("cron", "timezone")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -275,16 +276,31 @@ class _Parser:
                 )
         return found
 
-    def schedule(self, data: Mapping[str, Any]) -> str | None:
-        value = self.string(data, "schedule", "schedule", required=False)
+    def schedule(self, data: Mapping[str, Any]) -> Schedule | None:
+        value = data.get("schedule")
         if value is None:
             return None
-        fields = value.split()
-        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
-            raise self.expected(
-                "schedule", "a cron expression of 5 fields, e.g. '*/15 * * * *'", value
-            )
-        return " ".join(fields)
+        if isinstance(value, dict):
+            self.known_keys(value, _SCHEDULE_KEYS, "schedule")
+            cron = self.string(value, "cron", "schedule.cron", required=True)
+            zone = self.string(value, "timezone", "schedule.timezone", required=False)
+            where = "schedule.cron"
+        else:
+            if not isinstance(value, str):
+                raise self.expected(
+                    "schedule", "a cron expression or a table with cron and timezone", value
+                )
+            cron, zone, where = value, None, "schedule"
+        assert cron is not None
+        try:
+            cron = check_cron(cron)
+        except ConfigurationError as exc:
+            raise self.error(where, exc.message) from None
+        try:
+            check_timezone(zone or "UTC")
+        except ConfigurationError as exc:
+            raise self.error("schedule.timezone", exc.message) from None
+        return Schedule(cron, zone or "UTC")
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
