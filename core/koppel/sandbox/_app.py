@@ -6,7 +6,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -14,6 +14,8 @@ import attrs
 import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
+from koppel.sandbox._check import Violation
+from koppel.sandbox._contract import Contract, Endpoint
 from koppel.sandbox._limits import (
     BEFORE_HANDLER_KINDS,
     Faults,
@@ -21,6 +23,13 @@ from koppel.sandbox._limits import (
     fault_response,
 )
 from koppel.sandbox._store import Store
+from koppel.sandbox._violations import (
+    CALLED,
+    ContractLog,
+    ContractRefused,
+    problem_response,
+    publish,
+)
 
 if TYPE_CHECKING:
     from koppel.sandbox._oauth import OAuthEmulator
@@ -80,6 +89,7 @@ class _Route:
     handler: Handler
     auth: bool
     limited: bool
+    contract: Endpoint | None = None
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -96,8 +106,9 @@ class Sandbox:
     Define routes with :meth:`route`; use it through :meth:`transport` (an
     ``httpx.MockTransport``) or over HTTP on loopback with :meth:`serve`. A
     plugin's subclass may override :meth:`rate_limited` (its API's 429),
-    :meth:`throttle` (a rate limit ``rate_limit`` cannot describe) and
-    :meth:`connection_settings` (how a flow's connection reaches it served).
+    :meth:`throttle` (a rate limit ``rate_limit`` cannot describe),
+    :meth:`connection_settings` (how a flow's connection reaches it served) and
+    :meth:`contract_refused` (its API's answer to a request that breaks a contract).
 
     :param name: the system's name.
     :param base_url: the URL a client of this sandbox uses (any host works in-process).
@@ -137,6 +148,8 @@ class Sandbox:
         self.statuses: Counter[int] = Counter()
         #: Faults that struck: (kind, after the route ran) -> count.
         self.faults_struck: Counter[tuple[str, bool]] = Counter()
+        #: Contract violations of the requests checked, and the fields they sent.
+        self.contracts = ContractLog()
         self._routes: list[_Route] = []
         self._lock = threading.RLock()
         if oauth is not None:
@@ -145,17 +158,25 @@ class Sandbox:
     # -- definition --------------------------------------------------------
 
     def route(
-        self, method: str, pattern: str, *, auth: bool = True, limited: bool = True
+        self,
+        method: str,
+        pattern: str,
+        *,
+        auth: bool = True,
+        limited: bool = True,
+        contract: Endpoint | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator: ``handler(request)`` answers ``method pattern``.
 
         ``{name}`` in ``pattern`` matches one path segment, passed in
         ``request.path_params``. ``auth=False`` skips the credential check,
-        ``limited=False`` the rate limit (token endpoints).
+        ``limited=False`` the rate limit (token endpoints). With a ``contract``
+        (the :class:`Endpoint` of ``method pattern``) each request is checked
+        (:meth:`enforce`) before the handler sees it.
         """
 
         def register(handler: Handler) -> Handler:
-            self.add_route(method, pattern, handler, auth=auth, limited=limited)
+            self.add_route(method, pattern, handler, auth=auth, limited=limited, contract=contract)
             return handler
 
         return register
@@ -168,9 +189,13 @@ class Sandbox:
         *,
         auth: bool = True,
         limited: bool = True,
+        contract: Endpoint | None = None,
     ) -> None:
         """Register ``handler`` for ``method pattern`` (see :meth:`route`)."""
-        route = _Route(method.upper(), pattern, _compile(pattern), handler, auth, limited)
+        method = method.upper()
+        if contract is not None and (contract.method, contract.pattern) != (method, pattern):
+            raise ValueError(f"the route {method} {pattern} has the contract of {contract.key}")
+        route = _Route(method, pattern, _compile(pattern), handler, auth, limited, contract)
         self._routes.append(route)
 
     # -- serving -----------------------------------------------------------
@@ -256,12 +281,88 @@ class Sandbox:
             if denied is not None:
                 return self._with_headers(denied, limit_headers)
             try:
+                if route.contract is not None:
+                    sandbox_request = self.enforce(route.contract, sandbox_request)
                 response = self._as_response(route.handler(sandbox_request))
             except BadRequest as exc:
                 response = json_response({"error": {"message": {"value": str(exc)}}}, 400)
+            except ContractRefused as exc:
+                response = self.contract_refused(exc.violations)
             if fault is not None:
                 return self._fault(fault[0], request, limit_headers, response)
             return self._with_headers(response, limit_headers)
+
+    # -- contracts ---------------------------------------------------------
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Every contract violation of the requests checked so far, refused or ignored."""
+        return self.contracts.violations
+
+    def contract_refused(self, violations: Sequence[Violation]) -> httpx.Response:
+        """The answer to a request that breaks its contract, as the API refuses it.
+
+        ``violations`` holds the refused ones. A neutral RFC 9457 problem
+        (:func:`problem_response`) by default; a plugin's sandbox answers with its
+        API's own status and error body.
+        """
+        return problem_response(violations)
+
+    def enforce(self, endpoint: Endpoint, request: SandboxRequest) -> SandboxRequest:
+        """Check ``request`` against ``endpoint`` and record the result in :attr:`contracts`.
+
+        A handler that serves several endpoints calls it with the one it serves
+        (``ApiContract.match``); a route with a ``contract`` does it by itself.
+
+        :returns: the request without the fields the API ignores.
+        :raises ContractRefused: when the API refuses it.
+        """
+        seen: set[str] = set()
+        try:
+            body = request.json if endpoint.body is not None else None
+        except BadRequest as exc:
+            body = None
+            broken = [Violation(kind="not_json", path="", message=str(exc), endpoint=endpoint.key)]
+        else:
+            broken = endpoint.check(body, request.params, seen=seen)
+        self._record(broken, [(endpoint.key, CALLED), *((endpoint.key, s) for s in seen)])
+        refused = [v for v in broken if v.refused]
+        if refused:
+            raise ContractRefused(refused)
+        if endpoint.body is None or not broken:
+            return request
+        content = json.dumps(endpoint.body.strip(body)).encode("utf-8")
+        return attrs.evolve(request, content=content)
+
+    def enforce_value(
+        self, contract: Contract, value: Any, *, path: str = "", endpoint: str = ""
+    ) -> Any:
+        """Check one value (an object a handler decoded) against ``contract``, as
+        :meth:`enforce` does; ``endpoint`` names it in violations and exercised fields.
+
+        :returns: ``value`` without the fields the API ignores.
+        :raises ContractRefused: when the API refuses it.
+        """
+        seen: set[str] = set()
+        broken = [
+            attrs.evolve(v, endpoint=endpoint) for v in contract.check(value, path=path, seen=seen)
+        ]
+        self._record(broken, [(endpoint, CALLED), *((endpoint, f"body:{s}") for s in seen)])
+        refused = [v for v in broken if v.refused]
+        if refused:
+            raise ContractRefused(refused)
+        return contract.strip(value)
+
+    def unexercised(self, endpoints: Iterable[Endpoint] | None = None) -> list[str]:
+        """Declared endpoints never called and writable fields never sent, for
+        ``endpoints`` (the routes' contracts by default)."""
+        if endpoints is None:
+            endpoints = [r.contract for r in self._routes if r.contract is not None]
+        return self.contracts.unexercised(endpoints)
+
+    def _record(self, broken: Sequence[Violation], exercised: Sequence[tuple[str, str]]) -> None:
+        self.contracts.add(broken, exercised)
+        publish(broken, exercised)
 
     def _fault(
         self,

@@ -7,6 +7,9 @@
 - :func:`served_sandbox`: ``koppel sandbox serve`` in a subprocess, for tests that
   run ``koppel`` in another process (:func:`koppel_command`) against it;
   :func:`authorize_flow` gets a flow pointed at served sandboxes its tokens.
+- :func:`strict_contracts`, :func:`assert_no_violations` (and the
+  ``koppel_strict_contracts`` fixture): a request that breaks a sandbox route's
+  contract fails the test, even where the sandbox only ignores the field.
 
 See docs/testing.md.
 """
@@ -14,6 +17,7 @@ See docs/testing.md.
 from __future__ import annotations
 
 from koppel.http import FakeClock
+from koppel.testing._contracts import assert_no_violations, strict_contracts
 from koppel.testing._served import ServedSandbox, authorize_flow, koppel_command, served_sandbox
 from koppel.testing._suite import ConnectorTestSuite
 from koppel.testing._vcr import SECRET_HEADERS, find_secrets_in_cassettes, vcr_config
@@ -23,9 +27,11 @@ __all__ = [
     "ConnectorTestSuite",
     "FakeClock",
     "ServedSandbox",
+    "assert_no_violations",
     "authorize_flow",
     "find_secrets_in_cassettes",
     "koppel_command",
     "served_sandbox",
+    "strict_contracts",
     "vcr_config",
 ]

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from koppel.sandbox import ContractLog
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "allow_contract_violations: koppel_strict_contracts lets this test break contracts",
+    )
 
 
 @pytest.fixture
@@ -28,3 +39,17 @@ def koppel_vcr_config() -> dict[str, Any]:
     from koppel.testing._vcr import vcr_config
 
     return vcr_config()
+
+
+@pytest.fixture
+def koppel_strict_contracts(request: pytest.FixtureRequest) -> Iterator[ContractLog]:
+    """Fails the test when a request it sent to a sandbox in this process broke a
+    route's contract (see :func:`koppel.testing.strict_contracts`); yields the log."""
+    from koppel.sandbox import watch_contracts
+    from koppel.testing._contracts import assert_no_violations
+
+    __tracebackhide__ = True
+    with watch_contracts() as log:
+        yield log
+    if request.node.get_closest_marker("allow_contract_violations") is None:
+        assert_no_violations(log)
