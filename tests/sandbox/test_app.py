@@ -25,13 +25,13 @@ def post(box: Sandbox, content: bytes) -> httpx.Response:
 def test_sandbox_answers_400_to_a_body_that_is_not_json():
     response = post(sandbox(), b"{not json")
     assert response.status_code == 400
-    assert "not valid JSON" in response.json()["error"]["message"]["value"]
+    assert "not valid JSON" in response.json()["detail"]  # a neutral RFC 9457 problem
 
 
 def test_sandbox_handler_refuses_with_bad_request():
     response = post(sandbox(), b'{"colour": "red"}')
     assert response.status_code == 400
-    assert response.json()["error"]["message"]["value"] == "a thing needs a name"
+    assert response.json()["detail"] == "a thing needs a name"
 
 
 def test_sandbox_handler_answers_good_json():
@@ -64,9 +64,9 @@ def test_app_429_fault_answers_as_the_rate_limit_does_with_retry_after() -> None
     with httpx.Client(transport=box.transport(), base_url=box.base_url) as client:
         answer = client.post("/x")
     assert answer.status_code == 429
-    assert answer.json() == {"error": {"message": {"value": "API rate limit exceeded"}}}
+    assert answer.json()["detail"] == "API rate limit exceeded"
     assert answer.headers["Retry-After"] == "3"
-    assert answer.headers["X-RateLimit-Minutely-Remaining"] == "0"
+    assert answer.headers["RateLimit-Remaining"] == "0"
     assert ran == []  # a 429 says the call was not handled: it never strikes after the route
     assert box.faults_struck == {("429", False): 1}
     assert box.statuses == {429: 1}
@@ -108,3 +108,31 @@ def test_app_faults_reset_forgets_the_queued_faults() -> None:
 def test_app_faults_after_handler_must_be_a_share() -> None:
     with pytest.raises(ValueError, match="after_handler must be between 0 and 1"):
         Faults(after_handler=1.5)
+
+
+def test_sandbox_error_bodies_come_from_one_overridable_method() -> None:
+    import httpx
+
+    from koppel.sandbox import Faults, Sandbox, json_response
+
+    class Shaped(Sandbox):
+        def error_response(self, status: int, message: str) -> httpx.Response:
+            return json_response({"Error": message}, status)
+
+    box = Shaped("shaped", faults=Faults())
+    box.add_route("GET", "/things", lambda request: [])
+    client = httpx.Client(transport=box.transport(), base_url="https://sandbox.invalid")
+    assert client.get("/nothing").json() == {"Error": "no route GET /nothing"}
+    box.faults.inject("503")
+    answer = client.get("/things")
+    assert (answer.status_code, answer.json()) == (503, {"Error": "sandbox fault: HTTP 503"})
+    neutral = Sandbox("plain")
+    body = (
+        httpx.Client(transport=neutral.transport(), base_url="https://x.invalid").get("/x").json()
+    )
+    assert body == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "no route GET /x",
+    }

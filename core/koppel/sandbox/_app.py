@@ -229,8 +229,26 @@ class Sandbox:
         ``headers`` holds ``Retry-After`` and any budget headers; a sandbox of an
         API that answers otherwise overrides this (a 429 fault answers with it too).
         """
-        body = {"error": {"message": {"value": "API rate limit exceeded"}}}
-        return json_response(body, 429, headers)
+        response = self.error_response(429, "API rate limit exceeded")
+        response.headers.update(headers)
+        return response
+
+    def error_response(self, status: int, message: str) -> httpx.Response:
+        """The API's answer for an error core's toolkit raises: no such route (404,
+        405), a body that is not JSON (400), a 429, an injected 5xx fault.
+
+        A neutral RFC 9457 problem by default; a plugin's sandbox overrides it to
+        answer in its API's own error shape.
+        """
+        body = {
+            "type": "about:blank",
+            "title": httpx.codes.get_reason_phrase(status),
+            "status": status,
+            "detail": message,
+        }
+        return httpx.Response(
+            status, json=body, headers={"Content-Type": "application/problem+json"}
+        )
 
     def throttle(self, request: httpx.Request) -> httpx.Response | None:
         """An API's own rate limit, where ``rate_limit`` cannot describe it: the 429
@@ -252,7 +270,7 @@ class Sandbox:
             if route is None:
                 allowed = [r.method for r in self._routes if r.regex.match(path)]
                 status = 405 if allowed else 404
-                return json_response({"error": {"message": {"value": f"no route {path}"}}}, status)
+                return self.error_response(status, f"no route {request.method} {path}")
             if route.limited:
                 refused = self.throttle(request)
                 if refused is not None:
@@ -285,7 +303,7 @@ class Sandbox:
                     sandbox_request = self.enforce(route.contract, sandbox_request)
                 response = self._as_response(route.handler(sandbox_request))
             except BadRequest as exc:
-                response = json_response({"error": {"message": {"value": str(exc)}}}, 400)
+                response = self.error_response(400, str(exc))
             except ContractRefused as exc:
                 response = self.contract_refused(exc.violations)
             if fault is not None:
@@ -371,6 +389,9 @@ class Sandbox:
         limit_headers: Mapping[str, str],
         answer: httpx.Response | None = None,
     ) -> httpx.Response:
+        if kind in ("500", "502", "503", "504"):
+            error = self.error_response(int(kind), f"sandbox fault: HTTP {kind}")
+            return self._with_headers(error, limit_headers)
         if kind != "429":
             return self._with_headers(fault_response(kind, request, answer), limit_headers)
         wait = self.faults.retry_after

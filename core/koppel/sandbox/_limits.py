@@ -174,8 +174,10 @@ def fault_response(
     """
     if kind in ("500", "502", "503", "504"):
         status = int(kind)
-        body = {"error": {"message": {"value": f"sandbox fault: HTTP {status}"}}}
-        return httpx.Response(status, json=body)
+        body = {"title": httpx.codes.get_reason_phrase(status), "status": status}
+        return httpx.Response(
+            status, json=body, headers={"Content-Type": "application/problem+json"}
+        )
     if kind == "reset":
         raise httpx.ReadError("sandbox fault: connection reset by peer", request=request)
     if kind == "refused":
@@ -186,5 +188,5 @@ def fault_response(
         content = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
     else:
         whole = answer.read() if answer is not None else b""
-        content = whole[: len(whole) // 2] if len(whole) > 1 else b'{"d": {"results": [{"ID": '
+        content = whole[: len(whole) // 2] if len(whole) > 1 else b'{"results": [{"id": '
     return httpx.Response(200, content=content, headers={"Content-Type": "application/json"})

@@ -119,6 +119,10 @@ class AccountViewSandbox(Sandbox):
 
     # -- serving -------------------------------------------------------------
 
+    def error_response(self, status: int, message: str) -> httpx.Response:
+        """AccountView's error body for the toolkit's own errors (no route, faults)."""
+        return _error(message, 1, status)
+
     def rate_limited(self, headers: Mapping[str, str]) -> httpx.Response:
         """A 429 in AccountView's error shape with ``Retry-After`` (only a 429 fault: no
         rate limit is documented, so none is applied)."""

@@ -124,6 +124,11 @@ class EAccountingSandbox(Sandbox):
             self._window[(endpoint, window)] += 1
         return None
 
+    def error_response(self, status: int, message: str) -> httpx.Response:
+        """eAccounting's error body for the toolkit's own errors (no route, faults):
+        code 4000, Visma's "general error" (an assumption for these cases)."""
+        return error_response(status, 4000, message)
+
     def rate_limited(self, headers: Mapping[str, str]) -> httpx.Response:
         """eAccounting's 429: the wait only in the message, no headers (also for a 429 fault)."""
         limit = self.per_minute if self.per_minute is not None else 600

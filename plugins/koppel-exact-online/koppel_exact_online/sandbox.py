@@ -34,6 +34,7 @@ from koppel.sandbox import (
 )
 from koppel_exact_online._demo import seed_demo
 from koppel_exact_online._filter import FilterSyntaxError, compile_filter
+from koppel_exact_online.client import RATE_LIMIT_HEADERS
 from koppel_exact_online.odata import format_date, pad_code
 
 __all__ = ["DIVISION", "ExactOAuth", "ExactSandbox", "make_sandbox"]
@@ -128,6 +129,10 @@ class ExactSandbox(Sandbox):
     ``writes`` counts POST and PUT calls that reached a handler.
     """
 
+    def error_response(self, status: int, message: str) -> httpx.Response:
+        """Exact's OData error body for the toolkit's own errors (no route, faults, 429)."""
+        return _error(message, status)
+
     def __init__(
         self,
         *,
@@ -141,7 +146,7 @@ class ExactSandbox(Sandbox):
             "exact-online",
             base_url=BASE_URL,
             clock=clock,
-            rate_limit=SandboxRateLimit(per_minute=60, per_day=5000),
+            rate_limit=SandboxRateLimit(per_minute=60, per_day=5000, headers=RATE_LIMIT_HEADERS),
             oauth=ExactOAuth(),
             **options,
         )
