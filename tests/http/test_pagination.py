@@ -76,7 +76,7 @@ def client() -> httpx.Client:
 
     @box.route("GET", "/refused")
     def refused(request: SandboxRequest) -> object:
-        return json_response({"error": {"message": {"value": "Filter is invalid"}}}, 400)
+        return json_response({"title": "Bad Request", "detail": "Filter is invalid"}, 400)
 
     return httpx.Client(transport=box.transport(), base_url=box.base_url)
 

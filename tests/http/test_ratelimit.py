@@ -83,34 +83,43 @@ def test_ratelimit_daily_budget_spent_raises_instead_of_hanging() -> None:
     assert info.value.retry_after == pytest.approx(86_400, rel=0.01)
 
 
-def test_ratelimit_headers_in_epoch_milliseconds() -> None:
+def test_ratelimit_default_headers_are_the_ietf_fields() -> None:
+    # draft-ietf-httpapi-ratelimit-headers (-00 to -06): RateLimit-Limit, -Remaining and
+    # -Reset, the reset in seconds from now, for the limit closest to running out.
+    headers = {"RateLimit-Limit": "10", "RateLimit-Remaining": "5", "RateLimit-Reset": "12"}
+    assert RateLimitHeaders().read(headers, now=100.0) == {60.0: (5, 112.0)}
+    assert RateLimit().headers == RateLimitHeaders()
+    vendor = {"X-RateLimit-Minutely-Remaining": "0", "X-RateLimit-Minutely-Reset": "1042000"}
+    assert RateLimitHeaders().read(vendor, now=100.0) == {}
     clock = FakeClock(start=1000.0)
     limiter = MemoryRateLimiter({"x": RateLimit()}, clock=clock)
-    limiter.observe(
-        "x",
-        "t",
-        {"X-RateLimit-Minutely-Remaining": "0", "X-RateLimit-Minutely-Reset": "1042000"},
-    )
+    limiter.observe("x", "t", {"RateLimit-Remaining": "0", "RateLimit-Reset": "42"})
     assert limiter.acquire("x", "t") == pytest.approx(42.0)
 
 
-def test_ratelimit_headers_relative_seconds() -> None:
+def test_ratelimit_headers_of_an_api_with_two_budgets_in_epoch_milliseconds() -> None:
     headers = RateLimitHeaders(
-        minute_remaining="RateLimit-Remaining",
-        minute_reset="RateLimit-Reset",
-        day_remaining=None,
-        day_reset=None,
-        reset_unit="seconds",
+        minute_remaining="X-Minute-Left",
+        minute_reset="X-Minute-Reset",
+        day_remaining="X-Day-Left",
+        day_reset="X-Day-Reset",
+        reset_unit="epoch_ms",
     )
-    found = headers.read({"RateLimit-Remaining": "5", "RateLimit-Reset": "12"}, now=100.0)
-    assert found == {60.0: (5, 112.0)}
+    clock = FakeClock(start=1000.0)
+    limiter = MemoryRateLimiter({"x": RateLimit(headers=headers)}, clock=clock)
+    limiter.observe(
+        "x",
+        "t",
+        {"X-Minute-Left": "0", "X-Minute-Reset": "1042000", "X-Day-Left": "7"},
+    )
+    assert limiter.remaining("x", "t") == 0
+    assert limiter.acquire("x", "t") == pytest.approx(42.0)
+    assert limiter.remaining("x", "t") == 6
 
 
 def test_ratelimit_headers_that_are_not_finite_are_ignored() -> None:
     clock = FakeClock(start=1000.0)
     limiter = MemoryRateLimiter({"x": RateLimit()}, clock=clock)
-    limiter.observe("x", "t", {"X-RateLimit-Minutely-Remaining": "inf"})
-    limiter.observe(
-        "x", "t", {"X-RateLimit-Minutely-Remaining": "0", "X-RateLimit-Minutely-Reset": "inf"}
-    )
+    limiter.observe("x", "t", {"RateLimit-Remaining": "inf"})
+    limiter.observe("x", "t", {"RateLimit-Remaining": "0", "RateLimit-Reset": "inf"})
     assert limiter.acquire("x", "t") == 0.0

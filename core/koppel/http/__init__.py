@@ -24,7 +24,6 @@ from koppel.http._auth import (
     HeaderAuth,
     OAuth2Auth,
     OAuth2Config,
-    afas_token_header,
     authorization_url,
     code_from_redirect,
     exchange_code,
@@ -37,7 +36,13 @@ from koppel.http._client import (
     set_default_rate_limiter,
 )
 from koppel.http._clock import SYSTEM_CLOCK, Clock, FakeClock, SystemClock
-from koppel.http._errors import api_message, raise_for_status
+from koppel.http._errors import (
+    ERROR_READER_EXTENSION,
+    ErrorReader,
+    api_message,
+    message_at,
+    raise_for_status,
+)
 from koppel.http._logging import redacted_body, redacted_headers, redacted_target
 from koppel.http._pagination import (
     limit_offset_pages,
@@ -67,6 +72,7 @@ from koppel.http._tokens import (
 from koppel.http._transport import KoppelTransport, WaitHint
 
 __all__ = [
+    "ERROR_READER_EXTENSION",
     "IDEMPOTENT_EXTENSION",
     "IDEMPOTENT_METHODS",
     "READ_METHODS",
@@ -76,6 +82,7 @@ __all__ = [
     "ApiKeyAuth",
     "BearerAuth",
     "Clock",
+    "ErrorReader",
     "FakeClock",
     "FileTokenStore",
     "HeaderAuth",
@@ -93,7 +100,6 @@ __all__ = [
     "SystemClock",
     "TokenStore",
     "WaitHint",
-    "afas_token_header",
     "api_message",
     "authorization_url",
     "build_client",
@@ -104,6 +110,7 @@ __all__ = [
     "is_idempotent",
     "limit_offset_pages",
     "load_token",
+    "message_at",
     "odata_pages",
     "page_number_pages",
     "parse_retry_after",

@@ -1,4 +1,7 @@
-"""Authentication for connectors: headers and API keys, AFAS tokens, bearer, OAuth2.
+"""Authentication for connectors: headers and API keys, bearer, OAuth2.
+
+An API with a token scheme of its own builds the header value in its plugin
+and hands it to :class:`HeaderAuth`.
 
 OAuth2 uses the authorization-code flow once (``koppel auth CONNECTION``) and
 refreshes through a :class:`~koppel.http.TokenStore` afterwards, so that a
@@ -8,7 +11,6 @@ stored before its access token is used.
 
 from __future__ import annotations
 
-import base64
 import secrets
 import threading
 from collections.abc import Generator, Mapping
@@ -31,7 +33,6 @@ __all__ = [
     "HeaderAuth",
     "OAuth2Auth",
     "OAuth2Config",
-    "afas_token_header",
     "authorization_url",
     "code_from_redirect",
     "exchange_code",
@@ -76,20 +77,6 @@ class BearerAuth(HeaderAuth):
         if not token:
             raise ConfigurationError("the bearer token is empty", field="token")
         super().__init__({"Authorization": f"Bearer {token}"})
-
-
-def afas_token_header(token: str) -> str:
-    """The ``Authorization`` value for AFAS Profit: ``AfasToken base64(<token>..</token>)``.
-
-    :param token: the token as AFAS issues it, either the whole
-        ``<token><version>1</version><data>...</data></token>`` XML or only its data.
-    """
-    text = token.strip()
-    if not text:
-        raise ConfigurationError("the AFAS token is empty", field="token")
-    if not text.startswith("<token>"):
-        text = f"<token><version>1</version><data>{text}</data></token>"
-    return "AfasToken " + base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
 @attrs.frozen(kw_only=True)

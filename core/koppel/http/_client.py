@@ -11,6 +11,7 @@ import httpx
 
 from koppel import __version__
 from koppel.http._clock import SYSTEM_CLOCK, Clock, SystemClock
+from koppel.http._errors import ErrorReader
 from koppel.http._ratelimit import MemoryRateLimiter, RateLimit, RateLimiter
 from koppel.http._retry import RetryPolicy
 from koppel.http._transport import KoppelTransport, WaitHint
@@ -69,6 +70,7 @@ def build_client(
     rate_limit: RateLimit | None = None,
     rate_limiter: RateLimiter | None = None,
     wait_hint: WaitHint | None = None,
+    error_message: ErrorReader | None = None,
     headers: Mapping[str, str] | None = None,
     clock: Clock = SYSTEM_CLOCK,
     max_connections: int = 10,
@@ -90,6 +92,9 @@ def build_client(
     :param wait_hint: seconds to wait before retrying a 429 or 5xx that has no
         ``Retry-After`` header, read from the response (e.g. from its message);
         None lets the retry policy's backoff decide.
+    :param error_message: reads the API's own message from an error response
+        (e.g. :func:`~koppel.http.message_at`), where the neutral places
+        :func:`~koppel.http.api_message` knows do not hold it.
     :param headers: extra headers on every request.
     :param clock: time source for waits (a fake one in tests).
     :param max_connections: size of the connection pool.
@@ -110,6 +115,7 @@ def build_client(
         logger=logger or get_logger(system=system, tenant=tenant),
         auth=auth,
         wait_hint=wait_hint,
+        error_message=error_message,
     )
     all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
     return httpx.Client(

@@ -1,9 +1,19 @@
-"""Turning an API's error response into the right koppel error, with the API's message."""
+"""Turning an API's error response into the right koppel error, with the API's message.
+
+Core looks for the message where no single vendor puts it: RFC 9457 problem
+details (``detail``, ``title``), OAuth 2 errors (RFC 6749: ``error_description``,
+``error``) and the common ``message``, ``Message`` and ``error.message``. A
+system whose errors carry it elsewhere gives its client an :data:`ErrorReader`
+(``build_client(error_message=message_at("Fault.Text"))``); the client's
+transport hands it to every response, so :func:`raise_for_status`, the
+pagination helpers and the transport's own errors all read it first.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -17,19 +27,27 @@ from koppel.errors import (
 )
 from koppel.http._retry import RETRY_AFTER_EXTENSION, parse_retry_after
 
-__all__ = ["api_message", "raise_for_status"]
+__all__ = [
+    "ERROR_READER_EXTENSION",
+    "ErrorReader",
+    "api_message",
+    "message_at",
+    "raise_for_status",
+]
 
-#: Where known APIs put their message, tried in order (dotted paths).
-_MESSAGE_PATHS = (
-    "error.message.value",  # Exact Online (OData v2)
+#: Reads an API's own error message from a response; None when it holds none.
+ErrorReader = Callable[[httpx.Response], str | None]
+
+#: ``response.extensions`` key under which a koppel client puts its :data:`ErrorReader`.
+ERROR_READER_EXTENSION = "koppel.error_reader"
+
+#: Neutral places of an error message, tried in order (dotted paths).
+_NEUTRAL_PATHS = (
     "error.message",
-    "DeveloperErrorMessage",  # Visma eAccounting
-    "ErrorMessage",  # AccountView.net
     "Message",
-    "externalMessage",  # AFAS Profit
     "message",
-    "error_description",  # OAuth2
-    "detail",
+    "error_description",  # OAuth 2
+    "detail",  # problem details
     "title",
     "error",
 )
@@ -43,16 +61,46 @@ def _dig(data: Any, path: str) -> Any:
     return data
 
 
-def api_message(response: httpx.Response) -> str:
-    """The API's own error message from ``response``, or its status line."""
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        data = None
-    for path in _MESSAGE_PATHS:
+def _first(data: Any, paths: tuple[str, ...]) -> str | None:
+    for path in paths:
         found = _dig(data, path)
         if isinstance(found, str) and found.strip():
             return found.strip()
+    return None
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def message_at(*paths: str) -> ErrorReader:
+    """An :data:`ErrorReader` for a JSON body: the first text at one of ``paths``.
+
+    A path is dotted (``"error.message.value"``); each plugin names its own.
+    """
+
+    def read(response: httpx.Response) -> str | None:
+        return _first(_json(response), paths)
+
+    return read
+
+
+def api_message(response: httpx.Response, reader: ErrorReader | None = None) -> str:
+    """The API's own error message from ``response``, or its status line.
+
+    ``reader`` (else the one the client put in the response's extensions) is
+    asked first, then the neutral places; then a short text body counts.
+    """
+    reader = reader or response.extensions.get(ERROR_READER_EXTENSION)
+    found = reader(response) if reader is not None else None
+    if found and found.strip():
+        return found.strip()
+    found = _first(_json(response), _NEUTRAL_PATHS)
+    if found:
+        return found
     text = response.text.strip()
     if text and len(text) <= 300 and not text.startswith("<"):
         return text

@@ -33,15 +33,20 @@ DAY = 86_400.0
 class RateLimitHeaders:
     """Names of the headers in which an API reports its remaining budget.
 
-    The defaults are Exact Online's: a per-minute and a per-day budget, each
-    with a reset moment in epoch milliseconds.
+    An API reports a short (``minute_*``) and a long (``day_*``) budget, each a
+    remaining count and the moment it resets, in ``reset_unit``: seconds from
+    now, or epoch seconds or milliseconds. The defaults are the fields of the
+    IETF draft (draft-ietf-httpapi-ratelimit-headers, revisions 00 to 06):
+    ``RateLimit-Remaining`` and ``RateLimit-Reset`` in seconds from now, for
+    whichever limit is closest to running out, read as the short budget. An API
+    that names its headers otherwise gives the names in its plugin.
     """
 
-    minute_remaining: str | None = "X-RateLimit-Minutely-Remaining"
-    minute_reset: str | None = "X-RateLimit-Minutely-Reset"
-    day_remaining: str | None = "X-RateLimit-Remaining"
-    day_reset: str | None = "X-RateLimit-Reset"
-    reset_unit: Literal["epoch_ms", "epoch_s", "seconds"] = "epoch_ms"
+    minute_remaining: str | None = "RateLimit-Remaining"
+    minute_reset: str | None = "RateLimit-Reset"
+    day_remaining: str | None = None
+    day_reset: str | None = None
+    reset_unit: Literal["epoch_ms", "epoch_s", "seconds"] = "seconds"
 
     def read(self, headers: Mapping[str, str], *, now: float) -> dict[float, tuple[int, float]]:
         """The budgets ``headers`` report: window length -> (remaining, reset moment)."""

@@ -11,7 +11,7 @@ import httpx
 
 from koppel.errors import TransientError, UncertainOutcomeError
 from koppel.http._clock import Clock
-from koppel.http._errors import api_message
+from koppel.http._errors import ERROR_READER_EXTENSION, ErrorReader, api_message
 from koppel.http._logging import log_request
 from koppel.http._ratelimit import RateLimiter
 from koppel.http._retry import (
@@ -56,6 +56,8 @@ class KoppelTransport(httpx.BaseTransport):
 
     :param wait_hint: how long to wait before retrying a response that has no
         usable ``Retry-After`` header (called only for the policy's retriable statuses).
+    :param error_message: reads the API's message from an error response; put in
+        every response's extensions for :func:`raise_for_status`.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class KoppelTransport(httpx.BaseTransport):
         logger: Any,
         auth: httpx.Auth | None = None,
         wait_hint: WaitHint | None = None,
+        error_message: ErrorReader | None = None,
     ) -> None:
         self.inner = inner
         self.system = system
@@ -80,6 +83,7 @@ class KoppelTransport(httpx.BaseTransport):
         self.logger = logger
         self.auth = auth
         self.wait_hint = wait_hint
+        self.error_message = error_message
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
@@ -112,7 +116,8 @@ class KoppelTransport(httpx.BaseTransport):
             if status not in _NOT_HANDLED_STATUSES and not idempotent:
                 response.read()
                 raise UncertainOutcomeError(
-                    f"{request.method} answered {status} ({api_message(response)}); the write "
+                    f"{request.method} answered {status} "
+                    f"({api_message(response, self.error_message)}); the write "
                     "may have happened, check whether the record exists before retrying",
                     status=status,
                     **self._where(request),
@@ -163,6 +168,8 @@ class KoppelTransport(httpx.BaseTransport):
             raise
         if self.limiter is not None:
             self.limiter.observe(self.system, self.tenant, response.headers)
+        if self.error_message is not None:
+            response.extensions[ERROR_READER_EXTENSION] = self.error_message
         self._log(request, response.status_code, t0, attempt)
         return response
 

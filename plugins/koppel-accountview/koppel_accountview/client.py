@@ -38,6 +38,7 @@ from koppel.http import (
     OAuth2Auth,
     OAuth2Config,
     build_client,
+    message_at,
     parse_retry_after,
     raise_for_status,
 )
@@ -51,6 +52,8 @@ __all__ = ["AccountViewClient", "Filter", "oauth_config"]
 
 #: Key in ``Connection.cache`` under which the run's client is kept.
 CLIENT_CACHE_KEY = "accountview.client"
+#: The message of an error body ``{"ErrorType", "ErrorNumbers", "ErrorMessage"}``.
+ERROR_MESSAGE = message_at(schema.ERROR_MESSAGE_KEY)
 
 
 @attrs.frozen
@@ -186,6 +189,7 @@ class AccountViewClient:
             auth=auth,
             transport=connection.transport,
             headers={schema.COMPANY_HEADER: company},
+            error_message=ERROR_MESSAGE,
             clock=clock,
         )
         page_size = int(connection.settings.get("page_size") or schema.PAGE_SIZE)

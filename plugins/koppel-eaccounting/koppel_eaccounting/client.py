@@ -26,6 +26,7 @@ from koppel.http import (
     RateLimit,
     RetryPolicy,
     build_client,
+    message_at,
     raise_for_status,
 )
 from koppel.sync import Connection
@@ -33,6 +34,7 @@ from koppel.sync import Connection
 __all__ = [
     "API_URL",
     "DEFAULT_PAGE_SIZE",
+    "ERROR_MESSAGE",
     "IDENTITY_URL",
     "RATE_LIMIT",
     "SANDBOX_API_URL",
@@ -55,6 +57,9 @@ SANDBOX_IDENTITY_URL = "https://identity-sandbox.test.vismaonline.com"
 SCOPES = "ea:api offline_access ea:sales"
 #: "600 requests per minute ... per client and endpoint"; no budget headers are sent.
 RATE_LIMIT = RateLimit(per_minute=600, headers=None, max_wait=90.0)
+#: The message of an error body ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``
+#: (REFERENCE.md, "Error body": S1 ``CommonExtendedBadRequest``).
+ERROR_MESSAGE = message_at("DeveloperErrorMessage")
 #: Records per page; the API's maximum is not documented, 500 stays well below common limits.
 DEFAULT_PAGE_SIZE = 500
 
@@ -205,6 +210,7 @@ class EAccountingClient:
             transport=connection.transport,
             rate_limit=RATE_LIMIT,
             wait_hint=wait_hint,
+            error_message=ERROR_MESSAGE,
             retry=RetryPolicy(attempts=5, max_elapsed=180.0),
             clock=clock,
         )

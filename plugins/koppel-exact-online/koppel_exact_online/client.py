@@ -27,6 +27,7 @@ from koppel.http import (
     RateLimiter,
     RateLimitHeaders,
     build_client,
+    message_at,
     odata_pages,
     raise_for_status,
 )
@@ -35,9 +36,11 @@ from koppel_exact_online.odata import timestamp_filter
 from koppel_exact_online.resources import Resource
 
 __all__ = [
+    "ERROR_MESSAGE",
     "HOSTS",
     "PAGE_SIZE",
     "RATE_LIMIT",
+    "RATE_LIMIT_HEADERS",
     "SYNC_PAGE_SIZE",
     "SYSTEM",
     "ExactClient",
@@ -64,8 +67,20 @@ HOSTS: dict[str, str] = {
 PAGE_SIZE = 60
 SYNC_PAGE_SIZE = 1000
 
-#: 60 calls a minute and 5,000 a day per company, reported in ``X-RateLimit-*`` (epoch ms).
-RATE_LIMIT = RateLimit(per_minute=60, per_day=5000, headers=RateLimitHeaders())
+#: Exact's budget headers: the minute's and the day's remaining calls, each reset in UTC
+#: epoch milliseconds (REFERENCE.md, "Rate-limit headers": S3, S4). The sandbox answers them.
+RATE_LIMIT_HEADERS = RateLimitHeaders(
+    minute_remaining="X-RateLimit-Minutely-Remaining",
+    minute_reset="X-RateLimit-Minutely-Reset",
+    day_remaining="X-RateLimit-Remaining",
+    day_reset="X-RateLimit-Reset",
+    reset_unit="epoch_ms",
+)
+#: 60 calls a minute and 5,000 a day per company, reported in :data:`RATE_LIMIT_HEADERS`.
+RATE_LIMIT = RateLimit(per_minute=60, per_day=5000, headers=RATE_LIMIT_HEADERS)
+#: The message of an error body ``{"error": {"code", "message": {"lang", "value"}}}``
+#: (REFERENCE.md, "Error body": S3).
+ERROR_MESSAGE = message_at("error.message.value")
 
 #: Refresh the access token (10 minutes) only in its last 30 seconds, or after a 401:
 #: Exact asks for no more than one token request per 570 seconds.
@@ -174,6 +189,7 @@ class ExactClient:
             transport=self.connection.transport,
             rate_limit=RATE_LIMIT,
             rate_limiter=self.rate_limiter,
+            error_message=ERROR_MESSAGE,
             clock=self.clock,
         )
 
