@@ -161,3 +161,15 @@ def test_engine_message_of_a_python_error_or_a_skip_is_cut() -> None:
     item.skip("status " + "y" * 10_000 + " is not in the flow's filter")
     assert item.message is not None and item.message.endswith("is not in the flow's filter")
     assert len(item.message) < 600
+
+
+def test_engine_junk_cursor_of_the_last_record_is_not_stored(
+    books: MemorySystem,
+    store: StateStore,
+    flow_with: Callable[[Feed], tuple[Flow, KoppelPluginManager]],
+) -> None:
+    junk = {**good(3), "changed": "0"}  # a change time of "0" sorted last by the source
+    flow, manager = flow_with(Feed([good(1), good(2), junk]))
+    result = run_flow(flow, store, manager=manager)
+    assert result.counts["created"] == 3
+    assert store.get_cursor(flow.name, "customers") == "0002"  # the newest read, not "0"

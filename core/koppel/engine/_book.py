@@ -18,7 +18,7 @@ from koppel.engine._setup import RunParts
 from koppel.errors import ValidationError
 from koppel.sync import Action
 
-__all__ = ["Bookkeeper", "last_cursor"]
+__all__ = ["Bookkeeper", "chunk_cursor"]
 
 _COUNTERS = {
     Action.CREATE: "created",
@@ -28,14 +28,19 @@ _COUNTERS = {
 }
 
 
-def last_cursor(chunk: Sequence[Item]) -> str | None:
-    """The cursor after the chunk, or None when a record in it is not done."""
+def chunk_cursor(chunk: Sequence[Item], cursors: CursorGuard) -> str | None:
+    """The cursor to store after the chunk: the newest one read so far, or None when a
+    record in it is not done or none of its records has a cursor.
+
+    The newest, not the last record's: a record whose cursor is junk (an order whose
+    change time is "0") may come last, and storing it would send the next run back
+    to the start or make the source refuse the cursor.
+    """
     if any(item.action is None for item in chunk):
         return None
-    for item in reversed(chunk):
-        if item.record.cursor is not None:
-            return item.record.cursor
-    return None
+    if all(item.record.cursor is None for item in chunk):
+        return None
+    return cursors.newest
 
 
 class Bookkeeper:
@@ -117,7 +122,7 @@ class Bookkeeper:
             ],
             activity=activity,
             settled=[item.source_id for item in done],
-            cursor=self.cursors.to_store(last_cursor(chunk)) if advance else None,
+            cursor=self.cursors.to_store(chunk_cursor(chunk, self.cursors)) if advance else None,
         )
         parts.store.book_chunk(booking)
         self.parked_ids.difference_update(synced)

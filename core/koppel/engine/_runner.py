@@ -24,6 +24,7 @@ start to end: a second run of the flow stops at once with
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -268,9 +269,9 @@ class FlowRunner:
     ) -> Iterator[list[Item]]:
         size = self.flow.settings.chunk_size
         chunk: list[Item] = []
-        for taken, record in enumerate(records):
-            if budget is not None and taken >= budget:
-                break
+        if budget is not None:  # never read a record past the budget: it would count as seen
+            records = itertools.islice(records, budget)
+        for record in records:
             chunk.append(Item(index=len(chunk), record=record, retried=retried))
             if len(chunk) >= size:
                 self.result.fetched += len(chunk)
