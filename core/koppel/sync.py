@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -152,6 +153,23 @@ def read_text(row: Mapping[str, Any], field: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise SourceRecordError(f"{field} is {_kind(value)}, not text", field=field)
+
+
+def read_moment(row: Mapping[str, Any], field: str) -> str | None:
+    """``row[field]`` when it is an ISO 8601 date-time as text (or missing/null: None):
+    a change time used as a cursor.
+
+    :raises SourceRecordError: naming ``field`` when it holds anything else, so that
+        a junk change time never becomes the cursor a source is asked from.
+    """
+    value = read_text(row, field)
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise SourceRecordError(f"{field} {value!r} is not a date and time", field=field) from None
+    return value
 
 
 def _kind(value: Any) -> str:

@@ -173,3 +173,16 @@ def test_engine_junk_cursor_of_the_last_record_is_not_stored(
     result = run_flow(flow, store, manager=manager)
     assert result.counts["created"] == 3
     assert store.get_cursor(flow.name, "customers") == "0002"  # the newest read, not "0"
+
+
+def test_engine_read_moment_takes_only_a_date_and_time() -> None:
+    from koppel.sync import read_moment
+
+    assert (
+        read_moment({"at": "2024-05-01T10:00:00.1234567Z"}, "at") == "2024-05-01T10:00:00.1234567Z"
+    )
+    assert read_moment({}, "at") is None
+    for junk in ("0", "yesterday", "zzzz"):
+        with pytest.raises(SourceRecordError, match="is not a date and time") as raised:
+            read_moment({"at": junk}, "at")
+        assert raised.value.context["field"] == "at"
