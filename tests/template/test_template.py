@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import filelock
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,10 +65,12 @@ def entities(answer: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def template_env(fresh_venv: Any) -> Any:
+def template_env(fresh_venv: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A new virtualenv with a non-editable koppel; other dependencies come from this one."""
     env = fresh_venv("template-venv")
-    env.install(ROOT)
+    # Building koppel uses the checkout's build/ folder: one xdist worker at a time.
+    with filelock.FileLock(tmp_path_factory.getbasetemp().parent / "koppel-build.lock"):
+        env.install(ROOT)
     return env
 
 
@@ -113,14 +117,32 @@ def test_template_renders_a_plugin_package(project: tuple[str, Path]) -> None:
     files = ("pyproject.toml", "README.md", "tox.ini", ".gitignore", ".github/workflows/ci.yml")
     for part in files:
         assert (path / part).is_file(), part
-    for module in ("plugin", "client", "resources", "sandbox", "demo"):
+    for module in ("plugin", "settings", "client", "facts", "sandbox", "resources/__init__"):
         assert (package / f"{module}.py").is_file(), module
+    assert json.loads((package / "demo.json").read_text())
     reads = entities(answers.get("reads", "customers, products"))
     writes = entities(answers.get("writes", "customers, orders"))
     expected = {f"{e}.inbound.toml" for e in reads} | {f"{e}.outbound.toml" for e in writes}
     assert {p.name for p in (package / "mappings").iterdir()} == expected
+    modules = {p.stem for p in (package / "resources").glob("*.py")}
+    assert modules == {"__init__", "_base", *reads, *writes}
     assert list((path / "tests" / "cassettes").rglob("*.yaml"))
-    assert "{{" not in (package / "plugin.py").read_text()
+    for source in path.rglob("*.py"):
+        assert "{{" not in source.read_text(), source
+    entry_point = f'"{system}" = "{package.name}.plugin:connector"'
+    assert entry_point in (path / "pyproject.toml").read_text()
+
+
+def test_template_output_never_dispatches_on_entity_names(project: tuple[str, Path]) -> None:
+    _, path = project
+    dispatch = re.compile(r"\bentity\s*(==|!=|in\b|not in\b)|\bmatch entity\b")
+    found = [
+        f"{source.relative_to(path)}:{number}: {line.strip()}"
+        for source in path.rglob("*.py")
+        for number, line in enumerate(source.read_text().splitlines(), 1)
+        if dispatch.search(line)
+    ]
+    assert not found, "\n".join(found)
 
 
 def test_template_output_is_lint_clean(project: tuple[str, Path]) -> None:
@@ -168,6 +190,48 @@ def test_template_plugin_is_listed_by_koppel_plugins(
     assert plugin["writes"] == sorted(writes, key=order_of_entities)
     assert plugin["order_types"] == (["order"] if "orders" in writes else [])
     assert {"koppel_system", "fetch_records", "upsert", "koppel_sandbox"} <= set(plugin["hooks"])
+
+
+def test_template_settings_are_typed_and_checked_offline(
+    project: tuple[str, Path], fresh_python: Path, tmp_path: Path
+) -> None:
+    name, _ = project
+    answers = ANSWERS[name]
+    system = answers.get("system", "acme")
+    auth = answers.get("auth", "api_key")
+    koppel = fresh_python.parent / "koppel"
+    shown = subprocess.run(
+        [koppel, "plugins", "show", system, "--json"], capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    settings = {s["name"]: s for s in json.loads(shown.stdout)["settings"]}
+    secret = {"api_key": "api_key", "bearer": "token", "oauth2": "client_secret"}[auth]
+    env = system.replace("-", "_").upper()
+    assert settings[secret]["secret"] and settings[secret]["env"] == f"{env}_{secret.upper()}"
+    assert settings["base_url"]["type"] == "str" and settings["base_url"]["default"]
+    if answers.get("pagination", "limit_offset") != "odata":
+        assert (settings["page_size"]["type"], settings["page_size"]["default"]) == ("int", 100)
+
+    given = 'client_id = "app"' if auth == "oauth2" else ""
+    entity = (entities(answers.get("writes", "customers, orders")) or entities(answers["reads"]))[0]
+    flow = tmp_path / "flow.toml"
+    flow.write_text(
+        f'name = "check"\nsource = "a"\ntarget = "b"\nentity = "{entity}"\n'
+        f'[connections.a]\nsystem = "{system}"\nsettings = {{ {given} }}\n'
+        f'credentials = {{ {secret} = "env:KOPPEL_TEMPLATE_SECRET" }}\n'
+        f'[connections.b]\nsystem = "{system}"\n'
+        f'settings = {{ {given}{", " if given else ""}base_url = {{ host = "x" }} }}\n'
+        f'credentials = {{ {secret} = "env:KOPPEL_TEMPLATE_SECRET" }}\n'
+    )
+    done = subprocess.run(
+        [koppel, "check", flow],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KOPPEL_TEMPLATE_SECRET": "s"},
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "connections.b.settings.base_url" in done.stdout, done.stdout
+    assert "FAIL  settings of a" not in done.stdout, done.stdout
 
 
 def order_of_entities(name: str) -> int:

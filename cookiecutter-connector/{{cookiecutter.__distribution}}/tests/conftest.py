@@ -3,6 +3,12 @@
 from typing import Any
 
 import pytest
+from koppel.sandbox import ContractLog
+
+
+@pytest.fixture(autouse=True)
+def _strict(koppel_strict_contracts: ContractLog) -> None:
+    """A test fails when a request it sends breaks the API's facts (facts.py)."""
 
 
 @pytest.fixture

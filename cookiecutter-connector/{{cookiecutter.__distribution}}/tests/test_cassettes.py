@@ -4,13 +4,14 @@
 {%- set auth = cookiecutter.auth -%}
 """Replaying recorded {{ cookiecutter.title }} responses: a paged list, as the API sends it.
 
-The cassette (cassettes/test_cassettes/) holds the API's documented answers with
+The cassette (cassettes/test_cassettes/) holds the API's answers with
 credentials filtered out. README.md tells how to re-record it against a real
 tenant: with ``{{ cookiecutter.__env }}_BASE_URL`` and the credentials set, run
 ``pytest tests/test_cassettes.py --record-mode=rewrite``.
 """
 
 import os
+from collections.abc import Iterator
 {%- if auth == "oauth2" %}
 from datetime import UTC, datetime, timedelta
 {%- endif %}
@@ -18,23 +19,23 @@ from pathlib import Path
 
 import pytest
 {%- if auth == "oauth2" %}
-from koppel.http import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
+from koppel.http import MemoryTokenStore, OAuthToken, TokenStore
 {%- endif %}
 {%- if entity in reads %}
 from koppel.mapping import compile_mapping
 from koppel.records import ENTITY_RECORDS, structure
-from koppel.sync import Connection, Direction
-{%- else %}
-from koppel.sync import Connection
 {%- endif %}
+{%- if auth == "oauth2" %}
+from koppel.state import open_state
+{%- endif %}
+from koppel.sync import {{ "Connection, Direction" if entity in reads else "Connection" }}
 from koppel.testing import find_secrets_in_cassettes
 from vcr.cassette import Cassette
-{% if entity in reads %}
-from {{ cookiecutter.__package }} import plugin
-{%- endif %}
-from {{ cookiecutter.__package }}.client import BASE_URL, list_records
 
-ENTITY = "{{ entity }}"
+from {{ cookiecutter.__package }} import facts
+from {{ cookiecutter.__package }}.plugin import connector
+
+COLLECTION = facts.{{ entity.upper() }}
 CASSETTES = Path(__file__).parent / "cassettes"
 
 
@@ -45,10 +46,10 @@ def env(name: str, default: str) -> str:
 
 
 def token_store(connection: str) -> TokenStore:
-    """Recording: the token file ``koppel auth`` wrote. Replaying: a token that needs no refresh."""
-    path = os.environ.get("{{ cookiecutter.__env }}_TOKENS")
+    """Recording: the state file ``koppel auth`` kept the token in. Replaying: a fresh token."""
+    path = os.environ.get("{{ cookiecutter.__env }}_STATE")
     if path:
-        return FileTokenStore(path)
+        return open_state(path).token_store()
     store = MemoryTokenStore()
     expires = datetime.now(UTC) + timedelta(days=1)
     store.save(connection, OAuthToken("replayed-access", "replayed-refresh", expires))
@@ -56,51 +57,51 @@ def token_store(connection: str) -> TokenStore:
 {%- endif %}
 
 
-def cassette_connection() -> Connection:
+@pytest.fixture
+def connection() -> Iterator[Connection]:
     """A connection to the real API (recording) or to nothing at all (replaying)."""
     name = env("CONNECTION", "{{ cookiecutter.system }}")
-    return Connection(
+    connection = Connection(
         name=name,
         system="{{ cookiecutter.system }}",
-{%- if auth == "oauth2" %}
         settings={
-            "base_url": env("BASE_URL", BASE_URL),
+            "base_url": env("BASE_URL", facts.BASE_URL),
+{%- if auth == "oauth2" %}
             "client_id": env("CLIENT_ID", "replayed-client"),
+{%- endif %}
 {%- if cookiecutter.pagination != "odata" %}
             "page_size": 2,
 {%- endif %}
         },
-        secrets={"client_secret": env("CLIENT_SECRET", "replayed-secret")},
-        token_store=token_store(name),
-{%- else %}
-{%- if cookiecutter.pagination != "odata" %}
-        settings={"base_url": env("BASE_URL", BASE_URL), "page_size": 2},
-{%- else %}
-        settings={"base_url": env("BASE_URL", BASE_URL)},
-{%- endif %}
 {%- if auth == "api_key" %}
         secrets={"api_key": env("API_KEY", "replayed-key")},
-{%- else %}
+{%- elif auth == "bearer" %}
         secrets={"token": env("TOKEN", "replayed-token")},
-{%- endif %}
+{%- else %}
+        secrets={"client_secret": env("CLIENT_SECRET", "replayed-secret")},
+        token_store=token_store(name),
 {%- endif %}
     )
+    yield connection
+    connection.close()
 
 
 @pytest.mark.vcr
-def test_cassette_replays_a_paged_list(vcr: Cassette, record_mode: str) -> None:
-    connection = cassette_connection()
-    rows = list(list_records(connection, ENTITY))
+def test_cassette_replays_a_paged_list(
+    vcr: Cassette, record_mode: str, connection: Connection
+) -> None:
+    rows = list(connector.session(connection).client.list(COLLECTION.path, {}))
     assert rows, "the cassette holds no records"
     ids = [str(row["id"]) for row in rows]
     assert len(set(ids)) == len(ids), "a record came twice"
     if record_mode == "none":
         assert vcr.play_count == 2 and vcr.all_played, "the list spans two recorded pages"
 {%- if entity in reads %}
-    spec = plugin.default_mapping(connection=connection, entity=ENTITY, direction=Direction.INBOUND)
-    mapping = compile_mapping(spec, name=f"{{ cookiecutter.system }}/{ENTITY}/inbound")
+    spec = connector.default_mapping(connection, COLLECTION.name, Direction.INBOUND)
+    assert spec is not None
+    mapping = compile_mapping(spec, name=f"{{ cookiecutter.system }}/{COLLECTION.name}/inbound")
     for row in rows:
-        structure(mapping.apply(row, record_id=str(row["id"])), ENTITY_RECORDS[ENTITY])
+        structure(mapping.apply(row, record_id=str(row["id"])), ENTITY_RECORDS[COLLECTION.name])
 {%- endif %}
 
 

@@ -2,16 +2,21 @@
 {%- set writes = cookiecutter.__writes.split(',') | reject('equalto', '') | list -%}
 {%- set entity = (reads + writes)[0] -%}
 {%- set auth = cookiecutter.auth -%}
-"""The {{ cookiecutter.title }} client against its sandbox: credentials, change tracking, limits."""
+"""The {{ cookiecutter.title }} client against its sandbox: credentials, change tracking, lookups, facts."""
+
+from collections.abc import Iterator
 
 import pytest
-from koppel.errors import AuthError
-from koppel.sandbox import Sandbox, attach_sandbox
+from koppel.errors import AuthError, RejectedError
+{%- if auth == "oauth2" %}
+from koppel.http import MemoryTokenStore
+{%- endif %}
+from koppel.sandbox import ContractLog, Sandbox, attach_sandbox
 from koppel.sync import Connection
 
-from {{ cookiecutter.__package }}.client import RATE_LIMIT_HEADERS, client_for, list_records
-from {{ cookiecutter.__package }}.demo import RECORDS
-from {{ cookiecutter.__package }}.resources import RESOURCES
+from {{ cookiecutter.__package }} import facts
+from {{ cookiecutter.__package }}.client import {{ cookiecutter.__class }}Client
+from {{ cookiecutter.__package }}.plugin import connector
 from {{ cookiecutter.__package }}.sandbox import (
 {%- if auth == "api_key" %}
     DEMO_API_KEY,
@@ -24,13 +29,11 @@ from {{ cookiecutter.__package }}.sandbox import (
     make_sandbox,
 )
 
-ENTITY = "{{ entity }}"
+COLLECTION = facts.{{ entity.upper() }}
 {%- if auth == "api_key" %}
 SECRETS = {"api_key": DEMO_API_KEY}
-WRONG = {"api_key": "not-the-key"}
 {%- elif auth == "bearer" %}
 SECRETS = {"token": DEMO_TOKEN}
-WRONG = {"token": "not-the-token"}
 {%- else %}
 SETTINGS = {"client_id": DEMO_CLIENT_ID}
 SECRETS = {"client_secret": DEMO_CLIENT_SECRET}
@@ -39,11 +42,11 @@ SECRETS = {"client_secret": DEMO_CLIENT_SECRET}
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    return make_sandbox(seed=1)
+    return make_sandbox()
 
 
 @pytest.fixture
-def connection(sandbox: Sandbox) -> Connection:
+def connection(sandbox: Sandbox) -> Iterator[Connection]:
     connection = Connection(
         name="{{ cookiecutter.system }}-test",
         system="{{ cookiecutter.system }}",
@@ -52,71 +55,63 @@ def connection(sandbox: Sandbox) -> Connection:
 {%- endif %}
         secrets=SECRETS,
     )
-    return attach_sandbox(connection, sandbox)
+    yield attach_sandbox(connection, sandbox)
+    connection.close()
 
 
-def test_client_reads_every_demo_record(connection: Connection) -> None:
-    rows = list(list_records(connection, ENTITY))
-    assert len(rows) == RECORDS
-    assert len({row["id"] for row in rows}) == RECORDS
+@pytest.fixture
+def client(connection: Connection) -> {{ cookiecutter.__class }}Client:
+    client: {{ cookiecutter.__class }}Client = connector.session(connection).client
+    return client
 
 
-def test_client_reads_only_what_changed_since_the_cursor(connection: Connection) -> None:
-    rows = list(list_records(connection, ENTITY))
+def test_client_reads_only_what_changed_since_the_cursor(client: {{ cookiecutter.__class }}Client) -> None:
+    rows = list(client.list(COLLECTION.path, {}))
     cursor = rows[-3]["modifiedAt"]
-    changed = list(list_records(connection, ENTITY, {"modified_since": cursor}))
+    changed = list(client.list(COLLECTION.path, {"modified_since": cursor}))
     assert [row["id"] for row in changed] == [row["id"] for row in rows[-3:]]
 
 
-def test_client_finds_records_by_match_field(connection: Connection) -> None:
-    field = next(iter(RESOURCES[ENTITY].match_fields.values()))
-    rows = list(list_records(connection, ENTITY))
-    wanted = [str(rows[0][field]), str(rows[4][field])]
-    found = list(list_records(connection, ENTITY, {field: ",".join(wanted)}))
-    assert sorted(str(row[field]) for row in found) == sorted(wanted)
+def test_client_looks_records_up_by_key_in_any_case(client: {{ cookiecutter.__class }}Client) -> None:
+    key = COLLECTION.keys[0]
+    rows = list(client.list(COLLECTION.path, {}))
+    wanted = [str(rows[0][key]).upper(), str(rows[4][key]), "no-such-value"]
+    found = client.lookup(COLLECTION.path, key, wanted)
+    assert sorted(found) == sorted(wanted[:2])
+    assert found[wanted[1]]["id"] == rows[4]["id"]
 
 
-def test_sandbox_answers_with_rate_limit_headers(connection: Connection) -> None:
-    response = client_for(connection).get(RESOURCES[ENTITY].path.lstrip("/"))
-    assert response.status_code == 200
-    assert RATE_LIMIT_HEADERS.minute_remaining in response.headers
+def test_sandbox_refuses_a_record_that_breaks_the_facts(
+    client: {{ cookiecutter.__class }}Client, koppel_strict_contracts: ContractLog
+) -> None:
+    with pytest.raises(RejectedError, match=COLLECTION.keys[0]):
+        client.create(COLLECTION.path, {"colour": "blue"})
+    assert {v.kind for v in koppel_strict_contracts.take()} == {"missing", "unknown"}
 {%- if auth == "oauth2" %}
 
 
-def test_client_without_a_stored_token_is_told_to_authorise(sandbox: Sandbox) -> None:
-    connection = Connection(
-        name="{{ cookiecutter.system }}-new",
-        system="{{ cookiecutter.system }}",
-        settings=SETTINGS,
-        secrets=SECRETS,
-    )
-    attach_sandbox(connection, sandbox)
-    assert connection.token_store is not None
-    connection.token_store = type(connection.token_store)()
+def test_client_without_a_stored_token_is_told_to_authorise(connection: Connection) -> None:
+    connection.token_store = MemoryTokenStore()
     with pytest.raises(AuthError, match="koppel auth"):
-        list(list_records(connection, ENTITY))
+        list(connector.session(connection).client.list(COLLECTION.path, {}))
 
 
-def test_client_refreshes_a_rotating_token_once(connection: Connection, sandbox: Sandbox) -> None:
+def test_client_refreshes_a_rotating_token_once(
+    client: {{ cookiecutter.__class }}Client, connection: Connection, sandbox: Sandbox
+) -> None:
     assert sandbox.oauth is not None and connection.token_store is not None
     first = connection.token_store.load(connection.name)
-    list(list_records(connection, ENTITY))
+    list(client.list(COLLECTION.path, {}))
     sandbox.oauth.expire_access_tokens()
-    rows = list(list_records(connection, ENTITY))
-    assert len(rows) == RECORDS
+    list(client.list(COLLECTION.path, {}))
     assert sandbox.oauth.refreshes == 1
     assert first.refresh_token in sandbox.oauth.spent
     assert connection.token_store.load(connection.name).refresh_token != first.refresh_token
 {%- else %}
 
 
-def test_client_with_wrong_credentials_gets_an_auth_error(sandbox: Sandbox) -> None:
-    connection = Connection(
-        name="{{ cookiecutter.system }}-test",
-        system="{{ cookiecutter.system }}",
-        secrets=WRONG,
-    )
-    attach_sandbox(connection, sandbox)
+def test_client_with_wrong_credentials_gets_an_auth_error(connection: Connection) -> None:
+    connection.secrets = {name: "wrong" for name in SECRETS}
     with pytest.raises(AuthError, match="invalid"):
-        list(list_records(connection, ENTITY))
+        list(connector.session(connection).client.list(COLLECTION.path, {}))
 {%- endif %}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from koppel.testing import ConnectorTestSuite
 
-from {{ cookiecutter.__package }} import plugin
+from {{ cookiecutter.__package }}.plugin import connector
 from {{ cookiecutter.__package }}.sandbox import (
 {%- if auth == "api_key" %}
     DEMO_API_KEY,
@@ -23,8 +23,8 @@ ANN = {"name": "Ann Smit", "email": "ann@example.com"}
 LINE = {"sku": "SKU-0001", "quantity": "2", "unit_price": "10.00", "vat_rate": "21"}
 
 
-class Test{{ cookiecutter.system.replace('-', ' ').title().replace(' ', '') }}(ConnectorTestSuite):
-    plugin = plugin
+class Test{{ cookiecutter.__class }}(ConnectorTestSuite):
+    plugin = connector
     system = "{{ cookiecutter.system }}"
 {%- if auth == "api_key" %}
     secrets = {"api_key": DEMO_API_KEY}
@@ -119,30 +119,31 @@ class Test{{ cookiecutter.system.replace('-', ' ').title().replace(' ', '') }}(C
         "relations": {"phone": "+31 30 1234567"},
 {%- endif %}
     }
+    # Refused by the API: a demo record has the same key.
     rejected = {
 {%- if "customers" in writes %}
-        "customers": {"name": "No e-mail"},
+        "customers": {"name": "Anne Twice", "email": "customer1@example.com"},
 {%- endif %}
 {%- if "products" in writes %}
-        "products": {"name": "No SKU"},
+        "products": {"sku": "SKU-0001", "name": "Twice"},
 {%- endif %}
 {%- if "stock" in writes %}
-        "stock": {"on_hand": "3"},
+        "stock": {"sku": "SKU-0001", "on_hand": "3"},
 {%- endif %}
 {%- if "orders" in writes %}
-        "orders": {"order_type": "order", "reference": "no number"},
+        "orders": {"number": "SO-1001", "order_type": "order", "customer": ANN, "lines": [LINE]},
 {%- endif %}
 {%- if "invoices" in writes %}
-        "invoices": {"status": "open"},
+        "invoices": {"number": "INV-2001", "customer": ANN, "lines": [LINE]},
 {%- endif %}
 {%- if "journal_entries" in writes %}
-        "journal_entries": {"journal": "MEM"},
+        "journal_entries": {"number": "JE-3001", "journal": "MEM"},
 {%- endif %}
 {%- if "commitments" in writes %}
-        "commitments": {"amount": "10.00"},
+        "commitments": {"code": "C-4001", "amount": "10.00"},
 {%- endif %}
 {%- if "relations" in writes %}
-        "relations": {"name": "No number"},
+        "relations": {"number": "R5001", "kind": "debtor", "name": "Twice"},
 {%- endif %}
     }
 {%- endif %}

@@ -1,10 +1,12 @@
-"""koppel connector for {{ cookiecutter.title }} (entry point ``{{ cookiecutter.system }}``).
+"""koppel connector for {{ cookiecutter.title }} (system ``{{ cookiecutter.system }}``).
 
-- ``plugin``: the hook implementations koppel calls;
-- ``client``: the HTTP client on :mod:`koppel.http` (auth, paging, writes);
-- ``resources``: the API's resources per entity;
+- ``plugin``: the connector, as koppel's entry point names it;
+- ``settings``: a connection's typed settings;
+- ``client``: the API's client, built once per connection and run;
+- ``resources``: one module per entity, its resource: match keys, how it is read and written;
 - ``mappings/``: the default mappings, as data;
-- ``sandbox`` and ``demo``: an in-process emulator of the API with demo data.
+- ``facts``: what the connector relies on about the API, each fact with its source;
+- ``sandbox`` with ``demo.json``: an emulator of the API that keeps to those facts.
 """
 
 __version__ = "{{ cookiecutter.version }}"

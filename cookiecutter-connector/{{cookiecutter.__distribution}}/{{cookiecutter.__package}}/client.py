@@ -1,231 +1,138 @@
 {%- set auth = cookiecutter.auth -%}
 {%- set paging = cookiecutter.pagination -%}
-"""The {{ cookiecutter.title }} HTTP client, built on :mod:`koppel.http`.
+{%- set cls = cookiecutter.__class -%}
+"""The {{ cookiecutter.title }} API as the resources use it: lists, lookups, creates, updates.
 
-One ``httpx.Client`` per connection and run, built by koppel: retries with
-back-off on 429 and 5xx, the API's rate limit (corrected by its headers),
-{%- if auth == "api_key" %}
-the API key in a header,
-{%- elif auth == "bearer" %}
-a bearer token,
-{%- else %}
-OAuth2 with rotating refresh tokens kept in the connection's token store,
-{%- endif %}
-request logs with secrets redacted.
+koppel builds one client per connection and run from the connection's session
+and closes it when the run ends. ``session.http`` hands in the connection's
+transport and clock, so the same code talks to the sandbox in tests.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
-from koppel.errors import ConfigurationError, TransientError
-from koppel.http import (
-{%- if auth == "api_key" %}
-    ApiKeyAuth,
-{%- elif auth == "bearer" %}
-    BearerAuth,
-{%- else %}
-    OAuth2Auth,
-    OAuth2Config,
-{%- endif %}
-    RateLimit,
-    RateLimitHeaders,
-    build_client,
-{%- if paging == "limit_offset" %}
-    limit_offset_pages,
-{%- elif paging == "odata" %}
-    odata_pages,
-{%- elif paging == "page_size" %}
-    page_number_pages,
-{%- endif %}
-    raise_for_status,
-{%- if paging == "skip_take" %}
-    skip_take_pages,
-{%- endif %}
-)
-from koppel.sync import Connection
+from koppel.connector import Session
+from koppel.errors import UncertainOutcomeError
+{%- set auth_name = {"api_key": "ApiKeyAuth", "bearer": "BearerAuth", "oauth2": "OAuth2Config"}[auth] %}
+{%- set pages = {"limit_offset": "limit_offset_pages", "odata": "odata_pages", "skip_take": "skip_take_pages", "page_size": "page_number_pages"}[paging] %}
+from koppel.http import {{ auth_name }}, RateLimit, {{ ([pages, "raise_for_status"] | sort | join(", ")) }}
 
-from {{ cookiecutter.__package }}.resources import RESOURCES
+from {{ cookiecutter.__package }}.facts import {{ "API_KEY_HEADER, CALLS_PER_MINUTE" if auth == "api_key" else "CALLS_PER_MINUTE" }}
+from {{ cookiecutter.__package }}.settings import {{ cls }}Settings
 
-__all__ = [
-    "BASE_URL",
-    "RATE_LIMIT_HEADERS",
-    "client_for",
-    "create_record",
-    "list_records",
-    "update_record",
-]
+#: Match-key values looked up per request.
+LOOKUP_BATCH = 50
+Row = dict[str, Any]
 
-SYSTEM = "{{ cookiecutter.system }}"
-#: The API's root; a connection may override it with the ``base_url`` setting.
-BASE_URL = "{{ cookiecutter.base_url }}"
-CALLS_PER_MINUTE = {{ cookiecutter.calls_per_minute }}
-#: Where the API reports its remaining budget.
-RATE_LIMIT_HEADERS = RateLimitHeaders(
-    minute_remaining="X-RateLimit-Remaining",
-    minute_reset="X-RateLimit-Reset",
-    day_remaining=None,
-    day_reset=None,
-    reset_unit="epoch_s",
-)
-{%- if auth == "api_key" %}
-#: The header that carries the API key.
-API_KEY_HEADER = "X-API-Key"
-{%- elif auth == "oauth2" %}
-#: The provider's endpoints; a connection may override them with settings of the same name.
-AUTHORIZE_URL = "https://login.{{ cookiecutter.system }}.example/oauth2/authorize"
-TOKEN_URL = "https://login.{{ cookiecutter.system }}.example/oauth2/token"
-{%- endif %}
+
+class {{ cls }}Client:
+    """One connection's client, on the ``httpx.Client`` koppel builds for it: retries,
+    the API's rate limit, {{ {"api_key": "the API key in a header", "bearer": "a bearer token", "oauth2": "OAuth2 with rotating refresh tokens"}[auth] }},
+    request logs with secrets redacted."""
+
+    def __init__(self, session: Session) -> None:
+        settings: {{ cls }}Settings = session.settings
 {%- if paging != "odata" %}
-#: Records per request unless the connection's ``page_size`` setting says otherwise.
-PAGE_SIZE = 100
+        self.page_size = settings.page_size
 {%- endif %}
-
-{%- if auth != "oauth2" %}
-
-
-def _secret(connection: Connection, name: str) -> str:
-    value = connection.secrets.get(name)
-    if not value:
-        raise ConfigurationError(
-            f"{SYSTEM} needs the secret {name!r}", connection=connection.name, field=name
-        )
-    return value
-{%- endif %}
-
-
-def _auth(connection: Connection) -> httpx.Auth:
+        self.http = session.http(
+            base_url=settings.base_url,
+            tenant=session.connection.name,
 {%- if auth == "api_key" %}
-    return ApiKeyAuth(_secret(connection, "api_key"), header=API_KEY_HEADER)
+            auth=ApiKeyAuth(settings.api_key, header=API_KEY_HEADER),
 {%- elif auth == "bearer" %}
-    return BearerAuth(_secret(connection, "token"))
+            auth=BearerAuth(settings.token),
 {%- else %}
-    settings = connection.settings
-    client_id = settings.get("client_id") or connection.secrets.get("client_id")
-    if not client_id:
-        raise ConfigurationError(
-            f"{SYSTEM} needs the setting 'client_id'", connection=connection.name, field="client_id"
-        )
-    if connection.token_store is None:
-        raise ConfigurationError(
-            f"{SYSTEM} needs a token store; run the flow with koppel, which provides one",
-            connection=connection.name,
-        )
-    config = OAuth2Config(
-        authorize_url=settings.get("authorize_url", AUTHORIZE_URL),
-        token_url=settings.get("token_url", TOKEN_URL),
-        client_id=str(client_id),
-        client_secret=connection.secrets.get("client_secret"),
-        redirect_uri=settings.get("redirect_uri"),
-    )
-    token_client = build_client(
-        system=SYSTEM,
-        base_url="",
-        tenant=connection.name,
-        transport=connection.transport,
-    )
-    return OAuth2Auth(config, connection.token_store, connection.name, token_client=token_client)
+            # auth: OAuth2 from the connection's token store (the connector's oauth=)
 {%- endif %}
-
-
-def client_for(connection: Connection) -> httpx.Client:
-    """The connection's client, built once and kept for the run."""
-    client = connection.cache.get("{{ cookiecutter.system }}.client")
-    if client is None:
-        client = build_client(
-            system=SYSTEM,
-            base_url=connection.settings.get("base_url", BASE_URL),
-            tenant=connection.name,
-            auth=_auth(connection),
-            transport=connection.transport,
-            rate_limit=RateLimit(per_minute=CALLS_PER_MINUTE, headers=RATE_LIMIT_HEADERS),
+            rate_limit=RateLimit(per_minute=CALLS_PER_MINUTE),
         )
-        connection.cache["{{ cookiecutter.system }}.client"] = client
-    return client
 
-
-def _path(entity: str) -> str:
-    resource = RESOURCES.get(entity)
-    if resource is None:
-        raise ConfigurationError(f"{SYSTEM} has no resource for {entity!r}", entity=entity)
-    return resource.path.lstrip("/")
-
-
-def list_records(
-    connection: Connection, entity: str, params: Mapping[str, Any] | None = None
-) -> Iterator[dict[str, Any]]:
-    """Every record of ``entity`` matching ``params``, page by page, oldest change first."""
-    client = client_for(connection)
+    def list(self, path: str, params: Mapping[str, str]) -> Iterator[Row]:
+        """Every record at ``path`` that matches ``params``, page by page, oldest change first."""
 {%- if paging == "limit_offset" %}
-    size = int(connection.settings.get("page_size", PAGE_SIZE))
-    return limit_offset_pages(client, _path(entity), params, limit=size)
+        return limit_offset_pages(self.http, path.lstrip("/"), params, limit=self.page_size)
 {%- elif paging == "skip_take" %}
-    size = int(connection.settings.get("page_size", PAGE_SIZE))
-    return skip_take_pages(client, _path(entity), params, take=size)
+        return skip_take_pages(self.http, path.lstrip("/"), params, take=self.page_size)
 {%- elif paging == "page_size" %}
-    size = int(connection.settings.get("page_size", PAGE_SIZE))
-    return page_number_pages(
-        client,
-        _path(entity),
-        params,
-        page_size=size,
-        data_key="data",
-        meta_key="meta",
-        total_pages_key="totalPages",
-        page_param="page",
-        size_param="pageSize",
-    )
+        return page_number_pages(
+            self.http,
+            path.lstrip("/"),
+            params,
+            page_size=self.page_size,
+            data_key="data",
+            meta_key="meta",
+            total_pages_key="totalPages",
+            page_param="page",
+            size_param="pageSize",
+        )
 {%- else %}
-    return odata_pages(client, _path(entity), params)
+        return odata_pages(self.http, path.lstrip("/"), params)
+{%- endif %}
+
+    def lookup(self, path: str, field: str, values: Sequence[str]) -> dict[str, Row]:
+        """The records whose ``field`` holds one of ``values`` (any case), by value."""
+        found: dict[str, Row] = {}
+        for start in range(0, len(values), LOOKUP_BATCH):
+            batch = values[start : start + LOOKUP_BATCH]
+            wanted = {value.lower(): value for value in batch}
+            for row in self.list(path, {field: ",".join(batch)}):
+                value = wanted.get(str(row.get(field) or "").lower())
+                if value is not None:
+                    found.setdefault(value, row)
+        return found
+
+    def create(self, path: str, payload: Mapping[str, Any]) -> Row:
+        """Create one record; the answer holds its new ``id``."""
+        return self._send("POST", path, payload)
+
+    def update(self, path: str, record_id: str, payload: Mapping[str, Any]) -> Row:
+        """Update record ``record_id`` with ``payload``."""
+        return self._send("PUT", f"{path}/{record_id}", payload)
+
+    def _send(self, method: str, path: str, payload: Mapping[str, Any]) -> Row:
+        response = self.http.request(
+            method,
+            path.lstrip("/"),
+            content=json.dumps(dict(payload), default=_json),
+            headers={"Content-Type": "application/json"},
+        )
+        raise_for_status(response)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+{%- if paging == "odata" %}
+        answer = answer.get("d") if isinstance(answer, dict) else answer
+{%- endif %}
+        if not isinstance(answer, dict) or "id" not in answer:
+            raise UncertainOutcomeError(f"the answer to {method} {path} holds no id")
+        return answer
+{%- if auth == "oauth2" %}
+
+
+def oauth(session: Session) -> OAuth2Config:
+    """The connection's OAuth2 app: ``koppel auth`` and the client's token refreshes use it."""
+    settings: {{ cls }}Settings = session.settings
+    return OAuth2Config(
+        authorize_url=settings.authorize_url,
+        token_url=settings.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        redirect_uri=settings.redirect_uri,
+    )
 {%- endif %}
 
 
-def _encode(value: Any) -> Any:
+def _json(value: Any) -> Any:
+    """Decimals as JSON numbers, dates as ISO 8601 text."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, date | datetime):
         return value.isoformat()
-    raise TypeError(f"cannot send {type(value).__name__} {value!r} as JSON")
-
-
-def _send(
-    connection: Connection, method: str, url: str, payload: Mapping[str, Any], entity: str
-) -> dict[str, Any]:
-    response = client_for(connection).request(
-        method,
-        url,
-        content=json.dumps(dict(payload), default=_encode),
-        headers={"Content-Type": "application/json"},
-    )
-    raise_for_status(response, entity=entity)
-    try:
-        data = response.json()
-    except ValueError as exc:
-        raise TransientError(
-            f"the API answered a {method} that is not JSON", entity=entity
-        ) from exc
-{%- if paging == "odata" %}
-    data = data.get("d", data) if isinstance(data, dict) else data
-{%- endif %}
-    if not isinstance(data, dict) or "id" not in data:
-        raise TransientError(f"the API's answer to a {method} holds no id", entity=entity)
-    return data
-
-
-def create_record(
-    connection: Connection, entity: str, payload: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Create one record; the API's answer holds its new ``id``."""
-    return _send(connection, "POST", _path(entity), payload, entity)
-
-
-def update_record(
-    connection: Connection, entity: str, target_id: str, payload: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Update record ``target_id`` with ``payload``."""
-    return _send(connection, "PUT", f"{_path(entity)}/{target_id}", payload, entity)
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")

@@ -1,0 +1,2 @@
+{%- set name = "commitments" -%}
+{%- include "resource.py.j2" %}

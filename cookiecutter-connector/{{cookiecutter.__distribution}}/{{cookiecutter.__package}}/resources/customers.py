@@ -1,0 +1,2 @@
+{%- set name = "customers" -%}
+{%- include "resource.py.j2" %}

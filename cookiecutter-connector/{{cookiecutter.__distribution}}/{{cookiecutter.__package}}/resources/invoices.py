@@ -1,0 +1,2 @@
+{%- set name = "invoices" -%}
+{%- include "resource.py.j2" %}

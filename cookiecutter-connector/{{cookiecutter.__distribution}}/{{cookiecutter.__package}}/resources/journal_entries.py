@@ -1,0 +1,2 @@
+{%- set name = "journal_entries" -%}
+{%- include "resource.py.j2" %}

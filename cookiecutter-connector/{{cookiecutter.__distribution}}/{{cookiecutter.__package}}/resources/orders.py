@@ -1,0 +1,2 @@
+{%- set name = "orders" -%}
+{%- include "resource.py.j2" %}

@@ -1,0 +1,2 @@
+{%- set name = "products" -%}
+{%- include "resource.py.j2" %}

@@ -1,0 +1,2 @@
+{%- set name = "relations" -%}
+{%- include "resource.py.j2" %}

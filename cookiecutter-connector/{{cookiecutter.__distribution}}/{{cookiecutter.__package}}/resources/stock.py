@@ -1,0 +1,2 @@
+{%- set name = "stock" -%}
+{%- include "resource.py.j2" %}
