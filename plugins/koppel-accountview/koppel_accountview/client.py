@@ -1,8 +1,8 @@
 """The AccountView.net REST client: OAuth2, the ``X-Company`` header, the data endpoint.
 
-::
+koppel builds one per connection and run from its session (``session.client``)
+and closes it when the run ends::
 
-    client = AccountViewClient.from_connection(connection)
     for row in client.rows(ARTICLES, filters=[Filter("AG_CODE", "WEBSHOP")]):
         ...
     stored = client.write(DEBTORS, {"SUB_NR": "10001", "ACCT_NAME": "Jansen BV"})
@@ -16,7 +16,6 @@ page (AccountView.net sends no paging metadata). Error bodies
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,35 +24,22 @@ from typing import Any
 import attrs
 import httpx
 
-from koppel.errors import (
-    AuthError,
-    ConfigurationError,
-    KoppelError,
-    RateLimitedError,
-    RejectedError,
-    TransientError,
-)
-from koppel.http import (
-    SYSTEM_CLOCK,
-    OAuth2Auth,
-    OAuth2Config,
-    build_client,
-    message_at,
-    parse_retry_after,
-    raise_for_status,
-)
+from koppel.connector import Session
+from koppel.errors import RejectedError, TransientError
+from koppel.http import OAuth2Config, message_at, raise_for_status
 from koppel.records import to_datetime
-from koppel.sync import Connection
+from koppel.sync import TargetRecord
 from koppel_accountview import schema
 from koppel_accountview.schema import Table
+from koppel_accountview.settings import AccountViewSettings
 from koppel_accountview.wire import build_write, read_rows
 
-__all__ = ["AccountViewClient", "Filter", "oauth_config"]
+__all__ = ["AccountViewClient", "Filter", "oauth"]
 
-#: Key in ``Connection.cache`` under which the run's client is kept.
-CLIENT_CACHE_KEY = "accountview.client"
 #: The message of an error body ``{"ErrorType", "ErrorNumbers", "ErrorMessage"}``.
 ERROR_MESSAGE = message_at(schema.ERROR_MESSAGE_KEY)
+#: How many match values go into one list filter.
+BATCH = 50
 
 
 @attrs.frozen
@@ -86,116 +72,55 @@ def foxpro_datetime(value: str | datetime) -> str:
     return "{^" + moment.strftime("%Y-%m-%d %H:%M:%S") + "}"
 
 
-def _setting(connection: Connection, name: str, *, required: bool = True) -> Any:
-    value = connection.settings.get(name)
-    if required and (value is None or value == ""):
-        raise ConfigurationError(
-            f"the AccountView connection needs the setting {name!r}",
-            connection=connection.name,
-            field=f"settings.{name}",
-        )
-    return value
-
-
-def base_url(connection: Connection) -> str:
-    """The API root for ``connection``: ``settings.base_url``, or the test or live host."""
-    explicit = connection.settings.get("base_url")
-    if explicit:
-        return str(explicit).rstrip("/")
-    return schema.TEST_API_BASE if connection.settings.get("test") else schema.API_BASE
-
-
-def oauth_config(connection: Connection) -> OAuth2Config:
-    """The OAuth2 registration of ``connection`` (for ``koppel auth`` and the client)."""
-    root = base_url(connection)
+def oauth(session: Session) -> OAuth2Config:
+    """The OAuth2 registration of the session's connection (for ``koppel auth`` and the client)."""
+    settings: AccountViewSettings = session.settings
     return OAuth2Config(
-        authorize_url=str(connection.settings.get("authorize_url") or schema.AUTHORIZE_URL),
-        token_url=f"{root}/{schema.TOKEN_PATH}",
-        client_id=str(_setting(connection, "client_id")),
-        client_secret=connection.secrets.get("client_secret"),
-        redirect_uri=connection.settings.get("redirect_uri"),
+        authorize_url=settings.authorize_url,
+        token_url=f"{settings.api_root}/{schema.TOKEN_PATH}",
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        redirect_uri=settings.redirect_uri,
     )
 
 
 def check_response(response: httpx.Response, **context: Any) -> Any:
     """The JSON body of a successful answer; otherwise the matching koppel error.
 
-    AccountView.net's ``ErrorMessage`` is the message; statuses map as in
-    :func:`koppel.http.raise_for_status` (401/403 auth, 429 rate limit, 5xx
-    transient, other 4xx a refused record).
+    Statuses map as :func:`koppel.http.raise_for_status` maps them, with
+    AccountView.net's ``ErrorMessage`` as the message; a success that carries
+    an ``ErrorMessage`` is a refused record too.
     """
     response.read()
+    raise_for_status(response, **context)
     try:
         body = json.loads(response.content, parse_float=Decimal) if response.content else None
     except ValueError as exc:
-        if response.is_success:
-            raise TransientError(
-                f"AccountView answered something that is not JSON: {exc}",
-                path=response.request.url.path,
-            ) from exc
-        body = None
-    message = body.get(schema.ERROR_MESSAGE_KEY) if isinstance(body, Mapping) else None
-    if isinstance(message, str) and message.strip():
-        where = {"status": response.status_code, "path": response.request.url.path, **context}
-        status = response.status_code
-        error: KoppelError
-        if status in (401, 403):
-            error = AuthError(f"access refused by AccountView: {message}", **where)
-        elif status == 429:
-            retry = parse_retry_after(response.headers.get("retry-after"), now=time.time())
-            error = RateLimitedError(f"rate limited: {message}", retry_after=retry, **where)
-        elif status >= 500:
-            error = TransientError(f"AccountView server error: {message}", **where)
-        else:
-            error = RejectedError(message.strip(), **where)
-        raise error
-    raise_for_status(response, **context)
+        raise TransientError(
+            f"AccountView answered something that is not JSON: {exc}",
+            path=response.request.url.path,
+        ) from exc
+    message = ERROR_MESSAGE(response)
+    if message:
+        where = {"status": response.status_code, "path": response.request.url.path}
+        raise RejectedError(message, **where, **context)
     return body
 
 
 class AccountViewClient:
-    """Talks to one administration (*onderneming*) of AccountView.net.
+    """Talks to one administration (*onderneming*) of AccountView.net, with the
+    connection's OAuth2 token and its company in ``X-Company``."""
 
-    :param http: a client from :func:`koppel.http.build_client` with the auth set.
-    :param page_size: rows per read request.
-    """
-
-    def __init__(self, http: httpx.Client, *, page_size: int = schema.PAGE_SIZE) -> None:
-        self.http = http
-        self.page_size = page_size
-
-    @classmethod
-    def from_connection(cls, connection: Connection) -> AccountViewClient:
-        """The client for ``connection``, built once per run and kept in its cache."""
-        cached = connection.cache.get(CLIENT_CACHE_KEY)
-        if isinstance(cached, AccountViewClient):
-            return cached
-        company = str(_setting(connection, "company"))
-        if connection.token_store is None:
-            raise AuthError(
-                f"no OAuth token store for AccountView; run `koppel auth {connection.name}`",
-                connection=connection.name,
-            )
-        config = oauth_config(connection)
-        token_client = httpx.Client(transport=connection.transport, timeout=30.0)
-        clock = connection.clock or SYSTEM_CLOCK
-        auth = OAuth2Auth(
-            config, connection.token_store, connection.name, token_client=token_client, clock=clock
-        )
-        http = build_client(
-            system="accountview",
-            base_url=base_url(connection) + "/",
-            tenant=company,
-            auth=auth,
-            transport=connection.transport,
-            headers={schema.COMPANY_HEADER: company},
+    def __init__(self, session: Session) -> None:
+        settings: AccountViewSettings = session.settings
+        self.page_size = settings.page_size
+        self.clock = session.clock
+        self.http = session.http(
+            base_url=settings.api_root + "/",
+            tenant=settings.company,
+            headers={schema.COMPANY_HEADER: settings.company},
             error_message=ERROR_MESSAGE,
-            clock=clock,
         )
-        page_size = int(connection.settings.get("page_size") or schema.PAGE_SIZE)
-        client = cls(http, page_size=page_size)
-        connection.cache[CLIENT_CACHE_KEY] = client
-        return client
 
     def companies(self) -> list[dict[str, Any]]:
         """The administrations the authorised user may reach (each with its ``Id``)."""
@@ -211,15 +136,12 @@ class AccountViewClient:
         fields: Sequence[str] | None = None,
         filters: Sequence[Filter] = (),
         sort: str | None = None,
-        descending: bool = False,
-        limit: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Read the rows of ``table``'s business object, page by page.
 
         :param fields: the fields to read (``table.FIELD``); all when None.
         :param filters: conditions, combined with AND.
-        :param sort: the field to sort on (ascending unless ``descending``).
-        :param limit: stop after this many rows.
+        :param sort: the field to sort on, ascending.
         """
         params: dict[str, str] = {"BusinessObject": table.business_object}
         if fields:
@@ -228,21 +150,26 @@ class AccountViewClient:
             params.update(condition.params(n))
         if sort:
             params["SortFields"] = sort
-            params["SortOrder"] = "Descending" if descending else "Ascending"
-        size = min(self.page_size, limit) if limit else self.page_size
-        page, seen = 1, 0
+            params["SortOrder"] = "Ascending"
+        page = 1
         while True:
-            query = {**params, "PageSize": str(size), "PageNumber": str(page)}
-            body = check_response(self.http.get(schema.DATA_PATH, params=query))
-            found = read_rows(body, table)
-            for row in found:
-                yield row
-                seen += 1
-                if limit is not None and seen >= limit:
-                    return
-            if len(found) < size:
+            query = {**params, "PageSize": str(self.page_size), "PageNumber": str(page)}
+            found = read_rows(check_response(self.http.get(schema.DATA_PATH, params=query)), table)
+            yield from found
+            if len(found) < self.page_size:
                 return
             page += 1
+
+    def find(self, table: Table, field: str, values: Sequence[str]) -> dict[str, TargetRecord]:
+        """The rows of ``table`` whose ``field`` is one of ``values``, by value, in batches."""
+        found: dict[str, TargetRecord] = {}
+        for start in range(0, len(values), BATCH):
+            chunk = list(values[start : start + BATCH])
+            for row in self.rows(table, filters=[Filter(field, chunk)]):
+                value = str(row.get(field) or "").strip()
+                if value in chunk and value not in found:
+                    found[value] = TargetRecord(id=str(row[table.key]), data=row)
+        return found
 
     def write(
         self,
@@ -258,7 +185,8 @@ class AccountViewClient:
         :param record: the source record's id, for error context.
         :raises RejectedError: with AccountView's ``ErrorMessage`` when it refuses the row.
         """
-        body = build_write(table, header, lines, book_date=book_date or datetime.now(UTC))
+        when = book_date or datetime.fromtimestamp(self.clock.now(), UTC)
+        body = build_write(table, header, lines, book_date=when)
         response = self.http.post(schema.DATA_PATH, content=json.dumps(body), headers=_JSON)
         answer = check_response(response, record=record, entity=table.business_object)
         stored = read_rows(answer, table) if isinstance(answer, Mapping) else []

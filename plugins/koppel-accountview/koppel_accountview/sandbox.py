@@ -31,7 +31,7 @@ from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.records import to_datetime
 from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
 from koppel_accountview import schema
-from koppel_accountview._demo import DEMO_ARTICLES, make_articles
+from koppel_accountview.demo import DEMO_ARTICLES, make_articles
 from koppel_accountview.schema import Table
 from koppel_accountview.wire import format_datetime, read_write
 
@@ -57,7 +57,7 @@ class _Refused(Exception):
 
 
 def _demo_data() -> dict[str, Any]:
-    text = (resources.files("koppel_accountview") / "demo_data.json").read_text("utf-8")
+    text = (resources.files("koppel_accountview") / "demo.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -77,7 +77,7 @@ class AccountViewSandbox(Sandbox):
     """The emulated API; :attr:`store` holds one collection per table, keyed by its key.
 
     :param articles: web-shop articles in all; beyond the 12 demo ones, generated
-        from ``seed`` (:mod:`koppel_accountview._demo`).
+        from ``seed`` (:mod:`koppel_accountview.demo`).
     """
 
     def __init__(
@@ -345,8 +345,8 @@ class AccountViewSandbox(Sandbox):
 
 
 def make_sandbox(
-    *, seed: int = 0, clock: Clock = SYSTEM_CLOCK, articles: int | None = None
+    seed: int = 0, articles: int | None = None, *, clock: Clock = SYSTEM_CLOCK
 ) -> AccountViewSandbox:
     """A fresh sandbox with the demo administration ``DEMO`` (``articles``: web-shop
-    articles in all, at least the 12 demo ones)."""
+    articles in all, at least the 12 demo ones; the volume ``koppel_sandbox`` asks for)."""
     return AccountViewSandbox(clock=clock, seed=seed, articles=articles)

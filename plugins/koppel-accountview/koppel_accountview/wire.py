@@ -28,6 +28,7 @@ __all__ = [
     "decode_value",
     "encode_value",
     "format_datetime",
+    "present",
     "read_rows",
     "read_write",
 ]
@@ -39,6 +40,11 @@ def format_datetime(value: datetime | date) -> str:
     """A date-time as AccountView.net takes it: ``2024-05-01T10:00:00.000Z`` (UTC)."""
     moment = to_datetime(value).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def present(fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The fields that have a value: a write never blanks a field AccountView has filled."""
+    return {k: v for k, v in (fields or {}).items() if v is not None and v != ""}
 
 
 def encode_value(type_letter: str, value: Any, *, field: str) -> Any:

@@ -8,11 +8,18 @@ from typing import Any
 
 import pytest
 
-from koppel.errors import AuthError, ConfigurationError, RejectedError
+from koppel.errors import ConfigurationError, RejectedError
 from koppel.http import MemoryTokenStore, OAuthToken
 from koppel.sync import Connection
 from koppel_accountview.client import AccountViewClient, Filter, foxpro_datetime
+from koppel_accountview.plugin import connector
+from koppel_accountview.resources import Products
 from koppel_accountview.schema import ARTICLES, DEBTORS
+
+
+def client_of(connection: Connection) -> AccountViewClient:
+    client: AccountViewClient = connector.session(connection).client
+    return client
 
 
 def live_connection(**settings: Any) -> Connection:
@@ -30,7 +37,7 @@ def live_connection(**settings: Any) -> Connection:
 
 @pytest.mark.vcr
 def test_client_reads_articles_from_cassette() -> None:
-    client = AccountViewClient.from_connection(live_connection(page_size=2))
+    client = client_of(live_connection(page_size=2))
     rows = list(client.rows(ARTICLES, filters=[Filter("AG_CODE", "WEBSHOP")], sort="CNG_DATE"))
     assert [(r["ART_CODE"], r["PX_SELL"]) for r in rows] == [
         ("AV-1001", Decimal("24.95")),
@@ -41,7 +48,7 @@ def test_client_reads_articles_from_cassette() -> None:
 
 @pytest.mark.vcr
 def test_client_refusal_carries_error_message() -> None:
-    client = AccountViewClient.from_connection(live_connection())
+    client = client_of(live_connection())
     with pytest.raises(RejectedError) as info:
         client.write(DEBTORS, {"SUB_NR": "10009"})
     assert info.value.message == "ACCT_NAME (naam) is verplicht"
@@ -50,13 +57,13 @@ def test_client_refusal_carries_error_message() -> None:
 
 @pytest.mark.vcr
 def test_client_lists_companies() -> None:
-    client = AccountViewClient.from_connection(live_connection())
+    client = client_of(live_connection())
     assert client.companies() == [{"Id": "DEMO", "Name": "Demo Webwinkel BV"}]
 
 
 def test_client_refreshes_expired_token(connection: Connection, sandbox: Any) -> None:
     sandbox.oauth.expire_access_tokens()
-    client = AccountViewClient.from_connection(connection)
+    client = client_of(connection)
     assert len(list(client.rows(DEBTORS))) == 1
     assert sandbox.oauth.refreshes == 1
 
@@ -64,35 +71,33 @@ def test_client_refreshes_expired_token(connection: Connection, sandbox: Any) ->
 def test_client_unknown_company_is_refused(connection: Connection) -> None:
     connection.settings = {**connection.settings, "company": "NOPE"}
     with pytest.raises(RejectedError, match="Onbekende onderneming 'NOPE'"):
-        list(AccountViewClient.from_connection(connection).rows(DEBTORS))
+        list(client_of(connection).rows(DEBTORS))
 
 
 def test_client_needs_company_and_token_store() -> None:
-    with pytest.raises(ConfigurationError, match="setting 'company'"):
-        AccountViewClient.from_connection(Connection(name="x", system="accountview"))
-    bare = Connection(name="x", system="accountview", settings={"company": "A"})
-    with pytest.raises(AuthError, match="koppel auth x"):
-        AccountViewClient.from_connection(bare)
+    with pytest.raises(ConfigurationError, match="setting company is required") as raised:
+        client_of(Connection(name="x", system="accountview"))
+    assert raised.value.context["path"] == "connections.x.settings.company"
+    settings = {"company": "A", "client_id": "app"}
+    with pytest.raises(ConfigurationError, match="no token store"):
+        client_of(Connection(name="x", system="accountview", settings=settings))
 
 
 def test_client_changed_since_filter(connection: Connection) -> None:
-    from koppel_accountview.reading import fetch
-
-    records = list(fetch(connection, "products", "2024-05-10T09:00:00.000Z", {}))
+    products = Products(connector.session(connection))
+    records = list(products.fetch("2024-05-10T09:00:00.000Z", {}))
     assert [r.id for r in records] == ["AV-1010", "AV-1011", "AV-1012"]
     assert records[-1].cursor == "2024-05-12T09:00:00.000Z"
     assert foxpro_datetime("2024-05-10T09:00:00Z") == "{^2024-05-10 09:00:00}"
     with pytest.raises(ConfigurationError, match="no filter 'colour'"):
-        list(fetch(connection, "products", None, {"colour": "red"}))
+        list(products.fetch(None, {"colour": "red"}))
 
 
 def test_hook_oauth_config_gives_accountview_endpoints_for_koppel_auth() -> None:
-    import koppel_accountview.plugin
     from koppel.plugins import KoppelPluginManager
-    from koppel.sync import Connection
 
     manager = KoppelPluginManager()
-    manager.register(koppel_accountview.plugin, "accountview")
+    manager.register(connector, "accountview")
     connection = Connection(
         name="books",
         system="accountview",

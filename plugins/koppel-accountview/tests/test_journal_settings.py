@@ -9,6 +9,7 @@ import pytest
 
 from koppel.errors import ConfigurationError
 from koppel_accountview.journal import journal_page_for_order
+from koppel_accountview.settings import AccountViewSettings
 
 ORDER = {
     "number": "1001",
@@ -21,7 +22,8 @@ ORDER = {
 
 
 def booked(settings: dict[str, Any], lookups: Any = None) -> list[tuple[str, Decimal, Any]]:
-    page = journal_page_for_order(ORDER, settings, lookups)
+    typed = AccountViewSettings(company="DEMO", client_id="app", **settings)
+    page = journal_page_for_order(ORDER, typed, lookups)
     return [(x["ACCT_NR"], Decimal(str(x["AMOUNT"])), x["VAT_CODE"]) for x in page["lines"]]
 
 

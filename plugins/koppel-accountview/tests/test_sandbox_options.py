@@ -5,8 +5,9 @@ from __future__ import annotations
 from koppel.http import FakeClock, MemoryTokenStore
 from koppel.sandbox import attach_sandbox, sandbox_for
 from koppel.sync import Connection
-from koppel_accountview._demo import ean13
-from koppel_accountview.client import AccountViewClient, Filter
+from koppel_accountview.client import Filter
+from koppel_accountview.demo import ean13
+from koppel_accountview.plugin import connector
 from koppel_accountview.sandbox import make_sandbox
 from koppel_accountview.schema import ARTICLES
 
@@ -37,7 +38,7 @@ def test_sandbox_429_fault_is_retried_after_its_retry_after() -> None:
     connection = Connection(
         name="av", system="accountview", settings=dict(SETTINGS), secrets=dict(SECRETS)
     )
-    client = AccountViewClient.from_connection(attach_sandbox(connection, sandbox))
+    client = connector.session(attach_sandbox(connection, sandbox)).client
     rows = list(client.rows(ARTICLES, filters=[Filter("AG_CODE", "KOSTEN")]))
     assert [r["ART_CODE"] for r in rows] == ["VERZEND", "TOESLAG"]
     assert sandbox.statuses[429] == 1
@@ -57,6 +58,6 @@ def test_sandbox_connection_settings_reach_it_served() -> None:
             secrets=dict(SECRETS),
             token_store=tokens,
         )
-        client = AccountViewClient.from_connection(connection)
+        client = connector.session(connection).client
         assert len(list(client.rows(ARTICLES))) == 14
     assert sandbox.statuses[200] == 3  # 14 rows in pages of 5

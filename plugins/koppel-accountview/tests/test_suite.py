@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import koppel_accountview.plugin
 from koppel.testing import ConnectorTestSuite
+from koppel_accountview.plugin import connector
 from koppel_accountview.sandbox import CLIENT_ID, CLIENT_SECRET, COMPANY
 
 _ORDER = {
@@ -19,7 +19,7 @@ _ORDER = {
 
 
 class TestAccountView(ConnectorTestSuite):
-    plugin = koppel_accountview.plugin
+    plugin = connector
     system = "accountview"
     settings = {"company": COMPANY, "client_id": CLIENT_ID, "page_size": 5}
     secrets = {"client_secret": CLIENT_SECRET}

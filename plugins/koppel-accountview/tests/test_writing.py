@@ -10,8 +10,8 @@ import pytest
 from koppel.errors import ConfigurationError, RejectedError, ValidationError
 from koppel.mapping import compile_mapping
 from koppel.sync import Action, Connection, Direction
-from koppel_accountview import plugin
 from koppel_accountview.functions import FUNCTIONS
+from koppel_accountview.plugin import connector
 
 LOOKUPS = {
     "vat_codes": {"NL:21": "2", "NL:9": "1", "BE:21": "5"},
@@ -53,9 +53,9 @@ def order(**changes: Any) -> dict[str, Any]:
 
 
 def write(connection: Connection, data: dict[str, Any], entity: str = "orders") -> Any:
-    spec = plugin.default_mapping(connection=connection, entity=entity, direction="outbound")
+    spec = connector.default_mapping(connection=connection, entity=entity, direction="outbound")
     mapping = compile_mapping(spec, name=entity, lookups=LOOKUPS, functions=FUNCTIONS)
-    payload = plugin.map_record(
+    payload = connector.map_record(
         connection=connection,
         entity=entity,
         direction=Direction.OUTBOUND,
@@ -64,7 +64,7 @@ def write(connection: Connection, data: dict[str, Any], entity: str = "orders") 
         action=Action.CREATE,
         existing=None,
     ) or mapping.apply(data, action=Action.CREATE)
-    return plugin.upsert(
+    return connector.upsert(
         connection=connection, entity=entity, action=Action.CREATE, payload=payload, target_id=None
     )
 
@@ -179,7 +179,7 @@ def test_order_as_journal_page_balances(
 
 def test_orders_are_never_updated(connection: Connection) -> None:
     with pytest.raises(RejectedError, match="never updated"):
-        plugin.upsert(
+        connector.upsert(
             connection=connection, entity="orders", action=Action.UPDATE, payload={}, target_id="1"
         )
 
@@ -202,7 +202,7 @@ def test_journal_entry_entity(connection: Connection, sandbox: Any) -> None:
     }
     result = write(connection, entry, entity="journal_entries")
     assert sandbox.store["DJ_PAGE"].get(result.target_id)["INV_NR"] == "MEM-7"
-    found = plugin.find_existing(
+    found = connector.find_existing(
         connection=connection, entity="journal_entries", match_key="number", values=["MEM-7"]
     )
     assert found["MEM-7"].id == result.target_id
@@ -222,12 +222,12 @@ def test_order_line_found_by_ean(connection: Connection, sandbox: Any) -> None:
 
 def test_find_existing_products_by_sku_and_ean(connection: Connection) -> None:
     # The engine asks this before an order is written: do its lines' articles exist?
-    by_sku = plugin.find_existing(
+    by_sku = connector.find_existing(
         connection=connection, entity="products", match_key="sku", values=["AV-1001", "AV-9999"]
     )
     assert by_sku is not None and set(by_sku) == {"AV-1001"}
     assert by_sku["AV-1001"].id == "AV-1001"
-    by_ean = plugin.find_existing(
+    by_ean = connector.find_existing(
         connection=connection,
         entity="products",
         match_key="ean",
@@ -241,7 +241,7 @@ def test_find_existing_products_by_sku_and_ean(connection: Connection) -> None:
 def test_debtor_numbers_are_never_handed_out_twice_across_threads() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from koppel_accountview.reading import DebtorIndex
+    from koppel_accountview.debtors import DebtorIndex
 
     index = DebtorIndex([{"SUB_NR": "10001"}, {"SUB_NR": "10003"}])
     with ThreadPoolExecutor(8) as pool:
@@ -254,8 +254,8 @@ def test_debtor_index_is_read_once_by_parallel_writers(monkeypatch) -> None:
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    import koppel_accountview.reading as reading
     from koppel.sync import Connection
+    from koppel_accountview.resources import Customers
 
     calls = []
 
@@ -265,10 +265,11 @@ def test_debtor_index_is_read_once_by_parallel_writers(monkeypatch) -> None:
             time.sleep(0.02)  # a slow read: without the lock every thread would read
             return iter([{"SUB_NR": "10001", "MAIL_BUS": "a@b.nl"}])
 
-    monkeypatch.setattr(
-        reading.AccountViewClient, "from_connection", staticmethod(lambda c: Client())
+    monkeypatch.setattr(connector, "build_client", lambda session: Client())
+    connection = Connection(
+        name="books", system="accountview", settings={"company": "A", "client_id": "app"}
     )
-    connection = Connection(name="books", system="accountview")
+    session = connector.session(connection)
     with ThreadPoolExecutor(8) as pool:
-        indexes = list(pool.map(lambda _: reading.DebtorIndex.of(connection), range(16)))
-    assert len(calls) == 1 and all(i is indexes[0] for i in indexes)
+        found = list(pool.map(lambda _: Customers(session).find("email", ["A@b.nl"]), range(16)))
+    assert len(calls) == 1 and all(f["A@b.nl"].id == "10001" for f in found)

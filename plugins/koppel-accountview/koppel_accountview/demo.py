@@ -1,4 +1,4 @@
-"""Generated demo articles for the sandbox, beyond the twelve in ``demo_data.json``.
+"""Generated demo articles for the sandbox, beyond the twelve in ``demo.json``.
 
 A sandbox asked for a volume of N web-shop articles keeps AV-1001 ... AV-1012
 (the other sandboxes' demo orders name them) and adds AV-1013 onwards, each
@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["DEMO_ARTICLES", "ean13", "make_articles"]
 
-#: The web-shop articles in ``demo_data.json``.
+#: The web-shop articles in ``demo.json``.
 DEMO_ARTICLES = 12
 _FIRST_CHANGE = datetime(2024, 5, 13, 9, 0, tzinfo=UTC)
 _GOODS = (

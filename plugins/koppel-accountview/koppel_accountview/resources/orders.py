@@ -1,0 +1,168 @@
+"""Orders: a sales order (``SO1``) on the order's debtor, or a journal page (``DJ2``).
+
+An order is written as AccountView's order flow needs it: the debtor is found
+by e-mail address (or the default debtor is used) and created or updated,
+every article must exist, and then the sales order is created. A sales
+invoice or a financial mutation is a page in the sales or memorial journal,
+whose debtor lines get the debtor's number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from koppel.accounting import check_order_type_supported, check_products_exist
+from koppel.connector import Resource
+from koppel.errors import RejectedError
+from koppel.mapping import CompiledMapping
+from koppel.records import Order, OrderLine, OrderType
+from koppel.sync import Action, Direction, TargetRecord, WriteResult
+from koppel_accountview.articles import ArticleIndex
+from koppel_accountview.client import Filter
+from koppel_accountview.debtors import DebtorIndex, order_debtor
+from koppel_accountview.journal import journal_page_for_order, write_journal_page
+from koppel_accountview.resources.journal_entries import (
+    JournalEntries,
+    record_of,
+    refuse_update,
+)
+from koppel_accountview.schema import DELIVERY_ADDRESSES, SALES_ORDERS
+from koppel_accountview.settings import AccountViewSettings
+from koppel_accountview.wire import present
+
+#: Order types AccountView takes: sales orders, and journal pages for the other two.
+ORDER_TYPES = (OrderType.ORDER, OrderType.SALES_INVOICE, OrderType.FINANCIAL_MUTATION)
+_JOURNAL_TYPES = {OrderType.SALES_INVOICE.value, OrderType.FINANCIAL_MUTATION.value}
+_ADDRESS = ("ADDRESS1", "POST_CODE", "CITY", "CNT_CODE")
+
+
+class Orders(Resource):
+    """Created once and never updated; found by number as a sales order or a journal page."""
+
+    entity = "orders"
+    match_keys = {"number": "ORD_REF"}
+    update = False
+    description = "sales orders (SO1); sales invoices and financial mutations (DJ2)"
+
+    @classmethod
+    def order_types(cls, settings: AccountViewSettings | None) -> Iterable[OrderType]:
+        return ORDER_TYPES
+
+    def map_record(
+        self,
+        direction: Direction,
+        data: Mapping[str, Any],
+        mapping: Any,
+        action: Action | None,
+        existing: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any] | None:
+        """Sales invoices and financial mutations get their journal page too.
+
+        The flow's mapping still makes the debtor; the page itself comes from
+        :func:`koppel.accounting.journal_entry_from_order`. Everything else is
+        left to the datamapper.
+        """
+        if direction != Direction.OUTBOUND or str(data.get("order_type")) not in _JOURNAL_TYPES:
+            return None
+        payload: dict[str, Any] = {}
+        lookups: Mapping[str, Mapping[str, Any]] = {}
+        if isinstance(mapping, CompiledMapping):
+            payload = mapping.apply(
+                data, action=action, existing=existing, record_id=data.get("id")
+            )
+            lookups = mapping.lookups
+        payload["journal"] = journal_page_for_order(data, self.settings, lookups)
+        return payload
+
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+        found: dict[str, TargetRecord] = self.client.find(
+            SALES_ORDERS, self.match_keys[match_key], values
+        )
+        rest = [value for value in values if value not in found]
+        if rest:
+            found.update(JournalEntries(self.session).find(match_key, rest))
+        return found
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        refuse_update(self, action, target_id)
+        record = record_of(payload)
+        order_type = check_order_type_supported(
+            str(payload.get("order_type") or OrderType.ORDER), ORDER_TYPES, system="accountview"
+        )
+        debtor = order_debtor(self.session, payload.get("debtor"), record)
+        if order_type == OrderType.ORDER:
+            return self.write_sales_order(payload, debtor, record)
+        return write_journal_page(self.client, payload.get("journal"), debtor, record)
+
+    def write_sales_order(
+        self, payload: Mapping[str, Any], debtor: str, record: str | None
+    ) -> WriteResult:
+        """The sales order on ``debtor``, with a delivery address when it ships elsewhere."""
+        lines = self.lines(payload, record)
+        header = present(payload.get("header"))
+        header.update(RPL_INV=debtor, RPL_DEL=debtor)
+        discount = sum(
+            -cost["ART_PX"]
+            for cost in payload.get("costs") or ()
+            if cost.get("kind") == "discount" and cost.get("ART_PX") is not None
+        )
+        if discount:
+            header["PD_AMT"] = discount
+        delivery = present(payload.get("delivery"))
+        billing = DebtorIndex.of(self.session).by_number.get(debtor, {})
+        if delivery and any(
+            str(delivery.get(k) or "") != str(billing.get(k) or "") for k in _ADDRESS
+        ):
+            code = self.delivery_code(debtor, delivery, record)
+            if code:
+                header["DEL_CODE"] = code
+        stored = self.client.write(SALES_ORDERS, header, lines, record=record)
+        if not stored.get("ORD_NR"):
+            raise RejectedError(
+                "AccountView stored the order without an order number", record=record
+            )
+        return WriteResult(target_id=str(stored["ORD_NR"]), response=stored)
+
+    def lines(self, payload: Mapping[str, Any], record: str | None) -> list[dict[str, Any]]:
+        """The order's lines, each on an existing article (by code, else EAN), then its
+        shipping and fee lines on the cost articles.
+
+        :raises ValidationError: naming every article that does not exist.
+        """
+        articles = ArticleIndex.of(self.session)
+        lines, wanted = [], []
+        for line in payload.get("lines") or ():
+            fields = present(line)
+            ean = str(fields.pop("EAN_CODE", "") or "").strip()
+            code = str(fields.get("ART_CODE") or "").strip()
+            if code not in articles.codes and ean in articles.eans:
+                fields["ART_CODE"] = code = articles.eans[ean]
+            wanted.append(OrderLine(sku=code or None, ean=ean or None))
+            lines.append(fields)
+        order = Order(number=record, lines=tuple(wanted))
+        check_products_exist(order, known_skus=articles.codes, known_eans=articles.eans)
+        settings: AccountViewSettings = self.settings
+        for cost in payload.get("costs") or ():
+            kind = cost.get("kind")
+            if kind != "discount":
+                code = settings.shipping_article if kind == "shipping" else settings.fee_article
+                fields = {k: v for k, v in present(cost).items() if k != "kind"}
+                lines.append({"ART_CODE": code, "ORD_QTY": 1, **fields})
+        return lines
+
+    def delivery_code(
+        self, debtor: str, delivery: Mapping[str, Any], record: str | None
+    ) -> str | None:
+        """The REC_ID of the debtor's delivery address equal to ``delivery``, created if new."""
+        if not delivery.get("ADDRESS1"):
+            return None
+        for row in self.client.rows(DELIVERY_ADDRESSES, filters=[Filter("SUB_NR", debtor)]):
+            if all(str(row.get(k) or "") == str(delivery.get(k) or "") for k in _ADDRESS):
+                return str(row["REC_ID"])
+        stored = self.client.write(
+            DELIVERY_ADDRESSES, {**delivery, "SUB_NR": debtor}, record=record
+        )
+        return str(stored["REC_ID"]) if stored.get("REC_ID") else None

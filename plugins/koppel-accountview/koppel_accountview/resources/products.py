@@ -1,0 +1,48 @@
+"""Articles (``AK1``) as products: read by change date, found by SKU or EAN."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from koppel.connector import Resource
+from koppel.sync import SourceRecord, TargetRecord, read_each, read_id, read_text
+from koppel_accountview import schema
+from koppel_accountview.articles import ArticleIndex, article_filters
+from koppel_accountview.client import Filter, foxpro_datetime
+from koppel_accountview.schema import ARTICLES
+
+
+class Products(Resource):
+    """Articles changed since the cursor, oldest change first.
+
+    Read with ``CNG_DATE`` on or after the cursor: the record at the cursor
+    comes again, and its content hash makes it a skip.
+    """
+
+    entity = "products"
+    match_keys = {"sku": "ART_CODE", "ean": "EAN_CODE"}
+    description = "articles (AK1) with item attributes"
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
+        conditions = article_filters(self.entity, filters)
+        if cursor:
+            since = foxpro_datetime(cursor)
+            conditions.append(Filter("CNG_DATE", since, schema.CHANGED_SINCE_OPERATOR, type="T"))
+        rows = self.client.rows(ARTICLES, filters=conditions, sort="CNG_DATE")
+        return read_each(rows, self.record, id_field="ART_CODE")
+
+    def record(self, row: Mapping[str, Any]) -> SourceRecord:
+        return SourceRecord(
+            id=read_id(row, "ART_CODE"), data=row, cursor=read_text(row, "CNG_DATE")
+        )
+
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+        """Existing articles; the engine asks before it writes an order's lines."""
+        articles = ArticleIndex.of(self.session)
+        field = self.match_keys[match_key]
+        return {
+            value: TargetRecord(id=code, data={"ART_CODE": code})
+            for value in values
+            if (code := articles.code(field, value)) is not None
+        }

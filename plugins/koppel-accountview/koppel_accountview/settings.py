@@ -1,0 +1,87 @@
+"""An AccountView connection's settings, typed and described in one place.
+
+``koppel check`` checks a flow's values against them offline, naming the key of a
+bad one; ``koppel plugins show accountview`` lists them. The account plan of
+journal pages (``accounts``, ``home_country``, ``oss``, ``rounding_threshold``,
+``rounding_mode``, ``company_currency``) is core's one shape, read by
+:func:`koppel.accounting.account_plan_from_settings` (``docs/accounting.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+
+from koppel.connector import setting
+from koppel_accountview import schema
+
+
+@attrs.frozen
+class AccountViewSettings:
+    """A connection's ``settings`` and ``credentials``, as its flow file gives them."""
+
+    company: str = setting(description="company code (X-Company)")
+    client_id: str = setting(description="API key of the registered app")
+    client_secret: str | None = setting(
+        default=None,
+        secret=True,
+        env="ACCOUNTVIEW_CLIENT_SECRET",
+        description="API secret of the app",
+    )
+    redirect_uri: str | None = setting(default=None, description="redirect URI of the app")
+    authorize_url: str = setting(
+        default=schema.AUTHORIZE_URL, description="where the user grants access"
+    )
+    base_url: str | None = setting(default=None, description="API root (default the live host)")
+    test: bool = setting(default=False, description="use test.accountview.net")
+    page_size: int = setting(default=schema.PAGE_SIZE, description="rows per read")
+    default_debtor: str | None = setting(
+        default=None, description="book every order on this debtor"
+    )
+    debtor_number_start: int = setting(
+        default=10000, description="new debtors get the next free number from here"
+    )
+    debtor_account: str = setting(
+        default=schema.DEFAULT_DEBTOR_ACCOUNT, description="collective account of new debtors"
+    )
+    shipping_article: str = setting(
+        default=schema.DEFAULT_SHIPPING_ARTICLE, description="article of shipping cost lines"
+    )
+    fee_article: str = setting(
+        default=schema.DEFAULT_FEE_ARTICLE, description="article of fee lines"
+    )
+    sales_journal: str = setting(
+        default=schema.DEFAULT_SALES_JOURNAL, description="journal of sales invoices"
+    )
+    memorial_journal: str = setting(
+        default=schema.DEFAULT_MEMORIAL_JOURNAL, description="journal of financial mutations"
+    )
+    journal_level: Literal["simple", "recommended", "advanced", "extreme"] = setting(
+        default="recommended", description="detail of financial mutations"
+    )
+    invoice_level: Literal["simple", "recommended", "advanced", "extreme"] = setting(
+        default="recommended", description="detail of sales invoices"
+    )
+    accounts: Mapping[str, Any] = setting(
+        default={},
+        description="ledger accounts of journal pages (debtor 1210, revenue 8000, vat 1500, ...)",
+    )
+    home_country: str = setting(default="NL", description="country of the books (VAT)")
+    oss: bool = setting(default=True, description="EU One-Stop Shop")
+    rounding_threshold: Decimal | None = setting(  # noqa: RUF009 (setting() is attrs.field)
+        default=None, description="largest difference booked as rounding (0.05)"
+    )
+    rounding_mode: str | None = setting(default=None, description="how cents are rounded (half_up)")
+    company_currency: str | None = setting(
+        default=None, description="book company-currency amounts too"
+    )
+
+    @property
+    def api_root(self) -> str:
+        """``base_url``, or the test or live host."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        return schema.TEST_API_BASE if self.test else schema.API_BASE
