@@ -246,3 +246,38 @@ def test_connector_leaves_no_client_or_socket_open(
         run_flow(flow(), store, manager=manager, prepare_connection=with_key)
         gc.collect()
     assert FakeApi.built == FakeApi.closed == 1
+
+
+def test_connector_koppel_check_reads_typed_settings_offline(
+    manager: KoppelPluginManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    import koppel.plugins
+    from koppel.cli import cli
+
+    monkeypatch.setattr(koppel.plugins, "_manager", manager)
+    text = """
+name = "books-to-shop"
+source = "books"
+target = "shop"
+entity = "customers"
+[connections.books]
+system = "books"
+[connections.shop]
+system = "shop"
+settings = {{ page_size = {size} }}
+credentials = {{ api_key = "env:SHOP_API_KEY" }}
+[mapping.outbound]
+mail = "email"
+"""
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(text.format(size=20))
+    bad.write_text(text.format(size='"many"'))
+    passed = CliRunner().invoke(cli, ["check", str(good)])
+    assert passed.exit_code == 0, passed.output  # the credential is never resolved offline
+    failed = CliRunner().invoke(cli, ["check", str(bad)])
+    assert failed.exit_code == 2
+    [line, *_] = [line for line in failed.output.splitlines() if line.startswith("FAIL  settings")]
+    assert "page_size: expected a whole number, got 'many'" in line
+    assert "connections.shop.settings.page_size" in line

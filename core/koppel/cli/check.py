@@ -109,8 +109,9 @@ class Checker:
                 path=f"connections.{config.name}",
             )
         if info.check_settings is not None:
+            connection = self._connection(config)
             try:
-                info.check_settings(config.name, given)
+                info.check_settings(config.name, {**connection.settings, **connection.secrets})
             except ConfigurationError as exc:
                 raise exc.with_context(file=self.flow.label) from None
         plain = [s.name for s in info.settings if s.secret and s.name in config.settings]
@@ -126,7 +127,16 @@ class Checker:
     def _connection(self, config: Any) -> Any:
         from koppel.sync import Connection
 
-        return Connection(name=config.name, system=config.system, settings=dict(config.settings))
+        # Offline: a credential stands as its reference (env:NAME), which is never resolved.
+        references = {key: str(value) for key, value in config.credentials.items()}
+        settings = dict(config.settings)
+        if config is self.flow.target:  # as a run builds it: the flow's settings under its own
+            from koppel.engine._setup import flow_settings
+
+            settings = {**flow_settings(self.flow), **settings}
+        return Connection(
+            name=config.name, system=config.system, settings=settings, secrets=references
+        )
 
     def _order_type(self) -> str:
         from koppel.accounting import check_order_type_supported

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from koppel.plugins import KoppelPluginManager
     from koppel.state import StateStore
 
-__all__ = ["ConnectionHook", "RunParts", "build_parts"]
+__all__ = ["ConnectionHook", "RunParts", "build_parts", "flow_settings"]
 
 #: Called with each of a run's two connections once they are built (see ``run_flow``).
 ConnectionHook = Callable[[Connection], object]
@@ -109,7 +109,7 @@ def build_parts(
         file=flow.label,
         transport=transports.get(flow.target.name),
         token_store=tokens,
-        settings=_flow_settings(flow),
+        settings=flow_settings(flow),
     )
     try:
         return _assemble(
@@ -178,7 +178,7 @@ def _assemble(
     )
 
 
-def _flow_settings(flow: Flow) -> dict[str, Any]:
+def flow_settings(flow: Flow) -> dict[str, Any]:
     """The flow's own settings the target connection gets (default debtor, order type, ...)."""
     settings: dict[str, Any] = {**flow.settings.extra}
     if flow.settings.default_debtor is not None:
