@@ -69,6 +69,10 @@ def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def _values(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class Source:
     """Where a fact was read (a URL, or a document and its section) and the day it was read."""
@@ -104,7 +108,7 @@ class Field:
     read_only: bool = attrs.field(default=False, kw_only=True)
     nullable: bool = attrs.field(default=True, kw_only=True)
     max_length: int | None = attrs.field(default=None, kw_only=True)
-    enum: tuple[Any, ...] = attrs.field(default=(), kw_only=True, converter=tuple)
+    enum: tuple[Any, ...] = attrs.field(default=(), kw_only=True, converter=_values)
     pattern: str | None = attrs.field(default=None, kw_only=True)
     width: int | None = attrs.field(default=None, kw_only=True)
     of: Contract | None = attrs.field(default=None, kw_only=True)
