@@ -1,6 +1,7 @@
 """koppel connector for Visma eAccounting (eKonomi): orders, customers, articles, stock.
 
-The plugin module is :mod:`koppel_eaccounting.plugin`; the API client is
+The connector is :data:`koppel_eaccounting.plugin.connector`, with one resource per
+entity in :mod:`koppel_eaccounting.resources`; the API client is
 :class:`~koppel_eaccounting.client.EAccountingClient`; the emulator is
 :func:`koppel_eaccounting.sandbox.make_sandbox`.
 """

@@ -1,6 +1,6 @@
 """The Visma eAccounting API v2 client: hosts, OAuth2, paging, rate limit and errors.
 
-Built on :mod:`koppel.http`: one ``httpx.Client`` per connection with OAuth2
+Built on :mod:`koppel.http`: one ``httpx.Client`` per connection and run with OAuth2
 bearer auth from the connection's token store (eAccounting's refresh tokens
 are single-use and rotate on every refresh), 600 calls a minute, retries, and
 eAccounting's error bodies ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``
@@ -12,39 +12,33 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
 import httpx
 
-from koppel.errors import AuthError, ConfigurationError, KoppelError, TransientError
-from koppel.http import (
-    SYSTEM_CLOCK,
-    Clock,
-    OAuth2Auth,
-    OAuth2Config,
-    RateLimit,
-    RetryPolicy,
-    build_client,
-    message_at,
-    raise_for_status,
-)
-from koppel.sync import Connection
+from koppel.errors import ConfigurationError, KoppelError, SourceRecordError, TransientError
+from koppel.http import OAuth2Config, RateLimit, RetryPolicy, message_at, raise_for_status
+from koppel.sync import read_text
+from koppel_eaccounting.settings import SCOPES
+
+if TYPE_CHECKING:
+    from koppel.connector import Session
+    from koppel_eaccounting.settings import EAccountingSettings
 
 __all__ = [
     "API_URL",
-    "DEFAULT_PAGE_SIZE",
     "ERROR_MESSAGE",
     "IDENTITY_URL",
     "RATE_LIMIT",
     "SANDBOX_API_URL",
     "SANDBOX_IDENTITY_URL",
-    "SCOPES",
     "SYSTEM",
     "EAccountingClient",
-    "Endpoints",
+    "hosts",
+    "oauth",
     "odata_literal",
     "parse_utc",
+    "read_stamp",
     "wait_hint",
 ]
 
@@ -53,70 +47,48 @@ API_URL = "https://eaccountingapi.vismaonline.com/v2/"
 IDENTITY_URL = "https://identity.vismaonline.com"
 SANDBOX_API_URL = "https://eaccountingapi-sandbox.test.vismaonline.com/v2/"
 SANDBOX_IDENTITY_URL = "https://identity-sandbox.test.vismaonline.com"
-#: Scopes asked for by ``koppel auth``: the API, a refresh token, and sales (read and write).
-SCOPES = "ea:api offline_access ea:sales"
 #: "600 requests per minute ... per client and endpoint"; no budget headers are sent.
 RATE_LIMIT = RateLimit(per_minute=600, headers=None, max_wait=90.0)
 #: The message of an error body ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``
 #: (REFERENCE.md, "Error body": S1 ``CommonExtendedBadRequest``).
 ERROR_MESSAGE = message_at("DeveloperErrorMessage")
-#: Records per page; the API's maximum is not documented, 500 stays well below common limits.
-DEFAULT_PAGE_SIZE = 500
 
 _WAIT_HINT = re.compile(r"try again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
 
-@attrs.frozen(kw_only=True)
-class Endpoints:
-    """Where a connection's API and identity server are (production or Visma's sandbox)."""
-
-    api_url: str = API_URL
-    identity_url: str = IDENTITY_URL
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Endpoints:
-        """The ``api_url``/``identity_url`` settings, or Visma's sandbox with ``sandbox``."""
-        sandbox = bool(settings.get("sandbox", False))
-        api = settings.get("api_url") or (SANDBOX_API_URL if sandbox else API_URL)
-        identity = settings.get("identity_url") or (
-            SANDBOX_IDENTITY_URL if sandbox else IDENTITY_URL
-        )
-        return cls(api_url=str(api).rstrip("/") + "/", identity_url=str(identity).rstrip("/"))
-
-    @property
-    def authorize_url(self) -> str:
-        """The identity server's authorize endpoint."""
-        return f"{self.identity_url}/connect/authorize"
-
-    @property
-    def token_url(self) -> str:
-        """The identity server's token endpoint."""
-        return f"{self.identity_url}/connect/token"
+def hosts(settings: EAccountingSettings) -> tuple[str, str]:
+    """The API root and the identity server of a connection: its ``api_url`` and
+    ``identity_url``, else Visma's sandbox hosts with ``sandbox``, else production."""
+    api = settings.api_url or (SANDBOX_API_URL if settings.sandbox else API_URL)
+    identity = settings.identity_url or (SANDBOX_IDENTITY_URL if settings.sandbox else IDENTITY_URL)
+    return api.rstrip("/") + "/", identity.rstrip("/")
 
 
-def oauth_config(connection: Connection) -> OAuth2Config:
-    """The OAuth2 client registration of ``connection`` (secrets ``client_id``, ``client_secret``).
+def oauth(session: Session) -> OAuth2Config:
+    """The connection's OAuth2 app (credentials ``client_id``, ``client_secret``) on
+    eAccounting's identity server: ``koppel auth`` and the client's token refreshes use it.
 
     :raises ConfigurationError: when the client id is missing.
     """
-    client_id = connection.secrets.get("client_id") or connection.settings.get("client_id")
-    if not client_id:
+    settings: EAccountingSettings = session.settings
+    if not settings.client_id:
+        name = session.connection.name
         raise ConfigurationError(
             "eAccounting needs the app's client_id (a credential of the connection)",
-            connection=connection.name,
-            field="client_id",
+            connection=name,
+            path=f"connections.{name}.credentials.client_id",
         )
-    endpoints = Endpoints.from_settings(connection.settings)
+    identity = hosts(settings)[1]
     extra = {"prompt": "login"}
-    if connection.settings.get("acr_values"):
-        extra["acr_values"] = str(connection.settings["acr_values"])
+    if settings.acr_values:
+        extra["acr_values"] = settings.acr_values
     return OAuth2Config(
-        authorize_url=endpoints.authorize_url,
-        token_url=endpoints.token_url,
-        client_id=str(client_id),
-        client_secret=connection.secrets.get("client_secret"),
-        redirect_uri=connection.settings.get("redirect_uri"),
-        scope=str(connection.settings.get("scope") or SCOPES),
+        authorize_url=f"{identity}/connect/authorize",
+        token_url=f"{identity}/connect/token",
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        redirect_uri=settings.redirect_uri,
+        scope=settings.scope or SCOPES,
         extra_authorize_params=extra,
     )
 
@@ -142,6 +114,18 @@ def parse_utc(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def read_stamp(row: Mapping[str, Any], field: str) -> str | None:
+    """``row[field]``, a UTC time stamp, as a record's cursor (None when it is missing).
+
+    :raises SourceRecordError: naming ``field`` when it holds anything else: such a
+        cursor would stop every later read (:meth:`EAccountingClient.changed_since`).
+    """
+    text = read_text(row, field)
+    if text is not None and parse_utc(text) is None:
+        raise SourceRecordError(f"{field} {text!r} is not a UTC time stamp", field=field)
+    return text
+
+
 def _odata_time(moment: datetime) -> str:
     text = moment.astimezone(UTC).isoformat(timespec="microseconds")
     return text.replace("+00:00", "Z")
@@ -162,65 +146,30 @@ def odata_literal(value: Any) -> str:
 class EAccountingClient:
     """Calls to one eAccounting company, with paging that never skips or repeats a record.
 
-    :param http: a client from :func:`koppel.http.build_client` (see :meth:`for_connection`).
-    :param page_size: records per page (``$pagesize``).
+    Built once per connection and run from its session (``session.http`` hands in
+    the transport, clock and OAuth2 from the token store; core closes it).
+
+    :raises ConfigurationError: when ``page_size`` is below 1.
     """
 
-    def __init__(self, http: httpx.Client, *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
-        if page_size < 1:
-            raise ConfigurationError("page_size must be at least 1", field="page_size")
-        self.http = http
-        self.page_size = page_size
-
-    @classmethod
-    def for_connection(
-        cls, connection: Connection, *, clock: Clock | None = None
-    ) -> EAccountingClient:
-        """The client for ``connection``: its hosts, token store and transport (a sandbox).
-
-        :param clock: time for retries, rate-limit waits and token expiry; the
-            connection's clock by default (the real one unless a sandbox set it).
-        """
-        clock = clock or connection.clock or SYSTEM_CLOCK
-        if connection.token_store is None:
-            raise AuthError(
-                "the connection has no token store; run `koppel auth` for it",
-                connection=connection.name,
+    def __init__(self, session: Session) -> None:
+        settings: EAccountingSettings = session.settings
+        if settings.page_size < 1:
+            name = session.connection.name
+            raise ConfigurationError(
+                f"page_size must be at least 1, not {settings.page_size}",
+                connection=name,
+                path=f"connections.{name}.settings.page_size",
             )
-        endpoints = Endpoints.from_settings(connection.settings)
-        token_client = build_client(
-            system=f"{SYSTEM}-identity",
-            base_url=endpoints.identity_url,
-            tenant=connection.name,
-            transport=connection.transport,
-            clock=clock,
-        )
-        auth = OAuth2Auth(
-            oauth_config(connection),
-            connection.token_store,
-            connection.name,
-            token_client=token_client,
-            clock=clock,
-        )
-        http = build_client(
-            system=SYSTEM,
-            base_url=endpoints.api_url,
-            tenant=connection.name,
-            auth=auth,
-            transport=connection.transport,
+        self.page_size = settings.page_size
+        self.http = session.http(
+            base_url=hosts(settings)[0],
+            tenant=session.connection.name,
             rate_limit=RATE_LIMIT,
             wait_hint=wait_hint,
             error_message=ERROR_MESSAGE,
             retry=RetryPolicy(attempts=5, max_elapsed=180.0),
-            clock=clock,
         )
-        try:
-            page_size = int(connection.settings.get("page_size", DEFAULT_PAGE_SIZE))
-        except (TypeError, ValueError):
-            raise ConfigurationError(
-                "page_size must be a whole number", connection=connection.name, field="page_size"
-            ) from None
-        return cls(http, page_size=page_size)
 
     # -- single calls -------------------------------------------------------------------
 
@@ -353,10 +302,6 @@ class EAccountingClient:
                 "eAccounting answered a list without its Meta and Data", path=path, page=page
             )
         return data
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self.http.close()
 
 
 def check(response: httpx.Response, **context: Any) -> httpx.Response:

@@ -3,7 +3,7 @@
 They are plugin helpers rather than synced entities (koppel has no canonical
 record for them): an operator builds a flow's lookup tables from them, and the
 plugin itself resolves terms of payment, units and account codings by name
-when it writes (see :class:`~koppel_eaccounting.session.Session`).
+when it writes (see :class:`~koppel_eaccounting.company.Company`).
 
 ::
 
@@ -17,19 +17,24 @@ from __future__ import annotations
 from typing import Any
 
 from koppel.sync import Connection
-from koppel_eaccounting.session import session_for
+from koppel_eaccounting.company import Company
+from koppel_eaccounting.plugin import connector
 
 __all__ = ["lookup_tables", "terms_of_payment", "vat_codes"]
 
 
+def _company(connection: Connection) -> Company:
+    return Company.of(connector.session(connection))
+
+
 def vat_codes(connection: Connection) -> list[dict[str, Any]]:
     """Every VAT code (``/v2/vatcodes``): ``Id``, ``Code``, ``Description``, ``VatRate``."""
-    return list(session_for(connection).reference("vatcodes"))
+    return list(_company(connection).reference("vatcodes"))
 
 
 def terms_of_payment(connection: Connection) -> list[dict[str, Any]]:
     """Every terms of payment (``/v2/termsofpayment``): ``Id``, ``Name``, ``NumberOfDays``, ..."""
-    return list(session_for(connection).reference("termsofpayment"))
+    return list(_company(connection).reference("termsofpayment"))
 
 
 def lookup_tables(connection: Connection) -> dict[str, dict[str, Any]]:

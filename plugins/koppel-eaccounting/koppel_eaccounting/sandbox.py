@@ -15,7 +15,7 @@ What it emulates, as documented (see the plugin README for the sources):
 - error bodies ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``: 2000
   validation, 3000 not found, 4000 conflict.
 
-Use ``make_sandbox(seed)`` (also the ``koppel_sandbox`` hook) and
+Use ``make_sandbox(seed)`` (also the connector's ``sandbox``) and
 ``sandbox.transport()``; ``CLIENT_ID``/``CLIENT_SECRET`` are the app it accepts.
 """
 
@@ -33,9 +33,9 @@ import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
-from koppel_eaccounting._demo import demo_data, make_orders, money, order_amounts, utc_text
 from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
 from koppel_eaccounting.client import SANDBOX_API_URL, SYSTEM
+from koppel_eaccounting.demo import demo_data, make_orders, money, order_amounts, utc_text
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "MAX_PAGE_SIZE", "EAccountingSandbox", "make_sandbox"]
 
@@ -497,7 +497,10 @@ def _address_defaults(body: Mapping[str, Any], customer: Mapping[str, Any]) -> d
 
 
 def make_sandbox(
-    seed: int = 0, *, clock: Clock = SYSTEM_CLOCK, **options: Any
+    seed: int = 0, volume: int | None = None, *, clock: Clock = SYSTEM_CLOCK, **options: Any
 ) -> EAccountingSandbox:
-    """A fresh eAccounting sandbox with the demo company (see :class:`EAccountingSandbox`)."""
+    """A fresh eAccounting sandbox with the demo company and ``volume`` orders (36 by
+    default); ``options`` as :class:`EAccountingSandbox` takes them."""
+    if volume is not None:
+        options["orders"] = volume
     return EAccountingSandbox(seed=seed, clock=clock, **options)

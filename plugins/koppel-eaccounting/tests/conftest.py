@@ -12,8 +12,8 @@ from koppel.http import FakeClock
 from koppel.sandbox import attach_sandbox
 from koppel.sync import Connection
 from koppel_eaccounting.client import EAccountingClient
+from koppel_eaccounting.plugin import connector
 from koppel_eaccounting.sandbox import CLIENT_ID, CLIENT_SECRET, EAccountingSandbox, make_sandbox
-from koppel_eaccounting.session import CACHE_KEY, Session
 
 SECRETS = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 
@@ -43,31 +43,21 @@ def sandbox(clock: FakeClock) -> EAccountingSandbox:
 def connect(
     sandbox: EAccountingSandbox, clock: FakeClock, *, name: str = "shop", **settings: Any
 ) -> Connection:
-    """A connection to ``sandbox`` with a granted token; its session's client runs on ``clock``."""
+    """A connection to ``sandbox`` with a granted token, on the sandbox's ``clock``."""
     connection = Connection(
         name=name, system="eaccounting", settings=settings, secrets=dict(SECRETS)
     )
-    attach_sandbox(connection, sandbox)
-    use_clock(connection, clock)
-    return connection
+    return attach_sandbox(connection, sandbox)
 
 
-def use_clock(connection: Connection, clock: FakeClock) -> Session:
-    """Give ``connection`` a session whose client waits on ``clock`` instead of real time."""
-    session = Session(
-        EAccountingClient.for_connection(connection, clock=clock), connection=connection
-    )
-    connection.cache[CACHE_KEY] = session
-    return session
+def client_of(connection: Connection) -> EAccountingClient:
+    """The client of ``connection`` for this run, as the connector builds it."""
+    client: EAccountingClient = connector.session(connection).client
+    return client
 
 
 @pytest.fixture
-def connection(sandbox: EAccountingSandbox, clock: FakeClock) -> Connection:
-    return connect(sandbox, clock)
-
-
-@pytest.fixture
-def session(connection: Connection) -> Session:
-    found = connection.cache[CACHE_KEY]
-    assert isinstance(found, Session)
-    return found
+def connection(sandbox: EAccountingSandbox, clock: FakeClock) -> Iterator[Connection]:
+    connection = connect(sandbox, clock)
+    yield connection
+    connection.close()

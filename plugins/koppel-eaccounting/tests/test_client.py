@@ -6,15 +6,11 @@ import pytest
 
 from koppel.errors import ConfigurationError, RejectedError
 from koppel.http import FakeClock
-from koppel_eaccounting.client import EAccountingClient, odata_literal, parse_utc
+from koppel.sync import Connection
+from koppel_eaccounting.client import odata_literal, parse_utc
 from koppel_eaccounting.sandbox import make_sandbox
-from koppel_eaccounting.session import CACHE_KEY
 
-from .conftest import connect
-
-
-def client_of(connection: object) -> EAccountingClient:
-    return connection.cache[CACHE_KEY].client  # type: ignore[attr-defined, no-any-return]
+from .conftest import client_of, connect
 
 
 def test_client_paged_read_of_1000_orders_reads_each_once(clock: FakeClock) -> None:
@@ -87,7 +83,7 @@ def test_client_expired_token_is_refreshed_once_and_rotated_token_stored(clock: 
 
 
 def test_client_error_body_becomes_rejected_error_with_api_message(
-    connection: object,
+    connection: Connection,
 ) -> None:
     client = client_of(connection)
     with pytest.raises(RejectedError) as info:
@@ -97,7 +93,7 @@ def test_client_error_body_becomes_rejected_error_with_api_message(
     assert info.value.context["error_id"]
 
 
-def test_client_bad_filter_is_refused_by_the_sandbox(connection: object) -> None:
+def test_client_bad_filter_is_refused_by_the_sandbox(connection: Connection) -> None:
     with pytest.raises(RejectedError, match="not valid"):
         list(client_of(connection).pages("orders", filter="Status eq"))
 
@@ -110,6 +106,6 @@ def test_client_odata_literals_and_time_stamps() -> None:
     assert parse_utc("not a time") is None
 
 
-def test_client_bad_cursor_is_a_configuration_error(connection: object) -> None:
+def test_client_bad_cursor_is_a_configuration_error(connection: Connection) -> None:
     with pytest.raises(ConfigurationError, match="cursor"):
         list(client_of(connection).changed_since("orders", "ModifiedUtc", "yesterday"))

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-import koppel_eaccounting.plugin
 from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
 from koppel.flows import parse_flow
 from koppel.plugins import KoppelPluginManager
 from koppel.state import open_state
-from koppel_eaccounting._demo import MISSING_SKU
+from koppel_eaccounting.demo import MISSING_SKU
+from koppel_eaccounting.plugin import connector
 from koppel_eaccounting.sandbox import make_sandbox
 
 from .conftest import SECRETS
@@ -48,7 +48,7 @@ def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
         erp.rows("products")[f"p{number}"] = {"sku": f"AV-{number}"}
     manager = KoppelPluginManager()
     manager.load_builtins()
-    manager.register(koppel_eaccounting.plugin, "eaccounting")
+    manager.register(connector, "eaccounting")
     manager.register(erp, "erp")
     store = open_state(str(tmp_path / "state.sqlite3"))
     try:

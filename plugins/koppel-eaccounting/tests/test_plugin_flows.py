@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-import koppel_eaccounting.plugin as plugin
 from koppel.errors import ConfigurationError, ValidationError
 from koppel.mapping import compile_mapping
 from koppel.records import Order, Product, structure
 from koppel.sync import Action, Connection, Direction
-from koppel_eaccounting._demo import MISSING_SKU
+from koppel_eaccounting.demo import MISSING_SKU
 from koppel_eaccounting.functions import FUNCTIONS
+from koppel_eaccounting.plugin import connector as plugin
 from koppel_eaccounting.sandbox import EAccountingSandbox
 
 
@@ -194,3 +194,14 @@ def test_plugin_oauth_config_points_at_the_identity_server(connection: Connectio
     )
     with pytest.raises(ConfigurationError, match="client_id"):
         plugin.oauth_config(connection=Connection(name="y", system="eaccounting"))
+
+
+def test_plugin_order_with_a_bad_change_time_is_unreadable_never_the_cursor(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    victim = sandbox.store["orders"].all()[0]
+    sandbox.store["orders"].update(victim["Id"], {"ModifiedUtc": "3"})
+    records = read(connection, "orders")
+    (bad,) = [r for r in records if r.error is not None]
+    assert bad.id == victim["Id"] and "ModifiedUtc" in str(bad.error)
+    assert all(r.cursor != "3" for r in records)

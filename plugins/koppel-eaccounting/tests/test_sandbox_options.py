@@ -5,12 +5,10 @@ from __future__ import annotations
 from koppel.http import FakeClock, MemoryTokenStore
 from koppel.sandbox import sandbox_for
 from koppel.sync import Connection
-from koppel_eaccounting._demo import MISSING_SKU
-from koppel_eaccounting.client import EAccountingClient
+from koppel_eaccounting.demo import MISSING_SKU
 from koppel_eaccounting.sandbox import make_sandbox
 
-from .conftest import SECRETS, connect
-from .test_client import client_of
+from .conftest import SECRETS, client_of, connect
 
 
 def test_sandbox_volume_is_the_number_of_orders() -> None:
@@ -42,6 +40,6 @@ def test_sandbox_connection_settings_reach_it_served() -> None:
             secrets=dict(SECRETS),
             token_store=tokens,
         )
-        client = EAccountingClient.for_connection(connection)
-        assert len(list(client.pages("orders"))) == 36
+        assert len(list(client_of(connection).pages("orders"))) == 36
+        connection.close()
     assert sandbox.count("GET", "/v2/orders") == 1

@@ -7,16 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-import koppel_eaccounting.plugin
 from koppel.plugins import KoppelPluginManager
 from koppel.sandbox import sandbox_for
 from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
 from koppel_eaccounting.functions import ea_address, ea_fraction, ea_percent
+from koppel_eaccounting.plugin import connector
 
 
 def test_sandbox_hook_gives_the_demo_company() -> None:
     pm = KoppelPluginManager()
-    pm.register(koppel_eaccounting.plugin, "eaccounting")
+    pm.register(connector, "eaccounting")
     sandbox = sandbox_for("eaccounting", seed=0, pm=pm)
     orders = sandbox.store["orders"].all()
     assert len(orders) == 36

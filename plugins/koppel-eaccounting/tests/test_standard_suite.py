@@ -13,14 +13,14 @@ from typing import Any
 import httpx
 import pytest
 
-import koppel_eaccounting.plugin
 from koppel.http import FakeClock
 from koppel.sandbox import Sandbox, attach_sandbox
 from koppel.sync import Connection
 from koppel.testing import ConnectorTestSuite
+from koppel_eaccounting.plugin import connector
 from koppel_eaccounting.sandbox import make_sandbox
 
-from .conftest import SECRETS, use_clock
+from .conftest import SECRETS
 
 CASSETTES = Path(__file__).parent / "cassettes"
 
@@ -58,7 +58,7 @@ ORDER = {
 
 
 class _Base(ConnectorTestSuite):
-    plugin = koppel_eaccounting.plugin
+    plugin = connector
     system = "eaccounting"
     secrets = SECRETS
     settings: Any = {"page_size": 5}
@@ -103,7 +103,6 @@ class _Base(ConnectorTestSuite):
         )
         attach_sandbox(connection, sandbox)
         self.wrap_transport(connection, sandbox)
-        use_clock(connection, clock)
         return connection
 
     def wrap_transport(self, connection: Connection, sandbox: Sandbox) -> None:

@@ -1,4 +1,4 @@
-"""Demo data for the sandbox: the master data in ``demo/demo.json`` and orders made from a seed.
+"""Demo data for the sandbox: the master data in ``demo.json`` and orders made from a seed.
 
 Master data (units, codings, VAT codes, terms of payment, 12 articles AV-1001 ..
 AV-1012, 10 customers, companies and persons) is fixed. Orders are generated
@@ -42,7 +42,7 @@ def utc_text(moment: datetime) -> str:
 
 
 def _load() -> dict[str, Any]:
-    text = resources.files("koppel_eaccounting").joinpath("demo/demo.json").read_text("utf-8")
+    text = resources.files("koppel_eaccounting").joinpath("demo.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -17,14 +17,14 @@ from typing import Any
 
 from koppel.errors import ConfigurationError, ValidationError
 from koppel.records import OrderType, to_decimal
-from koppel_eaccounting._payload import clean
-from koppel_eaccounting.session import Session
+from koppel_eaccounting.company import Company
+from koppel_eaccounting.payloads import clean
 
-__all__ = ["ORDER_TYPES", "build_document", "document_path", "order_kind"]
+__all__ = ["ORDER_TYPES", "PATHS", "build_document", "order_kind"]
 
-#: The order types eAccounting accepts as a target.
-ORDER_TYPES = (OrderType.ORDER, OrderType.INVOICE)
-_PATHS = {OrderType.ORDER: "orders", OrderType.INVOICE: "customerinvoicedrafts"}
+#: The order types eAccounting accepts as a target, and the endpoint each is written to.
+PATHS = {OrderType.ORDER: "orders", OrderType.INVOICE: "customerinvoicedrafts"}
+ORDER_TYPES = tuple(PATHS)
 #: Header fields an invoice draft takes, with the order field each comes from.
 _DRAFT_FIELDS = {
     "YourReference": "YourReference",
@@ -48,20 +48,16 @@ _DRAFT_FIELDS = {
     "DeliveryCity": "DeliveryCity",
     "DeliveryCountryCode": "DeliveryCountryCode",
 }
-_COST_SETTINGS = {
-    "shipping": "shipping_article",
-    "fee": "fee_article",
-    "discount": "discount_article",
-}
 _CENT = Decimal("0.01")
 
 
-def order_kind(payload: Mapping[str, Any], settings: Mapping[str, Any]) -> OrderType:
-    """The document to create: the payload's ``_order_type``, else the ``order_type`` setting.
+def order_kind(payload: Mapping[str, Any], default: str) -> OrderType:
+    """The document to create: the payload's ``_order_type``, else ``default`` (the
+    ``order_type`` setting).
 
     :raises ConfigurationError: for a type eAccounting does not accept.
     """
-    raw = payload.get("_order_type") or settings.get("order_type") or OrderType.ORDER.value
+    raw = payload.get("_order_type") or default
     try:
         kind = OrderType(str(raw))
     except ValueError:
@@ -77,15 +73,10 @@ def order_kind(payload: Mapping[str, Any], settings: Mapping[str, Any]) -> Order
     return kind
 
 
-def document_path(kind: OrderType) -> str:
-    """The endpoint of the document ``kind`` creates."""
-    return _PATHS[kind]
-
-
-def _customer_id(session: Session, payload: Mapping[str, Any]) -> str:
-    default = session.settings.get("default_customer")
+def _customer_id(company: Company, payload: Mapping[str, Any]) -> str:
+    default = company.settings.default_customer
     if default:
-        found = session.customer_by_number(str(default))
+        found = company.customer_by_number(default)
         if found is None:
             raise ConfigurationError(
                 f"default_customer {default} is no customer number in eAccounting",
@@ -94,7 +85,7 @@ def _customer_id(session: Session, payload: Mapping[str, Any]) -> str:
             )
         return str(found["Id"])
     email = str(payload.get("_customer_email") or "").strip().casefold()
-    customer = session.customers_by_email().get(email) if email else None
+    customer = company.customers_by_email().get(email) if email else None
     if customer is None:
         raise ValidationError(
             f"no customer with e-mail {email or '(none)'} in eAccounting; sync the customer "
@@ -115,12 +106,12 @@ def _net(price: Decimal, rate: Decimal | None) -> Decimal:
     return (price / (1 + rate)).quantize(_CENT, ROUND_HALF_UP)
 
 
-def _rows(session: Session, payload: Mapping[str, Any], kind: OrderType) -> list[dict[str, Any]]:
+def _rows(company: Company, payload: Mapping[str, Any], kind: OrderType) -> list[dict[str, Any]]:
     includes_vat = bool(payload.get("_prices_include_vat"))
     rows: list[dict[str, Any]] = []
     missing: list[str] = []
     for index, line in enumerate(payload.get("Rows") or ()):
-        article = session.find_article(line.get("ArticleNumber"), line.get("_ean"))
+        article = company.find_article(line.get("ArticleNumber"), line.get("_ean"))
         if article is None:
             label = line.get("ArticleNumber") or (
                 f"EAN {line['_ean']}" if line.get("_ean") else f"line {index + 1} (no SKU or EAN)"
@@ -134,7 +125,7 @@ def _rows(session: Session, payload: Mapping[str, Any], kind: OrderType) -> list
             known = (
                 to_decimal(rate)
                 if rate is not None
-                else session.vat_rate_of_coding(article.get("CodingId"))
+                else company.vat_rate_of_coding(article.get("CodingId"))
             )
             price = _net(to_decimal(price), known)
         row = {k: v for k, v in line.items() if not str(k).startswith("_")}
@@ -144,9 +135,9 @@ def _rows(session: Session, payload: Mapping[str, Any], kind: OrderType) -> list
         amount = to_decimal(cost.get("amount") or 0)
         if amount == 0:
             continue
-        setting = _COST_SETTINGS.get(str(cost.get("kind")), f"{cost.get('kind')}_article")
-        number = session.settings.get(setting)
-        cost_article = session.find_article(number) if number else None
+        setting = f"{cost.get('kind')}_article"  # shipping_article, fee_article, ...
+        number = getattr(company.settings, setting, None)
+        cost_article = company.find_article(number) if number else None
         if cost_article is None:
             raise ValidationError(
                 f"the order has a {cost.get('kind')} cost of {amount} but "
@@ -158,7 +149,7 @@ def _rows(session: Session, payload: Mapping[str, Any], kind: OrderType) -> list
                 field=setting,
             )
         if includes_vat and kind is OrderType.ORDER:
-            amount = _net(amount, session.vat_rate_of_coding(cost_article.get("CodingId")))
+            amount = _net(amount, company.vat_rate_of_coding(cost_article.get("CodingId")))
         rows.append(
             {
                 "ArticleId": cost_article["Id"],
@@ -190,14 +181,14 @@ def _rows(session: Session, payload: Mapping[str, Any], kind: OrderType) -> list
     return rows
 
 
-def build_document(session: Session, payload: Mapping[str, Any], kind: OrderType) -> dict[str, Any]:
+def build_document(company: Company, payload: Mapping[str, Any], kind: OrderType) -> dict[str, Any]:
     """The body that creates ``payload`` as an order or an invoice draft.
 
     :raises ValidationError: when the customer or a product is not in eAccounting.
     """
-    rows = _rows(session, payload, kind)
-    header = clean({k: v for k, v in payload.items() if k not in ("Rows",)})
-    header["CustomerId"] = _customer_id(session, payload)
+    rows = _rows(company, payload, kind)
+    header = clean({k: v for k, v in payload.items() if k != "Rows"})
+    header["CustomerId"] = _customer_id(company, payload)
     if kind is OrderType.ORDER:
         header["Rows"] = clean(rows)
         return dict(header)

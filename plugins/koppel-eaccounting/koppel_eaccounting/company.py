@@ -1,6 +1,6 @@
-"""One run's view of an eAccounting company: the client and the lookups it batches.
+"""One run's view of an eAccounting company: the lookups it batches.
 
-A :class:`Session` lives in ``connection.cache`` for one run. Reference lists
+A :class:`Company` lives in the connection's session for one run. Reference lists
 (units, codings, VAT codes, terms of payment) and the customer and article
 indexes are read once, page by page, and then answer every lookup of the run
 without another call ("fetch all customers' e-mails once, not one query per
@@ -9,41 +9,40 @@ order"). Writes keep the indexes current.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from koppel.connector import Session
 from koppel.errors import ValidationError
 from koppel.records import to_decimal
-from koppel.sync import Connection
 from koppel_eaccounting.client import EAccountingClient
+from koppel_eaccounting.settings import EAccountingSettings
 
-__all__ = ["CACHE_KEY", "Session", "session_for"]
-
-#: The key of the session in ``connection.cache``.
-CACHE_KEY = "koppel_eaccounting.session"
+__all__ = ["Company"]
 
 
 def _norm(value: Any) -> str:
     return str(value).strip().casefold() if value is not None else ""
 
 
-class Session:
-    """The client and the lookups of one connection during one run."""
+class Company:
+    """The reference lists and indexes of one connection during one run."""
 
-    def __init__(self, client: EAccountingClient, *, connection: Connection | None = None) -> None:
+    def __init__(self, client: EAccountingClient, settings: EAccountingSettings) -> None:
         self.client = client
-        self.connection = connection
+        self.settings = settings
         self._lists: dict[str, list[dict[str, Any]]] = {}
         self._customers: dict[str, dict[str, Any]] | None = None
         self._customers_by_id: dict[str, dict[str, Any]] = {}
         self._articles: dict[str, dict[str, Any]] | None = None
 
-    @property
-    def settings(self) -> dict[str, Any]:
-        """The connection's settings (empty without a connection)."""
-        return dict(self.connection.settings) if self.connection else {}
+    @classmethod
+    def of(cls, session: Session) -> Company:
+        """The company of the connection's session, made on first use in the run."""
+        company: Company = session.cached("company", lambda: cls(session.client, session.settings))
+        return company
 
     # -- reference lists --------------------------------------------------------------
 
@@ -67,11 +66,7 @@ class Session:
 
         :raises ValidationError: naming the value and the terms that exist.
         """
-        value = (
-            wanted
-            if wanted not in (None, "")
-            else self.settings.get("default_terms_of_payment", "30")
-        )
+        value = wanted if wanted not in (None, "") else self.settings.default_terms_of_payment
         terms = [t for t in self.reference("termsofpayment") if t.get("AvailableForSales", True)]
         for term in terms:
             names = (term.get("Id"), term.get("Name"), term.get("NameEnglish"))
@@ -94,7 +89,7 @@ class Session:
 
         Without ``wanted``, the connection's ``default_unit`` (``st`` by default).
         """
-        value = wanted if wanted not in (None, "") else self.settings.get("default_unit", "st")
+        value = wanted if wanted not in (None, "") else self.settings.default_unit
         for unit in self.reference("units"):
             names = (unit.get("Id"), unit.get("Code"), unit.get("Name"), unit.get("Abbreviation"))
             if _norm(value) in {_norm(n) for n in names if n}:
@@ -114,7 +109,7 @@ class Session:
         the first active goods coding at 21 %.
         """
         codings = [c for c in self.reference("articleaccountcodings") if c.get("IsActive", True)]
-        wanted_name = name or self.settings.get("default_coding")
+        wanted_name = name or self.settings.default_coding
         if wanted_name:
             for coding in codings:
                 names = (coding.get("Id"), coding.get("Name"), coding.get("NameEnglish"))
@@ -205,6 +200,14 @@ class Session:
                     index.setdefault(str(code["Barcode"]).strip(), article)
         return index
 
+    def article(self, article_id: str) -> dict[str, Any]:
+        """The article with ``article_id``, from the index when it is there."""
+        known = self.articles_by_id().get(article_id)
+        if known is not None:
+            return known
+        found: dict[str, Any] = self.client.get(f"articles/{quote(article_id, safe='')}")
+        return found
+
     def article_saved(self, article: dict[str, Any]) -> None:
         """Keep the index current after a create or update."""
         if self._articles is not None:
@@ -220,22 +223,7 @@ class Session:
             return self.articles_by_ean().get(str(ean).strip())
         return None
 
-    def with_vat_rate(self, article: dict[str, Any]) -> dict[str, Any]:
+    def with_vat_rate(self, article: Mapping[str, Any]) -> dict[str, Any]:
         """``article`` with ``VatRatePercent`` from its coding (read with the article)."""
         rate = self.vat_rate_of_coding(article.get("CodingId"))
         return {**article, "VatRatePercent": float(rate) if rate is not None else None}
-
-
-def session_for(connection: Connection) -> Session:
-    """The run's session of ``connection``, made on first use (tests may put one in the cache)."""
-    found = connection.cache.get(CACHE_KEY)
-    if isinstance(found, Session):
-        return found
-    session = Session(EAccountingClient.for_connection(connection), connection=connection)
-    connection.cache[CACHE_KEY] = session
-    return session
-
-
-def unique(values: Iterable[str]) -> list[str]:
-    """``values`` without repeats, in order."""
-    return list(dict.fromkeys(values))

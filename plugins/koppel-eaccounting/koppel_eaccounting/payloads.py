@@ -1,0 +1,60 @@
+"""Payloads as eAccounting takes them: no hint fields, numbers instead of Decimals.
+
+eAccounting's ``PUT`` replaces a whole resource, so an update is the current
+record with the mapped fields laid over it (:func:`writable`): fields the
+mapping leaves out (create-only ones, the stock balance of an article, ...)
+keep their value. Outbound mappings may carry ``_``-prefixed hint fields
+(``_unit``, ``_terms_of_payment``, ``_order_type``, ...) that the resources
+resolve to ids and :func:`clean` never sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from koppel.sync import WriteResult
+
+__all__ = ["clean", "result", "writable"]
+
+#: Fields eAccounting fills in itself; left out of a replacing PUT.
+_READ_ONLY = frozenset(
+    {
+        "Id",
+        "TermsOfPayment",
+        "ChangedUtc",
+        "CreatedUtc",
+        "ModifiedUtc",
+        "LastInvoiceDate",
+        "UnpaidInvoicesAmount",
+        "UnitName",
+        "UnitAbbreviation",
+        "CodingName",
+        "StockBalanceReserved",
+        "StockBalanceAvailable",
+        "StockValue",
+        "VatRatePercent",
+    }
+)
+
+
+def clean(payload: Any) -> Any:
+    """``payload`` without ``_`` hint fields, with Decimals as JSON numbers."""
+    if isinstance(payload, Mapping):
+        return {k: clean(v) for k, v in payload.items() if not str(k).startswith("_")}
+    if isinstance(payload, list | tuple):
+        return [clean(v) for v in payload]
+    if isinstance(payload, Decimal):
+        return int(payload) if payload == payload.to_integral_value() else float(payload)
+    return payload
+
+
+def writable(current: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``current`` a replacing PUT sends back (none that are read-only)."""
+    return {k: v for k, v in current.items() if k not in _READ_ONLY}
+
+
+def result(record: Mapping[str, Any]) -> WriteResult:
+    """The answer to a write: the created or replaced resource."""
+    return WriteResult(target_id=str(record["Id"]), response=record)

@@ -1,0 +1,57 @@
+"""Customers (debtors): companies with a contact person, or persons (``/v2/customers``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult, read_each, read_id
+from koppel_eaccounting.client import read_stamp
+from koppel_eaccounting.payloads import clean, result, writable
+from koppel_eaccounting.resources._base import EAccountingResource
+
+__all__ = ["Customers"]
+
+
+class Customers(EAccountingResource):
+    """Read by ``ChangedUtc``; found by e-mail address in one read of all customers per run."""
+
+    entity = "customers"
+    match_keys = {"email": "EmailAddress"}
+    description = "customers (debtors), companies with a contact person or persons"
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
+        self.check_filters(filters)
+        return read_each(
+            self.client.changed_since("customers", "ChangedUtc", cursor),
+            lambda customer: SourceRecord(
+                id=read_id(customer, "Id"), data=customer, cursor=read_stamp(customer, "ChangedUtc")
+            ),
+            id_field="Id",
+        )
+
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+        """Customers by trimmed, lower-cased e-mail address (the oldest number wins)."""
+        index = self.company.customers_by_email()
+        found = {value: index.get(str(value).strip().casefold()) for value in values}
+        return {v: TargetRecord(id=str(c["Id"]), data=c) for v, c in found.items() if c}
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        """Create a customer with its terms of payment (``_terms_of_payment``: a name or
+        days), or replace it with the mapped fields laid over the current record."""
+        company, body = self.company, clean(payload)
+        context = {"entity": self.entity, "record": payload.get("EmailAddress")}
+        terms = payload.get("_terms_of_payment")
+        target = self.target(action, target_id)
+        if target is None:
+            body.setdefault("TermsOfPaymentId", company.terms_of_payment_id(terms))
+            saved = self.client.post("customers", body, context=context)
+        else:
+            body = {**writable(company.customer(target)), **body}
+            if terms not in (None, "") and "TermsOfPaymentId" not in payload:
+                body["TermsOfPaymentId"] = company.terms_of_payment_id(terms)
+            saved = self.client.put(f"customers/{target}", body, context=context)
+        company.customer_saved(saved)
+        return result(saved)

@@ -1,0 +1,46 @@
+"""The typed settings: a bad value names its key, offline and when a run starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from koppel.errors import ConfigurationError
+from koppel.http import FakeClock
+from koppel_eaccounting.plugin import connector
+from koppel_eaccounting.sandbox import EAccountingSandbox
+
+from .conftest import client_of, connect
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("page_size", "many"),
+        ("sandbox", "sometimes"),
+        ("order_type", "gold"),
+        ("manages_stock", 3),
+        ("default_customer", [1, 2]),
+    ],
+)
+def test_settings_bad_value_names_its_key(key: str, value: object) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        connector.check_settings("shop", {"client_id": "app", key: value})
+    assert raised.value.context["path"] == f"connections.shop.settings.{key}"
+
+
+def test_settings_page_size_below_one_names_the_key_when_the_run_starts(
+    sandbox: EAccountingSandbox, clock: FakeClock
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        client_of(connect(sandbox, clock, page_size=0))
+    assert raised.value.context["path"] == "connections.shop.settings.page_size"
+
+
+def test_settings_without_a_client_id_the_oauth_app_names_the_credential(
+    sandbox: EAccountingSandbox, clock: FakeClock
+) -> None:
+    connection = connect(sandbox, clock)
+    connection.secrets = {}
+    with pytest.raises(ConfigurationError) as raised:
+        client_of(connection)
+    assert raised.value.context["path"] == "connections.shop.credentials.client_id"
