@@ -65,14 +65,20 @@ class Checker:
             return
         self.step(f"{flow.source.system} reads {flow.entity}", lambda: self._entity("read"))
         self.step(f"{flow.target.system} writes {flow.entity}", lambda: self._entity("write"))
-        for config in (flow.source, flow.target):
+        source_ok, target_ok = (
             self.step(f"settings of {config.name}", partial(self._settings, config))
-        if flow.order_type:
+            for config in (flow.source, flow.target)
+        )
+        if source_ok and target_ok:  # these read the settings: a bad one is reported once
+            if flow.order_type:
+                self.step(
+                    f"{flow.target.system} accepts order type {flow.order_type}",
+                    self._order_type,
+                )
+            self.step(f"inbound mapping of {flow.source.system}", lambda: self._mapping("inbound"))
             self.step(
-                f"{flow.target.system} accepts order type {flow.order_type}", self._order_type
+                f"outbound mapping of {flow.target.system}", lambda: self._mapping("outbound")
             )
-        self.step(f"inbound mapping of {flow.source.system}", lambda: self._mapping("inbound"))
-        self.step(f"outbound mapping of {flow.target.system}", lambda: self._mapping("outbound"))
         for config in (flow.source, flow.target):
             for key, reference in config.credentials.items():
                 self._credential(config.name, key, reference)

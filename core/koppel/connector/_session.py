@@ -118,7 +118,9 @@ class Session:
             raise ConfigurationError(f"{self.connector.name} does not use OAuth2")
         if self.connection.token_store is None:
             raise ConfigurationError(
-                "the connection has no token store", connection=self.connection.name
+                f"the connection has no token store to keep its OAuth token; run "
+                f"`koppel auth {self.connection.name} --flow FLOW` with a state store",
+                connection=self.connection.name,
             )
         config = self.connector.oauth(self)
         token_client = build_client(

@@ -145,7 +145,10 @@ def _boolean(value: Any) -> bool:
 def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise TypeError(f"expected a number, got {value!r}")
-    number = Decimal(str(value).strip())
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"expected a number, got {value!r}") from None
     if not number.is_finite():
         raise ValueError(f"expected a finite number, got {value!r}")
     return number

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -66,11 +67,16 @@ class RunsMixin(StoreBase):
             held.release()
 
     def _busy_message(self, flow: str, dry_run: bool) -> str:
-        running = [
-            run
-            for run in self.runs(flow, limit=20)
-            if run.status == "running" and run.dry_run == dry_run
-        ]
+        running: list[RunInfo] = []
+        for _ in range(20):  # the holder records its run right after it takes the lock
+            running = [
+                run
+                for run in self.runs(flow, limit=20)
+                if run.status == "running" and run.dry_run == dry_run
+            ]
+            if running:
+                break
+            time.sleep(0.05)
         if not running:
             return f"flow {flow} is running (a run that writes the same records holds the lock)"
         run = running[0]
