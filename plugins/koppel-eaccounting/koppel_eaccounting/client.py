@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from koppel.errors import ConfigurationError, KoppelError, SourceRecordError, TransientError
+from koppel.errors import ConfigurationError, KoppelError, TransientError
 from koppel.http import OAuth2Config, RateLimit, RetryPolicy, message_at, raise_for_status
-from koppel.sync import read_text
 from koppel_eaccounting.settings import SCOPES
 
 if TYPE_CHECKING:
@@ -38,7 +37,6 @@ __all__ = [
     "oauth",
     "odata_literal",
     "parse_utc",
-    "read_stamp",
     "wait_hint",
 ]
 
@@ -66,18 +64,8 @@ def hosts(settings: EAccountingSettings) -> tuple[str, str]:
 
 def oauth(session: Session) -> OAuth2Config:
     """The connection's OAuth2 app (credentials ``client_id``, ``client_secret``) on
-    eAccounting's identity server: ``koppel auth`` and the client's token refreshes use it.
-
-    :raises ConfigurationError: when the client id is missing.
-    """
+    eAccounting's identity server: ``koppel auth`` and the client's token refreshes use it."""
     settings: EAccountingSettings = session.settings
-    if not settings.client_id:
-        name = session.connection.name
-        raise ConfigurationError(
-            "eAccounting needs the app's client_id (a credential of the connection)",
-            connection=name,
-            path=f"connections.{name}.credentials.client_id",
-        )
     identity = hosts(settings)[1]
     extra = {"prompt": "login"}
     if settings.acr_values:
@@ -112,18 +100,6 @@ def parse_utc(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def read_stamp(row: Mapping[str, Any], field: str) -> str | None:
-    """``row[field]``, a UTC time stamp, as a record's cursor (None when it is missing).
-
-    :raises SourceRecordError: naming ``field`` when it holds anything else: such a
-        cursor would stop every later read (:meth:`EAccountingClient.changed_since`).
-    """
-    text = read_text(row, field)
-    if text is not None and parse_utc(text) is None:
-        raise SourceRecordError(f"{field} {text!r} is not a UTC time stamp", field=field)
-    return text
 
 
 def _odata_time(moment: datetime) -> str:

@@ -20,24 +20,15 @@ SCOPES = "ea:api offline_access ea:sales"
 
 @attrs.frozen
 class EAccountingSettings:
-    """A connection's ``settings`` and ``credentials``, as its flow file gives them.
+    """A connection's ``settings`` and ``credentials``, as its flow file gives them."""
 
-    The app's credentials default to None: ``koppel check`` compiles the mappings on
-    a connection without its credentials, which a required field would refuse. The
-    OAuth2 app (:func:`koppel_eaccounting.client.oauth`) requires the client id.
-    """
-
-    client_id: str | None = setting(
-        default=None,
+    client_id: str = setting(
         secret=True,
         env="EACCOUNTING_CLIENT_ID",
-        description="the app's client id (developer.vismaonline.com); required",
+        description="the app's client id (developer.vismaonline.com)",
     )
-    client_secret: str | None = setting(
-        default=None,
-        secret=True,
-        env="EACCOUNTING_CLIENT_SECRET",
-        description="the app's client secret",
+    client_secret: str = setting(
+        secret=True, env="EACCOUNTING_CLIENT_SECRET", description="the app's client secret"
     )
     redirect_uri: str | None = setting(
         default=None, description="the redirect URI registered for the app"

@@ -187,7 +187,10 @@ def test_plugin_oauth_config_points_at_the_identity_server(connection: Connectio
     assert config.token_url == "https://identity.vismaonline.com/connect/token"
     assert config.scope == "ea:api offline_access ea:sales"
     sandbox = Connection(
-        name="x", system="eaccounting", settings={"sandbox": True}, secrets={"client_id": "app"}
+        name="x",
+        system="eaccounting",
+        settings={"sandbox": True},
+        secrets={"client_id": "app", "client_secret": "secret"},
     )
     assert plugin.oauth_config(connection=sandbox).authorize_url == (
         "https://identity-sandbox.test.vismaonline.com/connect/authorize"

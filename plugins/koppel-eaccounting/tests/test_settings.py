@@ -24,7 +24,7 @@ from .conftest import client_of, connect
 )
 def test_settings_bad_value_names_its_key(key: str, value: object) -> None:
     with pytest.raises(ConfigurationError) as raised:
-        connector.check_settings("shop", {"client_id": "app", key: value})
+        connector.check_settings("shop", {"client_id": "app", "client_secret": "s", key: value})
     assert raised.value.context["path"] == f"connections.shop.settings.{key}"
 
 
@@ -36,11 +36,11 @@ def test_settings_page_size_below_one_names_the_key_when_the_run_starts(
     assert raised.value.context["path"] == "connections.shop.settings.page_size"
 
 
-def test_settings_without_a_client_id_the_oauth_app_names_the_credential(
+def test_settings_without_the_app_credentials_names_the_missing_one(
     sandbox: EAccountingSandbox, clock: FakeClock
 ) -> None:
     connection = connect(sandbox, clock)
-    connection.secrets = {}
+    connection.secrets = {"client_id": "app"}
     with pytest.raises(ConfigurationError) as raised:
         client_of(connection)
-    assert raised.value.context["path"] == "connections.shop.credentials.client_id"
+    assert raised.value.context["path"] == "connections.shop.settings.client_secret"

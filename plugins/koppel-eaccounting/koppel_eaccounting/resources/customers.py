@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult, read_each, read_id
-from koppel_eaccounting.client import read_stamp
+from koppel.sync import (
+    Action,
+    SourceRecord,
+    TargetRecord,
+    WriteResult,
+    read_each,
+    read_id,
+    read_moment,
+)
 from koppel_eaccounting.payloads import clean, result, writable
 from koppel_eaccounting.resources._base import EAccountingResource
 
@@ -25,7 +32,9 @@ class Customers(EAccountingResource):
         return read_each(
             self.client.changed_since("customers", "ChangedUtc", cursor),
             lambda customer: SourceRecord(
-                id=read_id(customer, "Id"), data=customer, cursor=read_stamp(customer, "ChangedUtc")
+                id=read_id(customer, "Id"),
+                data=customer,
+                cursor=read_moment(customer, "ChangedUtc"),
             ),
             id_field="Id",
         )

@@ -14,8 +14,16 @@ from typing import Any
 
 from koppel.errors import ConfigurationError, SourceRecordError
 from koppel.records import OrderType
-from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult, read_each, read_id
-from koppel_eaccounting.client import odata_literal, read_stamp
+from koppel.sync import (
+    Action,
+    SourceRecord,
+    TargetRecord,
+    WriteResult,
+    read_each,
+    read_id,
+    read_moment,
+)
+from koppel_eaccounting.client import odata_literal
 from koppel_eaccounting.documents import ORDER_TYPES, PATHS, build_document, order_kind
 from koppel_eaccounting.payloads import result, writable
 from koppel_eaccounting.resources._base import EAccountingResource
@@ -78,7 +86,7 @@ class Orders(EAccountingResource):
             lambda order: SourceRecord(
                 id=read_id(order, "Id"),
                 data=self.enrich(order),
-                cursor=read_stamp(order, "ModifiedUtc"),
+                cursor=read_moment(order, "ModifiedUtc"),
             ),
             id_field="Id",
         )

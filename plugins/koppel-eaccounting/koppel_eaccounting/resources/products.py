@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult, read_each, read_id
-from koppel_eaccounting.client import read_stamp
+from koppel.sync import (
+    Action,
+    SourceRecord,
+    TargetRecord,
+    WriteResult,
+    read_each,
+    read_id,
+    read_moment,
+)
 from koppel_eaccounting.payloads import clean, result, writable
 from koppel_eaccounting.resources._base import EAccountingResource
 
@@ -30,7 +37,7 @@ class Products(EAccountingResource):
             lambda article: SourceRecord(
                 id=read_id(article, "Id"),
                 data=self.company.with_vat_rate(article),
-                cursor=read_stamp(article, "ChangedUtc"),
+                cursor=read_moment(article, "ChangedUtc"),
             ),
             id_field="Id",
         )
