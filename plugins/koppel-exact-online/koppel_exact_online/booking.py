@@ -25,18 +25,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from koppel.accounting import (
-    JournalLevel,
-    account_plan_from_settings,
-    journal_entry_from_order,
-)
+import attrs
+
+from koppel.accounting import account_plan_from_settings, journal_entry_from_order
 from koppel.records import JournalEntry, Order, structure, unstructure
-from koppel.sync import Connection
+from koppel_exact_online.client import SYSTEM
+from koppel_exact_online.settings import ExactSettings
 
 __all__ = ["journal_entry_for", "looks_like_order"]
-
-#: What Exact uses where the settings leave a value out: the general journal (memoriaal).
-_DEFAULTS = {"journal": "90"}
 
 
 def looks_like_order(data: Mapping[str, Any]) -> bool:
@@ -44,20 +40,16 @@ def looks_like_order(data: Mapping[str, Any]) -> bool:
     return "order_type" in data or "customer" in data
 
 
-def journal_entry_for(connection: Connection, data: Mapping[str, Any]) -> dict[str, Any]:
+def journal_entry_for(settings: ExactSettings, data: Mapping[str, Any]) -> dict[str, Any]:
     """The unstructured journal entry that books the canonical order ``data``."""
     order = structure(dict(data), Order)
-    plan = account_plan_from_settings(
-        connection.settings, system="exact-online", defaults=_DEFAULTS
-    )
-    level = JournalLevel(connection.settings.get("journal_level", JournalLevel.RECOMMENDED))
+    plan = account_plan_from_settings(attrs.asdict(settings), system=SYSTEM)
     customer = order.customer
     relation = None
     if customer is not None:
         relation = customer.email or customer.debtor_number or customer.id
-    default = connection.settings.get("default_debtor")
     entry: JournalEntry = journal_entry_from_order(
-        order, plan, level, relation=str(default) if default else relation
+        order, plan, settings.journal_level, relation=settings.default_debtor or relation
     )
     result: dict[str, Any] = unstructure(entry)
     return result

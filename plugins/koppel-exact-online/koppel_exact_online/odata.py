@@ -1,10 +1,12 @@
-"""Exact Online's OData v2 literals: ``/Date(ms)/`` dates, padded codes, filter values."""
+"""Exact Online's OData v2 literals: ``/Date(ms)/`` dates, padded codes, filter values, and
+payload values as JSON."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
@@ -12,6 +14,7 @@ __all__ = [
     "any_of",
     "format_date",
     "guid",
+    "jsonable",
     "pad_code",
     "parse_date",
     "quote",
@@ -98,3 +101,16 @@ def timestamp_filter(cursor: str | int | None) -> str:
     """The Sync API filter after ``cursor``: ``Timestamp gt <n>L`` (``1`` on a first read)."""
     value = int(cursor) if cursor not in (None, "") else 1
     return f"Timestamp gt {value}L"
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with Decimals as numbers and dates as ISO text, ready for JSON."""
+    if isinstance(value, Mapping):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

@@ -2,8 +2,8 @@
 
 For the plugin's tests and ``benchmarks/bench_exact_calls.py``: a shop made of
 :class:`koppel.engine.memory.MemorySystem` on one side, the sandbox on the
-other, a SQLite state store holding the sandbox's token, and the plugin's
-clients and the shared rate limiter on the sandbox's :class:`FakeClock`.
+other, a SQLite state store holding the sandbox's token, and connection
+``exact`` and the shared rate limiter on the sandbox's :class:`FakeClock`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from koppel.http import (
 )
 from koppel.plugins import KoppelPluginManager
 from koppel.state import StateStore, open_state
-from koppel_exact_online.client import set_default_clock
+from koppel.sync import Connection
 from koppel_exact_online.sandbox import ExactSandbox
 
 CREDENTIALS = {"client_id": "env:EXACT_CLIENT_ID", "client_secret": "env:EXACT_CLIENT_SECRET"}
@@ -33,16 +33,15 @@ CREDENTIALS = {"client_id": "env:EXACT_CLIENT_ID", "client_secret": "env:EXACT_C
 
 @contextmanager
 def on_clock(clock: FakeClock) -> Iterator[MemoryRateLimiter]:
-    """Run the plugin's clients and the shared rate limiter on ``clock``."""
+    """Run the shared rate limiter on ``clock`` (:func:`run` puts connection ``exact`` on
+    its sandbox's clock)."""
     previous = default_rate_limiter()
     limiter = MemoryRateLimiter(clock=clock)
     set_default_rate_limiter(limiter)
-    set_default_clock(clock)
     try:
         yield limiter
     finally:
         set_default_rate_limiter(previous)
-        set_default_clock(None)
 
 
 __all__ = [
@@ -60,11 +59,11 @@ __all__ = [
 
 def manager(*systems: MemorySystem) -> KoppelPluginManager:
     """A plugin manager with core's built-ins, this plugin and ``systems``."""
-    from koppel_exact_online import plugin
+    from koppel_exact_online.plugin import connector
 
     pm = KoppelPluginManager()
     pm.load_builtins()
-    pm.register(plugin, "exact-online")
+    pm.register(connector, "exact-online")
     for system in systems:
         pm.register(system, system.name)
     return pm
@@ -115,8 +114,13 @@ def open_store(folder: Path, sandbox: ExactSandbox) -> StateStore:
 
 
 def run(flow: Flow, store: StateStore, pm: KoppelPluginManager, sandbox: ExactSandbox) -> RunResult:
-    """Run ``flow`` once with connection ``exact`` answered by ``sandbox``."""
-    return run_flow(flow, store, manager=pm, transports={"exact": sandbox.transport()})
+    """Run ``flow`` once with connection ``exact`` answered by ``sandbox``, on its clock."""
+
+    def on_sandbox(connection: Connection) -> None:
+        if connection.name == "exact":
+            connection.transport, connection.clock = sandbox.transport(), sandbox.clock
+
+    return run_flow(flow, store, manager=pm, prepare_connection=on_sandbox)
 
 
 def shop_orders(count: int, *, customers: int, products: int) -> MemorySystem:

@@ -32,9 +32,9 @@ from koppel.sandbox import (
     SandboxRequest,
     json_response,
 )
-from koppel_exact_online._demo import seed_demo
 from koppel_exact_online._filter import FilterSyntaxError, compile_filter
 from koppel_exact_online.client import RATE_LIMIT_HEADERS
+from koppel_exact_online.demo import seed_demo
 from koppel_exact_online.odata import format_date, pad_code
 
 __all__ = ["DIVISION", "ExactOAuth", "ExactSandbox", "make_sandbox"]
@@ -607,6 +607,7 @@ _VALIDATORS: dict[str, Callable[[ExactSandbox, dict[str, Any]], str | None]] = {
 
 def make_sandbox(
     seed: int = 0,
+    volume: int | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
     customers: int = 12,
@@ -616,12 +617,16 @@ def make_sandbox(
 ) -> ExactSandbox:
     """An Exact Online sandbox with a demo company (reproducible for ``seed``).
 
+    :param volume: accounts, items and sales orders each (``koppel sandbox serve
+        --volume``), in place of ``customers``, ``products`` and ``orders``.
     :param customers: demo accounts with status C (plus two suppliers).
     :param products: demo items, each with a stock position.
     :param orders: demo sales orders.
     :param options: for :class:`ExactSandbox` (``page_size``, ``sync_page_size``,
         ``latency``, ``faults``).
     """
+    if volume is not None:
+        customers = products = orders = volume
     sandbox = ExactSandbox(seed=seed, clock=clock, **options)
     seed_demo(sandbox, customers=customers, products=products, orders=orders)
     return sandbox

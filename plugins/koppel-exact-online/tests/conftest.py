@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from koppel.http import FakeClock, MemoryRateLimiter
+from koppel.http import FakeClock
 from koppel.sandbox import attach_sandbox
 from koppel.sync import Connection
-from koppel_exact_online.client import ExactClient, client_for
+from koppel_exact_online.client import ExactClient
+from koppel_exact_online.plugin import connector
 from koppel_exact_online.sandbox import ExactSandbox, make_sandbox
 
 SECRETS = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
@@ -39,8 +40,8 @@ def _connect(
         name=name, system="exact-online", settings=settings, secrets=dict(SECRETS)
     )
     attach_sandbox(connection, sandbox)
-    client = client_for(connection, clock=clock, rate_limiter=MemoryRateLimiter(clock=clock))
-    return connection, client
+    connection.clock = clock
+    return connection, connector.session(connection).client
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from koppel.connector import read_settings
 from koppel.errors import ConfigurationError
-from koppel.sync import Connection
 from koppel_exact_online.booking import journal_entry_for
+from koppel_exact_online.settings import ExactSettings
 
 ACCOUNTS = {"debtor": "1300", "revenue": "8000", "vat": "1500", "rounding": "8990"}
 ORDER = {
@@ -22,13 +23,14 @@ ORDER = {
 }
 
 
-def connection(**settings: object) -> Connection:
-    return Connection(name="exact", system="exact-online", settings=settings)
+def settings(**values: object) -> ExactSettings:
+    credentials = {"client_id": "app", "client_secret": "secret"}
+    return read_settings(ExactSettings, {**credentials, **values}, connection="exact")
 
 
 def test_booking_settings_journal_default_rate_accounts_and_threshold() -> None:
     accounts = {**ACCOUNTS, "revenue_by_rate": {"0": "8020"}}
-    entry = journal_entry_for(connection(accounts=accounts, rounding_threshold="0.10"), ORDER)
+    entry = journal_entry_for(settings(accounts=accounts, rounding_threshold="0.10"), ORDER)
     assert entry["journal"] == "90"
     lines = sorted((x["account"], Decimal(x["amount"])) for x in entry["lines"])
     assert lines == [
@@ -42,7 +44,7 @@ def test_booking_settings_journal_default_rate_accounts_and_threshold() -> None:
 
 def test_booking_settings_errors_name_every_missing_account() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        journal_entry_for(connection(accounts={"debtor": "1300", "vat": "1500"}), ORDER)
+        journal_entry_for(settings(accounts={"debtor": "1300", "vat": "1500"}), ORDER)
     assert caught.value.message.endswith(
         "missing settings.accounts.revenue, settings.accounts.rounding"
     )
@@ -50,5 +52,6 @@ def test_booking_settings_errors_name_every_missing_account() -> None:
 
 
 def test_booking_settings_threshold_must_be_a_number() -> None:
-    with pytest.raises(ConfigurationError, match=r"settings\.rounding_threshold must be a number"):
-        journal_entry_for(connection(accounts=ACCOUNTS, rounding_threshold="5 cent"), ORDER)
+    with pytest.raises(ConfigurationError, match="rounding_threshold") as caught:
+        settings(accounts=ACCOUNTS, rounding_threshold="5 cent")
+    assert caught.value.context["path"] == "connections.exact.settings.rounding_threshold"

@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 
 from koppel.errors import RejectedError
-from koppel.http import MemoryRateLimiter, MemoryTokenStore, OAuthToken
+from koppel.http import FakeClock, MemoryTokenStore, OAuthToken
 from koppel.sync import Action, Connection
 from koppel.testing import find_secrets_in_cassettes
-from koppel_exact_online.client import client_for
-from koppel_exact_online.lookups import lookups_for
-from koppel_exact_online.reads import read_entity
-from koppel_exact_online.writes import write
+from koppel_exact_online.plugin import connector
 
 CASSETTES = Path(__file__).parent / "cassettes"
 
@@ -33,16 +30,16 @@ def _connection(**settings: object) -> Connection:
         settings=settings,
         secrets={"client_id": "my-app", "client_secret": "my-secret"},
         token_store=MemoryTokenStore({"exact": token}),
+        clock=FakeClock(),  # a rate limiter of its own, and no wait is real
     )
-    client_for(connection, rate_limiter=MemoryRateLimiter())
     return connection
 
 
 @pytest.mark.vcr
 def test_cassette_reads_customers_through_sync_pages() -> None:
     connection = _connection()
-    records = list(read_entity(client_for(connection), "customers", None))
-    assert client_for(connection).division == 3019785
+    records = list(connector.fetch_records(connection, "customers", None, {}))
+    assert connector.session(connection).client.division == 3019785
     assert [r.id for r in records] == [
         "5d1a0c53-2c8d-4c9e-8f7a-1b2c3d4e5f60",
         "9f2c1111-2222-4333-8444-555566667777",
@@ -53,16 +50,14 @@ def test_cassette_reads_customers_through_sync_pages() -> None:
 @pytest.mark.vcr
 def test_cassette_creates_a_sales_order() -> None:
     connection = _connection(division=3019785, order_type="order")
-    client = client_for(connection)
     payload = {
         "OrderedBy": "Info@Jansen.nl",
         "OrderDate": "2024-05-01",
         "YourRef": "WEB-1001",
         "SalesOrderLines": [{"Item": "WEB-SHIRT", "Quantity": 2, "NetPrice": 19.95}],
     }
-    result = write(
-        connection, client, lookups_for(connection, client), "orders", Action.CREATE, payload, None
-    )
+    result = connector.upsert(connection, "orders", Action.CREATE, payload, None)
+    assert result is not None
     assert result.target_id == "c0ffee00-1234-4abc-8def-000000000001"
     assert result.response["OrderNumber"] == 10001
 
@@ -70,17 +65,8 @@ def test_cassette_creates_a_sales_order() -> None:
 @pytest.mark.vcr
 def test_cassette_rejection_carries_exacts_message() -> None:
     connection = _connection(division=3019785)
-    client = client_for(connection)
     with pytest.raises(RejectedError, match="Mandatory: Code") as info:
-        write(
-            connection,
-            client,
-            lookups_for(connection, client),
-            "products",
-            Action.CREATE,
-            {"Description": "no code"},
-            None,
-        )
+        connector.upsert(connection, "products", Action.CREATE, {"Description": "no code"}, None)
     assert info.value.context["status"] == 400
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from koppel.errors import RejectedError
-from koppel.http import RateLimitHeaders
+from koppel.http import RateLimitHeaders, default_rate_limiter
 from koppel_exact_online.client import RATE_LIMIT, RATE_LIMIT_HEADERS
-from koppel_exact_online.resources import ACCOUNTS
+from koppel_exact_online.entity_sets import ACCOUNTS
 from koppel_exact_online.sandbox import ExactSandbox
 
 
@@ -25,7 +25,8 @@ def test_client_reads_exacts_minute_and_day_budget_headers(
     budgets = RATE_LIMIT_HEADERS.read(response.headers, now=clock.now())
     assert sorted(budgets) == [60.0, 86_400.0]  # both of Exact's windows are read
     assert budgets[60.0][0] == 59 and budgets[86_400.0][0] == 4999
-    assert client.rate_limiter.remaining("exact-online", str(sandbox.division)) == 59
+    limiter = default_rate_limiter(clock)  # the connection's clock's, as core builds it
+    assert limiter.remaining("exact-online", str(sandbox.division)) == 59
 
 
 def test_client_rejection_carries_exacts_message_and_nothing_else(

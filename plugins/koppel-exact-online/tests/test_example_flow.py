@@ -14,6 +14,7 @@ from koppel.http import FakeClock
 from koppel.plugins import get_plugin_manager
 from koppel.sandbox import sandbox_for
 from koppel.state import open_state
+from koppel.sync import Connection
 from koppel_exact_online.runs import on_clock
 from koppel_exact_online.sandbox import make_sandbox
 
@@ -44,10 +45,19 @@ def test_example_books_eaccounting_orders_in_exact_and_reruns_without_writes(
             if box.oauth is not None:
                 store.token_store().save(name, box.oauth.grant())
         transports = {"eaccounting": eaccounting.transport(), "exact": exact.transport()}
-        first = run_flow(flow, store, manager=pm, transports=transports)
+
+        def on_clock_of_exact(connection: Connection) -> None:
+            if connection.name == "exact":
+                connection.clock = clock
+
+        first = run_flow(
+            flow, store, manager=pm, transports=transports, prepare_connection=on_clock_of_exact
+        )
         parked = store.parked()
         writes = exact.writes
-        again = run_flow(flow, store, manager=pm, transports=transports)
+        again = run_flow(
+            flow, store, manager=pm, transports=transports, prepare_connection=on_clock_of_exact
+        )
     assert first.counts["created"] > 0, (first.counts, [p.message for p in parked[:3]])
     entries = exact.store["GeneralJournalEntries"].all()
     assert len(entries) == first.counts["created"]

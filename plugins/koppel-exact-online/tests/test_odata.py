@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from koppel.connector import read_settings
 from koppel.errors import ConfigurationError
+from koppel.sync import Connection
 from koppel_exact_online._filter import FilterSyntaxError, compile_filter
-from koppel_exact_online.client import base_url_for
+from koppel_exact_online.client import host_of
 from koppel_exact_online.functions import exact_amount, exact_percent
 from koppel_exact_online.odata import (
     any_of,
@@ -19,6 +21,8 @@ from koppel_exact_online.odata import (
     timestamp_filter,
     unpad_code,
 )
+from koppel_exact_online.plugin import connector
+from koppel_exact_online.settings import ExactSettings
 
 
 def test_odata_dates_round_trip() -> None:
@@ -45,11 +49,16 @@ def test_odata_filters() -> None:
 
 
 def test_client_hosts_per_region() -> None:
-    assert base_url_for({}) == "https://start.exactonline.nl"
-    assert base_url_for({"region": "UK"}) == "https://start.exactonline.co.uk"
-    assert base_url_for({"base_url": "http://127.0.0.1:8765/"}) == "http://127.0.0.1:8765"
-    with pytest.raises(ConfigurationError, match="unknown Exact Online region 'xx'"):
-        base_url_for({"region": "xx"})
+    def host(**settings: str) -> str:
+        credentials = {"client_id": "app", "client_secret": "s"}
+        return host_of(read_settings(ExactSettings, {**credentials, **settings}, connection="e"))
+
+    assert host() == "https://start.exactonline.nl"
+    assert host(region="uk") == "https://start.exactonline.co.uk"
+    assert host(base_url="http://127.0.0.1:8765/") == "http://127.0.0.1:8765"
+    with pytest.raises(ConfigurationError, match="region: expected one of nl, be") as caught:
+        host(region="xx")
+    assert caught.value.context["path"] == "connections.e.settings.region"
 
 
 def test_filter_parser_matches_exact_syntax() -> None:
@@ -78,16 +87,14 @@ def test_mapping_functions() -> None:
 
 
 def test_hook_oauth_config_gives_exacts_endpoints_per_region() -> None:
-    from koppel.sync import Connection
-    from koppel_exact_online.plugin import oauth_config
-
     connection = Connection(
         name="exact",
         system="exact-online",
         settings={"region": "be", "redirect_uri": "https://example.org/cb"},
         secrets={"client_id": "app", "client_secret": "s"},
     )
-    config = oauth_config(connection=connection)
+    config = connector.oauth_config(connection=connection)
+    assert config is not None
     assert config.authorize_url == "https://start.exactonline.be/api/oauth2/auth"
     assert config.token_url == "https://start.exactonline.be/api/oauth2/token"
     assert (config.client_id, config.redirect_uri) == ("app", "https://example.org/cb")

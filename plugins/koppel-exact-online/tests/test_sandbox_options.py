@@ -5,8 +5,8 @@ from __future__ import annotations
 from koppel.http import MemoryTokenStore
 from koppel.sandbox import sandbox_for
 from koppel.sync import Connection
-from koppel_exact_online.client import client_for
-from koppel_exact_online.resources import SALES_ORDERS
+from koppel_exact_online.entity_sets import SALES_ORDERS
+from koppel_exact_online.plugin import connector
 from koppel_exact_online.sandbox import make_sandbox
 
 from .conftest import SECRETS
@@ -31,6 +31,6 @@ def test_sandbox_connection_settings_reach_it_served() -> None:
             secrets=dict(SECRETS),
             token_store=tokens,
         )
-        client = client_for(connection)
+        client = connector.session(connection).client
         assert len(list(client.read(SALES_ORDERS))) == 6
-        client.close()
+        connection.close()

@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 
-import koppel_exact_online.plugin
-from koppel.http import FakeClock, MemoryRateLimiter
-from koppel.sandbox import Sandbox, attach_sandbox
-from koppel.sync import Connection
+from koppel.http import FakeClock
+from koppel.sandbox import Sandbox
 from koppel.testing import ConnectorTestSuite
-from koppel_exact_online.client import client_for
+from koppel_exact_online.plugin import connector
 from koppel_exact_online.sandbox import make_sandbox
 
 CUSTOMER = {
@@ -32,7 +30,7 @@ ORDER = {
 
 
 class _Base(ConnectorTestSuite):
-    plugin = koppel_exact_online.plugin
+    plugin = connector
     system = "exact-online"
     secrets = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
     cassettes = Path(__file__).parent / "cassettes"
@@ -45,18 +43,6 @@ class _Base(ConnectorTestSuite):
     def sandbox(self, clock: FakeClock) -> Sandbox:
         # Small pages so that the demo data spans several (Exact: 60 and 1,000).
         return make_sandbox(seed=self.seed, clock=clock, page_size=5, sync_page_size=5)
-
-    @pytest.fixture
-    def connection(self, sandbox: Sandbox, clock: FakeClock) -> Connection:
-        connection = Connection(
-            name="exact-online-test",
-            system=self.system,
-            settings=dict(self.settings),
-            secrets=dict(self.secrets),
-        )
-        attach_sandbox(connection, sandbox)
-        client_for(connection, clock=clock, rate_limiter=MemoryRateLimiter(clock=clock))
-        return connection
 
 
 class TestExactOnline(_Base):

@@ -15,7 +15,8 @@ import pytest
 
 from koppel.errors import AuthError
 from koppel.http import FakeClock, FileTokenStore
-from koppel_exact_online.reads import read_entity
+from koppel_exact_online.plugin import connector
+from koppel_exact_online.resources import Customers
 from koppel_exact_online.sandbox import DIVISION, ExactSandbox, make_sandbox
 
 SECRETS = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
@@ -46,30 +47,32 @@ def test_sandbox_refuses_a_spent_refresh_token_like_exact(sandbox: ExactSandbox)
 def test_spent_refresh_token_in_the_store_is_a_clear_auth_error(
     sandbox: ExactSandbox, clock: FakeClock, connect: Any
 ) -> None:
-    connection, client = connect(sandbox, clock)
+    connection, _ = connect(sandbox, clock)
+    customers = Customers(connector.session(connection))
     assert sandbox.oauth is not None and connection.token_store is not None
     stored = connection.token_store.load("exact")
     with httpx.Client(transport=sandbox.transport()) as raw:
         assert _refresh(raw, stored.refresh_token).status_code == 200  # spent elsewhere
     clock.advance(600)  # the access token has expired: the plugin must refresh
     with pytest.raises(AuthError, match="koppel auth exact"):
-        list(read_entity(client, "customers", None))
+        list(customers.fetch(None, {}))
 
 
 def test_refreshes_only_near_expiry_or_after_a_401(
     sandbox: ExactSandbox, clock: FakeClock, connect: Any
 ) -> None:
-    _, client = connect(sandbox, clock)
+    connection, _ = connect(sandbox, clock)
+    customers = Customers(connector.session(connection))
     assert sandbox.oauth is not None
     for _ in range(9):  # nine minutes of calls on a ten-minute token: no refresh
-        list(read_entity(client, "customers", "99999999"))
+        list(customers.fetch("99999999", {}))
         clock.advance(60)
     assert sandbox.oauth.refreshes == 0
     clock.advance(45)  # now within the last 30 seconds
-    list(read_entity(client, "customers", "99999999"))
+    list(customers.fetch("99999999", {}))
     assert sandbox.oauth.refreshes == 1
     sandbox.oauth.expire_access_tokens()  # Exact revoked it early: one refresh, one retry
-    list(read_entity(client, "customers", "99999999"))
+    list(customers.fetch("99999999", {}))
     assert sandbox.oauth.refreshes == 2
     assert sandbox.oauth.refused == 0
 
@@ -79,8 +82,7 @@ _WORKER = textwrap.dedent(
     import sys, time
     from koppel.http import FileTokenStore
     from koppel.sync import Connection
-    from koppel_exact_online.client import client_for
-    from koppel_exact_online.reads import read_entity
+    from koppel_exact_online.plugin import connector
 
     url, path, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
     connection = Connection(
@@ -90,10 +92,10 @@ _WORKER = textwrap.dedent(
         secrets={"client_id": "sandbox-client", "client_secret": "sandbox-secret"},
         token_store=FileTokenStore(path),
     )
-    client = client_for(connection)
     for _ in range(rounds):
-        list(read_entity(client, "customers", "99999999"))
+        list(connector.fetch_records(connection, "customers", "99999999", {}))
         time.sleep(0.1)
+    connection.close()
     """
 )
 

@@ -1,15 +1,15 @@
-"""The Exact Online resources koppel reads and writes, and which koppel entity uses which.
+"""The Exact Online entity sets koppel reads and writes, as data.
 
-Each :class:`Resource` names its REST path (``{service}/{Entity}`` under
+Each :class:`EntitySet` names its REST path (``{service}/{Entity}`` under
 ``/api/v1/{division}/``), its key field, its Sync API path when Exact has one,
-and the fields a read selects (the Sync and bulk endpoints require ``$select``).
+the fields a read selects (the Sync and bulk endpoints require ``$select``) and,
+for a document, how it is found again and what Exact does with it.
 """
 
 from __future__ import annotations
 
 import attrs
 
-from koppel.errors import ConfigurationError
 from koppel.records import OrderType
 
 __all__ = [
@@ -20,21 +20,21 @@ __all__ = [
     "GENERAL_JOURNAL_ENTRY_LINES",
     "GL_ACCOUNTS",
     "ITEMS",
-    "ORDER_TYPE_RESOURCES",
+    "ORDER_TYPE_SETS",
     "PURCHASE_ENTRIES",
     "QUOTATIONS",
     "SALES_ENTRIES",
     "SALES_INVOICES",
     "SALES_ORDERS",
+    "SALES_ORDER_HEADER",
     "SALES_ORDER_LINES_SYNC",
     "STOCK_POSITIONS",
-    "Resource",
-    "resource_for_order_type",
+    "EntitySet",
 ]
 
 
 @attrs.frozen(kw_only=True)
-class Resource:
+class EntitySet:
     """One Exact Online entity set.
 
     :param path: ``service/Entity`` under ``/api/v1/{division}/``.
@@ -43,7 +43,11 @@ class Resource:
     :param select: the fields a read asks for.
     :param reference: the field that holds the source's document number, for
         finding documents that no binding knows.
+    :param found_in: the set a document is found in by its reference, when not this one.
     :param doc_type: the ``Type`` a create sets (direct sales invoice: 8023).
+    :param lines: the field holding a document's lines.
+    :param booked: Exact books the document at once and never changes it.
+    :param journal_setting: the setting that names the document's ``Journal``.
     """
 
     path: str
@@ -51,15 +55,24 @@ class Resource:
     sync: str | None = None
     select: tuple[str, ...] = ()
     reference: str | None = None
+    found_in: EntitySet | None = None
     doc_type: int | None = None
+    lines: str | None = None
+    booked: bool = False
+    journal_setting: str | None = None
 
     @property
     def name(self) -> str:
         """The entity set's name, such as ``Accounts``."""
         return self.path.rsplit("/", 1)[1]
 
+    @property
+    def searched(self) -> EntitySet:
+        """The set a document of this one is found in by its reference."""
+        return self.found_in or self
 
-ACCOUNTS = Resource(
+
+ACCOUNTS = EntitySet(
     path="crm/Accounts",
     sync="sync/CRM/Accounts",
     select=(
@@ -82,8 +95,8 @@ ACCOUNTS = Resource(
         "Timestamp",
     ),
 )
-CONTACTS = Resource(path="crm/Contacts")
-ITEMS = Resource(
+CONTACTS = EntitySet(path="crm/Contacts")
+ITEMS = EntitySet(
     path="logistics/Items",
     sync="sync/Logistics/Items",
     select=(
@@ -102,33 +115,36 @@ ITEMS = Resource(
         "Timestamp",
     ),
 )
-STOCK_POSITIONS = Resource(
+STOCK_POSITIONS = EntitySet(
     path="inventory/StockPositions",
     sync="sync/Inventory/StockPositions",
     select=("ID", "ItemId", "ItemCode", "InStock", "PlanningIn", "PlanningOut", "Timestamp"),
 )
-GL_ACCOUNTS = Resource(
+GL_ACCOUNTS = EntitySet(
     path="financial/GLAccounts", sync="sync/Financial/GLAccounts", select=("ID", "Code")
 )
-SALES_ORDERS = Resource(path="salesorder/SalesOrders", key="OrderID", reference="YourRef")
+#: Header fields of a sales order; its sync rows carry them on every line.
+SALES_ORDER_HEADER = (
+    "OrderID",
+    "OrderNumber",
+    "OrderDate",
+    "OrderedBy",
+    "OrderedByName",
+    "YourRef",
+    "Description",
+    "Currency",
+    "AmountFCExclVat",
+    "AmountFC",
+    "Status",
+)
 #: The Sync API of sales orders answers one row per order line, with the header's fields.
-SALES_ORDER_LINES_SYNC = Resource(
+SALES_ORDER_LINES_SYNC = EntitySet(
     path="salesorder/SalesOrders",
     key="OrderID",
     sync="sync/SalesOrder/SalesOrders",
     select=(
         "ID",
-        "OrderID",
-        "OrderNumber",
-        "OrderDate",
-        "OrderedBy",
-        "OrderedByName",
-        "YourRef",
-        "Description",
-        "Currency",
-        "AmountFCExclVat",
-        "AmountFC",
-        "Status",
+        *SALES_ORDER_HEADER,
         "Item",
         "ItemCode",
         "ItemDescription",
@@ -139,25 +155,51 @@ SALES_ORDER_LINES_SYNC = Resource(
         "Timestamp",
     ),
 )
-QUOTATIONS = Resource(path="crm/Quotations", key="QuotationID", reference="YourRef")
-SALES_INVOICES = Resource(
-    path="salesinvoice/SalesInvoices", key="InvoiceID", reference="YourRef", doc_type=8020
+SALES_ORDERS = EntitySet(
+    path="salesorder/SalesOrders", key="OrderID", reference="YourRef", lines="SalesOrderLines"
+)
+QUOTATIONS = EntitySet(
+    path="crm/Quotations", key="QuotationID", reference="YourRef", lines="QuotationLines"
+)
+SALES_INVOICES = EntitySet(
+    path="salesinvoice/SalesInvoices",
+    key="InvoiceID",
+    reference="YourRef",
+    doc_type=8020,
+    lines="SalesInvoiceLines",
+    journal_setting="sales_journal",
 )
 DIRECT_SALES_INVOICES = attrs.evolve(SALES_INVOICES, doc_type=8023)
-SALES_ENTRIES = Resource(path="salesentry/SalesEntries", key="EntryID", reference="YourRef")
-PURCHASE_ENTRIES = Resource(
-    path="purchaseentry/PurchaseEntries", key="EntryID", reference="YourRef"
+SALES_ENTRIES = EntitySet(
+    path="salesentry/SalesEntries",
+    key="EntryID",
+    reference="YourRef",
+    lines="SalesEntryLines",
+    booked=True,
+    journal_setting="sales_journal",
 )
-GENERAL_JOURNAL_ENTRIES = Resource(
-    path="generaljournalentry/GeneralJournalEntries", key="EntryID", reference="Description"
+PURCHASE_ENTRIES = EntitySet(
+    path="purchaseentry/PurchaseEntries",
+    key="EntryID",
+    reference="YourRef",
+    lines="PurchaseEntryLines",
+    booked=True,
+    journal_setting="purchase_journal",
 )
 #: Financial mutations are found by the first line's description: the header has no reference.
-GENERAL_JOURNAL_ENTRY_LINES = Resource(
+GENERAL_JOURNAL_ENTRY_LINES = EntitySet(
     path="generaljournalentry/GeneralJournalEntryLines", key="EntryID", reference="Description"
+)
+GENERAL_JOURNAL_ENTRIES = EntitySet(
+    path="generaljournalentry/GeneralJournalEntries",
+    key="EntryID",
+    found_in=GENERAL_JOURNAL_ENTRY_LINES,
+    lines="GeneralJournalEntryLines",
+    booked=True,
 )
 
 #: What each order type creates in Exact Online.
-ORDER_TYPE_RESOURCES: dict[OrderType, Resource] = {
+ORDER_TYPE_SETS: dict[OrderType, EntitySet] = {
     OrderType.QUOTE: QUOTATIONS,
     OrderType.ORDER: SALES_ORDERS,
     OrderType.INVOICE: SALES_INVOICES,
@@ -165,20 +207,3 @@ ORDER_TYPE_RESOURCES: dict[OrderType, Resource] = {
     OrderType.SALES_INVOICE: SALES_ENTRIES,
     OrderType.FINANCIAL_MUTATION: GENERAL_JOURNAL_ENTRIES,
 }
-
-
-def resource_for_order_type(order_type: OrderType | str | None) -> Resource:
-    """The resource an order of ``order_type`` is written to (``order`` when None).
-
-    :raises ConfigurationError: for a name that is no order type.
-    """
-    try:
-        kind = OrderType(order_type or OrderType.ORDER)
-    except ValueError:
-        names = ", ".join(t.value for t in OrderType)
-        raise ConfigurationError(
-            f"unknown order type {order_type!r}; valid: {names}",
-            system="exact-online",
-            field="order_type",
-        ) from None
-    return ORDER_TYPE_RESOURCES[kind]

@@ -1,9 +1,12 @@
-"""Demo data of the sandbox's company: GL accounts, accounts, items, stock, sales orders."""
+"""Demo data of the sandbox's company: GL accounts, accounts, items, stock, sales orders,
+generated from ``demo.json`` for a seed and a volume."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from koppel_exact_online.odata import format_date, pad_code
@@ -11,38 +14,23 @@ from koppel_exact_online.odata import format_date, pad_code
 if TYPE_CHECKING:
     from koppel_exact_online.sandbox import ExactSandbox
 
-__all__ = ["GL_ACCOUNTS", "seed_demo"]
+__all__ = ["DEMO", "seed_demo"]
 
-#: The demo chart of accounts (Dutch standard numbering).
-GL_ACCOUNTS = {
-    "1300": "Debiteuren",
-    "1500": "Te betalen btw hoog",
-    "1510": "Te betalen btw laag",
-    "1520": "Te betalen btw overig",
-    "1600": "Crediteuren",
-    "4000": "Inkopen",
-    "7000": "Kostprijs omzet",
-    "8000": "Omzet hoog tarief",
-    "8010": "Omzet laag tarief",
-    "8020": "Omzet nultarief",
-    "8100": "Verzendkosten",
-    "8110": "Toeslagen",
-    "8120": "Kortingen",
-    "8990": "Afrondingsverschillen",
-}
-_FIRST = ["Anna", "Bram", "Cor", "Daan", "Eva", "Fleur", "Gijs", "Hanna", "Iris", "Joost"]
-_LAST = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos"]
-_CITIES = ["Amsterdam", "Utrecht", "Rotterdam", "Den Haag", "Zwolle", "Groningen"]
+#: The demo company's chart of accounts (Dutch standard numbering) and the names its
+#: generated accounts are made of.
+DEMO: dict[str, Any] = json.loads(
+    resources.files("koppel_exact_online").joinpath("demo.json").read_text(encoding="utf-8")
+)
 
 
 def seed_demo(sandbox: ExactSandbox, *, customers: int, products: int, orders: int) -> None:
     """Fill ``sandbox`` with a reproducible demo company."""
     rng = sandbox._rng  # the sandbox's seeded generator, so ids and data repeat per seed
-    for code, name in GL_ACCOUNTS.items():
+    for code, name in DEMO["gl_accounts"].items():
         sandbox.put("GLAccounts", "", {"ID": sandbox.new_id(), "Code": code, "Description": name})
     account_ids = []
     for n in range(1, customers + 1):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        first, last = rng.choice(DEMO["first_names"]), rng.choice(DEMO["last_names"])
         company = n % 3 == 0
         record: dict[str, Any] = {
             "ID": sandbox.new_id(),
@@ -55,7 +43,7 @@ def seed_demo(sandbox: ExactSandbox, *, customers: int, products: int, orders: i
             "IsSupplier": False,
             "AddressLine1": f"Dorpsstraat {n}",
             "Postcode": f"{1000 + n} AB",
-            "City": rng.choice(_CITIES),
+            "City": rng.choice(DEMO["cities"]),
             "Country": "NL",
             "VATNumber": f"NL{rng.randint(100_000_000, 999_999_999)}B01" if company else None,
         }

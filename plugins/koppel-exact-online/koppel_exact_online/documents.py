@@ -1,0 +1,147 @@
+"""Documents (orders, invoices, entries) made ready for Exact Online in one pass.
+
+Outbound mappings may name related records by what the source knows: an
+account by e-mail address (a value with ``@``) or code, an item by code (with
+``_barcode`` as fallback), a GL account by code. Before the payload is sent,
+each such value becomes the record's guid from the run's lookup caches, so a
+document costs one POST and no lookups of its own. Keys starting with ``_``
+are instructions for the plugin and never sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from koppel.errors import ValidationError
+from koppel_exact_online.client import SYSTEM
+from koppel_exact_online.entity_sets import GENERAL_JOURNAL_ENTRIES, EntitySet
+from koppel_exact_online.lookups import Lookups, is_guid
+from koppel_exact_online.settings import ExactSettings
+
+__all__ = ["ACCOUNT_FIELDS", "prepare_document"]
+
+#: Header fields that refer to an account.
+ACCOUNT_FIELDS = (
+    "OrderedBy",
+    "InvoiceTo",
+    "DeliverTo",
+    "Customer",
+    "Supplier",
+    "OrderAccount",
+    "InvoiceAccount",
+    "DeliveryAccount",
+)
+
+
+class _Resolver:
+    """Turns codes and e-mail addresses in a payload into guids, naming what is missing."""
+
+    def __init__(self, lookups: Lookups, entity: str, record: str | None) -> None:
+        self.lookups = lookups
+        self.entity = entity
+        self.record = record
+        self.missing: list[str] = []
+
+    def account(self, value: Any, field: str) -> Any:
+        if value in (None, "") or is_guid(value):
+            return value
+        return self._id(value, self.lookups.account(value), f"account {value!r} ({field})")
+
+    def item(self, value: Any, barcode: Any) -> Any:
+        if is_guid(value):
+            return value
+        found = self.lookups.item(code=value, barcode=barcode)
+        return self._id(value, found, f"item {value or barcode!r}")
+
+    def gl_account(self, value: Any) -> Any:
+        if value in (None, "") or is_guid(value):
+            return value
+        return self._id(value, self.lookups.gl_account(value), f"GL account {value!r}")
+
+    def _id(self, value: Any, found: Mapping[str, Any] | None, what: str) -> Any:
+        """The guid of ``found``, or ``value`` with ``what`` noted as missing."""
+        if found is None:
+            self.missing.append(what)
+            return value
+        return found["ID"]
+
+    def check(self) -> None:
+        if self.missing:
+            raise ValidationError(
+                "not found in Exact Online: " + ", ".join(dict.fromkeys(self.missing)),
+                system=SYSTEM,
+                entity=self.entity,
+                record=self.record,
+                missing=list(dict.fromkeys(self.missing)),
+            )
+
+
+def prepare_document(
+    body: dict[str, Any],
+    target: EntitySet,
+    settings: ExactSettings,
+    lookups: Lookups,
+    *,
+    entity: str,
+) -> tuple[dict[str, Any], str | None]:
+    """``body`` (JSON-ready) completed for ``target``, and the reference it is found by.
+
+    :raises ValidationError: naming every related record Exact does not have, a
+        direct sales invoice without a warehouse, or a journal entry that does not balance.
+    """
+    reference = body.get(target.reference) if target.reference else None
+    if target is GENERAL_JOURNAL_ENTRIES:
+        # The header has no reference: the first (debtor) line carries it as its description.
+        lines = body.get("GeneralJournalEntryLines") or []
+        reference = body.pop("_reference", None)
+        if reference and lines:
+            lines[0]["Description"] = str(reference)
+        entry_date = body.pop("_date", None)
+        for line in lines:
+            if entry_date and not line.get("Date"):
+                line["Date"] = entry_date
+    record = str(reference) if reference else None
+    resolver = _Resolver(lookups, entity, record)
+    for field in ACCOUNT_FIELDS:
+        if field in body:
+            body[field] = resolver.account(body[field], field)
+    lines = [dict(line) for line in body.get(target.lines, ())] if target.lines else []
+    for line in lines:
+        barcode = line.pop("_barcode", None)
+        if "Item" in line or barcode:
+            line["Item"] = resolver.item(line.get("Item"), barcode)
+        if "GLAccount" in line:
+            line["GLAccount"] = resolver.gl_account(line["GLAccount"])
+        if "Account" in line:
+            line["Account"] = resolver.account(line["Account"], "Account")
+        for key in [k for k in line if k.startswith("_")]:
+            del line[key]
+    if target.lines:
+        body[target.lines] = lines
+    if target.doc_type is not None:
+        body["Type"] = target.doc_type
+    if target.doc_type == 8023 and not body.get("Warehouse"):
+        if not settings.warehouse:
+            raise ValidationError(
+                "a direct sales invoice needs a Warehouse (setting `warehouse`)",
+                system=SYSTEM,
+                field="Warehouse",
+            )
+        body["Warehouse"] = settings.warehouse
+    if target is GENERAL_JOURNAL_ENTRIES:
+        body.setdefault("JournalCode", settings.journal)
+        total = sum((Decimal(str(line.get("AmountFC", 0))) for line in lines), Decimal(0))
+        if total != 0:
+            raise ValidationError(
+                f"journal entry does not balance: its lines sum to {total}, not 0",
+                system=SYSTEM,
+                entity=entity,
+                record=record,
+            )
+    journal = getattr(settings, target.journal_setting) if target.journal_setting else None
+    if journal:
+        body.setdefault("Journal", journal)
+    resolver.check()
+    return body, record

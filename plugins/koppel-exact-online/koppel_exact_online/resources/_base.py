@@ -1,0 +1,128 @@
+"""What Exact Online's resources share: the run's client and lookups, records of the Sync
+API, master data found in the run's index, documents found by their reference."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from koppel.connector import Resource
+from koppel.errors import RejectedError, SourceRecordError
+from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult, read_id
+from koppel_exact_online.client import SYSTEM, ExactClient
+from koppel_exact_online.documents import prepare_document
+from koppel_exact_online.entity_sets import EntitySet
+from koppel_exact_online.lookups import Lookups
+from koppel_exact_online.odata import jsonable
+from koppel_exact_online.settings import ExactSettings
+
+__all__ = ["Document", "ExactResource", "MasterData", "synced", "timestamp"]
+
+
+def timestamp(row: Mapping[str, Any]) -> int:
+    """A Sync API row's ``Timestamp`` (a row version, no date); 0 when it has none.
+
+    :raises SourceRecordError: when it is no whole number.
+    """
+    value = row.get("Timestamp")
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SourceRecordError("Timestamp is not a whole number", field="Timestamp")
+    try:
+        return int(value)
+    except ValueError:
+        raise SourceRecordError("Timestamp is not a whole number", field="Timestamp") from None
+
+
+def synced(row: Mapping[str, Any]) -> SourceRecord:
+    """A Sync API row as a record; its ``Timestamp`` is the cursor after it."""
+    return SourceRecord(id=read_id(row, "ID"), data=row, cursor=str(timestamp(row)))
+
+
+class ExactResource(Resource):
+    """An Exact Online entity: the connection's client and the run's lookup caches."""
+
+    @property
+    def client(self) -> ExactClient:
+        return self.session.client  # type: ignore[no-any-return]
+
+    @property
+    def settings(self) -> ExactSettings:
+        return self.session.settings  # type: ignore[no-any-return]
+
+    @property
+    def lookups(self) -> Lookups:
+        """Accounts, items and GL accounts indexed, documents by reference: once per run."""
+        return self.session.cached("lookups", lambda: Lookups(self.client))  # type: ignore[no-any-return]
+
+    def save(
+        self, target: EntitySet, action: Action, body: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        """Create a record of ``target``, or update the header of record ``target_id``
+        (lines change through their own endpoint; booked entries do not change)."""
+        body = {k: v for k, v in body.items() if not k.startswith("_")}
+        if action is not Action.UPDATE:
+            created = self.client.create(target, body)
+            return WriteResult(target_id=str(created[target.key]), response=created)
+        if target_id is None:
+            raise RejectedError(
+                "an update needs the target's id", system=SYSTEM, entity=self.entity
+            )
+        if target.booked:
+            raise RejectedError(
+                f"Exact Online does not change booked {target.name}; reverse and book again",
+                system=SYSTEM,
+                entity=self.entity,
+                record=target_id,
+            )
+        if target.lines:
+            body.pop(target.lines, None)
+        self.client.update(target, target_id, body)
+        return WriteResult(target_id=target_id, response={})
+
+
+class MasterData(ExactResource):
+    """Accounts or items: found by a match key in the run's index, one call per write."""
+
+    #: The entity set its records live in.
+    entity_set: ClassVar[EntitySet]
+
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+        index, field = self.lookups.indexes[self.entity_set], self.match_keys[match_key]
+        rows = {value: index.get(field, value) for value in values}
+        return {v: TargetRecord(id=str(r["ID"]), data=r) for v, r in rows.items() if r is not None}
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        body = jsonable(payload)
+        result = self.save(self.entity_set, action, body, target_id)
+        index = self.lookups.indexes[self.entity_set]
+        index.add(result.response or {**body, "ID": result.target_id})
+        return result
+
+
+class Document(ExactResource):
+    """Orders, invoices, entries: found by reference in batches, written whole with every
+    related record resolved from the run's lookups."""
+
+    def target(self) -> EntitySet:
+        """The entity set this connection writes the entity to."""
+        raise NotImplementedError
+
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+        ids = self.lookups.documents(self.target().searched, [str(v) for v in values])
+        return {value: TargetRecord(id=key) for value, key in ids.items()}
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        target = self.target()
+        body, reference = prepare_document(
+            jsonable(payload), target, self.settings, self.lookups, entity=self.entity
+        )
+        result = self.save(target, action, body, target_id)
+        if reference and action is not Action.UPDATE:
+            self.lookups.remember(target.searched, reference, result.target_id)
+        return result

@@ -1,0 +1,118 @@
+"""Orders: sales orders read through the Sync API; written per order type (quotation, sales
+order, sales invoice, direct sales invoice, sales entry or financial mutation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from koppel.errors import ConfigurationError, SourceRecordError
+from koppel.records import OrderType
+from koppel.sync import Action, Direction, SourceRecord, read_id
+from koppel_exact_online.booking import journal_entry_for, looks_like_order
+from koppel_exact_online.client import SYSTEM
+from koppel_exact_online.entity_sets import (
+    ORDER_TYPE_SETS,
+    SALES_ORDER_HEADER,
+    SALES_ORDER_LINES_SYNC,
+    EntitySet,
+)
+from koppel_exact_online.resources._base import Document, timestamp
+from koppel_exact_online.settings import ExactSettings
+
+__all__ = ["Orders"]
+
+
+class Orders(Document):
+    entity = "orders"
+    #: A financial mutation is found by its first line's description.
+    match_keys = {"number": "YourRef"}
+    description = "sales orders; written per order type (quotation, order, invoice, entry)"
+
+    @classmethod
+    def order_types(cls, settings: ExactSettings | None) -> tuple[OrderType, ...]:
+        """Every order type; a direct sales invoice (Type 8023) only with a ``warehouse`` set."""
+        if settings is None or settings.warehouse:
+            return tuple(OrderType)
+        return tuple(t for t in OrderType if t is not OrderType.DIRECT_INVOICE)
+
+    def target(self) -> EntitySet:
+        return ORDER_TYPE_SETS[self.settings.order_type]
+
+    def mapping_name(self, direction: Direction) -> str:
+        """Outbound, the mapping of the connection's order type."""
+        if direction is Direction.OUTBOUND:
+            return f"{self.entity}.{self.settings.order_type.value}.outbound.toml"
+        return super().mapping_name(direction)
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterator[SourceRecord]:
+        """Sales orders from their line rows, each order whole, in order of its last change.
+
+        A line row that names no order is an unreadable record of its own; a line
+        row of an order that cannot be read makes that whole order unreadable.
+        """
+        orders: dict[str, dict[str, Any]] = {}
+        stamps: dict[str, int] = {}
+        broken: dict[str, SourceRecordError] = {}
+        for row in self.client.sync(SALES_ORDER_LINES_SYNC, cursor):
+            try:
+                if not isinstance(row, Mapping):
+                    raise SourceRecordError("a sales order line is not an object")
+                order_id = read_id(row, "OrderID")
+            except SourceRecordError as exc:
+                yield SourceRecord.unreadable(row, exc, id_field="OrderID")
+                continue
+            order = orders.get(order_id)
+            if order is None:
+                order = orders[order_id] = {k: row.get(k) for k in SALES_ORDER_HEADER}
+                order["SalesOrderLines"] = []
+            line = {
+                k: v for k, v in row.items() if k not in SALES_ORDER_HEADER and k != "Timestamp"
+            }
+            order["SalesOrderLines"].append(line)
+            try:
+                stamps[order_id] = max(stamps.get(order_id, 0), timestamp(row))
+            except SourceRecordError as exc:
+                broken.setdefault(order_id, exc)
+                stamps.setdefault(order_id, 0)
+        for order_id in sorted(orders, key=lambda key: stamps[key]):
+            order = orders[order_id]
+            order["Timestamp"] = stamps[order_id]
+            if order_id in broken:
+                yield SourceRecord.unreadable(order, broken[order_id], id_field="OrderID")
+            else:
+                yield SourceRecord(id=order_id, data=order, cursor=str(stamps[order_id]))
+
+    def map_record(
+        self,
+        direction: Direction,
+        data: Mapping[str, Any],
+        mapping: Any,
+        action: Action | None,
+        existing: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any] | None:
+        """Refuse an order type Exact does not take here; book a financial mutation with
+        :mod:`koppel.accounting`, then map the entry (None: the datamapper maps the order)."""
+        if direction is not Direction.OUTBOUND:
+            return None
+        wanted = data.get("order_type")
+        if wanted and OrderType(wanted) not in self.order_types(self.settings):
+            raise ConfigurationError(
+                f"Exact Online does not take order type {OrderType(wanted).value!r} here; "
+                + "direct_invoice needs the setting `warehouse` and the Wholesale & Distribution "
+                + "or Manufacturing edition",
+                system=SYSTEM,
+                connection=self.session.connection.name,
+                field="order_type",
+            )
+        if (
+            self.settings.order_type is not OrderType.FINANCIAL_MUTATION
+            or not looks_like_order(data)
+            or not hasattr(mapping, "apply")
+        ):
+            return None
+        entry = journal_entry_for(self.settings, data)
+        result: dict[str, Any] = mapping.apply(
+            entry, action=action, existing=existing, record_id=entry.get("reference")
+        )
+        return result
