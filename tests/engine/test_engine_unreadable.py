@@ -186,3 +186,19 @@ def test_engine_read_moment_takes_only_a_date_and_time() -> None:
         with pytest.raises(SourceRecordError, match="is not a date and time") as raised:
             read_moment({"at": junk}, "at")
         assert raised.value.context["field"] == "at"
+
+
+def test_engine_crash_hook_with_a_bad_value_stops_before_anything_runs(
+    monkeypatch: pytest.MonkeyPatch,
+    books: MemorySystem,
+    store: StateStore,
+    flow_with: Callable[[Feed], tuple[Flow, KoppelPluginManager]],
+) -> None:
+    from koppel.errors import ConfigurationError
+
+    flow, manager = flow_with(Feed([good(1)]))
+    for bad in ("sent:x", "bogus", "sent:0"):
+        monkeypatch.setenv("KOPPEL_TEST_CRASH_AT", bad)
+        with pytest.raises(ConfigurationError, match="is not STEP or STEP:N"):
+            run_flow(flow, store, manager=manager)
+    assert books.rows("customers") == {}

@@ -101,3 +101,16 @@ def test_state_finish_run_records_why_it_stopped(store: StateStore) -> None:
     assert (info.status, info.message, info.pid) == ("stopped", "token revoked", os.getpid())
     with pytest.raises(ValueError, match="cannot finish as 'running'"):
         store.finish_run(run, status="running", counts={})
+
+
+def test_state_run_lock_held_by_another_flow_names_that_flow(store: StateStore) -> None:
+    with store.run_lock("orders", ["bindings:shop:books:orders"]):
+        store.start_run("orders")
+        with (
+            pytest.raises(FlowBusyError) as busy,
+            store.run_lock("orders-copy", ["bindings:shop:books:orders"]),
+        ):
+            pass
+    message = str(busy.value)
+    assert message.startswith("flow orders-copy writes the same records as flow orders, which")
+    assert "is running since" in message and f"pid {os.getpid()}" in message

@@ -116,8 +116,11 @@ def run_one(
 
 def fresh_state_file(path: Path) -> str:
     """Delete the SQLite file ``path`` and its side files; its path, to be created anew."""
+    import shutil
+
     for suffix in ("", "-wal", "-shm", "-journal", "-tokens.lock"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".locks"), ignore_errors=True)
     return str(path)
 
 

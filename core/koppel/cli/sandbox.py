@@ -51,7 +51,13 @@ def _fault_kinds(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 @sandbox.command("serve")
 @click.argument("system")
-@click.option("--port", type=int, default=8765, show_default=True, help="Port (0: any free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port (0: any free one).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed for demo data and faults."
@@ -72,8 +78,8 @@ def _fault_kinds(ctx: click.Context, param: click.Parameter, value: str | None) 
     "--fault-kinds",
     callback=_fault_kinds,
     metavar="KIND,...",
-    help="Faults to draw from: 500, 502, 503, 504, reset, refused, timeout, malformed, 429, "
-    "or all (default: 500, 503, reset, timeout, malformed).",
+    help="Faults to draw from: 500, 502, 503, 504, reset, refused, timeout, malformed, "
+    "truncated, 429, or all (default: 500, 503, reset, timeout, malformed); needs --fault-rate.",
 )
 @click.option(
     "--faults-after",
@@ -136,6 +142,10 @@ def serve(
         "token_lifetime": token_lifetime,
     }
     configure(box, **options)
+    if ready_file is not None and not ready_file.resolve().parent.is_dir():
+        raise click.BadParameter(
+            f"no folder {ready_file.resolve().parent} to write it in", param_hint="--ready-file"
+        )
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # stop cleanly
     try:
@@ -192,7 +202,12 @@ def serve_until(
     """Serve ``box`` until ``stop`` is set or Ctrl-C; prints the URL first, alone on its line."""
     from koppel.sandbox import SandboxEndpoint
 
-    server = box.serve(host, port)
+    try:
+        server = box.serve(host, port)
+    except OSError as exc:  # a port in use, a host that is no address of this machine
+        raise click.BadParameter(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}", param_hint="--host/--port"
+        ) from None
     endpoint = SandboxEndpoint.of(box, server.url, options=options)
     try:
         click.echo(server.url)

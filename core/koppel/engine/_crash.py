@@ -12,7 +12,9 @@ import os
 import signal
 import threading
 
-__all__ = ["CRASH_ENV", "CRASH_STEPS", "crash_point"]
+from koppel.errors import ConfigurationError
+
+__all__ = ["CRASH_ENV", "CRASH_STEPS", "check_crash_env", "crash_point"]
 
 CRASH_ENV = "KOPPEL_TEST_CRASH_AT"
 
@@ -27,6 +29,22 @@ CRASH_STEPS = (
 
 _seen: dict[str, int] = {}
 _lock = threading.Lock()
+
+
+def check_crash_env() -> None:
+    """Refuse a ``$KOPPEL_TEST_CRASH_AT`` that names no step (before the run writes anything).
+
+    :raises ConfigurationError: naming the value and the steps.
+    """
+    wanted = os.environ.get(CRASH_ENV)
+    if not wanted:
+        return
+    name, _, nth = wanted.partition(":")
+    if name not in CRASH_STEPS or (nth and not (nth.isdigit() and int(nth) > 0)):
+        raise ConfigurationError(
+            f"{CRASH_ENV}={wanted!r} is not STEP or STEP:N (N from 1); steps: "
+            + ", ".join(CRASH_STEPS)
+        )
 
 
 def crash_point(step: str) -> None:

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from koppel.engine._book import Bookkeeper
-from koppel.engine._crash import crash_point
+from koppel.engine._crash import check_crash_env, crash_point
 from koppel.engine._cursor import CursorGuard
 from koppel.engine._decide import Decider
 from koppel.engine._item import Item
@@ -149,6 +149,7 @@ class FlowRunner:
     def run(self) -> RunResult:
         """Run the flow; returns the counters (``failed`` > 0 when records were parked)."""
         started = time.monotonic()
+        check_crash_env()
         parts = build_parts(
             self.flow,
             self.store,

@@ -2,7 +2,8 @@
 
 PostgreSQL: session-level advisory locks on a connection held for the run, per
 schema.
-SQLite file: an OS file lock (``filelock``) beside the database. In-memory
+SQLite file: OS file locks (``filelock``) in a folder beside the database,
+``state.sqlite3.locks/``. In-memory
 SQLite: a lock in this process. Every kind is released when its holder
 ends, also when it is killed: the server ends a dead client's session, the
 OS drops a dead process's file locks. Nobody ever has to remove a lock by hand.
@@ -19,7 +20,7 @@ from typing import Protocol
 import filelock
 import sqlalchemy as sa
 
-__all__ = ["HeldLocks", "acquire_locks"]
+__all__ = ["HeldLocks", "acquire_locks", "lock_folder"]
 
 #: In-memory stores: one process, so a lock per key in this process.
 _LOCAL: dict[str, threading.Lock] = {}
@@ -30,6 +31,11 @@ class HeldLocks(Protocol):
     """Locks one holder took; :meth:`release` gives them back (idempotent)."""
 
     def release(self) -> None: ...
+
+
+def lock_folder(database: Path) -> Path:
+    """Where the run locks of the SQLite file ``database`` live: ``<file>.locks/``."""
+    return database.with_name(database.name + ".locks")
 
 
 def lock_number(key: str) -> int:
@@ -89,9 +95,11 @@ class _FileLocks:
     @classmethod
     def take(cls, database: Path, keys: Sequence[str]) -> _FileLocks | None:
         held = cls([])
+        folder = lock_folder(database)
+        folder.mkdir(exist_ok=True)
         for key in sorted(set(keys)):
             digest = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
-            lock = filelock.FileLock(f"{database}-run-{digest}.lock", thread_local=False)
+            lock = filelock.FileLock(str(folder / f"{digest}.lock"), thread_local=False)
             try:
                 lock.acquire(timeout=0)
             except filelock.Timeout:

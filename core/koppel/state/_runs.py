@@ -39,6 +39,11 @@ def _run(row: sa.Row[tuple[object, ...]]) -> RunInfo:
     )
 
 
+def _holder(run: RunInfo) -> str:
+    started = run.started_at.isoformat(timespec="seconds")
+    return f"{started} (run {run.id}, pid {run.pid}, {run.host})"
+
+
 class RunsMixin(StoreBase):
     """Runs and cursors."""
 
@@ -67,21 +72,28 @@ class RunsMixin(StoreBase):
             held.release()
 
     def _busy_message(self, flow: str, dry_run: bool) -> str:
+        """Who holds the lock: a run of ``flow``, else the newest running run of a flow
+        that writes the same records (its run row may lag its lock by a moment)."""
         running: list[RunInfo] = []
-        for _ in range(20):  # the holder records its run right after it takes the lock
+        for _ in range(20):
             running = [
                 run
-                for run in self.runs(flow, limit=20)
+                for run in self.runs(None, limit=50)
                 if run.status == "running" and run.dry_run == dry_run
             ]
             if running:
                 break
             time.sleep(0.05)
-        if not running:
-            return f"flow {flow} is running (a run that writes the same records holds the lock)"
-        run = running[0]
-        started = run.started_at.isoformat(timespec="seconds")
-        return f"flow {flow} is running since {started} (run {run.id}, pid {run.pid}, {run.host})"
+        own = [run for run in running if run.flow == flow]
+        if own:
+            return f"flow {flow} is running since {_holder(own[0])}"
+        if running:
+            other = running[0]
+            return (
+                f"flow {flow} writes the same records as flow {other.flow}, which is running "
+                f"since {_holder(other)}"
+            )
+        return f"flow {flow} is running (a run that writes the same records holds the lock)"
 
     def close_dead_runs(self, flow: str, *, dry_run: bool = False) -> list[int]:
         """Close the (dry) runs of ``flow`` left "running" by a process that died; their ids.
