@@ -158,6 +158,8 @@ def test_cli_sandbox_faults_after_lets_the_route_run_first(served: list[Any]) ->
         (["--latency", "-1"], "--latency"),
         (["--token-lifetime", "0"], "--token-lifetime"),
         (["--volume", "-3"], "--volume"),
+        (["--port", "70000"], "--port"),
+        (["--ready-file", "/nonexistent-koppel-dir/ready.json"], "--ready-file"),
     ],
 )
 def test_cli_sandbox_bad_option_is_a_usage_error_naming_it(
@@ -245,3 +247,12 @@ def test_cli_sandbox_serve_as_a_subprocess_on_port_0(tmp_path: Path) -> None:
     assert process.returncode == 0
     assert out.rstrip().endswith("sandbox eaccounting stopped")
     assert not ready.exists()
+
+
+def test_cli_sandbox_host_it_cannot_listen_on_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["sandbox", "serve", "eaccounting", "--port", "0", "--host", "256.1.1.1"])
+    assert info.value.code == 2
+    assert "cannot listen on 256.1.1.1:0" in capsys.readouterr().err
