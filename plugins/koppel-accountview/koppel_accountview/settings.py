@@ -71,7 +71,7 @@ class AccountViewSettings:
     )
     home_country: str = setting(default="NL", description="country of the books (VAT)")
     oss: bool = setting(default=True, description="EU One-Stop Shop")
-    rounding_threshold: Decimal | None = setting(  # noqa: RUF009 (setting() is attrs.field)
+    rounding_threshold: Decimal | None = setting(
         default=None, description="largest difference booked as rounding (0.05)"
     )
     rounding_mode: str | None = setting(default=None, description="how cents are rounded (half_up)")
