@@ -196,6 +196,16 @@ def test_required_field_given_by_to_string_of_null_is_a_record_error():
         compiled.apply({"Number": None})
 
 
+def test_required_field_given_empty_text_is_a_record_error():
+    spec = {"fields": {"number": {"expr": "to_string(Number)", "on_null": "error"}}}
+    compiled = compile_mapping(spec, functions={})
+    for blank in ("", "   "):
+        with pytest.raises(
+            MappingRecordError, match="number is required, but its expression gave empty text"
+        ):
+            compiled.apply({"Number": blank})
+
+
 def test_lists_map_missing_to_empty_and_refuse_non_lists():
     compiled = mapping()
     assert compiled.apply({"Number": 1})["lines"] == []

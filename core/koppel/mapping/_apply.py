@@ -201,6 +201,13 @@ def run_plan(plan: tuple[Step, ...], data: Any, update: bool, existing: Any) -> 
                         expression=field.expression,
                         value="null",
                     )
+                if null_rule == _ERROR and isinstance(value, str) and not value.strip():
+                    raise MappingRecordError(
+                        f"{field.name} is required, but its expression gave empty text",
+                        field=field.name,
+                        expression=field.expression,
+                        value=repr(value),
+                    )
                 if (
                     null_rule == _ERROR
                     and sub is None
