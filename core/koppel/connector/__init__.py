@@ -51,8 +51,16 @@ Raw hook implementations (``koppel.hookspecs``) keep working beside this layer.
 from __future__ import annotations
 
 from koppel.connector._connector import Connector
-from koppel.connector._resource import Resource
+from koppel.connector._resource import OutboundMap, Resource
 from koppel.connector._session import Session
 from koppel.connector._settings import describe_settings, read_settings, setting
 
-__all__ = ["Connector", "Resource", "Session", "describe_settings", "read_settings", "setting"]
+__all__ = [
+    "Connector",
+    "OutboundMap",
+    "Resource",
+    "Session",
+    "describe_settings",
+    "read_settings",
+    "setting",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from koppel.connector._resource import Resource
+from koppel.connector._resource import OutboundMap, Resource
 from koppel.connector._session import Session
 from koppel.connector._settings import describe_settings, read_settings
 from koppel.errors import ConfigurationError, PluginError
@@ -150,11 +150,12 @@ class Connector:
         existing: Mapping[str, Any] | None,
     ) -> Mapping[str, Any] | None:
         cls = self.resources.get(entity)
-        if cls is None or not cls.can("map_record"):
+        if cls is None or direction != Direction.OUTBOUND or not cls.can("map_outbound"):
             return None
         resource = self.resource(connection, entity)
         assert resource is not None
-        return resource.map_record(Direction(direction), data, mapping, action, existing)
+        request = OutboundMap(data=data, mapping=mapping, action=action, existing=existing)
+        return resource.map_outbound(request)
 
     @hookimpl
     def find_existing(

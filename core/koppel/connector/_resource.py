@@ -5,13 +5,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import attrs
+
 from koppel.sync import Action, Direction, SourceRecord, TargetRecord, WriteResult
 
 if TYPE_CHECKING:
     from koppel.connector._session import Session
     from koppel.records import OrderType
 
-__all__ = ["Resource"]
+__all__ = ["OutboundMap", "Resource"]
+
+
+@attrs.frozen(kw_only=True)
+class OutboundMap:
+    """What :meth:`Resource.map_outbound` is asked to map: the canonical record, the
+    flow's compiled mapping, the action (None in a plan) and the target's current data."""
+
+    data: Mapping[str, Any]
+    mapping: Any
+    action: Action | None
+    existing: Mapping[str, Any] | None
+
+    def apply(self, data: Mapping[str, Any] | None = None, **options: Any) -> dict[str, Any]:
+        """The flow's mapping applied to ``data`` (the record itself by default)."""
+        result: dict[str, Any] = self.mapping.apply(
+            self.data if data is None else data,
+            action=self.action,
+            existing=self.existing,
+            **options,
+        )
+        return result
 
 
 class Resource:
@@ -88,20 +111,15 @@ class Resource:
         """The file of the shipped mapping: ``mappings/<entity>.<direction>.toml``."""
         return f"{self.entity}.{Direction(direction).value}.toml"
 
-    def map_record(
-        self,
-        direction: Direction,
-        data: Mapping[str, Any],
-        mapping: Any,
-        action: Action | None,
-        existing: Mapping[str, Any] | None,
-    ) -> Mapping[str, Any] | None:
-        """Map one record where a mapping alone cannot say it; None: the datamapper does."""
+    def map_outbound(self, request: OutboundMap) -> Mapping[str, Any] | None:
+        """Map one canonical record to this system where a mapping alone cannot say it
+        (a journal page computed from an order); None: the datamapper maps it."""
         return None
 
     # -- introspection ------------------------------------------------------
 
     @classmethod
     def can(cls, method: str) -> bool:
-        """Whether this resource overrides ``method`` (``fetch``, ``find``, ``upsert``)."""
+        """Whether this resource overrides ``method`` (``fetch``, ``find``, ``upsert``,
+        ``map_outbound``)."""
         return getattr(cls, method) is not getattr(Resource, method)

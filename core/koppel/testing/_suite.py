@@ -18,11 +18,14 @@ Everything runs against the plugin's sandbox (hook ``koppel_sandbox``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from koppel.engine import compare_cursors
@@ -40,6 +43,18 @@ __all__ = ["ConnectorTestSuite"]
 
 def _hash(payload: Mapping[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, default=str)
+
+
+@contextmanager
+def every_level_logged() -> Iterator[None]:
+    """Let every log level through for the ``with`` block, whatever an earlier test (a CLI
+    run, which shows warnings only) configured; the configuration is restored after."""
+    before = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    try:
+        yield
+    finally:
+        structlog.configure(**before)
 
 
 class ConnectorTestSuite:
@@ -333,7 +348,7 @@ class ConnectorTestSuite:
     def test_suite_no_secret_in_logs_or_cassettes(
         self, info: SystemInfo, hooks: Any, connection: Connection
     ) -> None:
-        with capture_logs() as logs:
+        with every_level_logged(), capture_logs() as logs:
             self.talk_to_the_api(info, hooks, connection)
         known = list(connection.secrets.values())
         store = connection.token_store

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from koppel.accounting import check_order_type_supported, check_products_exist
-from koppel.connector import Resource
+from koppel.connector import OutboundMap, Resource
 from koppel.errors import RejectedError
 from koppel.mapping import CompiledMapping
 from koppel.records import Order, OrderLine, OrderType
-from koppel.sync import Action, Direction, TargetRecord, WriteResult
+from koppel.sync import Action, TargetRecord, WriteResult
 from koppel_accountview.articles import ArticleIndex
 from koppel_accountview.client import Filter
 from koppel_accountview.debtors import DebtorIndex, order_debtor
@@ -49,29 +49,21 @@ class Orders(Resource):
     def order_types(cls, settings: AccountViewSettings | None) -> Iterable[OrderType]:
         return ORDER_TYPES
 
-    def map_record(
-        self,
-        direction: Direction,
-        data: Mapping[str, Any],
-        mapping: Any,
-        action: Action | None,
-        existing: Mapping[str, Any] | None,
-    ) -> Mapping[str, Any] | None:
+    def map_outbound(self, request: OutboundMap) -> Mapping[str, Any] | None:
         """Sales invoices and financial mutations get their journal page too.
 
         The flow's mapping still makes the debtor; the page itself comes from
         :func:`koppel.accounting.journal_entry_from_order`. Everything else is
         left to the datamapper.
         """
-        if direction != Direction.OUTBOUND or str(data.get("order_type")) not in _JOURNAL_TYPES:
+        data = request.data
+        if str(data.get("order_type")) not in _JOURNAL_TYPES:
             return None
         payload: dict[str, Any] = {}
         lookups: Mapping[str, Mapping[str, Any]] = {}
-        if isinstance(mapping, CompiledMapping):
-            payload = mapping.apply(
-                data, action=action, existing=existing, record_id=data.get("id")
-            )
-            lookups = mapping.lookups
+        if isinstance(request.mapping, CompiledMapping):
+            payload = request.apply(record_id=data.get("id"))
+            lookups = request.mapping.lookups
         payload["journal"] = journal_page_for_order(data, self.settings, lookups)
         return payload
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from koppel.connector import OutboundMap
 from koppel.errors import ConfigurationError, SourceRecordError
 from koppel.records import OrderType
-from koppel.sync import Action, Direction, SourceRecord, read_id
+from koppel.sync import Direction, SourceRecord, read_id
 from koppel_exact_online.booking import journal_entry_for, looks_like_order
 from koppel_exact_online.client import SYSTEM
 from koppel_exact_online.entity_sets import (
@@ -83,18 +84,10 @@ class Orders(Document):
             else:
                 yield SourceRecord(id=order_id, data=order, cursor=str(stamps[order_id]))
 
-    def map_record(
-        self,
-        direction: Direction,
-        data: Mapping[str, Any],
-        mapping: Any,
-        action: Action | None,
-        existing: Mapping[str, Any] | None,
-    ) -> Mapping[str, Any] | None:
+    def map_outbound(self, request: OutboundMap) -> Mapping[str, Any] | None:
         """Refuse an order type Exact does not take here; book a financial mutation with
         :mod:`koppel.accounting`, then map the entry (None: the datamapper maps the order)."""
-        if direction is not Direction.OUTBOUND:
-            return None
+        data = request.data
         wanted = data.get("order_type")
         if wanted and OrderType(wanted) not in self.order_types(self.settings):
             raise ConfigurationError(
@@ -108,11 +101,8 @@ class Orders(Document):
         if (
             self.settings.order_type is not OrderType.FINANCIAL_MUTATION
             or not looks_like_order(data)
-            or not hasattr(mapping, "apply")
+            or not hasattr(request.mapping, "apply")
         ):
             return None
         entry = journal_entry_for(self.settings, data)
-        result: dict[str, Any] = mapping.apply(
-            entry, action=action, existing=existing, record_id=entry.get("reference")
-        )
-        return result
+        return request.apply(entry, record_id=entry.get("reference"))
