@@ -281,3 +281,30 @@ mail = "email"
     [line] = [line for line in failed.output.splitlines() if line.startswith("FAIL")]
     assert "page_size: expected a whole number, got 'many'" in line
     assert "connections.shop.settings.page_size" in line
+
+
+def test_connector_session_oauth_app_takes_the_app_from_the_settings() -> None:
+    @attrs.frozen
+    class AppSettings:
+        client_id: str = setting(secret=True)
+        client_secret: str = setting(secret=True)
+        redirect_uri: str | None = setting(default=None)
+
+    app = Connector(
+        name="app", title="App", settings=AppSettings, client=build, resources=(), package="koppel"
+    )
+    connection = Connection(
+        name="app",
+        system="app",
+        settings={"redirect_uri": "http://127.0.0.1/cb"},
+        secrets={"client_id": "id", "client_secret": "s3cret"},
+    )
+    config = Session.of(app, connection).oauth_app(
+        authorize_url="https://id.invalid/auth", token_url="https://id.invalid/token", scope="all"
+    )
+    assert (config.client_id, config.client_secret, config.redirect_uri, config.scope) == (
+        "id",
+        "s3cret",
+        "http://127.0.0.1/cb",
+        "all",
+    )

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import httpx
 
     from koppel.connector._connector import Connector
-    from koppel.http import Clock, OAuth2Auth
+    from koppel.http import Clock, OAuth2Auth, OAuth2Config
     from koppel.sync import Connection
 
 __all__ = ["Session"]
@@ -105,6 +105,22 @@ class Session:
         )
         self.connection.on_close(client.close)
         return client
+
+    def oauth_app(self, *, authorize_url: str, token_url: str, **options: Any) -> OAuth2Config:
+        """The connection's OAuth2 registration at those endpoints: ``client_id``,
+        ``client_secret`` and ``redirect_uri`` from its settings (fields of those names),
+        ``options`` (``scope``, ``extra_authorize_params``) as given."""
+        from koppel.http import OAuth2Config
+
+        settings = self.settings
+        return OAuth2Config(
+            authorize_url=authorize_url,
+            token_url=token_url,
+            client_id=settings.client_id,
+            client_secret=getattr(settings, "client_secret", None),
+            redirect_uri=getattr(settings, "redirect_uri", None),
+            **options,
+        )
 
     def oauth_auth(self) -> OAuth2Auth:
         """OAuth2 bearer auth from the connection's token store, refreshed under its lock.

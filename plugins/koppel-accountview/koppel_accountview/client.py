@@ -75,12 +75,8 @@ def foxpro_datetime(value: str | datetime) -> str:
 def oauth(session: Session) -> OAuth2Config:
     """The OAuth2 registration of the session's connection (for ``koppel auth`` and the client)."""
     settings: AccountViewSettings = session.settings
-    return OAuth2Config(
-        authorize_url=settings.authorize_url,
-        token_url=f"{settings.api_root}/{schema.TOKEN_PATH}",
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        redirect_uri=settings.redirect_uri,
+    return session.oauth_app(
+        authorize_url=settings.authorize_url, token_url=f"{settings.api_root}/{schema.TOKEN_PATH}"
     )
 
 

@@ -70,12 +70,9 @@ def oauth(session: Session) -> OAuth2Config:
     extra = {"prompt": "login"}
     if settings.acr_values:
         extra["acr_values"] = settings.acr_values
-    return OAuth2Config(
+    return session.oauth_app(
         authorize_url=f"{identity}/connect/authorize",
         token_url=f"{identity}/connect/token",
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        redirect_uri=settings.redirect_uri,
         scope=settings.scope or SCOPES,
         extra_authorize_params=extra,
     )

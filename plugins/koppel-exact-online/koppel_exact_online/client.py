@@ -83,12 +83,8 @@ def oauth_config(session: Session) -> OAuth2Config:
     """The OAuth2 registration of a connection: client id and secret, redirect URI."""
     settings: ExactSettings = session.settings
     host = host_of(settings)
-    return OAuth2Config(
-        authorize_url=f"{host}/api/oauth2/auth",
-        token_url=f"{host}/api/oauth2/token",
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        redirect_uri=settings.redirect_uri,
+    return session.oauth_app(
+        authorize_url=f"{host}/api/oauth2/auth", token_url=f"{host}/api/oauth2/token"
     )
 
 
