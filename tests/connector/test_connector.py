@@ -308,3 +308,41 @@ def test_connector_session_oauth_app_takes_the_app_from_the_settings() -> None:
         "http://127.0.0.1/cb",
         "all",
     )
+
+
+def test_connector_sandbox_given_as_an_import_string_is_imported_on_first_use() -> None:
+    pytest.importorskip("koppel_eaccounting")
+    lazy = Connector(
+        name="lazy",
+        title="Lazy",
+        settings=ShopSettings,
+        client=build,
+        resources=(),
+        package="koppel",
+        sandbox="koppel_eaccounting.sandbox:make_sandbox",
+    )
+    box = lazy.koppel_sandbox(seed=3, volume=5)
+    assert box is not None and len(box.store["orders"].all()) == 5
+
+
+def test_connector_settings_validator_names_the_key() -> None:
+    @attrs.frozen
+    class Checked:
+        page_size: int = setting(default=50)
+
+        @page_size.validator
+        def _positive(self, attribute: Any, value: int) -> None:
+            if value < 1:
+                raise ValueError(f"'{attribute.name}' must be at least 1, got {value}")
+
+    with pytest.raises(ConfigurationError) as raised:
+        Connector(
+            name="checked",
+            title="C",
+            settings=Checked,
+            client=build,
+            resources=(),
+            package="koppel",
+        ).check_settings("c", {"page_size": 0})
+    assert raised.value.context["path"] == "connections.c.settings.page_size"
+    assert "must be at least 1" in str(raised.value)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import random
 import signal
+import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -22,6 +24,25 @@ from .served import served_orders
 KILLS = 30
 #: Steps of a chunk to die at once each: ``name:N`` is the N-th time the run gets there.
 CRASH_AT = ("journaled", "written:7", "sent", "booked:2", "journaled:3")
+
+
+def running(state: str, process: subprocess.Popen[str], timeout: float = 60.0) -> bool:
+    """Whether the run of ``process`` is recorded as running (waits for it), False when
+    the process ended first."""
+    pid = process.pid
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as db:
+            try:
+                found = db.execute(
+                    "SELECT 1 FROM koppel_runs WHERE pid = ? AND status = 'running'", (pid,)
+                ).fetchone()
+            except sqlite3.OperationalError:  # not created yet
+                found = None
+        if found:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def test_kill_at_any_moment_loses_and_doubles_no_record(tmp_path: Path) -> None:
@@ -35,10 +56,11 @@ def test_kill_at_any_moment_loses_and_doubles_no_record(tmp_path: Path) -> None:
         killed = 0
         for _ in range(KILLS * 2):
             run = served.start()
-            time.sleep(rng.uniform(0.6, 2.0))  # the first ~0.5 s a run imports
-            if run.poll() is None:
-                run.send_signal(signal.SIGKILL)
-                killed += 1
+            if running(state, run):  # past start-up, however loaded the machine is
+                time.sleep(rng.uniform(0.0, 1.2))
+                if run.poll() is None:
+                    run.send_signal(signal.SIGKILL)
+                    killed += 1
             run.wait(timeout=120)
             if killed == KILLS:
                 break
@@ -58,8 +80,8 @@ def test_kill_at_any_moment_loses_and_doubles_no_record(tmp_path: Path) -> None:
     with open_state(state) as store:
         runs = store.runs(limit=1000)
         assert [r.id for r in runs if r.status == "running"] == []
-        crashed = [r for r in runs if r.status == "crashed"]  # killed after it started a run
-        assert len(CRASH_AT) + KILLS // 2 <= len(crashed) <= len(CRASH_AT) + KILLS
+        crashed = [r for r in runs if r.status == "crashed"]
+        assert len(crashed) == len(CRASH_AT) + KILLS
         assert {r.message for r in crashed} == {
             "the process ended during the run (found by a later run)"
         }

@@ -19,7 +19,6 @@ from koppel.connector import Connector
 
 from {{ cookiecutter.__package }}.client import {{ cls }}Client{{ ", oauth" if cookiecutter.auth == "oauth2" else "" }}
 from {{ cookiecutter.__package }}.resources import {{ resources | sort | join(", ") }}
-from {{ cookiecutter.__package }}.sandbox import make_sandbox
 from {{ cookiecutter.__package }}.settings import {{ cls }}Settings
 
 connector = Connector(
@@ -33,5 +32,5 @@ connector = Connector(
 {%- endif %}
     resources=({{ resources | join(", ") }}{{ "," if resources | length == 1 else "" }}),
     package="{{ cookiecutter.__package }}",
-    sandbox=make_sandbox,
+    sandbox="{{ cookiecutter.__package }}.sandbox:make_sandbox",
 )

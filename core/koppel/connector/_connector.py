@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,9 @@ class Connector:
     :param resources: one :class:`Resource` class per entity.
     :param package: the package whose ``mappings/`` folder holds the shipped mappings.
     :param oauth: the connection's OAuth2 registration, from its session, when it uses OAuth2.
-    :param sandbox: makes the system's emulator: ``sandbox(seed, volume)``.
+    :param sandbox: makes the system's emulator: ``sandbox(seed, volume)``; or where to
+        import it from on first use (``"koppel_acme.sandbox:make_sandbox"``), so that a
+        run that needs no sandbox does not import it.
     :param functions: extra mapping functions (``mapping_functions``).
     """
 
@@ -54,7 +57,7 @@ class Connector:
         package: str,
         description: str = "",
         oauth: Callable[[Session], OAuth2Config] | None = None,
-        sandbox: Callable[[int, int | None], Sandbox] | None = None,
+        sandbox: Callable[[int, int | None], Sandbox] | str | None = None,
         functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         self.name = name
@@ -201,7 +204,11 @@ class Connector:
     def koppel_sandbox(self, seed: int, volume: int | None) -> Sandbox | None:
         if self.sandbox is None:
             return None
-        return self.sandbox(seed, volume)
+        make = self.sandbox
+        if isinstance(make, str):
+            module, _, name = make.partition(":")
+            make = getattr(importlib.import_module(module), name)
+        return make(seed, volume)
 
     @hookimpl
     def mapping_functions(self) -> Mapping[str, Callable[..., Any]]:

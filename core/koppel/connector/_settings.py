@@ -100,7 +100,17 @@ def read_settings(cls: type[T], values: Mapping[str, Any], *, connection: str) -
                 )
             continue
         given[field.name] = _convert(hints[field.name], values[field.name], where, connection)
-    return cls(**given)
+    try:
+        return cls(**given)
+    except (ValueError, TypeError) as exc:  # a validator of the settings class refused a value
+        name = str(exc.args[0] if exc.args else exc).split("'")
+        key = name[1] if len(name) > 2 and name[1] in given else None
+        where = f"connections.{connection}.settings" + (f".{key}" if key else "")
+        raise ConfigurationError(
+            f"{key + ': ' if key else ''}{exc.args[0] if exc.args else exc}",
+            connection=connection,
+            path=where,
+        ) from None
 
 
 def _convert(kind: Any, value: Any, where: str, connection: str) -> Any:

@@ -10,7 +10,6 @@ from koppel.connector import Connector
 from koppel_accountview.client import AccountViewClient, oauth
 from koppel_accountview.functions import FUNCTIONS
 from koppel_accountview.resources import Customers, JournalEntries, Orders, Products, Stock
-from koppel_accountview.sandbox import make_sandbox
 from koppel_accountview.settings import AccountViewSettings
 
 connector = Connector(
@@ -22,6 +21,6 @@ connector = Connector(
     oauth=oauth,
     resources=(Products, Stock, Customers, Orders, JournalEntries),
     package="koppel_accountview",
-    sandbox=make_sandbox,
+    sandbox="koppel_accountview.sandbox:make_sandbox",
     functions=FUNCTIONS,
 )

@@ -12,7 +12,6 @@ from koppel.connector import Connector
 from koppel_eaccounting.client import SYSTEM, EAccountingClient, oauth
 from koppel_eaccounting.functions import FUNCTIONS
 from koppel_eaccounting.resources import Customers, Orders, Products, Stock
-from koppel_eaccounting.sandbox import make_sandbox
 from koppel_eaccounting.settings import EAccountingSettings
 
 __all__ = ["connector"]
@@ -26,6 +25,6 @@ connector = Connector(
     oauth=oauth,
     resources=(Orders, Customers, Products, Stock),
     package="koppel_eaccounting",
-    sandbox=make_sandbox,
+    sandbox="koppel_eaccounting.sandbox:make_sandbox",
     functions=FUNCTIONS,
 )

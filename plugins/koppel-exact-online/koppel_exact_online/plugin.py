@@ -14,7 +14,6 @@ from koppel_exact_online.resources import (
     Relations,
     Stock,
 )
-from koppel_exact_online.sandbox import make_sandbox
 from koppel_exact_online.settings import ExactSettings
 
 __all__ = ["connector"]
@@ -28,6 +27,6 @@ connector = Connector(
     oauth=oauth_config,
     resources=(Customers, Relations, Products, Stock, Orders, Invoices, JournalEntries),
     package="koppel_exact_online",
-    sandbox=make_sandbox,
+    sandbox="koppel_exact_online.sandbox:make_sandbox",
     functions=FUNCTIONS,
 )
