@@ -13,13 +13,14 @@ open, one schema for SQLite (the embedded default) and PostgreSQL::
 
 from __future__ import annotations
 
-from koppel.state._chunks import ChunkBooking, NewParked, PendingWrite
+from koppel.state._chunks import ChunkBooking, PendingWrite
 from koppel.state._engine import STATE_ENV, default_state_path
 from koppel.state._models import (
     ActivityEntry,
     Binding,
     ExportInfo,
     NewActivity,
+    NewParked,
     ParkedRecord,
     RunInfo,
 )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from koppel.state._activity import ActivityMixin, clean
 from koppel.state._base import chunks
 from koppel.state._bindings import BindingsMixin
-from koppel.state._models import NewActivity
+from koppel.state._models import NewActivity, NewParked
 from koppel.state._parked import ParkedMixin
 from koppel.state._runs import RunsMixin
 from koppel.state._schema import pending
@@ -34,17 +34,6 @@ class PendingWrite:
     source_id: str
     action: str
     sent: Mapping[str, Any] | None
-
-
-@attrs.frozen(kw_only=True)
-class NewParked:
-    """A record to park (or whose failure to count once more)."""
-
-    source_id: str
-    data: Mapping[str, Any]
-    message: str
-    error: str
-    cursor: str | None
 
 
 @attrs.frozen(kw_only=True)
@@ -123,16 +112,7 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
             if booking.unpark:
                 self._unpark(conn, flow, entity, booking.unpark)
             for item in booking.park:
-                self._park(
-                    conn,
-                    flow,
-                    entity,
-                    item.source_id,
-                    item.data,
-                    item.message,
-                    item.error,
-                    item.cursor,
-                )
+                self._park(conn, flow, entity, item)
             self._log_activity(conn, booking.run_id, flow, booking.activity)
             for part in chunks(list(booking.settled)):
                 conn.execute(

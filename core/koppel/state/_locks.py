@@ -15,7 +15,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import filelock
 import sqlalchemy as sa
@@ -88,13 +88,21 @@ class _AdvisoryLocks:
             self.connection.close()
 
 
-class _FileLocks:
-    def __init__(self, locks: list[filelock.BaseFileLock]) -> None:
-        self.locks = locks
+class _Releasing:
+    """Locks that each have ``release()``; released newest first."""
 
+    def __init__(self) -> None:
+        self.locks: list[Any] = []
+
+    def release(self) -> None:
+        while self.locks:
+            self.locks.pop().release()
+
+
+class _FileLocks(_Releasing):
     @classmethod
     def take(cls, database: Path, keys: Sequence[str]) -> _FileLocks | None:
-        held = cls([])
+        held = cls()
         folder = lock_folder(database)
         folder.mkdir(exist_ok=True)
         for key in sorted(set(keys)):
@@ -108,18 +116,11 @@ class _FileLocks:
             held.locks.append(lock)
         return held
 
-    def release(self) -> None:
-        while self.locks:
-            self.locks.pop().release()
 
-
-class _LocalLocks:
-    def __init__(self, locks: list[threading.Lock]) -> None:
-        self.locks = locks
-
+class _LocalLocks(_Releasing):
     @classmethod
     def take(cls, keys: Sequence[str]) -> _LocalLocks | None:
-        held = cls([])
+        held = cls()
         for key in sorted(set(keys)):
             with _LOCAL_GUARD:
                 lock = _LOCAL.setdefault(key, threading.Lock())
@@ -128,7 +129,3 @@ class _LocalLocks:
                 return None
             held.locks.append(lock)
         return held
-
-    def release(self) -> None:
-        while self.locks:
-            self.locks.pop().release()

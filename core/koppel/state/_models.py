@@ -8,7 +8,15 @@ from typing import Any
 
 import attrs
 
-__all__ = ["ActivityEntry", "Binding", "ExportInfo", "NewActivity", "ParkedRecord", "RunInfo"]
+__all__ = [
+    "ActivityEntry",
+    "Binding",
+    "ExportInfo",
+    "NewActivity",
+    "NewParked",
+    "ParkedRecord",
+    "RunInfo",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -58,6 +66,18 @@ class ParkedRecord:
     first_failed_at: datetime
     last_failed_at: datetime
     next_attempt_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class NewParked:
+    """A record to park (or whose failure to count once more): ``data`` is the native
+    source record, ``error`` the kind of failure (the error class name)."""
+
+    source_id: str
+    data: Mapping[str, Any]
+    message: str
+    error: str
+    cursor: str | None
 
 
 @attrs.frozen(kw_only=True)

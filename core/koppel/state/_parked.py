@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from koppel.errors import StateError
 from koppel.state._base import StoreBase, chunks
-from koppel.state._models import ParkedRecord
+from koppel.state._models import NewParked, ParkedRecord
 from koppel.state._schema import activity, parked
 
 __all__ = ["FIRST_RETRY", "LAST_RETRY", "ParkedMixin", "backoff"]
@@ -61,30 +61,23 @@ class ParkedMixin(StoreBase):
         ``data`` is the native source record, ``error`` the kind of failure
         (the error class name). The next attempt is due after :func:`backoff`.
         """
+        record = NewParked(
+            source_id=source_id, data=data, message=message, error=error, cursor=cursor
+        )
         with self._write() as conn:
-            self._park(conn, flow, entity, source_id, data, message, error, cursor)
+            self._park(conn, flow, entity, record)
 
-    def _park(
-        self,
-        conn: sa.Connection,
-        flow: str,
-        entity: str,
-        source_id: str,
-        data: Mapping[str, Any],
-        message: str,
-        error: str,
-        cursor: str | None,
-    ) -> None:
+    def _park(self, conn: sa.Connection, flow: str, entity: str, record: NewParked) -> None:
         """:meth:`park` in the caller's transaction."""
         now = self.clock()
         stmt = self._insert(parked).values(
             flow=flow,
             entity=entity,
-            source_id=source_id,
-            data=dict(data),
-            message=message,
-            error=error,
-            cursor=cursor,
+            source_id=record.source_id,
+            data=dict(record.data),
+            message=record.message,
+            error=record.error,
+            cursor=record.cursor,
             attempts=1,
             first_failed_at=now,
             last_failed_at=now,
