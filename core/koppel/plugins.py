@@ -1,11 +1,12 @@
 """Plugin discovery, registration and per-system dispatch.
 
-A connector is a package that declares an entry point in the ``koppel`` group::
+A connector is a package that declares an entry point in the ``koppel`` group.
+Most name a :class:`koppel.connector.Connector` object (see :mod:`koppel.connector`)::
 
     [project.entry-points.koppel]
-    acme = "koppel_acme.plugin"
+    acme = "koppel_acme.plugin:connector"
 
-and implements hooks in that module::
+A plugin may also name a module that implements hooks itself::
 
     from koppel import hookimpl
     from koppel.system import EntityInfo, SystemInfo
