@@ -15,6 +15,7 @@ Money is :class:`~decimal.Decimal` throughout, booked in whole cents. See
 """
 
 from koppel.accounting._balance import check_balanced, convert_lines
+from koppel.accounting._booking_settings import BookingSettings
 from koppel.accounting._customers import (
     CustomerSettings,
     debtor_for_order,
@@ -45,6 +46,7 @@ __all__ = [
     "STOCK_NAMES",
     "AccountPlan",
     "AmountLine",
+    "BookingSettings",
     "CustomerSettings",
     "JournalLevel",
     "OrderTotals",

@@ -9,18 +9,17 @@ journal pages (``accounts``, ``home_country``, ``oss``, ``rounding_threshold``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
+from koppel.accounting import BookingSettings
 from koppel.connector import setting
 from koppel_accountview import schema
 
 
 @attrs.frozen
-class AccountViewSettings:
+class AccountViewSettings(BookingSettings):
     """A connection's ``settings`` and ``credentials``, as its flow file gives them."""
 
     company: str = setting(description="company code (X-Company)")
@@ -64,19 +63,6 @@ class AccountViewSettings:
     )
     invoice_level: Literal["simple", "recommended", "advanced", "extreme"] = setting(
         default="recommended", description="detail of sales invoices"
-    )
-    accounts: Mapping[str, Any] = setting(
-        default={},
-        description="ledger accounts of journal pages (debtor 1210, revenue 8000, vat 1500, ...)",
-    )
-    home_country: str = setting(default="NL", description="country of the books (VAT)")
-    oss: bool = setting(default=True, description="EU One-Stop Shop")
-    rounding_threshold: Decimal | None = setting(
-        default=None, description="largest difference booked as rounding (0.05)"
-    )
-    rounding_mode: str | None = setting(default=None, description="how cents are rounded (half_up)")
-    company_currency: str | None = setting(
-        default=None, description="book company-currency amounts too"
     )
 
     @property

@@ -6,12 +6,11 @@ a bad one; ``koppel plugins show exact-online`` lists them.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
-from koppel.accounting import JournalLevel
+from koppel.accounting import BookingSettings, JournalLevel
 from koppel.connector import setting
 from koppel.records import OrderType
 
@@ -19,7 +18,7 @@ __all__ = ["ExactSettings"]
 
 
 @attrs.frozen
-class ExactSettings:
+class ExactSettings(BookingSettings):
     """A connection's ``settings`` and ``credentials``, as its flow file gives them.
 
     The settings of financial mutations (``journal``, ``accounts``, ``rounding_*``,
@@ -60,22 +59,6 @@ class ExactSettings:
     journal_level: JournalLevel = setting(
         default=JournalLevel.RECOMMENDED, description="detail of a financial mutation"
     )
-    accounts: dict[str, Any] = setting(
-        default={}, description="GL account codes of financial mutations (debtor, revenue, ...)"
-    )
     default_debtor: str | None = setting(
         default=None, description="account code every financial mutation is booked on"
-    )
-    rounding_threshold: Decimal | None = setting(
-        default=None, description="largest rounding line of a financial mutation (default 0.05)"
-    )
-    rounding_mode: str | None = setting(
-        default=None, description="how cents round (default half_up)"
-    )
-    home_country: str | None = setting(
-        default=None, description="country of the books (default NL)"
-    )
-    oss: bool | None = setting(default=None, description="EU One-Stop Shop (default true)")
-    company_currency: str | None = setting(
-        default=None, description="book amounts in this company currency too (EUR)"
     )
