@@ -121,6 +121,16 @@ def test_check_reports_a_mapping_that_does_not_compile(flow_env: Any) -> None:
     assert "FAIL  outbound mapping of books" in result.output
 
 
+def test_check_names_an_unknown_key_in_a_mapping_rule(flow_env: Any) -> None:
+    flow = flow_env.write(
+        "customers", '[mapping.outbound]\nname = { expr = "name", wirte = "create_only" }'
+    )
+    result = flow_env.invoke("check", str(flow), state=False)
+    assert result.exit_code == 2
+    assert "FAIL  outbound mapping of books" in result.output
+    assert "unknown key(s) wirte" in result.output and "name" in result.output
+
+
 def test_log_filters_by_failed_and_record_and_prints_json(flow_env: Any) -> None:
     products(flow_env, 3, bad=1)
     flow = flow_env.write("products")

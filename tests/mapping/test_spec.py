@@ -119,3 +119,54 @@ def test_compile_errors_in_sub_mappings_name_the_nested_field():
     with pytest.raises(MappingError) as caught:
         compile_mapping(spec, functions={})
     assert caught.value.context["field"] == "lines[].qty"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "{ expr = 'sku', wirte = 'create_only' }",
+        "{ value = 'x', on_nul = 'omit' }",
+        "{ source = 'Rows', fields = { a = 'A' }, writes = 'always' }",
+    ],
+)
+def test_load_mapping_file_unknown_key_in_a_rule_names_field_and_key(tmp_path, rule):
+    path = tmp_path / "m.toml"
+    path.write_text(f"[fields]\nsku = {rule}\n")
+    with pytest.raises(MappingError) as caught:
+        load_mapping_file(path)
+    assert caught.value.context["field"] == "sku"
+    assert caught.value.context["file"] == str(path)
+    message = caught.value.message
+    assert "unknown key(s)" in message
+    assert any(typo in message for typo in ("wirte", "on_nul", "writes"))
+    assert "expr, fields, on_null, source, value, write" in message.replace("default, ", "")
+
+
+def test_compile_unknown_key_in_a_rule_of_a_sub_mapping_or_override():
+    spec = {"fields": {"lines[]": {"source": "R", "fields": {"q": {"expr": "Q", "wirte": "x"}}}}}
+    with pytest.raises(MappingError, match=r"unknown key.*wirte") as caught:
+        compile_mapping(spec, functions={})
+    assert caught.value.context["field"] == "lines[].q"
+    with pytest.raises(MappingError, match=r"unknown key.*wirte") as caught:
+        compile_mapping(
+            {"fields": {"sku": "Sku"}},
+            overrides={"fields": {"sku": {"write": "create_only", "wirte": "always"}}},
+            functions={},
+        )
+    assert caught.value.context["field"] == "sku"
+
+
+def test_load_mapping_file_a_table_without_rule_keys_is_a_group_of_nested_targets(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text(
+        "[fields.billing_address]\nstreet = 'Street'\n"
+        "city = { expr = 'City', write = 'create_only' }\n"
+        "[fields]\n'amount.value' = 'Amount'\n'amount.write' = 'W'\n"
+    )
+    mapping = compile_mapping(load_mapping_file(path), functions={})
+    out = mapping.apply({"Street": "S", "City": "C", "Amount": 1, "W": 2})
+    assert out == {
+        "billing_address": {"street": "S", "city": "C"},
+        "amount": {"value": 1, "write": 2},
+    }
+    assert mapping.create_only == frozenset({"billing_address.city"})

@@ -125,15 +125,23 @@ def check_spec(spec: Mapping[str, Any], *, file: str | None = None) -> dict[str,
 
 
 def flatten_fields(
-    table: Any, *, file: str | None = None, prefix: str = "", overrides: bool = False
+    table: Any,
+    *,
+    file: str | None = None,
+    prefix: str = "",
+    overrides: bool = False,
+    parent: str = "",
 ) -> dict[str, dict[str, Any]]:
     """Turn a ``[fields]`` table into ``{dotted target: field table}``.
 
-    A string is an expression; a table whose keys are all field keys is a
-    field; any other table groups nested targets (TOML's ``a.b = ...``).
+    A string is an expression; a table with any field key (``expr``,
+    ``write``, ...) is a field, and a key it does not know is an error, so a
+    typo such as ``wirte`` is not read as a nested target; a table without
+    field keys groups nested targets (TOML's ``a.b = ...``). ``parent`` names
+    the sub-mapping in errors (``lines[].``).
     """
     if not isinstance(table, Mapping) or not table:
-        where = f"fields of {prefix.rstrip('.')}" if prefix else "[fields]"
+        where = f"fields of {(parent + prefix).rstrip('.')}" if parent or prefix else "[fields]"
         raise MappingError(f"{where} must be a non-empty table", file=file)
     flat: dict[str, dict[str, Any]] = {}
     allowed = FIELD_KEYS | {"remove"} if overrides else FIELD_KEYS
@@ -141,21 +149,33 @@ def flatten_fields(
         path = f"{prefix}{key}"
         if isinstance(raw, str):
             flat[path] = {"expr": raw}
-        elif isinstance(raw, Mapping) and raw and (set(raw) <= allowed or path.endswith("[]")):
+        elif isinstance(raw, Mapping) and raw and (set(raw) & allowed or path.endswith("[]")):
+            unknown = sorted(set(raw) - allowed)
+            if unknown:
+                raise MappingError(
+                    f"unknown key(s) {', '.join(unknown)}; "
+                    f"a field has {', '.join(sorted(allowed))}",
+                    file=file,
+                    field=f"{parent}{path}",
+                )
             entry = dict(raw)
             if "fields" in entry:
                 entry["fields"] = flatten_fields(
-                    entry["fields"], file=file, prefix="", overrides=overrides
+                    entry["fields"], file=file, overrides=overrides, parent=f"{parent}{path}."
                 )
             flat[path] = entry
         elif isinstance(raw, Mapping) and raw:
-            flat.update(flatten_fields(raw, file=file, prefix=f"{path}.", overrides=overrides))
+            flat.update(
+                flatten_fields(
+                    raw, file=file, prefix=f"{path}.", overrides=overrides, parent=parent
+                )
+            )
         else:
             raise MappingError(
                 f"expected an expression string or a field table, got {_kind(raw)} {raw!r}; "
                 "write a constant as { value = ... }",
                 file=file,
-                field=path,
+                field=f"{parent}{path}",
             )
     return flat
 
