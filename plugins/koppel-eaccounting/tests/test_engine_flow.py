@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,5 +64,58 @@ def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
         run_flow(flow, store, manager=manager, transports=transports)
         assert len(erp.rows("orders")) == 11
         assert len(erp.writes) == writes  # nothing written twice
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("stock", "expected"),
+    [
+        ({"formula": "on_hand - reserved - 2"}, 5.0),
+        ({"formula": "on_hand"}, 12.0),
+        ({"formula": "on_hand - reserved - 10", "allow_negative": True}, -3.0),
+        ({"formula": "on_hand - reserved - 10", "allow_negative": False}, 0.0),
+    ],
+    ids=["custom-formula", "on-hand", "allow-negative", "no-negative"],
+)
+def test_engine_stock_writes_the_flows_stock_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock: dict[str, Any], expected: float
+) -> None:
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
+    for key, value in SECRETS.items():
+        monkeypatch.setenv(f"EA_{key.upper()}", value)
+    flow = parse_flow(
+        {
+            "name": "erp-stock-to-shop",
+            "source": "erp",
+            "target": "shop",
+            "entity": "stock",
+            "settings": {"stock": stock},
+            "connections": {
+                "erp": {"system": "erp"},
+                "shop": {
+                    "system": "eaccounting",
+                    "credentials": {k: f"env:EA_{k.upper()}" for k in SECRETS},
+                },
+            },
+        }
+    )
+    sandbox = make_sandbox(0)
+    erp = MemorySystem("erp", entities={"stock": ("sku",)})
+    erp.put("stock", "AV-1005", {"sku": "AV-1005", "on_hand": "12", "reserved": "5"})
+    manager = KoppelPluginManager()
+    manager.load_builtins()
+    manager.register(connector, "eaccounting")
+    manager.register(erp, "erp")
+    store = open_state(str(tmp_path / "state.sqlite3"))
+    try:
+        assert sandbox.oauth is not None
+        store.token_store().save("shop", sandbox.oauth.grant())
+        result = run_flow(flow, store, manager=manager, transports={"shop": sandbox.transport()})
+        assert result.counts["updated"] + result.counts["created"] == 1
+        (article,) = sandbox.store["articles"].find(Number="AV-1005")
+        assert article["StockBalance"] == expected
     finally:
         store.close()

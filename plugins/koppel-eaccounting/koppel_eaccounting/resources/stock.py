@@ -37,8 +37,7 @@ class Stock(Products):
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
-        """Set an existing article's ``StockBalance``: the payload's, else the connection's
-        stock formula over ``_on_hand``, ``_reserved`` and ``_available``; no write when
+        """Set an existing article's ``StockBalance`` to :meth:`quantity`; no write when
         it has that balance already or ``manages_stock`` is off."""
         sku = payload.get("Number")
         target = self.target(action, target_id)
@@ -67,19 +66,46 @@ class Stock(Products):
         return result(replaced)
 
     def quantity(self, payload: Mapping[str, Any]) -> Decimal | None:
-        """The balance to write, or None: the connection manages no stock."""
+        """The balance to write, or None: the connection manages no stock.
+
+        A flow's ``[settings.stock]`` reaches the connection as its ``stock``
+        setting and decides over the connection's own stock settings. The engine
+        has applied it already (formula, ``allow_negative``): ``_available`` is its
+        result and is written as is, never run through a formula again.
+        """
         if "StockBalance" in payload:
             return to_decimal(payload["StockBalance"])
         available = payload.get("_available")
+        flow = self.flow_stock()
+        if flow is not None and not flow.manages_stock:
+            return None
+        if flow is not None and available is not None:
+            return to_decimal(available)
         level = StockLevel(
             sku=str(payload.get("Number")),
             on_hand=to_decimal(payload.get("_on_hand") or 0),
             reserved=to_decimal(payload.get("_reserved") or 0),
             available=to_decimal(available) if available is not None else None,
         )
-        settings = StockSettings(
+        return stock_to_send(level, flow or self.connection_stock())
+
+    def connection_stock(self) -> StockSettings:
+        """The connection's own stock settings (``stock_formula``, ``manages_stock``, ...)."""
+        return StockSettings(
             formula=self.settings.stock_formula,
             manages_stock=self.settings.manages_stock,
             allow_negative=self.settings.allow_negative_stock,
         )
-        return stock_to_send(level, settings)
+
+    def flow_stock(self) -> StockSettings | None:
+        """The flow's ``[settings.stock]`` over the connection's stock settings, or None
+        when the flow has none."""
+        table = self.session.connection.settings.get("stock")
+        if not isinstance(table, Mapping):
+            return None
+        own = self.connection_stock()
+        return StockSettings(
+            formula=table.get("formula", own.formula),
+            manages_stock=table.get("manages_stock", own.manages_stock),
+            allow_negative=table.get("allow_negative", own.allow_negative),
+        )
