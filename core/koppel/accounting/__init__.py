@@ -30,7 +30,7 @@ from koppel.accounting._order_types import (
     missing_products,
 )
 from koppel.accounting._plan import AccountPlan, JournalLevel
-from koppel.accounting._plan_settings import account_plan_from_settings
+from koppel.accounting._plan_settings import account_plan_from_settings, tax_tables
 from koppel.accounting._reconcile import DEFAULT_ROUNDING_THRESHOLD, reconcile_totals
 from koppel.accounting._status import StatusFilter, enrich_order, enrich_source_data
 from koppel.accounting._stock import NAMED_STOCK_FORMULAS, StockSettings, stock_to_send
@@ -74,4 +74,5 @@ __all__ = [
     "shape_debtor",
     "stock_to_send",
     "tax_country",
+    "tax_tables",
 ]

@@ -38,7 +38,7 @@ from koppel.accounting._tables import WILDCARD, RevenueAccountTable, VatCodeTabl
 from koppel.errors import ConfigurationError
 from koppel.records import to_decimal
 
-__all__ = ["account_plan_from_settings"]
+__all__ = ["account_plan_from_settings", "tax_tables"]
 
 _REQUIRED = ("debtor", "revenue", "vat", "rounding")
 _OPTIONAL = ("shipping", "fee", "discount")
@@ -86,7 +86,7 @@ def account_plan_from_settings(
     """
     values = _with_defaults(settings, defaults or {})
     accounts = _accounts(values.get("accounts"), system)
-    tables = lookups or {}
+    vat_codes, revenue_accounts = tax_tables(lookups, system=system)
 
     def code(key: str) -> str | None:
         value = accounts.get(key)
@@ -106,8 +106,8 @@ def account_plan_from_settings(
         discount_account=code("discount"),
         revenue_accounts_by_rate=_revenue_by_rate(accounts.get("revenue_by_rate"), system),
         vat_accounts=_vat_by_code(accounts.get("vat_by_code"), system),
-        revenue_accounts=_revenue_accounts(tables.get("revenue_accounts"), system),
-        vat_codes=_vat_codes(tables.get("vat_codes"), system),
+        revenue_accounts=revenue_accounts,
+        vat_codes=vat_codes,
         journal=None
         if journal is None
         else _code(journal, "settings.journal", system, "a journal code"),
@@ -118,6 +118,28 @@ def account_plan_from_settings(
         else _threshold(threshold, system),
         rounding="ROUND_HALF_UP" if mode is None else _rounding_mode(mode, system),
         company_currency=None if currency is None else _currency(currency, system),
+    )
+
+
+def tax_tables(
+    lookups: Mapping[str, Mapping[str, Any]] | None, *, system: str | None = None
+) -> tuple[VatCodeTable | None, RevenueAccountTable | None]:
+    """The flow's ``vat_codes`` and ``revenue_accounts`` lookup tables, checked and parsed;
+    None for a table not given or empty. For targets that book lines without a whole
+    account plan (a sales entry), as :func:`account_plan_from_settings` does with one.
+
+    >>> vat, revenue = tax_tables(
+    ...     {"vat_codes": {"NL:9": "1", "*:21": "2"}, "revenue_accounts": {"BE": "8100"}}
+    ... )
+    >>> vat.lookup(9, "NL"), vat.lookup(21, "BE"), revenue.lookup("BE")
+    ('1', '2', '8100')
+
+    :raises ConfigurationError: naming the lookup table with a bad key or value.
+    """
+    tables = lookups or {}
+    return (
+        _vat_codes(tables.get("vat_codes"), system),
+        _revenue_accounts(tables.get("revenue_accounts"), system),
     )
 
 

@@ -10,7 +10,7 @@ from koppel.connector import OutboundMap
 from koppel.errors import ConfigurationError, SourceRecordError
 from koppel.records import OrderType
 from koppel.sync import Direction, SourceRecord, read_id
-from koppel_exact_online.booking import journal_entry_for, looks_like_order
+from koppel_exact_online.booking import journal_entry_for, looks_like_order, sales_entry_lines
 from koppel_exact_online.client import SYSTEM
 from koppel_exact_online.entity_sets import (
     ORDER_TYPE_SETS,
@@ -86,7 +86,9 @@ class Orders(Document):
 
     def map_outbound(self, request: OutboundMap) -> Mapping[str, Any] | None:
         """Refuse an order type Exact does not take here; book a financial mutation with
-        :mod:`koppel.accounting`, then map the entry (None: the datamapper maps the order)."""
+        :mod:`koppel.accounting`, then map the entry; give a sales entry's lines their VAT
+        codes and revenue accounts from the flow's lookups (None: the datamapper maps the
+        order)."""
         data = request.data
         wanted = data.get("order_type")
         if wanted and OrderType(wanted) not in self.order_types(self.settings):
@@ -98,11 +100,13 @@ class Orders(Document):
                 connection=self.session.connection.name,
                 field="order_type",
             )
-        if (
-            self.settings.order_type is not OrderType.FINANCIAL_MUTATION
-            or not looks_like_order(data)
-            or not hasattr(request.mapping, "apply")
-        ):
+        if not looks_like_order(data) or not hasattr(request.mapping, "apply"):
             return None
-        entry = journal_entry_for(self.settings, data)
+        lookups = getattr(request.mapping, "lookups", None)
+        if self.settings.order_type is OrderType.SALES_INVOICE:
+            booked = sales_entry_lines(self.settings, data, lookups)
+            return request.apply(booked, record_id=data.get("id"))
+        if self.settings.order_type is not OrderType.FINANCIAL_MUTATION:
+            return None
+        entry = journal_entry_for(self.settings, data, lookups)
         return request.apply(entry, record_id=entry.get("reference"))
