@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from koppel.errors import ConfigurationError, RejectedError, ValidationError
+from koppel.errors import (
+    ConfigurationError,
+    MappingRecordError,
+    RejectedError,
+    ValidationError,
+)
 from koppel.mapping import compile_mapping
 from koppel.sync import Action, Connection, Direction
 from koppel_accountview.functions import FUNCTIONS
@@ -93,6 +98,37 @@ def test_order_creates_company_debtor_and_sales_order(connection: Connection, sa
         ("AV-1004", 1, 7.25, "1"),
         ("VERZEND", 1, 4.95, "2"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "booked"),
+    [(["-5.00"], 5), (["-2.50", Decimal("-1.25")], 3.75)],
+)
+def test_order_discount_is_the_headers_positive_pd_amt(
+    connection: Connection, sandbox: Any, amounts: list[Any], booked: float
+) -> None:
+    discounts = [{"kind": "discount", "amount": a, "description": "Korting"} for a in amounts]
+    costs = [{"kind": "shipping", "amount": "4.95", "vat_rate": "21"}, *discounts]
+    result = write(connection, order(costs=costs))
+    header = sandbox.store["SO_HDR"].get(result.target_id)
+    assert header["PD_AMT"] == booked
+    lines = sandbox.lines_of("SO_LINE", result.target_id)
+    assert [x["ART_CODE"] for x in lines] == ["AV-1001", "AV-1004", "VERZEND"]
+
+
+def test_order_discount_that_is_no_number_is_a_record_error(
+    connection: Connection, sandbox: Any
+) -> None:
+    costs = [{"kind": "discount", "amount": "five"}]
+    with pytest.raises(MappingRecordError, match="PD_AMT: discount amount") as caught:
+        write(connection, order(costs=costs))
+    assert caught.value.context == {"field": "PD_AMT", "record": "1001"}
+    assert sandbox.store["SO_HDR"].find(ORD_REF="1001") == []
+
+
+def test_order_without_discount_sends_no_pd_amt(connection: Connection, sandbox: Any) -> None:
+    result = write(connection, order())
+    assert "PD_AMT" not in sandbox.store["SO_HDR"].get(result.target_id)
 
 
 def test_order_person_debtor_and_reuse_by_email(connection: Connection, sandbox: Any) -> None:

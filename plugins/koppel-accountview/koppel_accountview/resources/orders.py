@@ -10,13 +10,14 @@ whose debtor lines get the debtor's number.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from koppel.accounting import check_order_type_supported, check_products_exist
 from koppel.connector import OutboundMap, Resource
-from koppel.errors import RejectedError
+from koppel.errors import MappingRecordError, RejectedError
 from koppel.mapping import CompiledMapping
-from koppel.records import Order, OrderLine, OrderType
+from koppel.records import Order, OrderLine, OrderType, to_decimal
 from koppel.sync import Action, TargetRecord, WriteResult
 from koppel_accountview.articles import ArticleIndex
 from koppel_accountview.client import Filter
@@ -96,11 +97,7 @@ class Orders(Resource):
         lines = self.lines(payload, record)
         header = present(payload.get("header"))
         header.update(RPL_INV=debtor, RPL_DEL=debtor)
-        discount = sum(
-            -cost["ART_PX"]
-            for cost in payload.get("costs") or ()
-            if cost.get("kind") == "discount" and cost.get("ART_PX") is not None
-        )
+        discount = order_discount(payload.get("costs") or (), record)
         if discount:
             header["PD_AMT"] = discount
         delivery = present(payload.get("delivery"))
@@ -158,3 +155,25 @@ class Orders(Resource):
             DELIVERY_ADDRESSES, {**delivery, "SUB_NR": debtor}, record=record
         )
         return str(stored["REC_ID"]) if stored.get("REC_ID") else None
+
+
+def order_discount(costs: Iterable[Mapping[str, Any]], record: str | None) -> Decimal:
+    """The order's ``PD_AMT``: its discounts as one positive amount.
+
+    A canonical discount has a negative amount (``-5.00``) and reaches the
+    payload as text, as the mapping's ``ART_PX``; AccountView takes the
+    discount as a positive number (S3 sends ``PD_AMT`` only when it is above 0).
+
+    :raises MappingRecordError: when a discount's amount is not a number.
+    """
+    total = Decimal(0)
+    for cost in costs:
+        if cost.get("kind") != "discount" or cost.get("ART_PX") in (None, ""):
+            continue
+        try:
+            total -= to_decimal(cost["ART_PX"])
+        except (TypeError, ValueError) as exc:
+            raise MappingRecordError(
+                f"AccountView field PD_AMT: discount amount {exc}", field="PD_AMT", record=record
+            ) from exc
+    return total
