@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from koppel.records import to_decimal
 
-__all__ = ["FUNCTIONS", "ea_address", "ea_fraction", "ea_percent"]
+__all__ = ["FUNCTIONS", "ea_address", "ea_fraction", "ea_percent", "ea_row_amount"]
 
 _HUNDRED = Decimal(100)
 _ROMAN = re.compile(r"^[IVX]+$")
@@ -32,6 +32,17 @@ def ea_fraction(percent: Any) -> Decimal | None:
     if percent is None:
         return None
     return to_decimal(percent) / _HUNDRED
+
+
+def ea_row_amount(quantity: Any, unit_price: Any, discount: Any = None) -> Decimal | None:
+    """``ea_row_amount(Quantity, UnitPrice, DiscountPercentage)``: a row's amount, rounded
+    half up to cents; the discount is eAccounting's fraction."""
+    if unit_price is None:
+        return None
+    fraction = to_decimal(discount) if discount is not None else Decimal(0)
+    count = to_decimal(quantity) if quantity is not None else Decimal(1)
+    amount = count * to_decimal(unit_price) * (1 - fraction)
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def ea_address(street: Any, number: Any = None, addition: Any = None) -> str | None:
@@ -61,4 +72,5 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ea_percent": ea_percent,
     "ea_fraction": ea_fraction,
     "ea_address": ea_address,
+    "ea_row_amount": ea_row_amount,
 }

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from koppel.errors import ConfigurationError, ValidationError
+from koppel.http import FakeClock
 from koppel.mapping import compile_mapping
-from koppel.records import Order, Product, structure
+from koppel.records import CostKind, CostLine, Order, Product, structure
 from koppel.sync import Action, Connection, Direction
 from koppel_eaccounting.demo import MISSING_SKU
 from koppel_eaccounting.functions import FUNCTIONS
 from koppel_eaccounting.plugin import connector as plugin
 from koppel_eaccounting.sandbox import EAccountingSandbox
+
+from .conftest import connect
 
 
 def mapped(connection: Connection, entity: str, direction: Direction, data: Any, **kw: Any) -> Any:
@@ -208,3 +212,43 @@ def test_plugin_order_with_a_bad_change_time_is_unreadable_never_the_cursor(
     (bad,) = [r for r in records if r.error is not None]
     assert bad.id == victim["Id"] and "ModifiedUtc" in str(bad.error)
     assert all(r.cursor != "3" for r in records)
+
+
+def test_plugin_order_reads_its_shipping_row_as_a_shipping_cost(
+    sandbox: EAccountingSandbox, clock: FakeClock
+) -> None:
+    (cups,) = sandbox.store["articles"].find(Number="AV-1001")
+    shipping = {**cups, "Id": str(uuid.uuid4()), "Number": "VERZEND", "Name": "Verzendkosten"}
+    shipping["Barcodes"] = []
+    sandbox.store["articles"].put(shipping["Id"], shipping)
+    connection = connect(sandbox, clock, shipping_article="VERZEND")
+    try:
+        order = {
+            "number": "W-9",
+            "order_date": "2024-06-01",
+            "customer": {"email": "jan@bakkerijvandam.nl"},
+            "lines": [{"sku": "AV-1001", "quantity": "2", "unit_price": "24.95"}],
+            "costs": [{"kind": "shipping", "amount": "6.95", "description": "Verzending"}],
+        }
+        payload = mapped(connection, "orders", Direction.OUTBOUND, order, action=Action.CREATE)
+        plugin.upsert(
+            connection=connection,
+            entity="orders",
+            action=Action.CREATE,
+            payload=payload,
+            target_id=None,
+        )
+        (record,) = [r for r in read(connection, "orders") if r.data["YourReference"] == "W-9"]
+        assert [row["ArticleNumber"] for row in record.data["Rows"]] == ["AV-1001", "VERZEND"]
+        read_back = structure(mapped(connection, "orders", Direction.INBOUND, record.data), Order)
+    finally:
+        connection.close()
+    assert [line.sku for line in read_back.lines] == ["AV-1001"]
+    assert read_back.costs == (
+        CostLine(
+            kind=CostKind.SHIPPING,
+            amount=Decimal("6.95"),
+            description="Verzending",
+            vat_rate=Decimal("21"),
+        ),
+    )

@@ -2,9 +2,10 @@
 invoice drafts (see :mod:`koppel_eaccounting.documents`).
 
 Orders are read with their ``Customer`` (the full customer record, from one
-read of all customers per run) and each row's ``Article`` (number, barcodes and
-``VatRatePercent`` from its coding), so that mappings can reach the customer's
-e-mail, the EAN and the VAT rate.
+read of all customers per run) and each row's ``Article`` (number, barcodes,
+``VatRatePercent`` from its coding and ``CostKind``: ``shipping``, ``fee`` or
+``discount`` when it is the connection's ``shipping_article``, ... else null), so
+that mappings can reach the customer's e-mail, the EAN, the VAT rate and the costs.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class Orders(EAccountingResource):
         customer_id = order.get("CustomerId")
         customer = company.customer(read_id(order, "CustomerId")) if customer_id else None
         articles = company.articles_by_id()
+        costs = self.cost_articles()
         rows = []
         lines = order.get("Rows") or []
         if not isinstance(lines, list):
@@ -111,9 +113,22 @@ class Orders(EAccountingResource):
                     "Number": article.get("Number"),
                     "Barcodes": article.get("Barcodes") or [],
                     "VatRatePercent": company.with_vat_rate(article)["VatRatePercent"],
+                    "CostKind": costs.get(str(article.get("Number"))),
                 }
             rows.append({**row, "Article": extra})
         return {**order, "Customer": customer, "Rows": rows}
+
+    def cost_articles(self) -> dict[str, str]:
+        """Article number -> cost kind, from ``shipping_article``, ``fee_article`` and
+        ``discount_article``: the orders have no cost fields, a cost is a row on that article
+        (as :mod:`koppel_eaccounting.documents` writes it)."""
+        settings = self.settings
+        kinds = {
+            "shipping": settings.shipping_article,
+            "fee": settings.fee_article,
+            "discount": settings.discount_article,
+        }
+        return {str(number): kind for kind, number in kinds.items() if number}
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
         """Orders and invoice drafts whose ``YourReference`` is one of ``values``, 20 a call."""
