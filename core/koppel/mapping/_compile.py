@@ -19,7 +19,12 @@ from koppel.mapping._apply import (
     run_plan,
 )
 from koppel.mapping._evaluator import check_functions, compile_expression
-from koppel.mapping._functions import CORE_FUNCTIONS, KoppelFunctions, make_lookup
+from koppel.mapping._functions import (
+    CORE_FUNCTIONS,
+    KoppelFunctions,
+    make_lookup,
+    make_vat_code,
+)
 from koppel.mapping._spec import check_spec, expression_error, flatten_fields, merge_fields
 from koppel.sync import Action
 
@@ -89,7 +94,12 @@ def compile_mapping(
         from koppel.mapping._registry import registered_functions
 
         functions = registered_functions()
-    available = {**functions, **CORE_FUNCTIONS, "lookup": make_lookup(tables)}
+    available = {
+        **functions,
+        **CORE_FUNCTIONS,
+        "lookup": make_lookup(tables),
+        "vat_code": make_vat_code(tables),
+    }
     compiler = _Compiler(KoppelFunctions(available), tables, file, name)
     return CompiledMapping(
         name=name,

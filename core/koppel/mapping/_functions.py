@@ -26,6 +26,7 @@ from jmespath import exceptions as jp_exceptions
 from jmespath import functions as jp_functions
 
 from koppel import records
+from koppel.errors import RecordError
 from koppel.mapping._countries import country_code
 from koppel.mapping._street import split_street
 
@@ -36,6 +37,7 @@ __all__ = [
     "builtin_function_names",
     "check_arity",
     "make_lookup",
+    "make_vat_code",
 ]
 
 _MISSING: Any = object()
@@ -245,7 +247,39 @@ def make_lookup(tables: Mapping[str, Mapping[str, Any]]) -> Callable[..., Any]:
     return lookup
 
 
-#: Core's functions by name; ``lookup`` is added per mapping with its tables.
+def make_vat_code(tables: Mapping[str, Mapping[str, Any]]) -> Callable[..., Any]:
+    """The ``vat_code(country, rate[, default])`` function over the ``vat_codes`` table.
+
+    The table is keyed ``"COUNTRY:RATE"`` (``"NL:21"``), with ``"*:RATE"`` for any
+    country, and read as :func:`koppel.accounting.tax_tables` reads it for journal
+    entries: the row for the country, else the ``"*"`` row, else ``default``. With
+    no table (or an empty one), or no country or rate, the result is ``default``.
+    A rate is a percentage (``21``, ``"9.0"``).
+
+    :raises RecordError: naming the table and key when a table is given, no row
+        matches and there is no default.
+    """
+    parsed: list[Any] = []
+
+    def vat_code(country: Any, rate: Any, default: Any = None) -> Any:
+        rows = tables.get("vat_codes")
+        if not rows or country in (None, "") or rate in (None, ""):
+            return default
+        if not parsed:
+            from koppel.accounting import tax_tables  # not imported by mappings that need none
+
+            parsed.append(tax_tables({"vat_codes": rows})[0])
+        try:
+            return parsed[0].lookup(records.to_decimal(rate), _text(country, "vat_code"))
+        except RecordError:
+            if default is None:
+                raise
+            return default
+
+    return vat_code
+
+
+#: Core's functions by name; ``lookup`` and ``vat_code`` are added per mapping with its tables.
 CORE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "concat": concat,
     "join": join,

@@ -24,7 +24,7 @@ def collect_functions(pm: Any) -> dict[str, Callable[..., Any]]:
     :raises PluginError: naming the plugin, when an answer is not a table of
         callables, or a name is taken by JMESPath, core or another plugin.
     """
-    taken = builtin_function_names() | set(CORE_FUNCTIONS) | {"lookup"}
+    taken = builtin_function_names() | set(CORE_FUNCTIONS) | {"lookup", "vat_code"}
     found: dict[str, Callable[..., Any]] = {}
     owners: dict[str, str] = {}
     for impl in pm.hook.mapping_functions.get_hookimpls():

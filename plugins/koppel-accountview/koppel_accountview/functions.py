@@ -8,7 +8,7 @@ from typing import Any
 
 from koppel.records import to_decimal
 
-__all__ = ["FUNCTIONS", "each_with", "postcode", "vat_key"]
+__all__ = ["FUNCTIONS", "each_with", "postcode", "vat_key", "vat_percent"]
 
 _NL_POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
 
@@ -26,19 +26,28 @@ def each_with(items: Any, extra: Any) -> list[Any] | None:
     return [{**extra, **item} if isinstance(item, Mapping) else item for item in items]
 
 
-def vat_key(country: Any, rate: Any) -> str | None:
-    """The ``vat_codes`` lookup key ``COUNTRY:RATE``: ``("nl", "0.21")`` -> ``"NL:21"``.
+def vat_percent(rate: Any) -> str | None:
+    """A VAT rate as a percentage without trailing zeros: ``"0.21"`` and ``"21.0"`` -> ``"21"``.
 
-    A rate below 1 is taken as a fraction; the percentage is written without
-    trailing zeros. Null when either part is missing.
+    A rate below 1 is taken as a fraction. Null when the rate is missing.
     """
-    if country is None or rate is None or country == "":
+    if rate is None or rate == "":
         return None
     percent = to_decimal(rate)
     if 0 < percent < 1:
         percent *= 100
-    text = format(percent.normalize(), "f") if percent else "0"
-    return f"{str(country).strip().upper()}:{text}"
+    return format(percent.normalize(), "f") if percent else "0"
+
+
+def vat_key(country: Any, rate: Any) -> str | None:
+    """The ``vat_codes`` lookup key ``COUNTRY:RATE``: ``("nl", "0.21")`` -> ``"NL:21"``.
+
+    Null when either part is missing.
+    """
+    percent = vat_percent(rate)
+    if country is None or percent is None or country == "":
+        return None
+    return f"{str(country).strip().upper()}:{percent}"
 
 
 def postcode(value: Any, country: Any = None) -> str | None:
@@ -57,5 +66,6 @@ def postcode(value: Any, country: Any = None) -> str | None:
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "accountview_each_with": each_with,
     "accountview_vat_key": vat_key,
+    "accountview_vat_percent": vat_percent,
     "accountview_postcode": postcode,
 }
