@@ -205,6 +205,16 @@ def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
         f"{result.flow}: {kind} {result.run_id}, {result.fetched} records in {result.elapsed:.1f} s"
     )
     print_table(COUNT_NAMES, [[result.counts[name] for name in COUNT_NAMES]])
+    changed = result.changed_after_booking
+    if changed:
+        shown = ", ".join(changed[:SHOWN_FAILURES]) + (
+            " ..." if len(changed) > SHOWN_FAILURES else ""
+        )
+        click.secho(
+            f"{len(changed)} record(s) changed after the target booked them; it takes no "
+            f"updates, so they were skipped (koppel log --record ID): {shown}",
+            fg="yellow",
+        )
     for outcome in failures[:SHOWN_FAILURES]:
         click.secho(f"failed {outcome.source_id}: {outcome.message}", fg="red")
     if len(failures) > SHOWN_FAILURES:

@@ -80,6 +80,8 @@ class Bookkeeper:
         counts = self.result.counts
         for item in done:
             counts[_COUNTERS[item.action or Action.FAIL]] += 1
+            if item.changed_after_booking:
+                self.result.changed_after_booking.append(item.source_id)
             if self.observed:
                 self.observer.processed(self.outcome(item))
 

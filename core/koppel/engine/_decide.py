@@ -127,6 +127,15 @@ class Decider:
                 item.skip("unchanged since the last sync")
                 item.unchanged = True
                 return
+            if not self.parts.updates:
+                # Booked once, never changed: say so once (the binding takes the new hash).
+                item.skip(
+                    f"changed after it was booked; the target does not take updates of "
+                    f"{self.parts.entity}, so {item.target_id} keeps what was sent first"
+                )
+                item.changed_after_booking = True
+                item.bind = True
+                return
             item.action = Action.UPDATE
             item.payload = outbound(item, Action.UPDATE, None)
         elif item.found is not None:

@@ -26,7 +26,8 @@ class Item:
     create (records that no match key protects); ``findable`` is set when the
     target could look the record up by one of its match values (so a crash
     before its binding is healed by that lookup); ``unchanged`` records cost
-    no write and leave no activity entry.
+    no write and leave no activity entry; ``changed_after_booking`` records changed
+    since a target that never updates them took them.
     """
 
     index: int
@@ -47,6 +48,7 @@ class Item:
     findable: bool = False
     bind: bool = False
     unchanged: bool = False
+    changed_after_booking: bool = False
     message: str | None = None
     error: BaseException | None = None
     _keys: tuple[Hashable, ...] | None = None

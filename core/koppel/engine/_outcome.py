@@ -48,6 +48,9 @@ class RunResult:
     fetched: int = 0
     elapsed: float = 0.0
     stopped: str | None = None
+    #: Source ids of records that changed after the target took them, where the target
+    #: never updates the entity (a booked sales order): skipped and reported once.
+    changed_after_booking: list[str] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:
