@@ -31,6 +31,11 @@ def is_guid(value: Any) -> bool:
     return isinstance(value, str) and bool(GUID.match(value))
 
 
+def _guid(value: Any) -> str | None:
+    text = str(value or "").strip().lower()
+    return text or None
+
+
 def _email(value: Any) -> str | None:
     text = str(value or "").strip().lower()
     return text or None
@@ -89,7 +94,7 @@ class Lookups:
             ACCOUNTS: Index(
                 client,
                 ACCOUNTS,
-                {"Email": _email, "Code": unpad_code},
+                {"ID": _guid, "Email": _email, "Code": unpad_code},
                 ("ID", "Code", "Email", "Name"),
             ),
             ITEMS: Index(
@@ -111,6 +116,10 @@ class Lookups:
         if "@" in text:
             return self.indexes[ACCOUNTS].get("Email", text)
         return self.indexes[ACCOUNTS].get("Code", text)
+
+    def account_by_id(self, account_id: Any) -> dict[str, Any] | None:
+        """An account by its guid (an order's ``OrderedBy``), from the same one read per run."""
+        return self.indexes[ACCOUNTS].get("ID", account_id)
 
     def item(self, code: Any = None, barcode: Any = None) -> dict[str, Any] | None:
         """An item by code, else by barcode."""

@@ -79,10 +79,21 @@ class Orders(Document):
         for order_id in sorted(orders, key=lambda key: stamps[key]):
             order = orders[order_id]
             order["Timestamp"] = stamps[order_id]
+            order["OrderedByEmail"] = self.customer_email(order.get("OrderedBy"))
             if order_id in broken:
                 yield SourceRecord.unreadable(order, broken[order_id], id_field="OrderID")
             else:
                 yield SourceRecord(id=order_id, data=order, cursor=str(stamps[order_id]))
+
+    def customer_email(self, account_id: Any) -> str | None:
+        """The e-mail address of the ordering account (``crm/Accounts.Email``, trimmed): the
+        sales order rows have only its guid, so every account's keys are read once per run
+        (the run's lookups), never one call per order."""
+        if not account_id:
+            return None
+        account = self.lookups.account_by_id(account_id)
+        email = str((account or {}).get("Email") or "").strip()
+        return email or None
 
     def map_outbound(self, request: OutboundMap) -> Mapping[str, Any] | None:
         """Refuse an order type Exact does not take here; book a financial mutation with
