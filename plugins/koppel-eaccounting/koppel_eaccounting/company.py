@@ -67,7 +67,7 @@ class Company:
         :raises ValidationError: naming the value and the terms that exist.
         """
         value = wanted if wanted not in (None, "") else self.settings.default_terms_of_payment
-        terms = [t for t in self.reference("termsofpayment") if t.get("AvailableForSales", True)]
+        terms = [t for t in self.reference("termsofpayments") if t.get("AvailableForSales", True)]
         for term in terms:
             names = (term.get("Id"), term.get("Name"), term.get("NameEnglish"))
             if _norm(value) in {_norm(n) for n in names if n}:

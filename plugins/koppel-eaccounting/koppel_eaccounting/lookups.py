@@ -33,8 +33,8 @@ def vat_codes(connection: Connection) -> list[dict[str, Any]]:
 
 
 def terms_of_payment(connection: Connection) -> list[dict[str, Any]]:
-    """Every terms of payment (``/v2/termsofpayment``): ``Id``, ``Name``, ``NumberOfDays``, ..."""
-    return list(_company(connection).reference("termsofpayment"))
+    """Every terms of payment (``/v2/termsofpayments``): ``Id``, ``Name``, ``NumberOfDays``, ..."""
+    return list(_company(connection).reference("termsofpayments"))
 
 
 def lookup_tables(connection: Connection) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ What it emulates, as documented (see the plugin README for the sources):
   rotating single-use refresh tokens (``400 invalid_grant`` on reuse);
 - ``/v2/orders``, ``/v2/customers``, ``/v2/articles``, ``/v2/customerinvoicedrafts``
   (list, get, create, replace) and the reference lists ``/v2/vatcodes``,
-  ``/v2/termsofpayment``, ``/v2/units``, ``/v2/articleaccountcodings``;
+  ``/v2/termsofpayments``, ``/v2/units``, ``/v2/articleaccountcodings``;
 - list envelopes ``{"Meta": {"CurrentPage", "PageSize", "TotalNumberOfPages",
   "TotalNumberOfResults", "ServerTimeUtc"}, "Data": [...]}`` with ``$page``,
   ``$pagesize``, ``$filter`` and ``$orderby``;
@@ -211,7 +211,7 @@ class EAccountingSandbox(Sandbox):
             "articles": "articles",
             "customerinvoicedrafts": "customerinvoicedrafts",
             "vatcodes": "vatcodes",
-            "termsofpayment": "termsofpayment",
+            "termsofpayments": "termsofpayment",
             "units": "units",
             "articleaccountcodings": "articleaccountcodings",
         }
@@ -223,7 +223,7 @@ class EAccountingSandbox(Sandbox):
             "articles": ("articles", "Article"),
             "customerinvoicedrafts": ("customerinvoicedrafts", "Customer invoice draft"),
             "vatcodes": ("vatcodes", "VAT code"),
-            "termsofpayment": ("termsofpayment", "Terms of payment"),
+            "termsofpayments": ("termsofpayment", "Terms of payment"),
         }
         for path, (collection, what) in singles.items():
             self.add_route(

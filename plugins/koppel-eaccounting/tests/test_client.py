@@ -78,7 +78,7 @@ def test_client_expired_token_is_refreshed_once_and_rotated_token_stored(clock: 
     assert sandbox.oauth.refreshes == 1
     assert after.refresh_token != before.refresh_token
     assert before.refresh_token in sandbox.oauth.spent
-    list(client_of(connection).pages("termsofpayment"))
+    list(client_of(connection).pages("termsofpayments"))
     assert sandbox.oauth.refreshes == 1  # the new access token is used from then on
 
 
