@@ -37,6 +37,12 @@ class EntityInfo:
     ``update`` False says the system takes a record once and never changes it
     (a sales order in an accounting system): one found by match key is bound
     and skipped, whatever its fields look like there.
+    ``filters`` are the keys of a flow's ``[filters]`` its reads take, each with
+    one line saying what it selects (``{"active": "true: active articles only"}``);
+    ``koppel check`` and ``koppel run`` refuse any other key (``status`` of orders,
+    which the engine applies itself, excepted). None (the default, as a raw-hook
+    plugin gives it): the entity declares no filters and none are checked; ``{}``
+    declares that it takes none.
     """
 
     name: str
@@ -45,6 +51,7 @@ class EntityInfo:
     match_keys: tuple[str, ...] = ()
     update: bool = True
     description: str = ""
+    filters: Mapping[str, str] | None = attrs.field(default=None, eq=False, hash=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -65,6 +65,8 @@ class Checker:
             return
         self.step(f"{flow.source.system} reads {flow.entity}", lambda: self._entity("read"))
         self.step(f"{flow.target.system} writes {flow.entity}", lambda: self._entity("write"))
+        if flow.filters:
+            self.step(f"{flow.source.system} takes the filters", self._filters)
         source_ok, target_ok = (
             self.step(f"settings of {config.name}", partial(self._settings, config))
             for config in (flow.source, flow.target)
@@ -101,6 +103,12 @@ class Checker:
                 file=self.flow.label,
                 path="entity",
             )
+
+    def _filters(self) -> str:
+        from koppel.engine._setup import check_filters
+
+        check_filters(self.flow, self.manager.system(self.flow.source.system))
+        return ", ".join(self.flow.filters)
 
     def _settings(self, config: Any) -> str | None:
         from koppel.errors import ConfigurationError

@@ -88,7 +88,8 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 @click.argument("system")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def show(system: str, as_json: bool) -> None:
-    """Show SYSTEM: its entities and every setting with type, default and description."""
+    """Show SYSTEM: its entities, the filters each reads by, and every setting with
+    type, default and description."""
     from koppel.plugins import get_plugin_manager
 
     info = get_plugin_manager().system(system)
@@ -113,6 +114,7 @@ def show(system: str, as_json: bool) -> None:
             "match_keys": list(e.match_keys),
             "update": e.update,
             "description": e.description,
+            "filters": None if e.filters is None else dict(e.filters),
         }
         for e in info.entities
     ]
@@ -143,6 +145,13 @@ def show(system: str, as_json: bool) -> None:
             for e in entities
         ],
     )
+    declared = [e for e in entities if e["filters"] is not None]
+    filters = [(e["name"], key, text) for e in declared for key, text in e["filters"].items()]
+    if filters:
+        click.echo("\nfilters (a flow's [filters]; others are refused, except status of orders)")
+        print_table(("entity", "filter", "description"), filters)
+    elif declared:
+        click.echo("\nfilters: none (a flow's [filters] is refused, except status of orders)")
     click.echo("\nsettings (credentials go in the flow's [connections.NAME.credentials])")
     print_table(
         ("setting", "type", "default", "description"),

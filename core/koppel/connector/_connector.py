@@ -116,6 +116,7 @@ class Connector:
                     match_keys=tuple(cls.match_keys),
                     update=cls.update,
                     description=cls.description,
+                    filters=dict(cls.filters),
                 )
                 for entity, cls in self.resources.items()
             ),

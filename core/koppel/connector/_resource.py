@@ -71,6 +71,9 @@ class Resource:
     update: ClassVar[bool] = True
     #: One line for ``koppel plugins show``.
     description: ClassVar[str] = ""
+    #: The keys of a flow's ``[filters]`` that :meth:`fetch` honours -> one line each on
+    #: what it selects; core refuses a flow with any other key (``koppel check``, run).
+    filters: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -20,8 +20,9 @@ from koppel.sync import Connection, Direction
 if TYPE_CHECKING:
     from koppel.plugins import KoppelPluginManager
     from koppel.state import StateStore
+    from koppel.system import SystemInfo
 
-__all__ = ["ConnectionHook", "RunParts", "build_parts", "flow_settings"]
+__all__ = ["ConnectionHook", "RunParts", "build_parts", "check_filters", "flow_settings"]
 
 #: Called with each of a run's two connections once they are built (see ``run_flow``).
 ConnectionHook = Callable[[Connection], object]
@@ -74,7 +75,8 @@ def build_parts(
     """Check that the flow can run and build its connections, mappings and rules.
 
     :raises ConfigurationError: when the source cannot read or the target cannot
-        write the entity, or the target does not support the order type.
+        write the entity, the source does not take a filter of the flow, or the
+        target does not support the order type.
     """
     source_info = manager.system(flow.source.system)
     target_info = manager.system(flow.target.system)
@@ -96,6 +98,7 @@ def build_parts(
             file=flow.label,
             path="entity",
         )
+    check_filters(flow, source_info)
     transports = transports or {}
     tokens = token_store if token_store is not None else store.token_store()
     source = build_connection(
@@ -176,6 +179,29 @@ def _assemble(
         record_class=ENTITY_RECORDS.get(flow.entity),
         updates=target_entity.update,
     )
+
+
+def check_filters(flow: Flow, source: SystemInfo) -> None:
+    """Check the flow's ``[filters]`` against what the source entity declares it takes
+    (``EntityInfo.filters``; ``status`` of orders the engine applies itself).
+
+    An entity that declares nothing (None, a raw-hook plugin) is not checked.
+
+    :raises ConfigurationError: naming ``filters.<key>`` and the keys the entity takes.
+    """
+    entity = source.entity(flow.entity)
+    if entity is None or entity.filters is None:
+        return
+    takes = set(entity.filters) | ({"status"} if flow.entity == "orders" else set())
+    for key in flow.filters:
+        if key not in takes:
+            raise ConfigurationError(
+                f"{source.name} takes no filter {key!r} for {flow.entity}; "
+                f"it takes: {', '.join(sorted(takes)) or 'none'}",
+                flow=flow.name,
+                file=flow.label,
+                path=f"filters.{key}",
+            )
 
 
 def flow_settings(flow: Flow) -> dict[str, Any]:

@@ -7,29 +7,26 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from koppel.connector import Session
-from koppel.errors import ConfigurationError
 from koppel_accountview.client import Filter
 from koppel_accountview.schema import ARTICLES
 
-__all__ = ["FILTERS", "ArticleIndex", "article_filters"]
+__all__ = ["FILTERS", "FILTER_TEXTS", "ArticleIndex", "article_filters"]
 
-#: The flow filters products and stock take, and the article field each filters on.
+#: The flow filters products and stock take (``Resource.filters``: core refuses any
+#: other key), and the article field each filters on.
 FILTERS = {"article_group": "AG_CODE"}
+#: What each of :data:`FILTERS` selects, for ``koppel plugins show``.
+FILTER_TEXTS = {"article_group": "articles of this article group (AG_CODE), or of any in a list"}
 
 
-def article_filters(entity: str, filters: Mapping[str, Any]) -> list[Filter]:
-    """The flow's ``filters`` of a read of ``entity`` as conditions on articles.
-
-    :raises ConfigurationError: naming a filter that articles do not take.
-    """
+def article_filters(filters: Mapping[str, Any]) -> list[Filter]:
+    """The flow's ``filters`` of a read of products or stock as conditions on articles
+    (core has refused any key not in :data:`FILTERS` before the run)."""
     found = []
-    for key, value in filters.items():
-        field = FILTERS.get(key)
-        if field is None:
-            raise ConfigurationError(
-                f"AccountView {entity} take no filter {key!r}; known filters: {', '.join(FILTERS)}",
-                field=f"filters.{key}",
-            )
+    for key, field in FILTERS.items():
+        value = filters.get(key)
+        if value is None:
+            continue
         found.append(Filter(field, [value] if isinstance(value, str) else [str(v) for v in value]))
     return found
 

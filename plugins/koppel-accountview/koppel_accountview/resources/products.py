@@ -8,7 +8,7 @@ from typing import Any
 from koppel.connector import Resource
 from koppel.sync import SourceRecord, TargetRecord, read_each, read_id, read_text
 from koppel_accountview import schema
-from koppel_accountview.articles import ArticleIndex, article_filters
+from koppel_accountview.articles import FILTER_TEXTS, ArticleIndex, article_filters
 from koppel_accountview.client import Filter, foxpro_datetime
 from koppel_accountview.schema import ARTICLES
 
@@ -23,9 +23,10 @@ class Products(Resource):
     entity = "products"
     match_keys = {"sku": "ART_CODE", "ean": "EAN_CODE"}
     description = "articles (AK1) with item attributes"
+    filters = FILTER_TEXTS
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        conditions = article_filters(self.entity, filters)
+        conditions = article_filters(filters)
         if cursor:
             since = foxpro_datetime(cursor)
             conditions.append(Filter("CNG_DATE", since, schema.CHANGED_SINCE_OPERATOR, type="T"))

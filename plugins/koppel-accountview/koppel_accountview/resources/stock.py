@@ -7,7 +7,7 @@ from typing import Any
 
 from koppel.connector import Resource
 from koppel.sync import SourceRecord, read_each, read_id
-from koppel_accountview.articles import article_filters
+from koppel_accountview.articles import FILTER_TEXTS, article_filters
 from koppel_accountview.schema import ARTICLES
 
 
@@ -17,10 +17,11 @@ class Stock(Resource):
     entity = "stock"
     match_keys = {"sku": "ART_CODE"}
     description = "article stock"
+    filters = FILTER_TEXTS
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
         fields = ("ART_CODE", "QTY_AVAIL", "QTY_RES_SO")
-        conditions = article_filters(self.entity, filters)
+        conditions = article_filters(filters)
         rows = self.client.rows(ARTICLES, fields=fields, filters=conditions, sort="ART_CODE")
         return read_each(rows, self.record, id_field="ART_CODE")
 

@@ -1,9 +1,6 @@
-"""What every eAccounting resource shares: the run's company and its flow filters."""
+"""What every eAccounting resource shares: the run's company and how it writes."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from typing import Any, ClassVar
 
 from koppel.connector import Resource
 from koppel.errors import ConfigurationError
@@ -16,25 +13,10 @@ __all__ = ["EAccountingResource"]
 class EAccountingResource(Resource):
     """An eAccounting entity; :attr:`company` answers its lookups for the whole run."""
 
-    #: The flow filters it reads by (``[filters]`` of a flow).
-    filters: ClassVar[frozenset[str]] = frozenset()
-
     @property
     def company(self) -> Company:
         """The connection's reference lists and indexes, read once per run."""
         return Company.of(self.session)
-
-    def check_filters(self, filters: Mapping[str, Any]) -> None:
-        """:raises ConfigurationError: naming a filter the entity has not."""
-        unknown = sorted(set(filters) - self.filters)
-        if unknown:
-            allowed = ", ".join(sorted(self.filters)) or "none"
-            raise ConfigurationError(
-                f"eAccounting cannot filter {self.entity} by {', '.join(unknown)} "
-                f"(filters: {allowed})",
-                entity=self.entity,
-                field="filters",
-            )
 
     def target(self, action: Action, target_id: str | None) -> str | None:
         """None for a create, else the id of the record an update replaces.

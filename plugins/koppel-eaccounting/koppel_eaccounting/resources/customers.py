@@ -28,7 +28,6 @@ class Customers(EAccountingResource):
     description = "customers (debtors), companies with a contact person or persons"
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        self.check_filters(filters)
         return read_each(
             self.client.changed_since("customers", "ChangedUtc", cursor),
             lambda customer: SourceRecord(

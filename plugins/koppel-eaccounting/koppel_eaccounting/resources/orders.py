@@ -72,7 +72,10 @@ class Orders(EAccountingResource):
     entity = "orders"
     match_keys = {"number": "YourReference"}
     description = "sales orders; written as orders or invoice drafts"
-    filters = frozenset({"status", "statuses"})
+    filters = {
+        "status": "order statuses by name (draft, ongoing, shipped, invoiced) or number 1-4",
+        "statuses": "the same as status (read when status is not given)",
+    }
 
     @classmethod
     def order_types(cls, settings: EAccountingSettings | None) -> Iterable[OrderType]:
@@ -80,7 +83,6 @@ class Orders(EAccountingResource):
         return ORDER_TYPES
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        self.check_filters(filters)
         clause = status_filter(filters.get("status", filters.get("statuses")))
         return read_each(
             self.client.changed_since("orders", "ModifiedUtc", cursor, filter=clause),

@@ -26,7 +26,7 @@ class Products(EAccountingResource):
     entity = "products"
     match_keys = {"sku": "Number", "ean": "Barcodes"}
     description = "articles, by number (SKU) or barcode (EAN)"
-    filters = frozenset({"active"})
+    filters = {"active": "true: active articles only; false: inactive ones only"}
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
         articles = self.client.changed_since(
@@ -43,9 +43,7 @@ class Products(EAccountingResource):
         )
 
     def active_filter(self, filters: Mapping[str, Any]) -> str | None:
-        """The ``$filter`` clause of the flow's ``active`` filter, if it has one, once the
-        flow's filters are checked."""
-        self.check_filters(filters)
+        """The ``$filter`` clause of the flow's ``active`` filter, if it has one."""
         if filters.get("active") is None:
             return None
         return f"IsActive eq {'true' if filters['active'] else 'false'}"
