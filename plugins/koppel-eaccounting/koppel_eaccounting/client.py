@@ -29,8 +29,6 @@ __all__ = [
     "ERROR_MESSAGE",
     "IDENTITY_URL",
     "RATE_LIMIT",
-    "SANDBOX_API_URL",
-    "SANDBOX_IDENTITY_URL",
     "SYSTEM",
     "EAccountingClient",
     "hosts",
@@ -43,8 +41,6 @@ __all__ = [
 SYSTEM = "eaccounting"
 API_URL = "https://eaccountingapi.vismaonline.com/v2/"
 IDENTITY_URL = "https://identity.vismaonline.com"
-SANDBOX_API_URL = "https://eaccountingapi-sandbox.test.vismaonline.com/v2/"
-SANDBOX_IDENTITY_URL = "https://identity-sandbox.test.vismaonline.com"
 #: "600 requests per minute ... per client and endpoint"; no budget headers are sent.
 RATE_LIMIT = RateLimit(per_minute=600, headers=None, max_wait=90.0)
 #: The message of an error body ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``
@@ -56,9 +52,10 @@ _WAIT_HINT = re.compile(r"try again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
 def hosts(settings: EAccountingSettings) -> tuple[str, str]:
     """The API root and the identity server of a connection: its ``api_url`` and
-    ``identity_url``, else Visma's sandbox hosts with ``sandbox``, else production."""
-    api = settings.api_url or (SANDBOX_API_URL if settings.sandbox else API_URL)
-    identity = settings.identity_url or (SANDBOX_IDENTITY_URL if settings.sandbox else IDENTITY_URL)
+    ``identity_url``, else production. Visma's sandbox uses the production hosts too
+    (REFERENCE.md, mismatch 6), so the setting ``sandbox`` changes neither."""
+    api = settings.api_url or API_URL
+    identity = settings.identity_url or IDENTITY_URL
     return api.rstrip("/") + "/", identity.rstrip("/")
 
 

@@ -34,7 +34,7 @@ import httpx
 from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
 from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
-from koppel_eaccounting.client import SANDBOX_API_URL, SYSTEM
+from koppel_eaccounting.client import API_URL, SYSTEM
 from koppel_eaccounting.demo import demo_data, make_orders, money, order_amounts, utc_text
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "MAX_PAGE_SIZE", "EAccountingSandbox", "make_sandbox"]
@@ -95,7 +95,7 @@ class EAccountingSandbox(Sandbox):
             authorize_path="/connect/authorize",
             token_path="/connect/token",
         )
-        super().__init__(SYSTEM, base_url=SANDBOX_API_URL, clock=clock, oauth=oauth)
+        super().__init__(SYSTEM, base_url=API_URL, clock=clock, oauth=oauth)
         self.per_minute = per_minute
         self.rejected = 0
         self._window: Counter[tuple[str, int]] = Counter()

@@ -35,7 +35,10 @@ class EAccountingSettings:
     )
     sandbox: bool = setting(
         default=False,
-        description="use Visma's sandbox hosts (eaccountingapi-sandbox.test.vismaonline.com)",
+        description=(
+            "accepted, changes nothing: Visma's sandbox company is reached through the "
+            "production URLs with an app client of type Sandbox (api_url, identity_url: hosts)"
+        ),
     )
     api_url: str | None = setting(default=None, description="override the API base URL")
     identity_url: str | None = setting(default=None, description="override the identity server URL")

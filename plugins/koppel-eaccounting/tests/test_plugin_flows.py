@@ -197,7 +197,7 @@ def test_plugin_oauth_config_points_at_the_identity_server(connection: Connectio
         secrets={"client_id": "app", "client_secret": "secret"},
     )
     assert plugin.oauth_config(connection=sandbox).authorize_url == (
-        "https://identity-sandbox.test.vismaonline.com/connect/authorize"
+        "https://identity.vismaonline.com/connect/authorize"
     )
     with pytest.raises(ConfigurationError, match="client_id"):
         plugin.oauth_config(connection=Connection(name="y", system="eaccounting"))
