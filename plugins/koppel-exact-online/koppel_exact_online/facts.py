@@ -1,0 +1,447 @@
+"""What Exact Online's REST API takes and answers, as data with its sources.
+
+One :class:`~koppel.sandbox.Endpoint` per endpoint the plugin calls: the
+contract of each request body (Edm type, mandatory, read-only on POST/PUT,
+lengths, nested lines), of each read's query and of the fields each read may
+``$select``. Facts were read from Exact's REST API reference on 2026-11-25
+through the sources listed in ``REFERENCE.md``; the sandbox enforces them and
+a test checks that the client's ``$select`` lists name only fields declared
+here. A fact no source gave is recorded with a ``Source("assumption: ...")``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from koppel.sandbox import ApiContract, Contract, Endpoint, Field, Source
+
+__all__ = ["API", "READ", "endpoint_path"]
+
+#: The day the sources were read.
+READ = "2026-11-25"
+_S1A = (
+    "DannyvdSluijs/ExactOnlineRestApiReference meta-data.json "
+    "@ 3e0ed671981ff2e7622cd1c082eb724c2ff84050 (2022)"
+)
+_S1B = "Pi-Systems/exact-online src/Entity/{} @ 91a41169b683a40e287e3aef0d28bb4d10bbdbcf (2025)"
+_PAGE = "https://start.exactonline.nl/docs/HlpRestAPIResourcesDetails.aspx?name={}"
+#: Exact's .NET SDK test answers: fixed-width padded Country and VATCode.
+PADDING = Source(
+    "exactonline/exactonline-api-dotnet-client "
+    "test/ExactOnline.Client.Sdk.PerformanceTests/JsonToObjectTest.cs "
+    "@ 02d05483e8149422696d149c2ff07ffcb0e7c4df (lines 107, 202, 249, 375)",
+    READ,
+)
+#: Accounts.Code: 18 wide, right-aligned (the reference's field description; ossobv pads '%18s').
+CODE_18 = Source(
+    _PAGE.format("CRMAccounts") + " Code, via " + _S1A + "; ossobv/exactonline "
+    "exactonline/api/relations.py @ 9a1b43dbd6f8c5666040a5df7a8c8c9777206c1b",
+    READ,
+)
+#: The 2022 crawl only: the endpoint is not in the 2025 index.
+SO_SYNC = Source(_PAGE.format("SyncSalesOrderSalesOrders") + ", via " + _S1A, READ)
+
+
+def _ref(name: str, entity: str) -> Source:
+    """Exact's page ``name`` read through the 2022 crawl and the 2025 entities."""
+    return Source(f"{_PAGE.format(name)}, via {_S1A}; {_S1B.format(entity + '.php')}", READ)
+
+
+def _assumed(what: str) -> Source:
+    return Source(f"assumption: {what}", READ)
+
+
+def _text(name: str, **options: object) -> Field:
+    return Field(name, "text", **options)  # type: ignore[arg-type]
+
+
+def _guid(name: str, **options: object) -> Field:
+    return Field(name, "guid", **options)  # type: ignore[arg-type]
+
+
+def _number(name: str, **options: object) -> Field:
+    return Field(name, "decimal", **options)  # type: ignore[arg-type]
+
+
+def _date(name: str, **options: object) -> Field:
+    return Field(name, "datetime", **options)  # type: ignore[arg-type]
+
+
+def _int(name: str, **options: object) -> Field:
+    return Field(name, "integer", **options)  # type: ignore[arg-type]
+
+
+def _bool(name: str, **options: object) -> Field:
+    return Field(name, "boolean", **options)  # type: ignore[arg-type]
+
+
+# -- request bodies ----------------------------------------------------------
+
+_ACCOUNTS = _ref("CRMAccounts", "CRM/Accounts")
+ACCOUNT = Contract(
+    "Account",
+    [
+        _guid("ID"),
+        _text("Code", max_length=18, width=18, source=CODE_18),
+        _text("Name", required=True),
+        _text("Email"),
+        _text("Phone"),
+        _text("Status", enum=("A", "S", "P", "C")),
+        _bool("IsSupplier"),
+        _bool("IsSales", read_only=True),
+        _text("AddressLine1"),
+        _text("Postcode"),
+        _text("City"),
+        _text("Country", width=3, source=PADDING),
+        _text("VATNumber"),
+        _text("ChamberOfCommerce"),
+        _guid("MainContact"),
+        _date("Modified", read_only=True),
+    ],
+    source=_ACCOUNTS,
+)
+CONTACT = Contract(
+    "Contact",
+    [
+        _guid("ID"),
+        _guid("Account", required=True),
+        _text("FirstName", note="first or last name needed"),
+        _text("LastName", note="first or last name needed"),
+        _text("Email"),
+        _text("Phone"),
+    ],
+    source=_ref("CRMContacts", "CRM/Contacts"),
+)
+ITEM = Contract(
+    "Item",
+    [
+        _guid("ID"),
+        _text("Code", required=True),
+        _text("Barcode"),
+        _text("Description", required=True, max_length=60),
+        _text("ExtraDescription", max_length=255),
+        _number("StandardSalesPrice", read_only=True, note="prices are SalesItemPrices"),
+        _text("SalesVatCode"),
+        _text("Unit"),
+        _bool("IsSalesItem"),
+        _bool("IsStockItem"),
+        _number("Stock", read_only=True),
+    ],
+    source=_ref("LogisticsItems", "Logistics/Items"),
+)
+
+
+def _item_line(name: str, page: str, entity: str, *extra: Field) -> Contract:
+    return Contract(
+        name,
+        [
+            _guid("ID"),
+            _guid("Item", required=True),
+            _text("Description"),
+            _number("Quantity"),
+            _number("NetPrice"),
+            _text("VATCode", width=3, source=PADDING),
+            *extra,
+        ],
+        source=_ref(page, entity),
+    )
+
+
+SALES_ORDER_LINE = _item_line(
+    "SalesOrderLine", "SalesOrderSalesOrderLines", "SalesOrder/SalesOrderLines"
+)
+QUOTATION_LINE = _item_line("QuotationLine", "CRMQuotationLines", "CRM/QuotationLines")
+SALES_INVOICE_LINE = _item_line(
+    "SalesInvoiceLine",
+    "SalesInvoiceSalesInvoiceLines",
+    "SalesInvoice/SalesInvoiceLines",
+    _guid("GLAccount", note="mandatory, derived from the item when not sent"),
+)
+
+
+def _entry_line(name: str, page: str, entity: str) -> Contract:
+    return Contract(
+        name,
+        [
+            _guid("ID"),
+            _guid("GLAccount", required=True),
+            _text("Description"),
+            _number("AmountFC", required=True, note="excluding VAT on normal lines"),
+            _text("VATCode", width=3, source=PADDING),
+        ],
+        source=_ref(page, entity),
+    )
+
+
+SALES_ENTRY_LINE = _entry_line(
+    "SalesEntryLine", "SalesEntrySalesEntryLines", "SalesEntry/SalesEntryLines"
+)
+PURCHASE_ENTRY_LINE = _entry_line(
+    "PurchaseEntryLine", "PurchaseEntryPurchaseEntryLines", "PurchaseEntry/PurchaseEntryLines"
+)
+JOURNAL_ENTRY_LINE = Contract(
+    "GeneralJournalEntryLine",
+    [
+        _guid("ID"),
+        _guid("EntryID"),
+        _guid("GLAccount", required=True),
+        _number("AmountFC"),
+        _text("Description"),
+        _guid("Account"),
+        _date("Date"),
+        _text("VATCode", width=3, source=PADDING),
+    ],
+    source=_ref(
+        "GeneralJournalEntryGeneralJournalEntryLines",
+        "GeneralJournalEntry/GeneralJournalEntryLines",
+    ),
+)
+
+_DOCUMENT = (_text("YourRef"), _text("Description"), _text("Currency"))
+SALES_ORDER = Contract(
+    "SalesOrder",
+    [
+        _guid("OrderID"),
+        _guid("OrderedBy", required=True, note="POST only: cannot be changed"),
+        _date("OrderDate"),
+        *_DOCUMENT,
+        Field("SalesOrderLines", "list", required=True, of=SALES_ORDER_LINE),
+        _int("OrderNumber", read_only=True),
+        _int("Status", read_only=True, enum=(12, 20, 21, 45)),
+        _guid("InvoiceTo", note="POST only"),
+        _guid("DeliverTo", note="POST only"),
+    ],
+    source=_ref("SalesOrderSalesOrders", "SalesOrder/SalesOrders"),
+)
+QUOTATION = Contract(
+    "Quotation",
+    [
+        _guid("QuotationID"),
+        _guid("OrderAccount", required=True, note="POST only"),
+        _date("QuotationDate"),
+        *_DOCUMENT,
+        Field("QuotationLines", "list", required=True, of=QUOTATION_LINE),
+    ],
+    source=_ref("CRMQuotations", "CRM/Quotations"),
+)
+SALES_INVOICE = Contract(
+    "SalesInvoice",
+    [
+        _guid("InvoiceID"),
+        _guid("OrderedBy", required=True, note="POST only"),
+        _date("InvoiceDate", read_only=True, note="set when printed (PrintedSalesInvoices)"),
+        _date("OrderDate"),
+        *_DOCUMENT,
+        _text("Journal", required=True, note="POST only"),
+        _int("Type", enum=(8020, 8021, 8023, 8024)),
+        _guid("Warehouse", note="mandatory for 8023/8024, not allowed for 8020/8021"),
+        Field("SalesInvoiceLines", "list", required=True, of=SALES_INVOICE_LINE),
+        _int("Status", read_only=True, enum=(10, 20, 50)),
+    ],
+    source=_ref("SalesInvoiceSalesInvoices", "SalesInvoice/SalesInvoices"),
+)
+
+
+def _entry(name: str, page: str, entity: str, party: str, lines: Contract) -> Contract:
+    return Contract(
+        name,
+        [
+            _guid("EntryID"),
+            _guid(party, required=True),
+            _date("EntryDate"),
+            _date("DueDate"),
+            *_DOCUMENT,
+            _text("Journal", required=True),
+            Field(f"{lines.name}s", "list", required=True, of=lines),
+            _int("Status", read_only=True, enum=(20, 50)),
+        ],
+        source=_ref(page, entity),
+    )
+
+
+SALES_ENTRY = _entry(
+    "SalesEntry", "SalesEntrySalesEntries", "SalesEntry/SalesEntries", "Customer", SALES_ENTRY_LINE
+)
+PURCHASE_ENTRY = _entry(
+    "PurchaseEntry",
+    "PurchaseEntryPurchaseEntries",
+    "PurchaseEntry/PurchaseEntries",
+    "Supplier",
+    PURCHASE_ENTRY_LINE,
+)
+JOURNAL_ENTRY = Contract(
+    "GeneralJournalEntry",
+    [
+        _guid("EntryID"),
+        _text("JournalCode", required=True),
+        _text("Currency"),
+        Field("GeneralJournalEntryLines", "list", required=True, of=JOURNAL_ENTRY_LINE),
+    ],
+    source=_ref(
+        "GeneralJournalEntryGeneralJournalEntries", "GeneralJournalEntry/GeneralJournalEntries"
+    ),
+)
+
+# -- reads -------------------------------------------------------------------
+
+_ODATA = Source(
+    "https://www.odata.org/documentation/odata-version-2-0/uri-conventions/ "
+    "($select, $filter, $top, $skiptoken)",
+    READ,
+)
+QUERY = Contract(
+    "Query",
+    [
+        _text("$select", required=True, note="a GET without $select or $top=1 answers 400"),
+        _text("$filter"),
+        _int("$top"),
+        _text("$skiptoken"),
+    ],
+    source=_ODATA,
+)
+ME = Contract("Me", [_int("CurrentDivision")], source=_ref("SystemSystemMe", "System/Me"))
+_SYNC_FIELDS = (_int("Timestamp", note="row version"), _guid("ID"))
+SYNC_ACCOUNT = Contract(
+    "SyncAccount",
+    [*_SYNC_FIELDS, *(f for f in ACCOUNT.fields if f.name != "ID")],
+    source=_ref("SyncCRMAccounts", "Sync/CRM/Accounts"),
+)
+SYNC_ITEM = Contract(
+    "SyncItem",
+    [
+        *_SYNC_FIELDS,
+        _text("Code"),
+        _text("Barcode"),
+        _text("Description"),
+        _text("ExtraDescription"),
+        _text("SalesVatCode"),
+        _text("Unit"),
+        _bool("IsSalesItem"),
+        _bool("IsStockItem"),
+        _date("EndDate"),
+        _date("Modified"),
+        _number("Stock"),
+    ],
+    source=_ref("SyncLogisticsItems", "Sync/Logistics/Items"),
+)
+SYNC_STOCK_POSITION = Contract(
+    "SyncStockPosition",
+    [
+        *_SYNC_FIELDS,
+        _guid("ItemId"),
+        _text("ItemCode"),
+        _number("CurrentStock", note="the number of items in stock"),
+        _number("FreeStock"),
+        _number("ReservedStock"),
+        _number("PlanningIn"),
+        _number("PlanningOut"),
+        _number("ProjectedStock"),
+        _number("ReorderPoint"),
+        _guid("Warehouse"),
+        _text("WarehouseCode"),
+        _text("WarehouseDescription"),
+        _text("UnitCode"),
+    ],
+    source=_ref("SyncInventoryStockPositions", "Sync/Inventory/StockPositions"),
+)
+SYNC_GL_ACCOUNT = Contract(
+    "SyncGLAccount",
+    [*_SYNC_FIELDS, _text("Code")],
+    source=_ref("SyncFinancialGLAccounts", "Sync/Financial/GLAccounts"),
+)
+SYNC_SALES_ORDER_ROW = Contract(
+    "SyncSalesOrderRow",
+    [
+        *_SYNC_FIELDS,
+        _guid("OrderID", note="the same on every line of an order"),
+        _int("OrderNumber"),
+        _date("OrderDate"),
+        _guid("OrderedBy"),
+        _text("OrderedByName"),
+        _text("YourRef"),
+        _text("Description"),
+        _text("Currency"),
+        _number("AmountFCExclVat"),
+        _number("AmountFC"),
+        _int("Status"),
+        _guid("Item"),
+        _text("ItemCode"),
+        _text("ItemDescription"),
+        _number("Quantity"),
+        _number("NetPrice"),
+        _text("VATCode", width=3, source=PADDING),
+        _number("VATPercentage"),
+    ],
+    source=SO_SYNC,
+)
+
+# -- endpoints ---------------------------------------------------------------
+
+_V1 = "/api/v1/{division}/"
+
+
+def endpoint_path(path: str) -> str:
+    """The pattern of ``service/Entity`` under ``/api/v1/{division}/``."""
+    return _V1 + path
+
+
+def _crud(path: str, body: Contract, *, put: Contract | None = None) -> list[Endpoint]:
+    """GET (lookups), POST and, when given, PUT of one entity set. A read-only
+    field sent is recorded and ignored (an assumption: see the module's docs page)."""
+    body = attrs.evolve(body, read_only="ignore")
+    endpoints = [
+        Endpoint("GET", _V1 + path, query=QUERY, answer=body, source=body.source),
+        Endpoint("POST", _V1 + path, body=body, answer=body, source=body.source),
+    ]
+    if put is not None:
+        put = attrs.evolve(put, read_only="ignore")
+        endpoints.append(Endpoint("PUT", f"{_V1}{path}({{id}})", body=put, source=body.source))
+    return endpoints
+
+
+def _sync(path: str, answer: Contract) -> Endpoint:
+    return Endpoint("GET", _V1 + path, query=QUERY, answer=answer, source=answer.source)
+
+
+#: Every endpoint the plugin calls.
+API = ApiContract(
+    "exact-online",
+    [
+        Endpoint(
+            "GET",
+            "/api/v1/current/Me",
+            query=Contract("MeQuery", [_text("$select", required=True)], source=_ODATA),
+            answer=ME,
+            source=ME.source,
+        ),
+        _sync("sync/CRM/Accounts", SYNC_ACCOUNT),
+        _sync("sync/Logistics/Items", SYNC_ITEM),
+        _sync("sync/Inventory/StockPositions", SYNC_STOCK_POSITION),
+        _sync("sync/Financial/GLAccounts", SYNC_GL_ACCOUNT),
+        _sync("sync/SalesOrder/SalesOrders", SYNC_SALES_ORDER_ROW),
+        *_crud("crm/Accounts", ACCOUNT, put=ACCOUNT.partial()),
+        *_crud("crm/Contacts", CONTACT),
+        *_crud("logistics/Items", ITEM, put=ITEM.partial()),
+        *_crud(
+            "salesorder/SalesOrders",
+            SALES_ORDER,
+            put=SALES_ORDER.partial(read_only=["OrderedBy", "InvoiceTo", "DeliverTo"]),
+        ),
+        *_crud("crm/Quotations", QUOTATION, put=QUOTATION.partial(read_only=["OrderAccount"])),
+        *_crud(
+            "salesinvoice/SalesInvoices",
+            SALES_INVOICE,
+            put=SALES_INVOICE.partial(read_only=["OrderedBy", "Journal"]),
+        ),
+        *_crud("salesentry/SalesEntries", SALES_ENTRY),
+        *_crud("purchaseentry/PurchaseEntries", PURCHASE_ENTRY),
+        *_crud("generaljournalentry/GeneralJournalEntries", JOURNAL_ENTRY),
+        Endpoint(
+            "GET",
+            _V1 + "generaljournalentry/GeneralJournalEntryLines",
+            query=QUERY,
+            answer=JOURNAL_ENTRY_LINE,
+            source=JOURNAL_ENTRY_LINE.source,
+        ),
+    ],
+)
