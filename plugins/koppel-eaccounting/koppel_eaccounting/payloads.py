@@ -15,28 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from koppel.sync import WriteResult
+from koppel_eaccounting.facts import READ_ONLY
 
 __all__ = ["clean", "result", "writable"]
-
-#: Fields eAccounting fills in itself; left out of a replacing PUT.
-_READ_ONLY = frozenset(
-    {
-        "Id",
-        "TermsOfPayment",
-        "ChangedUtc",
-        "CreatedUtc",
-        "ModifiedUtc",
-        "LastInvoiceDate",
-        "UnpaidInvoicesAmount",
-        "UnitName",
-        "UnitAbbreviation",
-        "CodingName",
-        "StockBalanceReserved",
-        "StockBalanceAvailable",
-        "StockValue",
-        "VatRatePercent",
-    }
-)
 
 
 def clean(payload: Any) -> Any:
@@ -50,9 +31,11 @@ def clean(payload: Any) -> Any:
     return payload
 
 
-def writable(current: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of ``current`` a replacing PUT sends back (none that are read-only)."""
-    return {k: v for k, v in current.items() if k not in _READ_ONLY}
+def writable(current: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The fields of ``current`` (a resource of endpoint ``path``) a replacing PUT
+    sends back: none that are read-only (:data:`~koppel_eaccounting.facts.READ_ONLY`)."""
+    read_only = READ_ONLY[path]
+    return {k: v for k, v in current.items() if k not in read_only}
 
 
 def result(record: Mapping[str, Any]) -> WriteResult:

@@ -57,7 +57,7 @@ class Customers(EAccountingResource):
             body.setdefault("TermsOfPaymentId", company.terms_of_payment_id(terms))
             saved = self.client.post("customers", body, context=context)
         else:
-            body = {**writable(company.customer(target)), **body}
+            body = {**writable(company.customer(target), "customers"), **body}
             if terms not in (None, "") and "TermsOfPaymentId" not in payload:
                 body["TermsOfPaymentId"] = company.terms_of_payment_id(terms)
             saved = self.client.put(f"customers/{target}", body, context=context)

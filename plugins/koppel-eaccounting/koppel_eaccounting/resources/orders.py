@@ -159,5 +159,5 @@ class Orders(EAccountingResource):
         context = {"entity": self.entity, "record": payload.get("YourReference")}
         if target is None:
             return result(self.client.post(path, body, context=context))
-        current = writable(self.client.get(f"{path}/{target}", context=context))
+        current = writable(self.client.get(f"{path}/{target}", context=context), path)
         return result(self.client.put(f"{path}/{target}", {**current, **body}, context=context))

@@ -69,7 +69,7 @@ class Products(EAccountingResource):
             body.setdefault("CodingId", company.coding_id(*coding))
             saved = self.client.post("articles", body, context=context)
         else:
-            merged = writable(company.article(target))
+            merged = writable(company.article(target), "articles")
             # A price given one way only: drop the other so that eAccounting derives it again.
             for given, derived in (("NetPrice", "GrossPrice"), ("GrossPrice", "NetPrice")):
                 if given in body and derived not in body:

@@ -59,7 +59,7 @@ class Stock(Products):
         balance = current.get("StockBalance")
         if balance is not None and to_decimal(balance) == quantity:
             return WriteResult(target_id=target, response=current)
-        merged = {**writable(current), "StockBalance": clean(quantity)}
+        merged = {**writable(current, "articles"), "StockBalance": clean(quantity)}
         context = {"entity": self.entity, "record": sku}
         replaced = self.client.put(f"articles/{target}", merged, context=context)
         self.company.article_saved(replaced)
