@@ -25,22 +25,20 @@ __all__ = ["ORDER_TYPES", "PATHS", "build_document", "order_kind"]
 #: The order types eAccounting accepts as a target, and the endpoint each is written to.
 PATHS = {OrderType.ORDER: "orders", OrderType.INVOICE: "customerinvoicedrafts"}
 ORDER_TYPES = tuple(PATHS)
-#: Header fields an invoice draft takes, with the order field each comes from.
+#: Header fields an invoice draft takes, with the order field each comes from. The
+#: draft's invoice postcode, city, country and currency, its reverse-charge flag and
+#: IncludesVat are read-only: eAccounting takes them from the customer and the
+#: company (facts.DRAFT), so they are not sent.
 _DRAFT_FIELDS = {
     "YourReference": "YourReference",
     "OurReference": "OurReference",
     "InvoiceDate": "OrderDate",
-    "InvoiceCurrencyCode": "CurrencyCode",
     "DeliveryDate": "DeliveryDate",
     "EuThirdParty": "EuThirdParty",
     "RotReducedInvoicingType": "RotReducedInvoicingType",
-    "ReverseChargeOnConstructionServices": "ReverseChargeOnConstructionServices",
     "DeliveryMethodName": "DeliveryMethodName",
     "InvoiceAddress1": "InvoiceAddress1",
     "InvoiceAddress2": "InvoiceAddress2",
-    "InvoicePostalCode": "InvoicePostalCode",
-    "InvoiceCity": "InvoiceCity",
-    "InvoiceCountryCode": "InvoiceCountryCode",
     "DeliveryCustomerName": "DeliveryCustomerName",
     "DeliveryAddress1": "DeliveryAddress1",
     "DeliveryAddress2": "DeliveryAddress2",
@@ -98,7 +96,8 @@ def _customer_id(company: Company, payload: Mapping[str, Any]) -> str:
 
 
 def _net(price: Decimal, rate: Decimal | None) -> Decimal:
-    """A unit price including VAT as the price excluding it (orders have no VAT-included flag)."""
+    """A unit price including VAT as the price excluding it: the VAT-included flag of
+    orders and drafts is read-only (``IncludesVat``, facts.ORDER and facts.DRAFT)."""
     if rate is None:
         return price
     if rate > 1:
@@ -120,7 +119,7 @@ def _rows(company: Company, payload: Mapping[str, Any], kind: OrderType) -> list
                 missing.append(str(label))
             continue
         price = line.get("UnitPrice")
-        if price is not None and includes_vat and kind is OrderType.ORDER:
+        if price is not None and includes_vat:
             rate = line.get("_vat_rate")
             known = (
                 to_decimal(rate)
@@ -148,7 +147,7 @@ def _rows(company: Company, payload: Mapping[str, Any], kind: OrderType) -> list
                 record=payload.get("YourReference"),
                 field=setting,
             )
-        if includes_vat and kind is OrderType.ORDER:
+        if includes_vat:
             amount = _net(amount, company.vat_rate_of_coding(cost_article.get("CodingId")))
         rows.append(
             {
@@ -194,7 +193,6 @@ def build_document(company: Company, payload: Mapping[str, Any], kind: OrderType
         return dict(header)
     draft = {field: header[source] for field, source in _DRAFT_FIELDS.items() if source in header}
     draft["CustomerId"] = header["CustomerId"]
-    draft["IncludesVat"] = bool(payload.get("_prices_include_vat"))
     draft.setdefault("RotReducedInvoicingType", 0)
     draft.setdefault("EuThirdParty", False)
     draft["Rows"] = clean(rows)

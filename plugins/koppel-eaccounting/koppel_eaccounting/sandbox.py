@@ -13,7 +13,10 @@ What it emulates, as documented (see the plugin README for the sources):
 - 600 calls a minute per endpoint, answered with ``429`` and eAccounting's body
   (the wait is only in the message, no headers);
 - error bodies ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``: 2000
-  validation, 3000 not found, 4000 conflict.
+  validation, 3000 not found, 4000 conflict;
+- the request contracts of :mod:`koppel_eaccounting.facts` on every route: a body
+  that breaks one is refused with ``400``, code 2000 and one ``Errors`` entry
+  (``{"Field", "ErrorCode", "Message"}``) per broken field.
 
 Use ``make_sandbox(seed)`` (also the connector's ``sandbox``) and
 ``sandbox.transport()``; ``CLIENT_ID``/``CLIENT_SECRET`` are the app it accepts.
@@ -24,7 +27,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,10 +35,11 @@ from typing import Any
 import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
-from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
+from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, Violation, json_response
 from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
 from koppel_eaccounting.client import API_URL, SYSTEM
 from koppel_eaccounting.demo import demo_data, make_orders, money, order_amounts, utc_text
+from koppel_eaccounting.facts import API
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "MAX_PAGE_SIZE", "EAccountingSandbox", "make_sandbox"]
 
@@ -129,6 +133,21 @@ class EAccountingSandbox(Sandbox):
         code 4000, Visma's "general error" (an assumption for these cases)."""
         return error_response(status, 4000, message)
 
+    def contract_refused(self, violations: Sequence[Violation]) -> httpx.Response:
+        """eAccounting's answer to a body that breaks its contract: ``400``, code 2000
+        (DataModelValidationError) and one ``Errors`` entry per broken field
+        (``CommonExtendedBadRequest``, S1; 400 is the only error status S1 documents)."""
+        errors = [
+            {"Field": v.path or None, "ErrorCode": "2000", "Message": v.message} for v in violations
+        ]
+        body = {
+            "ErrorCode": 2000,
+            "DeveloperErrorMessage": "; ".join(v.message for v in violations),
+            "ErrorId": str(uuid.uuid4()),
+            "Errors": errors,
+        }
+        return json_response(body, 400)
+
     def rate_limited(self, headers: Mapping[str, str]) -> httpx.Response:
         """eAccounting's 429: the wait only in the message, no headers (also for a 429 fault)."""
         limit = self.per_minute if self.per_minute is not None else 600
@@ -216,7 +235,13 @@ class EAccountingSandbox(Sandbox):
             "articleaccountcodings": "articleaccountcodings",
         }
         for path, collection in lists.items():
-            self.add_route("GET", f"/v2/{path}", self._answer(self._list(collection)))
+            pattern = f"/v2/{path}"
+            self.add_route(
+                "GET",
+                pattern,
+                self._answer(self._list(collection)),
+                contract=API.get("GET", pattern),
+            )
         singles = {
             "orders": ("orders", "Order"),
             "customers": ("customers", "Customer"),
@@ -226,10 +251,12 @@ class EAccountingSandbox(Sandbox):
             "termsofpayments": ("termsofpayment", "Terms of payment"),
         }
         for path, (collection, what) in singles.items():
+            pattern = f"/v2/{path}/{{id}}"
             self.add_route(
                 "GET",
-                f"/v2/{path}/{{id}}",
+                pattern,
                 self._answer(self._getter(collection, what)),
+                contract=API.get("GET", pattern),
             )
         writers: dict[str, _Builder] = {
             "customers": self._customer,
@@ -238,8 +265,19 @@ class EAccountingSandbox(Sandbox):
             "customerinvoicedrafts": self._draft,
         }
         for path, build in writers.items():
-            self.add_route("POST", f"/v2/{path}", self._answer(self._creator(path, build)))
-            self.add_route("PUT", f"/v2/{path}/{{id}}", self._answer(self._replacer(path, build)))
+            create, replace = f"/v2/{path}", f"/v2/{path}/{{id}}"
+            self.add_route(
+                "POST",
+                create,
+                self._answer(self._creator(path, build)),
+                contract=API.get("POST", create),
+            )
+            self.add_route(
+                "PUT",
+                replace,
+                self._answer(self._replacer(path, build)),
+                contract=API.get("PUT", replace),
+            )
 
     def _creator(
         self,
@@ -286,28 +324,6 @@ class EAccountingSandbox(Sandbox):
     def _customer(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         _require(body, "Name", "IsPrivatePerson", "IsActive", "TermsOfPaymentId")
         _require(body, "InvoicePostalCode", "InvoiceCity")
-        _lengths(
-            body,
-            Name=50,
-            InvoiceAddress1=50,
-            InvoiceAddress2=50,
-            InvoicePostalCode=10,
-            InvoiceCity=50,
-            InvoiceCountryCode=2,
-            EmailAddress=255,
-            CustomerNumber=16,
-            ContactPersonName=100,
-            VatNumber=20,
-            CorporateIdentityNumber=20,
-            Telephone=50,
-            MobilePhone=50,
-            DeliveryCustomerName=100,
-            DeliveryAddress1=50,
-            DeliveryPostalCode=10,
-            DeliveryCity=50,
-            DeliveryCountryCode=2,
-            CurrencyCode=3,
-        )
         terms = self._reference("termsofpayment", body["TermsOfPaymentId"], "TermsOfPaymentId")
         own = current["Id"] if current else None
         number = body.get("CustomerNumber") or (current or {}).get("CustomerNumber")
@@ -329,7 +345,6 @@ class EAccountingSandbox(Sandbox):
 
     def _article(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         _require(body, "Number", "Name", "IsActive", "UnitId", "CodingId")
-        _lengths(body, Number=40, Name=50, NameEnglish=50)
         unit = self._reference("units", body["UnitId"], "UnitId")
         coding = self._reference("articleaccountcodings", body["CodingId"], "CodingId")
         self._unique("articles", "Number", body["Number"], current["Id"] if current else None)
@@ -389,18 +404,8 @@ class EAccountingSandbox(Sandbox):
         return order_amounts(rows, articles, codings)
 
     def _order(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
-        _require(body, "CustomerId", "CurrencyCode", "Status", "OrderDate", "EuThirdParty")
+        _require(body, "CustomerId", "CurrencyCode", "Status", "EuThirdParty")
         _require(body, "RotReducedInvoicingType", "ReverseChargeOnConstructionServices")
-        _lengths(
-            body,
-            YourReference=50,
-            OurReference=50,
-            DeliveryCustomerName=50,
-            DeliveryAddress1=50,
-            DeliveryPostalCode=10,
-            DeliveryCity=50,
-            CurrencyCode=3,
-        )
         if body["Status"] not in (1, 2, 3, 4):
             raise _invalid("Status must be 1 (Draft), 2 (Ongoing), 3 (Shipped) or 4 (Invoiced)")
         customer = self._reference("customers", body["CustomerId"], "CustomerId")
@@ -429,7 +434,6 @@ class EAccountingSandbox(Sandbox):
 
     def _draft(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         _require(body, "CustomerId", "RotReducedInvoicingType", "EuThirdParty")
-        _lengths(body, YourReference=100, OurReference=100, BuyersOrderReference=35)
         customer = self._reference("customers", body["CustomerId"], "CustomerId")
         rows = self._rows(body.get("Rows"), ("IsTextRow", "ReversedConstructionServicesVatFree"))
         amount, vat = self._amounts(rows)
@@ -471,13 +475,6 @@ def _require(body: Mapping[str, Any], *fields: str, where: str = "") -> None:
     for field in fields:
         if body.get(field) is None or body.get(field) == "":
             raise _invalid(f"The {where}{field} field is required.")
-
-
-def _lengths(body: Mapping[str, Any], **limits: int) -> None:
-    for field, limit in limits.items():
-        value = body.get(field)
-        if isinstance(value, str) and len(value) > limit:
-            raise _invalid(f"The field {field} must be a string with a maximum length of {limit}.")
 
 
 def _address_defaults(body: Mapping[str, Any], customer: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,11 @@ def _reset_structlog() -> Iterator[None]:
     structlog.reset_defaults()
 
 
+@pytest.fixture(autouse=True)
+def _strict(koppel_strict_contracts: Any) -> None:
+    """Every request a test makes to a sandbox is checked against the facts (facts.py)."""
+
+
 @pytest.fixture
 def vcr_config(koppel_vcr_config: dict[str, Any]) -> dict[str, Any]:
     return koppel_vcr_config

@@ -159,7 +159,9 @@ def test_plugin_invoice_becomes_an_invoice_draft(
         target_id=None,
     )
     draft = sandbox.store["customerinvoicedrafts"].get(result.target_id)
-    assert draft["IncludesVat"] is True and draft["InvoiceDate"] == "2024-06-01"
+    assert draft["InvoiceDate"] == "2024-06-01"
+    assert "IncludesVat" not in draft  # read-only: eAccounting sets it, the draft gets net prices
+    assert draft["Rows"][0]["UnitPrice"] == 24.95  # 30.19 incl. 21% VAT
     assert draft["Rows"][0]["ReversedConstructionServicesVatFree"] is False
     found = plugin.find_existing(
         connection=connection, entity="orders", match_key="number", values=["W-2", "W-3"]

@@ -57,6 +57,7 @@ def test_sandbox_article_gross_price_rounds_half_up_like_the_demo_data() -> None
     import httpx
 
     from koppel_eaccounting.client import API_URL
+    from koppel_eaccounting.payloads import writable
     from koppel_eaccounting.sandbox import make_sandbox
 
     box = make_sandbox(seed=0)
@@ -65,7 +66,7 @@ def test_sandbox_article_gross_price_rounds_half_up_like_the_demo_data() -> None
     article = next(a for a in box.store["articles"].all() if a["Number"] == "AV-1001")
     coding = box.store["articleaccountcodings"].get(article["CodingId"])
     assert Decimal(str(coding["VatRatePercent"])) == Decimal("0.21")
-    body = {**article, "NetPrice": 27.50, "GrossPrice": None}
+    body = {**writable(article, "articles"), "NetPrice": 27.50, "GrossPrice": None}
     with httpx.Client(transport=box.transport(), base_url=API_URL) as client:
         answer = client.put(
             f"articles/{article['Id']}", json=body, headers={"Authorization": f"Bearer {token}"}
