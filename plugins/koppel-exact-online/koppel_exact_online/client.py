@@ -28,6 +28,7 @@ from koppel.http import (
     raise_for_status,
 )
 from koppel_exact_online.entity_sets import EntitySet
+from koppel_exact_online.facts import not_updatable
 from koppel_exact_online.odata import timestamp_filter
 
 if TYPE_CHECKING:
@@ -205,7 +206,10 @@ class ExactClient:
         return body
 
     def update(self, entity_set: EntitySet, key: str, payload: Mapping[str, Any]) -> None:
-        """PUT changes to record ``key`` (Exact answers 204 No Content)."""
+        """PUT changes to record ``key`` (Exact answers 204 No Content), without the
+        fields a PUT does not take (``facts.not_updatable``: ``OrderedBy``, ``Journal``…)."""
+        frozen = not_updatable(entity_set.path)
+        payload = {name: value for name, value in payload.items() if name not in frozen}
         raise_for_status(
             self.http.put(f"{self.url(entity_set.path)}(guid'{key}')", json=dict(payload)),
             entity=entity_set.name,

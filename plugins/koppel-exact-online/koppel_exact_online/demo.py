@@ -85,7 +85,7 @@ def seed_demo(sandbox: ExactSandbox, *, customers: int, products: int, orders: i
                 "ID": sandbox.new_id(),
                 "ItemId": item["ID"],
                 "ItemCode": item["Code"],
-                "InStock": rng.randint(0, 200),
+                "CurrentStock": rng.randint(0, 200),
                 "PlanningIn": rng.randint(0, 20),
                 "PlanningOut": rng.randint(0, 20),
             },

@@ -105,7 +105,6 @@ ITEMS = EntitySet(
         "Barcode",
         "Description",
         "ExtraDescription",
-        "StandardSalesPrice",
         "SalesVatCode",
         "Unit",
         "IsSalesItem",
@@ -118,7 +117,7 @@ ITEMS = EntitySet(
 STOCK_POSITIONS = EntitySet(
     path="inventory/StockPositions",
     sync="sync/Inventory/StockPositions",
-    select=("ID", "ItemId", "ItemCode", "InStock", "PlanningIn", "PlanningOut", "Timestamp"),
+    select=("ID", "ItemId", "ItemCode", "CurrentStock", "PlanningIn", "PlanningOut", "Timestamp"),
 )
 GL_ACCOUNTS = EntitySet(
     path="financial/GLAccounts", sync="sync/Financial/GLAccounts", select=("ID", "Code")

@@ -15,7 +15,7 @@ import attrs
 
 from koppel.sandbox import ApiContract, Contract, Endpoint, Field, Source
 
-__all__ = ["API", "READ", "endpoint_path"]
+__all__ = ["API", "READ", "endpoint_path", "not_updatable"]
 
 #: The day the sources were read.
 READ = "2026-11-25"
@@ -445,3 +445,13 @@ API = ApiContract(
         ),
     ],
 )
+
+
+def not_updatable(path: str) -> frozenset[str]:
+    """The fields of ``service/Entity`` that its PUT does not take (read-only or POST only)."""
+    try:
+        endpoint = API.get("PUT", f"{_V1}{path}({{id}})")
+    except KeyError:
+        return frozenset()
+    assert endpoint.body is not None
+    return frozenset(field.name for field in endpoint.body.fields if field.read_only)

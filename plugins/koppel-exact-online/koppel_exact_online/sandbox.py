@@ -17,7 +17,7 @@ import json
 import random
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -26,15 +26,20 @@ import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.sandbox import (
+    Contract,
+    Endpoint,
+    Field,
     OAuthEmulator,
     Sandbox,
     SandboxRateLimit,
     SandboxRequest,
+    Violation,
     json_response,
 )
 from koppel_exact_online._filter import FilterSyntaxError, compile_filter
 from koppel_exact_online.client import RATE_LIMIT_HEADERS
 from koppel_exact_online.demo import seed_demo
+from koppel_exact_online.facts import API
 from koppel_exact_online.odata import format_date, pad_code
 
 __all__ = ["DIVISION", "ExactOAuth", "ExactSandbox", "make_sandbox"]
@@ -133,6 +138,25 @@ class ExactSandbox(Sandbox):
         """Exact's OData error body for the toolkit's own errors (no route, faults, 429)."""
         return _error(message, status)
 
+    def contract_refused(self, violations: Sequence[Violation]) -> httpx.Response:
+        """Exact's OData error body, 400, for a request that breaks the facts."""
+        return _error("; ".join(v.message for v in violations))
+
+    def _enforce(self, request: SandboxRequest) -> SandboxRequest:
+        """``request`` checked against its endpoint in :data:`~koppel_exact_online.facts.API`
+        (an unknown ``$select`` field is refused, as an OData server does)."""
+        endpoint = API.match(request.method, request.path)
+        if endpoint is None:
+            return request
+        request = self.enforce(endpoint, request)
+        select = request.params.get("$select")
+        if endpoint.answer is not None and select and select.strip() != "*":
+            names = [name.strip() for name in select.split(",") if name.strip()]
+            self.enforce_value(
+                _selectable(endpoint), dict.fromkeys(names), path="$select", endpoint=endpoint.key
+            )
+        return request
+
     def __init__(
         self,
         *,
@@ -209,6 +233,7 @@ class ExactSandbox(Sandbox):
         self.add_route("PUT", "/api/v1/{division}/{service}/{entity}", self._put)
 
     def _me(self, request: SandboxRequest) -> dict[str, Any]:
+        self._enforce(request)
         return {
             "d": {
                 "results": [
@@ -235,6 +260,7 @@ class ExactSandbox(Sandbox):
         denied = self._division_error(request)
         if denied is not None:
             return denied
+        request = self._enforce(request)
         kind = request.path_params["kind"].lower()
         path = f"{request.path_params['service']}/{request.path_params['entity']}".lower()
         select = request.params.get("$select")
@@ -346,6 +372,7 @@ class ExactSandbox(Sandbox):
         found = self._entity_set(request)
         if isinstance(found, httpx.Response):
             return found
+        request = self._enforce(request)
         collection, key_field, key = found
         select = request.params.get("$select")
         if key is not None:
@@ -365,6 +392,7 @@ class ExactSandbox(Sandbox):
         found = self._entity_set(request)
         if isinstance(found, httpx.Response):
             return found
+        request = self._enforce(request)
         collection, key_field, _ = found
         try:
             body = request.json
@@ -402,6 +430,7 @@ class ExactSandbox(Sandbox):
         found = self._entity_set(request)
         if isinstance(found, httpx.Response):
             return found
+        request = self._enforce(request)
         collection, key_field, key = found
         if key is None:
             return _error("PUT needs the key in the URL: Entity(guid'…')")
@@ -427,6 +456,21 @@ def _utc(seconds: float) -> Any:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(seconds, UTC)
+
+
+_SELECTABLE: dict[str, Contract] = {}
+
+
+def _selectable(endpoint: Endpoint) -> Contract:
+    """The fields ``endpoint`` answers, as a contract of names a ``$select`` may list."""
+    answer = endpoint.answer
+    assert answer is not None
+    if endpoint.key not in _SELECTABLE:
+        fields = [Field(f.name, "text", source=f.source) for f in answer.fields]
+        _SELECTABLE[endpoint.key] = Contract(
+            f"{answer.name} ($select)", fields, source=answer.source
+        )
+    return _SELECTABLE[endpoint.key]
 
 
 def _project(row: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
