@@ -1,0 +1,258 @@
+"""The facts of AccountView.net's API that the plugin relies on, each with its source.
+
+No official AccountView reference is public (``REFERENCE.md``, "Sources"), so
+the facts come from AccountView's own data dictionary as recorded by a public
+client (S1: rows of ``DCT_FLD``: ``FIELD_TYPE``, ``FIELD_LEN``, ``INP_MAND``,
+``COM_BLK``) and from working client code (S3, S6). A fact no source gives is
+recorded with :data:`ASSUMED`. The sandbox refuses what breaks these contracts;
+the writer (:func:`koppel_accountview.wire.build_write`) refuses text longer
+than a field holds before sending it.
+
+Writes are positional (a table definition and rows of values): the body of
+``POST accountviewdata`` has no contract of its own; each decoded row is checked
+against its table's contract in :data:`ROWS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from koppel.sandbox import ApiContract, Contract, Endpoint, Field, Source
+
+__all__ = [
+    "API",
+    "ASSUMED",
+    "COMPANY",
+    "CONTACT",
+    "DEL_ADDR",
+    "DJ_LINE",
+    "DJ_PAGE",
+    "ROWS",
+    "SO_HDR",
+    "SO_LINE",
+    "WRITES",
+    "max_length",
+]
+
+_READ = "2026-11-25"
+_S1 = "github:omniboost/go-accountview.net@844ac1c3b0b17c2132eea2128971ea1f781d8e60"
+_S3 = "github:svitlanahasynets/apicenter.web-company.com@47ff7bd9a19aa1ea60ecbb0b9008c522222bf74e"
+
+#: S1's recorded data dictionary (``DCT_FLD``) of each table.
+S1_CONTACT = Source(f"{_S1} fields/contact.json", _READ)
+S1_DJ_PAGE = Source(f"{_S1} fields/dj_page.json", _READ)
+S1_DJ_LINE = Source(f"{_S1} fields/dj_line.json", _READ)
+S1_CLIENT = Source(f"{_S1} client.go, types.go", _READ)
+S1_POST = Source(f"{_S1} accountview_data_post.go", _READ)
+#: S3's webshop connector: the fields it writes to SO1 and ADDR, with their FieldType.
+S3_MODEL = Source(f"{_S3} application/models/Accountview_model.php", _READ)
+#: A field the plugin sends that the dictionary does not have (REFERENCE.md mismatches
+#: 3-5): accepted by the sandbox until the plugin stops sending it, since the demo's
+#: sales orders carry it (docs/demo.md).
+NOT_IN_DICTIONARY = Source(
+    f"known mismatch: not a field of CONTACT in {_S1} fields/contact.json",
+    _READ,
+)
+#: A fact no source gives (REFERENCE.md "Could not verify").
+ASSUMED = Source(
+    "assumption: no data dictionary of this table was found (REFERENCE.md, Could not verify)",
+    _READ,
+)
+_S1_S6_SEND_T = Source(
+    f"{_S1} fields/*.json says D; S1 dj_page_type.go and S6 send FieldType T "
+    "(accepted: inferred, REFERENCE.md mismatch 11)",
+    _READ,
+)
+
+#: Debtors (AR1, table CONTACT): the fields the plugin writes, from the dictionary.
+CONTACT = Contract(
+    "CONTACT",
+    [
+        Field("SUB_NR", "text", required=True, nullable=False, max_length=10),
+        Field("ACCT_NR", "text", max_length=10),
+        Field("ACCT_NAME", "text", required=True, nullable=False, max_length=40),
+        Field("SRC_CODE", "text", required=True, nullable=False, max_length=10),
+        Field("MAIN_CONT", "text", max_length=40),
+        Field("ADDRESS1", "text", max_length=80),
+        Field("POST_CODE", "text", max_length=10),
+        Field("CITY", "text", max_length=35),
+        Field("CNT_CODE", "text", max_length=2),
+        Field("MAIL_BUS", "text", max_length=50),
+        Field("TEL_BUS", "text", max_length=20),
+        Field("TEL_MOB", "text", max_length=20),
+        Field("VAT_NR", "text", max_length=14),
+        Field("DISC_CODE", "text", max_length=2),
+        Field("CNG_DATE", "datetime", read_only=True, note="COM_BLK"),
+        Field("CONT_NAME", "text", source=NOT_IN_DICTIONARY, note="MAIN_CONT is the field"),
+        Field("PERS_IND", "boolean", source=NOT_IN_DICTIONARY, note="no person flag exists"),
+        Field("PAY_COND", "text", source=NOT_IN_DICTIONARY, note="DISC_CODE C 2 is the field"),
+    ],
+    source=S1_CONTACT,
+)
+
+#: Journal page header (DJ2, table DJ_PAGE).
+DJ_PAGE = Contract(
+    "DJ_PAGE",
+    [
+        Field("PAGE_NR", "text", read_only=True, max_length=10, note="mandatory, COM_BLK: issued"),
+        Field("DJ_CODE", "text", required=True, nullable=False, max_length=3),
+        Field("HDR_DESC", "text", required=True, nullable=False, max_length=40),
+        Field("INV_NR", "text", max_length=12, note="the plugin's match key"),
+        Field("SUB_NR", "text", max_length=10),
+        Field("CUR_CODE", "text", max_length=3),
+        Field("TRN_DATE", "datetime", source=_S1_S6_SEND_T),
+    ],
+    source=S1_DJ_PAGE,
+)
+
+#: Journal page line (DJ2, table DJ_LINE). DJ_CODE, PAGE_NR, REC_ID, SRC_ID,
+#: SRC_TYPE and TRN_DATE are mandatory in the dictionary but S6 writes lines without
+#: them (filled by AccountView: inferred), so they are not required here.
+DJ_LINE = Contract(
+    "DJ_LINE",
+    [
+        Field("ACCT_NR", "text", required=True, nullable=False, max_length=10),
+        Field("SUB_NR", "text", max_length=10),
+        Field("COST_CODE", "text", max_length=10),
+        Field("AMOUNT", "decimal", note="Y: administration currency"),
+        Field("CUR_CODE", "text", max_length=3),
+        Field("BASE_AMT", "decimal", note="Y: VAT base (Basisbedrag BTW)"),
+        Field("VAT_CODE", "text", max_length=2),
+        Field("VAT_AMT", "decimal"),
+        Field("TRN_DATE", "datetime", source=_S1_S6_SEND_T, note="mandatory; S6 omits it"),
+        Field("TRN_DESC", "text", max_length=40),
+    ],
+    source=S1_DJ_LINE,
+)
+
+#: Sales order header (SO1, table SO_HDR): S3 writes the fields marked with its source;
+#: the others, and every type and length, are assumptions.
+SO_HDR = Contract(
+    "SO_HDR",
+    [
+        Field("ORD_NR", "text", read_only=True, note="issued: not verified"),
+        Field("ORD_REF", "text", source=ASSUMED, note="in no source (REFERENCE.md mismatch 14)"),
+        Field("ORD_DATE", "datetime", source=S3_MODEL),
+        Field("DEL_DATE", "datetime", source=S3_MODEL),
+        Field("RPL_INV", "text", required=True, source=S3_MODEL),
+        Field("RPL_DEL", "text", source=S3_MODEL),
+        Field("DEL_CODE", "text", source=S3_MODEL),
+        Field("COMMENT1", "text", source=S3_MODEL),
+        Field("TO_EMAIL", "text", source=S3_MODEL),
+        Field("PD_AMT", "decimal", source=S3_MODEL),
+        Field("INCL_VAT", "boolean", source=ASSUMED, note="in no source"),
+        Field("CUR_CODE", "text", source=ASSUMED),
+        Field("PAY_COND", "text", source=ASSUMED, note="ART_HDR has DISC_CODE (S7)"),
+        Field("PAY_METH", "text", source=ASSUMED, note="in no source"),
+        Field("SHP_METH", "text", source=ASSUMED, note="SHIP_MTH elsewhere (S1, S5)"),
+    ],
+    source=ASSUMED,
+)
+
+#: Sales order line (SO1, table SO_LINE).
+SO_LINE = Contract(
+    "SO_LINE",
+    [
+        Field("ART_CODE", "text", required=True, source=S3_MODEL),
+        Field("ART_DESC", "text", source=ASSUMED, note="ART_LINE has ART_DESC1 (S7)"),
+        Field("ORD_QTY", "decimal", source=S3_MODEL),
+        Field("ART_PX", "decimal", source=S3_MODEL),
+        Field("DISC_PCT", "decimal", source=ASSUMED),
+        Field("VAT_CODE", "text", source=ASSUMED),
+        Field("DEL_DATE", "datetime", source=S3_MODEL),
+    ],
+    source=ASSUMED,
+)
+
+#: Delivery address (ADDR, table DEL_ADDR): fields seen in S3, lengths not known.
+DEL_ADDR = Contract(
+    "DEL_ADDR",
+    [
+        Field("REC_ID", "text", read_only=True, note="issued, read from the write answer"),
+        Field("SUB_NR", "text", required=True),
+        Field("DEL_NAME", "text"),
+        Field("ADDRESS1", "text"),
+        Field("POST_CODE", "text"),
+        Field("CITY", "text"),
+        Field("CNT_CODE", "text"),
+        Field("MAIL_BUS", "text"),
+        Field("TEL_BUS", "text"),
+    ],
+    source=S3_MODEL,
+)
+
+#: An entry of ``GET Companies``.
+COMPANY = Contract(
+    "Company",
+    [Field("Id", "text"), Field("Description", "text"), Field("Code", "text")],
+    source=S1_CLIENT,
+)
+
+#: The contract of each table's rows in a write, by table name.
+ROWS: Mapping[str, Contract] = {
+    c.name: c for c in (CONTACT, DJ_PAGE, DJ_LINE, SO_HDR, SO_LINE, DEL_ADDR)
+}
+
+_PREFIX = "/api/v3"
+#: Every endpoint the plugin calls, as the sandbox routes it.
+API = ApiContract(
+    "accountview",
+    [
+        Endpoint(
+            "POST",
+            f"{_PREFIX}/token",
+            source=Source(f"{_S3} application/models/Accountview_model.php getToken", _READ),
+            note="form-encoded, credentials in the body",
+        ),
+        Endpoint("GET", f"{_PREFIX}/Companies", answer=COMPANY, source=S1_CLIENT),
+        Endpoint(
+            "GET",
+            f"{_PREFIX}/accountviewdata",
+            source=Source(f"{_S1} acct_rec_get.go; {_S3} Accountview_model.php", _READ),
+            note="query: BusinessObject, Fields, FilterControlSource{n}..., PageSize, PageNumber",
+        ),
+        Endpoint(
+            "POST",
+            f"{_PREFIX}/accountviewdata",
+            source=S1_POST,
+            note="positional rows, each checked against its table's contract",
+        ),
+    ],
+)
+
+
+#: The rows of each write, by business object and table (for the facts table in the
+#: docs; the sandbox checks each decoded row against :data:`ROWS`).
+WRITES = ApiContract(
+    "accountview rows",
+    [
+        Endpoint(
+            "POST", f"{_PREFIX}/accountviewdata AR1 {CONTACT.name}", body=CONTACT, source=S1_POST
+        ),
+        Endpoint(
+            "POST",
+            f"{_PREFIX}/accountviewdata ADDR {DEL_ADDR.name}",
+            body=DEL_ADDR,
+            source=S3_MODEL,
+        ),
+        Endpoint(
+            "POST", f"{_PREFIX}/accountviewdata SO1 {SO_HDR.name}", body=SO_HDR, source=S3_MODEL
+        ),
+        Endpoint(
+            "POST", f"{_PREFIX}/accountviewdata SO1 {SO_LINE.name}", body=SO_LINE, source=S3_MODEL
+        ),
+        Endpoint(
+            "POST", f"{_PREFIX}/accountviewdata DJ2 {DJ_PAGE.name}", body=DJ_PAGE, source=S1_POST
+        ),
+        Endpoint(
+            "POST", f"{_PREFIX}/accountviewdata DJ2 {DJ_LINE.name}", body=DJ_LINE, source=S1_POST
+        ),
+    ],
+)
+
+
+def max_length(table: str, field: str) -> int | None:
+    """The most characters ``table.field`` holds, when a source gives it."""
+    contract = ROWS.get(table)
+    found = contract.get(field) if contract is not None else None
+    return found.max_length if found is not None else None
