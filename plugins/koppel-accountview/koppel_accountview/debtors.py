@@ -14,7 +14,14 @@ from koppel_accountview.schema import DEBTORS
 from koppel_accountview.settings import AccountViewSettings
 from koppel_accountview.wire import present
 
-__all__ = ["DebtorIndex", "create_debtor", "email_key", "order_debtor", "write_debtor"]
+__all__ = [
+    "DebtorIndex",
+    "create_debtor",
+    "email_key",
+    "order_debtor",
+    "search_code",
+    "write_debtor",
+]
 
 
 def email_key(value: Any) -> str | None:
@@ -75,12 +82,20 @@ def write_debtor(session: Session, fields: dict[str, Any], record: str | None) -
     return WriteResult(target_id=str(stored.get("SUB_NR") or fields["SUB_NR"]), response=stored)
 
 
+def search_code(fields: Mapping[str, Any]) -> str:
+    """A new debtor's search code (*zoekcode*, ``SRC_CODE``, mandatory, 10 characters):
+    its name's letters and digits, upper-case, cut to 10; else its number."""
+    name = "".join(c for c in str(fields.get("ACCT_NAME") or "") if c.isalnum()).upper()
+    return name[:10] or str(fields["SUB_NR"])
+
+
 def create_debtor(session: Session, fields: dict[str, Any], record: str | None) -> WriteResult:
     """Create the debtor ``fields``, on the next free number and the collective account
     the settings give unless the fields say them."""
     settings: AccountViewSettings = session.settings
     fields.setdefault("SUB_NR", DebtorIndex.of(session).next_number(settings.debtor_number_start))
     fields.setdefault("ACCT_NR", settings.debtor_account)
+    fields.setdefault("SRC_CODE", search_code(fields))
     return write_debtor(session, fields, record)
 
 

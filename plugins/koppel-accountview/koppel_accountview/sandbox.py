@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from importlib import resources
@@ -29,8 +29,8 @@ import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.records import to_datetime
-from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, json_response
-from koppel_accountview import schema
+from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, Violation, json_response
+from koppel_accountview import facts, schema
 from koppel_accountview.demo import DEMO_ARTICLES, make_articles
 from koppel_accountview.schema import Table
 from koppel_accountview.wire import format_datetime, read_write
@@ -113,15 +113,24 @@ class AccountViewSandbox(Sandbox):
             "DEL_ADDR": itertools.count(1),
             "lines": itertools.count(1),
         }
-        self.add_route("GET", f"{_PREFIX}/{schema.COMPANIES_PATH}", self._companies)
-        self.add_route("GET", f"{_PREFIX}/{schema.DATA_PATH}", self._read)
-        self.add_route("POST", f"{_PREFIX}/{schema.DATA_PATH}", self._write)
+        for method, path, handler in (
+            ("GET", f"{_PREFIX}/{schema.COMPANIES_PATH}", self._companies),
+            ("GET", f"{_PREFIX}/{schema.DATA_PATH}", self._read),
+            ("POST", f"{_PREFIX}/{schema.DATA_PATH}", self._write),
+        ):
+            self.add_route(method, path, handler, contract=facts.API.get(method, path))
 
     # -- serving -------------------------------------------------------------
 
     def error_response(self, status: int, message: str) -> httpx.Response:
         """AccountView's error body for the toolkit's own errors (no route, faults)."""
         return _error(message, 1, status)
+
+    def contract_refused(self, violations: Sequence[Violation]) -> httpx.Response:
+        """AccountView's error body naming each field a row breaks (status 400: assumed,
+        no source shows a refusal's status)."""
+        message = "; ".join(v.message for v in violations)
+        return _error(f"Ongeldige gegevens: {message}", 34)
 
     def rate_limited(self, headers: Mapping[str, str]) -> httpx.Response:
         """A 429 in AccountView's error shape with ``Retry-After`` (only a 429 fault: no
@@ -236,16 +245,31 @@ class AccountViewSandbox(Sandbox):
             table = self._table(code)
             if name.upper() != table.name or len(headers) != 1:
                 raise _Refused(f"{code} schrijft precies één rij in tabel {table.name}", 31)
-            header = self._row(table, headers[0])
+            self._enforce(table, headers[0], table.name)
             rows = []
             if detail_name is not None:
                 if table.detail is None or detail_name.upper() != table.detail.name:
                     raise _Refused(f"{code} heeft geen detailtabel {detail_name}", 32)
+                for index, line in enumerate(lines):
+                    self._enforce(table.detail, line, f"{table.detail.name}[{index}]")
                 rows = [self._row(table.detail, line, detail=True) for line in lines]
+            header = self._row(table, headers[0])
             stored = self._store(table, header, rows)
         except _Refused as refused:
             return _error(refused.message, refused.number)
         return json_response({table.name: [stored]})
+
+    def _enforce(self, table: Table, row: Mapping[str, Any], path: str) -> None:
+        """Check a decoded row against its table's facts (:mod:`koppel_accountview.facts`)."""
+        contract = facts.ROWS.get(table.name)
+        if contract is None:
+            return
+        values = {k.upper(): v for k, v in row.items() if k not in ("RowId", "HeaderId")}
+        if table is schema.DEBTORS and self.store["CONTACT"].get(str(values.get("SUB_NR"))):
+            contract = contract.partial()  # an update sends only what changes
+        self.enforce_value(
+            contract, values, path=path, endpoint=f"POST {_PREFIX}/{schema.DATA_PATH}"
+        )
 
     def _row(self, table: Table, row: Mapping[str, Any], *, detail: bool = False) -> dict[str, Any]:
         if "RowId" not in row or (detail and "HeaderId" not in row):

@@ -14,6 +14,11 @@ SETTINGS = {"company": COMPANY, "client_id": CLIENT_ID, "page_size": 5}
 SECRETS = {"client_secret": CLIENT_SECRET}
 
 
+@pytest.fixture(autouse=True)
+def _strict(koppel_strict_contracts: Any) -> None:
+    """Every request of every test is checked against the facts (koppel_accountview.facts)."""
+
+
 @pytest.fixture
 def vcr_config(koppel_vcr_config: dict[str, Any]) -> dict[str, Any]:
     return koppel_vcr_config

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from koppel.sync import Connection
 from koppel.testing import ConnectorTestSuite
 from koppel_accountview.plugin import connector
 from koppel_accountview.sandbox import CLIENT_ID, CLIENT_SECRET, COMPANY
@@ -35,3 +39,10 @@ class TestAccountView(ConnectorTestSuite):
     changes = {"customers": {"phone": "0318-123456"}}
     rejected = {"customers": {"email": "no-name@example.nl"}}
     cassettes = Path(__file__).parent / "cassettes"
+
+    @pytest.mark.allow_contract_violations
+    def test_suite_rejection_is_record_error_with_api_message(
+        self, hooks: Any, connection: Connection
+    ) -> None:
+        """A debtor without a name breaks CONTACT.ACCT_NAME (mandatory) on purpose."""
+        super().test_suite_rejection_is_record_error_with_api_message(hooks, connection)

@@ -309,3 +309,27 @@ def test_debtor_index_is_read_once_by_parallel_writers(monkeypatch) -> None:
     with ThreadPoolExecutor(8) as pool:
         found = list(pool.map(lambda _: Customers(session).find("email", ["A@b.nl"]), range(16)))
     assert len(calls) == 1 and all(f["A@b.nl"].id == "10001" for f in found)
+
+
+def test_new_debtor_is_sent_with_its_search_code(connection: Connection, sandbox: Any) -> None:
+    """CONTACT.SRC_CODE is mandatory (REFERENCE.md mismatch 6)."""
+    write(connection, order())
+    debtor = sandbox.store["CONTACT"].find(MAIL_BUS="jan@acme.nl")[0]
+    assert debtor["SRC_CODE"] == "ACMEBV"
+
+
+def test_journal_entry_without_description_is_described_by_its_number(
+    connection: Connection, sandbox: Any
+) -> None:
+    """DJ_PAGE.HDR_DESC is mandatory (REFERENCE.md mismatch 9)."""
+    entry = {
+        "number": "MEM-8",
+        "journal": "MEM",
+        "entry_date": "2024-06-30",
+        "lines": [
+            {"account": "4000", "amount": "1.00"},
+            {"account": "1100", "amount": "-1.00"},
+        ],
+    }
+    result = write(connection, entry, entity="journal_entries")
+    assert sandbox.store["DJ_PAGE"].get(result.target_id)["HDR_DESC"] == "MEM-8"

@@ -1,0 +1,47 @@
+"""The facts of AccountView.net's API (koppel_accountview.facts) and the sandbox enforcing them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from koppel.errors import RejectedError
+from koppel.sandbox import facts_table
+from koppel.sync import Connection
+from koppel_accountview import facts
+from koppel_accountview.plugin import connector
+from koppel_accountview.schema import DEBTORS, TABLES
+
+
+def test_facts_every_field_has_a_source() -> None:
+    for endpoint in (*facts.API, *facts.WRITES):
+        assert endpoint.source.where
+    for contract in facts.ROWS.values():
+        for _, field in contract.paths():
+            assert (field.source or contract.source).where
+
+
+def test_facts_cover_every_table_the_plugin_writes() -> None:
+    written = {t.name for t in TABLES.values()} | {
+        t.detail.name for t in TABLES.values() if t.detail is not None
+    }
+    assert set(facts.ROWS) == written - {"ARTICLE"}  # articles are read, never written
+
+
+def test_facts_table_lists_the_rows_of_writes() -> None:
+    table = facts_table(facts.WRITES)
+    assert "| POST /api/v3/accountviewdata DJ2 DJ_PAGE | body | INV_NR | text |" in table
+    assert "fields/contact.json" in table
+
+
+def test_sandbox_refuses_a_row_that_breaks_its_facts_in_accountview_error_body(
+    connection: Connection, sandbox: Any, koppel_strict_contracts: Any
+) -> None:
+    client = connector.session(connection).client
+    with pytest.raises(RejectedError, match=r"CONTACT\.SRC_CODE: is required") as caught:
+        client.write(DEBTORS, {"SUB_NR": "20001", "ACCT_NAME": "Zonder Zoekcode"}, record="r")
+    assert caught.value.context["status"] == 400
+    assert sandbox.store["CONTACT"].get("20001") is None
+    taken = koppel_strict_contracts.take()
+    assert [v.path for v in taken] == ["CONTACT.SRC_CODE"]
