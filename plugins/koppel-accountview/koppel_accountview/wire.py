@@ -21,6 +21,7 @@ from typing import Any
 
 from koppel.errors import MappingRecordError, TransientError
 from koppel.records import to_date, to_datetime, to_decimal
+from koppel_accountview.facts import max_length
 from koppel_accountview.schema import Table
 
 __all__ = [
@@ -96,6 +97,23 @@ def _json_number(value: Decimal) -> int | float:
     return number
 
 
+def _encode(table: Table, name: str, value: Any) -> Any:
+    """``value`` encoded for ``table.name``; text longer than the field holds is refused,
+    never cut (a cut match key such as ``DJ_PAGE.INV_NR`` would not be found again).
+
+    :raises MappingRecordError: naming the field.
+    """
+    encoded = encode_value(table.field(name).type, value, field=name)
+    limit = max_length(table.name, name)
+    if isinstance(encoded, str) and limit is not None and len(encoded) > limit:
+        raise MappingRecordError(
+            f"AccountView field {table.name}.{name} holds {limit} characters; "
+            f"{encoded!r} has {len(encoded)}",
+            field=name,
+        )
+    return encoded
+
+
 def _definition(table: Table, names: Sequence[str], *, detail: bool) -> dict[str, Any]:
     fields = [{"Name": "RowId", "FieldType": "C"}]
     if detail:
@@ -132,9 +150,7 @@ def build_write(
         that does not fit its type.
     """
     header_names = _names(table, [header])
-    values = ["1"] + [
-        encode_value(table.field(n).type, header.get(n), field=n) for n in header_names
-    ]
+    values = ["1"] + [_encode(table, n, header.get(n)) for n in header_names]
     body: dict[str, Any] = {
         "BookDate": format_datetime(book_date),
         "BusinessObject": table.business_object,
@@ -145,10 +161,7 @@ def build_write(
         detail = table.detail
         line_names = _names(detail, lines)
         rows = [
-            {
-                "Values": [str(index), "1"]
-                + [encode_value(detail.field(n).type, line.get(n), field=n) for n in line_names]
-            }
+            {"Values": [str(index), "1"] + [_encode(detail, n, line.get(n)) for n in line_names]}
             for index, line in enumerate(lines, start=1)
         ]
         body["Table"]["DetailDefinitions"] = [_definition(detail, line_names, detail=True)]

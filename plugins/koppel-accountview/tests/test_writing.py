@@ -318,6 +318,34 @@ def test_new_debtor_is_sent_with_its_search_code(connection: Connection, sandbox
     assert debtor["SRC_CODE"] == "ACMEBV"
 
 
+def test_journal_page_number_longer_than_inv_nr_is_a_record_error(
+    connection: Connection, sandbox: Any
+) -> None:
+    """DJ_PAGE.INV_NR holds 12 characters and is the match key: never cut, never sent."""
+    entry = {
+        "number": "MARKETPLACE-123456789",
+        "journal": "MEM",
+        "entry_date": "2024-06-30",
+        "lines": [
+            {"account": "4000", "amount": "1.00", "description": "a"},
+            {"account": "1100", "amount": "-1.00", "description": "b"},
+        ],
+    }
+    with pytest.raises(MappingRecordError, match=r"DJ_PAGE\.INV_NR holds 12 characters") as caught:
+        write(connection, entry, entity="journal_entries")
+    assert caught.value.context["field"] == "INV_NR"
+    assert sandbox.count("POST", "/api/v3/accountviewdata") == 0
+
+
+def test_debtor_name_longer_than_acct_name_is_a_record_error(
+    connection: Connection, sandbox: Any
+) -> None:
+    customer = {"company_name": "A" * 41, "email": "long@example.nl"}
+    with pytest.raises(MappingRecordError, match=r"CONTACT\.ACCT_NAME holds 40 characters"):
+        write(connection, order(customer=customer))
+    assert sandbox.store["CONTACT"].find(MAIL_BUS="long@example.nl") == []
+
+
 def test_journal_entry_without_description_is_described_by_its_number(
     connection: Connection, sandbox: Any
 ) -> None:
