@@ -284,9 +284,10 @@ JOURNAL_ENTRY = Contract(
 
 # -- reads -------------------------------------------------------------------
 
+#: $select is mandatory (a GET without it or $top=1 answers 400); the sync API filters on Timestamp.
 _ODATA = Source(
-    "https://www.odata.org/documentation/odata-version-2-0/uri-conventions/ "
-    "($select, $filter, $top, $skiptoken)",
+    "https://github.com/picqer/exact-php-client/issues/62 , /34; "
+    "Sync/* and Bulk/* good-to-know in " + _S1B.format("Sync/**"),
     READ,
 )
 QUERY = Contract(
