@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from koppel.errors import ValidationError
 from koppel.sync import WriteResult
-from koppel_eaccounting.facts import READ_ONLY
+from koppel_eaccounting.facts import BODIES, READ_ONLY
 
-__all__ = ["clean", "result", "writable"]
+__all__ = ["checked", "clean", "result", "writable"]
 
 
 def clean(payload: Any) -> Any:
@@ -36,6 +37,23 @@ def writable(current: Mapping[str, Any], path: str) -> dict[str, Any]:
     sends back: none that are read-only (:data:`~koppel_eaccounting.facts.READ_ONLY`)."""
     read_only = READ_ONLY[path]
     return {k: v for k, v in current.items() if k not in read_only}
+
+
+def checked(path: str, body: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` for endpoint ``path``, once it has every field eAccounting requires
+    and no text longer than it takes (:data:`~koppel_eaccounting.facts.BODIES`).
+
+    :param context: the error's context (``entity``, ``record``).
+    :raises ValidationError: naming the field, before the API refuses the record
+        (a value is never cut to fit).
+    """
+    for violation in BODIES[path].check(body):
+        if violation.kind in ("missing", "null", "too_long"):
+            raise ValidationError(
+                f"eAccounting does not take this record: {violation.path}: {violation.message}",
+                **{**context, "field": violation.path},
+            )
+    return body
 
 
 def result(record: Mapping[str, Any]) -> WriteResult:

@@ -14,7 +14,7 @@ from koppel.sync import (
     read_id,
     read_moment,
 )
-from koppel_eaccounting.payloads import clean, result, writable
+from koppel_eaccounting.payloads import checked, clean, result, writable
 from koppel_eaccounting.resources._base import EAccountingResource
 
 __all__ = ["Customers"]
@@ -55,11 +55,13 @@ class Customers(EAccountingResource):
         target = self.target(action, target_id)
         if target is None:
             body.setdefault("TermsOfPaymentId", company.terms_of_payment_id(terms))
+            body = checked("customers", body, context)
             saved = self.client.post("customers", body, context=context)
         else:
             body = {**writable(company.customer(target), "customers"), **body}
             if terms not in (None, "") and "TermsOfPaymentId" not in payload:
                 body["TermsOfPaymentId"] = company.terms_of_payment_id(terms)
+            body = checked("customers", body, context)
             saved = self.client.put(f"customers/{target}", body, context=context)
         company.customer_saved(saved)
         return result(saved)

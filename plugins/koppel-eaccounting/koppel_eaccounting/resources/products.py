@@ -14,7 +14,7 @@ from koppel.sync import (
     read_id,
     read_moment,
 )
-from koppel_eaccounting.payloads import clean, result, writable
+from koppel_eaccounting.payloads import checked, clean, result, writable
 from koppel_eaccounting.resources._base import EAccountingResource
 
 __all__ = ["Products"]
@@ -67,6 +67,7 @@ class Products(EAccountingResource):
         if target is None:
             body.setdefault("UnitId", company.unit_id(unit))
             body.setdefault("CodingId", company.coding_id(*coding))
+            body = checked("articles", body, context)
             saved = self.client.post("articles", body, context=context)
         else:
             merged = writable(company.article(target), "articles")
@@ -79,6 +80,7 @@ class Products(EAccountingResource):
                 body["UnitId"] = company.unit_id(unit)
             if any(h not in (None, "") for h in coding) and "CodingId" not in payload:
                 body["CodingId"] = company.coding_id(*coding)
+            body = checked("articles", body, context)
             saved = self.client.put(f"articles/{target}", body, context=context)
         company.article_saved(saved)
         return result(saved)
