@@ -170,7 +170,7 @@ class AccountViewSandbox(Sandbox):
     # -- routes --------------------------------------------------------------
 
     def _companies(self, request: SandboxRequest) -> Any:
-        return self.companies
+        return [facts.COMPANY.shape(company, nulls=True) for company in self.companies]
 
     def _read(self, request: SandboxRequest) -> httpx.Response:
         try:

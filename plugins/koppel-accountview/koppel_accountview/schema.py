@@ -50,7 +50,8 @@ TOKEN_PATH = "token"
 AUTHORIZE_URL = "https://www.accountview.net/api/v3/authorize"
 #: The generic data endpoint for reads (GET) and writes (POST) [observed].
 DATA_PATH = "accountviewdata"
-#: The companies the user may reach: a JSON array of objects with ``Id`` [observed].
+#: The companies the user may reach: a JSON array of objects ``Id``, ``Description``,
+#: ``Code`` (``koppel_accountview.facts.COMPANY``) [observed].
 COMPANIES_PATH = "Companies"
 #: The header that selects the administration (*onderneming*) [observed].
 COMPANY_HEADER = "X-Company"

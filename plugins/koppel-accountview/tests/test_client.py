@@ -58,7 +58,9 @@ def test_client_refusal_carries_error_message() -> None:
 @pytest.mark.vcr
 def test_client_lists_companies() -> None:
     client = client_of(live_connection())
-    assert client.companies() == [{"Id": "DEMO", "Name": "Demo Webwinkel BV"}]
+    assert client.companies() == [
+        {"Id": "DEMO", "Description": "Demo Webwinkel BV", "Code": "DEMO"}
+    ]
 
 
 def test_client_refreshes_expired_token(connection: Connection, sandbox: Any) -> None:

@@ -45,3 +45,9 @@ def test_sandbox_refuses_a_row_that_breaks_its_facts_in_accountview_error_body(
     assert sandbox.store["CONTACT"].get("20001") is None
     taken = koppel_strict_contracts.take()
     assert [v.path for v in taken] == ["CONTACT.SRC_CODE"]
+
+
+def test_sandbox_answers_companies_in_the_observed_shape(connection: Connection) -> None:
+    """Companies are Id, Description, Code (REFERENCE.md mismatch 12), not Id, Name."""
+    companies = connector.session(connection).client.companies()
+    assert [set(company) for company in companies] == [{"Id", "Description", "Code"}]
