@@ -343,6 +343,10 @@ class ExactSandbox(Sandbox):
     ) -> httpx.Response:
         fields = [f.strip() for f in select.split(",")] if select else None
         results = [_project(row, fields) for row in page]
+        endpoint = API.match("GET", request.path)
+        if endpoint is not None and endpoint.answer is not None:
+            answer = endpoint.answer  # answered fixed-width, as Exact does: 'NL ', '2  '
+            results = [answer.shape(row) for row in results]
         body: dict[str, Any] = {"results": results}
         if token:
             params = {k: v for k, v in request.params.items() if k != "$skiptoken"}

@@ -101,3 +101,33 @@ def test_facts_table_names_a_source_for_every_field() -> None:
     table = facts_table(API)
     assert "sync/Inventory/StockPositions" in table and "(read 2026-11-25)" in table
     assert all(row.rstrip().endswith("|") for row in table.splitlines())
+
+
+def _inbound(name: str) -> Any:
+    from koppel.mapping import compile_mapping, packaged_mapping
+    from koppel_exact_online.functions import FUNCTIONS
+
+    spec = packaged_mapping("koppel_exact_online", f"{name}.inbound.toml")
+    assert spec is not None
+    return compile_mapping(spec, name=f"exact-online/{name}/inbound", functions=FUNCTIONS)
+
+
+def test_facts_sandbox_answers_country_padded_as_exact_does(sandbox, clock, connect) -> None:
+    _, client = connect(sandbox, clock)
+    countries = {row["Country"] for row in client.sync(entity_sets.ACCOUNTS)}
+    assert "NL " in countries
+
+
+@pytest.mark.parametrize("name", ["customers", "relations"])
+def test_facts_padded_country_is_trimmed_on_the_way_in(name: str) -> None:
+    row = {"ID": "g1", "Code": "             C0001", "Name": "Jansen BV", "Country": "NL "}
+    record = _inbound(name).apply(row, record_id="g1")
+    address = record.get("billing_address") or record.get("address")
+    assert address["country"] == "NL"
+
+
+def test_facts_padded_vat_code_is_trimmed_on_the_way_in() -> None:
+    row = {"OrderID": "g1", "OrderNumber": 7}
+    line = {"ItemCode": "A", "Quantity": 1, "NetPrice": 10, "VATCode": "5  "}
+    record = _inbound("orders").apply({**row, "SalesOrderLines": [line]}, record_id="g1")
+    assert [line["vat_code"] for line in record["lines"]] == ["5"]
