@@ -54,3 +54,22 @@ def test_payloads_body_the_api_refuses_is_a_record_error_naming_the_field(
     assert info.value.context["field"] == field
     assert field in info.value.message
     assert sandbox.calls[("POST", path)] == 0  # refused before it is sent, never cut to fit
+
+
+@pytest.mark.parametrize(
+    ("order_type", "path"), [("order", "/v2/orders"), ("invoice", "/v2/customerinvoicedrafts")]
+)
+def test_payloads_order_row_text_too_long_is_a_record_error_naming_the_row(
+    connection: Connection, sandbox: EAccountingSandbox, order_type: str, path: str
+) -> None:
+    order = {
+        "number": "W-9",
+        "order_type": order_type,
+        "order_date": "2024-06-01",
+        "customer": {"email": "jan@bakkerijvandam.nl"},
+        "lines": [{"sku": "AV-1001", "quantity": "1", "description": "x" * 2001}],
+    }
+    with pytest.raises(ValidationError) as info:
+        create(connection, "orders", order)
+    assert info.value.context["field"] == "Rows[0].Text"
+    assert sandbox.calls[("POST", path)] == 0

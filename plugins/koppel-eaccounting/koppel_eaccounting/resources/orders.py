@@ -26,7 +26,7 @@ from koppel.sync import (
 )
 from koppel_eaccounting.client import odata_literal
 from koppel_eaccounting.documents import ORDER_TYPES, PATHS, build_document, order_kind
-from koppel_eaccounting.payloads import result, writable
+from koppel_eaccounting.payloads import checked, result, writable
 from koppel_eaccounting.resources._base import EAccountingResource
 from koppel_eaccounting.settings import EAccountingSettings
 
@@ -158,6 +158,7 @@ class Orders(EAccountingResource):
         path = PATHS[kind]
         context = {"entity": self.entity, "record": payload.get("YourReference")}
         if target is None:
-            return result(self.client.post(path, body, context=context))
+            return result(self.client.post(path, checked(path, body, context), context=context))
         current = writable(self.client.get(f"{path}/{target}", context=context), path)
-        return result(self.client.put(f"{path}/{target}", {**current, **body}, context=context))
+        body = checked(path, {**current, **body}, context)
+        return result(self.client.put(f"{path}/{target}", body, context=context))

@@ -10,7 +10,7 @@ from koppel.accounting import StockSettings, stock_to_send
 from koppel.errors import ValidationError
 from koppel.records import StockLevel, to_decimal
 from koppel.sync import Action, SourceRecord, WriteResult, read_each, read_id
-from koppel_eaccounting.payloads import clean, result, writable
+from koppel_eaccounting.payloads import checked, clean, result, writable
 from koppel_eaccounting.resources.products import Products
 
 __all__ = ["Stock"]
@@ -59,8 +59,9 @@ class Stock(Products):
         balance = current.get("StockBalance")
         if balance is not None and to_decimal(balance) == quantity:
             return WriteResult(target_id=target, response=current)
-        merged = {**writable(current, "articles"), "StockBalance": clean(quantity)}
         context = {"entity": self.entity, "record": sku}
+        merged = {**writable(current, "articles"), "StockBalance": clean(quantity)}
+        merged = checked("articles", merged, context)
         replaced = self.client.put(f"articles/{target}", merged, context=context)
         self.company.article_saved(replaced)
         return result(replaced)
