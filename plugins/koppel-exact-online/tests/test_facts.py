@@ -131,3 +131,8 @@ def test_facts_padded_vat_code_is_trimmed_on_the_way_in() -> None:
     line = {"ItemCode": "A", "Quantity": 1, "NetPrice": 10, "VATCode": "5  "}
     record = _inbound("orders").apply({**row, "SalesOrderLines": [line]}, record_id="g1")
     assert [line["vat_code"] for line in record["lines"]] == ["5"]
+
+
+def test_facts_padded_item_vat_code_is_trimmed_on_the_way_in() -> None:
+    row = {"ID": "g1", "Code": "A", "Description": "Artikel", "SalesVatCode": "2  "}
+    assert _inbound("products").apply(row, record_id="g1")["vat_code"] == "2"
