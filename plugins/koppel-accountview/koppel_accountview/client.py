@@ -76,7 +76,9 @@ def oauth(session: Session) -> OAuth2Config:
     """The OAuth2 registration of the session's connection (for ``koppel auth`` and the client)."""
     settings: AccountViewSettings = session.settings
     return session.oauth_app(
-        authorize_url=settings.authorize_url, token_url=f"{settings.api_root}/{schema.TOKEN_PATH}"
+        authorize_url=settings.authorize_url,
+        token_url=f"{settings.api_root}/{schema.TOKEN_PATH}",
+        scope=schema.SCOPES,
     )
 
 

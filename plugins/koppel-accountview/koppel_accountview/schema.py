@@ -33,6 +33,7 @@ __all__ = [
     "FIELD_TYPES",
     "JOURNAL_PAGES",
     "SALES_ORDERS",
+    "SCOPES",
     "TABLES",
     "TEST_API_BASE",
     "TOKEN_PATH",
@@ -46,8 +47,12 @@ API_BASE = "https://www.accountview.net/api/v3"
 TEST_API_BASE = "https://test.accountview.net/api/v3"
 #: Token endpoint, relative to the API root; form-encoded, credentials in the body [observed].
 TOKEN_PATH = "token"
-#: Where the operator grants access. [guess: no client shows it; a standard code flow.]
-AUTHORIZE_URL = "https://www.accountview.net/api/v3/authorize"
+#: Where the operator grants access [observed: APIcenter's controllers/Accountview.php,
+#: two sample apps; REFERENCE.md mismatch 1].
+AUTHORIZE_URL = "https://www.accountview.net/ams/authorize.aspx"
+#: The OAuth2 scopes asked for: read and write, never delete [observed names: APIcenter
+#: asks for these two and ``deleteaccountviewdata``; REFERENCE.md mismatch 2].
+SCOPES = "readaccountviewdata updateaccountviewdata"
 #: The generic data endpoint for reads (GET) and writes (POST) [observed].
 DATA_PATH = "accountviewdata"
 #: The companies the user may reach: a JSON array of objects ``Id``, ``Description``,

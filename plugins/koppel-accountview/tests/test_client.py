@@ -108,3 +108,20 @@ def test_hook_oauth_config_gives_accountview_endpoints_for_koppel_auth() -> None
     assert config.client_id == "app-key" and config.client_secret == "s3cret"
     assert config.token_url.startswith("https://") and config.token_url.endswith("token")
     assert config.authorize_url.startswith("https://")
+
+
+def test_oauth_config_uses_the_observed_authorize_url_and_scopes() -> None:
+    """REFERENCE.md mismatches 1 and 2: ams/authorize.aspx, read and update scopes."""
+    from koppel.plugins import KoppelPluginManager
+
+    manager = KoppelPluginManager()
+    manager.register(connector, "accountview")
+    connection = Connection(
+        name="books",
+        system="accountview",
+        settings={"company": "DEMO", "client_id": "app-key"},
+        secrets={"client_secret": "s3cret"},
+    )
+    config = manager.hooks_for("accountview").oauth_config(connection=connection)
+    assert config.authorize_url == "https://www.accountview.net/ams/authorize.aspx"
+    assert config.scope == "readaccountviewdata updateaccountviewdata"
