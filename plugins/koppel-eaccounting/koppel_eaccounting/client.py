@@ -278,7 +278,8 @@ def check(response: httpx.Response, **context: Any) -> httpx.Response:
     """``response`` when it succeeded; else the koppel error with eAccounting's message.
 
     The error's context carries ``error_code`` and ``error_id`` from the body,
-    which Visma's support asks for.
+    which Visma's support asks for, and ``errors``: the body's field-level
+    ``Errors`` as ``{Field: Message}`` (S1 ``CommonExtendedBadRequest``).
     """
     if response.is_success:
         return response
@@ -290,6 +291,11 @@ def check(response: httpx.Response, **context: Any) -> httpx.Response:
         body = None
     if isinstance(body, dict):
         extra = {"error_code": body.get("ErrorCode"), "error_id": body.get("ErrorId")}
+        errors = body.get("Errors")
+        if isinstance(errors, list) and errors:
+            extra["errors"] = {
+                str(e.get("Field") or ""): e.get("Message") for e in errors if isinstance(e, dict)
+            }
     try:
         raise_for_status(response, **context)
     except KoppelError as exc:

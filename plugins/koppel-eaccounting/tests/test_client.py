@@ -90,6 +90,7 @@ def test_client_error_body_becomes_rejected_error_with_api_message(
     with pytest.raises(RejectedError) as info:
         client.post("articles", {"Number": "X-1", "IsActive": True})
     assert "Name: is required" in info.value.message
+    assert set(info.value.context["errors"]) == {"Name", "UnitId", "CodingId"}
     assert info.value.context["error_code"] == 2000
     assert info.value.context["error_id"]
 
