@@ -14,8 +14,9 @@ from koppel.connector import setting
 
 __all__ = ["SCOPES", "EAccountingSettings"]
 
-#: Scopes asked for by ``koppel auth``: the API, a refresh token, and sales (read and write).
-SCOPES = "ea:api offline_access ea:sales"
+#: Scopes asked for by ``koppel auth``: the API, a refresh token, sales (read and write) and
+#: accounting read-only, which ``GET /v2/vatcodes`` needs (REFERENCE.md mismatch 5).
+SCOPES = "ea:api offline_access ea:sales ea:accounting_readonly"
 
 
 @attrs.frozen

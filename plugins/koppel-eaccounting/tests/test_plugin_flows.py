@@ -188,10 +188,18 @@ def test_plugin_supports_orders_and_invoices_only(connection: Connection) -> Non
     assert product.sku == "X"
 
 
+def test_plugin_oauth_config_scopes_cover_every_endpoint_used(connection: Connection) -> None:
+    # REFERENCE.md mismatch 5: GET /v2/vatcodes needs ea:accounting or ea:accounting_readonly;
+    # orders, customers, articles, units and terms of payment need ea:sales.
+    scopes = set(plugin.oauth_config(connection=connection).scope.split())
+    assert {"ea:api", "offline_access", "ea:sales"} <= scopes
+    assert scopes & {"ea:accounting", "ea:accounting_readonly"}
+
+
 def test_plugin_oauth_config_points_at_the_identity_server(connection: Connection) -> None:
     config = plugin.oauth_config(connection=connection)
     assert config.token_url == "https://identity.vismaonline.com/connect/token"
-    assert config.scope == "ea:api offline_access ea:sales"
+    assert config.scope == "ea:api offline_access ea:sales ea:accounting_readonly"
     sandbox = Connection(
         name="x",
         system="eaccounting",
