@@ -32,9 +32,22 @@ class Orders(Document):
 
     @classmethod
     def order_types(cls, settings: ExactSettings | None) -> tuple[OrderType, ...]:
-        """Every order type; a direct sales invoice (Type 8023) only with a ``warehouse`` set."""
+        """Every order type; a direct sales invoice (Type 8023) only with a ``warehouse`` set.
+
+        :raises ConfigurationError: when the connection (with the flow's ``[settings]``, as
+            ``koppel check`` and ``koppel run`` both build it) asks for ``direct_invoice``
+            without a ``warehouse``, naming both.
+        """
         if settings is None or settings.warehouse:
             return tuple(OrderType)
+        if settings.order_type is OrderType.DIRECT_INVOICE:
+            raise ConfigurationError(
+                "order type 'direct_invoice' needs the setting `warehouse` (a warehouse guid, "
+                + "under the flow's [settings] or the connection's settings) and the "
+                + "Wholesale & Distribution or Manufacturing edition",
+                system=SYSTEM,
+                field="warehouse",
+            )
         return tuple(t for t in OrderType if t is not OrderType.DIRECT_INVOICE)
 
     def target(self) -> EntitySet:
