@@ -93,8 +93,9 @@ def test_main_flows_land_field_by_field_and_a_second_run_writes_nothing(
         debtor = debtors[customer["EmailAddress"].strip().lower()]
         company = not customer["IsPrivatePerson"]
         assert debtor["ACCT_NAME"] == customer["Name"]
-        assert debtor["PERS_IND"] is (not company)
-        assert debtor.get("CONT_NAME") == (customer.get("ContactPersonName") if company else None)
+        # CONTACT has no person flag: a person debtor is one without a contact person.
+        assert "PERS_IND" not in debtor and "CONT_NAME" not in debtor
+        assert debtor.get("MAIN_CONT") == (customer.get("ContactPersonName") if company else None)
         assert debtor.get("VAT_NR") == customer.get("VatNumber")
         assert debtor["CITY"] == customer["InvoiceCity"]
         assert debtor["CNT_CODE"] == customer["InvoiceCountryCode"]

@@ -46,13 +46,6 @@ S1_CLIENT = Source(f"{_S1} client.go, types.go", _READ)
 S1_POST = Source(f"{_S1} accountview_data_post.go", _READ)
 #: S3's webshop connector: the fields it writes to SO1 and ADDR, with their FieldType.
 S3_MODEL = Source(f"{_S3} application/models/Accountview_model.php", _READ)
-#: A field the plugin sends that the dictionary does not have (REFERENCE.md mismatches
-#: 3-5): accepted by the sandbox until the plugin stops sending it, since the demo's
-#: sales orders carry it (docs/demo.md).
-NOT_IN_DICTIONARY = Source(
-    f"known mismatch: not a field of CONTACT in {_S1} fields/contact.json",
-    _READ,
-)
 #: A fact no source gives (REFERENCE.md "Could not verify").
 ASSUMED = Source(
     "assumption: no data dictionary of this table was found (REFERENCE.md, Could not verify)",
@@ -72,7 +65,7 @@ CONTACT = Contract(
         Field("ACCT_NR", "text", max_length=10),
         Field("ACCT_NAME", "text", required=True, nullable=False, max_length=40),
         Field("SRC_CODE", "text", required=True, nullable=False, max_length=10),
-        Field("MAIN_CONT", "text", max_length=40),
+        Field("MAIN_CONT", "text", max_length=40, note="contact person (no CONT_NAME)"),
         Field("ADDRESS1", "text", max_length=80),
         Field("POST_CODE", "text", max_length=10),
         Field("CITY", "text", max_length=35),
@@ -81,11 +74,8 @@ CONTACT = Contract(
         Field("TEL_BUS", "text", max_length=20),
         Field("TEL_MOB", "text", max_length=20),
         Field("VAT_NR", "text", max_length=14),
-        Field("DISC_CODE", "text", max_length=2),
+        Field("DISC_CODE", "text", max_length=2, note="payment condition (no PAY_COND)"),
         Field("CNG_DATE", "datetime", read_only=True, note="COM_BLK"),
-        Field("CONT_NAME", "text", source=NOT_IN_DICTIONARY, note="MAIN_CONT is the field"),
-        Field("PERS_IND", "boolean", source=NOT_IN_DICTIONARY, note="no person flag exists"),
-        Field("PAY_COND", "text", source=NOT_IN_DICTIONARY, note="DISC_CODE C 2 is the field"),
     ],
     source=S1_CONTACT,
 )

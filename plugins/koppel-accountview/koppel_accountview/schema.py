@@ -128,8 +128,7 @@ DEBTORS = Table(
         Field("ACCT_NR", "C", description="collective (receivables) account"),
         Field("ACCT_NAME", "C", description="name: the company, or the person"),
         Field("SRC_CODE", "C", description="search name"),
-        Field("CONT_NAME", "C", G, "contact person of a company debtor"),
-        Field("PERS_IND", "L", G, "true for a person debtor (particulier)"),
+        Field("MAIN_CONT", "C", description="contact person (contactpersoon); none for a person"),
         Field("ADDRESS1", "C", description="street and house number"),
         Field("POST_CODE", "C", description="postcode, Dutch ones as '1234 AB'"),
         Field("CITY", "C"),
@@ -138,7 +137,7 @@ DEBTORS = Table(
         Field("TEL_BUS", "C"),
         Field("TEL_MOB", "C"),
         Field("VAT_NR", "C", G, "VAT number"),
-        Field("PAY_COND", "C", G, "payment terms code"),
+        Field("DISC_CODE", "C", description="payment condition (betalingsconditie), 2 characters"),
         Field("CNG_DATE", "T", description="last change"),
     ),
 )

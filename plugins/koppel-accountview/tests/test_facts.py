@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 from koppel.errors import RejectedError
@@ -11,7 +12,7 @@ from koppel.sandbox import facts_table
 from koppel.sync import Connection
 from koppel_accountview import facts
 from koppel_accountview.plugin import connector
-from koppel_accountview.schema import DEBTORS, TABLES
+from koppel_accountview.schema import DEBTORS, TABLES, Field
 
 
 def test_facts_every_field_has_a_source() -> None:
@@ -45,6 +46,28 @@ def test_sandbox_refuses_a_row_that_breaks_its_facts_in_accountview_error_body(
     assert sandbox.store["CONTACT"].get("20001") is None
     taken = koppel_strict_contracts.take()
     assert [v.path for v in taken] == ["CONTACT.SRC_CODE"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field"),
+    [("CONT_NAME", "Jan Jansen", "C"), ("PERS_IND", True, "L"), ("PAY_COND", "14", "C")],
+)
+def test_sandbox_refuses_contact_fields_that_are_not_in_the_dictionary(
+    connection: Connection,
+    sandbox: Any,
+    koppel_strict_contracts: Any,
+    name: str,
+    value: Any,
+    field: str,
+) -> None:
+    """CONT_NAME, PERS_IND and PAY_COND are no fields of CONTACT (REFERENCE.md 3-5)."""
+    table = attrs.evolve(DEBTORS, fields={**DEBTORS.fields, name: Field(name, field)})
+    row = {"SUB_NR": "20002", "ACCT_NAME": "Acme BV", "SRC_CODE": "ACMEBV", name: value}
+    client = connector.session(connection).client
+    with pytest.raises(RejectedError, match=rf"CONTACT\.{name}: not a field of CONTACT"):
+        client.write(table, row, record="r")
+    assert sandbox.store["CONTACT"].get("20002") is None
+    assert [v.path for v in koppel_strict_contracts.take()] == [f"CONTACT.{name}"]
 
 
 def test_sandbox_answers_companies_in_the_observed_shape(connection: Connection) -> None:

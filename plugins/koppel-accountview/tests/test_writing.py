@@ -20,7 +20,7 @@ from koppel_accountview.plugin import connector
 
 LOOKUPS = {
     "vat_codes": {"NL:21": "2", "NL:9": "1", "BE:21": "5"},
-    "payment_terms": {"14": "14D"},
+    "payment_terms": {"14": "14D", "30": "30", "contant": "CON"},
     "payment_methods": {"ideal": "IDL"},
     "shipping_methods": {"postnl": "PNL"},
 }
@@ -78,12 +78,13 @@ def test_order_creates_company_debtor_and_sales_order(connection: Connection, sa
     result = write(connection, order())
     debtor = sandbox.store["CONTACT"].find(MAIL_BUS="jan@acme.nl")
     assert len(debtor) == 1
-    assert {k: debtor[0][k] for k in ("SUB_NR", "ACCT_NR", "ACCT_NAME", "CONT_NAME")} == {
+    assert {k: debtor[0][k] for k in ("SUB_NR", "ACCT_NR", "ACCT_NAME", "MAIN_CONT")} == {
         "SUB_NR": "10002",
         "ACCT_NR": "1210",
         "ACCT_NAME": "Acme BV",
-        "CONT_NAME": "Jan Jansen",
+        "MAIN_CONT": "Jan Jansen",
     }
+    assert "PERS_IND" not in debtor[0] and "CONT_NAME" not in debtor[0]
     assert (debtor[0]["ADDRESS1"], debtor[0]["POST_CODE"]) == ("Dorpsstraat 1", "1234 AB")
     header = sandbox.store["SO_HDR"].get(result.target_id)
     assert header["ORD_REF"] == "1001"
@@ -138,8 +139,8 @@ def test_order_person_debtor_and_reuse_by_email(connection: Connection, sandbox:
     found = sandbox.store["CONTACT"].find(MAIL_BUS="piet@example.nl")
     assert len(found) == 1
     assert found[0]["ACCT_NAME"] == "Piet de Vries"
-    assert found[0]["PERS_IND"] is True
-    assert "CONT_NAME" not in found[0]
+    assert "MAIN_CONT" not in found[0]  # no contact person: how a person debtor shows
+    assert "PERS_IND" not in found[0]
     assert {h["RPL_INV"] for h in sandbox.store["SO_HDR"].all()} == {found[0]["SUB_NR"]}
 
 
@@ -159,7 +160,7 @@ def test_order_updates_known_debtor_only_when_changed(connection: Connection, sa
     moved = {**billing, "street": "Stationsplein", "house_number": "9"}
     write(connection, order(number="1002", customer=known, billing_address=moved))
     assert sandbox.store["CONTACT"].get("10001")["ADDRESS1"] == "Stationsplein 9"
-    assert sandbox.store["CONTACT"].get("10001")["CONT_NAME"] == "Els Visser"
+    assert sandbox.store["CONTACT"].get("10001")["MAIN_CONT"] == "Els Visser"
 
 
 def test_order_default_debtor_creates_no_customer(connection: Connection, sandbox: Any) -> None:
@@ -344,6 +345,28 @@ def test_debtor_name_longer_than_acct_name_is_a_record_error(
     with pytest.raises(MappingRecordError, match=r"CONTACT\.ACCT_NAME holds 40 characters"):
         write(connection, order(customer=customer))
     assert sandbox.store["CONTACT"].find(MAIL_BUS="long@example.nl") == []
+
+
+def test_customer_payment_terms_are_sent_as_disc_code(connection: Connection, sandbox: Any) -> None:
+    """The payment condition is CONTACT.DISC_CODE, 2 characters (REFERENCE.md mismatch 5)."""
+    customer = {"company_name": "Acme BV", "email": "terms@acme.nl", "payment_terms": "30"}
+    write(connection, customer, entity="customers")
+    (debtor,) = sandbox.store["CONTACT"].find(MAIL_BUS="terms@acme.nl")
+    assert debtor["DISC_CODE"] == "30"
+    assert "PAY_COND" not in debtor
+
+
+def test_customer_payment_terms_longer_than_disc_code_is_a_record_error(
+    connection: Connection, sandbox: Any
+) -> None:
+    """A lookup value such as the example flow's "CON" (Contant) does not fit DISC_CODE."""
+    customer = {"company_name": "Acme BV", "email": "cash@acme.nl", "payment_terms": "contant"}
+    with pytest.raises(
+        MappingRecordError, match=r"CONTACT\.DISC_CODE holds 2 characters"
+    ) as caught:
+        write(connection, customer, entity="customers")
+    assert caught.value.context["field"] == "DISC_CODE"
+    assert sandbox.store["CONTACT"].find(MAIL_BUS="cash@acme.nl") == []
 
 
 def test_journal_entry_without_description_is_described_by_its_number(
