@@ -13,7 +13,9 @@ What it emulates, as documented (see the plugin README for the sources):
 - 600 calls a minute per endpoint, answered with ``429`` and eAccounting's body
   (the wait is only in the message, no headers);
 - error bodies ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``: 2000
-  validation, 3000 not found, 4000 conflict;
+  validation, 3000 not found (``400``, as S1 documents for customers, articles,
+  orders, drafts and ids in a body; ``404`` for units, VAT codes and terms of
+  payment), 4000 conflict;
 - the request contracts of :mod:`koppel_eaccounting.facts` on every route: a body
   that breaks one is refused with ``400``, code 2000 and one ``Errors`` entry
   (``{"Field", "ErrorCode", "Message"}``) per broken field.
@@ -180,7 +182,10 @@ class EAccountingSandbox(Sandbox):
     def _get(self, collection: str, key: str, what: str) -> dict[str, Any]:
         found = self.store[collection].get(key) if _is_guid(key) else None
         if found is None:
-            raise ApiError(404, 3000, f"{what} with id {key} was not found")
+            # S1 documents only 400 for customers, articles, orders and drafts by id, and 404
+            # for reference lists such as units and vatcodes (REFERENCE.md mismatch 9).
+            status = 404 if collection in _NOT_FOUND_404 else 400
+            raise ApiError(status, 3000, f"{what} with id {key} was not found")
         return found
 
     def _getter(self, collection: str, what: str) -> Callable[[SandboxRequest], Any]:
@@ -311,7 +316,7 @@ class EAccountingSandbox(Sandbox):
     def _reference(self, collection: str, key: Any, field: str) -> dict[str, Any]:
         found = self.store[collection].get(str(key)) if _is_guid(key) else None
         if found is None:
-            raise ApiError(404, 3000, f"{field} {key} does not exist")
+            raise ApiError(400, 3000, f"{field} {key} does not exist")
         return found
 
     def _unique(self, collection: str, field: str, value: Any, own_id: str | None) -> None:
@@ -450,6 +455,10 @@ class EAccountingSandbox(Sandbox):
             CreatedUtc=(current or {}).get("CreatedUtc") or self.now_text(),
         )
         return record
+
+
+#: Collections whose ``GET …/{id}`` answers a missing id with 404 (S1); the rest answer 400.
+_NOT_FOUND_404 = frozenset({"units", "vatcodes", "termsofpayment"})
 
 
 def _is_guid(value: Any) -> bool:

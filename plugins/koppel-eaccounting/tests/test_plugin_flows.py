@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from koppel.errors import ConfigurationError, ValidationError
+from koppel.errors import ConfigurationError, SourceRecordError, ValidationError
 from koppel.http import FakeClock
 from koppel.mapping import compile_mapping
 from koppel.records import CostKind, CostLine, Order, Product, structure
@@ -222,6 +222,19 @@ def test_plugin_order_with_a_bad_change_time_is_unreadable_never_the_cursor(
     (bad,) = [r for r in records if r.error is not None]
     assert bad.id == victim["Id"] and "ModifiedUtc" in str(bad.error)
     assert all(r.cursor != "3" for r in records)
+
+
+def test_plugin_order_of_a_missing_customer_is_unreadable_naming_customer_id(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    # REFERENCE.md mismatch 9: S1 answers a missing customer with 400, code 3000
+    victim = sandbox.store["orders"].all()[0]
+    sandbox.store["orders"].update(victim["Id"], {"CustomerId": str(uuid.uuid4())})
+    records = read(connection, "orders")
+    (bad,) = [r for r in records if r.error is not None]
+    assert bad.id == victim["Id"]
+    assert isinstance(bad.error, SourceRecordError)
+    assert bad.error.context["field"] == "CustomerId"
 
 
 def test_plugin_order_reads_its_shipping_row_as_a_shipping_cost(

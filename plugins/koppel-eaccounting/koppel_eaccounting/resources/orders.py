@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from koppel.errors import ConfigurationError, SourceRecordError
+from koppel.errors import ConfigurationError, RejectedError, SourceRecordError
 from koppel.records import OrderType
 from koppel.sync import (
     Action,
@@ -98,7 +98,7 @@ class Orders(EAccountingResource):
         """``order`` with its ``Customer`` and each row's ``Article``."""
         company = self.company
         customer_id = order.get("CustomerId")
-        customer = company.customer(read_id(order, "CustomerId")) if customer_id else None
+        customer = self.customer_of(order) if customer_id else None
         articles = company.articles_by_id()
         costs = self.cost_articles()
         rows = []
@@ -119,6 +119,19 @@ class Orders(EAccountingResource):
                 }
             rows.append({**row, "Article": extra})
         return {**order, "Customer": customer, "Rows": rows}
+
+    def customer_of(self, order: Mapping[str, Any]) -> dict[str, Any]:
+        """The order's customer; a missing one (code 3000, answered as 400 or 404) makes the
+        order unreadable, naming ``CustomerId``."""
+        customer_id = read_id(order, "CustomerId")
+        try:
+            return self.company.customer(customer_id)
+        except RejectedError as exc:
+            if str(exc.context.get("error_code")) != "3000":
+                raise
+            raise SourceRecordError(
+                f"customer {customer_id} of the order does not exist", field="CustomerId"
+            ) from exc
 
     def cost_articles(self) -> dict[str, str]:
         """Article number -> cost kind, from ``shipping_article``, ``fee_article`` and
