@@ -176,6 +176,30 @@ class ConnectorTestSuite:
             if entity.write:
                 assert entity.match_keys, f"writable {entity.name} declares no match keys"
 
+    def test_suite_refuses_filters_it_does_not_declare(self, info: SystemInfo) -> None:
+        from koppel.engine._setup import check_filters
+        from koppel.flows import parse_flow
+
+        for entity in info.entities:
+            if not entity.read or entity.filters is None:
+                continue  # a raw-hook plugin that declares no filters is not checked
+            flow = parse_flow(
+                {
+                    "name": "suite-filters",
+                    "source": "src",
+                    "target": "dst",
+                    "entity": entity.name,
+                    "connections": {"src": {"system": info.name}, "dst": {"system": info.name}},
+                    "filters": {"koppel_no_such_filter": 1},
+                }
+            )
+            with pytest.raises(KoppelError) as refused:
+                check_filters(flow, info)
+            assert refused.value.context.get("path") == "filters.koppel_no_such_filter"
+            assert f"takes no filter 'koppel_no_such_filter' for {entity.name}" in str(
+                refused.value
+            )
+
     def test_suite_mappings_compile(
         self, info: SystemInfo, hooks: Any, connection: Connection
     ) -> None:
