@@ -39,6 +39,12 @@ def _run(row: sa.Row[tuple[object, ...]]) -> RunInfo:
     )
 
 
+#: How often, and how many seconds apart, a refused run looks again when the lock's
+#: holder shows no running run: it records its run right after taking the lock, and
+#: finishes its run just before giving it back.
+_SETTLE_TRIES, _SETTLE_WAIT = 40, 0.05
+
+
 def _holder(run: RunInfo) -> str:
     started = run.started_at.isoformat(timespec="seconds")
     return f"{started} (run {run.id}, pid {run.pid}, {run.host})"
@@ -53,7 +59,9 @@ class RunsMixin(StoreBase):
     ) -> Iterator[None]:
         """Hold the lock of ``flow`` (and of every name in ``keys``) for the ``with`` block.
 
-        Takes it without waiting. Runs of ``flow`` still "running" are then known
+        Takes it without waiting for a run: only a holder that shows no running run
+        (it is just starting or just ending one) is given up to two seconds. Runs of
+        ``flow`` still "running" are then known
         dead (their process held the lock until it ended) and are closed as
         "crashed". A lock whose holder died is free again at once. Dry runs take
         a lock of their own (they write nothing a real run reads) and no ``keys``.
@@ -63,27 +71,33 @@ class RunsMixin(StoreBase):
         """
         names = [f"dry-run:{flow}"] if dry_run else [f"flow:{flow}", *keys]
         held = acquire_locks(self.engine, names)
+        for _ in range(_SETTLE_TRIES):  # a holder without a running run is starting or ending
+            if held is not None:
+                break
+            running = self._running(dry_run)
+            if running:
+                raise FlowBusyError(self._busy_message(flow, running), flow=flow)
+            time.sleep(_SETTLE_WAIT)
+            held = acquire_locks(self.engine, names)
         if held is None:
-            raise FlowBusyError(self._busy_message(flow, dry_run), flow=flow)
+            raise FlowBusyError(self._busy_message(flow, []), flow=flow)
         try:
             self.close_dead_runs(flow, dry_run=dry_run)
             yield
         finally:
             held.release()
 
-    def _busy_message(self, flow: str, dry_run: bool) -> str:
+    def _running(self, dry_run: bool) -> list[RunInfo]:
+        return [
+            run
+            for run in self.runs(None, limit=50)
+            if run.status == "running" and run.dry_run == dry_run
+        ]
+
+    @staticmethod
+    def _busy_message(flow: str, running: Sequence[RunInfo]) -> str:
         """Who holds the lock: a run of ``flow``, else the newest running run of a flow
-        that writes the same records (its run row may lag its lock by a moment)."""
-        running: list[RunInfo] = []
-        for _ in range(20):
-            running = [
-                run
-                for run in self.runs(None, limit=50)
-                if run.status == "running" and run.dry_run == dry_run
-            ]
-            if running:
-                break
-            time.sleep(0.05)
+        that writes the same records."""
         own = [run for run in running if run.flow == flow]
         if own:
             return f"flow {flow} is running since {_holder(own[0])}"
