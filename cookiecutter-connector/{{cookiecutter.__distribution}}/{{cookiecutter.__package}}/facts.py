@@ -27,6 +27,14 @@ ASSUMED = Source(
     "{% now 'utc', '%Y-%m-%d' %}",
 )
 
+
+def record(name: str, fields: list[Field]) -> Contract:
+    """The contract of one of the API's records: ``fields`` between the read-only ``id``
+    the API gives it and its ``modifiedAt``."""
+    own = [Field("id", "text", read_only=True), *fields]
+    return Contract(name, [*own, Field("modifiedAt", "datetime", read_only=True)], source=ASSUMED)
+
+
 #: The API's root; a connection may give another (setting ``base_url``).
 BASE_URL = "{{ cookiecutter.base_url }}"
 #: Calls the API allows per minute; it reports what is left in RateLimit-* headers.
@@ -72,10 +80,9 @@ ADDRESS = Contract(
 {%- endif %}
 {%- if "customers" in entities %}
 
-CUSTOMER = Contract(
+CUSTOMER = record(
     "Customer",
     [
-        Field("id", "text", read_only=True),
         Field("number", "text", max_length=20),
         Field("name", "text", max_length=100),
         Field("companyName", "text", max_length=100),
@@ -85,17 +92,14 @@ CUSTOMER = Contract(
         Field("address", "object", of=ADDRESS),
         Field("paymentTerms", "text"),
         Field("currency", "text", max_length=3),
-        Field("modifiedAt", "datetime", read_only=True),
     ],
-    source=ASSUMED,
 )
 {%- endif %}
 {%- if "products" in entities %}
 
-PRODUCT = Contract(
+PRODUCT = record(
     "Product",
     [
-        Field("id", "text", read_only=True),
         Field("sku", "text", required=True, max_length=40),
         Field("ean", "text", max_length=14),
         Field("name", "text", max_length=100),
@@ -104,24 +108,19 @@ PRODUCT = Contract(
         Field("vatCode", "text"),
         Field("unit", "text"),
         Field("active", "boolean"),
-        Field("modifiedAt", "datetime", read_only=True),
     ],
-    source=ASSUMED,
 )
 {%- endif %}
 {%- if "stock" in entities %}
 
-STOCK_LEVEL = Contract(
+STOCK_LEVEL = record(
     "StockLevel",
     [
-        Field("id", "text", read_only=True),
         Field("sku", "text", required=True, max_length=40),
         Field("onHand", "decimal"),
         Field("reserved", "decimal"),
         Field("warehouse", "text"),
-        Field("modifiedAt", "datetime", read_only=True),
     ],
-    source=ASSUMED,
 )
 {%- endif %}
 {%- if "orders" in entities or "invoices" in entities %}
@@ -148,10 +147,9 @@ LINE = Contract(
 
 #: The order types the API takes: sales orders only.
 ORDER_TYPES: tuple[Any, ...] = ("order",)
-ORDER = Contract(
+ORDER = record(
     "Order",
     [
-        Field("id", "text", read_only=True),
         Field("number", "text", required=True, max_length=20),
         Field("type", "text", enum=ORDER_TYPES),
         Field("status", "text"),
@@ -163,17 +161,14 @@ ORDER = Contract(
         Field("totalVat", "decimal"),
         Field("totalInclVat", "decimal"),
         Field("reference", "text"),
-        Field("modifiedAt", "datetime", read_only=True),
     ],
-    source=ASSUMED,
 )
 {%- endif %}
 {%- if "invoices" in entities %}
 
-INVOICE = Contract(
+INVOICE = record(
     "Invoice",
     [
-        Field("id", "text", read_only=True),
         Field("number", "text", required=True, max_length=20),
         Field("date", "date"),
         Field("dueDate", "date"),
@@ -185,9 +180,7 @@ INVOICE = Contract(
         Field("totalInclVat", "decimal"),
         Field("orderNumber", "text"),
         Field("status", "text"),
-        Field("modifiedAt", "datetime", read_only=True),
     ],
-    source=ASSUMED,
 )
 {%- endif %}
 {%- if "journal_entries" in entities %}
@@ -202,10 +195,9 @@ JOURNAL_LINE = Contract(
     ],
     source=ASSUMED,
 )
-JOURNAL_ENTRY = Contract(
+JOURNAL_ENTRY = record(
     "JournalEntry",
     [
-        Field("id", "text", read_only=True),
         Field("number", "text", required=True, max_length=20),
         Field("date", "date"),
         Field("journal", "text"),
@@ -213,17 +205,14 @@ JOURNAL_ENTRY = Contract(
         Field("reference", "text"),
         Field("currency", "text", max_length=3),
         Field("lines", "list", of=JOURNAL_LINE),
-        Field("modifiedAt", "datetime", read_only=True),
     ],
-    source=ASSUMED,
 )
 {%- endif %}
 {%- if "commitments" in entities %}
 
-COMMITMENT = Contract(
+COMMITMENT = record(
     "Commitment",
     [
-        Field("id", "text", read_only=True),
         Field("code", "text", required=True, max_length=20),
         Field("internalReference", "text"),
         Field("externalReference", "text"),
@@ -236,17 +225,14 @@ COMMITMENT = Contract(
         Field("description", "text"),
         Field("currency", "text", max_length=3),
         Field("handled", "boolean"),
-        Field("modifiedAt", "datetime", read_only=True),
     ],
-    source=ASSUMED,
 )
 {%- endif %}
 {%- if "relations" in entities %}
 
-RELATION = Contract(
+RELATION = record(
     "Relation",
     [
-        Field("id", "text", read_only=True),
         Field("number", "text", required=True, max_length=20),
         Field("kind", "text"),
         Field("name", "text", max_length=100),
@@ -256,9 +242,7 @@ RELATION = Contract(
         Field("vatNumber", "text", max_length=20),
         Field("iban", "text", max_length=34),
         Field("address", "object", of=ADDRESS),
-        Field("modifiedAt", "datetime", read_only=True),
     ],
-    source=ASSUMED,
 )
 {%- endif %}
 
