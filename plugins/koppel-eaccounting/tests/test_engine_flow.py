@@ -19,14 +19,20 @@ from koppel_eaccounting.sandbox import make_sandbox
 from .conftest import SECRETS
 
 
-def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def credentials(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The app's credentials in the environment (and a secret key); their references."""
     from cryptography.fernet import Fernet
 
     monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
     for key, value in SECRETS.items():
         monkeypatch.setenv(f"EA_{key.upper()}", value)
+    return {key: f"env:EA_{key.upper()}" for key in SECRETS}
+
+
+def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
+    tmp_path: Path, credentials: dict[str, str]
+) -> None:
     flow = parse_flow(
         {
             "name": "orders-to-erp",
@@ -37,7 +43,7 @@ def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
             "connections": {
                 "shop": {
                     "system": "eaccounting",
-                    "credentials": {k: f"env:EA_{k.upper()}" for k in SECRETS},
+                    "credentials": credentials,
                 },
                 "erp": {"system": "erp"},
             },
@@ -79,13 +85,8 @@ def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
     ids=["custom-formula", "on-hand", "allow-negative", "no-negative"],
 )
 def test_engine_stock_writes_the_flows_stock_settings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock: dict[str, Any], expected: float
+    tmp_path: Path, credentials: dict[str, str], stock: dict[str, Any], expected: float
 ) -> None:
-    from cryptography.fernet import Fernet
-
-    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
-    for key, value in SECRETS.items():
-        monkeypatch.setenv(f"EA_{key.upper()}", value)
     flow = parse_flow(
         {
             "name": "erp-stock-to-shop",
@@ -97,7 +98,7 @@ def test_engine_stock_writes_the_flows_stock_settings(
                 "erp": {"system": "erp"},
                 "shop": {
                     "system": "eaccounting",
-                    "credentials": {k: f"env:EA_{k.upper()}" for k in SECRETS},
+                    "credentials": credentials,
                 },
             },
         }
