@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from koppel.sandbox import Sandbox
     from koppel.sync import (
         Action,
+        Ambiguous,
         Connection,
         Direction,
         SourceRecord,
@@ -138,12 +139,14 @@ def find_existing(
     entity: str,
     match_key: str,
     values: Sequence[str],
-) -> Mapping[str, TargetRecord] | None:
+) -> Mapping[str, TargetRecord | Ambiguous] | None:
     """Find target records by match key, for many values in one go.
 
     Called by the engine for records that no binding knows, in batches, so
     that a run costs one query per batch, not one per record. Values are
     normalised by the engine (e-mail addresses trimmed and lower-cased).
+    A value that several target records share answers :class:`~koppel.sync.Ambiguous`
+    with all of them (:func:`koppel.sync.one_match`), never one picked silently.
 
     :param connection: the target connection.
     :param entity: the entity to look in.
@@ -176,6 +179,23 @@ def upsert(
     :param payload: the native payload produced by the outbound mapping.
     :param target_id: the record's id in the target for an update, else None.
     :return: the target's id for the record and its answer.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def delete_record(connection: Connection, entity: str, target_id: str) -> bool | None:
+    """Delete one record in the target, because its source record was deleted.
+
+    Called only for flows with ``deletions = "propagate"``, for a bound record
+    whose source reported it deleted. A record already gone counts as deleted.
+
+    :param connection: the target connection.
+    :param entity: the entity the record belongs to.
+    :param target_id: the target record's id (from the binding).
+    :return: True once deleted; None when this plugin cannot delete ``entity``.
 
     Stops at first non-None result.
     """

@@ -68,12 +68,24 @@ class SourceRecord:
     ``error`` is set when the plugin could not read, enrich or structure the
     record: the engine parks it with that message and goes on with the rest
     (build such records with :func:`read_each` or :meth:`unreadable`).
+    ``deleted`` says the record was deleted in the source (``data`` is then
+    empty or the last known data): the engine reports it, and deletes the bound
+    target record where the flow says ``deletions = "propagate"`` (build such
+    records with :meth:`removed`).
     """
 
     id: str
     data: Mapping[str, Any]
     cursor: str | None = None
     error: SourceRecordError | None = attrs.field(default=None, eq=False)
+    deleted: bool = False
+
+    @classmethod
+    def removed(
+        cls, record_id: str, *, cursor: str | None = None, data: Mapping[str, Any] | None = None
+    ) -> SourceRecord:
+        """The record standing for one deleted in the source since the last run."""
+        return cls(id=record_id, data=dict(data or {}), cursor=cursor, deleted=True)
 
     @classmethod
     def unreadable(cls, row: Any, error: BaseException, *, id_field: str) -> SourceRecord:
@@ -210,6 +222,25 @@ class TargetRecord:
 
     id: str
     data: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Ambiguous:
+    """Several target records share one match-key value: ``find_existing`` answers
+    this instead of picking one. ``candidates`` come best first, as the plugin ranks
+    them (oldest number first); the engine fails the record naming them all, or takes
+    the first where the flow says ``on_ambiguous = "first"``."""
+
+    candidates: tuple[TargetRecord, ...]
+
+
+def one_match(records: Iterable[TargetRecord]) -> TargetRecord | Ambiguous | None:
+    """What ``find_existing`` answers for one value: its only record, None for none,
+    :class:`Ambiguous` for several (in the order given)."""
+    found = tuple(records)
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else Ambiguous(found)
 
 
 @attrs.frozen(kw_only=True)

@@ -34,6 +34,7 @@ class EntityInfo:
     ``match_keys`` are canonical field names by which an existing target record
     is found when no binding knows it (``("email",)`` for customers, ``("sku",
     "ean")`` for products, ``("number",)`` for orders), tried in order.
+    ``delete`` says the system can delete a record of it (``delete_record``).
     ``update`` False says the system takes a record once and never changes it
     (a sales order in an accounting system): one found by match key is bound
     and skipped, whatever its fields look like there.
@@ -48,6 +49,7 @@ class EntityInfo:
     name: str
     read: bool = False
     write: bool = False
+    delete: bool = False
     match_keys: tuple[str, ...] = ()
     update: bool = True
     description: str = ""

@@ -11,7 +11,15 @@ from koppel.connector._session import Session
 from koppel.connector._settings import describe_settings, read_settings
 from koppel.errors import ConfigurationError, PluginError
 from koppel.plugins import hookimpl
-from koppel.sync import Action, Connection, Direction, SourceRecord, TargetRecord, WriteResult
+from koppel.sync import (
+    Action,
+    Ambiguous,
+    Connection,
+    Direction,
+    SourceRecord,
+    TargetRecord,
+    WriteResult,
+)
 from koppel.system import EntityInfo, SystemInfo
 
 if TYPE_CHECKING:
@@ -113,6 +121,7 @@ class Connector:
                     name=entity,
                     read=cls.can("fetch"),
                     write=cls.can("upsert"),
+                    delete=cls.can("delete"),
                     match_keys=tuple(cls.match_keys),
                     update=cls.update,
                     description=cls.description,
@@ -164,7 +173,7 @@ class Connector:
     @hookimpl
     def find_existing(
         self, connection: Connection, entity: str, match_key: str, values: Sequence[str]
-    ) -> Mapping[str, TargetRecord] | None:
+    ) -> Mapping[str, TargetRecord | Ambiguous] | None:
         resource = self.resource(connection, entity)
         if resource is None or not resource.can("find") or match_key not in resource.match_keys:
             return None
@@ -183,6 +192,14 @@ class Connector:
         if resource is None or not resource.can("upsert"):
             return None
         return resource.upsert(action, payload, target_id)
+
+    @hookimpl
+    def delete_record(self, connection: Connection, entity: str, target_id: str) -> bool | None:
+        resource = self.resource(connection, entity)
+        if resource is None or not resource.can("delete"):
+            return None
+        resource.delete(target_id)
+        return True
 
     @hookimpl
     def supports_order_types(self, connection: Connection) -> Iterable[OrderType] | None:

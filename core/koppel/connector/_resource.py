@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from koppel.sync import Action, Direction, SourceRecord, TargetRecord, WriteResult
+from koppel.sync import Action, Ambiguous, Direction, SourceRecord, TargetRecord, WriteResult
 
 if TYPE_CHECKING:
     from koppel.connector._session import Session
@@ -94,14 +94,19 @@ class Resource:
         """Records changed since ``cursor``, oldest first (see ``fetch_records``)."""
         raise NotImplementedError
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
-        """Existing records by match-key value, in one batch (see ``find_existing``)."""
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Existing records by match-key value, in one batch (see ``find_existing``);
+        a value several records share maps to :class:`~koppel.sync.Ambiguous`."""
         raise NotImplementedError
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
         """Create or update one record (see ``upsert``)."""
+        raise NotImplementedError
+
+    def delete(self, target_id: str) -> None:
+        """Delete one record; one already gone counts as deleted (see ``delete_record``)."""
         raise NotImplementedError
 
     @classmethod
@@ -124,5 +129,5 @@ class Resource:
     @classmethod
     def can(cls, method: str) -> bool:
         """Whether this resource overrides ``method`` (``fetch``, ``find``, ``upsert``,
-        ``map_outbound``)."""
+        ``delete``, ``map_outbound``)."""
         return getattr(cls, method) is not getattr(Resource, method)

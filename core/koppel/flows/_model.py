@@ -48,6 +48,12 @@ class FlowSettings:
     write_rules: Mapping[str, WriteRule] = attrs.field(factory=dict)
     concurrency: int = 4
     chunk_size: int = 500
+    #: Several target records share a record's match value: ``error`` (park it,
+    #: naming them) or ``first`` (take the one the target ranks first).
+    on_ambiguous: str = "error"
+    #: A record deleted in the source: ``report`` it, or ``propagate`` (delete the
+    #: bound target record too).
+    deletions: str = "report"
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 

@@ -205,7 +205,14 @@ class _Parser:
         return filters
 
     def settings(self, table: Mapping[str, Any]) -> FlowSettings:
-        known = {"default_debtor", "write_rules", "concurrency", "chunk_size"}
+        known = {
+            "default_debtor",
+            "write_rules",
+            "concurrency",
+            "chunk_size",
+            "on_ambiguous",
+            "deletions",
+        }
         debtor = table.get("default_debtor")
         if debtor is not None and not isinstance(debtor, str | int):
             raise self.expected("settings.default_debtor", "a debtor number", debtor)
@@ -225,6 +232,8 @@ class _Parser:
             write_rules=rules,
             concurrency=self.positive(table, "concurrency", 4, limit=64),
             chunk_size=self.positive(table, "chunk_size", 500, limit=10_000),
+            on_ambiguous=self.choice(table, "on_ambiguous", ("error", "first")),
+            deletions=self.choice(table, "deletions", ("report", "propagate")),
             extra={k: v for k, v in table.items() if k not in known},
         )
 
@@ -241,6 +250,14 @@ class _Parser:
         for key in ("manages_stock", "allow_negative"):
             if key in table and not isinstance(table[key], bool):
                 raise self.expected(f"settings.stock.{key}", "true or false", table[key])
+
+    def choice(self, table: Mapping[str, Any], key: str, options: tuple[str, ...]) -> str:
+        """``settings.<key>``: one of ``options``, the first by default."""
+        value = table.get(key, options[0])
+        if value not in options:
+            wanted = " or ".join(repr(o) for o in options)
+            raise self.expected(f"settings.{key}", wanted, value)
+        return str(value)
 
     def positive(self, table: Mapping[str, Any], key: str, default: int, *, limit: int) -> int:
         value = table.get(key, default)
