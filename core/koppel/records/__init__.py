@@ -5,7 +5,7 @@ Records are frozen attrs classes; money is :class:`~decimal.Decimal`, dates are
 with :func:`structure`, change them with :func:`attrs.evolve`.
 """
 
-from koppel.records._commitment import Commitment
+from koppel.records._commitment import Commitment, CommitmentLine
 from koppel.records._converter import (
     make_converter,
     structure,
@@ -36,6 +36,7 @@ __all__ = [
     "ENTITY_RECORDS",
     "Address",
     "Commitment",
+    "CommitmentLine",
     "Contact",
     "CostKind",
     "CostLine",
