@@ -5,7 +5,7 @@ Records are frozen attrs classes; money is :class:`~decimal.Decimal`, dates are
 with :func:`structure`, change them with :func:`attrs.evolve`.
 """
 
-from koppel.records._commitment import Commitment, CommitmentLine
+from koppel.records._commitment import Commitment, CommitmentBooking, CommitmentLine
 from koppel.records._converter import (
     make_converter,
     structure,
@@ -29,6 +29,7 @@ ENTITY_RECORDS: dict[str, type] = {
     "invoices": Invoice,
     "journal_entries": JournalEntry,
     "commitments": Commitment,
+    "commitment_bookings": CommitmentBooking,
     "relations": Relation,
 }
 
@@ -36,6 +37,7 @@ __all__ = [
     "ENTITY_RECORDS",
     "Address",
     "Commitment",
+    "CommitmentBooking",
     "CommitmentLine",
     "Contact",
     "CostKind",

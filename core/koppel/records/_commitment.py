@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import attrs
@@ -59,3 +59,26 @@ class Commitment:
     handled: bool = False
     modified_at: datetime | None = None
     lines: tuple[CommitmentLine, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class CommitmentBooking:
+    """A purchase invoice's amount booked against one commitment (line).
+
+    Written to the system that holds the commitment (Exact Online Bouw) so that
+    it lowers the open amount; ``handled`` says the commitment (line) is done:
+    its open amount becomes 0 and it matches no further invoice.
+    """
+
+    id: str | None = None
+    commitment: str | None = None
+    line: str | None = None
+    invoice_number: str | None = None
+    supplier: str | None = None
+    delivery_note: str | None = None
+    gl_account: str | None = None
+    description: str | None = None
+    amount: Decimal = Decimal(0)
+    currency: str = "EUR"
+    handled: bool = False
+    booked_on: date | None = None
