@@ -49,6 +49,23 @@ def seed_demo(sandbox: ExactSandbox, *, customers: int, products: int, orders: i
         }
         sandbox.put("Accounts", record["ID"], record)
         account_ids.append(record["ID"])
+    for n, spelling in (
+        (customers + 2, "administratie@groep.example.nl"),
+        (customers + 1, " Administratie@Groep.example.nl"),
+    ):
+        # Real data shares one address between accounts (two companies of a group with one
+        # finance mailbox), spelled differently; the newer account comes first in the feed.
+        shared: dict[str, Any] = {
+            "ID": sandbox.new_id(),
+            "Code": pad_code(n),
+            "Name": f"Groep {'Noord' if n % 2 else 'Zuid'} BV",
+            "Email": spelling,
+            "Status": "C",
+            "IsSales": True,
+            "IsSupplier": False,
+            "Country": "NL",
+        }
+        sandbox.put("Accounts", shared["ID"], shared)
     for n in range(1, 3):
         supplier: dict[str, Any] = {
             "ID": sandbox.new_id(),

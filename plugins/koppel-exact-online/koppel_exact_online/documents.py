@@ -10,14 +10,15 @@ are instructions for the plugin and never sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from koppel.errors import ValidationError
 from koppel_exact_online.client import SYSTEM
 from koppel_exact_online.entity_sets import GENERAL_JOURNAL_ENTRIES, EntitySet
-from koppel_exact_online.lookups import Lookups, is_guid
+from koppel_exact_online.lookups import AmbiguousMatch, Lookups, is_guid
 from koppel_exact_online.settings import ExactSettings
 
 __all__ = ["ACCOUNT_FIELDS", "prepare_document"]
@@ -43,34 +44,46 @@ class _Resolver:
         self.entity = entity
         self.record = record
         self.missing: list[str] = []
+        self.ambiguous: list[str] = []
 
     def account(self, value: Any, field: str) -> Any:
         if value in (None, "") or is_guid(value):
             return value
-        return self._id(value, self.lookups.account(value), f"account {value!r} ({field})")
+        what = f"account {value!r} ({field})"
+        return self._id(value, partial(self.lookups.account, value), what)
 
     def item(self, value: Any, barcode: Any) -> Any:
         if is_guid(value):
             return value
-        found = self.lookups.item(code=value, barcode=barcode)
+        found = partial(self.lookups.item, code=value, barcode=barcode)
         return self._id(value, found, f"item {value or barcode!r}")
 
     def gl_account(self, value: Any) -> Any:
         if value in (None, "") or is_guid(value):
             return value
-        return self._id(value, self.lookups.gl_account(value), f"GL account {value!r}")
+        return self._id(value, partial(self.lookups.gl_account, value), f"GL account {value!r}")
 
-    def _id(self, value: Any, found: Mapping[str, Any] | None, what: str) -> Any:
-        """The guid of ``found``, or ``value`` with ``what`` noted as missing."""
+    def _id(self, value: Any, find: Callable[[], Mapping[str, Any] | None], what: str) -> Any:
+        """The guid of the one record ``find`` answers, or ``value`` with ``what`` noted as
+        missing or as ambiguous (several records share it)."""
+        try:
+            found = find()
+        except AmbiguousMatch as exc:
+            self.ambiguous.append(f"{what}: {exc.message}")
+            return value
         if found is None:
             self.missing.append(what)
             return value
         return found["ID"]
 
     def check(self) -> None:
+        problems = []
         if self.missing:
+            problems.append("not found in Exact Online: " + ", ".join(dict.fromkeys(self.missing)))
+        problems.extend(dict.fromkeys(self.ambiguous))
+        if problems:
             raise ValidationError(
-                "not found in Exact Online: " + ", ".join(dict.fromkeys(self.missing)),
+                "; ".join(problems),
                 system=SYSTEM,
                 entity=self.entity,
                 record=self.record,

@@ -2,7 +2,9 @@
 
 Master data (accounts, items, GL accounts) is read once per run through the
 Sync API with ``$select`` of only the keys (1,000 a page) and indexed in
-memory; records this run creates are added to the index. Documents (orders,
+memory; records this run creates are added to the index. A key value several
+records share (real Exact data has one e-mail address on several accounts)
+keeps all of them, ranked best first: lowest code first. Documents (orders,
 entries) grow without bound, so they are looked up by reference in batches:
 one filtered call for up to :data:`BATCH` references, never one per record.
 """
@@ -14,11 +16,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from koppel_exact_online.client import ExactClient
+from koppel.errors import ValidationError
+from koppel_exact_online.client import SYSTEM, ExactClient
 from koppel_exact_online.entity_sets import ACCOUNTS, GL_ACCOUNTS, ITEMS, EntitySet
 from koppel_exact_online.odata import any_of, unpad_code
 
-__all__ = ["BATCH", "GUID", "Index", "Lookups", "is_guid"]
+__all__ = ["BATCH", "GUID", "AmbiguousMatch", "Index", "Lookups", "by_code", "is_guid"]
 
 #: References per filtered lookup call (keeps the URL well under 2,000 characters).
 BATCH = 25
@@ -41,8 +44,35 @@ def _email(value: Any) -> str | None:
     return text or None
 
 
+def by_code(row: Mapping[str, Any]) -> tuple[int, int, str, str]:
+    """The rank of a record among those sharing a key value: lowest ``Code`` first
+    (numerically when it is a number, as account codes are), then by id."""
+    code = str(row.get("Code") or "").strip()
+    number = int(code) if code.isdigit() else 0
+    return (0 if code.isdigit() else 1, number, code, str(row.get("ID") or ""))
+
+
+class AmbiguousMatch(ValidationError):
+    """Several records of ``entity_set`` share one key value: none is picked silently."""
+
+    def __init__(
+        self, entity_set: EntitySet, field: str, value: Any, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        codes = ", ".join(str(r.get("Code") or r.get("ID") or "?").strip() for r in rows)
+        super().__init__(
+            f"{len(rows)} {entity_set.name} share {field} {str(value).strip()!r} "
+            + f"(codes {codes}); name one by its code",
+            system=SYSTEM,
+            field=field,
+        )
+        self.rows = list(rows)
+
+
 class Index:
-    """Records of one entity set keyed by one or more fields, loaded on first use."""
+    """Records of one entity set keyed by one or more fields, loaded on first use.
+
+    Every record sharing a key value is kept, ranked by :func:`by_code`.
+    """
 
     def __init__(
         self,
@@ -55,28 +85,40 @@ class Index:
         self.entity_set = entity_set
         self.keys = dict(keys)  # index name -> normaliser
         self.select = select
-        self._by: dict[str, dict[str, dict[str, Any]]] | None = None
+        self._by: dict[str, dict[str, list[dict[str, Any]]]] | None = None
         self._lock = threading.Lock()
 
-    def _load(self) -> dict[str, dict[str, dict[str, Any]]]:
+    def _load(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         with self._lock:
             if self._by is None:
-                by: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in self.keys}
+                by: dict[str, dict[str, list[dict[str, Any]]]] = {name: {} for name in self.keys}
                 for row in self.client.sync(self.entity_set, select=self.select):
                     self._add(by, row)
                 self._by = by
             return self._by
 
-    def _add(self, by: dict[str, dict[str, dict[str, Any]]], row: Mapping[str, Any]) -> None:
+    def _add(self, by: dict[str, dict[str, list[dict[str, Any]]]], row: Mapping[str, Any]) -> None:
+        key = str(row.get("ID") or "").lower()
         for name, normalise in self.keys.items():
             value = normalise(row.get(name))
             if value:
-                by[name].setdefault(value, dict(row))
+                rows = [r for r in by[name].get(value, []) if str(r.get("ID")).lower() != key]
+                by[name][value] = sorted([*rows, dict(row)], key=by_code)
+
+    def all(self, field: str, value: Any) -> list[dict[str, Any]]:
+        """Every record whose ``field`` equals ``value`` (normalised), best first."""
+        normalised = self.keys[field](value)
+        return list(self._load()[field].get(normalised, ())) if normalised else []
 
     def get(self, field: str, value: Any) -> dict[str, Any] | None:
-        """The record whose ``field`` equals ``value`` (normalised), or None."""
-        normalised = self.keys[field](value)
-        return self._load()[field].get(normalised) if normalised else None
+        """The only record whose ``field`` equals ``value``, or None.
+
+        :raises AmbiguousMatch: when several records share the value.
+        """
+        found = self.all(field, value)
+        if len(found) > 1:
+            raise AmbiguousMatch(self.entity_set, field, value, found)
+        return found[0] if found else None
 
     def add(self, row: Mapping[str, Any]) -> None:
         """Index a record this run created or changed (no call when not loaded yet)."""

@@ -667,7 +667,8 @@ def make_sandbox(
 
     :param volume: accounts, items and sales orders each (``koppel sandbox serve
         --volume``), in place of ``customers``, ``products`` and ``orders``.
-    :param customers: demo accounts with status C (plus two suppliers).
+    :param customers: demo accounts with status C (plus two more that share one e-mail
+        address, as real data does, and two suppliers).
     :param products: demo items, each with a stock position.
     :param orders: demo sales orders.
     :param options: for :class:`ExactSandbox` (``page_size``, ``sync_page_size``,

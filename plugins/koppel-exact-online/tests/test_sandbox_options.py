@@ -14,9 +14,9 @@ from .conftest import SECRETS
 
 def test_sandbox_volume_is_the_number_of_accounts_items_and_orders() -> None:
     default = sandbox_for("exact-online").store
-    assert [len(default[n]) for n in ("Accounts", "Items", "SalesOrders")] == [14, 20, 6]
+    assert [len(default[n]) for n in ("Accounts", "Items", "SalesOrders")] == [16, 20, 6]
     store = sandbox_for("exact-online", volume=25).store
-    assert [len(store[n]) for n in ("Accounts", "Items", "SalesOrders")] == [27, 25, 25]
+    assert [len(store[n]) for n in ("Accounts", "Items", "SalesOrders")] == [29, 25, 25]
 
 
 def test_sandbox_connection_settings_reach_it_served() -> None:

@@ -8,7 +8,15 @@ from typing import Any, ClassVar
 
 from koppel.connector import Resource
 from koppel.errors import RejectedError, SourceRecordError
-from koppel.sync import Action, SourceRecord, TargetRecord, WriteResult, read_id
+from koppel.sync import (
+    Action,
+    Ambiguous,
+    SourceRecord,
+    TargetRecord,
+    WriteResult,
+    one_match,
+    read_id,
+)
 from koppel_exact_online.client import SYSTEM, ExactClient
 from koppel_exact_online.documents import prepare_document
 from koppel_exact_online.entity_sets import EntitySet
@@ -88,10 +96,16 @@ class MasterData(ExactResource):
     #: The entity set its records live in.
     entity_set: ClassVar[EntitySet]
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Each value's record; a value several records share (one e-mail address on
+        several accounts) is :class:`~koppel.sync.Ambiguous` with all of them, lowest
+        code first."""
         index, field = self.lookups.indexes[self.entity_set], self.match_keys[match_key]
-        rows = {value: index.get(field, value) for value in values}
-        return {v: TargetRecord(id=str(r["ID"]), data=r) for v, r in rows.items() if r is not None}
+        found = {
+            value: one_match(TargetRecord(id=str(r["ID"]), data=r) for r in index.all(field, value))
+            for value in values
+        }
+        return {value: match for value, match in found.items() if match is not None}
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
