@@ -1,5 +1,7 @@
 """Articles (*artikelen*): the flow filters reads take, and every article code read once
-per run for the lookups writes need (does an order line's article exist?)."""
+per run for the lookups writes need (does an order line's article exist?).
+
+An EAN several articles share is kept with all of them, lowest article code first."""
 
 from __future__ import annotations
 
@@ -32,16 +34,18 @@ def article_filters(filters: Mapping[str, Any]) -> list[Filter]:
 
 
 class ArticleIndex:
-    """Every article code, and each EAN's article code, read once per run."""
+    """Every article code, and each EAN's article codes (lowest first), read once per run."""
 
     def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
         self.codes: set[str] = set()
-        self.eans: dict[str, str] = {}
+        eans: dict[str, set[str]] = {}
         for row in rows:
             code = str(row["ART_CODE"]).strip()
             self.codes.add(code)
-            if row.get("EAN_CODE"):
-                self.eans.setdefault(str(row["EAN_CODE"]).strip(), code)
+            ean = str(row.get("EAN_CODE") or "").strip()
+            if ean:
+                eans.setdefault(ean, set()).add(code)
+        self.eans: dict[str, list[str]] = {ean: sorted(codes) for ean, codes in eans.items()}
 
     @classmethod
     def of(cls, session: Session) -> ArticleIndex:
@@ -52,8 +56,10 @@ class ArticleIndex:
         )
         return index
 
-    def code(self, field: str, value: str) -> str | None:
-        """The code of the article whose ``field`` (``ART_CODE``, ``EAN_CODE``) is ``value``."""
+    def codes_of(self, field: str, value: str) -> list[str]:
+        """The codes of the articles whose ``field`` (``ART_CODE``, ``EAN_CODE``) is
+        ``value``, lowest first: one at most by code (the key), any number by EAN."""
         text = value.strip()
-        code = self.eans.get(text) if field == "EAN_CODE" else text
-        return code if code in self.codes else None
+        if field == "EAN_CODE":
+            return list(self.eans.get(text, ()))
+        return [text] if text in self.codes else []

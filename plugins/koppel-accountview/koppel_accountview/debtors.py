@@ -1,5 +1,8 @@
 """Debtors (*debiteuren*): every debtor read once per run (one paged read, not one query
-per order), found by e-mail address, written with the next free number."""
+per order), found by e-mail address, written with the next free number.
+
+Several debtors may share one e-mail address (a shared mailbox, a chain's branches):
+they are all kept, lowest number first, and never one of them picked silently."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from koppel_accountview.wire import present
 __all__ = [
     "DebtorIndex",
     "create_debtor",
+    "debtor_rank",
     "email_key",
     "order_debtor",
     "search_code",
@@ -31,14 +35,21 @@ def email_key(value: Any) -> str | None:
     return value.strip().lower()
 
 
+def debtor_rank(number: str) -> tuple[int, int, str]:
+    """How debtors sharing an e-mail address are ordered: lowest (oldest) number first,
+    numeric numbers by value (``"9"`` before ``"10"``), then the others as text."""
+    text = number.strip()
+    return (0, int(text), text) if text.isdigit() else (1, 0, text)
+
+
 class DebtorIndex:
-    """Every debtor by e-mail address and number, read once per run."""
+    """Every debtor by number, and the debtors of each e-mail address, read once per run."""
 
     def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
         self.by_number: dict[str, dict[str, Any]] = {}
-        self.by_email: dict[str, dict[str, Any]] = {}
+        self._emails: dict[str, set[str]] = {}
         self._reserved: set[int] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         for row in rows:
             self.add(row)
 
@@ -55,11 +66,21 @@ class DebtorIndex:
         number = str(row.get("SUB_NR") or "")
         if not number:
             return
-        merged = {**self.by_number.get(number, {}), **row}
-        self.by_number[number] = merged
-        email = email_key(merged.get("MAIL_BUS"))
-        if email and email not in self.by_email:
-            self.by_email[email] = merged
+        with self._lock:
+            before = email_key(self.by_number.get(number, {}).get("MAIL_BUS"))
+            merged = {**self.by_number.get(number, {}), **row}
+            self.by_number[number] = merged
+            email = email_key(merged.get("MAIL_BUS"))
+            if before and before != email:
+                self._emails[before].discard(number)
+            if email:
+                self._emails.setdefault(email, set()).add(number)
+
+    def by_email(self, email: str) -> list[dict[str, Any]]:
+        """Every debtor with the e-mail address ``email`` (as :func:`email_key` makes it),
+        lowest number first (:func:`debtor_rank`)."""
+        numbers = sorted(self._emails.get(email, ()), key=debtor_rank)
+        return [self.by_number[number] for number in numbers]
 
     def next_number(self, start: int) -> str:
         """Reserve the next free numeric debtor number at or above ``start``.
@@ -105,7 +126,8 @@ def order_debtor(session: Session, debtor: Mapping[str, Any] | None, record: str
     A debtor found by e-mail address is updated when the order brings changed
     fields (empty ones never blank out AccountView's); one not found is created.
 
-    :raises ValidationError: when there is no default debtor and no e-mail address.
+    :raises ValidationError: when there is no default debtor and no e-mail address, or
+        when several debtors share the e-mail address (naming them all).
     """
     settings: AccountViewSettings = session.settings
     fields = present(debtor)
@@ -123,9 +145,20 @@ def order_debtor(session: Session, debtor: Mapping[str, Any] | None, record: str
             field="customer.email",
         )
     fields["MAIL_BUS"] = email
-    existing = DebtorIndex.of(session).by_email.get(email)
-    if existing is None:
+    found = DebtorIndex.of(session).by_email(email)
+    if not found:
         return create_debtor(session, fields, record).target_id
+    if len(found) > 1:
+        numbers = ", ".join(str(row["SUB_NR"]) for row in found)
+        raise ValidationError(
+            f"{len(found)} AccountView debtors share the e-mail address {email} "
+            f"({numbers}); make the address unique in AccountView or set default_debtor",
+            record=record,
+            entity="orders",
+            field="customer.email",
+            candidates=[str(row["SUB_NR"]) for row in found],
+        )
+    existing = found[0]
     number = str(existing["SUB_NR"])
     changes = {k: v for k, v in fields.items() if k != "SUB_NR" and existing.get(k) != v}
     if changes:

@@ -66,7 +66,7 @@ def test_client_lists_companies() -> None:
 def test_client_refreshes_expired_token(connection: Connection, sandbox: Any) -> None:
     sandbox.oauth.expire_access_tokens()
     client = client_of(connection)
-    assert len(list(client.rows(DEBTORS))) == 1
+    assert len(list(client.rows(DEBTORS))) == 3
     assert sandbox.oauth.refreshes == 1
 
 

@@ -79,7 +79,7 @@ def test_order_creates_company_debtor_and_sales_order(connection: Connection, sa
     debtor = sandbox.store["CONTACT"].find(MAIL_BUS="jan@acme.nl")
     assert len(debtor) == 1
     assert {k: debtor[0][k] for k in ("SUB_NR", "ACCT_NR", "ACCT_NAME", "MAIN_CONT")} == {
-        "SUB_NR": "10002",
+        "SUB_NR": "10004",
         "ACCT_NR": "1210",
         "ACCT_NAME": "Acme BV",
         "MAIN_CONT": "Jan Jansen",
@@ -88,7 +88,7 @@ def test_order_creates_company_debtor_and_sales_order(connection: Connection, sa
     assert (debtor[0]["ADDRESS1"], debtor[0]["POST_CODE"]) == ("Dorpsstraat 1", "1234 AB")
     header = sandbox.store["SO_HDR"].get(result.target_id)
     assert header["ORD_REF"] == "1001"
-    assert header["RPL_INV"] == header["RPL_DEL"] == "10002"
+    assert header["RPL_INV"] == header["RPL_DEL"] == "10004"
     assert (header["PAY_COND"], header["PAY_METH"], header["SHP_METH"]) == ("14D", "IDL", "PNL")
     assert header["ORD_DATE"] == "2024-06-01T00:00:00.000Z"
     assert header["INCL_VAT"] is True
@@ -166,7 +166,7 @@ def test_order_updates_known_debtor_only_when_changed(connection: Connection, sa
 def test_order_default_debtor_creates_no_customer(connection: Connection, sandbox: Any) -> None:
     connection.settings = {**connection.settings, "default_debtor": "10001"}
     result = write(connection, order())
-    assert len(sandbox.store["CONTACT"]) == 1
+    assert len(sandbox.store["CONTACT"]) == 3
     assert sandbox.store["SO_HDR"].get(result.target_id)["RPL_INV"] == "10001"
 
 
@@ -202,7 +202,7 @@ def test_order_as_journal_page_balances(
 ) -> None:
     result = write(connection, order(order_type=order_type, lines=[order()["lines"][0]]))
     page = sandbox.store["DJ_PAGE"].get(result.target_id)
-    assert (page["DJ_CODE"], page["INV_NR"], page["SUB_NR"]) == (journal, "1001", "10002")
+    assert (page["DJ_CODE"], page["INV_NR"], page["SUB_NR"]) == (journal, "1001", "10004")
     lines = sandbox.lines_of("DJ_LINE", result.target_id)
     amounts = [(x["ACCT_NR"], Decimal(str(x["AMOUNT"]))) for x in lines]
     assert amounts == [
@@ -210,7 +210,7 @@ def test_order_as_journal_page_balances(
         ("8000", Decimal("-45.33")),  # 41.24 + 4.09
         ("1500", Decimal("-9.52")),
     ]
-    assert lines[0]["SUB_NR"] == "10002"
+    assert lines[0]["SUB_NR"] == "10004"
     assert not sandbox.store["SO_HDR"].all()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from koppel.accounting import check_order_type_supported, check_products_exist
 from koppel.connector import OutboundMap, Resource
-from koppel.errors import MappingRecordError, RejectedError
+from koppel.errors import MappingRecordError, RejectedError, ValidationError
 from koppel.mapping import CompiledMapping
 from koppel.records import Order, OrderLine, OrderType, to_decimal
 from koppel.sync import Action, TargetRecord, WriteResult
@@ -119,7 +119,8 @@ class Orders(Resource):
         """The order's lines, each on an existing article (by code, else EAN), then its
         shipping and fee lines on the cost articles.
 
-        :raises ValidationError: naming every article that does not exist.
+        :raises ValidationError: naming every article that does not exist, or the
+            articles an EAN is ambiguous between.
         """
         articles = ArticleIndex.of(self.session)
         lines, wanted = [], []
@@ -128,7 +129,7 @@ class Orders(Resource):
             ean = str(fields.pop("EAN_CODE", "") or "").strip()
             code = str(fields.get("ART_CODE") or "").strip()
             if code not in articles.codes and ean in articles.eans:
-                fields["ART_CODE"] = code = articles.eans[ean]
+                fields["ART_CODE"] = code = one_article(articles.eans[ean], ean, record)
             wanted.append(OrderLine(sku=code or None, ean=ean or None))
             lines.append(fields)
         order = Order(number=record, lines=tuple(wanted))
@@ -155,6 +156,23 @@ class Orders(Resource):
             DELIVERY_ADDRESSES, {**delivery, "SUB_NR": debtor}, record=record
         )
         return str(stored["REC_ID"]) if stored.get("REC_ID") else None
+
+
+def one_article(codes: Sequence[str], ean: str, record: str | None) -> str:
+    """The one article of an order line found by ``ean`` alone.
+
+    :raises ValidationError: naming every article when several share the EAN.
+    """
+    if len(codes) > 1:
+        raise ValidationError(
+            f"{len(codes)} AccountView articles share the EAN {ean} ({', '.join(codes)}); "
+            "send the line's SKU or make the EAN unique",
+            record=record,
+            entity="orders",
+            field="lines.ean",
+            candidates=list(codes),
+        )
+    return codes[0]
 
 
 def order_discount(costs: Iterable[Mapping[str, Any]], record: str | None) -> Decimal:

@@ -6,7 +6,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from koppel.connector import Resource
-from koppel.sync import SourceRecord, TargetRecord, read_each, read_id, read_text
+from koppel.sync import (
+    Ambiguous,
+    SourceRecord,
+    TargetRecord,
+    one_match,
+    read_each,
+    read_id,
+    read_text,
+)
 from koppel_accountview import schema
 from koppel_accountview.articles import FILTER_TEXTS, ArticleIndex, article_filters
 from koppel_accountview.client import Filter, foxpro_datetime
@@ -38,12 +46,15 @@ class Products(Resource):
             id=read_id(row, "ART_CODE"), data=row, cursor=read_text(row, "CNG_DATE")
         )
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
-        """Existing articles; the engine asks before it writes an order's lines."""
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Existing articles; an EAN several articles share is
+        :class:`~koppel.sync.Ambiguous`, lowest article code first."""
         articles = ArticleIndex.of(self.session)
         field = self.match_keys[match_key]
-        return {
-            value: TargetRecord(id=code, data={"ART_CODE": code})
-            for value in values
-            if (code := articles.code(field, value)) is not None
-        }
+        found: dict[str, TargetRecord | Ambiguous] = {}
+        for value in values:
+            codes = articles.codes_of(field, value)
+            match = one_match(TargetRecord(id=code, data={"ART_CODE": code}) for code in codes)
+            if match is not None:
+                found[value] = match
+        return found
