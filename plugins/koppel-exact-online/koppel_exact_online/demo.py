@@ -95,18 +95,24 @@ def seed_demo(sandbox: ExactSandbox, *, customers: int, products: int, orders: i
         }
         sandbox.put("Items", item["ID"], item)
         items.append(item)
-        sandbox.put(
-            "StockPositions",
-            "",
-            {
-                "ID": sandbox.new_id(),
-                "ItemId": item["ID"],
-                "ItemCode": item["Code"],
-                "CurrentStock": rng.randint(0, 200),
-                "PlanningIn": rng.randint(0, 20),
-                "PlanningOut": rng.randint(0, 20),
-            },
-        )
+        # Positions are per item and warehouse: every item in the main warehouse, every
+        # second one in the shop's too.
+        for warehouse in sandbox.warehouses[: 1 + (n % 2 == 0)]:
+            sandbox.put(
+                "StockPositions",
+                "",
+                {
+                    "ID": sandbox.new_id(),
+                    "ItemId": item["ID"],
+                    "ItemCode": item["Code"],
+                    "CurrentStock": rng.randint(0, 200),
+                    "PlanningIn": rng.randint(0, 20),
+                    "PlanningOut": rng.randint(0, 20),
+                    "Warehouse": warehouse["ID"],
+                    "WarehouseCode": warehouse["Code"],
+                    "WarehouseDescription": warehouse["Description"],
+                },
+            )
     start = datetime(2024, 5, 1, tzinfo=UTC)
     for n in range(1, orders + 1):
         if not account_ids or not items:

@@ -117,7 +117,17 @@ ITEMS = EntitySet(
 STOCK_POSITIONS = EntitySet(
     path="inventory/StockPositions",
     sync="sync/Inventory/StockPositions",
-    select=("ID", "ItemId", "ItemCode", "CurrentStock", "PlanningIn", "PlanningOut", "Timestamp"),
+    select=(
+        "ID",
+        "ItemId",
+        "ItemCode",
+        "CurrentStock",
+        "PlanningIn",
+        "PlanningOut",
+        "Warehouse",
+        "WarehouseCode",
+        "Timestamp",
+    ),
 )
 GL_ACCOUNTS = EntitySet(
     path="financial/GLAccounts", sync="sync/Financial/GLAccounts", select=("ID", "Code")

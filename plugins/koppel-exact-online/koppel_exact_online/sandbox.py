@@ -182,6 +182,11 @@ class ExactSandbox(Sandbox):
         self._numbers = itertools.count(1)
         self._mutex = threading.RLock()
         self.writes = 0
+        #: The demo company's warehouses (stock positions are per item and warehouse).
+        self.warehouses = [
+            {"ID": self.new_id(), "Code": code, "Description": name}
+            for code, name in (("1", "Hoofdmagazijn"), ("2", "Winkel"))
+        ]
         for name, key in (*ENTITY_SETS.values(), ("StockPositions", "ID")):
             self.store.collection(name, id_field=key)  # before any lookup creates it keyed "id"
         self._routes_install()
