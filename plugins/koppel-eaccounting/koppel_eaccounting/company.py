@@ -9,7 +9,7 @@ order"). Writes keep the indexes current.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +27,40 @@ def _norm(value: Any) -> str:
     return str(value).strip().casefold() if value is not None else ""
 
 
+def _rank(record: Mapping[str, Any], field: str) -> tuple[int, int, str]:
+    """Lowest number first: numeric numbers by value (``998`` before ``1001``), then
+    the others as text."""
+    text = str(record.get(field) or "").strip()
+    return (0, int(text), text) if text.isdigit() else (1, 0, text)
+
+
+def _email_keys(customer: Mapping[str, Any]) -> list[str]:
+    return [_norm(customer.get("EmailAddress"))]
+
+
+def _number_keys(article: Mapping[str, Any]) -> list[str]:
+    return [str(article.get("Number") or "").strip()]
+
+
+def _barcode_keys(article: Mapping[str, Any]) -> list[str]:
+    codes = article.get("Barcodes") or ()
+    return [str(c["Barcode"]).strip() for c in codes if isinstance(c, Mapping) and c.get("Barcode")]
+
+
+def _index(
+    records: Iterable[dict[str, Any]],
+    keys: Callable[[Mapping[str, Any]], list[str]],
+    rank_by: str,
+) -> dict[str, list[dict[str, Any]]]:
+    """``records`` by each of their keys, those sharing a key ranked by ``rank_by``."""
+    index: dict[str, list[dict[str, Any]]] = {}
+    for record in sorted(records, key=lambda r: _rank(r, rank_by)):
+        for key in dict.fromkeys(keys(record)):
+            if key:
+                index.setdefault(key, []).append(record)
+    return index
+
+
 class Company:
     """The reference lists and indexes of one connection during one run."""
 
@@ -34,7 +68,7 @@ class Company:
         self.client = client
         self.settings = settings
         self._lists: dict[str, list[dict[str, Any]]] = {}
-        self._customers: dict[str, dict[str, Any]] | None = None
+        self._customers: dict[str, list[dict[str, Any]]] | None = None
         self._customers_by_id: dict[str, dict[str, Any]] = {}
         self._articles: dict[str, dict[str, Any]] | None = None
 
@@ -133,25 +167,18 @@ class Company:
 
     # -- customers ----------------------------------------------------------------------
 
-    def customers_by_email(self) -> dict[str, dict[str, Any]]:
-        """Every customer by trimmed, lower-cased e-mail address (the oldest number wins)."""
+    def customers_by_email(self) -> dict[str, list[dict[str, Any]]]:
+        """Every customer by trimmed, lower-cased e-mail address, several to an address
+        where they share one (real data does), lowest customer number first."""
         if self._customers is None:
-            index: dict[str, dict[str, Any]] = {}
             for customer in self.client.pages("customers", orderby="CustomerNumber asc"):
-                self._remember_customer(customer, index)
-            self._customers = index
+                self._customers_by_id[str(customer.get("Id"))] = customer
+            self._customers = _index(self._customers_by_id.values(), _email_keys, "CustomerNumber")
         return self._customers
 
-    def _remember_customer(
-        self, customer: dict[str, Any], index: dict[str, dict[str, Any]] | None = None
-    ) -> None:
-        self._customers_by_id[str(customer.get("Id"))] = customer
-        target = index if index is not None else self._customers
-        if target is None:
-            return
-        key = _norm(customer.get("EmailAddress"))
-        if key and (key not in target or target[key].get("Id") == customer.get("Id")):
-            target[key] = customer
+    def customers_with_email(self, email: Any) -> list[dict[str, Any]]:
+        """The customers with e-mail address ``email`` (trimmed, any case), best first."""
+        return self.customers_by_email().get(_norm(email), [])
 
     def customer(self, customer_id: str) -> dict[str, Any]:
         """The customer with ``customer_id``, from the index when it is there."""
@@ -173,11 +200,14 @@ class Company:
 
     def customer_saved(self, customer: dict[str, Any]) -> None:
         """Keep the index current after a create or update."""
+        self._customers_by_id[str(customer.get("Id"))] = customer
         if self._customers is not None:
-            stale = [k for k, v in self._customers.items() if v.get("Id") == customer.get("Id")]
-            for key in stale:
-                del self._customers[key]
-        self._remember_customer(customer)
+            self._customers = _index(self._customers_by_id.values(), _email_keys, "CustomerNumber")
+
+    def customer_deleted(self, customer_id: str) -> None:
+        """Keep the index current after a delete."""
+        if self._customers_by_id.pop(customer_id, None) is not None and self._customers is not None:
+            self._customers = _index(self._customers_by_id.values(), _email_keys, "CustomerNumber")
 
     # -- articles -----------------------------------------------------------------------
 
@@ -187,18 +217,15 @@ class Company:
             self._articles = {str(a["Id"]): a for a in self.client.pages("articles")}
         return self._articles
 
-    def articles_by_number(self) -> dict[str, dict[str, Any]]:
-        """Every article by number (SKU), trimmed."""
-        return {str(a.get("Number", "")).strip(): a for a in self.articles_by_id().values()}
+    def articles_by_number(self) -> dict[str, list[dict[str, Any]]]:
+        """Every article by number (SKU), trimmed; several where numbers differ only
+        in spaces around them, lowest number first."""
+        return _index(self.articles_by_id().values(), _number_keys, "Number")
 
-    def articles_by_ean(self) -> dict[str, dict[str, Any]]:
-        """Every article by the barcodes (EAN/GTIN) it carries."""
-        index: dict[str, dict[str, Any]] = {}
-        for article in self.articles_by_id().values():
-            for code in article.get("Barcodes") or ():
-                if isinstance(code, dict) and code.get("Barcode"):
-                    index.setdefault(str(code["Barcode"]).strip(), article)
-        return index
+    def articles_by_ean(self) -> dict[str, list[dict[str, Any]]]:
+        """Every article by the barcodes (EAN/GTIN) it carries; several where they share
+        one, lowest article number first."""
+        return _index(self.articles_by_id().values(), _barcode_keys, "Number")
 
     def article(self, article_id: str) -> dict[str, Any]:
         """The article with ``article_id``, from the index when it is there."""
@@ -214,13 +241,28 @@ class Company:
             self._articles[str(article["Id"])] = article
 
     def find_article(self, sku: Any = None, ean: Any = None) -> dict[str, Any] | None:
-        """The article with SKU ``sku``, else with barcode ``ean``."""
-        if sku not in (None, ""):
-            found = self.articles_by_number().get(str(sku).strip())
-            if found is not None:
-                return found
-        if ean not in (None, ""):
-            return self.articles_by_ean().get(str(ean).strip())
+        """The article with SKU ``sku``, else with barcode ``ean``.
+
+        :raises ValidationError: when several articles have that SKU or barcode,
+            naming their numbers (never one picked silently).
+        """
+        for key, index, field in (
+            (sku, self.articles_by_number, "ArticleNumber"),
+            (ean, self.articles_by_ean, "Barcodes"),
+        ):
+            if key in (None, ""):
+                continue
+            found = index().get(str(key).strip(), [])
+            if len(found) > 1:
+                numbers = ", ".join(str(a.get("Number")) for a in found)
+                raise ValidationError(
+                    f"{len(found)} articles in eAccounting have {field} {str(key).strip()}: "
+                    f"{numbers}; make it unique in eAccounting",
+                    field=field,
+                    candidates=[str(a.get("Number")) for a in found],
+                )
+            if found:
+                return found[0]
         return None
 
     def with_vat_rate(self, article: Mapping[str, Any]) -> dict[str, Any]:

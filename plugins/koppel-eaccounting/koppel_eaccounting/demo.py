@@ -1,7 +1,8 @@
 """Demo data for the sandbox: the master data in ``demo.json`` and orders made from a seed.
 
 Master data (units, codings, VAT codes, terms of payment, 12 articles AV-1001 ..
-AV-1012, 10 customers, companies and persons) is fixed. Orders are generated
+AV-1012, 11 customers, companies and persons, two of them sharing an e-mail
+address) is fixed. Orders are generated
 from the seed: 36 orders (or as many as ``count`` asks, the sandbox's volume) in
 all four statuses, a third of them invoiced (the "paid" equivalent, see the
 README). The last one (1036 in the demo) is invoiced and has a row for article
@@ -27,6 +28,9 @@ DEMO_START = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 #: The SKU that exists nowhere: its order is parked by an order flow.
 MISSING_SKU = "AV-9999"
 _STATUSES = (1, 2, 2, 3, 3, 3, 4, 4, 4)
+#: How many of the demo's customers (the first) place its orders: the last one,
+#: 1011, shares 1003's e-mail address (real data does) and has none.
+_BUYERS = 10
 
 
 def demo_id(kind: str, key: str) -> str:
@@ -171,7 +175,7 @@ def make_orders(
     orders = []
     for index in range(count):
         number = 1001 + index
-        customer = data["customers"][index % len(data["customers"])]
+        customer = data["customers"][index % _BUYERS]
         status = _STATUSES[index % len(_STATUSES)]
         created = DEMO_START + timedelta(hours=3 * index)
         picked = rng.sample(articles, k=rng.randint(1, 3))

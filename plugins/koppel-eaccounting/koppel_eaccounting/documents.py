@@ -83,16 +83,27 @@ def _customer_id(company: Company, payload: Mapping[str, Any]) -> str:
             )
         return str(found["Id"])
     email = str(payload.get("_customer_email") or "").strip().casefold()
-    customer = company.customers_by_email().get(email) if email else None
-    if customer is None:
+    found = company.customers_with_email(email) if email else []
+    context = {
+        "entity": "orders",
+        "record": payload.get("YourReference"),
+        "field": "customer.email",
+    }
+    if not found:
         raise ValidationError(
             f"no customer with e-mail {email or '(none)'} in eAccounting; sync the customer "
             "first or set default_customer",
-            entity="orders",
-            record=payload.get("YourReference"),
-            field="customer.email",
+            **context,
         )
-    return str(customer["Id"])
+    if len(found) > 1:
+        numbers = [str(c.get("CustomerNumber")) for c in found]
+        raise ValidationError(
+            f"{len(found)} customers in eAccounting have e-mail {email}: {', '.join(numbers)}; "
+            "give each its own address or set default_customer",
+            **context,
+            candidates=numbers,
+        )
+    return str(found[0]["Id"])
 
 
 def _net(price: Decimal, rate: Decimal | None) -> Decimal:
@@ -110,7 +121,10 @@ def _rows(company: Company, payload: Mapping[str, Any], kind: OrderType) -> list
     rows: list[dict[str, Any]] = []
     missing: list[str] = []
     for index, line in enumerate(payload.get("Rows") or ()):
-        article = company.find_article(line.get("ArticleNumber"), line.get("_ean"))
+        try:
+            article = company.find_article(line.get("ArticleNumber"), line.get("_ean"))
+        except ValidationError as exc:
+            raise exc.with_context(entity="orders", record=payload.get("YourReference")) from None
         if article is None:
             label = line.get("ArticleNumber") or (
                 f"EAN {line['_ean']}" if line.get("_ean") else f"line {index + 1} (no SKU or EAN)"

@@ -59,7 +59,7 @@ def test_client_429_is_waited_out(clock: FakeClock) -> None:
     sandbox = make_sandbox(0, clock=clock, per_minute=4)
     client = client_of(connect(sandbox, clock, page_size=2))
     customers = list(client.pages("customers"))
-    assert len(customers) == 10
+    assert len(customers) == 11
     assert sandbox.rejected == 1
     # The fifth call of the minute is refused with "Try again in 60 seconds" in the body
     # (no Retry-After header): the client waits exactly that long, once.

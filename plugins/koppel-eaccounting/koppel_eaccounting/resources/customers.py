@@ -7,9 +7,11 @@ from typing import Any
 
 from koppel.sync import (
     Action,
+    Ambiguous,
     SourceRecord,
     TargetRecord,
     WriteResult,
+    one_match,
     read_each,
     read_id,
     read_moment,
@@ -38,11 +40,17 @@ class Customers(EAccountingResource):
             id_field="Id",
         )
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
-        """Customers by trimmed, lower-cased e-mail address (the oldest number wins)."""
-        index = self.company.customers_by_email()
-        found = {value: index.get(str(value).strip().casefold()) for value in values}
-        return {v: TargetRecord(id=str(c["Id"]), data=c) for v, c in found.items() if c}
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Customers by trimmed, lower-cased e-mail address; a shared address answers
+        all its customers, lowest customer number first."""
+        company = self.company
+        found = {
+            value: one_match(
+                TargetRecord(id=str(c["Id"]), data=c) for c in company.customers_with_email(value)
+            )
+            for value in values
+        }
+        return {value: match for value, match in found.items() if match is not None}
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None

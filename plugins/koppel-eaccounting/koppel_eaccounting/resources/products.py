@@ -7,9 +7,11 @@ from typing import Any
 
 from koppel.sync import (
     Action,
+    Ambiguous,
     SourceRecord,
     TargetRecord,
     WriteResult,
+    one_match,
     read_each,
     read_id,
     read_moment,
@@ -48,12 +50,18 @@ class Products(EAccountingResource):
             return None
         return f"IsActive eq {'true' if filters['active'] else 'false'}"
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
-        """Articles by number (SKU) or by any of their barcodes (EAN), trimmed."""
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Articles by number (SKU) or by any of their barcodes (EAN), trimmed; a value
+        several articles share answers all of them, lowest article number first."""
         company = self.company
         index = company.articles_by_ean() if match_key == "ean" else company.articles_by_number()
-        found = {value: index.get(str(value).strip()) for value in values}
-        return {v: TargetRecord(id=str(a["Id"]), data=a) for v, a in found.items() if a}
+        found = {
+            value: one_match(
+                TargetRecord(id=str(a["Id"]), data=a) for a in index.get(str(value).strip(), [])
+            )
+            for value in values
+        }
+        return {value: match for value, match in found.items() if match is not None}
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None

@@ -43,7 +43,10 @@ class Stock(Products):
         target = self.target(action, target_id)
         if target is None:
             # A stock level is "created" the first time it is written: on an existing article.
-            article = self.company.find_article(sku)
+            try:
+                article = self.company.find_article(sku)
+            except ValidationError as exc:
+                raise exc.with_context(entity=self.entity, record=sku) from None
             if article is None:
                 raise ValidationError(
                     f"article {sku} does not exist in eAccounting; stock is set on existing "
