@@ -6,6 +6,7 @@ and closes it when the run ends::
     for row in client.rows(ARTICLES, filters=[Filter("AG_CODE", "WEBSHOP")]):
         ...
     stored = client.write(DEBTORS, {"SUB_NR": "10001", "ACCT_NAME": "Jansen BV"})
+    client.write(DEBTORS, {"SUB_NR": "10001", "CITY": "Utrecht"}, update="10001")
 
 Reads page with ``PageSize`` / ``PageNumber`` and stop at the first short
 page (AccountView.net sends no paging metadata). Error bodies
@@ -175,17 +176,36 @@ class AccountViewClient:
         header: Mapping[str, Any],
         lines: Sequence[Mapping[str, Any]] = (),
         *,
+        update: str | None = None,
         book_date: datetime | None = None,
         record: str | None = None,
     ) -> dict[str, Any]:
-        """Write one row of ``table`` (with detail ``lines``); return the row as stored.
+        """Create one row of ``table`` (with detail ``lines``), or update the row whose key
+        is ``update``; return the row as stored.
 
+        A create is a POST of the write envelope; an update a PUT of the same envelope
+        with the row's key as its ``id`` (:data:`schema.UPDATE_METHOD`).
+
+        :param update: the key of the existing row to update (None: create).
         :param record: the source record's id, for error context.
         :raises RejectedError: with AccountView's ``ErrorMessage`` when it refuses the row.
+        :raises RejectedError: also for an update of a business object that takes none,
+            before anything is sent.
         """
         when = book_date or datetime.fromtimestamp(self.clock.now(), UTC)
         body = build_write(table, header, lines, book_date=when)
-        response = self.http.post(schema.DATA_PATH, content=json.dumps(body), headers=_JSON)
+        if update is None:
+            response = self.http.post(schema.DATA_PATH, content=json.dumps(body), headers=_JSON)
+        else:
+            if table.business_object not in schema.UPDATABLE:
+                raise RejectedError(
+                    f"AccountView takes no update of {table.business_object} "
+                    f"({table.name}); only of {', '.join(sorted(schema.UPDATABLE))}",
+                    record=record,
+                    entity=table.business_object,
+                )
+            body[schema.UPDATE_ID] = update
+            response = self.http.put(schema.DATA_PATH, content=json.dumps(body), headers=_JSON)
         answer = check_response(response, record=record, entity=table.business_object)
         stored = read_rows(answer, table) if isinstance(answer, Mapping) else []
         return stored[0] if stored else dict(header)

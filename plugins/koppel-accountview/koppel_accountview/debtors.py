@@ -95,10 +95,14 @@ class DebtorIndex:
             return str(number)
 
 
-def write_debtor(session: Session, fields: dict[str, Any], record: str | None) -> WriteResult:
-    """Write the debtor ``fields`` (with its ``SUB_NR``) and index it as stored."""
+def write_debtor(
+    session: Session, fields: dict[str, Any], record: str | None, *, update: bool = False
+) -> WriteResult:
+    """Create the debtor ``fields`` (with its ``SUB_NR``), or with ``update`` change the
+    existing one of that number, and index it as stored."""
     index = DebtorIndex.of(session)
-    stored = session.client.write(DEBTORS, fields, record=record)
+    number = str(fields["SUB_NR"]) if update else None
+    stored = session.client.write(DEBTORS, fields, update=number, record=record)
     index.add({**fields, **stored})
     return WriteResult(target_id=str(stored.get("SUB_NR") or fields["SUB_NR"]), response=stored)
 
@@ -162,5 +166,5 @@ def order_debtor(session: Session, debtor: Mapping[str, Any] | None, record: str
     number = str(existing["SUB_NR"])
     changes = {k: v for k, v in fields.items() if k != "SUB_NR" and existing.get(k) != v}
     if changes:
-        write_debtor(session, {"SUB_NR": number, **changes}, record)
+        write_debtor(session, {"SUB_NR": number, **changes}, record, update=True)
     return number

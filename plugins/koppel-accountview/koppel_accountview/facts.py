@@ -46,6 +46,12 @@ S1_CLIENT = Source(f"{_S1} client.go, types.go", _READ)
 S1_POST = Source(f"{_S1} accountview_data_post.go", _READ)
 #: S3's webshop connector: the fields it writes to SO1 and ADDR, with their FieldType.
 S3_MODEL = Source(f"{_S3} application/models/Accountview_model.php", _READ)
+#: S6: a Free Pascal AccountView client (the index names no repository) that creates with
+#: POST and updates a debtor with PUT of the same envelope plus ``id``, never a DJ2 page.
+S6_CLIENT = Source(
+    "search-index file id 41611930994 (unit ulcsAccountViewUtility, 2023-10-26) SendToAccServer",
+    _READ,
+)
 #: A fact no source gives (REFERENCE.md "Could not verify").
 ASSUMED = Source(
     "assumption: no data dictionary of this table was found (REFERENCE.md, Could not verify)",
@@ -205,7 +211,14 @@ API = ApiContract(
             "POST",
             f"{_PREFIX}/accountviewdata",
             source=S1_POST,
-            note="positional rows, each checked against its table's contract",
+            note="creates: positional rows, each checked against its table's contract",
+        ),
+        Endpoint(
+            "PUT",
+            f"{_PREFIX}/accountviewdata",
+            source=S6_CLIENT,
+            note="updates a debtor (AR1): the POST envelope plus id, the row's key; "
+            "S6: no PUT for journal pages (DJ2)",
         ),
     ],
 )

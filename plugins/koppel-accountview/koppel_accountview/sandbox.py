@@ -3,7 +3,9 @@
 It answers the documented URL patterns under ``/api/v3``: the OAuth2 token
 endpoint (single-use refresh tokens), ``Companies``, and ``accountviewdata``
 for reads (business object, fields, filters, sort, page size and number, short
-last page) and writes (table definition with positional values). Refusals come
+last page), creates (POST: a table definition with positional values; a key that
+exists is refused) and debtor updates (PUT: the same envelope with the row's key
+as ``id``). Refusals come
 as ``{"ErrorType": "AccountViewError", "ErrorNumbers": [...], "ErrorMessage": ...}``
 with status 400, as the public clients expect. Tables and field names come from
 :mod:`koppel_accountview.schema`, so the sandbox refuses the fields the client
@@ -116,7 +118,8 @@ class AccountViewSandbox(Sandbox):
         for method, path, handler in (
             ("GET", f"{_PREFIX}/{schema.COMPANIES_PATH}", self._companies),
             ("GET", f"{_PREFIX}/{schema.DATA_PATH}", self._read),
-            ("POST", f"{_PREFIX}/{schema.DATA_PATH}", self._write),
+            ("POST", f"{_PREFIX}/{schema.DATA_PATH}", self._create),
+            ("PUT", f"{_PREFIX}/{schema.DATA_PATH}", self._update),
         ):
             self.add_route(method, path, handler, contract=facts.API.get(method, path))
 
@@ -235,7 +238,14 @@ class AccountViewSandbox(Sandbox):
             return [row for row in rows if row.get(field) and to_datetime(row[field]) >= since]
         raise _Refused(f"Onbekende FilterOperator {params[f'filteroperator{n}']!r}", 24)
 
-    def _write(self, request: SandboxRequest) -> httpx.Response:
+    def _create(self, request: SandboxRequest) -> httpx.Response:
+        return self._write(request, update=False)
+
+    def _update(self, request: SandboxRequest) -> httpx.Response:
+        return self._write(request, update=True)
+
+    def _write(self, request: SandboxRequest, *, update: bool) -> httpx.Response:
+        """A create (POST) or an update (PUT, the envelope with the row's key as ``id``)."""
         try:
             self._company(request)
             try:
@@ -245,30 +255,50 @@ class AccountViewSandbox(Sandbox):
             table = self._table(code)
             if name.upper() != table.name or len(headers) != 1:
                 raise _Refused(f"{code} schrijft precies één rij in tabel {table.name}", 31)
-            self._enforce(table, headers[0], table.name)
+            if update:
+                self._updated_key(table, request.json, headers[0])
+            self._enforce(table, headers[0], table.name, update=update)
             rows = []
             if detail_name is not None:
                 if table.detail is None or detail_name.upper() != table.detail.name:
                     raise _Refused(f"{code} heeft geen detailtabel {detail_name}", 32)
                 for index, line in enumerate(lines):
-                    self._enforce(table.detail, line, f"{table.detail.name}[{index}]")
+                    path = f"{table.detail.name}[{index}]"
+                    self._enforce(table.detail, line, path, update=update)
                 rows = [self._row(table.detail, line, detail=True) for line in lines]
             header = self._row(table, headers[0])
-            stored = self._store(table, header, rows)
+            stored = self._store(table, header, rows, update=update)
         except _Refused as refused:
             return _error(refused.message, refused.number)
         return json_response({table.name: [stored]})
 
-    def _enforce(self, table: Table, row: Mapping[str, Any], path: str) -> None:
-        """Check a decoded row against its table's facts (:mod:`koppel_accountview.facts`)."""
+    def _updated_key(self, table: Table, body: Any, header: Mapping[str, Any]) -> None:
+        """Check an update: a business object that takes one, an ``id`` naming an existing
+        row, and a key in the row (when sent) equal to it."""
+        if table.business_object not in schema.UPDATABLE:
+            raise _Refused(f"PUT is niet beschikbaar voor {table.business_object}", 35)
+        key = body.get(schema.UPDATE_ID) if isinstance(body, Mapping) else None
+        if not isinstance(key, str) or not key.strip():
+            raise _Refused(f"Een wijziging (PUT) noemt de sleutel in {schema.UPDATE_ID!r}", 36)
+        if self.store[table.name].get(key) is None:
+            raise _Refused(f"{table.name} {key} bestaat niet", 37)
+        sent = header.get(table.key)
+        if sent is not None and str(sent) != key:
+            raise _Refused(f"{table.key} {sent} is niet de sleutel {key} van de wijziging", 38)
+
+    def _enforce(self, table: Table, row: Mapping[str, Any], path: str, *, update: bool) -> None:
+        """Check a decoded row against its table's facts (:mod:`koppel_accountview.facts`);
+        an update sends only what changes."""
         contract = facts.ROWS.get(table.name)
         if contract is None:
             return
         values = {k.upper(): v for k, v in row.items() if k not in ("RowId", "HeaderId")}
-        if table is schema.DEBTORS and self.store["CONTACT"].get(str(values.get("SUB_NR"))):
-            contract = contract.partial()  # an update sends only what changes
+        method = "PUT" if update else "POST"
         self.enforce_value(
-            contract, values, path=path, endpoint=f"POST {_PREFIX}/{schema.DATA_PATH}"
+            contract.partial() if update else contract,
+            values,
+            path=path,
+            endpoint=f"{method} {_PREFIX}/{schema.DATA_PATH}",
         )
 
     def _row(self, table: Table, row: Mapping[str, Any], *, detail: bool = False) -> dict[str, Any]:
@@ -283,10 +313,10 @@ class AccountViewSandbox(Sandbox):
         return clean
 
     def _store(
-        self, table: Table, header: dict[str, Any], lines: list[dict[str, Any]]
+        self, table: Table, header: dict[str, Any], lines: list[dict[str, Any]], *, update: bool
     ) -> dict[str, Any]:
         if table is schema.DEBTORS:
-            return self._debtor(header)
+            return self._debtor(header, update=update)
         if table is schema.ARTICLES:
             return self._article(header)
         if table is schema.DELIVERY_ADDRESSES:
@@ -298,14 +328,17 @@ class AccountViewSandbox(Sandbox):
             return self._order(header, lines)
         return self._journal(header, lines)
 
-    def _debtor(self, header: dict[str, Any]) -> dict[str, Any]:
+    def _debtor(self, header: dict[str, Any], *, update: bool) -> dict[str, Any]:
+        """Create a debtor (POST; its number must be new) or change one (PUT)."""
         number = str(header.get("SUB_NR") or "").strip()
         if not number:
             raise _Refused("SUB_NR (debiteurnummer) is verplicht", 41)
         header["CNG_DATE"] = self.now()
         contacts = self.store["CONTACT"]
-        if contacts.get(number) is not None:
+        if update:
             return contacts.update(number, header) or {}
+        if contacts.get(number) is not None:
+            raise _Refused(f"Debiteur {number} bestaat al; wijzig hem met PUT", 44)
         if not header.get("ACCT_NAME"):
             raise _Refused("ACCT_NAME (naam) is verplicht", 42)
         header.setdefault("ACCT_NR", schema.DEFAULT_DEBTOR_ACCOUNT)
@@ -316,10 +349,9 @@ class AccountViewSandbox(Sandbox):
         if not code:
             raise _Refused("ART_CODE (artikelcode) is verplicht", 43)
         header["CNG_DATE"] = self.now()
-        articles = self.store["ARTICLE"]
-        if articles.get(code) is not None:
-            return articles.update(code, header) or {}
-        return articles.insert(header)
+        if self.store["ARTICLE"].get(code) is not None:
+            raise _Refused(f"Artikel {code} bestaat al", 45)
+        return self.store["ARTICLE"].insert(header)
 
     def _order(self, header: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
         for role in ("RPL_INV", "RPL_DEL"):

@@ -37,6 +37,8 @@ __all__ = [
     "TABLES",
     "TEST_API_BASE",
     "TOKEN_PATH",
+    "UPDATABLE",
+    "UPDATE_ID",
     "Field",
     "Table",
 ]
@@ -53,8 +55,14 @@ AUTHORIZE_URL = "https://www.accountview.net/ams/authorize.aspx"
 #: The OAuth2 scopes asked for: read and write, never delete [observed names: APIcenter
 #: asks for these two and ``deleteaccountviewdata``; REFERENCE.md mismatch 2].
 SCOPES = "readaccountviewdata updateaccountviewdata"
-#: The generic data endpoint for reads (GET) and writes (POST) [observed].
+#: The generic data endpoint for reads (GET), creates (POST) and updates (PUT) [observed].
 DATA_PATH = "accountviewdata"
+#: An update is a PUT of the write envelope with this top-level key holding the key of
+#: the row to update [observed: S6 updates CONTACT so; REFERENCE.md mismatch 7].
+UPDATE_ID = "id"
+#: The business objects an update (PUT) is known for: debtors only [observed: S6; it
+#: says journal pages (DJ2) have no PUT; none shown for the others].
+UPDATABLE = frozenset({"AR1"})
 #: The companies the user may reach: a JSON array of objects ``Id``, ``Description``,
 #: ``Code`` (``koppel_accountview.facts.COMPANY``) [observed].
 COMPANIES_PATH = "Companies"

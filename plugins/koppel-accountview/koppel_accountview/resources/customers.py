@@ -35,4 +35,6 @@ class Customers(Resource):
         fields = present(payload)
         if action == Action.CREATE:
             return create_debtor(self.session, fields, fields.get("MAIL_BUS"))
-        return write_debtor(self.session, {**fields, "SUB_NR": target_id}, fields.get("MAIL_BUS"))
+        return write_debtor(
+            self.session, {**fields, "SUB_NR": target_id}, fields.get("MAIL_BUS"), update=True
+        )
