@@ -1,0 +1,139 @@
+"""The sandbox's demo organisation, in Heimdall's list shapes, from demo.json's pools.
+
+Contacts (suppliers, subcontractors, customers), and ``volume`` purchase order contracts
+(default 12), each on a project and a supplier with two delivery tickets (*leverbonnen*)
+as its lines; changes are a minute apart, oldest first. The same ``seed`` gives the
+same organisation.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+__all__ = ["DEMO_VOLUME", "START", "atom", "demo"]
+
+DEMO_VOLUME = 12
+#: The moment the first demo record changed.
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+Row = dict[str, Any]
+
+
+def atom(moment: datetime) -> str:
+    """A moment in ATOM / ISO 8601, as Heimdall writes ``updatedAt``."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
+    """The demo organisation: ``contact_types``, ``contacts``, ``contracts``, ``tickets``."""
+    pools = json.loads((resources.files("koppel_exact_bouw") / "demo.json").read_text("utf-8"))
+    rng = random.Random(seed)
+    clock = iter(START + timedelta(minutes=n) for n in range(10**7))
+    types = {t["name"]: t for t in pools["contact_types"]}
+    contacts: list[Row] = []
+    for kind in ("suppliers", "subcontractors", "customers"):
+        type_name = {"suppliers": "supplier", "subcontractors": "subcontractor"}.get(
+            kind, "customer"
+        )
+        for found in pools[kind]:
+            moment = atom(next(clock))
+            contacts.append(
+                {
+                    "id": 4100 + len(contacts),
+                    "countryCode": "NL",
+                    "debtorNumber": None,
+                    **found,
+                    "type": dict(types[type_name]),
+                    "createdAt": moment,
+                    "updatedAt": moment,
+                }
+            )
+    projects = [
+        {
+            "id": 3494100 + n,
+            "number": f"2026{n + 1:03d}",
+            "status": "In uitvoering",
+            "statusId": 55605,
+            **p,
+        }
+        for n, p in enumerate(pools["projects"])
+    ]
+    creditors = [c for c in contacts if c["type"]["name"] != "customer"]
+    contracts: list[Row] = []
+    tickets: list[Row] = []
+    for n in range(volume):
+        project = projects[n % len(projects)]
+        supplier = creditors[rng.randrange(len(creditors))]
+        code = pools["security_codes"][n % len(pools["security_codes"])]
+        moment = atom(next(clock))
+        contract_id = 88000 + n
+        prices = [Decimal(rng.randrange(25_000, 400_000)) / 100 for _ in range(2)]
+        lines = []
+        for k, price in enumerate(prices):
+            purchase = pools["purchase_types"][(n + k) % len(pools["purchase_types"])]
+            lines.append(
+                {
+                    "id": 530000 + 2 * n + k,
+                    "number": f"LB{26000 + 2 * n + k}",
+                    "description": pools["items"][(n + k) % len(pools["items"])],
+                    "date": moment,
+                    "purchaseTypeId": purchase["id"],
+                    "purchaseTypeName": purchase["name"],
+                    "price": f"{price:.2f}",
+                    "isProcessed": False,
+                    "bookingStatus": 0,
+                    "supplier": nested_contact(supplier),
+                    "project": dict(project),
+                    "contract": {"id": contract_id},
+                    "purchaseInvoiceId": None,
+                    "purchaseInvoiceInvoiceNumber": None,
+                    "createdAt": moment,
+                    "updatedAt": moment,
+                }
+            )
+        tickets += lines
+        contracts.append(
+            {
+                "id": contract_id,
+                "number": f"{project['number']}IO{n + 1:04d}",
+                "name": f"Inkooporder {lines[0]['description'].lower()}",
+                "description": f"<p>Levering voor {project['name']}</p>",
+                "status": 1,
+                "statusName": "Akkoord",
+                "type": 0,
+                "purchaseType": 2,
+                "price": f"{sum(prices):.2f}",
+                "outstandingCosts": f"{sum(prices):.2f}",
+                "project": dict(project),
+                "supplier": nested_contact(supplier),
+                "projectSecurityLink": {"id": 710000 + n, "projectId": project["id"], **code},
+                "linkedDeliveryTicket": {
+                    key: lines[0][key] for key in ("id", "number", "price", "isProcessed")
+                },
+                "createdAt": moment,
+                "updatedAt": moment,
+            }
+        )
+    return {
+        "contact_types": pools["contact_types"],
+        "contacts": contacts,
+        "contracts": contracts,
+        "tickets": tickets,
+        "invoices": [],
+    }
+
+
+def nested_contact(contact: Row) -> Row:
+    """A contact as a list item nests it (SDK NestedContactListItem)."""
+    kind = contact["type"]
+    return {
+        "id": contact["id"],
+        "typeId": kind["id"],
+        "name": contact["name"],
+        "emailAddress": contact.get("emailAddress"),
+        "type": kind["name"],
+    }

@@ -1,0 +1,348 @@
+"""An emulator of Exact Online Bouw's Heimdall API on :mod:`koppel.sandbox`, with the demo.
+
+It does what facts.py records, and refuses what the API refuses:
+
+- ``POST /auth/login/{app}/apiKey`` with the form field ``apiKey`` answers a JWT that
+  expires after :data:`TOKEN_LIFETIME` seconds of the sandbox's clock; a call with an
+  expired, unknown or missing token is answered 401.
+- ``GET /list/...`` reads ``q`` (:mod:`koppel_exact_bouw.hql`): conditions on the
+  endpoint's mapped fields (any other field is a 400, as the live API answers), ``ORDER
+  BY``, ``LIMIT``/``OFFSET`` pages in ``{"items", "count", "limit", "offset"}``; without
+  ``LIMIT`` every row comes at once and ``limit``/``offset`` are null, as observed live.
+- ``POST /contact`` creates a contact, or updates the one its ``id`` names;
+  ``DELETE /contact`` deletes one; ``GET /contact-types`` lists the types.
+- ``POST /purchase-invoice`` books each line on its delivery ticket: the ticket is
+  processed (its price becomes the booked amount) and, unless the line is handled
+  (``createDeliveryTicketForRemainingCosts``), the rest stays open on a new ticket with the
+  same delivery note; the contract's ``outstandingCosts`` and ``updatedAt`` follow. A
+  processed ticket takes no further booking.
+
+Errors are ``{"code": status, "message": ...}`` (ASSUMED). :attr:`ExactBouwSandbox.rows`
+counts the rows each list served, for tests that measure what a read cost.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from koppel.errors import ValidationError
+from koppel.sandbox import (
+    Sandbox,
+    SandboxRateLimit,
+    SandboxRequest,
+    Violation,
+    json_response,
+)
+from koppel_exact_bouw import facts, hql
+from koppel_exact_bouw.client import CALLS_PER_MINUTE, SYSTEM
+from koppel_exact_bouw.demo import DEMO_VOLUME, atom, demo, nested_contact
+
+__all__ = [
+    "DEMO_API_KEY",
+    "DEMO_APPLICATION",
+    "TOKEN_LIFETIME",
+    "ExactBouwSandbox",
+    "make_sandbox",
+]
+
+DEMO_API_KEY = "sandbox-api-key"
+DEMO_APPLICATION = "koppel-demo"
+#: Seconds a token lives (ASSUMED: Heimdall's JWT lifetime is not published).
+TOKEN_LIFETIME = 3600
+Row = dict[str, Any]
+
+
+class ExactBouwSandbox(Sandbox):
+    """The Heimdall emulator; :attr:`rows` counts rows served per list."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(SYSTEM, **options)
+        self.rows: Counter[str] = Counter()
+        self.tokens: dict[str, float] = {}
+
+    def error_response(self, status: int, message: str) -> httpx.Response:
+        return json_response({"code": status, "message": message}, status)
+
+    def contract_refused(self, violations: Sequence[Violation]) -> httpx.Response:
+        message = "; ".join(f"{v.path or 'body'}: {v.message}" for v in violations)
+        return self.error_response(400, message)
+
+    def now(self) -> str:
+        """The sandbox clock's moment, as Heimdall writes it."""
+        return atom(datetime.fromtimestamp(self.clock.now(), UTC))
+
+    def issue_token(self, application: str) -> str:
+        """A new JWT for ``application`` that expires after :data:`TOKEN_LIFETIME`."""
+        expires = int(self.clock.now()) + TOKEN_LIFETIME
+        parts = [{"alg": "RS256", "typ": "JWT"}, {"exp": expires, "username": application}]
+        encoded = [_b64(json.dumps(part).encode()) for part in parts]
+        token = ".".join([*encoded, _b64(secrets.token_bytes(24))])
+        self.tokens[token] = expires
+        return token
+
+    def expire_tokens(self) -> None:
+        """Make every token issued so far expired (a test of the 401 refresh)."""
+        for token in self.tokens:
+            self.tokens[token] = self.clock.now() - 1
+
+
+def make_sandbox(seed: int = 0, volume: int | None = None) -> ExactBouwSandbox:
+    """A fresh sandbox with the demo organisation (``volume`` contracts, default 12)."""
+    box = ExactBouwSandbox(
+        base_url=facts.BASE_URL,
+        rate_limit=SandboxRateLimit(per_minute=CALLS_PER_MINUTE),
+        authenticate=lambda request: _authenticate(box, request),
+    )
+    for name, rows in demo(seed, DEMO_VOLUME if volume is None else volume).items():
+        box.store.seed(name, rows)
+    _login(box)
+    for listed in facts.LISTS:
+        _list(box, listed)
+    _contacts(box)
+    _purchase_invoices(box)
+    return box
+
+
+def _endpoint(method: str, path: str) -> Any:
+    return facts.API.get(method, path)
+
+
+def _login(box: ExactBouwSandbox) -> None:
+    def login(request: SandboxRequest) -> Any:
+        form = box.enforce_value(facts.LOGIN, request.form, endpoint=f"POST {facts.LOGIN_PATH}")
+        app = request.path_params["app"]
+        if form.get("apiKey") != DEMO_API_KEY or app != DEMO_APPLICATION:
+            return box.error_response(401, "Invalid credentials.")
+        return {"token": box.issue_token(app)}
+
+    box.add_route("POST", facts.LOGIN_PATH, login, auth=False)
+
+
+def _authenticate(box: ExactBouwSandbox, request: SandboxRequest) -> httpx.Response | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return box.error_response(401, "JWT Token not found")
+    expires = box.tokens.get(header.removeprefix("Bearer "))
+    if expires is None:
+        return box.error_response(401, "Invalid JWT Token")
+    if box.clock.now() >= expires:
+        return box.error_response(401, "Expired JWT Token")
+    return None
+
+
+def _list(box: ExactBouwSandbox, listed: facts.ListEndpoint) -> None:
+    records = box.store[listed.name]
+
+    def answer(request: SandboxRequest) -> Any:
+        try:
+            query = hql.parse(request.params.get("q", ""), listed.mapped)
+        except ValidationError as exc:
+            return box.error_response(400, exc.message)
+        rows = [row for row in records.all() if all(_holds(row, c) for c in query.conditions)]
+        rows.sort(key=lambda row: int(row["id"]))
+        for field, descending in reversed(query.order):
+            rows.sort(key=lambda row, f=field: _sortable(_value(row, f)), reverse=descending)
+        if query.limit is None:
+            box.rows[listed.name] += len(rows)
+            return {"items": rows, "count": len(rows), "limit": None, "offset": None}
+        limit = min(query.limit, facts.MAX_PAGE_SIZE)
+        items = rows[query.offset : query.offset + limit]
+        box.rows[listed.name] += len(items)
+        return {"items": items, "count": len(rows), "limit": limit, "offset": query.offset}
+
+    endpoint = listed.endpoint
+    box.add_route("GET", endpoint.pattern, answer, contract=endpoint)
+
+
+def _contacts(box: ExactBouwSandbox) -> None:
+    contacts, types = box.store["contacts"], box.store["contact_types"]
+    written = _endpoint("POST", "/contact")
+
+    def save(request: SandboxRequest) -> Any:
+        body = request.json
+        kind = types.get(str(body["contactType"]["id"]))
+        if kind is None:
+            return box.error_response(400, f"Contact type {body['contactType']['id']} not found.")
+        listed = _listed_contact(body, kind, box.now())
+        if body.get("id") is None:
+            row = contacts.insert({"id": _next_id(contacts), **listed, "createdAt": box.now()})
+            return json_response(_full_contact(row), 201)
+        row = contacts.update(str(body["id"]), listed)
+        if row is None:
+            return box.error_response(404, f"Contact {body['id']} not found.")
+        return json_response(_full_contact(row))
+
+    def delete(request: SandboxRequest) -> Any:
+        body = request.json
+        if not isinstance(body, dict) or not contacts.delete(str(body.get("id"))):
+            return box.error_response(404, "Contact not found.")
+        return httpx.Response(204)
+
+    box.add_route("POST", "/contact", save, contract=written)
+    box.add_route("DELETE", "/contact", delete)
+    box.add_route("GET", facts.CONTACT_TYPES, lambda request: types.all())
+
+
+def _purchase_invoices(box: ExactBouwSandbox) -> None:
+    invoices, tickets, contacts = box.store["invoices"], box.store["tickets"], box.store["contacts"]
+    written = _endpoint("POST", "/purchase-invoice")
+
+    def save(request: SandboxRequest) -> Any:
+        body = request.json
+        supplier = contacts.get(str(body["contact"]["id"]))
+        if supplier is None:
+            return box.error_response(400, f"Contact {body['contact']['id']} not found.")
+        if body.get("id") is not None:
+            found = invoices.update(str(body["id"]), {"invoiceNumber": body["invoiceNumber"]})
+            if found is None:
+                return box.error_response(404, f"Purchase invoice {body['id']} not found.")
+            return json_response({**body, **found})
+        twice = [
+            i
+            for i in invoices.all()
+            if i["invoiceNumber"] == body["invoiceNumber"] and i["supplier"]["id"] == supplier["id"]
+        ]
+        if twice:
+            message = f"Invoice number {body['invoiceNumber']} already exists for this supplier."
+            return box.error_response(400, message)
+        lines = body.get("lines") or []
+        booked = [tickets.get(str((line.get("deliveryTicket") or {}).get("id"))) for line in lines]
+        for line, ticket in zip(lines, booked, strict=True):
+            if line.get("deliveryTicket") and ticket is None:
+                return box.error_response(
+                    400, f"Delivery ticket {line['deliveryTicket']['id']} not found."
+                )
+            if ticket is not None and ticket["isProcessed"]:
+                return box.error_response(
+                    400, f"Delivery ticket {ticket['number']} is already processed."
+                )
+        now = box.now()
+        total = sum((Decimal(str(line["subTotal"])) for line in lines), Decimal(0))
+        row = invoices.insert(
+            {
+                "id": _next_id(invoices, 61000),
+                "invoiceNumber": body["invoiceNumber"],
+                "date": body["date"],
+                "status": body["status"],
+                "subTotal": f"{total:.2f}",
+                "supplier": nested_contact(supplier),
+                "deliveryTicket": None,
+                "createdAt": now,
+                "updatedAt": now,
+            }
+        )
+        for line, ticket in zip(lines, booked, strict=True):
+            if ticket is not None:
+                _book(box, ticket, line, row, now)
+        return json_response({**body, "id": row["id"], "createdAt": now, "updatedAt": now}, 201)
+
+    box.add_route("POST", "/purchase-invoice", save, contract=written)
+
+
+def _book(
+    box: ExactBouwSandbox, ticket: Row, line: Mapping[str, Any], invoice: Row, now: str
+) -> None:
+    """Book ``line`` on ``ticket``: processed at the booked amount, the rest on a new ticket
+    unless the line is handled; the contract's open amount and ``updatedAt`` follow."""
+    tickets = box.store["tickets"]
+    amount, price = Decimal(str(line["subTotal"])), Decimal(ticket["price"])
+    tickets.update(
+        str(ticket["id"]),
+        {
+            "isProcessed": True,
+            "price": f"{min(amount, price):.2f}",
+            "bookingStatus": 1,
+            "purchaseInvoiceId": str(invoice["id"]),
+            "purchaseInvoiceInvoiceNumber": invoice["invoiceNumber"],
+            "updatedAt": now,
+        },
+    )
+    if line.get("createDeliveryTicketForRemainingCosts") and amount < price:
+        rest = {**ticket, "price": f"{price - amount:.2f}", "createdAt": now, "updatedAt": now}
+        tickets.insert({**rest, "id": _next_id(tickets)})
+    contract = (ticket.get("contract") or {}).get("id")
+    if contract is not None:
+        open_rows = [
+            t
+            for t in tickets.all()
+            if (t.get("contract") or {}).get("id") == contract and not t["isProcessed"]
+        ]
+        outstanding = sum((Decimal(t["price"]) for t in open_rows), Decimal(0))
+        box.store["contracts"].update(
+            str(contract), {"outstandingCosts": f"{outstanding:.2f}", "updatedAt": now}
+        )
+
+
+def _listed_contact(body: Mapping[str, Any], kind: Row, now: str) -> Row:
+    """A written contact (SDK FullContact) as the list shows it (SDK ContactListItem)."""
+    renamed = {"email": "emailAddress", "accountNumber": "iban"}
+    skip = {"id", "contactType", "createdAt", "updatedAt"}
+    row = {renamed.get(k, k): v for k, v in body.items() if k not in skip}
+    return {**row, "type": dict(kind), "updatedAt": now}
+
+
+def _full_contact(row: Row) -> Row:
+    """A stored contact in the shape ``POST /contact`` answers (SDK FullContact)."""
+    renamed = {"emailAddress": "email", "iban": "accountNumber"}
+    full = {renamed.get(k, k): v for k, v in row.items() if k != "type"}
+    full["contactType"] = row["type"]
+    return full
+
+
+def _next_id(collection: Any, floor: int = 1) -> int:
+    return max([floor - 1, *(int(row["id"]) for row in collection.all())]) + 1
+
+
+def _value(row: Mapping[str, Any], field: str) -> Any:
+    value: Any = row
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    value = _comparable(value)
+    if value is None:
+        return (0, 0)
+    if isinstance(value, datetime):
+        return (1, value.timestamp())
+    if isinstance(value, bool | int | float):
+        return (1, float(value))
+    return (2, str(value))
+
+
+def _holds(row: Mapping[str, Any], condition: hql.Condition) -> bool:
+    value = _value(row, condition.field)
+    if condition.operator == "IN":
+        return value in condition.value
+    if condition.operator in ("=", "!="):
+        same = _comparable(value) == _comparable(condition.value)
+        return same if condition.operator == "=" else not same
+    left, right = _sortable(value), _sortable(condition.value)
+    if value is None or left[0] != right[0]:
+        return False
+    return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right}[
+        condition.operator
+    ]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
