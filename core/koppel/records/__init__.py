@@ -19,6 +19,12 @@ from koppel.records._journal import JournalEntry, JournalLine, JournalLineKind
 from koppel.records._order import CostKind, CostLine, Order, OrderLine, OrderType, VatCalculation
 from koppel.records._party import Address, Contact, Customer, Relation, RelationKind
 from koppel.records._product import Product, StockLevel
+from koppel.records._purchase import (
+    Creditor,
+    PurchaseInvoice,
+    PurchaseInvoiceKind,
+    PurchaseInvoiceLine,
+)
 
 #: Canonical record class per entity name used in flows and hooks.
 ENTITY_RECORDS: dict[str, type] = {
@@ -31,6 +37,7 @@ ENTITY_RECORDS: dict[str, type] = {
     "commitments": Commitment,
     "commitment_bookings": CommitmentBooking,
     "relations": Relation,
+    "purchase_invoices": PurchaseInvoice,
 }
 
 __all__ = [
@@ -42,6 +49,7 @@ __all__ = [
     "Contact",
     "CostKind",
     "CostLine",
+    "Creditor",
     "Customer",
     "Invoice",
     "InvoiceLine",
@@ -52,6 +60,9 @@ __all__ = [
     "OrderLine",
     "OrderType",
     "Product",
+    "PurchaseInvoice",
+    "PurchaseInvoiceKind",
+    "PurchaseInvoiceLine",
     "Relation",
     "RelationKind",
     "StockLevel",

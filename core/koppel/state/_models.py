@@ -8,6 +8,8 @@ from typing import Any
 
 import attrs
 
+from koppel.records import Commitment
+
 __all__ = [
     "ActivityEntry",
     "Binding",
@@ -15,6 +17,7 @@ __all__ = [
     "NewActivity",
     "NewParked",
     "ParkedRecord",
+    "RegisteredCommitment",
     "RunInfo",
 ]
 
@@ -122,3 +125,15 @@ class ExportInfo:
     message: str | None
     records: int | None
     created_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class RegisteredCommitment:
+    """A commitment in the register: its register id, the system and id it was copied
+    from, when the register last changed it, and the canonical commitment itself."""
+
+    id: int
+    source_system: str
+    source_id: str
+    updated_at: datetime
+    commitment: Commitment

@@ -20,6 +20,8 @@ __all__ = [
     "UTCDateTime",
     "activity",
     "bindings",
+    "commitment_keys",
+    "commitments",
     "cursors",
     "exports",
     "metadata",
@@ -198,4 +200,50 @@ exports = sa.Table(
     sa.Column("records", sa.Integer),
     _created(),
     sa.Index(None, "flow", "id"),
+)
+
+#: The commitments register: commitments copied from AFAS or Exact Online Bouw by a
+#: flow whose target is the built-in ``register`` system; one row per
+#: (source system, source id). Money is kept as exact decimal text; ``open`` says
+#: the commitment can still be matched (an open amount left and not handled).
+commitments = sa.Table(
+    "koppel_commitments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source_system", sa.String, nullable=False),
+    sa.Column("source_id", sa.String, nullable=False),
+    sa.Column("administration", sa.String),
+    sa.Column("code", sa.String),
+    sa.Column("internal_reference", sa.String),
+    sa.Column("external_reference", sa.String),
+    sa.Column("delivery_notes", JSONData, nullable=False),
+    sa.Column("supplier", sa.String),
+    sa.Column("supplier_name", sa.String),
+    sa.Column("gl_account", sa.String),
+    sa.Column("project", sa.String),
+    sa.Column("cost_centre", sa.String),
+    sa.Column("description", sa.Text),
+    sa.Column("currency", sa.String, nullable=False),
+    sa.Column("amount", sa.String, nullable=False),
+    sa.Column("open_amount", sa.String, nullable=False),
+    sa.Column("status", sa.String),
+    sa.Column("handled", sa.Boolean, nullable=False),
+    sa.Column("open", sa.Boolean, nullable=False),
+    sa.Column("modified_at", UTCDateTime()),
+    sa.Column("lines", JSONData, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("source_system", "source_id"),
+    sa.Index(None, "administration", "supplier"),
+    sa.Index(None, "source_system", "code"),
+)
+
+#: What a commitment is found by: (kind, value) per code, internal and external
+#: reference and delivery note (of the commitment and of its lines).
+commitment_keys = sa.Table(
+    "koppel_commitment_keys",
+    metadata,
+    sa.Column("commitment_id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String, primary_key=True),
+    sa.Column("value", sa.String, primary_key=True),
+    sa.Index(None, "value", "kind"),
 )

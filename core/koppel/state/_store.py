@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from koppel.errors import StateError
 from koppel.state._base import utcnow
 from koppel.state._chunks import ChunksMixin
+from koppel.state._commitments import CommitmentsMixin
 from koppel.state._engine import create_state_engine, resolve_url
 from koppel.state._migrate import upgrade
 from koppel.state._numbers import NumbersMixin
@@ -21,9 +22,9 @@ from koppel.state._tokens import SqlTokenStore
 __all__ = ["StateStore", "open_state"]
 
 
-class StateStore(ChunksMixin, NumbersMixin):
+class StateStore(ChunksMixin, NumbersMixin, CommitmentsMixin):
     """Runs and their locks, cursors, bindings, parked records, activity, writes in flight,
-    tokens, number ranges, exports.
+    tokens, number ranges, exports, the commitments register.
 
     Every method runs in its own transaction and is safe to call from several
     threads; several processes (SQLite) or workers (PostgreSQL) may share one store.

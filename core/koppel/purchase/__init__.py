@@ -1,0 +1,2 @@
+"""The purchase side: purchase invoices from UBL files (system ``ubl``) and the
+commitments register (system ``register``) they are matched against."""

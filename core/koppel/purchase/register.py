@@ -1,0 +1,121 @@
+"""The built-in ``register`` system: the commitments register in the state store, as a target.
+
+A flow copies the commitments of AFAS or Exact Online Bouw into it::
+
+    [connections.register]
+    system = "register"
+    settings = { source_system = "afas", state = "/srv/koppel/state.sqlite3" }
+
+Rows are keyed by (``source_system``, the commitment's source id): writing the
+same commitment twice keeps one row, also after a crash between the write and
+the engine's binding. An existing commitment is found by its ``code``. The
+matching of purchase invoices reads the register through the state store
+(:class:`koppel.state.StateStore`'s ``commitments_by_*`` methods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from koppel.connector import Connector, Resource, Session, setting
+from koppel.errors import RejectedError
+from koppel.records import Commitment, structure, unstructure
+from koppel.sync import Action, Ambiguous, TargetRecord, WriteResult, one_match
+
+if TYPE_CHECKING:
+    from koppel.state import StateStore
+
+__all__ = ["RegisterSettings", "connector"]
+
+
+@attrs.frozen
+class RegisterSettings:
+    """Where the register is and whose commitments a connection writes."""
+
+    source_system: str = setting(
+        description="the source the commitments come from (its connection name, e.g. afas)"
+    )
+    administration: str | None = setting(
+        default=None,
+        description="the administration; fills a commitment that names none, narrows look-ups",
+    )
+    state: str | None = setting(
+        default=None,
+        description="state store path or URL holding the register "
+        "(default: $KOPPEL_STATE, else the user's state.sqlite3)",
+    )
+
+
+class Commitments(Resource):
+    """Commitments in the register, created or replaced by the source's commitment."""
+
+    entity = "commitments"
+    match_keys = {"code": "code"}
+    description = "the commitments register in the state store"
+
+    @property
+    def store(self) -> StateStore:
+        store: StateStore = self.client
+        return store
+
+    def find(self, match_key: str, values: Sequence[str]) -> dict[str, TargetRecord | Ambiguous]:
+        found = self.store.commitments_by_code(
+            values,
+            source_system=self.settings.source_system,
+            administration=self.settings.administration,
+        )
+        answer: dict[str, TargetRecord | Ambiguous] = {}
+        for code, registered in found.items():
+            match = one_match(
+                TargetRecord(id=str(item.id), data=unstructure(item.commitment))
+                for item in registered
+            )
+            if match is not None:
+                answer[code] = match
+        return answer
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        commitment = structure(payload, Commitment)
+        if commitment.administration is None:
+            commitment = attrs.evolve(commitment, administration=self.settings.administration)
+        source_id = commitment.id or commitment.code
+        if not source_id:
+            raise RejectedError(
+                "the commitment has neither an id nor a code to keep it by",
+                system="register",
+                entity=self.entity,
+            )
+        register_id = None
+        if action == Action.UPDATE and target_id is not None:
+            if not target_id.isdigit():
+                raise RejectedError(f"{target_id!r} is no register id", system="register")
+            register_id = int(target_id)
+        saved = self.store.save_commitment(
+            commitment,
+            source_system=self.settings.source_system,
+            source_id=source_id,
+            register_id=register_id,
+        )
+        return WriteResult(target_id=str(saved), response={"id": saved})
+
+
+def _store(session: Session) -> StateStore:
+    from koppel.state import open_state
+
+    return open_state(session.settings.state)
+
+
+connector = Connector(
+    name="register",
+    title="Commitments register",
+    description="The commitments register in koppel's state store, filled by flows.",
+    settings=RegisterSettings,
+    client=_store,
+    resources=(Commitments,),
+    package="koppel.purchase",
+)
