@@ -205,6 +205,14 @@ class ExactClient:
             )
         return body
 
+    def delete(self, entity_set: EntitySet, key: str) -> bool:
+        """DELETE record ``key``; False when Exact has no such record (404: already gone)."""
+        response = self.http.delete(f"{self.url(entity_set.path)}(guid'{key}')")
+        if response.status_code == 404:
+            return False
+        raise_for_status(response, entity=entity_set.name, record=key)
+        return True
+
     def update(self, entity_set: EntitySet, key: str, payload: Mapping[str, Any]) -> None:
         """PUT changes to record ``key`` (Exact answers 204 No Content), without the
         fields a PUT does not take (``facts.not_updatable``: ``OrderedBy``, ``Journal``…)."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 import attrs
 
 from koppel.records import OrderType
+from koppel_exact_online.facts import ENTITY_TYPES
 
 __all__ = [
     "ACCOUNTS",
     "CONTACTS",
+    "DELETED",
     "DIRECT_SALES_INVOICES",
     "GENERAL_JOURNAL_ENTRIES",
     "GENERAL_JOURNAL_ENTRY_LINES",
@@ -48,6 +50,7 @@ class EntitySet:
     :param lines: the field holding a document's lines.
     :param booked: Exact books the document at once and never changes it.
     :param journal_setting: the setting that names the document's ``Journal``.
+    :param entity_type: its ``EntityType`` in ``sync/Deleted`` (None: deletions not read).
     """
 
     path: str
@@ -60,6 +63,7 @@ class EntitySet:
     lines: str | None = None
     booked: bool = False
     journal_setting: str | None = None
+    entity_type: int | None = None
 
     @property
     def name(self) -> str:
@@ -75,6 +79,7 @@ class EntitySet:
 ACCOUNTS = EntitySet(
     path="crm/Accounts",
     sync="sync/CRM/Accounts",
+    entity_type=ENTITY_TYPES["Accounts"],
     select=(
         "ID",
         "Code",
@@ -99,6 +104,7 @@ CONTACTS = EntitySet(path="crm/Contacts")
 ITEMS = EntitySet(
     path="logistics/Items",
     sync="sync/Logistics/Items",
+    entity_type=ENTITY_TYPES["Items"],
     select=(
         "ID",
         "Code",
@@ -128,6 +134,12 @@ STOCK_POSITIONS = EntitySet(
         "WarehouseCode",
         "Timestamp",
     ),
+)
+#: The deletion log of every Sync API entity (no regular endpoint: ``path`` is the feed).
+DELETED = EntitySet(
+    path="sync/Deleted",
+    sync="sync/Deleted",
+    select=("ID", "EntityKey", "EntityType", "DeletedDate", "Timestamp"),
 )
 GL_ACCOUNTS = EntitySet(
     path="financial/GLAccounts", sync="sync/Financial/GLAccounts", select=("ID", "Code")

@@ -15,7 +15,7 @@ import attrs
 
 from koppel.sandbox import ApiContract, Contract, Endpoint, Field, Source
 
-__all__ = ["API", "READ", "endpoint_path", "not_updatable"]
+__all__ = ["API", "ENTITY_TYPES", "READ", "endpoint_path", "not_updatable"]
 
 #: The day the sources were read.
 READ = "2026-11-25"
@@ -36,6 +36,14 @@ PADDING = Source(
 CODE_18 = Source(
     _PAGE.format("CRMAccounts") + " Code, via " + _S1A + "; ossobv/exactonline "
     "exactonline/api/relations.py @ 9a1b43dbd6f8c5666040a5df7a8c8c9777206c1b",
+    READ,
+)
+#: The same generator's newer snapshot, read for sync/Deleted, prices, bulk and warehouses.
+_S1B_NOW = "Pi-Systems/exact-online src/Entity/{} @ d536f28207cb1a8078565190e26f4099f400fc4a"
+#: sync/Deleted: the deletion log of every Sync API entity, kept two months, filtered on
+#: Timestamp only; EntityType names the entity (its "Entity Types" field description).
+DELETED = Source(
+    _PAGE.format("SyncDeleted") + ", via " + _S1B_NOW.format("Sync/Deleted.php") + "; " + _S1A,
     READ,
 )
 #: The 2022 crawl only: the endpoint is not in the 2025 index.
@@ -376,6 +384,31 @@ SYNC_SALES_ORDER_ROW = Contract(
     source=SO_SYNC,
 )
 
+SYNC_DELETED = Contract(
+    "SyncDeleted",
+    [
+        _int("Timestamp", note="row version"),
+        _guid("ID"),
+        _guid("EntityKey", note="the ID of the deleted record"),
+        _int("EntityType", note="see ENTITY_TYPES"),
+        _date("DeletedDate"),
+        _guid("DeletedBy"),
+        _int("Division"),
+    ],
+    source=DELETED,
+)
+#: ``sync/Deleted.EntityType`` of the entities koppel reads through a Sync API (DELETED):
+#: 12 is "going to be removed" in favour of 32 and 33.
+ENTITY_TYPES = {
+    "Accounts": 2,
+    "ItemPrices": 8,
+    "Items": 9,
+    "SalesOrders": 12,
+    "StockPositions": 15,
+    "SalesOrderHeaders": 32,
+    "SalesOrderLines": 33,
+}
+
 # -- endpoints ---------------------------------------------------------------
 
 _V1 = "/api/v1/{division}/"
@@ -386,8 +419,10 @@ def endpoint_path(path: str) -> str:
     return _V1 + path
 
 
-def _crud(path: str, body: Contract, *, put: Contract | None = None) -> list[Endpoint]:
-    """GET (lookups), POST and, when given, PUT of one entity set. A read-only
+def _crud(
+    path: str, body: Contract, *, put: Contract | None = None, delete: bool = False
+) -> list[Endpoint]:
+    """GET (lookups), POST and, when given, PUT and DELETE of one entity set. A read-only
     field sent is recorded and ignored (an assumption: see the module's docs page)."""
     body = attrs.evolve(body, read_only="ignore")
     endpoints = [
@@ -397,6 +432,8 @@ def _crud(path: str, body: Contract, *, put: Contract | None = None) -> list[End
     if put is not None:
         put = attrs.evolve(put, read_only="ignore")
         endpoints.append(Endpoint("PUT", f"{_V1}{path}({{id}})", body=put, source=body.source))
+    if delete:
+        endpoints.append(Endpoint("DELETE", f"{_V1}{path}({{id}})", source=body.source))
     return endpoints
 
 
@@ -420,9 +457,10 @@ API = ApiContract(
         _sync("sync/Inventory/StockPositions", SYNC_STOCK_POSITION),
         _sync("sync/Financial/GLAccounts", SYNC_GL_ACCOUNT),
         _sync("sync/SalesOrder/SalesOrders", SYNC_SALES_ORDER_ROW),
-        *_crud("crm/Accounts", ACCOUNT, put=ACCOUNT.partial()),
+        _sync("sync/Deleted", SYNC_DELETED),
+        *_crud("crm/Accounts", ACCOUNT, put=ACCOUNT.partial(), delete=True),
         *_crud("crm/Contacts", CONTACT),
-        *_crud("logistics/Items", ITEM, put=ITEM.partial()),
+        *_crud("logistics/Items", ITEM, put=ITEM.partial(), delete=True),
         *_crud(
             "salesorder/SalesOrders",
             SALES_ORDER,

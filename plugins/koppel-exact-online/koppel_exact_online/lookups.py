@@ -126,6 +126,18 @@ class Index:
             if self._by is not None:
                 self._add(self._by, row)
 
+    def remove(self, record_id: str) -> None:
+        """Forget a record this run deleted."""
+        key = record_id.lower()
+        with self._lock:
+            for values in (self._by or {}).values():
+                for value, rows in list(values.items()):
+                    kept = [r for r in rows if str(r.get("ID")).lower() != key]
+                    if kept:
+                        values[value] = kept
+                    else:
+                        del values[value]
+
 
 class Lookups:
     """The run's lookup caches for one connection: an :class:`Index` per master-data set."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ from koppel.sandbox import (
 from koppel_exact_online._filter import FilterSyntaxError, compile_filter
 from koppel_exact_online.client import RATE_LIMIT_HEADERS
 from koppel_exact_online.demo import seed_demo
-from koppel_exact_online.facts import API
+from koppel_exact_online.facts import API, ENTITY_TYPES
 from koppel_exact_online.odata import format_date, pad_code
 
 __all__ = ["DIVISION", "ExactOAuth", "ExactSandbox", "make_sandbox"]
@@ -72,6 +73,31 @@ SYNC_SETS = {
     "salesorder/salesorders": "SalesOrderRows",
 }
 BULK_SETS = {"crm/accounts": "Accounts", "logistics/items": "Items"}
+#: The ``sync/Deleted`` EntityType a deletion in a collection is logged with.
+DELETED_TYPES = {
+    "Accounts": (ENTITY_TYPES["Accounts"],),
+    "Items": (ENTITY_TYPES["Items"],),
+    "SalesOrders": (ENTITY_TYPES["SalesOrders"], ENTITY_TYPES["SalesOrderHeaders"]),
+    "StockPositions": (ENTITY_TYPES["StockPositions"],),
+}
+#: What keeps an account or item from being deleted: (collection, field, lines field).
+IN_USE = {
+    "Accounts": (
+        ("SalesOrders", "OrderedBy", None),
+        ("Quotations", "OrderAccount", None),
+        ("SalesInvoices", "OrderedBy", None),
+        ("SalesEntries", "Customer", None),
+        ("PurchaseEntries", "Supplier", None),
+        ("GeneralJournalEntries", "Account", "GeneralJournalEntryLines"),
+    ),
+    "Items": (
+        ("SalesOrders", "Item", "SalesOrderLines"),
+        ("Quotations", "Item", "QuotationLines"),
+        ("SalesInvoices", "Item", "SalesInvoiceLines"),
+    ),
+}
+#: The only filter the Sync API takes.
+SYNC_FILTER = re.compile(r"^\s*Timestamp\s+gt\s+\d+L?\s*$", re.IGNORECASE)
 
 
 def _error(message: str, status: int = 400) -> httpx.Response:
@@ -131,7 +157,8 @@ class ExactOAuth(OAuthEmulator):
 class ExactSandbox(Sandbox):
     """The emulated Exact Online: one division with demo data, 60 calls a minute.
 
-    ``writes`` counts POST and PUT calls that reached a handler.
+    ``writes`` counts POST, PUT and DELETE calls that reached a handler; ``deleted`` is
+    the deletion log ``sync/Deleted`` answers from.
     """
 
     def error_response(self, status: int, message: str) -> httpx.Response:
@@ -182,6 +209,7 @@ class ExactSandbox(Sandbox):
         self._numbers = itertools.count(1)
         self._mutex = threading.RLock()
         self.writes = 0
+        self.deleted: list[dict[str, Any]] = []
         #: The demo company's warehouses (stock positions are per item and warehouse).
         self.warehouses = [
             {"ID": self.new_id(), "Code": code, "Description": name}
@@ -217,6 +245,32 @@ class ExactSandbox(Sandbox):
         coll.insert(record)
         return record
 
+    def remove(self, collection: str, key: str) -> None:
+        """Delete a record as a user in Exact does, logging it for ``sync/Deleted``."""
+        self.store[collection].delete(key)
+        now = format_date(_utc(self.clock.now()))
+        for entity_type in DELETED_TYPES.get(collection, ()):
+            self.deleted.append(
+                {
+                    "ID": self.new_id(),
+                    "EntityKey": key,
+                    "EntityType": entity_type,
+                    "DeletedDate": now,
+                    "DeletedBy": None,
+                    "Division": self.division,
+                    "Timestamp": next(self._timestamps),
+                }
+            )
+
+    def in_use(self, collection: str, key: str) -> bool:
+        """Whether a document refers to account or item ``key`` (Exact refuses to delete it)."""
+        for other, field, lines in IN_USE.get(collection, ()):
+            for record in self.store[other]:
+                rows = record.get(lines) or [] if lines else [record]
+                if any(str(row.get(field) or "").lower() == key for row in rows):
+                    return True
+        return False
+
     def _next_code(self) -> int:
         codes = [str(r.get("Code") or "").strip() for r in self.store["Accounts"]]
         return max([int(c) for c in codes if c.isdigit()] + [0]) + 1
@@ -232,10 +286,12 @@ class ExactSandbox(Sandbox):
 
     def _routes_install(self) -> None:
         self.add_route("GET", "/api/v1/current/Me", self._me)
+        self.add_route("GET", "/api/v1/{division}/sync/Deleted", self._deleted)
         self.add_route("GET", "/api/v1/{division}/{kind}/{service}/{entity}", self._special)
         self.add_route("GET", "/api/v1/{division}/{service}/{entity}", self._get)
         self.add_route("POST", "/api/v1/{division}/{service}/{entity}", self._post)
         self.add_route("PUT", "/api/v1/{division}/{service}/{entity}", self._put)
+        self.add_route("DELETE", "/api/v1/{division}/{service}/{entity}", self._delete)
 
     def _me(self, request: SandboxRequest) -> dict[str, Any]:
         self._enforce(request)
@@ -280,18 +336,7 @@ class ExactSandbox(Sandbox):
         if kind == "sync":
             if path not in SYNC_SETS:
                 return _error(f"Resource not found: sync/{path}", 404)
-            filter_text = request.params.get("$filter") or ""
-            if filter_text and "timestamp" not in filter_text.lower():
-                return _error("Only the Timestamp field is allowed as parameter in the sync API")
-            rows = sorted(
-                (r for r in self._rows(SYNC_SETS[path]) if predicate(r)),
-                key=lambda r: int(r["Timestamp"]),
-            )
-            after = request.params.get("$skiptoken")
-            if after:
-                rows = [r for r in rows if int(r["Timestamp"]) > int(after.rstrip("L"))]
-            page = rows[: self.sync_page_size]
-            token = f"{page[-1]['Timestamp']}L" if len(rows) > self.sync_page_size else None
+            return self._sync_page(request, self._rows(SYNC_SETS[path]))
         elif kind == "bulk":
             if path not in BULK_SETS:
                 return _error(f"Resource not found: bulk/{path}", 404)
@@ -304,6 +349,31 @@ class ExactSandbox(Sandbox):
         else:
             return _error(f"Resource not found: {kind}/{path}", 404)
         return self._envelope(request, page, select, token)
+
+    def _deleted(self, request: SandboxRequest) -> httpx.Response:
+        """``sync/Deleted``: the deletion log, as a Sync API feed."""
+        denied = self._division_error(request)
+        if denied is not None:
+            return denied
+        request = self._enforce(request)
+        select = request.params.get("$select")
+        if not select or select.strip() == "*":
+            return _error("$select is mandatory for the sync API; $select=* is not allowed")
+        return self._sync_page(request, list(self.deleted))
+
+    def _sync_page(self, request: SandboxRequest, rows: list[dict[str, Any]]) -> httpx.Response:
+        """One page of a Sync API feed: filtered on ``Timestamp`` only, in its order."""
+        filter_text = request.params.get("$filter") or ""
+        if filter_text and not SYNC_FILTER.match(filter_text):
+            return _error("Only the Timestamp field is allowed as parameter in the sync API")
+        predicate = compile_filter(filter_text or None)
+        rows = sorted((r for r in rows if predicate(r)), key=lambda r: int(r["Timestamp"]))
+        after = request.params.get("$skiptoken")
+        if after:
+            rows = [r for r in rows if int(r["Timestamp"]) > int(after.rstrip("L"))]
+        page = rows[: self.sync_page_size]
+        token = f"{page[-1]['Timestamp']}L" if len(rows) > self.sync_page_size else None
+        return self._envelope(request, page, request.params.get("$select"), token)
 
     def _rows(self, collection: str) -> list[dict[str, Any]]:
         if collection == "SalesOrderRows":
@@ -457,6 +527,27 @@ class ExactSandbox(Sandbox):
             record.update(changes)
             record[key_field] = key
             self.put(collection, key, record)
+            self.writes += 1
+        return httpx.Response(204)
+
+    def _delete(self, request: SandboxRequest) -> httpx.Response:
+        """DELETE of a record, where the facts document it; 404 for one not there, 400 for an
+        account or item a document uses."""
+        if API.match("DELETE", request.path) is None:
+            return _error("The requested resource does not support http method 'DELETE'.", 405)
+        found = self._entity_set(request)
+        if isinstance(found, httpx.Response):
+            return found
+        request = self._enforce(request)
+        collection, _, key = found
+        if key is None:
+            return _error("DELETE needs the key in the URL: Entity(guid'…')")
+        with self._mutex:
+            if self.store[collection].get(key) is None:
+                return _error(f"{collection}: not found", 404)
+            if self.in_use(collection, key):
+                return _error(f"{collection}: the record is in use and cannot be deleted")
+            self.remove(collection, key)
             self.writes += 1
         return httpx.Response(204)
 

@@ -43,8 +43,9 @@ def test_cassette_reads_customers_through_sync_pages() -> None:
     assert [r.id for r in records] == [
         "5d1a0c53-2c8d-4c9e-8f7a-1b2c3d4e5f60",
         "9f2c1111-2222-4333-8444-555566667777",
-    ]  # the supplier on page two is no customer
-    assert records[-1].cursor == "1234890"
+    ]  # the supplier on page two is no customer; a first read reports no deletion
+    # Both feeds' positions: the accounts' highest Timestamp and the deletion log's.
+    assert records[-1].cursor == "sync:0000000000001234890;deleted:0000000000001234500"
 
 
 @pytest.mark.vcr

@@ -1,10 +1,13 @@
 """What Exact Online's resources share: the run's client and lookups, records of the Sync
-API, master data found in the run's index, documents found by their reference."""
+API and of its deletion log, master data found in the run's index, documents found by
+their reference."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
+
+import attrs
 
 from koppel.connector import Resource
 from koppel.errors import RejectedError, SourceRecordError
@@ -18,8 +21,9 @@ from koppel.sync import (
     read_id,
 )
 from koppel_exact_online.client import SYSTEM, ExactClient
+from koppel_exact_online.cursors import FeedCursor
 from koppel_exact_online.documents import prepare_document
-from koppel_exact_online.entity_sets import EntitySet
+from koppel_exact_online.entity_sets import DELETED, EntitySet
 from koppel_exact_online.lookups import Lookups
 from koppel_exact_online.odata import jsonable
 from koppel_exact_online.settings import ExactSettings
@@ -63,6 +67,47 @@ class ExactResource(Resource):
     def lookups(self) -> Lookups:
         """Accounts, items and GL accounts indexed, documents by reference: once per run."""
         return self.session.cached("lookups", lambda: Lookups(self.client))  # type: ignore[no-any-return]
+
+    def with_deletions(
+        self,
+        entity_set: EntitySet,
+        cursor: str | None,
+        changes: Callable[[int | None], Iterable[SourceRecord]],
+    ) -> Iterator[SourceRecord]:
+        """The records of ``entity_set`` deleted since ``cursor`` (``sync/Deleted``), then
+        ``changes(timestamp)``: its own feed's records since that Timestamp.
+
+        ``cursor`` is a :class:`~koppel_exact_online.cursors.FeedCursor` covering both feeds
+        (a plain number: the own feed's, from before deletions were read). A first read
+        yields no deletions (the target has none of those records) but starts the
+        deletion feed's position. The log holds every entity's deletions and filters
+        on Timestamp only, so those of other entities are read and skipped.
+        """
+        position = FeedCursor.parse(cursor)
+        high = position.deleted
+        for row in self.client.sync(DELETED, position.deleted):
+            try:
+                stamp = timestamp(row)
+            except SourceRecordError:
+                stamp = None
+            ours = str(row.get("EntityType")) == str(entity_set.entity_type)
+            if stamp is not None:
+                high = max(high or 0, stamp)
+            if not ours or position.main is None:
+                continue
+            try:
+                key = read_id(row, "EntityKey").lower()
+                if stamp is None:
+                    raise SourceRecordError("Timestamp is not a whole number", field="Timestamp")
+            except SourceRecordError as exc:
+                yield SourceRecord.unreadable(row, exc, id_field="EntityKey")
+                continue
+            at = str(FeedCursor(position.main, stamp))
+            yield SourceRecord.removed(key, cursor=at, data={"DeletedDate": row.get("DeletedDate")})
+        for record in changes(position.main):
+            if record.cursor is not None:
+                record = attrs.evolve(record, cursor=str(FeedCursor(int(record.cursor), high)))
+            yield record
 
     def save(
         self, target: EntitySet, action: Action, body: Mapping[str, Any], target_id: str | None
@@ -115,6 +160,13 @@ class MasterData(ExactResource):
         index = self.lookups.indexes[self.entity_set]
         index.add(result.response or {**body, "ID": result.target_id})
         return result
+
+    def delete(self, target_id: str) -> None:
+        """DELETE the account or item (Exact documents DELETE for both); one already gone
+        (404) counts as deleted. Exact refuses one still in use (an account with
+        transactions), a :class:`~koppel.errors.RejectedError` with its message."""
+        self.client.delete(self.entity_set, target_id)
+        self.lookups.indexes[self.entity_set].remove(target_id)
 
 
 class Document(ExactResource):

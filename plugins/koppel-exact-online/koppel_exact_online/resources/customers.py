@@ -20,7 +20,12 @@ class Customers(MasterData):
     entity_set = ACCOUNTS
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        return read_each(self.client.sync(ACCOUNTS, cursor), self.record, id_field="ID")
+        """Accounts deleted since ``cursor`` (``sync/Deleted``), then those changed."""
+        return self.with_deletions(
+            ACCOUNTS,
+            cursor,
+            lambda since: read_each(self.client.sync(ACCOUNTS, since), self.record, id_field="ID"),
+        )
 
     def record(self, row: Mapping[str, Any]) -> SourceRecord | None:
         """The account as a record, or None when it is not one of this entity's."""

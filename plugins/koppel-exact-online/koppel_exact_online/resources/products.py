@@ -19,4 +19,9 @@ class Products(MasterData):
     entity_set = ITEMS
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        return read_each(self.client.sync(ITEMS, cursor), synced, id_field="ID")
+        """Items deleted since ``cursor`` (``sync/Deleted``), then those changed."""
+        return self.with_deletions(
+            ITEMS,
+            cursor,
+            lambda since: read_each(self.client.sync(ITEMS, since), synced, id_field="ID"),
+        )
