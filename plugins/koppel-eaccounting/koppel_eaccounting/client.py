@@ -10,6 +10,7 @@ turned into koppel errors that carry the API's message.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -102,13 +103,16 @@ def _odata_time(moment: datetime) -> str:
 
 
 def odata_literal(value: Any) -> str:
-    """``value`` as an OData v4 literal: quoted strings (quotes doubled), bare numbers, times."""
+    """``value`` as an OData v4 literal: quoted strings (quotes doubled), bare numbers,
+    times and GUIDs."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, datetime):
         return _odata_time(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
     text = str(value).replace("'", "''")
     return f"'{text}'"
 

@@ -4,8 +4,9 @@ Master data (units, codings, VAT codes, terms of payment, 12 articles AV-1001 ..
 AV-1012, 11 customers, companies and persons, two of them sharing an e-mail
 address) is fixed. Orders are generated
 from the seed: 36 orders (or as many as ``count`` asks, the sandbox's volume) in
-all four statuses, a third of them invoiced (the "paid" equivalent, see the
-README). The last one (1036 in the demo) is invoiced and has a row for article
+all four statuses, a third of them invoiced. Each invoiced order has a customer
+invoice (:func:`make_invoices`): a third of them paid, a third partly paid, a third
+unpaid. The last one (1036 in the demo) is invoiced and has a row for article
 ``AV-9999``, which exists in no system: the demo's parked record.
 """
 
@@ -19,7 +20,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
 
-__all__ = ["DEMO_START", "MISSING_SKU", "demo_data", "demo_id", "make_orders", "money", "utc_text"]
+__all__ = [
+    "DEMO_START",
+    "MISSING_SKU",
+    "demo_data",
+    "demo_id",
+    "make_invoices",
+    "make_orders",
+    "money",
+    "utc_text",
+]
 
 #: The namespace of the demo's stable ids.
 _NAMESPACE = uuid.UUID("6f1c2a3e-7d0b-4a55-9a43-0e5c1d2b9f10")
@@ -273,3 +283,61 @@ def make_orders(
             }
         )
     return orders
+
+
+def make_invoices(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The customer invoices of the invoiced ``orders``, in turn paid, partly paid and
+    unpaid (``RemainingAmount``, ``PaymentStatus``); the last order's (the missing SKU)
+    is paid, so that a paid-orders flow parks it too."""
+    invoiced = [o for o in orders if o["Status"] == 4]
+    invoices = []
+    for index, order in enumerate(invoiced):
+        total = Decimal(str(order["Amount"])) + Decimal(str(order["VatAmount"]))
+        state = 0 if order is invoiced[-1] else index % 3  # 0 paid, 1 partly paid, 2 unpaid
+        remaining = (Decimal(0), (total / 2).quantize(Decimal("0.01")), total)[state]
+        invoiced_on = datetime.fromisoformat(order["ModifiedUtc"].replace("Z", "+00:00"))
+        paid_on = invoiced_on + timedelta(days=3)
+        rows = [
+            {
+                key: row.get(key)
+                for key in (
+                    "LineNumber",
+                    "ArticleId",
+                    "ArticleNumber",
+                    "IsTextRow",
+                    "Text",
+                    "UnitPrice",
+                    "DiscountPercentage",
+                    "Quantity",
+                )
+            }
+            for row in order["Rows"]
+        ]
+        invoices.append(
+            {
+                "Id": demo_id("invoice", str(order["Number"])),
+                "InvoiceNumber": 5001 + index,
+                "CustomerId": order["CustomerId"],
+                "CurrencyCode": order["CurrencyCode"],
+                "IsCreditInvoice": False,
+                "InvoiceDate": invoiced_on.date().isoformat(),
+                "DueDate": (invoiced_on + timedelta(days=30)).date().isoformat(),
+                "YourReference": order["YourReference"],
+                "TotalAmount": money(total),
+                "TotalVatAmount": order["VatAmount"],
+                "TotalRoundings": 0.0,
+                "RemainingAmount": money(remaining),
+                "RemainingAmountInvoiceCurrency": money(remaining),
+                "PaymentStatus": (0, 1, 2)[state],
+                "PaymentDate": utc_text(paid_on) if state < 2 else None,
+                "CreditedBy": [],
+                "CreatedFromOrderId": order["Id"],
+                "IsCollectiveInvoice": False,
+                "CollectiveCustomerInvoiceRowsRelationToOrders": None,
+                "IncludesVat": False,
+                "Rows": rows,
+                "CreatedUtc": utc_text(invoiced_on),
+                "ModifiedUtc": utc_text(paid_on if state < 2 else invoiced_on),
+            }
+        )
+    return invoices

@@ -19,6 +19,8 @@ __all__ = [
     "BODIES",
     "CUSTOMER",
     "DRAFT",
+    "INVOICE",
+    "INVOICE_PAYMENT",
     "ORDER",
     "READ_ONLY",
     "S1",
@@ -297,6 +299,83 @@ DRAFT = Contract(
     read_only="ignore",
 )
 
+#: What the plugin reads of a customer invoice (all read-only): which orders it was made
+#: from and what is left to pay, so that a flow can select paid orders only.
+INVOICE = Contract(
+    "CustomerInvoiceApi",
+    [
+        _ro("Id", "guid"),
+        _ro("InvoiceNumber", "integer"),
+        _ro("CustomerId", "guid"),
+        _ro("CurrencyCode"),
+        _ro("TotalAmount", "decimal"),
+        Field(
+            "RemainingAmount",
+            "decimal",
+            read_only=True,
+            note="left to pay, in the base currency",
+        ),
+        Field(
+            "PaymentStatus",
+            "integer",
+            read_only=True,
+            enum=(0, 1, 2),
+            note="0 Paid, 1 Unpaid, 2 Overdue",
+        ),
+        _ro("PaymentDate", "datetime"),
+        Field("IsCreditInvoice", "boolean"),
+        Field(
+            "CreditedBy",
+            "list",
+            read_only=True,
+            note="the credit invoices made from this one ({CreditInvoiceId})",
+        ),
+        Field(
+            "CreatedFromOrderId",
+            "guid",
+            read_only=True,
+            note="the order it was converted from, if any",
+        ),
+        _ro("IsCollectiveInvoice", "boolean"),
+        Field(
+            "CollectiveCustomerInvoiceRowsRelationToOrders",
+            "list",
+            read_only=True,
+            note="a collective invoice's orders ({OrderId, OrderNumber, ...})",
+        ),
+        _ro("CreatedUtc", "datetime"),
+        _ro("ModifiedUtc", "datetime"),
+    ],
+    source=S1,
+)
+
+#: A payment recorded on a customer invoice (``POST customerinvoices/{id}/payments``):
+#: only the sandbox takes it, to pay its demo invoices in tests.
+INVOICE_PAYMENT = Contract(
+    "InvoicePaymentApi",
+    [
+        Field("CompanyBankAccountId", "guid", required=True),
+        Field("PaymentDate", "datetime", note="no future date"),
+        _text("Reference", 100),
+        Field("PaymentAmount", "decimal", required=True, note="in the invoice currency"),
+        _text("PaymentCurrency", required=True),
+        Field("DomesticPaymentAmount", "decimal"),
+        Field("BankFeeAmount", "decimal", note="0..1 000 000 000"),
+        Field(
+            "PaymentType",
+            "integer",
+            required=True,
+            enum=(1, 2, 3, 4),
+            note="1 PartialPayment, 2 CompletePayment, 3 Rounding, 4 BankCharge",
+        ),
+        Field("FactoringFeeAmount", "decimal"),
+        Field("FactoringFeeAccountNumber", "integer"),
+        _ro("BankTransactionId", "guid"),
+    ],
+    source=S1,
+    read_only="ignore",
+)
+
 _WRITES = {"customers": CUSTOMER, "articles": ARTICLE, "orders": ORDER}
 _LISTS = (
     "orders",
@@ -327,6 +406,14 @@ API = ApiContract(
             Endpoint("PUT", f"/v2/{path}/{{id}}", body=body, source=S1)
             for path, body in _WRITES.items()
         ),
+        Endpoint(
+            "GET",
+            "/v2/customerinvoices",
+            answer=INVOICE,
+            source=S1,
+            note="S2 too; S1 documents the query modifiedSinceUtc",
+        ),
+        Endpoint("POST", "/v2/customerinvoices/{id}/payments", body=INVOICE_PAYMENT, source=S1),
         Endpoint("POST", "/v2/customerinvoicedrafts", body=DRAFT, source=S1),
         Endpoint("PUT", "/v2/customerinvoicedrafts/{id}", body=DRAFT, source=S1),
     ],

@@ -5,7 +5,9 @@ What it emulates, as documented (see the plugin README for the sources):
 - the identity server's ``/connect/authorize`` and ``/connect/token`` with
   rotating single-use refresh tokens (``400 invalid_grant`` on reuse);
 - ``/v2/orders``, ``/v2/customers``, ``/v2/articles``, ``/v2/customerinvoicedrafts``
-  (list, get, create, replace) and the reference lists ``/v2/vatcodes``,
+  (list, get, create, replace), ``/v2/customerinvoices`` (list; one per invoiced
+  demo order, paid, partly paid or unpaid) with payments on them
+  (``POST /v2/customerinvoices/{id}/payments``) and the reference lists ``/v2/vatcodes``,
   ``/v2/termsofpayments``, ``/v2/units``, ``/v2/articleaccountcodings``;
 - list envelopes ``{"Meta": {"CurrentPage", "PageSize", "TotalNumberOfPages",
   "TotalNumberOfResults", "ServerTimeUtc"}, "Data": [...]}`` with ``$page``,
@@ -40,7 +42,14 @@ from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, Violation, json_response
 from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
 from koppel_eaccounting.client import API_URL, SYSTEM
-from koppel_eaccounting.demo import demo_data, make_orders, money, order_amounts, utc_text
+from koppel_eaccounting.demo import (
+    demo_data,
+    make_invoices,
+    make_orders,
+    money,
+    order_amounts,
+    utc_text,
+)
 from koppel_eaccounting.facts import API
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "MAX_PAGE_SIZE", "EAccountingSandbox", "make_sandbox"]
@@ -108,7 +117,9 @@ class EAccountingSandbox(Sandbox):
         data = demo_data()
         for name, records in data.items():
             self.store.seed(name, records, id_field="Id")
-        self.store.seed("orders", make_orders(data, seed=seed, count=orders), id_field="Id")
+        made = make_orders(data, seed=seed, count=orders)
+        self.store.seed("orders", made, id_field="Id")
+        self.store.seed("customerinvoices", make_invoices(made), id_field="Id")
         self.store.collection("customerinvoicedrafts", id_field="Id")
         self._routes_for_api()
 
@@ -234,6 +245,7 @@ class EAccountingSandbox(Sandbox):
             "customers": "customers",
             "articles": "articles",
             "customerinvoicedrafts": "customerinvoicedrafts",
+            "customerinvoices": "customerinvoices",
             "vatcodes": "vatcodes",
             "termsofpayments": "termsofpayment",
             "units": "units",
@@ -283,6 +295,35 @@ class EAccountingSandbox(Sandbox):
                 self._answer(self._replacer(path, build)),
                 contract=API.get("PUT", replace),
             )
+
+        payments = "/v2/customerinvoices/{id}/payments"
+        self.add_route(
+            "POST",
+            payments,
+            self._answer(self._payment),
+            contract=API.get("POST", payments),
+        )
+
+    def _payment(self, request: SandboxRequest) -> Any:
+        """A payment on a customer invoice: what remains goes down by its amount; paid
+        in full (``PaymentStatus`` 0) once nothing remains."""
+        invoice = self._get("customerinvoices", request.path_params["id"], "Customer invoice")
+        body = _body(request)
+        if body["PaymentCurrency"] != invoice["CurrencyCode"]:
+            raise _invalid(f"PaymentCurrency must be the invoice's {invoice['CurrencyCode']}")
+        remaining = Decimal(str(invoice["RemainingAmount"])) - Decimal(str(body["PaymentAmount"]))
+        now = self.now_text()
+        self.store["customerinvoices"].update(
+            invoice["Id"],
+            {
+                "RemainingAmount": money(remaining),
+                "RemainingAmountInvoiceCurrency": money(remaining),
+                "PaymentStatus": 0 if remaining <= 0 else invoice["PaymentStatus"],
+                "PaymentDate": body.get("PaymentDate") or now,
+                "ModifiedUtc": now,
+            },
+        )
+        return json_response({**body, "BankTransactionId": str(uuid.uuid4())}, 201)
 
     def _creator(
         self,

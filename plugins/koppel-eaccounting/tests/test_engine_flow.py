@@ -30,16 +30,22 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return {key: f"env:EA_{key.upper()}" for key in SECRETS}
 
 
+@pytest.mark.parametrize(
+    ("filters", "written"),
+    [({"status": ["invoiced"]}, 11), ({"paid": True}, 4)],
+    ids=["invoiced", "paid"],
+)
 def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
-    tmp_path: Path, credentials: dict[str, str]
+    tmp_path: Path, credentials: dict[str, str], filters: dict[str, Any], written: int
 ) -> None:
+    # 12 invoiced demo orders, 5 of them paid in full; 1036 (paid) has the missing product
     flow = parse_flow(
         {
             "name": "orders-to-erp",
             "source": "shop",
             "target": "erp",
             "entity": "orders",
-            "filters": {"status": ["invoiced"]},
+            "filters": filters,
             "connections": {
                 "shop": {
                     "system": "eaccounting",
@@ -63,12 +69,12 @@ def test_engine_runs_only_paid_orders_and_parks_the_missing_product(
         store.token_store().save("shop", sandbox.oauth.grant())
         transports = {"shop": sandbox.transport()}
         run_flow(flow, store, manager=manager, transports=transports)
-        assert len(erp.rows("orders")) == 11
+        assert len(erp.rows("orders")) == written
         writes = len(erp.writes)
         parked = store.parked(flow.name)
         assert [p.source_id for p in parked] and MISSING_SKU in parked[0].message
         run_flow(flow, store, manager=manager, transports=transports)
-        assert len(erp.rows("orders")) == 11
+        assert len(erp.rows("orders")) == written
         assert len(erp.writes) == writes  # nothing written twice
     finally:
         store.close()

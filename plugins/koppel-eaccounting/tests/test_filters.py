@@ -9,7 +9,7 @@ from koppel_eaccounting.plugin import connector
 def test_eaccounting_filters_are_declared_per_entity() -> None:
     declared = {e.name: set(e.filters or ()) for e in connector.koppel_system().entities}
     assert {name: keys for name, keys in declared.items() if keys} == {
-        "orders": {"status", "statuses"},
+        "orders": {"status", "statuses", "paid"},
         "products": {"active"},
         "stock": {"active"},
     }

@@ -3,7 +3,7 @@
 =========  ====================  ============================  =========================
 entity     endpoint              incremental by                filters
 =========  ====================  ============================  =========================
-orders     ``/v2/orders``        ``ModifiedUtc``               ``status``
+orders     ``/v2/orders``        ``ModifiedUtc``               ``status``, ``paid``
 customers  ``/v2/customers``     ``ChangedUtc``                -
 products   ``/v2/articles``      ``ChangedUtc``                ``active``
 stock      ``/v2/articles``      (always a full read)          ``active``

@@ -10,7 +10,9 @@ that mappings can reach the customer's e-mail, the EAN, the VAT rate and the cos
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from koppel.errors import ConfigurationError, RejectedError, SourceRecordError
@@ -27,6 +29,7 @@ from koppel.sync import (
 from koppel_eaccounting.client import odata_literal
 from koppel_eaccounting.documents import ORDER_TYPES, PATHS, build_document, order_kind
 from koppel_eaccounting.payloads import checked, result, writable
+from koppel_eaccounting.payments import Linked, paid_filter, paid_invoices
 from koppel_eaccounting.resources._base import EAccountingResource
 from koppel_eaccounting.settings import EAccountingSettings
 
@@ -56,8 +59,8 @@ def status_filter(value: Any) -> str | None:
         else:
             valid = ", ".join(ORDER_STATUSES)
             raise ConfigurationError(
-                f"eAccounting has no order status {item!r}; valid: {valid} (eAccounting orders "
-                "carry no payment state: use 'invoiced' for paid orders, see the plugin README)",
+                f"eAccounting has no order status {item!r}; valid: {valid} (orders carry no "
+                "payment state: the filter paid = true reads paid orders, see the plugin README)",
                 entity="orders",
                 field="filters.status",
             )
@@ -75,6 +78,8 @@ class Orders(EAccountingResource):
     filters = {
         "status": "order statuses by name (draft, ongoing, shipped, invoiced) or number 1-4",
         "statuses": "the same as status (read when status is not given)",
+        "paid": "true: only orders whose customer invoice is paid in full, read as their "
+        "invoices change (see the plugin README)",
     }
 
     @classmethod
@@ -84,6 +89,8 @@ class Orders(EAccountingResource):
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
         clause = status_filter(filters.get("status", filters.get("statuses")))
+        if paid_filter(filters.get("paid")):
+            return self.fetch_paid(cursor, clause)
         return read_each(
             self.client.changed_since("orders", "ModifiedUtc", cursor, filter=clause),
             lambda order: SourceRecord(
@@ -92,6 +99,49 @@ class Orders(EAccountingResource):
                 cursor=read_moment(order, "ModifiedUtc"),
             ),
             id_field="Id",
+        )
+
+    def fetch_paid(self, cursor: str | None, clause: str | None) -> Iterator[SourceRecord]:
+        """The orders whose invoice was paid in full, as the invoices change: the
+        invoices changed since ``cursor`` (their ``ModifiedUtc`` is the cursor), then the
+        orders of the paid ones, 20 a call, with the invoice that paid each as ``Invoice``.
+        An order whose invoice is unpaid or partly paid is left out: it comes when its
+        invoice changes again with the payment."""
+        invoices = self.client.changed_since("customerinvoices", "ModifiedUtc", cursor)
+        linked = paid_invoices(invoices)
+        while batch := list(islice(linked, _FILTER_BATCH)):
+            latest: dict[str, Linked] = {}
+            for entry in batch:  # an order paid twice in the batch comes with its last invoice
+                latest.pop(entry[0], None)
+                latest[entry[0]] = entry
+            readable = [order_id for order_id, _, error in latest.values() if error is None]
+            orders = self.orders_by_id(readable, clause)
+            for order_id, invoice, error in latest.values():
+                if error is not None:
+                    yield SourceRecord(id=order_id, data={"Invoice": invoice}, error=error)
+                elif order_id in orders:  # else deleted, or not of the wanted status
+                    yield from read_each(
+                        [orders[order_id]],
+                        lambda order, paid=invoice: self.paid_record(order, paid),
+                        id_field="Id",
+                    )
+
+    def orders_by_id(self, ids: Sequence[str], clause: str | None) -> dict[str, dict[str, Any]]:
+        """The orders with these ids (and ``clause``, the status filter), in one read."""
+        if not ids:
+            return {}
+        query = " or ".join(f"Id eq {odata_literal(uuid.UUID(i))}" for i in ids)
+        if clause:
+            query = f"({query}) and ({clause})"
+        return {str(order.get("Id")): order for order in self.client.pages("orders", filter=query)}
+
+    def paid_record(self, order: Mapping[str, Any], invoice: Mapping[str, Any]) -> SourceRecord:
+        """``order`` as a source record; its cursor is the change time of the ``invoice``
+        that paid it."""
+        return SourceRecord(
+            id=read_id(order, "Id"),
+            data={**self.enrich(order), "Invoice": invoice},
+            cursor=read_moment(invoice, "ModifiedUtc"),
         )
 
     def enrich(self, order: Mapping[str, Any]) -> dict[str, Any]:
