@@ -205,6 +205,7 @@ class Action(enum.StrEnum):
 
     CREATE = "create"
     UPDATE = "update"
+    DELETE = "delete"
     SKIP = "skip"
     FAIL = "fail"
 

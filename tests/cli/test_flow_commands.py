@@ -27,8 +27,8 @@ def test_run_prints_the_summary_and_exits_1_when_a_record_failed(flow_env: Any) 
     result = flow_env.invoke("run", str(flow))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    header = lines.index("created  updated  skipped  failed  parked")
-    assert lines[header + 1].split() == ["9", "0", "0", "1", "1"]
+    header = lines.index("created  updated  deleted  skipped  failed  parked")
+    assert lines[header + 1].split() == ["9", "0", "0", "0", "1", "1"]
     assert "failed p3: Product.price_excl_vat" in result.output
 
 
@@ -88,7 +88,7 @@ def test_run_dry_run_and_plan_write_nothing(flow_env: Any) -> None:
     assert "~ update c1 -> books-1" in plan.output
     assert '~ name: "Old" -> "New"' in plan.output
     assert "+ create c2" in plan.output and '  email: "b@example.com"' in plan.output
-    assert "plan: 1 to create, 1 to update, 0 unchanged, 0 failing" in plan.output
+    assert "plan: 1 to create, 1 to update, 0 to delete, 0 unchanged, 0 failing" in plan.output
 
     assert len(flow_env.books.writes) == 1
     with koppel.state.open_state(flow_env.state) as store:

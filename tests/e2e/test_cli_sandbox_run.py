@@ -12,7 +12,7 @@ from koppel.cli.run import SANDBOX_STATE
 
 from .conftest import EXAMPLES, MAIN_FLOWS
 
-HEADER = "created  updated  skipped  failed  parked"
+HEADER = "created  updated  deleted  skipped  failed  parked"
 
 
 def counts(result: Result) -> list[list[int]]:
@@ -35,7 +35,7 @@ def test_run_sandbox_runs_the_examples_parks_one_order_and_log_shows_it(
     assert result.exit_code == 1, result.output  # one parked order
     for name in MAIN_FLOWS:
         assert f"{name}: run " in result.output
-    assert counts(result) == [[0, 12, 0, 0, 0], [0, 12, 0, 0, 0], [11, 0, 0, 1, 1]]
+    assert counts(result) == [[0, 12, 0, 0, 0, 0], [0, 12, 0, 0, 0, 0], [11, 0, 0, 0, 1, 1]]
     assert "1 product not found in the target: AV-9999" in result.output
     assert f"koppel log --state {SANDBOX_STATE}" in result.output
     assert (tmp_path / SANDBOX_STATE).is_file()

@@ -91,7 +91,14 @@ def test_engine_orders_missing_products_are_parked_and_lookups_are_batched(
         )
     flow = make_flow("orders", order_type="invoice", filters={"status": ["paid"]})
     result = run_flow(flow, store, manager=manager)
-    assert result.counts == {"created": 4, "updated": 0, "skipped": 0, "failed": 1, "parked": 1}
+    assert result.counts == {
+        "created": 4,
+        "updated": 0,
+        "deleted": 0,
+        "skipped": 0,
+        "failed": 1,
+        "parked": 1,
+    }
     (parked,) = store.parked(flow.name)
     assert parked.source_id == "o4" and "MISSING" in parked.message
     assert books.lookups == 2  # one product lookup and one order-number lookup, not per order

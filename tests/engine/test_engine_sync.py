@@ -37,7 +37,14 @@ def test_engine_first_run_creates_every_record_and_binds_it(
 ) -> None:
     customers(shop, 10)
     result = run_flow(make_flow(), store, manager=manager)
-    assert result.counts == {"created": 10, "updated": 0, "skipped": 0, "failed": 0, "parked": 0}
+    assert result.counts == {
+        "created": 10,
+        "updated": 0,
+        "deleted": 0,
+        "skipped": 0,
+        "failed": 0,
+        "parked": 0,
+    }
     assert len(books.writes) == 10
     bound = store.get_bindings("shop", "books", "customers", [f"c{n}" for n in range(1, 11)])
     assert {b.target_id for b in bound.values()} == set(books.rows("customers"))
@@ -128,7 +135,14 @@ def test_engine_one_bad_record_in_a_hundred_is_parked_naming_the_field(
 
     shop.put("products", "p41", {"sku": "SKU-41", "name": "P41", "price_excl_vat": "41.50"})
     fixed = run_flow(flow, store, manager=manager)
-    assert fixed.counts == {"created": 1, "updated": 0, "skipped": 0, "failed": 0, "parked": 0}
+    assert fixed.counts == {
+        "created": 1,
+        "updated": 0,
+        "deleted": 0,
+        "skipped": 0,
+        "failed": 0,
+        "parked": 0,
+    }
     assert len(books.rows("products")) == 100
     assert store.parked(flow.name) == []
 
@@ -493,7 +507,14 @@ def test_engine_order_found_in_a_target_that_never_updates_it_is_bound_and_skipp
     books.rows("orders")["books-order-1"] = {"number": "1001", "ORD_NR": "20240001"}
     flow = make_flow("orders", order_type="order")
     result = run_flow(flow, store, manager=manager)
-    assert result.counts == {"created": 0, "updated": 0, "skipped": 1, "failed": 0, "parked": 0}
+    assert result.counts == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "skipped": 1,
+        "failed": 0,
+        "parked": 0,
+    }
     assert books.writes == []
     (bound,) = store.get_bindings("shop", "books", "orders", ["o1"]).values()
     assert bound.target_id == "books-order-1"

@@ -67,6 +67,8 @@ class Checker:
         self.step(f"{flow.target.system} writes {flow.entity}", lambda: self._entity("write"))
         if flow.filters:
             self.step(f"{flow.source.system} takes the filters", self._filters)
+        if flow.settings.deletions == "propagate":
+            self.step(f"{flow.target.system} deletes {flow.entity}", self._deletions)
         source_ok, target_ok = (
             self.step(f"settings of {config.name}", partial(self._settings, config))
             for config in (flow.source, flow.target)
@@ -109,6 +111,11 @@ class Checker:
 
         check_filters(self.flow, self.manager.system(self.flow.source.system))
         return ", ".join(self.flow.filters)
+
+    def _deletions(self) -> None:
+        from koppel.engine._setup import check_deletions
+
+        check_deletions(self.flow, self.manager.system(self.flow.target.system))
 
     def _settings(self, config: Any) -> str | None:
         from koppel.errors import ConfigurationError

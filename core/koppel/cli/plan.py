@@ -15,7 +15,12 @@ from koppel.engine._outcome import RecordOutcome, RunObserver
 if TYPE_CHECKING:
     from koppel.state import StateStore
 
-_MARKS = {"create": ("+", "green"), "update": ("~", "yellow"), "skip": ("=", None)}
+_MARKS = {
+    "create": ("+", "green"),
+    "update": ("~", "yellow"),
+    "delete": ("-", "red"),
+    "skip": ("=", None),
+}
 
 
 @click.command("plan")
@@ -40,7 +45,8 @@ def plan(
     counts = result.counts
     click.echo(
         f"plan: {counts['created']} to create, {counts['updated']} to update, "
-        f"{counts['skipped']} unchanged, {counts['failed']} failing"
+        f"{counts['deleted']} to delete, {counts['skipped']} unchanged, "
+        f"{counts['failed']} failing"
     )
 
 
@@ -62,7 +68,7 @@ class PlanPrinter(RunObserver):
                 click.echo(f"= skip {outcome.source_id}: {outcome.message}")
             return
         mark, colour = _MARKS[action]
-        where = f" -> {outcome.target_id}" if action == "update" else ""
+        where = f" -> {outcome.target_id}" if action in ("update", "delete") else ""
         click.secho(f"{mark} {action} {outcome.source_id}{where}", fg=colour)
         before = outcome.existing
         if action == "update" and before is None:

@@ -207,18 +207,27 @@ def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
     print_table(COUNT_NAMES, [[result.counts[name] for name in COUNT_NAMES]])
     changed = result.changed_after_booking
     if changed:
-        shown = ", ".join(changed[:SHOWN_FAILURES]) + (
-            " ..." if len(changed) > SHOWN_FAILURES else ""
-        )
         click.secho(
             f"{len(changed)} record(s) changed after the target booked them; it takes no "
-            f"updates, so they were skipped (koppel log --record ID): {shown}",
+            f"updates, so they were skipped (koppel log --record ID): {_first(changed)}",
+            fg="yellow",
+        )
+    gone = result.deleted_in_source
+    if gone:
+        click.secho(
+            f"{len(gone)} record(s) deleted in the source stay in the target "
+            f'(deletions = "report"): {_first(gone)}',
             fg="yellow",
         )
     for outcome in failures[:SHOWN_FAILURES]:
         click.secho(f"failed {outcome.source_id}: {outcome.message}", fg="red")
     if len(failures) > SHOWN_FAILURES:
         click.echo(f"... and {len(failures) - SHOWN_FAILURES} more (koppel log --failed)")
+
+
+def _first(ids: list[str]) -> str:
+    """The first few of ``ids``, and "..." when there are more."""
+    return ", ".join(ids[:SHOWN_FAILURES]) + (" ..." if len(ids) > SHOWN_FAILURES else "")
 
 
 class Progress(RunObserver):

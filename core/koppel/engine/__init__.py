@@ -9,7 +9,7 @@
     flow = load_flow("shop-to-books.toml")
     with open_state(flow.state_location()) as store:
         result = run_flow(flow, store)
-    print(result.counts)   # {"created": 10, "updated": 2, "skipped": 88, "failed": 0, "parked": 0}
+    print(result.counts)   # {"created": 10, "updated": 2, "deleted": 0, "skipped": 88, ...}
 
 ``compare_cursors`` orders two source cursors as the engine does (numbers,
 then ISO date-times, then strings): within a run the stored cursor never goes back.

@@ -23,6 +23,7 @@ __all__ = ["Bookkeeper", "chunk_cursor"]
 _COUNTERS = {
     Action.CREATE: "created",
     Action.UPDATE: "updated",
+    Action.DELETE: "deleted",
     Action.SKIP: "skipped",
     Action.FAIL: "failed",
 }
@@ -82,6 +83,8 @@ class Bookkeeper:
             counts[_COUNTERS[item.action or Action.FAIL]] += 1
             if item.changed_after_booking:
                 self.result.changed_after_booking.append(item.source_id)
+            if item.deleted_in_source:
+                self.result.deleted_in_source.append(item.source_id)
             if self.observed:
                 self.observer.processed(self.outcome(item))
 
@@ -111,6 +114,7 @@ class Bookkeeper:
             flow=parts.flow.name,
             scope=parts.scope,
             binds=binds,
+            unbind=[item.source_id for item in done if item.action == Action.DELETE],
             unpark=synced,
             park=[
                 NewParked(
@@ -163,6 +167,8 @@ class Bookkeeper:
         journaled = self.pending.get(item.source_id)
         if journaled is None or item.target_id is None or item.action == Action.CREATE:
             return None
+        if item.record.deleted:  # deleted (again) or reported by this run, as its entry says
+            return None
         verb = "created" if journaled.action == Action.CREATE else "updated"
         return NewActivity(
             entity=self.parts.entity,
@@ -179,6 +185,7 @@ class Bookkeeper:
         from koppel.state import NewActivity
 
         writing = item.action in (Action.CREATE, Action.UPDATE) or item.result is not None
+        writing = writing and not item.record.deleted
         response = item.result.response if item.result else None
         return NewActivity(
             entity=self.parts.entity,

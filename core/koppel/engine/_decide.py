@@ -4,6 +4,9 @@ Existence is decided by the binding first (one batched query), then by the
 target's match keys (one ``find_existing`` call per key and chunk). The content
 hash of the full outbound payload against the binding's skips unchanged records.
 A record found in a target that never updates the entity is bound and skipped.
+A match value that several target records share fails the record, naming them
+(or takes the first, with ``on_ambiguous = "first"``). A record deleted in the
+source is reported, or its target record deleted (``deletions = "propagate"``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from koppel.engine._mapper import RecordMapper
 from koppel.engine._same import already_in_target
 from koppel.engine._setup import RunParts
 from koppel.errors import ValidationError
-from koppel.sync import Action
+from koppel.log import get_logger
+from koppel.sync import Action, Ambiguous, TargetRecord
 
 __all__ = ["Decider"]
 
@@ -50,7 +54,7 @@ class Decider:
             wanted: dict[str, list[Item]] = {}
             for item in unbound:
                 value = item.match.get(key)
-                if item.found is None and value is not None:
+                if item.found is None and item.action is None and value is not None:
                     wanted.setdefault(value, []).append(item)
             if not wanted:
                 continue
@@ -64,8 +68,35 @@ class Decider:
                     item.findable = True
             for value, record in found.items():
                 for item in wanted.get(match_value(key, value) or "", []):
-                    item.found = record
+                    self._found(item, key, record)
         self._check_owners([item for item in unbound if item.found is not None])
+
+    def _found(self, item: Item, key: str, record: TargetRecord | Ambiguous) -> None:
+        """Give ``item`` the target record its ``key`` found; several fail it, or the
+        first is taken where the flow says ``on_ambiguous = "first"``."""
+        if not isinstance(record, Ambiguous):
+            item.found = record
+            return
+        parts = self.parts
+        ids = ", ".join(candidate.id for candidate in record.candidates)
+        if parts.flow.settings.on_ambiguous == "first":
+            item.found = record.candidates[0]
+            get_logger(flow=parts.flow.name).warning(
+                "several target records share the match value; the first is taken",
+                record=item.source_id,
+                match_key=key,
+                candidates=ids,
+            )
+            return
+        item.fail(
+            ValidationError(
+                f"{key} {item.match[key]!r} matches {len(record.candidates)} {parts.entity} "
+                f"in the target ({ids}); make it unique there, or set on_ambiguous = "
+                f'"first" under [settings] to take the first',
+                field=key,
+                record=item.source_id,
+            )
+        )
 
     def _check_owners(self, found: list[Item]) -> None:
         """Fail records whose match-key hit is bound to another source record."""
@@ -95,6 +126,9 @@ class Decider:
         for item in live:
             if item.action is not None:
                 continue
+            if item.record.deleted:
+                self._decide_deleted(item, planned.get(("id", item.source_id)))
+                continue
             try:
                 self._decide_one(item, planned)
             except STOPPING:
@@ -105,6 +139,27 @@ class Decider:
             if item.action in (Action.CREATE, Action.UPDATE):
                 for key in item.identity_keys():
                     planned.setdefault(key, item)
+
+    def _decide_deleted(self, item: Item, earlier: Item | None) -> None:
+        """A record deleted in the source: nothing to do when it was never synced; else
+        report it, or delete its target record where the flow propagates deletions.
+
+        ``earlier`` is a write of the same record in this chunk (created, then deleted):
+        the delete waits for it and takes its target id.
+        """
+        parts = self.parts
+        if item.target_id is None and earlier is None:
+            item.skip("deleted in the source; it was never synced, so there is nothing to delete")
+        elif parts.flow.settings.deletions == "propagate":
+            item.action = Action.DELETE
+            item.after = earlier
+        else:
+            which = item.target_id or "written in this run"
+            item.skip(
+                f"deleted in the source; {parts.entity} {which} stays in the target "
+                f'(deletions = "propagate" under [settings] deletes it too)'
+            )
+            item.deleted_in_source = True
 
     def _decide_one(self, item: Item, planned: dict[Hashable, Item]) -> None:
         outbound = self.mapper.outbound

@@ -27,7 +27,8 @@ class Item:
     target could look the record up by one of its match values (so a crash
     before its binding is healed by that lookup); ``unchanged`` records cost
     no write and leave no activity entry; ``changed_after_booking`` records changed
-    since a target that never updates them took them.
+    since a target that never updates them took them; ``deleted_in_source`` records
+    were deleted in the source while their target records stay.
     """
 
     index: int
@@ -49,6 +50,7 @@ class Item:
     bind: bool = False
     unchanged: bool = False
     changed_after_booking: bool = False
+    deleted_in_source: bool = False
     message: str | None = None
     error: BaseException | None = None
     _keys: tuple[Hashable, ...] | None = None

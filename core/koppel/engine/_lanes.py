@@ -17,7 +17,7 @@ from koppel.engine._crash import crash_point
 from koppel.engine._item import STOPPING, Item, with_record
 from koppel.engine._setup import RunParts
 from koppel.errors import PluginError, ValidationError
-from koppel.sync import Action
+from koppel.sync import Action, WriteResult
 
 __all__ = ["LaneWriter", "lanes"]
 
@@ -121,6 +121,9 @@ class LaneWriter:
                     f"waits for source record {item.after.source_id}, which did not sync"
                 )
             item.target_id = item.after.result.target_id
+        if item.action == Action.DELETE:
+            self._delete_one(item)
+            return
         assert item.action is not None and item.payload is not None
         result = parts.upsert(
             connection=parts.target,
@@ -142,6 +145,23 @@ class LaneWriter:
         if item.action == Action.CREATE and not item.findable and not parts.dry_run:
             self._bind_now(item)
             crash_point("bound")
+
+    def _delete_one(self, item: Item) -> None:
+        """Delete the bound target record of a record deleted in the source."""
+        parts = self.parts
+        assert item.target_id is not None
+        if not parts.dry_run:
+            deleted = parts.target_hooks.delete_record(
+                connection=parts.target, entity=parts.entity, target_id=item.target_id
+            )
+            if deleted is None:
+                raise PluginError(
+                    f"system {parts.flow.target.system} cannot delete {parts.entity}",
+                    system=parts.flow.target.system,
+                )
+        item.result = WriteResult(target_id=item.target_id)
+        item.message = f"deleted in the source; deleted {parts.entity} {item.target_id} too"
+        crash_point("written")
 
     def _bind_now(self, item: Item) -> None:
         """Bind a create no match-key lookup could find again; a failure leaves it to the chunk."""

@@ -34,6 +34,9 @@ class RecordMapper:
                 item.fail(item.record.error)
                 records.append(None)
                 continue
+            if item.record.deleted:  # nothing to map: the decide step reports or deletes it
+                records.append(None)
+                continue
             try:
                 records.append(self._inbound(item))
             except STOPPING:
@@ -43,7 +46,7 @@ class RecordMapper:
                 records.append(None)
         rules.prepare([r for r in records if r is not None])
         for item, record in zip(chunk, records, strict=True):
-            if item.action is not None:
+            if item.action is not None or item.record.deleted:
                 continue
             try:
                 record, skip = rules.apply(record)

@@ -12,7 +12,7 @@ from koppel.sync import Action
 __all__ = ["COUNT_NAMES", "RecordOutcome", "RunObserver", "RunResult"]
 
 #: The counters of a run summary, in display order.
-COUNT_NAMES = ("created", "updated", "skipped", "failed", "parked")
+COUNT_NAMES = ("created", "updated", "deleted", "skipped", "failed", "parked")
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +51,9 @@ class RunResult:
     #: Source ids of records that changed after the target took them, where the target
     #: never updates the entity (a booked sales order): skipped and reported once.
     changed_after_booking: list[str] = attrs.field(factory=list)
+    #: Source ids of bound records deleted in the source whose target records the flow
+    #: keeps (``deletions = "report"``).
+    deleted_in_source: list[str] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:

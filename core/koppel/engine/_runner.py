@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FlowRunner", "run_flow"]
 
+#: The actions that change the target.
+_WRITES = (Action.CREATE, Action.UPDATE, Action.DELETE)
+
 
 def run_flow(
     flow: Flow,
@@ -289,7 +292,7 @@ class FlowRunner:
         live = [item for item in chunk if item.action is None]
         self._decider.lookup(live)
         self._decider.decide(live)
-        writes = [item for item in live if item.action in (Action.CREATE, Action.UPDATE)]
+        writes = [item for item in live if item.action in _WRITES]
         if writes and not self.dry_run:
             assert self.result.run_id is not None
             self.store.journal_writes(

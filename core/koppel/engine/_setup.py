@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from koppel.state import StateStore
     from koppel.system import SystemInfo
 
-__all__ = ["ConnectionHook", "RunParts", "build_parts", "check_filters", "flow_settings"]
+__all__ = [
+    "ConnectionHook",
+    "RunParts",
+    "build_parts",
+    "check_deletions",
+    "check_filters",
+    "flow_settings",
+]
 
 #: Called with each of a run's two connections once they are built (see ``run_flow``).
 ConnectionHook = Callable[[Connection], object]
@@ -99,6 +106,7 @@ def build_parts(
             path="entity",
         )
     check_filters(flow, source_info)
+    check_deletions(flow, target_info)
     transports = transports or {}
     tokens = token_store if token_store is not None else store.token_store()
     source = build_connection(
@@ -202,6 +210,22 @@ def check_filters(flow: Flow, source: SystemInfo) -> None:
                 file=flow.label,
                 path=f"filters.{key}",
             )
+
+
+def check_deletions(flow: Flow, target: SystemInfo) -> None:
+    """Refuse ``deletions = "propagate"`` for a target that cannot delete the entity.
+
+    :raises ConfigurationError: naming ``settings.deletions``.
+    """
+    entity = target.entity(flow.entity)
+    if flow.settings.deletions == "propagate" and (entity is None or not entity.delete):
+        raise ConfigurationError(
+            f'{target.name} cannot delete {flow.entity}, so deletions = "propagate" cannot '
+            f'be kept; use deletions = "report" (the default)',
+            flow=flow.name,
+            file=flow.label,
+            path="settings.deletions",
+        )
 
 
 def flow_settings(flow: Flow) -> dict[str, Any]:

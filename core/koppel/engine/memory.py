@@ -8,7 +8,9 @@ Register an instance under its own name and use that name as a flow's
     manager.register(shop, "shop")
 
 Records keep canonical field names natively, so a flow needs no mapping.
-Every write is counted in :attr:`MemorySystem.writes`.
+Every write is counted in :attr:`MemorySystem.writes`. A source record removed
+with :meth:`MemorySystem.remove` is reported as deleted, as a deletion feed does;
+target records sharing a match value are found as :class:`~koppel.sync.Ambiguous`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from koppel.engine._hash import match_value
 from koppel.errors import RejectedError
 from koppel.plugins import hookimpl
 from koppel.records import OrderType
-from koppel.sync import Action, Connection, Direction, SourceRecord, TargetRecord, WriteResult
+from koppel.sync import (
+    Action,
+    Ambiguous,
+    Connection,
+    Direction,
+    SourceRecord,
+    TargetRecord,
+    WriteResult,
+    one_match,
+)
 from koppel.system import EntityInfo, SystemInfo
 
 __all__ = ["DEFAULT_ENTITIES", "MemorySystem"]
@@ -61,7 +72,8 @@ class MemorySystem:
         self.order_types = tuple(order_types)
         self.mappings = dict(mappings or {})
         self.reject = reject
-        self.source: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
+        #: entity -> record id -> (change sequence, data; None once removed).
+        self.source: dict[str, dict[str, tuple[int, dict[str, Any] | None]]] = {}
         self.target: dict[str, dict[str, dict[str, Any]]] = {}
         self.writes: list[tuple[Action, str, str]] = []
         self.lookups = 0
@@ -75,6 +87,10 @@ class MemorySystem:
         """Add or change a source record; it becomes the newest change."""
         self.source.setdefault(entity, {})[record_id] = (next(self._sequence), dict(data))
 
+    def remove(self, entity: str, record_id: str) -> None:
+        """Delete a source record; the next read reports it as deleted."""
+        self.source.setdefault(entity, {})[record_id] = (next(self._sequence), None)
+
     def rows(self, entity: str) -> dict[str, dict[str, Any]]:
         """The records written to this system as a target, by target id."""
         return self.target.setdefault(entity, {})
@@ -87,7 +103,7 @@ class MemorySystem:
             name=self.name,
             title=f"In-memory system {self.name}",
             entities=tuple(
-                EntityInfo(name=entity, read=True, write=True, match_keys=keys)
+                EntityInfo(name=entity, read=True, write=True, delete=True, match_keys=keys)
                 for entity, keys in self.entities.items()
             ),
         )
@@ -104,7 +120,9 @@ class MemorySystem:
             if seq > after
         )
         for seq, record_id, data in changed:
-            if wanted is None or data.get("status") in wanted:
+            if data is None:
+                yield SourceRecord.removed(record_id, cursor=str(seq))
+            elif wanted is None or data.get("status") in wanted:
                 yield SourceRecord(id=record_id, data=dict(data), cursor=str(seq))
 
     @hookimpl
@@ -116,16 +134,16 @@ class MemorySystem:
     @hookimpl
     def find_existing(
         self, connection: Connection, entity: str, match_key: str, values: Sequence[str]
-    ) -> dict[str, TargetRecord]:
+    ) -> dict[str, TargetRecord | Ambiguous]:
         with self._lock:
             self.lookups += 1
             wanted = set(values)
-            found: dict[str, TargetRecord] = {}
+            found: dict[str, list[TargetRecord]] = {}
             for target_id, data in self.rows(entity).items():
                 value = match_value(match_key, data.get(match_key))
                 if value in wanted:
-                    found[value] = TargetRecord(id=target_id, data=dict(data))
-            return found
+                    found.setdefault(value, []).append(TargetRecord(id=target_id, data=dict(data)))
+        return {value: match for value, rows in found.items() if (match := one_match(rows))}
 
     @hookimpl
     def upsert(
@@ -151,6 +169,13 @@ class MemorySystem:
             rows[target_id] = {**rows.get(target_id, {}), **payload}
             self.writes.append((action, entity, target_id))
         return WriteResult(target_id=target_id, response={"id": target_id})
+
+    @hookimpl
+    def delete_record(self, connection: Connection, entity: str, target_id: str) -> bool:
+        with self._lock:
+            self.rows(entity).pop(target_id, None)  # already gone counts as deleted
+            self.writes.append((Action.DELETE, entity, target_id))
+        return True
 
     @hookimpl
     def supports_order_types(self, connection: Connection) -> tuple[OrderType, ...]:

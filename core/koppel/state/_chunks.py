@@ -21,7 +21,7 @@ from koppel.state._bindings import BindingsMixin
 from koppel.state._models import NewActivity, NewParked
 from koppel.state._parked import ParkedMixin
 from koppel.state._runs import RunsMixin
-from koppel.state._schema import pending
+from koppel.state._schema import bindings, pending
 
 __all__ = ["ChunkBooking", "ChunksMixin", "NewParked", "PendingWrite"]
 
@@ -40,14 +40,16 @@ class PendingWrite:
 class ChunkBooking:
     """Everything one chunk's bookkeeping stores, in one transaction.
 
-    ``binds`` are (source id, target id, content hash); ``settled`` the source
-    ids whose journaled writes are done with; ``cursor`` None leaves it as is.
+    ``binds`` are (source id, target id, content hash); ``unbind`` the source
+    ids whose target records were deleted; ``settled`` the source ids whose
+    journaled writes are done with; ``cursor`` None leaves it as is.
     """
 
     run_id: int | None
     flow: str
     scope: tuple[str, str, str]
     binds: Sequence[tuple[str, str, str | None]] = ()
+    unbind: Sequence[str] = ()
     unpark: Sequence[str] = ()
     park: Sequence[NewParked] = ()
     activity: Sequence[NewActivity] = ()
@@ -109,6 +111,12 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         binds = self._binding_rows(source, target, entity, booking.binds)
         with self._write() as conn:
             self._upsert_binding_rows(conn, binds)
+            for part in chunks(list(booking.unbind)):
+                conn.execute(
+                    bindings.delete().where(
+                        self._scope(source, target, entity), bindings.c.source_id.in_(part)
+                    )
+                )
             if booking.unpark:
                 self._unpark(conn, flow, entity, booking.unpark)
             for item in booking.park:

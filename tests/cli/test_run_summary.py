@@ -1,0 +1,31 @@
+"""The run summary names what needs the operator's eye besides failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from koppel.cli.run import print_summary
+from koppel.engine import RunResult
+
+
+def test_run_summary_lists_records_deleted_in_the_source_and_kept(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = RunResult(run_id=7, flow="customers", dry_run=False)
+    result.counts.update(skipped=25)
+    result.deleted_in_source.extend(f"c{n}" for n in range(25))
+
+    print_summary(result, [])
+
+    out = capsys.readouterr().out
+    assert "created  updated  deleted  skipped  failed  parked" in out
+    assert '25 record(s) deleted in the source stay in the target (deletions = "report")' in out
+    assert "c18, c19 ..." in out and "c20" not in out
+
+
+def test_run_summary_says_nothing_of_deletions_when_there_were_none(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    print_summary(RunResult(run_id=1, flow="customers", dry_run=False), [])
+
+    assert "deleted in the source" not in capsys.readouterr().out
