@@ -1,0 +1,275 @@
+"""The AFAS Profit REST client: environments, the AfasToken header, GetConnector paging,
+UpdateConnector writes and AFAS's error answers.
+
+Built on :mod:`koppel.http`: one ``httpx.Client`` per connection and run with the
+``Authorization: AfasToken <base64 of the XML token>`` header, retries, and the
+connection's own ``calls_per_minute`` and ``concurrency`` (AFAS publishes no rate
+limit and allows 8 parallel calls). An error answer ``{"externalMessage",
+"errorNumber", "profitLogReference"}`` becomes a koppel error whose message keeps
+both the message for the user and the log-book reference the AFAS administrator
+looks it up by; a 500 on a write is a refusal of that record (AFAS validates the
+content and answers 500), parked, never sent again.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import attrs
+import httpx
+
+from koppel.errors import ConfigurationError, KoppelError, RejectedError, TransientError
+from koppel.http import HeaderAuth, RateLimit, raise_for_status
+from koppel_afas.facts import ENVIRONMENTS, MAX_PARALLEL_CALLS, MAX_QUERY_LENGTH
+
+if TYPE_CHECKING:
+    from koppel.connector import Session
+    from koppel_afas.settings import AfasSettings
+
+__all__ = [
+    "SYSTEM",
+    "AfasClient",
+    "Filter",
+    "authorization",
+    "error_message",
+    "filter_query",
+    "root_url",
+]
+
+SYSTEM = "afas"
+_WRITES = frozenset({"POST", "PUT", "DELETE"})
+
+
+def root_url(settings: AfasSettings) -> str:
+    """``https://{participant}.{rest|resttest|restaccept}.afas.online/ProfitRestServices/``,
+    or the connection's ``base_url``."""
+    if settings.base_url:
+        return settings.base_url.rstrip("/") + "/"
+    host = ENVIRONMENTS[settings.environment]
+    return f"https://{settings.participant.strip()}.{host}.afas.online/ProfitRestServices/"
+
+
+def authorization(token: str) -> str:
+    """The ``Authorization`` header value: ``AfasToken`` and the base64 of the XML token.
+
+    ``token`` is the whole token as Profit shows it, or only what is between its
+    ``<data>`` tags.
+
+    :raises ConfigurationError: when the token is empty.
+    """
+    text = token.strip()
+    if not text:
+        raise ConfigurationError("the AFAS token is empty", field="token")
+    if not text.startswith("<token>"):
+        text = f"<token><version>1</version><data>{text}</data></token>"
+    return "AfasToken " + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def error_message(response: httpx.Response) -> str | None:
+    """AFAS's message of an error answer, with its log-book reference:
+    ``The entered value for 'Employee' does not exist. (Profit log reference B821...)``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, Mapping) or not isinstance(body.get("externalMessage"), str):
+        return None
+    message = body["externalMessage"].strip()
+    reference = body.get("profitLogReference")
+    if reference:
+        message = f"{message} (Profit log reference {reference})"
+    return message
+
+
+@attrs.frozen
+class Filter:
+    """One condition of a GetConnector call: ``field`` (the customer's field id),
+    ``operator`` (facts.OPERATORS: 1 is =, 2 is >=) and ``value``."""
+
+    field: str
+    operator: int
+    value: str
+
+
+def filter_query(groups: Sequence[Sequence[Filter]]) -> dict[str, str]:
+    """The ``filterfieldids``/``filtervalues``/``operatortypes`` of ``groups``: the
+    conditions in a group all hold (``,``), any group will do (``;``)."""
+    if not groups:
+        return {}
+    parts = {"filterfieldids": [], "filtervalues": [], "operatortypes": []}
+    for group in groups:
+        parts["filterfieldids"].append(",".join(f.field for f in group))
+        parts["filtervalues"].append(",".join(f.value for f in group))
+        parts["operatortypes"].append(",".join(str(f.operator) for f in group))
+    return {name: ";".join(values) for name, values in parts.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class AfasClient:
+    """Calls to one AFAS Profit environment.
+
+    Built once per connection and run from its session (``session.http`` hands in
+    the transport and clock; core closes it).
+
+    :raises ConfigurationError: naming the setting when ``page_size``,
+        ``concurrency`` or ``calls_per_minute`` is out of range.
+    """
+
+    def __init__(self, session: Session) -> None:
+        settings: AfasSettings = session.settings
+        name = session.connection.name
+        for key, low, high in (
+            ("page_size", 1, 10_000),
+            ("concurrency", 1, MAX_PARALLEL_CALLS),
+            ("calls_per_minute", 1, 10_000),
+        ):
+            value = getattr(settings, key)
+            if not low <= value <= high:
+                raise ConfigurationError(
+                    f"{key} must be between {low} and {high}, not {value}",
+                    connection=name,
+                    path=f"connections.{name}.settings.{key}",
+                )
+        self.page_size = settings.page_size
+        self._slots = threading.BoundedSemaphore(settings.concurrency)
+        self.http = session.http(
+            base_url=root_url(settings),
+            tenant=settings.participant,
+            auth=HeaderAuth({"Authorization": authorization(settings.token)}),
+            rate_limit=RateLimit(per_minute=settings.calls_per_minute, headers=None),
+            error_message=error_message,
+            headers={"Accept": "application/json"},
+        )
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        context = kwargs.pop("context", None) or {}
+        with self._slots:
+            response = self.http.request(method, path, **kwargs)
+        check(response, **context)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransientError(
+                f"AFAS answered {method} {path} with a body that is not JSON", path=path
+            ) from exc
+
+    # -- GetConnectors ------------------------------------------------------------------
+
+    def rows(
+        self,
+        connector: str,
+        *,
+        filters: Sequence[Sequence[Filter]] = (),
+        order_by: Sequence[str] = (),
+    ) -> Iterator[dict[str, Any]]:
+        """Every row of GetConnector ``connector``, ``take`` at a time, in ``order_by``
+        (field ids; ``-`` before one sorts it descending), as AFAS asks of every paged read.
+
+        :raises ConfigurationError: when the query is longer than AFAS takes.
+        :raises TransientError: when an answer has no ``rows`` list.
+        """
+        query = {**filter_query(filters)}
+        if order_by:
+            query["orderbyfieldids"] = ",".join(order_by)
+        skip = 0
+        while True:
+            params = {**query, "skip": skip, "take": self.page_size}
+            if len("?" + urlencode(params)) > MAX_QUERY_LENGTH:
+                raise ConfigurationError(
+                    f"the call to GetConnector {connector} is longer than the "
+                    f"{MAX_QUERY_LENGTH} characters AFAS takes",
+                    path=f"connectors/{connector}",
+                )
+            page = self._send("GET", f"connectors/{connector}", params=params)
+            rows = page.get("rows") if isinstance(page, Mapping) else None
+            if not isinstance(rows, list):
+                raise TransientError(
+                    f"AFAS answered GetConnector {connector} without its rows", skip=skip
+                )
+            yield from rows
+            if len(rows) < self.page_size:
+                return
+            skip += self.page_size
+
+    def get_fields(self, connector: str) -> list[dict[str, Any]]:
+        """The fields of GetConnector ``connector`` (``metainfo/get``)."""
+        info = self._send("GET", f"metainfo/get/{connector}")
+        fields = info.get("fields") if isinstance(info, Mapping) else None
+        if not isinstance(fields, list):
+            raise TransientError(f"AFAS answered the metainfo of {connector} without fields")
+        return [f for f in fields if isinstance(f, Mapping)]
+
+    # -- UpdateConnectors ---------------------------------------------------------------
+
+    def insert(
+        self, connector: str, body: Mapping[str, Any], *, context: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """POST (insert) ``body`` to UpdateConnector ``connector``; its ``results``
+        (the new record's keys, by object)."""
+        return self._results(
+            self._send("POST", f"connectors/{connector}", json=_plain(body), context=context)
+        )
+
+    def update(
+        self, connector: str, body: Mapping[str, Any], *, context: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """PUT (update) ``body`` on UpdateConnector ``connector``; its ``results``."""
+        return self._results(
+            self._send("PUT", f"connectors/{connector}", json=_plain(body), context=context)
+        )
+
+    @staticmethod
+    def _results(answer: Any) -> dict[str, Any]:
+        results = answer.get("results") if isinstance(answer, Mapping) else None
+        return dict(results) if isinstance(results, Mapping) else {}
+
+
+def check(response: httpx.Response, **context: Any) -> httpx.Response:
+    """``response`` when it succeeded; else the koppel error with AFAS's message.
+
+    A 500 answer to a write is AFAS refusing the record's content
+    (:class:`RejectedError`); the error's context carries ``profit_log_reference``
+    and ``error_number`` from the body.
+    """
+    if response.is_success:
+        return response
+    response.read()
+    extra: dict[str, Any] = {}
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        extra = {
+            k: v
+            for k, v in (
+                ("profit_log_reference", body.get("profitLogReference")),
+                ("error_number", body.get("errorNumber")),
+            )
+            if v is not None
+        }
+    message = error_message(response)
+    if response.status_code == 500 and response.request.method in _WRITES and message:
+        raise RejectedError(message, status=500, **context, **extra)
+    try:
+        raise_for_status(response, **context)
+    except KoppelError as exc:
+        exc.with_context(**extra)
+        raise
+    return response

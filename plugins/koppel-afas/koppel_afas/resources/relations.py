@@ -1,0 +1,196 @@
+"""Relations: debtors (*verkooprelaties*) and creditors (*inkooprelaties*), organisations
+and persons.
+
+Read from the debtors and creditors GetConnectors by modification date, merged oldest
+first; a record's id is its kind and number (``debtor:10001``). Found by number, then
+by e-mail address; several relations sharing an e-mail address are
+:class:`~koppel.sync.Ambiguous`, lowest number first. Written with the UpdateConnectors
+``KnSalesRelationOrg``/``Per`` and ``KnPurchaseRelationOrg``/``Per``: AFAS numbers a new
+relation unless the record brings its own number.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from koppel.errors import ConfigurationError, UncertainOutcomeError, ValidationError
+from koppel.sync import (
+    Action,
+    Ambiguous,
+    SourceRecord,
+    TargetRecord,
+    WriteResult,
+    one_match,
+    read_each,
+    read_id,
+    read_moment,
+)
+from koppel_afas.bodies import relation_body, relation_connector
+from koppel_afas.facts import KEYS
+from koppel_afas.resources._base import AfasResource
+
+__all__ = ["KINDS", "Relations"]
+
+#: Kind -> (GetConnector role, key field in its recommended definition).
+KINDS = {"debtor": ("debtors", "DebtorId"), "creditor": ("creditors", "CreditorId")}
+
+
+def _number_order(row: Mapping[str, Any]) -> tuple[int, int | str]:
+    number = str(row.get("_number") or "")
+    return (0, int(number)) if number.isdigit() else (1, number)
+
+
+class Relations(AfasResource):
+    """Debtors and creditors; ``kind`` filters one side."""
+
+    entity = "relations"
+    role = "debtors"
+    description = "debtors and creditors (organisations and persons), by number or e-mail"
+    match_keys = {"number": "DebtorId/CreditorId", "email": "Email"}
+    filters = {"kind": "debtor or creditor: that side only"}
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
+        kinds = [filters["kind"]] if filters.get("kind") else list(KINDS)
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            raise ConfigurationError(
+                f"filter kind must be debtor or creditor, not {unknown[0]!r}", path="filters.kind"
+            )
+        group = [("ModifiedDate", 2, cursor.strip().removesuffix("Z"))] if cursor else []
+        streams = [self._side(kind, group) for kind in kinds]
+        merged = heapq.merge(*streams, key=lambda row: str(row.get("ModifiedDate") or ""))
+        return read_each(merged, self._record, id_field="_id")
+
+    def _side(self, kind: str, group: list[tuple[str, int, str]]) -> Iterator[dict[str, Any]]:
+        role, key = KINDS[kind]
+        for row in self.rows(
+            role, filters=[group] if group else (), order_by=["ModifiedDate", key]
+        ):
+            yield self._tagged(kind, row)
+
+    @staticmethod
+    def _tagged(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        key = KINDS[kind][1]
+        number = row.get(key)
+        return {**row, "_kind": kind, "_number": number, "_id": f"{kind}:{number}"}
+
+    @staticmethod
+    def _record(row: Mapping[str, Any]) -> SourceRecord:
+        read_id(row, Relations.key_field(row["_kind"]))
+        return SourceRecord(
+            id=read_id(row, "_id"), data=row, cursor=read_moment(row, "ModifiedDate")
+        )
+
+    @staticmethod
+    def key_field(kind: str) -> str:
+        """The recommended key field of ``kind``'s GetConnector."""
+        return KINDS[kind][1]
+
+    # -- find -----------------------------------------------------------------------------
+
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Relations by number or by e-mail address (trimmed, any case), debtors and creditors
+        alike; several for one value are ambiguous, lowest number first."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for kind, (role, key) in KINDS.items():
+            field = key if match_key == "number" else "Email"
+            for row in self.lookup(role, field, values):
+                tagged = self._tagged(kind, row)
+                self.session.cache.setdefault("afas:relations", {})[tagged["_id"]] = tagged
+                value = str(row.get(field) or "").strip().casefold()
+                found.setdefault(value, []).append(tagged)
+        answer: dict[str, TargetRecord | Ambiguous] = {}
+        for value in values:
+            rows = sorted(found.get(str(value).strip().casefold(), []), key=_number_order)
+            match = one_match(TargetRecord(id=r["_id"], data=self.as_payload(r)) for r in rows)
+            if match is not None:
+                answer[value] = match
+        return answer
+
+    @staticmethod
+    def as_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+        """A GetConnector row in the shape of the outbound payload."""
+        person = bool(row.get("IsPerson"))
+        data = {
+            "_kind": row.get("_kind"),
+            "_person": person,
+            "number": row.get("_number"),
+            "Nm": None if person else row.get("Name"),
+            "FiNm": row.get("FirstName") if person else None,
+            "LaNm": row.get("LastName") if person else None,
+            "EmAd": row.get("Email"),
+            "TeNr": row.get("Phone"),
+            "VaId": row.get("VatNumber"),
+            "Iban": row.get("Iban"),
+            "Ad": row.get("Street"),
+            "HmNr": row.get("HouseNumber"),
+            "HmAd": row.get("HouseNumberAddition"),
+            "ZpCd": row.get("PostalCode"),
+            "Rs": row.get("City"),
+            "CoId": row.get("Country"),
+        }
+        return {k: v for k, v in data.items() if v is not None}
+
+    # -- write ----------------------------------------------------------------------------
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        """Insert (POST) a relation, numbered by AFAS unless ``number`` is given, or update
+        (PUT) the one ``target_id`` names (``debtor:10001``) with its organisation/person."""
+        if action is Action.CREATE:
+            kind = str(payload.get("_kind") or "debtor")
+            if kind not in KINDS:
+                raise ValidationError(
+                    f"a relation is a debtor or a creditor, not {kind!r}", field="kind"
+                )
+            number = str(payload["number"]).strip() if payload.get("number") else None
+            existing: Mapping[str, Any] = {}
+            person = bool(payload.get("_person"))
+            method = self.client.insert
+        elif action is Action.UPDATE and target_id:
+            kind, _, number = target_id.partition(":")
+            if kind not in KINDS or not number:
+                raise ConfigurationError(f"{target_id!r} is no AFAS relation id (debtor:NUMBER)")
+            existing = self.current(kind, number)
+            person = bool(existing.get("IsPerson"))
+            method = self.client.update
+        else:
+            raise ConfigurationError(f"upsert cannot {action} without a target", entity=self.entity)
+        connector = relation_connector(kind, person)
+        key = KEYS[connector]
+        payload = (
+            {"CuId": self.settings.currency, **payload} if action is Action.CREATE else payload
+        )
+        body = relation_body(
+            payload,
+            connector=connector,
+            key=key,
+            number=number,
+            code=existing.get("OrgPersonCode"),
+            today=date.fromtimestamp(self.session.connection.clock.now()),
+        )
+        context = {"entity": self.entity, "record": number or payload.get("EmAd")}
+        results = method(connector, body, context=context).get(connector, {})
+        assigned = results.get(key) or number
+        if not assigned:
+            raise UncertainOutcomeError(
+                f"AFAS answered the new relation without its {key}", **context
+            )
+        return WriteResult(target_id=f"{kind}:{assigned}", response=results)
+
+    def current(self, kind: str, number: str) -> Mapping[str, Any]:
+        """The relation ``kind:number`` as last read this run, else read by its number.
+
+        :raises ValidationError: when AFAS has no such relation.
+        """
+        cached = self.session.cache.get("afas:relations", {}).get(f"{kind}:{number}")
+        if cached is not None:
+            return cached
+        role, key = KINDS[kind]
+        for row in self.lookup(role, key, [number]):
+            return self._tagged(kind, row)
+        raise ValidationError(f"AFAS has no {kind} {number}", record=number, entity=self.entity)

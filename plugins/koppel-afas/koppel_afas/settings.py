@@ -1,0 +1,95 @@
+"""A connection's settings, typed and described in one place.
+
+``koppel check`` checks a flow's values against them offline, naming the key of a
+bad one; ``koppel plugins show afas`` lists them. Each GetConnector's id and field
+ids default to the recommended definitions (``getconnectors.json``); a customer whose
+own definitions differ names theirs in ``<role>_connector`` and ``<role>_fields``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+from koppel.connector import setting
+from koppel_afas.definitions import ROLES, definition
+
+__all__ = ["AfasSettings"]
+
+
+#: Each role's recommended GetConnector id, and its field ids (getconnectors.json).
+_ID = {role: definition(role).id for role in ROLES}
+_FIELDS = {role: {f.id: f.id for f in definition(role).fields} for role in ROLES}
+_RENAME = "recommended field id -> your field id, where they differ"
+
+
+@attrs.frozen
+class AfasSettings:
+    """A connection's ``settings`` and ``credentials``, as its flow file gives them."""
+
+    participant: str = setting(
+        description="your environment's participant number (the 5 digits in 12345.rest.afas.online)"
+    )
+    token: str = setting(
+        secret=True,
+        env="AFAS_TOKEN",
+        description="the app connector's user token (<token>...</token>, or its data part)",
+    )
+    environment: Literal["production", "test", "accept"] = setting(
+        default="production", description="which environment: production, test or accept"
+    )
+    base_url: str | None = setting(
+        default=None, description="override the REST root (…/ProfitRestServices)"
+    )
+    page_size: int = setting(default=500, description="rows per GetConnector call (take)")
+    concurrency: int = setting(
+        default=4, description="calls at once at most (AFAS allows 8 parallel calls)"
+    )
+    calls_per_minute: int = setting(
+        default=300, description="calls a minute at most (AFAS publishes no rate limit)"
+    )
+    currency: str = setting(default="EUR", description="currency of new relations (CuId)")
+    administration: int | None = setting(
+        default=None, description="administration number (UnId) of journal entries, if several"
+    )
+    journal: str | None = setting(
+        default=None, description="journal (JoCo) journal entries are booked in"
+    )
+    article_group: str | None = setting(
+        default=None, description="article group (Grp) of new articles"
+    )
+    unit: str = setting(
+        default="stk", description="basic unit (BiUn) of new articles and order lines"
+    )
+    warehouse: str | None = setting(default=None, description="warehouse (War) of sales orders")
+    debtors_connector: str = setting(
+        default=_ID["debtors"], description="id of your GetConnector of debtors"
+    )
+    debtors_fields: dict[str, str] = setting(default=_FIELDS["debtors"], description=_RENAME)
+    creditors_connector: str = setting(
+        default=_ID["creditors"], description="id of your GetConnector of creditors"
+    )
+    creditors_fields: dict[str, str] = setting(default=_FIELDS["creditors"], description=_RENAME)
+    articles_connector: str = setting(
+        default=_ID["articles"], description="id of your GetConnector of articles"
+    )
+    articles_fields: dict[str, str] = setting(default=_FIELDS["articles"], description=_RENAME)
+    salesorders_connector: str = setting(
+        default=_ID["salesorders"], description="id of your GetConnector of sales orders"
+    )
+    salesorders_fields: dict[str, str] = setting(
+        default=_FIELDS["salesorders"], description=_RENAME
+    )
+    journal_entries_connector: str = setting(
+        default=_ID["journal_entries"], description="id of your GetConnector of journal entries"
+    )
+    journal_entries_fields: dict[str, str] = setting(
+        default=_FIELDS["journal_entries"], description=_RENAME
+    )
+    commitments_connector: str = setting(
+        default=_ID["commitments"], description="id of your GetConnector of commitments"
+    )
+    commitments_fields: dict[str, str] = setting(
+        default=_FIELDS["commitments"], description=_RENAME
+    )
