@@ -179,7 +179,6 @@ def read_ubl(content: bytes, file: str) -> PurchaseInvoice:
         total_excl_vat=sign * excl,
         total_vat=sign * vat,
         total_incl_vat=sign * incl,
-        source_file=file,
     )
 
 

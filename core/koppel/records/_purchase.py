@@ -139,7 +139,6 @@ class PurchaseInvoice:
     total_excl_vat: Decimal = Decimal(0)
     total_vat: Decimal = Decimal(0)
     total_incl_vat: Decimal = Decimal(0)
-    source_file: str | None = None
 
     @property
     def references(self) -> tuple[str, ...]:
