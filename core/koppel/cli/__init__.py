@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "log": ("koppel.cli.log:log", "Show the activity log: per record, what happened."),
     "purge": ("koppel.cli.purge:purge", "Delete activity log entries older than an age."),
     "state": ("koppel.cli.state:state", "Show or reset a flow's cursor, bindings and parked."),
+    "commitments": ("koppel.cli.commitments:commitments", "Show the commitments register."),
 }
 
 

@@ -1,0 +1,72 @@
+"""``koppel commitments list``: the register as a table or JSON lines."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from click.testing import CliRunner
+
+from koppel.cli import cli
+from koppel.records import Commitment
+from koppel.state import StateStore
+
+from .conftest import StateAt
+
+
+def fill(store: StateStore) -> None:
+    store.save_commitment(
+        Commitment(
+            code="VP-1",
+            administration="acme",
+            supplier="CRED-2001",
+            delivery_notes=("LB-1", "LB-2"),
+            amount=Decimal("1000.00"),
+            open_amount=Decimal("250.00"),
+        ),
+        source_system="afas",
+        source_id="11",
+    )
+    store.save_commitment(
+        Commitment(code="VP-2", administration="other", handled=True, amount=Decimal(5)),
+        source_system="afas",
+        source_id="12",
+    )
+
+
+def list_command(state_at: StateAt, *options: str) -> str:
+    result = CliRunner().invoke(
+        cli, ["commitments", "list", "--state", state_at.location, *options]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_list_shows_every_commitment_as_a_table(store: StateStore, state_at: StateAt) -> None:
+    fill(store)
+    header, first, second = list_command(state_at).splitlines()
+    assert header.split()[:3] == ["id", "administration", "code"]
+    assert "VP-1" in first and "LB-1, LB-2" in first and "1000.00 EUR" in first
+    assert "afas:11" in first
+    assert "VP-2" in second and "yes" in second
+
+
+def test_list_open_as_json_lines(store: StateStore, state_at: StateAt) -> None:
+    fill(store)
+    (line,) = list_command(state_at, "--open", "--json").splitlines()
+    row = json.loads(line)
+    assert (row["code"], row["open_amount"], row["source_system"], row["source_id"]) == (
+        "VP-1",
+        "250.00",
+        "afas",
+        "11",
+    )
+    assert row["delivery_notes"] == ["LB-1", "LB-2"]
+
+
+def test_list_narrows_by_administration_and_says_when_empty(
+    store: StateStore, state_at: StateAt
+) -> None:
+    fill(store)
+    assert "VP-2" in list_command(state_at, "--administration", "other")
+    assert list_command(state_at, "--supplier", "NOBODY", "--open") == "no commitments open\n"
