@@ -52,6 +52,13 @@ S6_CLIENT = Source(
     "search-index file id 41611930994 (unit ulcsAccountViewUtility, 2023-10-26) SendToAccServer",
     _READ,
 )
+_S7 = "https://documentation.invantive.com/2017R2/account-view-data-model/webhelp/"
+#: S7: Invantive's dump of AccountView's data model: ART_HDR and ART_LINE, the tables the
+#: sales order's SO_HDR and SO_LINE are taken to be views of (inferred, REFERENCE.md).
+S7_ART_HDR = Source(f"{_S7}invantive-av-provider-accountview--art_hdr.html (inferred)", _READ)
+S7_ART_LINE = Source(f"{_S7}invantive-av-provider-accountview--art_line.html (inferred)", _READ)
+#: CONTACT's field of the same meaning, taken for SO_HDR's (inferred).
+S1_CONTACT_NAME = Source(f"{_S1} fields/contact.json, CONTACT's name (inferred)", _READ)
 #: A fact no source gives (REFERENCE.md "Could not verify").
 ASSUMED = Source(
     "assumption: no data dictionary of this table was found (REFERENCE.md, Could not verify)",
@@ -110,9 +117,10 @@ DJ_LINE = Contract(
         Field("ACCT_NR", "text", required=True, nullable=False, max_length=10),
         Field("SUB_NR", "text", max_length=10),
         Field("COST_CODE", "text", max_length=10),
-        Field("AMOUNT", "decimal", note="Y: administration currency"),
+        Field("AMOUNT", "decimal", note="Y Mutatiebedrag, administration currency mask"),
+        Field("CUR_AMT", "decimal", note="Y Valutabedrag: the foreign-currency amount"),
         Field("CUR_CODE", "text", max_length=3),
-        Field("BASE_AMT", "decimal", note="Y: VAT base (Basisbedrag BTW)"),
+        Field("BASE_AMT", "decimal", note="Y Basisbedrag BTW: the VAT base; optional, not sent"),
         Field("VAT_CODE", "text", max_length=2),
         Field("VAT_AMT", "decimal"),
         Field("TRN_DATE", "datetime", source=_S1_S6_SEND_T, note="mandatory; S6 omits it"),
@@ -137,10 +145,21 @@ SO_HDR = Contract(
         Field("TO_EMAIL", "text", source=S3_MODEL),
         Field("PD_AMT", "decimal", source=S3_MODEL),
         Field("INCL_VAT", "boolean", source=ASSUMED, note="in no source"),
-        Field("CUR_CODE", "text", source=ASSUMED),
-        Field("PAY_COND", "text", source=ASSUMED, note="ART_HDR has DISC_CODE (S7)"),
+        Field("CUR_CODE", "text", max_length=3, source=S7_ART_HDR, note="Valutacode"),
+        Field(
+            "PAY_COND",
+            "text",
+            source=ASSUMED,
+            note="ART_HDR has DISC_CODE C 2 (S7); kept until the flows' lookups fit 2",
+        ),
         Field("PAY_METH", "text", source=ASSUMED, note="in no source"),
-        Field("SHP_METH", "text", source=ASSUMED, note="SHIP_MTH elsewhere (S1, S5)"),
+        Field(
+            "SHIP_MTH",
+            "text",
+            max_length=10,
+            source=S1_CONTACT_NAME,
+            note="Vervoersmethode; S5 reads hst_ah.ship_mth (no SHP_METH)",
+        ),
     ],
     source=ASSUMED,
 )
@@ -150,10 +169,16 @@ SO_LINE = Contract(
     "SO_LINE",
     [
         Field("ART_CODE", "text", required=True, source=S3_MODEL),
-        Field("ART_DESC", "text", source=ASSUMED, note="ART_LINE has ART_DESC1 (S7)"),
+        Field(
+            "ART_DESC1",
+            "text",
+            max_length=40,
+            source=S7_ART_LINE,
+            note="Omschrijving orderregel (no ART_DESC)",
+        ),
         Field("ORD_QTY", "decimal", source=S3_MODEL),
         Field("ART_PX", "decimal", source=S3_MODEL),
-        Field("DISC_PCT", "decimal", source=ASSUMED),
+        Field("DISC_PCT", "decimal", source=S7_ART_LINE, note="Kortingspercentage"),
         Field("VAT_CODE", "text", source=ASSUMED),
         Field("DEL_DATE", "datetime", source=S3_MODEL),
     ],

@@ -43,7 +43,14 @@ _DEFAULTS = {
 
 
 def journal_page(entry: JournalEntry, journal: str) -> dict[str, Any]:
-    """A journal entry as a native ``DJ_PAGE`` header with ``DJ_LINE`` lines."""
+    """A journal entry as a native ``DJ_PAGE`` header with ``DJ_LINE`` lines.
+
+    ``AMOUNT`` is in the administration's currency (AccountView's dictionary:
+    "Mutatiebedrag", the administration's currency mask): the company amount when the
+    entry has one, and then ``CUR_AMT`` ("Valutabedrag") holds the entry-currency
+    amount. ``BASE_AMT`` is the VAT base ("Basisbedrag BTW", optional), not a currency
+    amount, and is not sent.
+    """
     when = format_datetime(entry.entry_date) if entry.entry_date else None
     header = {
         "DJ_CODE": journal,
@@ -56,8 +63,8 @@ def journal_page(entry: JournalEntry, journal: str) -> dict[str, Any]:
         {
             "kind": str(line.kind),
             "ACCT_NR": line.account,
-            "AMOUNT": line.amount,
-            "BASE_AMT": line.amount_company,
+            "AMOUNT": line.amount if line.amount_company is None else line.amount_company,
+            "CUR_AMT": None if line.amount_company is None else line.amount,
             "VAT_CODE": line.vat_code,
             "TRN_DESC": line.description,
             "TRN_DATE": when,

@@ -14,7 +14,8 @@ would not know either.
 Demo data: articles AV-1001 ... AV-1012 (group ``WEBSHOP``, with stock,
 sales reservations and item attributes), the cost articles ``VERZEND`` and
 ``TOESLAG`` (group ``KOSTEN``), one debtor, journals ``VK`` and ``MEM``; with
-a volume, generated web-shop articles AV-1013 onwards.
+a volume, generated web-shop articles AV-1013 onwards; with ``shared_email``, two
+debtors sharing one e-mail address (the plugin's tests seed them).
 """
 
 from __future__ import annotations
@@ -80,10 +81,17 @@ class AccountViewSandbox(Sandbox):
 
     :param articles: web-shop articles in all; beyond the 12 demo ones, generated
         from ``seed`` (:mod:`koppel_accountview.demo`).
+    :param shared_email: also seed two debtors (10002, 10003) that share one e-mail
+        address, as real administrations have (a shared mailbox of two branches).
     """
 
     def __init__(
-        self, *, clock: Clock = SYSTEM_CLOCK, seed: int = 0, articles: int | None = None
+        self,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        seed: int = 0,
+        articles: int | None = None,
+        shared_email: bool = False,
     ) -> None:
         super().__init__(
             "accountview",
@@ -109,6 +117,8 @@ class AccountViewSandbox(Sandbox):
         extra = max((articles or 0) - DEMO_ARTICLES, 0)
         self.store.seed("ARTICLE", make_articles(extra, seed=seed), id_field="ART_CODE")
         self.store.seed("CONTACT", data["CONTACT"], id_field="SUB_NR")
+        if shared_email:
+            self.store.seed("CONTACT", data["CONTACT_SHARED_EMAIL"], id_field="SUB_NR")
         self._keys = {
             "SO_HDR": itertools.count(20240001),
             "DJ_PAGE": itertools.count(1),
@@ -401,8 +411,13 @@ class AccountViewSandbox(Sandbox):
 
 
 def make_sandbox(
-    seed: int = 0, articles: int | None = None, *, clock: Clock = SYSTEM_CLOCK
+    seed: int = 0,
+    articles: int | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    shared_email: bool = False,
 ) -> AccountViewSandbox:
     """A fresh sandbox with the demo administration ``DEMO`` (``articles``: web-shop
-    articles in all, at least the 12 demo ones; the volume ``koppel_sandbox`` asks for)."""
-    return AccountViewSandbox(clock=clock, seed=seed, articles=articles)
+    articles in all, at least the 12 demo ones; the volume ``koppel_sandbox`` asks for;
+    ``shared_email``: two more debtors sharing an e-mail address)."""
+    return AccountViewSandbox(clock=clock, seed=seed, articles=articles, shared_email=shared_email)

@@ -26,7 +26,8 @@ def vcr_config(koppel_vcr_config: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def sandbox() -> Any:
-    return make_sandbox()
+    """The demo administration with two debtors sharing an e-mail address, as real data has."""
+    return make_sandbox(shared_email=True)
 
 
 @pytest.fixture

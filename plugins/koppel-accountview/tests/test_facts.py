@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -74,3 +75,33 @@ def test_sandbox_answers_companies_in_the_observed_shape(connection: Connection)
     """Companies are Id, Description, Code (REFERENCE.md mismatch 12), not Id, Name."""
     companies = connector.session(connection).client.companies()
     assert [set(company) for company in companies] == [{"Id", "Description", "Code"}]
+
+
+@pytest.mark.parametrize(
+    ("header", "line", "path"),
+    [({"SHP_METH": "POST"}, {}, "SO_HDR.SHP_METH"), ({}, {"ART_DESC": "x"}, "SO_LINE[0].ART_DESC")],
+)
+def test_sandbox_refuses_sales_order_fields_by_their_guessed_names(
+    connection: Connection,
+    koppel_strict_contracts: Any,
+    header: dict[str, str],
+    line: dict[str, str],
+    path: str,
+) -> None:
+    """AccountView names them SHIP_MTH and ART_DESC1 (REFERENCE.md mismatch 14)."""
+    orders = TABLES["SO1"]
+    assert orders.detail is not None
+    detail = attrs.evolve(
+        orders.detail, fields={**orders.detail.fields, "ART_DESC": Field("ART_DESC", "C")}
+    )
+    guessed = {**orders.fields, "SHP_METH": Field("SHP_METH", "C")}
+    orders = attrs.evolve(orders, fields=guessed, detail=detail)
+    client = connector.session(connection).client
+    with pytest.raises(RejectedError, match=rf"{re.escape(path)}: not a field of"):
+        client.write(
+            orders,
+            {"RPL_INV": "10001", **header},
+            [{"ART_CODE": "AV-1001", "ORD_QTY": 1, **line}],
+            record="r",
+        )
+    assert [v.path for v in koppel_strict_contracts.take()] == [path]

@@ -89,7 +89,7 @@ def test_order_creates_company_debtor_and_sales_order(connection: Connection, sa
     header = sandbox.store["SO_HDR"].get(result.target_id)
     assert header["ORD_REF"] == "1001"
     assert header["RPL_INV"] == header["RPL_DEL"] == "10004"
-    assert (header["PAY_COND"], header["PAY_METH"], header["SHP_METH"]) == ("14D", "IDL", "PNL")
+    assert (header["PAY_COND"], header["PAY_METH"], header["SHIP_MTH"]) == ("14D", "IDL", "PNL")
     assert header["ORD_DATE"] == "2024-06-01T00:00:00.000Z"
     assert header["INCL_VAT"] is True
     assert "DEL_CODE" not in header
@@ -384,3 +384,64 @@ def test_journal_entry_without_description_is_described_by_its_number(
     }
     result = write(connection, entry, entity="journal_entries")
     assert sandbox.store["DJ_PAGE"].get(result.target_id)["HDR_DESC"] == "MEM-8"
+
+
+def test_journal_line_in_a_foreign_currency_books_amount_in_the_administration_currency(
+    connection: Connection, sandbox: Any
+) -> None:
+    """AMOUNT is the administration-currency amount, CUR_AMT the foreign one; BASE_AMT is
+    the VAT base and not a currency amount (REFERENCE.md mismatch 10)."""
+    entry = {
+        "number": "USD-1",
+        "journal": "MEM",
+        "currency": "USD",
+        "lines": [
+            {"account": "4000", "amount": "110.00", "amount_company": "100.00"},
+            {"account": "1100", "amount": "-110.00", "amount_company": "-100.00"},
+        ],
+    }
+    result = write(connection, entry, entity="journal_entries")
+    lines = sandbox.lines_of("DJ_LINE", result.target_id)
+    assert [(Decimal(str(x["AMOUNT"])), Decimal(str(x["CUR_AMT"]))) for x in lines] == [
+        (Decimal("100.00"), Decimal("110.00")),
+        (Decimal("-100.00"), Decimal("-110.00")),
+    ]
+    assert all("BASE_AMT" not in x for x in lines)
+
+
+def test_journal_page_of_an_order_in_the_company_currency_sends_no_currency_amount() -> None:
+    from koppel.records import JournalEntry, JournalLine
+    from koppel_accountview.journal import journal_page
+
+    entry = JournalEntry(
+        number="1",
+        lines=(
+            JournalLine(account="1210", amount=Decimal("12.10")),
+            JournalLine(account="8000", amount=Decimal("-12.10")),
+        ),
+    )
+    lines = journal_page(entry, "VK")["lines"]
+    assert [(x["AMOUNT"], x["CUR_AMT"]) for x in lines] == [
+        (Decimal("12.10"), None),
+        (Decimal("-12.10"), None),
+    ]
+    assert all("BASE_AMT" not in x for x in lines)
+
+
+def test_order_line_description_is_sent_as_art_desc1(connection: Connection, sandbox: Any) -> None:
+    lines = [{**order()["lines"][0], "description": "Espressokopjes, set van 6"}]
+    result = write(connection, order(lines=lines))
+    line, _shipping = sandbox.lines_of("SO_LINE", result.target_id)
+    assert line["ART_DESC1"] == "Espressokopjes, set van 6"
+    assert "ART_DESC" not in line
+    header = sandbox.store["SO_HDR"].get(result.target_id)
+    assert header["SHIP_MTH"] == "PNL" and "SHP_METH" not in header
+
+
+def test_order_line_description_longer_than_art_desc1_is_a_record_error(
+    connection: Connection, sandbox: Any
+) -> None:
+    lines = [{**order()["lines"][0], "description": "x" * 41}]
+    with pytest.raises(MappingRecordError, match=r"SO_LINE\.ART_DESC1 holds 40 characters"):
+        write(connection, order(lines=lines))
+    assert not sandbox.store["SO_HDR"].all()
