@@ -27,6 +27,9 @@ __all__ = [
     "DEL_ADDR",
     "DJ_LINE",
     "DJ_PAGE",
+    "FILTER_OPERATORS",
+    "FILTER_SLOTS",
+    "READ_QUERY",
     "ROWS",
     "SO_HDR",
     "SO_LINE",
@@ -214,6 +217,44 @@ ROWS: Mapping[str, Contract] = {
     c.name: c for c in (CONTACT, DJ_PAGE, DJ_LINE, SO_HDR, SO_LINE, DEL_ADDR)
 }
 
+#: S1's request type for reads: its query parameters (two filter slots).
+S1_GET = Source(f"{_S1} accountview_data_get.go AccountviewDataGetRequestQueryParams", _READ)
+#: S3's reads: PageNumber, and the operators Equal and DateOnOrAfterDate.
+S3_GET = Source(f"{_S3} application/models/Accountview_model.php getArticles, getDebtors", _READ)
+#: The filter operators a source uses: Equal (S3, S6), Contains (S1's dictionary
+#: read), DateOnOrAfterDate (S3). AccountView may know more; none other is shown.
+FILTER_OPERATORS = ("Equal", "Contains", "DateOnOrAfterDate")
+#: How many conditions a read takes: S1 declares FilterControlSource1 and 2, the
+#: others use one; more are not shown.
+FILTER_SLOTS = 2
+
+
+def _filter_fields(n: int) -> list[Field]:
+    return [
+        Field(f"FilterControlSource{n}", "text", note="a field of the business object's table"),
+        Field(f"FilterOperator{n}", "text", enum=FILTER_OPERATORS, source=S3_GET),
+        Field(f"FilterValueType{n}", "text", enum=("C", "N", "I", "T", "D", "L", "Y", "B", "M")),
+        Field(f"FilterValue{n}", "text", note="a list: comma-separated"),
+        Field(f"FilterIsListOfValues{n}", "boolean"),
+    ]
+
+
+#: The query of ``GET accountviewdata``: the parameters S1 and S3 send, nothing else.
+READ_QUERY = Contract(
+    "accountviewdata query",
+    [
+        Field("BusinessObject", "text", required=True, nullable=False),
+        Field("PageSize", "integer", note="no maximum documented; S1 asks up to 1000"),
+        Field("PageNumber", "integer", source=S3_GET, note="from 1"),
+        Field("Fields", "text", note="table.field, comma-separated"),
+        Field("BookDate", "date"),
+        *(field for n in range(1, FILTER_SLOTS + 1) for field in _filter_fields(n)),
+        Field("SortFields", "text"),
+        Field("SortOrder", "text", enum=("Ascending", "Descending")),
+    ],
+    source=S1_GET,
+)
+
 _PREFIX = "/api/v3"
 #: Every endpoint the plugin calls, as the sandbox routes it.
 API = ApiContract(
@@ -229,8 +270,9 @@ API = ApiContract(
         Endpoint(
             "GET",
             f"{_PREFIX}/accountviewdata",
+            query=READ_QUERY,
             source=Source(f"{_S1} acct_rec_get.go; {_S3} Accountview_model.php", _READ),
-            note="query: BusinessObject, Fields, FilterControlSource{n}..., PageSize, PageNumber",
+            note="rows as {TABLE: [row, ...]}; no paging metadata",
         ),
         Endpoint(
             "POST",

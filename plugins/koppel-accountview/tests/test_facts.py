@@ -12,6 +12,7 @@ from koppel.errors import RejectedError
 from koppel.sandbox import facts_table
 from koppel.sync import Connection
 from koppel_accountview import facts
+from koppel_accountview.client import Filter, check_response
 from koppel_accountview.plugin import connector
 from koppel_accountview.schema import DEBTORS, TABLES, Field
 
@@ -105,3 +106,45 @@ def test_sandbox_refuses_sales_order_fields_by_their_guessed_names(
             record="r",
         )
     assert [v.path for v in koppel_strict_contracts.take()] == [path]
+
+
+@pytest.mark.parametrize(
+    ("extra", "path"),
+    [
+        ({"$top": "5"}, "$top"),  # an OData parameter AccountView does not take
+        ({"Top": "5"}, "Top"),
+        ({"FilterControlSource3": "AG_CODE", "FilterValue3": "X"}, "FilterControlSource3"),
+        ({"FilterOperator1": "GreaterThan"}, "FilterOperator1"),
+        ({"SortOrder": "asc"}, "SortOrder"),
+        ({"PageSize": "many"}, "PageSize"),
+    ],
+)
+def test_sandbox_refuses_a_read_query_that_breaks_its_facts(
+    connection: Connection, koppel_strict_contracts: Any, extra: dict[str, str], path: str
+) -> None:
+    """Reads take the parameters S1 and S3 send (facts.READ_QUERY), and no other."""
+    query = {
+        "BusinessObject": "AK1",
+        "PageSize": "5",
+        "PageNumber": "1",
+        "FilterControlSource1": "AG_CODE",
+        "FilterOperator1": "Equal",
+        "FilterValueType1": "C",
+        "FilterValue1": "WEBSHOP",
+        "SortFields": "ART_CODE",
+        **extra,
+    }
+    client = connector.session(connection).client
+    with pytest.raises(RejectedError, match=re.escape(path)):
+        check_response(client.http.get("accountviewdata", params=query))
+    taken = koppel_strict_contracts.take()
+    assert [v.path for v in taken][:1] == [path]
+
+
+def test_facts_read_query_declares_what_the_client_sends() -> None:
+    """Every parameter of the client's reads is in the contract (the product, stock and
+    lookup reads of the plugin's tests are checked against it too)."""
+    params = Filter("CNG_DATE", "{^2024-01-01 00:00:00}", "DateOnOrAfterDate", "T").params(2)
+    assert not facts.READ_QUERY.check(
+        {"BusinessObject": "AK1", "PageSize": "100", "PageNumber": "2", **params}, query=True
+    )
