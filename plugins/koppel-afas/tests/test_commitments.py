@@ -1,0 +1,79 @@
+"""Commitments (verplichtingen): the first sync reads all, later ones only what changed.
+
+Run by core's engine through ``examples/afas-commitments.toml`` into the commitments
+register, and measured by the sandbox's call and row counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from koppel.engine import run_flow
+from koppel.flows import load_flow
+from koppel.http import FakeClock
+from koppel.plugins import get_plugin_manager
+from koppel.state import StateStore, open_state
+from koppel_afas.sandbox import TOKEN, AfasSandbox, make_sandbox
+
+EXAMPLE = Path(__file__).parents[3] / "examples" / "afas-commitments.toml"
+GET_ROWS = ("GET", "/ProfitRestServices/connectors/{id}")
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStore]:
+    """The state store the engine and the register share, the token in the environment."""
+    path = tmp_path / "state.sqlite3"
+    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("KOPPEL_STATE", str(path))
+    monkeypatch.setenv("AFAS_TOKEN", TOKEN)
+    store = open_state(str(path))
+    yield store
+    store.close()
+
+
+def run(box: AfasSandbox, store: StateStore) -> tuple[int, int]:
+    """One run of the example flow; the GetConnector calls and rows it cost."""
+    if not EXAMPLE.is_file():
+        pytest.skip("the example is not part of this checkout")
+    calls, rows = box.count(*GET_ROWS), box.rows_answered["koppel_commitments"]
+    run_flow(
+        load_flow(EXAMPLE),
+        store,
+        manager=get_plugin_manager(),
+        transports={"afas": box.transport()},
+    )
+    return box.count(*GET_ROWS) - calls, box.rows_answered["koppel_commitments"] - rows
+
+
+def test_commitments_after_a_full_sync_of_2000_the_next_run_reads_only_the_10_changed(
+    state: StateStore,
+) -> None:
+    clock = FakeClock()
+    box = make_sandbox(0, 2000, clock=clock)
+    calls, rows = run(box, state)
+    assert rows == 2000 and calls == 5  # 4 pages of 500 and the empty fifth
+    assert len(state.commitments(source_system="afas")) == 2000
+
+    clock.advance(3600)
+    changed = [f"{n:06d}" for n in range(100, 2000, 190)]
+    for key in changed:
+        box.change("commitments", key, OpenAmount=0.0, Status="Afgehandeld", Handled=True)
+    calls, rows = run(box, state)
+
+    # the 10 changed, and the one whose modification date is the stored cursor (>=)
+    assert 10 <= rows <= 11 and calls == 1
+    registered = {c.commitment.id: c.commitment for c in state.commitments(source_system="afas")}
+    assert len(registered) == 2000
+    assert all(registered[key].open_amount == Decimal(0) for key in changed)
+    assert all(registered[key].handled for key in changed)
+
+
+def test_commitments_unchanged_next_run_reads_one_row(state: StateStore) -> None:
+    box = make_sandbox(0, clock=FakeClock())
+    assert run(box, state) == (1, 36)
+    assert run(box, state) == (1, 1)  # only the row at the cursor itself
