@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+import attrs
 import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
@@ -158,6 +159,24 @@ class AfasSandbox(Sandbox):
     def now_text(self) -> str:
         """The sandbox's current time as AFAS writes it."""
         return afas_text(datetime.fromtimestamp(self.clock.now(), UTC))
+
+    def define(self, connector_id: str, role: str, renames: Mapping[str, str]) -> None:
+        """Add a customer's own GetConnector ``connector_id`` for ``role``: the recommended
+        definition with the fields in ``renames`` (recommended id -> own id) renamed,
+        answering the same rows."""
+        recommended = definitions()[role]
+        fields = tuple(attrs.evolve(f, id=renames.get(f.id, f.id)) for f in recommended.fields)
+        self.connectors[connector_id] = attrs.evolve(
+            recommended,
+            id=connector_id,
+            key=renames.get(recommended.key, recommended.key),
+            fields=fields,
+        )
+        own = self.store.collection(
+            connector_id, id_field=renames.get(recommended.key, recommended.key)
+        )
+        for row in self.store[recommended.id].all():
+            own.insert({renames.get(k, k): v for k, v in row.items()})
 
     def change(self, role: str, key: str, **fields: Any) -> dict[str, Any]:
         """Change the row ``key`` of ``role``'s GetConnector as a Profit user would: the
