@@ -1,0 +1,110 @@
+"""Relations: found by number then e-mail (ambiguity named), numbered by AFAS unless the
+flow brings a number, debtors and creditors, organisations and persons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from koppel.sync import Action, Ambiguous, Connection, TargetRecord
+from koppel_afas.plugin import connector
+from koppel_afas.sandbox import AfasSandbox
+
+
+def find(connection: Connection, key: str, *values: str) -> Any:
+    return connector.find_existing(
+        connection=connection, entity="relations", match_key=key, values=list(values)
+    )
+
+
+def write(connection: Connection, payload: dict[str, Any], target_id: str | None = None) -> str:
+    action = Action.CREATE if target_id is None else Action.UPDATE
+    result = connector.upsert(
+        connection=connection,
+        entity="relations",
+        action=action,
+        payload=payload,
+        target_id=target_id,
+    )
+    return str(result.target_id)
+
+
+def test_relations_found_by_number_across_debtors_and_creditors(connection: Connection) -> None:
+    found = find(connection, "number", "10002", "20003", "99999")
+    assert set(found) == {"10002", "20003"}
+    assert found["10002"].id == "debtor:10002" and found["20003"].id == "creditor:20003"
+    assert (
+        found["10002"].data["Nm"] == "Bakkerij Van Dam" and found["10002"].data["_person"] is False
+    )
+
+
+def test_relations_found_by_email_in_any_case(connection: Connection) -> None:
+    found = find(connection, "email", " Info@BakkerijVanDam.nl ")
+    assert found[" Info@BakkerijVanDam.nl "].id == "debtor:10002"
+
+
+def test_relations_sharing_an_email_are_ambiguous_lowest_number_first(
+    connection: Connection,
+) -> None:
+    found = find(connection, "email", "administratie@desmaak.nl")["administratie@desmaak.nl"]
+    assert isinstance(found, Ambiguous)
+    assert [c.id for c in found.candidates] == ["debtor:10007", "debtor:10008"]
+    assert all(isinstance(c, TargetRecord) for c in found.candidates)
+
+
+def test_relations_afas_numbers_a_new_relation_unless_it_brings_one(
+    connection: Connection, sandbox: AfasSandbox
+) -> None:
+    assert (
+        write(connection, {"_kind": "debtor", "Nm": "Nieuw B.V.", "EmAd": "a@nieuw.nl"})
+        == "debtor:10011"
+    )
+    assert (
+        write(connection, {"_kind": "debtor", "number": "15000", "Nm": "Eigen nummer B.V."})
+        == "debtor:15000"
+    )
+    assert sandbox.store["koppel_debtors"].get("15000")["Currency"] == "EUR"  # the connection's
+
+
+def test_relations_person_creditor_with_address(
+    connection: Connection, sandbox: AfasSandbox
+) -> None:
+    payload = {
+        "_kind": "creditor",
+        "_person": True,
+        "FiNm": "Jan",
+        "LaNm": "Smit",
+        "EmAd": "jan@smit.example",
+        "Ad": "Kerkstraat",
+        "HmNr": 12,
+        "HmAd": "a",
+        "ZpCd": "1017 GB",
+        "Rs": "Amsterdam",
+        "CoId": "NL",
+    }
+    assert write(connection, payload) == "creditor:20007"
+    row = sandbox.store["koppel_creditors"].get("20007")
+    assert (row["IsPerson"], row["Name"], row["HouseNumber"], row["City"]) == (
+        True,
+        "Jan Smit",
+        12,
+        "Amsterdam",
+    )
+
+
+def test_relations_update_keeps_the_organisation_by_its_code(
+    connection: Connection, sandbox: AfasSandbox
+) -> None:
+    found = find(connection, "number", "10005")["10005"]
+    assert write(connection, {**found.data, "TeNr": "0223-123456"}, found.id) == "debtor:10005"
+    row = sandbox.store["koppel_debtors"].get("10005")
+    assert (row["Phone"], row["OrgPersonCode"]) == ("0223-123456", "1005")
+    assert len(sandbox.store["koppel_debtors"]) == 10  # nothing added
+
+
+def test_relations_kind_filter_reads_one_side(connection: Connection) -> None:
+    records = list(
+        connector.fetch_records(
+            connection=connection, entity="relations", cursor=None, filters={"kind": "creditor"}
+        )
+    )
+    assert [r.id for r in records] == [f"creditor:{n}" for n in range(20001, 20007)]
