@@ -34,7 +34,5 @@ def test_example_relations_to_exact_online_runs_against_the_sandboxes(tmp_path: 
     assert "16 records" in out, out + done.stderr
     counts = out.splitlines()[2].split()
     assert counts[:2] == ["15", "0"], out
-    assert (
-        "failed debtor:10008: email 'administratie@desmaak.nl' is also that of source record debtor:10007"
-        in out
-    )
+    parked = "failed debtor:10008: email 'administratie@desmaak.nl' is also that of source"
+    assert f"{parked} record debtor:10007" in out
