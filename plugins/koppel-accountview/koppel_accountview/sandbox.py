@@ -76,6 +76,28 @@ def _literal_datetime(value: str) -> datetime:
     return to_datetime(text.replace(" ", "T"))
 
 
+#: What AccountView answers for a field without a value, by type letter: empty text and
+#: dates as "", false, numbers as 0 (S1's recorded answers: ``CNG_DATE: ""``, ``CNG_NR: 0``).
+_EMPTY: dict[str, Any] = {"C": "", "M": "", "T": "", "D": "", "L": False}
+
+
+def _answer(table: Table, row: Mapping[str, Any], wanted: set[str] | None) -> dict[str, Any]:
+    """A stored row as AccountView answers it: every field asked for (all of the table's
+    when none), empty ones as :data:`_EMPTY`, date-times without a zone
+    (``2024-05-01T09:00:00``, the form S1's client parses)."""
+    answer: dict[str, Any] = {}
+    for name, field in table.fields.items():
+        if wanted is not None and name not in wanted:
+            continue
+        value = row.get(name)
+        if value is None or value == "":
+            value = _EMPTY.get(field.type, 0)
+        elif field.type == "T":
+            value = to_datetime(value).strftime("%Y-%m-%dT%H:%M:%S")
+        answer[name] = value
+    return answer
+
+
 class AccountViewSandbox(Sandbox):
     """The emulated API; :attr:`store` holds one collection per table, keyed by its key.
 
@@ -207,9 +229,7 @@ class AccountViewSandbox(Sandbox):
                 raise _Refused("PageSize en PageNumber moeten positief zijn", 21)
             rows = rows[(page - 1) * size : page * size]
             wanted = self._fields(table, params.get("fields"))
-            if wanted is not None:
-                rows = [{k: v for k, v in row.items() if k in wanted} for row in rows]
-            rows = [{k: v for k, v in row.items() if k in table.fields} for row in rows]
+            rows = [_answer(table, row, wanted) for row in rows]
         except _Refused as refused:
             return _error(refused.message, refused.number)
         except ValueError as exc:

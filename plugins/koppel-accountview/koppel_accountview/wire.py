@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from koppel.errors import MappingRecordError, TransientError
+from koppel.errors import MappingRecordError, SourceRecordError, TransientError
 from koppel.records import to_date, to_datetime, to_decimal
 from koppel_accountview.facts import max_length
 from koppel_accountview.schema import Table
@@ -79,10 +79,18 @@ def encode_value(type_letter: str, value: Any, *, field: str) -> Any:
 
 
 def decode_value(type_letter: str, value: Any) -> Any:
-    """A value read from AccountView.net, as koppel keeps it (numbers as Decimal)."""
+    """A value read from AccountView.net, as koppel keeps it: numbers as Decimal, text
+    without the blanks of FoxPro's fixed-width fields, an empty text or date as None.
+
+    :raises ValueError: when a numeric field holds no number.
+    """
+    if isinstance(value, str):
+        value = value.rstrip() if type_letter == "M" else value.strip()
     if value is None or value == "":
         return None
     if type_letter in _NUMERIC or type_letter == "I":
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got {value!r}")
         return to_decimal(value)
     return value
 
@@ -172,10 +180,14 @@ def build_write(
 
 
 def read_rows(body: Any, table: Table) -> list[dict[str, Any]]:
-    """The rows of ``table`` in a read answer ``{"<TABLE>": [...]}``, values decoded.
+    """The rows of ``table`` in a read answer ``{"<TABLE>": [...]}``, values decoded
+    (:func:`decode_value`).
 
     A single row sent as an object instead of a list is accepted, as the
     public clients do. Field names are matched case-insensitively.
+
+    :raises SourceRecordError: naming the table, field and row of a value that does
+        not decode (a number field holding text).
     """
     if not isinstance(body, Mapping):
         raise TransientError(f"AccountView answered {type(body).__name__}, expected an object")
@@ -186,11 +198,21 @@ def read_rows(body: Any, table: Table) -> list[dict[str, Any]]:
     if not isinstance(rows, list):
         raise TransientError(f"AccountView's {table.name} is not a list of rows")
     decoded = []
-    for row in rows:
+    for index, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TransientError(f"AccountView's {table.name}[{index}] is not an object")
         clean: dict[str, Any] = {}
         for name, value in row.items():
             field = table.fields.get(name.upper())
-            clean[name.upper()] = decode_value(field.type, value) if field else value
+            try:
+                clean[name.upper()] = decode_value(field.type, value) if field else value
+            except (TypeError, ValueError) as exc:
+                key = row.get(table.key) if table.key in row else f"row {index}"
+                raise SourceRecordError(
+                    f"AccountView {table.name}.{name.upper()} of {key}: {exc}",
+                    field=f"{table.name}.{name.upper()}",
+                    record=str(key),
+                ) from exc
         decoded.append(clean)
     return decoded
 
