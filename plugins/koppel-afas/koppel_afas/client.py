@@ -79,7 +79,7 @@ def error_message(response: httpx.Response) -> str | None:
         return None
     if not isinstance(body, Mapping) or not isinstance(body.get("externalMessage"), str):
         return None
-    message = body["externalMessage"].strip()
+    message = str(body["externalMessage"]).strip()
     reference = body.get("profitLogReference")
     if reference:
         message = f"{message} (Profit log reference {reference})"
@@ -101,7 +101,7 @@ def filter_query(groups: Sequence[Sequence[Filter]]) -> dict[str, str]:
     conditions in a group all hold (``,``), any group will do (``;``)."""
     if not groups:
         return {}
-    parts = {"filterfieldids": [], "filtervalues": [], "operatortypes": []}
+    parts: dict[str, list[str]] = {"filterfieldids": [], "filtervalues": [], "operatortypes": []}
     for group in groups:
         parts["filterfieldids"].append(",".join(f.field for f in group))
         parts["filtervalues"].append(",".join(f.value for f in group))
@@ -213,7 +213,7 @@ class AfasClient:
         fields = info.get("fields") if isinstance(info, Mapping) else None
         if not isinstance(fields, list):
             raise TransientError(f"AFAS answered the metainfo of {connector} without fields")
-        return [f for f in fields if isinstance(f, Mapping)]
+        return [dict(f) for f in fields if isinstance(f, Mapping)]
 
     # -- UpdateConnectors ---------------------------------------------------------------
 

@@ -130,7 +130,8 @@ _TYPES: dict[str, FieldType] = {
 def _table() -> dict[str, Any]:
     text = resources.files("koppel_afas").joinpath("openapi_fields.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
-    return data["objects"]
+    objects: dict[str, Any] = data["objects"]
+    return objects
 
 
 def object_fields(name: str, method: str) -> tuple[Field, ...]:

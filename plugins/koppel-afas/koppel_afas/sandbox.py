@@ -272,7 +272,7 @@ class AfasSandbox(Sandbox):
                 500, "UpdateConnector not supported for this app or the user is not authorized"
             )
         top = "FiEntryPar" if name == "FiEntries" else name
-        return {"name": name, "description": name, **_describe(top, contract.field(top).of)}
+        return {"name": name, "description": name, **_describe(top, _nested(contract, top))}
 
     # -- UpdateConnectors ---------------------------------------------------------------
 
@@ -466,13 +466,17 @@ _META_TYPES = {
 }
 
 
-def _describe(name: str, element_wrapper: Contract | None) -> dict[str, Any]:
+def _nested(contract: Contract, name: str) -> Contract:
+    """The contract of ``contract``'s object or list field ``name``."""
+    nested = contract.field(name).of
+    if nested is None:
+        raise KeyError(f"{contract.name}.{name} has no nested contract")
+    return nested
+
+
+def _describe(name: str, wrapper: Contract) -> dict[str, Any]:
     """An UpdateConnector object's fields and nested objects, as metainfo/update answers."""
-    assert element_wrapper is not None
-    element = element_wrapper.field("Element").of
-    assert element is not None
-    fields_contract = element.field("Fields").of
-    assert fields_contract is not None
+    element = _nested(wrapper, "Element")
     fields = [
         {
             "fieldId": f.name,
@@ -486,17 +490,13 @@ def _describe(name: str, element_wrapper: Contract | None) -> dict[str, Any]:
             "notZero": False,
             "values": [{"id": v, "description": v} for v in f.enum],
         }
-        for f in fields_contract.fields
+        for f in _nested(element, "Fields").fields
     ]
     objects = []
     for child in UPDATE_OBJECTS.get(name, ()):
         child_name = child.removesuffix("[]")
-        objects.append(
-            {
-                "name": child_name,
-                **_describe(child_name, element.field("Objects").of.field(child_name).of),
-            }
-        )  # type: ignore[union-attr]
+        child_wrapper = _nested(_nested(element, "Objects"), child_name)
+        objects.append({"name": child_name, **_describe(child_name, child_wrapper)})
     return {"fields": fields, "objects": objects}
 
 

@@ -43,7 +43,10 @@ class AfasResource(Resource):
         :raises ConfigurationError: naming the setting when a field is missing.
         """
         role = role or self.role
-        return self.session.cached(f"afas:getconnector:{role}", lambda: self._checked(role))
+        connector: GetConnector = self.session.cached(
+            f"afas:getconnector:{role}", lambda: self._checked(role)
+        )
+        return connector
 
     def _checked(self, role: str) -> GetConnector:
         name = self.session.connection.name

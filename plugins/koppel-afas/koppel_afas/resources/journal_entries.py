@@ -50,7 +50,7 @@ class JournalEntries(AfasResource):
             without a journal; before anything is written.
         """
         voucher = payload.get("BpNr")
-        context = {"entity": self.entity, "record": voucher}
+        context: dict[str, Any] = {"entity": self.entity, "record": voucher}
         if action is not Action.CREATE:
             raise ConfigurationError("journal entries are written once, never updated", **context)
         lines = list(payload.get("Lines") or ())

@@ -56,7 +56,7 @@ class Orders(AfasResource):
         :raises ValidationError: for an order type AFAS does not take from koppel, or a
             customer that is no debtor; before anything is written.
         """
-        context = {"entity": self.entity, "record": payload.get("RfCs")}
+        context: dict[str, Any] = {"entity": self.entity, "record": payload.get("RfCs")}
         order_type = str(payload.get("_order_type") or OrderType.ORDER)
         if order_type not in ORDER_TYPES:
             raise ValidationError(

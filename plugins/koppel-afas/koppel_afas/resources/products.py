@@ -78,7 +78,10 @@ class Products(AfasResource):
     ) -> WriteResult:
         """Insert (POST) an article with the connection's article group and unit, or
         update (PUT) the one with item code ``target_id``."""
-        context = {"entity": self.entity, "record": payload.get("ItCd") or target_id}
+        context: dict[str, Any] = {
+            "entity": self.entity,
+            "record": payload.get("ItCd") or target_id,
+        }
         body = dict(payload)
         if action is Action.CREATE:
             if not body.get("ItCd"):

@@ -173,7 +173,7 @@ class Relations(AfasResource):
             code=existing.get("OrgPersonCode"),
             today=date.fromtimestamp(self.session.connection.clock.now()),
         )
-        context = {"entity": self.entity, "record": number or payload.get("EmAd")}
+        context: dict[str, Any] = {"entity": self.entity, "record": number or payload.get("EmAd")}
         results = method(connector, body, context=context).get(connector, {})
         assigned = results.get(key) or number
         if not assigned:
@@ -187,7 +187,9 @@ class Relations(AfasResource):
 
         :raises ValidationError: when AFAS has no such relation.
         """
-        cached = self.session.cache.get("afas:relations", {}).get(f"{kind}:{number}")
+        cached: Mapping[str, Any] | None = self.session.cache.get("afas:relations", {}).get(
+            f"{kind}:{number}"
+        )
         if cached is not None:
             return cached
         role, key = KINDS[kind]
