@@ -27,6 +27,12 @@ def _norm(value: Any) -> str:
     return str(value).strip().casefold() if value is not None else ""
 
 
+def _fraction(rate: Any) -> Decimal:
+    """A VAT rate as a fraction: one above 1 is a percentage (``21`` is ``0.21``)."""
+    value = to_decimal(rate)
+    return value / 100 if value > 1 else value
+
+
 def _rank(record: Mapping[str, Any], field: str) -> tuple[int, int, str]:
     """Lowest number first: numeric numbers by value (``998`` before ``1001``), then
     the others as text."""
@@ -86,11 +92,20 @@ class Company:
             self._lists[path] = list(self.client.pages(path))
         return self._lists[path]
 
+    def company_settings(self) -> dict[str, Any]:
+        """The company's settings (``/v2/companysettings``), read once: its country,
+        currency and ``ShowPricesExclVatPC``."""
+        if "companysettings" not in self._lists:
+            self._lists["companysettings"] = [self.client.get("companysettings")]
+        return self._lists["companysettings"][0]
+
     def vat_rate_of_coding(self, coding_id: Any) -> Decimal | None:
-        """The VAT rate (a fraction) of an article account coding."""
+        """The VAT rate (a fraction) of an article account coding. S1 does not say whether
+        ``VatRatePercent`` is a fraction (0.21) or a percentage (21): above 1 it is read as
+        a percentage."""
         for coding in self.reference("articleaccountcodings"):
             if coding.get("Id") == coding_id and coding.get("VatRatePercent") is not None:
-                return to_decimal(coding["VatRatePercent"])
+                return _fraction(coding["VatRatePercent"])
         return None
 
     def terms_of_payment_id(self, wanted: Any) -> str:
@@ -149,14 +164,12 @@ class Company:
                 names = (coding.get("Id"), coding.get("Name"), coding.get("NameEnglish"))
                 if _norm(wanted_name) in {_norm(n) for n in names if n}:
                     return str(coding["Id"])
-        rate = to_decimal(vat_rate) if vat_rate not in (None, "") else Decimal("0.21")
-        if rate > 1:
-            rate = rate / 100
+        rate = _fraction(vat_rate if vat_rate not in (None, "") else "0.21")
         goods_first = sorted(codings, key=lambda c: c.get("Type") != "Goods")
         for coding in goods_first:
             if (
                 coding.get("VatRatePercent") is not None
-                and to_decimal(coding["VatRatePercent"]) == rate
+                and _fraction(coding["VatRatePercent"]) == rate
             ):
                 return str(coding["Id"])
         raise ValidationError(

@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 __all__ = [
+    "COMPANY_SETTINGS",
     "DEMO_START",
     "MISSING_SKU",
     "demo_data",
@@ -31,6 +32,13 @@ __all__ = [
     "utc_text",
 ]
 
+#: The demo company's settings (``GET /v2/companysettings``, the fields the plugin reads).
+COMPANY_SETTINGS = {
+    "Name": "Keukenwinkel De Pollepel B.V.",
+    "CountryCode": "NL",
+    "CurrencyCode": "EUR",
+    "ShowPricesExclVatPC": False,
+}
 #: The namespace of the demo's stable ids.
 _NAMESPACE = uuid.UUID("6f1c2a3e-7d0b-4a55-9a43-0e5c1d2b9f10")
 #: The time of the first demo change; records change in order after it.
@@ -156,8 +164,11 @@ def order_amounts(
     rows: list[dict[str, Any]],
     articles: dict[str, dict[str, Any]],
     codings: dict[str, dict[str, Any]],
+    *,
+    includes_vat: bool = False,
 ) -> tuple[float, float]:
-    """(net amount, VAT amount) of order rows, VAT from each article's coding."""
+    """(net amount, VAT amount) of order rows, VAT from each article's coding; with
+    ``includes_vat`` the unit prices include VAT (the document's ``IncludesVat``)."""
     net = vat = Decimal(0)
     for row in rows:
         if row.get("IsTextRow"):
@@ -166,11 +177,15 @@ def order_amounts(
         price = Decimal(str(row.get("UnitPrice") or 0))
         discount = Decimal(str(row.get("DiscountPercentage") or 0))
         amount = (quantity * price * (1 - discount)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        net += amount
         article = articles.get(str(row.get("ArticleId")))
         coding = codings.get(str(article["CodingId"])) if article else None
         rate = Decimal(str(coding["VatRatePercent"])) if coding else Decimal("0.21")
-        vat += (amount * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        if includes_vat:
+            line_net = (amount / (1 + rate)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            net, vat = net + line_net, vat + amount - line_net
+        else:
+            net += amount
+            vat += (amount * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return money(net), money(vat)
 
 
@@ -277,6 +292,7 @@ def make_orders(
                 "OurReference": None,
                 "EuThirdParty": False,
                 "CustomerIsPrivatePerson": customer["IsPrivatePerson"],
+                "IncludesVat": False,
                 "RotReducedInvoicingType": 0,
                 "ReverseChargeOnConstructionServices": False,
                 "Rows": rows,

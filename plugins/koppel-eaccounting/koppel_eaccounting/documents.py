@@ -12,13 +12,14 @@ names in ``shipping_article``, ``fee_article`` or ``discount_article``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from koppel.errors import ConfigurationError, ValidationError
 from koppel.records import OrderType, to_decimal
 from koppel_eaccounting.company import Company
 from koppel_eaccounting.payloads import clean
+from koppel_eaccounting.prices import PriceBasis, price_basis, unit_price
 
 __all__ = ["ORDER_TYPES", "PATHS", "build_document", "order_kind"]
 
@@ -46,7 +47,6 @@ _DRAFT_FIELDS = {
     "DeliveryCity": "DeliveryCity",
     "DeliveryCountryCode": "DeliveryCountryCode",
 }
-_CENT = Decimal("0.01")
 
 
 def order_kind(payload: Mapping[str, Any], default: str) -> OrderType:
@@ -71,7 +71,7 @@ def order_kind(payload: Mapping[str, Any], default: str) -> OrderType:
     return kind
 
 
-def _customer_id(company: Company, payload: Mapping[str, Any]) -> str:
+def _customer(company: Company, payload: Mapping[str, Any]) -> dict[str, Any]:
     default = company.settings.default_customer
     if default:
         found = company.customer_by_number(default)
@@ -81,7 +81,7 @@ def _customer_id(company: Company, payload: Mapping[str, Any]) -> str:
                 entity="orders",
                 field="default_customer",
             )
-        return str(found["Id"])
+        return found
     email = str(payload.get("_customer_email") or "").strip().casefold()
     found = company.customers_with_email(email) if email else []
     context = {
@@ -103,21 +103,13 @@ def _customer_id(company: Company, payload: Mapping[str, Any]) -> str:
             **context,
             candidates=numbers,
         )
-    return str(found[0]["Id"])
+    return found[0]
 
 
-def _net(price: Decimal, rate: Decimal | None) -> Decimal:
-    """A unit price including VAT as the price excluding it: the VAT-included flag of
-    orders and drafts is read-only (``IncludesVat``, facts.ORDER and facts.DRAFT)."""
-    if rate is None:
-        return price
-    if rate > 1:
-        rate = rate / 100
-    return (price / (1 + rate)).quantize(_CENT, ROUND_HALF_UP)
-
-
-def _rows(company: Company, payload: Mapping[str, Any], kind: OrderType) -> list[dict[str, Any]]:
-    includes_vat = bool(payload.get("_prices_include_vat"))
+def _rows(
+    company: Company, payload: Mapping[str, Any], kind: OrderType, basis: PriceBasis
+) -> list[dict[str, Any]]:
+    gross = bool(payload.get("_prices_include_vat"))
     rows: list[dict[str, Any]] = []
     missing: list[str] = []
     for index, line in enumerate(payload.get("Rows") or ()):
@@ -133,14 +125,14 @@ def _rows(company: Company, payload: Mapping[str, Any], kind: OrderType) -> list
                 missing.append(str(label))
             continue
         price = line.get("UnitPrice")
-        if price is not None and includes_vat:
+        if price is not None:
             rate = line.get("_vat_rate")
             known = (
                 to_decimal(rate)
                 if rate is not None
                 else company.vat_rate_of_coding(article.get("CodingId"))
             )
-            price = _net(to_decimal(price), known)
+            price = unit_price(to_decimal(price), known, gross=gross, basis=basis)
         row = {k: v for k, v in line.items() if not str(k).startswith("_")}
         row.update(ArticleId=article["Id"], UnitPrice=price, IsTextRow=False)
         rows.append(row)
@@ -161,8 +153,8 @@ def _rows(company: Company, payload: Mapping[str, Any], kind: OrderType) -> list
                 record=payload.get("YourReference"),
                 field=setting,
             )
-        if includes_vat:
-            amount = _net(amount, company.vat_rate_of_coding(cost_article.get("CodingId")))
+        rate = company.vat_rate_of_coding(cost_article.get("CodingId"))
+        amount = unit_price(amount, rate, gross=gross, basis=basis)
         rows.append(
             {
                 "ArticleId": cost_article["Id"],
@@ -195,13 +187,17 @@ def _rows(company: Company, payload: Mapping[str, Any], kind: OrderType) -> list
 
 
 def build_document(company: Company, payload: Mapping[str, Any], kind: OrderType) -> dict[str, Any]:
-    """The body that creates ``payload`` as an order or an invoice draft.
+    """The body that creates ``payload`` as an order or an invoice draft, its unit prices
+    on the basis eAccounting will read them (:mod:`koppel_eaccounting.prices`).
 
     :raises ValidationError: when the customer or a product is not in eAccounting.
     """
-    rows = _rows(company, payload, kind)
+    customer = _customer(company, payload)
+    currency = payload.get("CurrencyCode") or customer.get("CurrencyCode")
+    basis = price_basis(company.company_settings(), customer, currency)
+    rows = _rows(company, payload, kind, basis)
     header = clean({k: v for k, v in payload.items() if k != "Rows"})
-    header["CustomerId"] = _customer_id(company, payload)
+    header["CustomerId"] = str(customer["Id"])
     if kind is OrderType.ORDER:
         header["Rows"] = clean(rows)
         return dict(header)

@@ -11,20 +11,29 @@ these contracts assume it is ignored.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import attrs
+
 from koppel.sandbox import ApiContract, Contract, Endpoint, Field, FieldType, Source
 
 __all__ = [
     "API",
     "ARTICLE",
     "BODIES",
+    "CODING",
+    "COMPANY_SETTINGS",
     "CUSTOMER",
     "DRAFT",
     "INVOICE",
     "INVOICE_PAYMENT",
+    "NUMBERS",
     "ORDER",
     "READ_ONLY",
     "S1",
     "S2",
+    "VAT_CODE",
+    "Number",
 ]
 
 #: S1: the current OpenAPI 3.1.1 spec, as vendored (unchanged, says the repo) by a third party.
@@ -376,6 +385,101 @@ INVOICE_PAYMENT = Contract(
     read_only="ignore",
 )
 
+#: A VAT code (``GET /v2/vatcodes``): its rate is a percentage (S1: "The VAT rate as a
+#: percentage"), 21 for 21 %.
+VAT_CODE = Contract(
+    "VatCodeApi",
+    [
+        _ro("Id", "guid"),
+        _text("Code"),
+        _text("Description"),
+        Field("VatRate", "decimal", note="a percentage: 21 is 21 %"),
+    ],
+    source=S1,
+)
+
+#: An article account coding (``GET /v2/articleaccountcodings``): whether ``VatRatePercent``
+#: is a fraction or a percentage S1 does not say ("The VAT rate percent"); the plugin
+#: reads one above 1 as a percentage.
+CODING = Contract(
+    "ArticleAccountCodingApi",
+    [
+        _ro("Id", "guid"),
+        _text("Name"),
+        _text("NameEnglish"),
+        _text("Type", note="no enum in S1"),
+        _text("VatRate", note="a rate code"),
+        Field("VatRatePercent", "decimal", note="0.21 or 21: not documented"),
+        Field("IsActive", "boolean"),
+        _ro("ChangedUtc", "datetime"),
+    ],
+    source=S1,
+)
+
+#: What the plugin reads of the company's settings (``GET /v2/companysettings``).
+COMPANY_SETTINGS = Contract(
+    "CompanySettingsApi",
+    [
+        _text("Name", 100),
+        _text("CountryCode", 2, note="ISO 3166-1 alpha-2"),
+        _ro("CurrencyCode"),
+        Field(
+            "ShowPricesExclVatPC",
+            "boolean",
+            read_only=True,
+            note="with a private customer, orders and drafts get IncludesVat true: their "
+            "row UnitPrice includes VAT",
+        ),
+    ],
+    source=S1,
+)
+
+
+@attrs.frozen
+class Number:
+    """How a number field is written: its decimals (more are rounded half up) and the
+    smallest and largest value the API takes (None: not documented)."""
+
+    decimals: int
+    minimum: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(Decimal)
+    )
+    maximum: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(Decimal)
+    )
+    source: Source = S1
+    note: str = ""
+
+
+_PRICE = Number(2, 0, 99_000_000)
+_FRACTION = Number(4, 0, 1, note="a fraction: 0.1 is 10 %")
+#: A row's unit price: "2 decimals allowed if the customer and currency are domestic or 4
+#: decimals if customer or currency is foreign" (S1); the documents round it to 2 for a
+#: domestic one (:mod:`koppel_eaccounting.documents`).
+_UNIT_PRICE = Number(4, note="2 decimals for a domestic customer in the company's currency")
+#: The number fields the plugin writes, by endpoint path and field path (``Rows[].X``
+#: for every row): rounded to their decimals and refused out of range before sending.
+NUMBERS: dict[str, dict[str, Number]] = {
+    "articles": {
+        "NetPrice": _PRICE,
+        "GrossPrice": _PRICE,
+        "PurchasePrice": Number(2, 0, 99_000_000, note="rounded to 2 decimals when saved"),
+        "StockBalance": Number(2, -(10**15), 10**15),
+    },
+    "customers": {"DiscountPercentage": _FRACTION},
+    "orders": {
+        "Rows[].UnitPrice": _UNIT_PRICE,
+        "Rows[].Quantity": Number(4),
+        "Rows[].DiscountPercentage": _FRACTION,
+        "Rows[].DeliveredQuantity": Number(2),
+    },
+    "customerinvoicedrafts": {
+        "Rows[].UnitPrice": _UNIT_PRICE,
+        "Rows[].Quantity": Number(2),
+        "Rows[].DiscountPercentage": _FRACTION,
+    },
+}
+
 _WRITES = {"customers": CUSTOMER, "articles": ARTICLE, "orders": ORDER}
 _LISTS = (
     "orders",
@@ -387,6 +491,7 @@ _LISTS = (
     "units",
     "articleaccountcodings",
 )
+_ANSWERS = {"vatcodes": VAT_CODE, "articleaccountcodings": CODING}
 _SINGLES = (
     "orders",
     "customers",
@@ -399,13 +504,17 @@ _SINGLES = (
 API = ApiContract(
     "eaccounting",
     [
-        *(Endpoint("GET", f"/v2/{path}", source=S1, note="S2 too") for path in _LISTS),
+        *(
+            Endpoint("GET", f"/v2/{path}", answer=_ANSWERS.get(path), source=S1, note="S2 too")
+            for path in _LISTS
+        ),
         *(Endpoint("GET", f"/v2/{path}/{{id}}", source=S1) for path in _SINGLES),
         *(Endpoint("POST", f"/v2/{path}", body=body, source=S1) for path, body in _WRITES.items()),
         *(
             Endpoint("PUT", f"/v2/{path}/{{id}}", body=body, source=S1)
             for path, body in _WRITES.items()
         ),
+        Endpoint("GET", "/v2/companysettings", answer=COMPANY_SETTINGS, source=S1),
         Endpoint(
             "GET",
             "/v2/customerinvoices",

@@ -28,7 +28,8 @@ def _company(connection: Connection) -> Company:
 
 
 def vat_codes(connection: Connection) -> list[dict[str, Any]]:
-    """Every VAT code (``/v2/vatcodes``): ``Id``, ``Code``, ``Description``, ``VatRate``."""
+    """Every VAT code (``/v2/vatcodes``): ``Id``, ``Code``, ``Description``, ``VatRate``
+    (a percentage: 21 for 21 %, facts.VAT_CODE)."""
     return list(_company(connection).reference("vatcodes"))
 
 
@@ -40,7 +41,7 @@ def terms_of_payment(connection: Connection) -> list[dict[str, Any]]:
 def lookup_tables(connection: Connection) -> dict[str, dict[str, Any]]:
     """Starting points for a flow's lookup tables, keyed the way the default mappings read.
 
-    ``eaccounting_vat_rates``: VAT code -> rate; ``eaccounting_payment_days``:
+    ``eaccounting_vat_rates``: VAT code -> rate (a percentage); ``eaccounting_payment_days``:
     terms name -> number of days (edit the values into the target's codes).
     """
     return {

@@ -43,6 +43,7 @@ from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, Violation, js
 from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
 from koppel_eaccounting.client import API_URL, SYSTEM
 from koppel_eaccounting.demo import (
+    COMPANY_SETTINGS,
     demo_data,
     make_invoices,
     make_orders,
@@ -51,6 +52,7 @@ from koppel_eaccounting.demo import (
     utc_text,
 )
 from koppel_eaccounting.facts import API
+from koppel_eaccounting.payloads import number_fields
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "MAX_PAGE_SIZE", "EAccountingSandbox", "make_sandbox"]
 
@@ -65,18 +67,27 @@ _Builder = Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Any]]
 
 
 class ApiError(Exception):
-    """An eAccounting error answer raised inside a handler."""
+    """An eAccounting error answer raised inside a handler (``field``: the one it names)."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(self, status: int, code: int, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.field = field
 
 
-def error_response(status: int, code: int, message: str) -> httpx.Response:
-    """An eAccounting error body."""
-    body = {"ErrorCode": code, "DeveloperErrorMessage": message, "ErrorId": str(uuid.uuid4())}
+def error_response(
+    status: int, code: int, message: str, field: str | None = None
+) -> httpx.Response:
+    """An eAccounting error body; with ``field``, one ``Errors`` entry naming it."""
+    body: dict[str, Any] = {
+        "ErrorCode": code,
+        "DeveloperErrorMessage": message,
+        "ErrorId": str(uuid.uuid4()),
+    }
+    if field is not None:
+        body["Errors"] = [{"Field": field, "ErrorCode": str(code), "Message": message}]
     return json_response(body, status)
 
 
@@ -121,6 +132,8 @@ class EAccountingSandbox(Sandbox):
         self.store.seed("orders", made, id_field="Id")
         self.store.seed("customerinvoices", make_invoices(made), id_field="Id")
         self.store.collection("customerinvoicedrafts", id_field="Id")
+        #: The company's settings, as ``GET /v2/companysettings`` answers them.
+        self.company_settings: dict[str, Any] = dict(COMPANY_SETTINGS)
         self._routes_for_api()
 
     # -- rate limit -------------------------------------------------------------------
@@ -186,7 +199,7 @@ class EAccountingSandbox(Sandbox):
             try:
                 return handler(request)
             except ApiError as exc:
-                return error_response(exc.status, exc.code, exc.message)
+                return error_response(exc.status, exc.code, exc.message, exc.field)
 
         return answer
 
@@ -296,6 +309,12 @@ class EAccountingSandbox(Sandbox):
                 contract=API.get("PUT", replace),
             )
 
+        self.add_route(
+            "GET",
+            "/v2/companysettings",
+            lambda request: dict(self.company_settings),
+            contract=API.get("GET", "/v2/companysettings"),
+        )
         payments = "/v2/customerinvoices/{id}/payments"
         self.add_route(
             "POST",
@@ -331,7 +350,7 @@ class EAccountingSandbox(Sandbox):
         build: Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Any]],
     ) -> Callable[[SandboxRequest], Any]:
         def handler(request: SandboxRequest) -> Any:
-            record = build(_body(request), None)
+            record = build(_numbers(collection, _body(request)), None)
             record["Id"] = str(uuid.uuid4())
             return json_response(self.store[collection].insert(record), 201)
 
@@ -345,7 +364,7 @@ class EAccountingSandbox(Sandbox):
         def handler(request: SandboxRequest) -> Any:
             key = request.path_params["id"]
             current = self._get(collection, key, collection.rstrip("s").capitalize())
-            record = build(_body(request), current)
+            record = build(_numbers(collection, _body(request)), current)
             record["Id"] = current["Id"]
             self.store[collection].insert(record)
             return self.store[collection].get(current["Id"])
@@ -444,10 +463,16 @@ class EAccountingSandbox(Sandbox):
             result.append(row)
         return result
 
-    def _amounts(self, rows: list[dict[str, Any]]) -> tuple[float, float]:
+    def _amounts(self, rows: list[dict[str, Any]], includes_vat: bool) -> tuple[float, float]:
         articles = {a["Id"]: a for a in self.store["articles"].all()}
         codings = {c["Id"]: c for c in self.store["articleaccountcodings"].all()}
-        return order_amounts(rows, articles, codings)
+        return order_amounts(rows, articles, codings, includes_vat=includes_vat)
+
+    def _includes_vat(self, customer: Mapping[str, Any]) -> bool:
+        """A document's read-only ``IncludesVat``: the company shows prices with VAT to
+        private persons (``ShowPricesExclVatPC``) and the customer is one (S1)."""
+        shows = bool(self.company_settings.get("ShowPricesExclVatPC"))
+        return shows and bool(customer.get("IsPrivatePerson"))
 
     def _order(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         _require(body, "CustomerId", "CurrencyCode", "Status", "EuThirdParty")
@@ -459,7 +484,8 @@ class EAccountingSandbox(Sandbox):
             body.get("Rows"),
             ("LineNumber", "IsTextRow", "IsWorkCost", "EligibleForReverseChargeOnVat"),
         )
-        amount, vat = self._amounts(rows)
+        includes_vat = self._includes_vat(customer)
+        amount, vat = self._amounts(rows, includes_vat)
         number = (current or {}).get("Number") or max(
             (int(o["Number"]) for o in self.store["orders"].all()), default=0
         ) + 1
@@ -473,6 +499,7 @@ class EAccountingSandbox(Sandbox):
             RoundingsAmount=0.0,
             InvoiceCustomerName=customer["Name"],
             CustomerIsPrivatePerson=customer["IsPrivatePerson"],
+            IncludesVat=includes_vat,
             CreatedUtc=(current or {}).get("CreatedUtc") or now,
             ModifiedUtc=now,
         )
@@ -482,7 +509,8 @@ class EAccountingSandbox(Sandbox):
         _require(body, "CustomerId", "RotReducedInvoicingType", "EuThirdParty")
         customer = self._reference("customers", body["CustomerId"], "CustomerId")
         rows = self._rows(body.get("Rows"), ("IsTextRow", "ReversedConstructionServicesVatFree"))
-        amount, vat = self._amounts(rows)
+        includes_vat = self._includes_vat(customer)
+        amount, vat = self._amounts(rows, includes_vat)
         record = {**_address_defaults(body, customer), **body}
         record.update(
             Rows=rows,
@@ -492,6 +520,7 @@ class EAccountingSandbox(Sandbox):
             CustomerNumber=customer.get("CustomerNumber"),
             InvoiceCustomerName=customer["Name"],
             CustomerIsPrivatePerson=customer["IsPrivatePerson"],
+            IncludesVat=includes_vat,
             InvoiceCurrencyCode=body.get("InvoiceCurrencyCode") or customer.get("CurrencyCode"),
             CreatedUtc=(current or {}).get("CreatedUtc") or self.now_text(),
         )
@@ -518,6 +547,25 @@ def _body(request: SandboxRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _invalid("The request body must be a JSON object")
     body.pop("Id", None)
+    return body
+
+
+def _numbers(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` when its numbers have no more decimals and lie in the range S1 gives
+    (facts.NUMBERS: its ``pattern``, ``minimum`` and ``maximum``); else code 2000."""
+    for field, holder, key, limit in number_fields(path, body):
+        value = holder[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ApiError(400, 2000, f"{field} must be a number", field)
+        number = Decimal(str(value))
+        if number != round(number, limit.decimals):
+            raise ApiError(400, 2000, f"{field} takes {limit.decimals} decimals", field)
+        if (limit.minimum is not None and number < limit.minimum) or (
+            limit.maximum is not None and number > limit.maximum
+        ):
+            raise ApiError(
+                400, 2000, f"{field} must be between {limit.minimum} and {limit.maximum}", field
+            )
     return body
 
 

@@ -160,7 +160,7 @@ def test_plugin_invoice_becomes_an_invoice_draft(
     )
     draft = sandbox.store["customerinvoicedrafts"].get(result.target_id)
     assert draft["InvoiceDate"] == "2024-06-01"
-    assert "IncludesVat" not in draft  # read-only: eAccounting sets it, the draft gets net prices
+    assert draft["IncludesVat"] is False  # read-only: set by eAccounting for a company customer
     assert draft["Rows"][0]["UnitPrice"] == 24.95  # 30.19 incl. 21% VAT
     assert draft["Rows"][0]["ReversedConstructionServicesVatFree"] is False
     found = plugin.find_existing(
