@@ -1,7 +1,7 @@
 """The part of OData v2 ``$filter`` the sandbox understands, as Exact answers it.
 
 Comparisons ``Field eq|ne|gt|ge|lt|le literal`` (text ``'…'``, ``guid'…'``,
-numbers, ``123L``, ``true``/``false``), ``trim(Field)``, ``and``, ``or`` and
+numbers, ``123L``, ``true``/``false``, ``null``), ``trim(Field)``, ``and``, ``or`` and
 parentheses. Anything else is a 400 "Error in query syntax", as on Exact.
 """
 
@@ -59,6 +59,8 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
             word = match.group("word")
             if word in ("true", "false"):
                 out.append(("value", word == "true"))
+            elif word == "null":
+                out.append(("value", None))
             else:
                 out.append(("word", word))
     return out

@@ -164,6 +164,25 @@ class ExactClient:
             params["$filter"] = filter
         return odata_pages(self.http, self.url(entity_set.path), params)
 
+    def bulk(
+        self,
+        entity_set: EntitySet,
+        *,
+        select: tuple[str, ...] | None = None,
+        filter: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Records of ``entity_set`` through its bulk endpoint (1,000 a page, not 60),
+        optionally filtered."""
+        if entity_set.bulk is None:
+            raise ConfigurationError(
+                f"Exact Online has no bulk endpoint for {entity_set.name}", system=SYSTEM
+            )
+        fields = tuple(f for f in (select or entity_set.select) if f != "Timestamp")
+        params: dict[str, str] = {"$select": ",".join(fields)}
+        if filter:
+            params["$filter"] = filter
+        return odata_pages(self.http, self.url(entity_set.bulk), params)
+
     def sync(
         self,
         entity_set: EntitySet,

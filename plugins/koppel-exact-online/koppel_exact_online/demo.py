@@ -23,6 +23,40 @@ DEMO: dict[str, Any] = json.loads(
 )
 
 
+def _seed_prices(
+    sandbox: ExactSandbox, item: dict[str, Any], n: int, account_ids: list[str]
+) -> None:
+    """The item's usual sales price; every fifth item an expired one before it, every
+    fourth a price agreement with the first customer (neither is the item's price)."""
+    price = item["StandardSalesPrice"]
+    rows: list[dict[str, Any]] = [{"Price": price}]
+    if n % 5 == 0:
+        old = datetime(2020, 1, 1, tzinfo=UTC)
+        rows.append(
+            {
+                "Price": price + 1,
+                "StartDate": format_date(old),
+                "EndDate": format_date(old + timedelta(days=365)),
+            }
+        )
+    if n % 4 == 0 and account_ids:
+        rows.append({"Price": round(price * 0.9, 2), "Account": account_ids[0]})
+    for row in rows:
+        record = {
+            "ID": sandbox.new_id(),
+            "Item": item["ID"],
+            "ItemCode": item["Code"],
+            "Currency": "EUR",
+            "Unit": item["Unit"],
+            "Account": None,
+            "StartDate": None,
+            "EndDate": None,
+            "Quantity": 0,
+            **row,
+        }
+        sandbox.put("SalesItemPrices", record["ID"], record)
+
+
 def seed_demo(sandbox: ExactSandbox, *, customers: int, products: int, orders: int) -> None:
     """Fill ``sandbox`` with a reproducible demo company."""
     rng = sandbox._rng  # the sandbox's seeded generator, so ids and data repeat per seed
@@ -95,6 +129,7 @@ def seed_demo(sandbox: ExactSandbox, *, customers: int, products: int, orders: i
         }
         sandbox.put("Items", item["ID"], item)
         items.append(item)
+        _seed_prices(sandbox, item, n, account_ids)
         # Positions are per item and warehouse: every item in the main warehouse, every
         # second one in the shop's too.
         for warehouse in sandbox.warehouses[: 1 + (n % 2 == 0)]:

@@ -27,6 +27,7 @@ __all__ = [
     "QUOTATIONS",
     "SALES_ENTRIES",
     "SALES_INVOICES",
+    "SALES_ITEM_PRICES",
     "SALES_ORDERS",
     "SALES_ORDER_HEADER",
     "SALES_ORDER_LINES_SYNC",
@@ -42,6 +43,8 @@ class EntitySet:
     :param path: ``service/Entity`` under ``/api/v1/{division}/``.
     :param key: the field holding the record's guid.
     :param sync: the Sync API path (``sync/...``), when Exact offers one.
+    :param bulk: the bulk path (``bulk/...``, 1,000 a page, filters allowed), when Exact
+        offers one.
     :param select: the fields a read asks for.
     :param reference: the field that holds the source's document number, for
         finding documents that no binding knows.
@@ -56,6 +59,7 @@ class EntitySet:
     path: str
     key: str = "ID"
     sync: str | None = None
+    bulk: str | None = None
     select: tuple[str, ...] = ()
     reference: str | None = None
     found_in: EntitySet | None = None
@@ -79,6 +83,7 @@ class EntitySet:
 ACCOUNTS = EntitySet(
     path="crm/Accounts",
     sync="sync/CRM/Accounts",
+    bulk="bulk/CRM/Accounts",
     entity_type=ENTITY_TYPES["Accounts"],
     select=(
         "ID",
@@ -104,6 +109,7 @@ CONTACTS = EntitySet(path="crm/Contacts")
 ITEMS = EntitySet(
     path="logistics/Items",
     sync="sync/Logistics/Items",
+    bulk="bulk/Logistics/Items",
     entity_type=ENTITY_TYPES["Items"],
     select=(
         "ID",
@@ -134,6 +140,14 @@ STOCK_POSITIONS = EntitySet(
         "WarehouseCode",
         "Timestamp",
     ),
+)
+#: Sales prices of items: without ``Account`` the usual price, with one a price agreement.
+SALES_ITEM_PRICES = EntitySet(
+    path="logistics/SalesItemPrices",
+    sync="sync/Logistics/SalesItemPrices",
+    bulk="bulk/Logistics/SalesItemPrices",
+    entity_type=ENTITY_TYPES["ItemPrices"],
+    select=("ID", "Item", "Price", "Currency", "Unit", "StartDate", "EndDate", "Quantity"),
 )
 #: The deletion log of every Sync API entity (no regular endpoint: ``path`` is the feed).
 DELETED = EntitySet(

@@ -15,7 +15,7 @@ import attrs
 
 from koppel.sandbox import ApiContract, Contract, Endpoint, Field, Source
 
-__all__ = ["API", "ENTITY_TYPES", "READ", "endpoint_path", "not_updatable"]
+__all__ = ["API", "BULK_PRICE_FILTERS", "ENTITY_TYPES", "READ", "endpoint_path", "not_updatable"]
 
 #: The day the sources were read.
 READ = "2026-11-25"
@@ -44,6 +44,35 @@ _S1B_NOW = "Pi-Systems/exact-online src/Entity/{} @ d536f28207cb1a8078565190e26f
 #: Timestamp only; EntityType names the entity (its "Entity Types" field description).
 DELETED = Source(
     _PAGE.format("SyncDeleted") + ", via " + _S1B_NOW.format("Sync/Deleted.php") + "; " + _S1A,
+    READ,
+)
+#: logistics/SalesItemPrices: GET POST PUT DELETE; without Account a price is the usual
+#: sales price, with one a price agreement; Price, Currency, Unit, StartDate, EndDate and
+#: Quantity (the minimum quantity) are taken by POST and PUT.
+PRICES = Source(
+    _PAGE.format("LogisticsSalesItemPrices")
+    + ", via "
+    + _S1B_NOW.format("Logistics/SalesItemPrices.php")
+    + "; "
+    + _S1A
+    + "; picqer/exact-php-client issue 648",
+    READ,
+)
+#: bulk/Logistics/SalesItemPrices: 1000 a page, $select mandatory, filters only on Account,
+#: EndDate, ID, Item, Price, Quantity, StartDate and Unit.
+BULK_PRICES = Source(
+    _PAGE.format("BulkLogisticsSalesItemPrices")
+    + ", via "
+    + _S1B_NOW.format("Bulk/Logistics/SalesItemPrices.php"),
+    READ,
+)
+#: bulk/Logistics/Items, bulk/CRM/Accounts: 1000 a page, $select mandatory.
+BULK = Source(
+    _PAGE.format("BulkLogisticsItems")
+    + ", "
+    + _PAGE.format("BulkCRMAccounts")
+    + ", via "
+    + _S1B_NOW.format("Bulk/{Logistics/Items,CRM/Accounts}.php"),
     READ,
 )
 #: The 2022 crawl only: the endpoint is not in the 2025 index.
@@ -384,6 +413,49 @@ SYNC_SALES_ORDER_ROW = Contract(
     source=SO_SYNC,
 )
 
+SALES_ITEM_PRICE = Contract(
+    "SalesItemPrice",
+    [
+        _guid("ID"),
+        _guid(
+            "Item",
+            required=True,
+            source=_assumed("a price names its item; the reference marks only ID mandatory"),
+        ),
+        _text("ItemCode", read_only=True),
+        _number("Price"),
+        _text("Currency"),
+        _guid("Account", note="set: a price agreement with that customer"),
+        _text("Unit"),
+        _date("StartDate"),
+        _date("EndDate"),
+        _number("Quantity", note="the minimum quantity the price applies to"),
+        _date("Modified", read_only=True),
+    ],
+    source=PRICES,
+)
+SYNC_SALES_ITEM_PRICE = Contract(
+    "SyncSalesItemPrice",
+    [*_SYNC_FIELDS, *(f for f in SALES_ITEM_PRICE.fields if f.name != "ID")],
+    source=Source(
+        _PAGE.format("SyncLogisticsSalesItemPrices")
+        + ", via "
+        + _S1B_NOW.format("Sync/Logistics/SalesItemPrices.php"),
+        READ,
+    ),
+)
+#: Filters bulk/Logistics/SalesItemPrices takes (BULK_PRICES); any other is refused.
+BULK_PRICE_FILTERS = ("Account", "EndDate", "ID", "Item", "Price", "Quantity", "StartDate", "Unit")
+BULK_QUERY = Contract(
+    "BulkQuery",
+    [
+        _text("$select", required=True, note="mandatory on bulk endpoints"),
+        _text("$filter"),
+        _text("$skiptoken"),
+    ],
+    source=BULK,
+)
+
 SYNC_DELETED = Contract(
     "SyncDeleted",
     [
@@ -441,6 +513,13 @@ def _sync(path: str, answer: Contract) -> Endpoint:
     return Endpoint("GET", _V1 + path, query=QUERY, answer=answer, source=answer.source)
 
 
+def _bulk(path: str, answer: Contract, source: Source) -> Endpoint:
+    """A bulk read: the fields of ``answer`` (a sync contract) but its Timestamp."""
+    fields = [f for f in answer.fields if f.name != "Timestamp"]
+    shape = Contract(f"Bulk{answer.name}", fields, source=source)
+    return Endpoint("GET", _V1 + path, query=BULK_QUERY, answer=shape, source=source)
+
+
 #: Every endpoint the plugin calls.
 API = ApiContract(
     "exact-online",
@@ -458,6 +537,11 @@ API = ApiContract(
         _sync("sync/Financial/GLAccounts", SYNC_GL_ACCOUNT),
         _sync("sync/SalesOrder/SalesOrders", SYNC_SALES_ORDER_ROW),
         _sync("sync/Deleted", SYNC_DELETED),
+        _sync("sync/Logistics/SalesItemPrices", SYNC_SALES_ITEM_PRICE),
+        _bulk("bulk/Logistics/SalesItemPrices", SYNC_SALES_ITEM_PRICE, BULK_PRICES),
+        _bulk("bulk/Logistics/Items", SYNC_ITEM, BULK),
+        _bulk("bulk/CRM/Accounts", SYNC_ACCOUNT, BULK),
+        *_crud("logistics/SalesItemPrices", SALES_ITEM_PRICE, put=SALES_ITEM_PRICE.partial()),
         *_crud("crm/Accounts", ACCOUNT, put=ACCOUNT.partial(), delete=True),
         *_crud("crm/Contacts", CONTACT),
         *_crud("logistics/Items", ITEM, put=ITEM.partial(), delete=True),

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from koppel.errors import ValidationError
 from koppel_exact_online.client import SYSTEM, ExactClient
 from koppel_exact_online.entity_sets import ACCOUNTS, GL_ACCOUNTS, ITEMS, EntitySet
 from koppel_exact_online.odata import any_of, unpad_code
+from koppel_exact_online.prices import PriceList
 
 __all__ = ["BATCH", "GUID", "AmbiguousMatch", "Index", "Lookups", "by_code", "is_guid"]
 
@@ -140,10 +142,14 @@ class Index:
 
 
 class Lookups:
-    """The run's lookup caches for one connection: an :class:`Index` per master-data set."""
+    """The run's lookup caches for one connection: an :class:`Index` per master-data set,
+    the items' usual sales prices (:class:`~koppel_exact_online.prices.PriceList`)."""
 
-    def __init__(self, client: ExactClient) -> None:
+    def __init__(
+        self, client: ExactClient, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.client = client
+        self.prices = PriceList(client, now)
         self.indexes = {
             ACCOUNTS: Index(
                 client,

@@ -40,7 +40,7 @@ from koppel.sandbox import (
 from koppel_exact_online._filter import FilterSyntaxError, compile_filter
 from koppel_exact_online.client import RATE_LIMIT_HEADERS
 from koppel_exact_online.demo import seed_demo
-from koppel_exact_online.facts import API, ENTITY_TYPES
+from koppel_exact_online.facts import API, BULK_PRICE_FILTERS, ENTITY_TYPES
 from koppel_exact_online.odata import format_date, pad_code
 
 __all__ = ["DIVISION", "ExactOAuth", "ExactSandbox", "make_sandbox"]
@@ -56,6 +56,7 @@ ENTITY_SETS: dict[str, tuple[str, str]] = {
     "crm/accounts": ("Accounts", "ID"),
     "crm/contacts": ("Contacts", "ID"),
     "logistics/items": ("Items", "ID"),
+    "logistics/salesitemprices": ("SalesItemPrices", "ID"),
     "financial/glaccounts": ("GLAccounts", "ID"),
     "salesorder/salesorders": ("SalesOrders", "OrderID"),
     "crm/quotations": ("Quotations", "QuotationID"),
@@ -68,15 +69,24 @@ ENTITY_SETS: dict[str, tuple[str, str]] = {
 SYNC_SETS = {
     "crm/accounts": "Accounts",
     "logistics/items": "Items",
+    "logistics/salesitemprices": "SalesItemPrices",
     "inventory/stockpositions": "StockPositions",
     "financial/glaccounts": "GLAccounts",
     "salesorder/salesorders": "SalesOrderRows",
 }
-BULK_SETS = {"crm/accounts": "Accounts", "logistics/items": "Items"}
+BULK_SETS = {
+    "crm/accounts": "Accounts",
+    "logistics/items": "Items",
+    "logistics/salesitemprices": "SalesItemPrices",
+}
+#: The fields a bulk endpoint filters on, where its reference page limits them.
+BULK_FILTERS = {"logistics/salesitemprices": BULK_PRICE_FILTERS}
+_FILTERED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s+(?:eq|ne|gt|ge|lt|le)\s", re.IGNORECASE)
 #: The ``sync/Deleted`` EntityType a deletion in a collection is logged with.
 DELETED_TYPES = {
     "Accounts": (ENTITY_TYPES["Accounts"],),
     "Items": (ENTITY_TYPES["Items"],),
+    "SalesItemPrices": (ENTITY_TYPES["ItemPrices"],),
     "SalesOrders": (ENTITY_TYPES["SalesOrders"], ENTITY_TYPES["SalesOrderHeaders"]),
     "StockPositions": (ENTITY_TYPES["StockPositions"],),
 }
@@ -340,6 +350,11 @@ class ExactSandbox(Sandbox):
         elif kind == "bulk":
             if path not in BULK_SETS:
                 return _error(f"Resource not found: bulk/{path}", 404)
+            allowed = BULK_FILTERS.get(path)
+            named = _FILTERED.findall(request.params.get("$filter") or "")
+            refused = [name for name in named if allowed is not None and name not in allowed]
+            if refused:
+                return _error(f"Filtering on {refused[0]} is not supported for bulk/{path}")
             page, token = self._page(
                 list(filter(predicate, self._rows(BULK_SETS[path]))),
                 "ID",
@@ -736,8 +751,24 @@ def _validate_journal(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None
     return None
 
 
+def _validate_price(sandbox: ExactSandbox, body: dict[str, Any]) -> str | None:
+    item = sandbox.store["Items"].get(str(body.get("Item") or "").lower())
+    if item is None:
+        return "Item: not found"
+    if body.get("Account") and not _exists(sandbox, "Accounts", body["Account"]):
+        return "Account: not found"
+    body["ItemCode"] = item["Code"]
+    for field in ("Account", "StartDate", "EndDate"):
+        body.setdefault(field, None)
+    body.setdefault("Quantity", 0)
+    body.setdefault("Currency", "EUR")
+    body.setdefault("Unit", item.get("Unit"))
+    return None
+
+
 _VALIDATORS: dict[str, Callable[[ExactSandbox, dict[str, Any]], str | None]] = {
     "Accounts": _validate_account,
+    "SalesItemPrices": _validate_price,
     "Contacts": _validate_contact,
     "Items": _validate_item,
     "SalesOrders": _validate_order,

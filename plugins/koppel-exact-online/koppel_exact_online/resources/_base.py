@@ -5,6 +5,7 @@ their reference."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import attrs
@@ -28,7 +29,7 @@ from koppel_exact_online.lookups import Lookups
 from koppel_exact_online.odata import jsonable
 from koppel_exact_online.settings import ExactSettings
 
-__all__ = ["Document", "ExactResource", "MasterData", "synced", "timestamp"]
+__all__ = ["Document", "ExactResource", "MasterData", "stamped", "synced", "timestamp"]
 
 
 def timestamp(row: Mapping[str, Any]) -> int:
@@ -52,6 +53,16 @@ def synced(row: Mapping[str, Any]) -> SourceRecord:
     return SourceRecord(id=read_id(row, "ID"), data=row, cursor=str(timestamp(row)))
 
 
+def stamped(records: Iterable[SourceRecord], position: FeedCursor) -> Iterator[SourceRecord]:
+    """``records`` of an entity's own feed, each cursor (its Timestamp) made the whole
+    :class:`~koppel_exact_online.cursors.FeedCursor` at ``position``."""
+    for record in records:
+        if record.cursor is not None:
+            cursor = str(attrs.evolve(position, main=int(record.cursor)))
+            record = attrs.evolve(record, cursor=cursor)
+        yield record
+
+
 class ExactResource(Resource):
     """An Exact Online entity: the connection's client and the run's lookup caches."""
 
@@ -66,33 +77,40 @@ class ExactResource(Resource):
     @property
     def lookups(self) -> Lookups:
         """Accounts, items and GL accounts indexed, documents by reference: once per run."""
-        return self.session.cached("lookups", lambda: Lookups(self.client))  # type: ignore[no-any-return]
+        clock = self.session.clock
+        return self.session.cached(  # type: ignore[no-any-return]
+            "lookups",
+            lambda: Lookups(self.client, lambda: datetime.fromtimestamp(clock.now(), UTC)),
+        )
 
     def with_deletions(
         self,
         entity_set: EntitySet,
         cursor: str | None,
-        changes: Callable[[int | None], Iterable[SourceRecord]],
+        changes: Callable[[FeedCursor], Iterable[SourceRecord]],
+        *,
+        prices: bool = False,
     ) -> Iterator[SourceRecord]:
         """The records of ``entity_set`` deleted since ``cursor`` (``sync/Deleted``), then
-        ``changes(timestamp)``: its own feed's records since that Timestamp.
+        ``changes(position)``: the changed ones, their cursors made from ``position``
+        (whose ``deleted`` is already past the deletions yielded).
 
-        ``cursor`` is a :class:`~koppel_exact_online.cursors.FeedCursor` covering both feeds
-        (a plain number: the own feed's, from before deletions were read). A first read
-        yields no deletions (the target has none of those records) but starts the
-        deletion feed's position. The log holds every entity's deletions and filters
-        on Timestamp only, so those of other entities are read and skipped.
+        ``cursor`` is a :class:`~koppel_exact_online.cursors.FeedCursor` (a plain number:
+        the own feed's, from before deletions were read; ``prices``: it has a prices'
+        feed too). A first read yields no deletions (the target has none of those
+        records) but starts the deletion feed's position. The log holds every entity's
+        deletions and filters on Timestamp only, so those of others are read and skipped.
         """
-        position = FeedCursor.parse(cursor)
+        position = FeedCursor.parse(cursor, prices=prices)
         high = position.deleted
         for row in self.client.sync(DELETED, position.deleted):
             try:
-                stamp = timestamp(row)
+                stamp: int | None = timestamp(row)
             except SourceRecordError:
                 stamp = None
-            ours = str(row.get("EntityType")) == str(entity_set.entity_type)
             if stamp is not None:
                 high = max(high or 0, stamp)
+            ours = str(row.get("EntityType")) == str(entity_set.entity_type)
             if not ours or position.main is None:
                 continue
             try:
@@ -102,12 +120,9 @@ class ExactResource(Resource):
             except SourceRecordError as exc:
                 yield SourceRecord.unreadable(row, exc, id_field="EntityKey")
                 continue
-            at = str(FeedCursor(position.main, stamp))
+            at = str(attrs.evolve(position, deleted=stamp))
             yield SourceRecord.removed(key, cursor=at, data={"DeletedDate": row.get("DeletedDate")})
-        for record in changes(position.main):
-            if record.cursor is not None:
-                record = attrs.evolve(record, cursor=str(FeedCursor(int(record.cursor), high)))
-            yield record
+        yield from changes(attrs.evolve(position, deleted=high))
 
     def save(
         self, target: EntitySet, action: Action, body: Mapping[str, Any], target_id: str | None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from koppel.sync import Action, SourceRecord, WriteResult, read_each
+from koppel_exact_online.cursors import FeedCursor
 from koppel_exact_online.entity_sets import ACCOUNTS, CONTACTS
 from koppel_exact_online.odata import jsonable, pad_code
-from koppel_exact_online.resources._base import MasterData, synced
+from koppel_exact_online.resources._base import MasterData, stamped, synced
 
 __all__ = ["Customers"]
 
@@ -21,11 +22,12 @@ class Customers(MasterData):
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
         """Accounts deleted since ``cursor`` (``sync/Deleted``), then those changed."""
-        return self.with_deletions(
-            ACCOUNTS,
-            cursor,
-            lambda since: read_each(self.client.sync(ACCOUNTS, since), self.record, id_field="ID"),
-        )
+        return self.with_deletions(ACCOUNTS, cursor, self.changes)
+
+    def changes(self, position: FeedCursor) -> Iterator[SourceRecord]:
+        """The accounts changed since ``position``, those of this entity as records."""
+        rows = self.client.sync(ACCOUNTS, position.main)
+        return stamped(read_each(rows, self.record, id_field="ID"), position)
 
     def record(self, row: Mapping[str, Any]) -> SourceRecord | None:
         """The account as a record, or None when it is not one of this entity's."""
