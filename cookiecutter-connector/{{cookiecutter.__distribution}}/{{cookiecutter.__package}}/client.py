@@ -28,6 +28,7 @@ from {{ cookiecutter.__package }}.settings import {{ cls }}Settings
 #: Match-key values looked up per request.
 LOOKUP_BATCH = 50
 Row = dict[str, Any]
+Rows = list[Row]
 
 
 class {{ cls }}Client:
@@ -75,16 +76,17 @@ class {{ cls }}Client:
         return odata_pages(self.http, path.lstrip("/"), params)
 {%- endif %}
 
-    def lookup(self, path: str, field: str, values: Sequence[str]) -> dict[str, Row]:
-        """The records whose ``field`` holds one of ``values`` (any case), by value."""
-        found: dict[str, Row] = {}
+    def lookup(self, path: str, field: str, values: Sequence[str]) -> dict[str, Rows]:
+        """Every record whose ``field`` holds one of ``values`` (any case), by value: a
+        value several records share has them all, never one picked silently."""
+        found: dict[str, Rows] = {}
         for start in range(0, len(values), LOOKUP_BATCH):
             batch = values[start : start + LOOKUP_BATCH]
             wanted = {value.lower(): value for value in batch}
             for row in self.list(path, {field: ",".join(batch)}):
                 value = wanted.get(str(row.get(field) or "").lower())
                 if value is not None:
-                    found.setdefault(value, row)
+                    found.setdefault(value, []).append(row)
         return found
 
     def create(self, path: str, payload: Mapping[str, Any]) -> Row:

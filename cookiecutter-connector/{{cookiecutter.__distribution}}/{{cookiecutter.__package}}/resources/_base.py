@@ -21,6 +21,7 @@ from koppel.connector import Resource
 from koppel.sync import (
 {%- if writes %}
     Action,
+    Ambiguous,
 {%- endif %}
 {%- if reads %}
     SourceRecord,
@@ -28,6 +29,9 @@ from koppel.sync import (
 {%- if writes %}
     TargetRecord,
     WriteResult,
+{%- endif %}
+{%- if writes %}
+    one_match,
 {%- endif %}
 {%- if reads %}
     read_each,
@@ -69,10 +73,14 @@ class Read({{ cls }}Resource):
 class Written({{ cls }}Resource):
     """Found by match key in batches; created with ``POST``, updated with ``PUT``."""
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
         field = self.match_keys[match_key]
-        rows = self.client.lookup(self.collection.path, field, values)
-        return {value: TargetRecord(id=str(row["id"]), data=row) for value, row in rows.items()}
+        found = self.client.lookup(self.collection.path, field, values)
+        records = {
+            value: one_match(TargetRecord(id=str(row["id"]), data=row) for row in rows)
+            for value, rows in found.items()
+        }
+        return {value: match for value, match in records.items() if match is not None}
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
