@@ -1,12 +1,14 @@
 """A GetConnector call's query as the sandbox answers it: skip/take, filters and order.
 
 Filters are ``filterfieldids``/``filtervalues``/``operatortypes``: ``,`` joins
-conditions that all hold, ``;`` groups of which any will do; ``orderbyfieldids`` sorts
+conditions that all hold, ``;`` groups of which any will do (or the same as
+``filterjson``); ``orderbyfieldids`` sorts
 (``-`` descending). Values compare by the field's type (get-connector.md).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -102,20 +104,34 @@ def _reader(definition: Definition, field_id: str) -> Callable[[Any], Any]:
     return _value(field.data_type)
 
 
-def apply_filters(
-    definition: Definition, rows: Sequence[Mapping[str, Any]], params: Mapping[str, str]
-) -> list[Mapping[str, Any]]:
-    """The rows that pass the call's filters.
+def _operator(code: str) -> int:
+    if not code.strip().isdigit():
+        raise QueryError("An unexpected error has occurred.")
+    return int(code)
 
-    :raises QueryError: for a field the GetConnector lacks ("Connector field 'X' not
-        found") or lists of different lengths.
-    """
+
+def _groups(params: Mapping[str, str]) -> list[list[tuple[str, str, str]]]:
+    """The call's filter as groups of (field, operator, value): any group, all in one."""
+    if params.get("filterjson"):
+        try:
+            filters = json.loads(params["filterjson"])["Filters"]["Filter"]
+            return [
+                [
+                    (f["@FieldId"], str(f["@OperatorType"]), str(f.get("#text", "")))
+                    for f in item["Field"]
+                ]
+                for item in (filters if isinstance(filters, list) else [filters])
+            ]
+        except (ValueError, KeyError, TypeError):
+            raise QueryError("An unexpected error has occurred.") from None
     ids = params.get("filterfieldids")
     if not ids:
-        return list(rows)
-    values = params.get("filtervalues", "")
-    operators = params.get("operatortypes", "")
-    split = [ids.split(";"), values.split(";"), operators.split(";")]
+        return []
+    split = [
+        ids.split(";"),
+        params.get("filtervalues", "").split(";"),
+        params.get("operatortypes", "").split(";"),
+    ]
     if len({len(part) for part in split}) != 1:
         raise QueryError("An unexpected error has occurred.")
     groups = []
@@ -123,12 +139,25 @@ def apply_filters(
         names, wanted, codes = fields.split(","), texts.split(","), ops.split(",")
         if not len(names) == len(wanted) == len(codes):
             raise QueryError("An unexpected error has occurred.")
-        groups.append(
-            [
-                (name, _reader(definition, name), int(code), value)
-                for name, value, code in zip(names, wanted, codes, strict=True)
-            ]
-        )
+        groups.append(list(zip(names, codes, wanted, strict=True)))
+    return groups
+
+
+def apply_filters(
+    definition: Definition, rows: Sequence[Mapping[str, Any]], params: Mapping[str, str]
+) -> list[Mapping[str, Any]]:
+    """The rows that pass the call's filters (``filterfieldids`` and the rest, or
+    ``filterjson``: fields in a filter all hold, any filter will do).
+
+    :raises QueryError: for a field the GetConnector lacks ("Connector field 'X' not
+        found"), lists of different lengths or a malformed JSON filter.
+    """
+    groups = [
+        [(name, _reader(definition, name), _operator(code), value) for name, code, value in group]
+        for group in _groups(params)
+    ]
+    if not groups:
+        return list(rows)
 
     def passes(row: Mapping[str, Any]) -> bool:
         return any(

@@ -4,6 +4,7 @@ UpdateConnector bodies with their mandatory and key fields, and AFAS's error ans
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import httpx
@@ -272,3 +273,28 @@ def test_sandbox_refuses_an_order_line_for_an_unknown_article(sandbox: AfasSandb
     }
     message = refused(http(sandbox).post("/connectors/FbSales", json=body))
     assert message == "The entered value for 'Itemcode' does not exist."
+
+
+def test_sandbox_applies_a_json_filter_as_documented(sandbox: AfasSandbox) -> None:
+    # (City = Groningen and Name contains Catering) or DebtorId = 10002
+    field = [
+        {"@FieldId": "City", "@OperatorType": "1", "#text": "Groningen"},
+        {"@FieldId": "Name", "@OperatorType": "6", "#text": "Catering"},
+    ]
+    filters = {
+        "Filters": {
+            "Filter": [
+                {"@FilterId": "Filter 1", "Field": field},
+                {
+                    "@FilterId": "Filter 2",
+                    "Field": [{"@FieldId": "DebtorId", "@OperatorType": "1", "#text": "10002"}],
+                },
+            ]
+        }
+    }
+    answer = rows(
+        sandbox, "koppel_debtors", filterjson=json.dumps(filters), orderbyfieldids="DebtorId"
+    )
+    assert [r["DebtorId"] for r in answer["rows"]] == ["10002", "10008"]
+    bad = http(sandbox).get("/connectors/koppel_debtors", params={"filterjson": "{}"})
+    assert refused(bad) == "An unexpected error has occurred."
