@@ -152,3 +152,17 @@ def test_by_code_groups_per_code_within_one_source_oldest_first(store: StateStor
     assert [c.source_id for c in found["C-1"]] == ["1", "2"]
     narrowed = store.commitments_by_code(["C-1"], source_system="afas", administration="acme")
     assert [c.source_id for c in narrowed["C-1"]] == ["1"]
+
+
+def test_a_deleted_commitment_is_gone_with_its_keys(store: StateStore) -> None:
+    kept = store.save_commitment(
+        afas("K-1", delivery_notes=("LB-1",)), source_system="a", source_id="1"
+    )
+    gone = store.save_commitment(
+        afas("K-2", delivery_notes=("LB-1",)), source_system="a", source_id="2"
+    )
+    assert store.delete_commitment(gone) is True
+    assert store.delete_commitment(gone) is False
+    assert store.commitment(gone) is None
+    assert [c.id for c in store.commitments_by_delivery_note("LB-1")] == [kept]
+    assert store.commitments_by_reference("K-2") == []

@@ -152,3 +152,18 @@ def test_the_register_closes_its_store_with_the_run(
     assert closed == []
     live.close()
     assert len(closed) == 1 and closed[0] is not store
+
+
+def test_a_commitment_deleted_in_its_source_is_deleted_from_the_register(
+    store: StateStore, state_at: StateAt
+) -> None:
+    register_id = store.save_commitment(Commitment(code="R-1"), source_system="afas", source_id="1")
+    info = register.connector.koppel_system().entity("commitments")
+    assert info is not None and info.delete
+    live = connection(state_at)
+    try:
+        assert register.connector.delete_record(live, "commitments", str(register_id)) is True
+        assert register.connector.delete_record(live, "commitments", str(register_id)) is True
+    finally:
+        live.close()
+    assert store.commitments() == []

@@ -103,6 +103,11 @@ class Commitments(Resource):
         )
         return WriteResult(target_id=str(saved), response={"id": saved})
 
+    def delete(self, target_id: str) -> None:
+        """Remove a commitment deleted in its source; one already gone counts as deleted."""
+        if target_id.isdigit():
+            self.store.delete_commitment(int(target_id))
+
 
 def _store(session: Session) -> StateStore:
     from koppel.state import open_state

@@ -153,6 +153,16 @@ class CommitmentsMixin(StoreBase):
                 conn.execute(commitment_keys.insert(), keys)
         return int(register_id)
 
+    def delete_commitment(self, register_id: int) -> bool:
+        """Remove a commitment (deleted in its source) from the register; False when it
+        was not there."""
+        with self._write() as conn:
+            conn.execute(
+                commitment_keys.delete().where(commitment_keys.c.commitment_id == register_id)
+            )
+            removed = conn.execute(commitments.delete().where(commitments.c.id == register_id))
+        return bool(removed.rowcount)
+
     def commitment(self, register_id: int) -> RegisteredCommitment | None:
         """The commitment with register id ``register_id``, or None."""
         with self._read() as conn:
