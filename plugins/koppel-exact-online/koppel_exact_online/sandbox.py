@@ -350,6 +350,9 @@ class ExactSandbox(Sandbox):
         elif kind == "bulk":
             if path not in BULK_SETS:
                 return _error(f"Resource not found: bulk/{path}", 404)
+            if path in SYNC_SETS and not request.params.get("$filter"):
+                # Since 2021-07-01 Exact wants a filter where a Sync API exists.
+                return _error(f"A $filter is mandatory on bulk/{path}: use sync/{path}")
             allowed = BULK_FILTERS.get(path)
             named = _FILTERED.findall(request.params.get("$filter") or "")
             refused = [name for name in named if allowed is not None and name not in allowed]

@@ -13,9 +13,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from koppel.engine.memory import MemorySystem
+from koppel.errors import RejectedError
 from koppel.http import FakeClock
 from koppel.sync import Action, SourceRecord
 from koppel_exact_online.cursors import FeedCursor
+from koppel_exact_online.entity_sets import ITEMS, SALES_ITEM_PRICES
 from koppel_exact_online.plugin import connector
 from koppel_exact_online.runs import calls, flow_from_exact, manager, on_clock, open_store, run
 from koppel_exact_online.sandbox import ExactSandbox, make_sandbox
@@ -157,3 +159,24 @@ def test_the_sandbox_refuses_a_bulk_price_filter_the_reference_does_not_list(
     assert answer.status_code == 400 and "Currency" in answer.text
     params["$filter"] = "Account eq null"
     assert client.get("bulk/Logistics/SalesItemPrices", params=params).status_code == 200
+
+
+def test_bulk_reads_the_usual_prices_in_fewer_calls_than_the_regular_endpoint(
+    clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    sandbox = make_sandbox(seed=1, clock=clock, products=150)
+    _, client = connect(sandbox, clock, division=sandbox.division)
+    usual_only = "Account eq null"
+    regular = list(client.read(SALES_ITEM_PRICES, filter=usual_only))
+    assert calls(sandbox) == {"GET": 3}  # 60 a page
+    sandbox.calls.clear()
+    assert list(client.bulk(SALES_ITEM_PRICES, filter=usual_only)) == regular
+    assert calls(sandbox) == {"GET": 1}  # 1,000 a page
+
+
+def test_the_sandbox_refuses_an_unfiltered_bulk_read_where_a_sync_api_exists(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    _, client = connect(sandbox, clock, division=sandbox.division)
+    with pytest.raises(RejectedError, match="filter is mandatory"):
+        list(client.bulk(ITEMS))
