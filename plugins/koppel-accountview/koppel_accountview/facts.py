@@ -221,9 +221,18 @@ ROWS: Mapping[str, Contract] = {
 S1_GET = Source(f"{_S1} accountview_data_get.go AccountviewDataGetRequestQueryParams", _READ)
 #: S3's reads: PageNumber, and the operators Equal and DateOnOrAfterDate.
 S3_GET = Source(f"{_S3} application/models/Accountview_model.php getArticles, getDebtors", _READ)
+#: S2's reads: keyset paging (lastKey) and a free FoxPro expression (Filter).
+S2_GET = Source(
+    "github:ForecastXL/accountview-ruby@c0f5a5b58970c0ad1e7bbefdf94eaeb4f52e35de "
+    "lib/accountview/api_methods.rb",
+    _READ,
+)
+#: S5's reads: matchAnyFilter and the operator notequal.
+S5_GET = Source("search-index file id 33315477177 (compiled Angular app)", _READ)
 #: The filter operators a source uses: Equal (S3, S6), Contains (S1's dictionary
-#: read), DateOnOrAfterDate (S3). AccountView may know more; none other is shown.
-FILTER_OPERATORS = ("Equal", "Contains", "DateOnOrAfterDate")
+#: read), DateOnOrAfterDate (S3), notequal (S5). AccountView may know more; none
+#: other is shown.
+FILTER_OPERATORS = ("Equal", "Contains", "DateOnOrAfterDate", "notequal")
 #: How many conditions a read takes: S1 declares FilterControlSource1 and 2, the
 #: others use one; more are not shown.
 FILTER_SLOTS = 2
@@ -251,6 +260,9 @@ READ_QUERY = Contract(
         *(field for n in range(1, FILTER_SLOTS + 1) for field in _filter_fields(n)),
         Field("SortFields", "text"),
         Field("SortOrder", "text", enum=("Ascending", "Descending")),
+        Field("lastKey", "text", source=S2_GET, note="keyset paging: the last row's key"),
+        Field("Filter", "text", source=S2_GET, note="a FoxPro expression"),
+        Field("matchAnyFilter", "boolean", source=S5_GET, note="true: filters OR-ed"),
     ],
     source=S1_GET,
 )

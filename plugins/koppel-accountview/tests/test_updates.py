@@ -71,3 +71,11 @@ def test_client_refuses_an_update_of_a_journal_page_before_sending(
     with pytest.raises(RejectedError, match="AccountView takes no update of DJ2"):
         client.write(JOURNAL_PAGES, {"DJ_CODE": "MEM", "HDR_DESC": "x"}, update="1", record="r")
     assert sandbox.count("PUT", DATA) == 0
+
+
+def test_no_entity_can_be_deleted_as_no_source_shows_a_delete(connection: Connection) -> None:
+    """No public source deletes an AccountView business object (REFERENCE.md), so
+    ``deletions = "propagate"`` has nothing to call; nothing is deleted."""
+    entities = connector.koppel_system().entities
+    assert [e.name for e in entities if e.delete] == []
+    assert connector.delete_record(connection=connection, entity="customers", target_id="1") is None
