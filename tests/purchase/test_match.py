@@ -7,9 +7,11 @@ from decimal import Decimal
 from itertools import count
 from typing import Any
 
+import attrs
 import pytest
 
 from koppel.errors import ConfigurationError, ValidationError
+from koppel.purchase._ubl import read_ubl
 from koppel.purchase.match import (
     Matched,
     MatchSettings,
@@ -26,7 +28,10 @@ from koppel.records import (
     PurchaseInvoiceKind,
     PurchaseInvoiceLine,
 )
+from koppel.state import StateStore
 from koppel.state._models import RegisteredCommitment
+
+from .conftest import sample
 
 SUPPLIER = Creditor(name="Betonhandel Noord", number="CRED-2001", vat_number="NL854723456B01")
 BOUW = MatchSettings(delivery_note_sources=frozenset({"exact-bouw"}))
@@ -266,3 +271,36 @@ def test_an_operator_cannot_choose_more_than_the_invoice_or_nothing() -> None:
         allocate(invoice("100.00"), [(registered(code="A"), Decimal("150.00"))], BOUW)
     with pytest.raises(ValidationError, match="choose at least one"):
         allocate(invoice("100.00"), [], BOUW)
+
+
+def test_a_ubl_invoice_matches_commitments_read_from_the_register(store: StateStore) -> None:
+    afas_commitment = Commitment(
+        code="VP-1001",
+        administration="acme",
+        supplier="CRED-2001",
+        gl_account="7010",
+        amount=Decimal("1000.00"),
+        open_amount=Decimal("1000.00"),
+    )
+    bouw_commitment = Commitment(
+        code="B-77",
+        administration="acme",
+        supplier="CRED-2001",
+        delivery_notes=("LB-88002",),
+        amount=Decimal("400.00"),
+        open_amount=Decimal("400.00"),
+    )
+    store.save_commitment(afas_commitment, source_system="afas", source_id="11")
+    store.save_commitment(bouw_commitment, source_system="exact-bouw", source_id="77")
+    document = read_ubl(sample("invoice.xml").encode(), "invoice.xml")
+    received = attrs.evolve(document, id="NL854723456B01/F2026-0412", administration="acme")
+    assert received.supplier is not None and received.supplier.number is not None
+    pool = store.commitments_by_supplier(
+        received.supplier.number, administration="acme", open_only=True
+    )
+    result = matched(match_invoice(received, pool, BOUW))
+    assert [(a.commitment.source_id, a.amount, a.handled) for a in result.allocations] == [
+        ("11", Decimal("1000.00"), True),
+        ("77", Decimal("250.00"), False),
+    ]
+    assert [b.delivery_note for b in result.bookings()] == [None, "LB-88002"]
