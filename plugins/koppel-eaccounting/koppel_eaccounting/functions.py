@@ -1,8 +1,9 @@
 """Mapping functions eAccounting's default mappings need (registered through ``mapping_functions``).
 
-eAccounting keeps a discount as a fraction (``0.1`` is 10 %) where koppel's
-records keep a percentage, and writes a street line as one field where
-koppel's addresses keep street, house number and addition apart.
+eAccounting answers a cleared text field as ``""`` (koppel's records keep null),
+keeps a discount as a fraction (``0.1`` is 10 %) where koppel's records keep a
+percentage, and writes a street line as one field where koppel's addresses keep
+street, house number and addition apart.
 """
 
 from __future__ import annotations
@@ -14,10 +15,19 @@ from typing import Any
 
 from koppel.records import to_decimal
 
-__all__ = ["FUNCTIONS", "ea_address", "ea_fraction", "ea_percent", "ea_row_amount"]
+__all__ = ["FUNCTIONS", "ea_address", "ea_fraction", "ea_percent", "ea_row_amount", "ea_text"]
 
 _HUNDRED = Decimal(100)
 _ROMAN = re.compile(r"^[IVX]+$")
+
+
+def ea_text(value: Any) -> str | None:
+    """``ea_text(VatNumber)``: a text field trimmed; empty (eAccounting answers ``""`` for a
+    field cleared in its screens, null for one never set) is null."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 def ea_percent(fraction: Any) -> Decimal | None:
@@ -73,4 +83,5 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ea_fraction": ea_fraction,
     "ea_address": ea_address,
     "ea_row_amount": ea_row_amount,
+    "ea_text": ea_text,
 }
