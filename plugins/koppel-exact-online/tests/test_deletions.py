@@ -32,8 +32,15 @@ def test_feed_cursor_reads_both_forms_and_orders_as_text() -> None:
     # Later in either feed is later as text, as the engine compares cursors.
     later = [FeedCursor(1000028, 8), FeedCursor(1000029, 0), FeedCursor(99_000_000_000, 1)]
     assert all(compare_cursors(str(cursor), str(c)) < 0 for c in later)
-    with pytest.raises(ConfigurationError, match="cursor 'sync:12'"):
-        FeedCursor.parse("sync:12")
+    priced = FeedCursor(main=5, deleted=3, second=9, label="prices")
+    assert (
+        str(priced)
+        == "sync:0000000000000000005;prices:0000000000000000009;deleted:0000000000000000003"
+    )
+    assert FeedCursor.parse(str(priced), second="prices") == priced
+    assert FeedCursor.parse("5", second="prices") == FeedCursor(main=5, second=0, label="prices")
+    with pytest.raises(ConfigurationError, match="cursor 'sync:12;lines:3'"):
+        FeedCursor.parse("sync:12;lines:3")  # a products' cursor names no lines
 
 
 def test_an_account_deleted_in_exact_is_a_removed_customer_after_the_first_read(

@@ -93,7 +93,7 @@ def test_a_price_change_alone_reads_its_item_again_once(
     assert again[0].data["Code"] == first[2].data["Code"]
     # deletions, prices' feed, items (none), the item by id in bulk, the usual prices.
     assert calls(sandbox) == {"GET": 5}
-    assert FeedCursor.parse(again[-1].cursor).prices == max(
+    assert FeedCursor.parse(again[-1].cursor, second="prices").second == max(
         r["Timestamp"] for r in sandbox.store["SalesItemPrices"]
     )
     assert fetch(connection, again[-1].cursor) == []

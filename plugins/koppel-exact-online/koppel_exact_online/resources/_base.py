@@ -89,19 +89,20 @@ class ExactResource(Resource):
         cursor: str | None,
         changes: Callable[[FeedCursor], Iterable[SourceRecord]],
         *,
-        prices: bool = False,
+        second: str | None = None,
     ) -> Iterator[SourceRecord]:
         """The records of ``entity_set`` deleted since ``cursor`` (``sync/Deleted``), then
         ``changes(position)``: the changed ones, their cursors made from ``position``
         (whose ``deleted`` is already past the deletions yielded).
 
         ``cursor`` is a :class:`~koppel_exact_online.cursors.FeedCursor` (a plain number:
-        the own feed's, from before deletions were read; ``prices``: it has a prices'
-        feed too). A first read yields no deletions (the target has none of those
-        records) but starts the deletion feed's position. The log holds every entity's
-        deletions and filters on Timestamp only, so those of others are read and skipped.
+        the own feed's, from before deletions were read; ``second`` names a second feed
+        the entity is read from, such as ``prices``). A first read yields no deletions
+        (the target has none of those records) but starts the deletion feed's position.
+        The log holds every entity's deletions and filters on Timestamp only, so those
+        of others are read and skipped.
         """
-        position = FeedCursor.parse(cursor, prices=prices)
+        position = FeedCursor.parse(cursor, second=second)
         high = position.deleted
         for row in self.client.sync(DELETED, position.deleted):
             try:

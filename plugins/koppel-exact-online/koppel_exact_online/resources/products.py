@@ -31,7 +31,7 @@ class Products(MasterData):
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
         """Items deleted since ``cursor`` (``sync/Deleted``), then those changed or whose
         usual price changed, each once with its price today."""
-        return self.with_deletions(ITEMS, cursor, self.changes, prices=True)
+        return self.with_deletions(ITEMS, cursor, self.changes, second="prices")
 
     def changes(self, position: FeedCursor) -> Iterator[SourceRecord]:
         """Items changed since ``position``, then those whose usual price changed since
@@ -41,7 +41,7 @@ class Products(MasterData):
         record carries its new position. On a first read every item comes from its own
         feed, so the prices' feed gives only that position.
         """
-        repriced, prices_high = self.repriced(position.prices)
+        repriced, prices_high = self.repriced(position.second)
         if position.main is None:
             repriced.clear()
         own = read_each(self.client.sync(ITEMS, position.main), synced, id_field="ID")
@@ -52,7 +52,7 @@ class Products(MasterData):
             if last is not None:
                 yield last
             last = record
-        main = FeedCursor.parse(last.cursor, prices=True).main if last and last.cursor else None
+        main = FeedCursor.parse(last.cursor, second="prices").main if last and last.cursor else None
         main = main if main is not None else position.main
         ordered = sorted(repriced, key=repriced.__getitem__)
         for start in range(0, len(ordered), BATCH):
@@ -62,15 +62,15 @@ class Products(MasterData):
             for item in chunk:
                 if item not in found:
                     continue  # deleted since: sync/Deleted reports it
-                cursor = attrs.evolve(position, main=main, prices=repriced[item])
+                cursor = attrs.evolve(position, main=main, second=repriced[item])
                 record = SourceRecord(id=str(found[item]["ID"]), data=found[item])
                 for priced in self.with_prices([attrs.evolve(record, cursor=str(cursor))]):
                     if last is not None:
                         yield last
                     last = priced
         if last is not None and last.cursor is not None:
-            final = FeedCursor.parse(last.cursor, prices=True)
-            last = attrs.evolve(last, cursor=str(attrs.evolve(final, prices=prices_high)))
+            final = FeedCursor.parse(last.cursor, second="prices")
+            last = attrs.evolve(last, cursor=str(attrs.evolve(final, second=prices_high)))
         if last is not None:
             yield last
 
