@@ -29,13 +29,13 @@ from koppel.connector import Session
 from koppel.errors import RejectedError, TransientError
 from koppel.http import OAuth2Config, message_at, raise_for_status
 from koppel.records import to_datetime
-from koppel.sync import TargetRecord
+from koppel.sync import Ambiguous, TargetRecord, one_match
 from koppel_accountview import schema
 from koppel_accountview.schema import Table
 from koppel_accountview.settings import AccountViewSettings
 from koppel_accountview.wire import build_write, read_rows
 
-__all__ = ["AccountViewClient", "Filter", "oauth"]
+__all__ = ["AccountViewClient", "Filter", "key_rank", "oauth"]
 
 #: The message of an error body ``{"ErrorType", "ErrorNumbers", "ErrorMessage"}``.
 ERROR_MESSAGE = message_at(schema.ERROR_MESSAGE_KEY)
@@ -65,6 +65,13 @@ class Filter:
             f"FilterValue{n}": ",".join(values),
             f"FilterIsListOfValues{n}": "true" if len(values) > 1 else "false",
         }
+
+
+def key_rank(key: str) -> tuple[int, int, str]:
+    """How records sharing a match-key value are ordered, best first: the lowest (oldest)
+    key, numeric keys by value (``"9"`` before ``"10"``), then the others as text."""
+    text = key.strip()
+    return (0, int(text), text) if text.isdigit() else (1, 0, text)
 
 
 def foxpro_datetime(value: str | datetime) -> str:
@@ -159,15 +166,25 @@ class AccountViewClient:
                 return
             page += 1
 
-    def find(self, table: Table, field: str, values: Sequence[str]) -> dict[str, TargetRecord]:
-        """The rows of ``table`` whose ``field`` is one of ``values``, by value, in batches."""
-        found: dict[str, TargetRecord] = {}
+    def find(
+        self, table: Table, field: str, values: Sequence[str]
+    ) -> dict[str, TargetRecord | Ambiguous]:
+        """The rows of ``table`` whose ``field`` is one of ``values``, by value, read in
+        batches; a value several rows share is :class:`~koppel.sync.Ambiguous`, lowest
+        key first (:func:`key_rank`)."""
+        rows: dict[str, list[dict[str, Any]]] = {}
         for start in range(0, len(values), BATCH):
             chunk = list(values[start : start + BATCH])
             for row in self.rows(table, filters=[Filter(field, chunk)]):
                 value = str(row.get(field) or "").strip()
-                if value in chunk and value not in found:
-                    found[value] = TargetRecord(id=str(row[table.key]), data=row)
+                if value in chunk:
+                    rows.setdefault(value, []).append(row)
+        found: dict[str, TargetRecord | Ambiguous] = {}
+        for value, shared in rows.items():
+            shared.sort(key=lambda row: key_rank(str(row[table.key])))
+            match = one_match(TargetRecord(id=str(row[table.key]), data=row) for row in shared)
+            if match is not None:
+                found[value] = match
         return found
 
     def write(

@@ -13,6 +13,7 @@ from typing import Any
 from koppel.connector import Session
 from koppel.errors import ValidationError
 from koppel.sync import WriteResult
+from koppel_accountview.client import key_rank
 from koppel_accountview.schema import DEBTORS
 from koppel_accountview.settings import AccountViewSettings
 from koppel_accountview.wire import present
@@ -20,7 +21,6 @@ from koppel_accountview.wire import present
 __all__ = [
     "DebtorIndex",
     "create_debtor",
-    "debtor_rank",
     "email_key",
     "order_debtor",
     "search_code",
@@ -33,13 +33,6 @@ def email_key(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return value.strip().lower()
-
-
-def debtor_rank(number: str) -> tuple[int, int, str]:
-    """How debtors sharing an e-mail address are ordered: lowest (oldest) number first,
-    numeric numbers by value (``"9"`` before ``"10"``), then the others as text."""
-    text = number.strip()
-    return (0, int(text), text) if text.isdigit() else (1, 0, text)
 
 
 class DebtorIndex:
@@ -78,8 +71,8 @@ class DebtorIndex:
 
     def by_email(self, email: str) -> list[dict[str, Any]]:
         """Every debtor with the e-mail address ``email`` (as :func:`email_key` makes it),
-        lowest number first (:func:`debtor_rank`)."""
-        numbers = sorted(self._emails.get(email, ()), key=debtor_rank)
+        lowest number first (:func:`~koppel_accountview.client.key_rank`)."""
+        numbers = sorted(self._emails.get(email, ()), key=key_rank)
         return [self.by_number[number] for number in numbers]
 
     def next_number(self, start: int) -> str:

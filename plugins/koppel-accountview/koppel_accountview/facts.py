@@ -9,8 +9,10 @@ the writer (:func:`koppel_accountview.wire.build_write`) refuses text longer
 than a field holds before sending it.
 
 Writes are positional (a table definition and rows of values): the body of
-``POST accountviewdata`` has no contract of its own; each decoded row is checked
-against its table's contract in :data:`ROWS`.
+``POST accountviewdata`` (create) and ``PUT accountviewdata`` (a debtor's update)
+has no contract of its own; each decoded row is checked against its table's
+contract in :data:`ROWS`. Reads are checked against :data:`READ_QUERY`, the query
+parameters public clients send.
 """
 
 from __future__ import annotations

@@ -207,7 +207,7 @@ def read_rows(body: Any, table: Table) -> list[dict[str, Any]]:
             try:
                 clean[name.upper()] = decode_value(field.type, value) if field else value
             except (TypeError, ValueError) as exc:
-                key = row.get(table.key) if table.key in row else f"row {index}"
+                key = str(row.get(table.key) or "").strip() or f"row {index}"
                 raise SourceRecordError(
                     f"AccountView {table.name}.{name.upper()} of {key}: {exc}",
                     field=f"{table.name}.{name.upper()}",

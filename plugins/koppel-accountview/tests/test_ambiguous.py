@@ -9,7 +9,8 @@ import pytest
 
 from koppel.errors import ValidationError
 from koppel.sync import Ambiguous, Connection, TargetRecord
-from koppel_accountview.debtors import DebtorIndex, debtor_rank
+from koppel_accountview.client import key_rank
+from koppel_accountview.debtors import DebtorIndex
 from koppel_accountview.plugin import connector
 from koppel_accountview.resources import Customers, Products
 
@@ -48,9 +49,9 @@ def test_order_of_a_shared_email_is_a_record_error_naming_every_debtor(
     assert not sandbox.store["SO_HDR"].all()
 
 
-def test_debtor_rank_orders_numbers_by_value_then_text() -> None:
+def test_key_rank_orders_numbers_by_value_then_text() -> None:
     numbers = ["10", "9", "A1", "010", " 2"]
-    assert sorted(numbers, key=debtor_rank) == [" 2", "9", "010", "10", "A1"]
+    assert sorted(numbers, key=key_rank) == [" 2", "9", "010", "10", "A1"]
 
 
 def test_debtor_index_moves_a_debtor_whose_email_changed() -> None:
@@ -93,3 +94,33 @@ def test_order_line_by_shared_ean_alone_is_a_record_error_naming_every_article(
         write(connection, order(lines=[line]))
     assert err.value.context["candidates"] == ["AV-1001", "AV-1001-A", "AV-1001-B"]
     assert not sandbox.store["SO_HDR"].all()
+
+
+def test_orders_find_answers_every_sales_order_of_a_shared_reference(
+    connection: Connection, sandbox: Any
+) -> None:
+    """An order number booked twice (by hand, or by another tool) is never bound to one."""
+    for number in ("20240012", "20240003"):
+        sandbox.store["SO_HDR"].insert({"ORD_NR": number, "ORD_REF": "WEB-9", "RPL_INV": "10001"})
+    found = connector.find_existing(
+        connection=connection, entity="orders", match_key="number", values=["WEB-9", "WEB-1"]
+    )
+    assert set(found) == {"WEB-9"}
+    match = found["WEB-9"]
+    assert isinstance(match, Ambiguous)
+    assert [c.id for c in match.candidates] == ["20240003", "20240012"]
+
+
+def test_journal_entries_find_answers_every_page_of_a_shared_invoice_number(
+    connection: Connection, sandbox: Any
+) -> None:
+    for page in ("12", "3"):
+        sandbox.store["DJ_PAGE"].insert(
+            {"PAGE_NR": page, "DJ_CODE": "VK", "INV_NR": "F-7", "HDR_DESC": "F-7"}
+        )
+    found = connector.find_existing(
+        connection=connection, entity="journal_entries", match_key="number", values=["F-7"]
+    )
+    match = found["F-7"]
+    assert isinstance(match, Ambiguous)
+    assert [c.id for c in match.candidates] == ["3", "12"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from koppel.connector import Resource
 from koppel.errors import RejectedError
-from koppel.sync import Action, TargetRecord, WriteResult
+from koppel.sync import Action, Ambiguous, TargetRecord, WriteResult
 from koppel_accountview.journal import write_journal_page
 from koppel_accountview.schema import JOURNAL_PAGES
 
@@ -41,8 +41,10 @@ class JournalEntries(Resource):
     update = False
     description = "journal pages (DJ2)"
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
-        found: dict[str, TargetRecord] = self.client.find(
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Pages by ``INV_NR``; a number several pages share is
+        :class:`~koppel.sync.Ambiguous`, lowest page number first."""
+        found: dict[str, TargetRecord | Ambiguous] = self.client.find(
             JOURNAL_PAGES, self.match_keys[match_key], values
         )
         return found

@@ -18,7 +18,7 @@ from koppel.connector import OutboundMap, Resource
 from koppel.errors import MappingRecordError, RejectedError, ValidationError
 from koppel.mapping import CompiledMapping
 from koppel.records import Order, OrderLine, OrderType, to_decimal
-from koppel.sync import Action, TargetRecord, WriteResult
+from koppel.sync import Action, Ambiguous, TargetRecord, WriteResult
 from koppel_accountview.articles import ArticleIndex
 from koppel_accountview.client import Filter
 from koppel_accountview.debtors import DebtorIndex, order_debtor
@@ -68,8 +68,10 @@ class Orders(Resource):
         payload["journal"] = journal_page_for_order(data, self.settings, lookups)
         return payload
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
-        found: dict[str, TargetRecord] = self.client.find(
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Sales orders by ``ORD_REF``, then journal pages by ``INV_NR``; a number several
+        share is :class:`~koppel.sync.Ambiguous`, lowest order or page number first."""
+        found: dict[str, TargetRecord | Ambiguous] = self.client.find(
             SALES_ORDERS, self.match_keys[match_key], values
         )
         rest = [value for value in values if value not in found]
