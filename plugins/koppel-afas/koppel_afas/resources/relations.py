@@ -171,7 +171,7 @@ class Relations(AfasResource):
             key=key,
             number=number,
             code=existing.get("OrgPersonCode"),
-            today=date.fromtimestamp(self.session.connection.clock.now()),
+            today=date.fromtimestamp(self.session.clock.now()),
         )
         context: dict[str, Any] = {"entity": self.entity, "record": number or payload.get("EmAd")}
         results = method(connector, body, context=context).get(connector, {})

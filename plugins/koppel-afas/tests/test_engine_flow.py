@@ -1,0 +1,130 @@
+"""AFAS as the target of relations, run by core's engine: created once, an unchanged
+relation costs no write, a changed one one update, and an ambiguous e-mail is parked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from koppel.engine import run_flow
+from koppel.engine.memory import MemorySystem
+from koppel.flows import parse_flow
+from koppel.plugins import KoppelPluginManager
+from koppel.state import StateStore, open_state
+from koppel_afas.plugin import connector
+from koppel_afas.sandbox import TOKEN, AfasSandbox
+
+from .conftest import SETTINGS
+
+WRITES = (
+    ("POST", "/ProfitRestServices/connectors/{id}"),
+    ("PUT", "/ProfitRestServices/connectors/{id}"),
+)
+SHOP = {
+    "kind": "debtor",
+    "name": "Koffiebar De Wit",
+    "company_name": "Koffiebar De Wit",
+    "email": "eva@koffiebardewit.example",
+    "phone": "073-5550000",
+    "address": {
+        "street": "Markt",
+        "house_number": "5",
+        "postcode": "5211 JV",
+        "city": "Den Bosch",
+        "country": "NL",
+    },
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStore]:
+    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("AFAS_TOKEN", TOKEN)
+    state = open_state(str(tmp_path / "state.sqlite3"))
+    yield state
+    state.close()
+
+
+def flow_run(crm: MemorySystem, sandbox: AfasSandbox, store: StateStore) -> int:
+    """One run from the CRM to AFAS; the writes it cost."""
+    flow = parse_flow(
+        {
+            "name": "crm-relations-to-afas",
+            "source": "crm",
+            "target": "afas",
+            "entity": "relations",
+            "connections": {
+                "crm": {"system": "crm"},
+                "afas": {
+                    "system": "afas",
+                    "settings": SETTINGS,
+                    "credentials": {"token": "env:AFAS_TOKEN"},
+                },
+            },
+        }
+    )
+    manager = KoppelPluginManager()
+    manager.load_builtins()
+    manager.register(connector, "afas")
+    manager.register(crm, "crm")
+    before = sum(sandbox.count(*w) for w in WRITES)
+    run_flow(flow, store, manager=manager, transports={"afas": sandbox.transport()})
+    return sum(sandbox.count(*w) for w in WRITES) - before
+
+
+def test_engine_writes_a_relation_once_and_an_update_when_it_changes(
+    sandbox: AfasSandbox, store: StateStore
+) -> None:
+    crm = MemorySystem("crm")
+    crm.put("relations", "c1", SHOP)
+    assert flow_run(crm, sandbox, store) == 1
+    created = sandbox.store["koppel_debtors"].get("10011")
+    assert (created["Name"], created["Email"], created["HouseNumber"]) == (
+        "Koffiebar De Wit",
+        SHOP["email"],
+        5,
+    )
+
+    crm.put("relations", "c1", SHOP)  # read again, unchanged
+    assert flow_run(crm, sandbox, store) == 0
+    crm.put("relations", "c1", {**SHOP, "phone": "073-5551111"})
+    assert flow_run(crm, sandbox, store) == 1
+    assert sandbox.store["koppel_debtors"].get("10011")["Phone"] == "073-5551111"
+    assert len(sandbox.store["koppel_debtors"]) == 11
+
+
+def test_engine_finds_an_existing_relation_by_email_instead_of_adding_one(
+    sandbox: AfasSandbox, store: StateStore
+) -> None:
+    crm = MemorySystem("crm")
+    crm.put(
+        "relations",
+        "c2",
+        {
+            "kind": "debtor",
+            "company_name": "Bakkerij Van Dam",
+            "email": "INFO@bakkerijvandam.nl",
+            "phone": "033-1234567",
+        },
+    )
+    assert flow_run(crm, sandbox, store) == 1
+    assert len(sandbox.store["koppel_debtors"]) == 10
+    assert sandbox.store["koppel_debtors"].get("10002")["Phone"] == "033-1234567"
+
+
+def test_engine_parks_a_relation_whose_email_several_debtors_share(
+    sandbox: AfasSandbox, store: StateStore
+) -> None:
+    crm = MemorySystem("crm")
+    crm.put(
+        "relations",
+        "c3",
+        {"kind": "debtor", "company_name": "De Smaak", "email": "administratie@desmaak.nl"},
+    )
+    assert flow_run(crm, sandbox, store) == 0
+    parked = store.parked("crm-relations-to-afas")
+    assert len(parked) == 1
+    assert "debtor:10007" in parked[0].message and "debtor:10008" in parked[0].message
