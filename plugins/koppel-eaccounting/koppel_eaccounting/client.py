@@ -186,6 +186,10 @@ class EAccountingClient:
         """PUT (replace) ``path`` with ``body`` and return the resource."""
         return self._send("PUT", path, json=dict(body), context=context or {})
 
+    def delete(self, path: str, *, context: Mapping[str, Any] | None = None) -> None:
+        """DELETE ``path``."""
+        self._send("DELETE", path, context=context or {})
+
     # -- lists --------------------------------------------------------------------------
 
     def pages(

@@ -516,6 +516,19 @@ API = ApiContract(
         ),
         Endpoint("GET", "/v2/companysettings", answer=COMPANY_SETTINGS, source=S1),
         Endpoint(
+            "DELETE",
+            "/v2/customers/{id}",
+            source=S1,
+            note="S2 too; only a customer without linked transactions (else IsActive false)",
+        ),
+        Endpoint(
+            "DELETE",
+            "/v2/orders/{id}",
+            source=S1,
+            note="S2 too; a shipped or invoiced order cannot be deleted",
+        ),
+        Endpoint("DELETE", "/v2/customerinvoicedrafts/{id}", source=S1, note="S2 too"),
+        Endpoint(
             "GET",
             "/v2/customerinvoices",
             answer=INVOICE,

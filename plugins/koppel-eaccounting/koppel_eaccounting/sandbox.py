@@ -5,7 +5,8 @@ What it emulates, as documented (see the plugin README for the sources):
 - the identity server's ``/connect/authorize`` and ``/connect/token`` with
   rotating single-use refresh tokens (``400 invalid_grant`` on reuse);
 - ``/v2/orders``, ``/v2/customers``, ``/v2/articles``, ``/v2/customerinvoicedrafts``
-  (list, get, create, replace), ``/v2/customerinvoices`` (list; one per invoiced
+  (list, get, create, replace; delete customers, orders and drafts as S1 allows),
+  ``/v2/customerinvoices`` (list; one per invoiced
   demo order, paid, partly paid or unpaid) with payments on them
   (``POST /v2/customerinvoices/{id}/payments``) and the reference lists ``/v2/vatcodes``,
   ``/v2/termsofpayments``, ``/v2/units``, ``/v2/articleaccountcodings``;
@@ -315,6 +316,16 @@ class EAccountingSandbox(Sandbox):
             lambda request: dict(self.company_settings),
             contract=API.get("GET", "/v2/companysettings"),
         )
+        deleters = {
+            "customers": self._delete_customer,
+            "orders": self._delete_order,
+            "customerinvoicedrafts": self._delete_draft,
+        }
+        for path, handler in deleters.items():
+            pattern = f"/v2/{path}/{{id}}"
+            self.add_route(
+                "DELETE", pattern, self._answer(handler), contract=API.get("DELETE", pattern)
+            )
         payments = "/v2/customerinvoices/{id}/payments"
         self.add_route(
             "POST",
@@ -322,6 +333,33 @@ class EAccountingSandbox(Sandbox):
             self._answer(self._payment),
             contract=API.get("POST", payments),
         )
+
+    def _delete_customer(self, request: SandboxRequest) -> Any:
+        """Only a customer without transactions (orders, drafts, invoices) is deleted (S1);
+        else code 4001 CanNotBeDeleted."""
+        customer = self._get("customers", request.path_params["id"], "Customer")
+        for collection in ("orders", "customerinvoicedrafts", "customerinvoices"):
+            if self.store[collection].find(CustomerId=customer["Id"]):
+                raise ApiError(
+                    400,
+                    4001,
+                    "The customer has transactions and cannot be deleted; set IsActive to false",
+                )
+        self.store["customers"].delete(customer["Id"])
+        return httpx.Response(200)
+
+    def _delete_order(self, request: SandboxRequest) -> Any:
+        """A shipped or invoiced order cannot be deleted (S1): code 4001."""
+        order = self._get("orders", request.path_params["id"], "Order")
+        if order["Status"] in (3, 4):
+            raise ApiError(400, 4001, "Orders that are shipped or invoiced cannot be deleted")
+        self.store["orders"].delete(order["Id"])
+        return httpx.Response(200)
+
+    def _delete_draft(self, request: SandboxRequest) -> Any:
+        draft = self._get("customerinvoicedrafts", request.path_params["id"], "Invoice draft")
+        self.store["customerinvoicedrafts"].delete(draft["Id"])
+        return httpx.Response(200)
 
     def _payment(self, request: SandboxRequest) -> Any:
         """A payment on a customer invoice: what remains goes down by its amount; paid

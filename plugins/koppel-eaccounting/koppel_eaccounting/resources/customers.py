@@ -73,3 +73,9 @@ class Customers(EAccountingResource):
             saved = self.client.put(f"customers/{target}", body, context=context)
         company.customer_saved(saved)
         return result(saved)
+
+    def delete(self, target_id: str) -> None:
+        """Delete a customer (``DELETE /v2/customers/{id}``); one already gone counts as
+        deleted. eAccounting deletes only a customer without transactions."""
+        self.remove("customers", target_id)
+        self.company.customer_deleted(target_id)

@@ -225,3 +225,11 @@ class Orders(EAccountingResource):
         current = writable(self.client.get(f"{path}/{target}", context=context), path)
         body = checked(path, {**current, **body}, context)
         return result(self.client.put(f"{path}/{target}", body, context=context))
+
+    def delete(self, target_id: str) -> None:
+        """Delete the order or invoice draft ``target_id`` (``DELETE /v2/orders/{id}``, else
+        ``/v2/customerinvoicedrafts/{id}``); one already gone counts as deleted.
+        eAccounting deletes no shipped or invoiced order."""
+        for path in PATHS.values():
+            if self.remove(path, target_id):
+                return
