@@ -48,14 +48,16 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStor
     state.close()
 
 
-def flow_run(crm: MemorySystem, sandbox: AfasSandbox, store: StateStore) -> int:
+def flow_run(
+    crm: MemorySystem, sandbox: AfasSandbox, store: StateStore, entity: str = "relations"
+) -> int:
     """One run from the CRM to AFAS; the writes it cost."""
     flow = parse_flow(
         {
-            "name": "crm-relations-to-afas",
+            "name": f"crm-{entity}-to-afas",
             "source": "crm",
             "target": "afas",
-            "entity": "relations",
+            "entity": entity,
             "connections": {
                 "crm": {"system": "crm"},
                 "afas": {
@@ -128,3 +130,42 @@ def test_engine_parks_a_relation_whose_email_several_debtors_share(
     parked = store.parked("crm-relations-to-afas")
     assert len(parked) == 1
     assert "debtor:10007" in parked[0].message and "debtor:10008" in parked[0].message
+
+
+RECORDS = {
+    "products": {
+        "sku": "AV-2001",
+        "ean": "8712345020015",
+        "name": "Espressokopjes",
+        "price_excl_vat": "12.50",
+    },
+    "orders": {
+        "number": "WEB-5001",
+        "order_type": "order",
+        "order_date": "2024-06-01",
+        "customer": {"email": "inkoop@koffiehuisdeboon.nl", "company_name": "Koffiehuis De Boon"},
+        "lines": [{"sku": "AV-1003", "quantity": "2", "unit_price": "18.50"}],
+    },
+    "journal_entries": {
+        "number": "MEM-2024-0002",
+        "entry_date": "2024-05-31",
+        "lines": [
+            {"account": "1300", "amount": "121.00"},
+            {"account": "8000", "amount": "-100.00"},
+            {"account": "1500", "amount": "-21.00"},
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("entity", sorted(RECORDS))
+def test_engine_writes_each_entity_once_and_not_again(
+    sandbox: AfasSandbox, store: StateStore, entity: str
+) -> None:
+    crm = MemorySystem("crm", entities={entity: ()})
+    crm.put(entity, "r1", RECORDS[entity])
+    written = flow_run(crm, sandbox, store, entity)
+    assert [p.message for p in store.parked(f"crm-{entity}-to-afas")] == []
+    assert written == 1
+    crm.put(entity, "r1", RECORDS[entity])
+    assert flow_run(crm, sandbox, store, entity) == 0
