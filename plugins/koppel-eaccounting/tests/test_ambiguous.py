@@ -112,3 +112,13 @@ def test_ambiguous_order_row_barcode_is_a_record_error_naming_every_article(
         write(connection, record)
     assert info.value.context["record"] == "W-7"
     assert sandbox.calls[("POST", "/v2/orders")] == 0
+
+
+def test_ambiguous_orders_sharing_a_reference_are_all_answered_lowest_number_first(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    first, second = sandbox.store["orders"].all()[:2]
+    sandbox.store["orders"].update(second["Id"], {"YourReference": first["YourReference"]})
+    match = find(connection, "orders", "number", first["YourReference"])[first["YourReference"]]
+    assert isinstance(match, Ambiguous)
+    assert numbers(match, "Number") == [str(first["Number"]), str(second["Number"])]

@@ -19,9 +19,11 @@ from koppel.errors import ConfigurationError, RejectedError, SourceRecordError
 from koppel.records import OrderType
 from koppel.sync import (
     Action,
+    Ambiguous,
     SourceRecord,
     TargetRecord,
     WriteResult,
+    one_match,
     read_each,
     read_id,
     read_moment,
@@ -39,6 +41,11 @@ __all__ = ["ORDER_STATUSES", "Orders", "status_filter"]
 ORDER_STATUSES = {"draft": 1, "ongoing": 2, "shipped": 3, "invoiced": 4}
 #: Order numbers looked up per request (``YourReference eq ... or ...``).
 _FILTER_BATCH = 20
+
+
+def _number_rank(number: Any) -> tuple[int, int]:
+    """Lowest order number first; a draft has none and keeps its place."""
+    return (0, number) if isinstance(number, int) and not isinstance(number, bool) else (1, 0)
 
 
 def status_filter(value: Any) -> str | None:
@@ -195,20 +202,24 @@ class Orders(EAccountingResource):
         }
         return {str(number): kind for kind, number in kinds.items() if number}
 
-    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
-        """Orders and invoice drafts whose ``YourReference`` is one of ``values``, 20 a call."""
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Orders and invoice drafts whose ``YourReference`` is one of ``values``, 20 a call;
+        a reference several share answers all of them, orders (lowest number first)
+        before drafts."""
         wanted = list(dict.fromkeys(str(v) for v in values))
         field = self.match_keys[match_key]
-        found: dict[str, TargetRecord] = {}
+        found: dict[str, list[TargetRecord]] = {}
         for start in range(0, len(wanted), _FILTER_BATCH):
             batch = wanted[start : start + _FILTER_BATCH]
             clause = " or ".join(f"{field} eq {odata_literal(v)}" for v in batch)
             for path in PATHS.values():
-                for record in self.client.pages(path, filter=clause):
+                records = self.client.pages(path, filter=clause)
+                for record in sorted(records, key=lambda r: _number_rank(r.get("Number"))):
                     reference = str(record.get(field) or "")
-                    if reference in batch and reference not in found:
-                        found[reference] = TargetRecord(id=str(record["Id"]), data=record)
-        return found
+                    if reference in batch:
+                        target = TargetRecord(id=str(record["Id"]), data=record)
+                        found.setdefault(reference, []).append(target)
+        return {reference: one_match(targets) for reference, targets in found.items()}
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
