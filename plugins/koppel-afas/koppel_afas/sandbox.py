@@ -16,7 +16,7 @@ What it emulates, as documented (see REFERENCE.md for the sources):
   fields, types, lengths, allowed values, unknown fields) and then against what AFAS
   checks itself: key fields that must (not) exist, references to debtors and articles,
   balanced entries; answered ``201 {"results": {Connector: {key: value}}}``;
-- ``/metainfo``, ``/metainfo/get/{id}`` and ``/metainfo/update/{id}``;
+- ``/metainfo``, ``/metainfo/get/{id}`` and ``/metainfo/update/{id}`` (:mod:`._metainfo`);
 - AFAS's error answers ``{"externalMessage", "errorNumber", "profitLogReference"}``
   (500 for what it cannot validate).
 
@@ -42,12 +42,13 @@ import attrs
 import httpx
 
 from koppel.http import SYSTEM_CLOCK, Clock
-from koppel.sandbox import Contract, Sandbox, SandboxRequest, Violation, json_response
+from koppel.sandbox import Sandbox, SandboxRequest, Violation, json_response
+from koppel_afas import _metainfo as metainfo
 from koppel_afas._query import QueryError, apply_filters, sort_rows, window
 from koppel_afas.client import SYSTEM
 from koppel_afas.definitions import definitions
 from koppel_afas.demo import afas_text, demo_rows, make_commitments
-from koppel_afas.facts import API, BODIES, KEYS, MAX_QUERY_LENGTH, UPDATE_OBJECTS
+from koppel_afas.facts import API, BODIES, KEYS, MAX_QUERY_LENGTH
 
 __all__ = ["PARTICIPANT", "TOKEN", "AfasSandbox", "make_sandbox"]
 
@@ -230,15 +231,7 @@ class AfasSandbox(Sandbox):
         return {"skip": span.skip, "take": span.take, "rows": answer}
 
     def _metainfo(self, request: SandboxRequest) -> Any:
-        return {
-            "updateConnectors": [
-                {"id": name, "description": name} for name in sorted({n for n, _ in BODIES})
-            ],
-            "getConnectors": [
-                {"id": d.id, "description": d.description} for d in self.connectors.values()
-            ],
-            "info": {"envid": f"O{PARTICIPANT}AA", "appName": "koppel"},
-        }
+        return metainfo.listing(self.connectors.values(), envid=f"O{PARTICIPANT}AA")
 
     def _metainfo_get(self, request: SandboxRequest) -> Any:
         definition = self.connectors.get(request.path_params["id"])
@@ -246,33 +239,15 @@ class AfasSandbox(Sandbox):
             raise AfasError(
                 500, "GetConnector not supported for this app or the user is not authorized"
             )
-        return {
-            "name": definition.id,
-            "description": definition.description,
-            "fields": [
-                {
-                    "id": f.id,
-                    "fieldId": f"U{n:03d}",
-                    "dataType": f.data_type,
-                    "label": f.label,
-                    "length": f.length,
-                    "controlType": 1,
-                    "decimals": f.decimals,
-                    "decimalsFieldId": "",
-                }
-                for n, f in enumerate(definition.fields, 1)
-            ],
-        }
+        return metainfo.get_connector(definition)
 
     def _metainfo_update(self, request: SandboxRequest) -> Any:
-        name = request.path_params["id"]
-        contract = BODIES.get((name, "POST"))
-        if contract is None:
+        described = metainfo.update_connector(request.path_params["id"])
+        if described is None:
             raise AfasError(
                 500, "UpdateConnector not supported for this app or the user is not authorized"
             )
-        top = "FiEntryPar" if name == "FiEntries" else name
-        return {"name": name, "description": name, **_describe(top, _nested(contract, top))}
+        return described
 
     # -- UpdateConnectors ---------------------------------------------------------------
 
@@ -454,50 +429,6 @@ class AfasSandbox(Sandbox):
 def key_field(role: str) -> str:
     """The key field of ``role``'s recommended GetConnector."""
     return definitions()[role].key
-
-
-_META_TYPES = {
-    "text": "string",
-    "integer": "int",
-    "decimal": "decimal",
-    "boolean": "boolean",
-    "date": "date",
-    "datetime": "date",
-}
-
-
-def _nested(contract: Contract, name: str) -> Contract:
-    """The contract of ``contract``'s object or list field ``name``."""
-    nested = contract.field(name).of
-    if nested is None:
-        raise KeyError(f"{contract.name}.{name} has no nested contract")
-    return nested
-
-
-def _describe(name: str, wrapper: Contract) -> dict[str, Any]:
-    """An UpdateConnector object's fields and nested objects, as metainfo/update answers."""
-    element = _nested(wrapper, "Element")
-    fields = [
-        {
-            "fieldId": f.name,
-            "primaryKey": KEYS.get(name) == f.name,
-            "dataType": _META_TYPES[f.type],
-            "label": f.name,
-            "mandatory": f.required,
-            "length": f.max_length or 0,
-            "decimals": 2 if f.type == "decimal" else 0,
-            "decimalsFieldId": "",
-            "notZero": False,
-            "values": [{"id": v, "description": v} for v in f.enum],
-        }
-        for f in _nested(element, "Fields").fields
-    ]
-    objects = []
-    for child in UPDATE_OBJECTS.get(name, ()):
-        child_name = child.removesuffix("[]")
-        child_wrapper = _nested(_nested(element, "Objects"), child_name)
-        objects.append({"name": child_name, **_describe(child_name, child_wrapper)})
-    return {"fields": fields, "objects": objects}
 
 
 def make_sandbox(seed: int = 0, volume: int | None = None, **options: Any) -> AfasSandbox:
