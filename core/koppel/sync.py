@@ -28,7 +28,9 @@ class Connection:
     ``httpx.MockTransport``); ``token_store`` keeps rotating OAuth tokens;
     ``clock`` is the :class:`koppel.http.Clock` the plugin's retries, rate-limit
     waits and token expiry run on (None: the real clock; a sandbox's fake one in
-    tests); ``cache`` lives for one run and lets a plugin keep batched lookups.
+    tests); ``cache`` lives for one run and lets a plugin keep batched lookups;
+    ``state`` is the run's :class:`koppel.state.StateStore`, for built-in systems
+    that keep their data in it (the commitments register); plugins leave it alone.
     The engine calls :meth:`close` when the run ends, also when it fails.
     """
 
@@ -40,6 +42,7 @@ class Connection:
     token_store: Any = attrs.field(default=None, repr=False)
     clock: Any = attrs.field(default=None, repr=False)
     cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    state: Any = attrs.field(default=None, repr=False)
     _closers: list[Callable[[], None]] = attrs.field(factory=list, repr=False, init=False)
 
     def on_close(self, close: Callable[[], None]) -> None:

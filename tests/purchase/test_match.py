@@ -28,8 +28,7 @@ from koppel.records import (
     PurchaseInvoiceKind,
     PurchaseInvoiceLine,
 )
-from koppel.state import StateStore
-from koppel.state._models import RegisteredCommitment
+from koppel.state import RegisteredCommitment, StateStore
 
 from .conftest import sample
 

@@ -46,7 +46,9 @@ def commitment(code: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def flow_for(state_at: StateAt, **settings: Any) -> Flow:
+def flow_for(state_at: StateAt | None, **settings: Any) -> Flow:
+    """The flow into the register: in the store at ``state_at``, or None: the run's own."""
+    where = {"state": state_at.location} if state_at is not None else {}
     return parse_flow(
         {
             "name": "erp-commitments",
@@ -59,7 +61,7 @@ def flow_for(state_at: StateAt, **settings: Any) -> Flow:
                     "system": "register",
                     "settings": {
                         "source_system": "afas",
-                        "state": state_at.location,
+                        **where,
                         **settings,
                     },
                 },
@@ -89,6 +91,15 @@ def test_a_flow_fills_the_register_and_updates_it(
     (updated,) = store.commitments_by_reference("VP-1")
     assert updated.commitment.open_amount == Decimal("120.00")
     assert updated.id == saved["VP-1"].id
+
+
+def test_the_register_is_the_runs_own_state_store_when_no_state_is_set(
+    store: StateStore, erp: MemorySystem, manager: KoppelPluginManager
+) -> None:
+    erp.put("commitments", "src-VP-3", commitment("VP-3"))
+    assert run_flow(flow_for(None), store, manager=manager).counts["created"] == 1
+    (saved,) = store.commitments()  # the run did not close the store it borrowed
+    assert saved.commitment.code == "VP-3"
 
 
 def test_an_existing_row_is_found_by_code_and_not_written_twice(

@@ -122,6 +122,7 @@ def build_parts(
         token_store=tokens,
         settings=flow_settings(flow),
     )
+    source.state = target.state = store
     try:
         return _assemble(
             flow,

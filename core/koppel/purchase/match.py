@@ -37,8 +37,8 @@ from koppel.records import (
     PurchaseInvoice,
     PurchaseInvoiceKind,
 )
+from koppel.state import RegisteredCommitment
 from koppel.state._commitments import key_value
-from koppel.state._models import RegisteredCommitment
 
 __all__ = [
     "Allocation",

@@ -4,9 +4,10 @@ A flow copies the commitments of AFAS or Exact Online Bouw into it::
 
     [connections.register]
     system = "register"
-    settings = { source_system = "afas", state = "/srv/koppel/state.sqlite3" }
+    settings = { source_system = "afas" }
 
-Rows are keyed by (``source_system``, the commitment's source id): writing the
+The register lives in the flow's own state store (the setting ``state`` names
+another one). Rows are keyed by (``source_system``, the commitment's source id): writing the
 same commitment twice keeps one row, also after a crash between the write and
 the engine's binding. An existing commitment is found by its ``code``. The
 matching of purchase invoices reads the register through the state store
@@ -45,7 +46,7 @@ class RegisterSettings:
     state: str | None = setting(
         default=None,
         description="state store path or URL holding the register "
-        "(default: $KOPPEL_STATE, else the user's state.sqlite3)",
+        "(default: the flow's own state store)",
     )
 
 
@@ -58,7 +59,7 @@ class Commitments(Resource):
 
     @property
     def store(self) -> StateStore:
-        store: StateStore = self.client
+        store: StateStore = self.client.store
         return store
 
     def find(self, match_key: str, values: Sequence[str]) -> dict[str, TargetRecord | Ambiguous]:
@@ -109,10 +110,29 @@ class Commitments(Resource):
             self.store.delete_commitment(int(target_id))
 
 
-def _store(session: Session) -> StateStore:
+@attrs.frozen
+class _RunStore:
+    """The flow's own state store, which the run keeps open and closes itself."""
+
+    store: StateStore
+
+
+@attrs.frozen
+class _OwnStore:
+    """A state store named by the ``state`` setting, closed with the connection."""
+
+    store: StateStore
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _store(session: Session) -> _RunStore | _OwnStore:
     from koppel.state import open_state
 
-    return open_state(session.settings.state)
+    if session.settings.state is None and session.connection.state is not None:
+        return _RunStore(session.connection.state)
+    return _OwnStore(open_state(session.settings.state))
 
 
 connector = Connector(

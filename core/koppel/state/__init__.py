@@ -22,6 +22,7 @@ from koppel.state._models import (
     NewActivity,
     NewParked,
     ParkedRecord,
+    RegisteredCommitment,
     RunInfo,
 )
 from koppel.state._parked import backoff
@@ -42,6 +43,7 @@ __all__ = [
     "NewParked",
     "ParkedRecord",
     "PendingWrite",
+    "RegisteredCommitment",
     "RunInfo",
     "SqlTokenStore",
     "StateStore",
