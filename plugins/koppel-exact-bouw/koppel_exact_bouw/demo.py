@@ -29,7 +29,8 @@ def atom(moment: datetime) -> str:
 
 
 def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
-    """The demo organisation: ``contact_types``, ``contacts``, ``contracts``, ``tickets``."""
+    """The demo organisation: ``contact_types``, ``contacts``, ``contracts``, ``tickets`` and
+    ``invoices`` (every fourth contract's first delivery note booked and handled)."""
     pools = json.loads((resources.files("koppel_exact_bouw") / "demo.json").read_text("utf-8"))
     rng = random.Random(seed)
     clock = iter(START + timedelta(minutes=n) for n in range(10**7))
@@ -65,6 +66,7 @@ def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
     creditors = [c for c in contacts if c["type"]["name"] != "customer"]
     contracts: list[Row] = []
     tickets: list[Row] = []
+    invoices: list[Row] = []
     for n in range(volume):
         project = projects[n % len(projects)]
         supplier = creditors[rng.randrange(len(creditors))]
@@ -95,6 +97,17 @@ def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
                     "updatedAt": moment,
                 }
             )
+        open_amount = sum(prices)
+        if n % 4 == 3:  # every fourth contract's first delivery note is booked and handled
+            invoice = _invoice(len(invoices), lines[0], supplier, moment)
+            invoices.append(invoice)
+            lines[0].update(
+                isProcessed=True,
+                bookingStatus=1,
+                purchaseInvoiceId=str(invoice["id"]),
+                purchaseInvoiceInvoiceNumber=invoice["invoiceNumber"],
+            )
+            open_amount -= prices[0]
         tickets += lines
         contracts.append(
             {
@@ -107,7 +120,7 @@ def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
                 "type": 0,
                 "purchaseType": 2,
                 "price": f"{sum(prices):.2f}",
-                "outstandingCosts": f"{sum(prices):.2f}",
+                "outstandingCosts": f"{open_amount:.2f}",
                 "project": dict(project),
                 "supplier": nested_contact(supplier),
                 "projectSecurityLink": {"id": 710000 + n, "projectId": project["id"], **code},
@@ -123,7 +136,22 @@ def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
         "contacts": contacts,
         "contracts": contracts,
         "tickets": tickets,
-        "invoices": [],
+        "invoices": invoices,
+    }
+
+
+def _invoice(index: int, ticket: Row, supplier: Row, moment: str) -> Row:
+    """A purchase invoice booked on ``ticket`` (SDK PurchaseInvoiceListItem)."""
+    return {
+        "id": 61000 + index,
+        "invoiceNumber": f"INK-{ticket['number'][2:]}",
+        "date": moment[:10],
+        "status": 2,
+        "subTotal": ticket["price"],
+        "supplier": nested_contact(supplier),
+        "deliveryTicket": {k: ticket[k] for k in ("id", "number", "price")},
+        "createdAt": moment,
+        "updatedAt": moment,
     }
 
 

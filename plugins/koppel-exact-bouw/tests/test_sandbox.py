@@ -1,0 +1,99 @@
+"""The client against the sandbox: login and token expiry, paging, HQL, required fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from koppel.errors import AuthError, RejectedError
+from koppel.sandbox import ContractLog
+from koppel.sync import Connection
+from koppel_exact_bouw import facts, hql
+from koppel_exact_bouw.auth import token_expiry
+from koppel_exact_bouw.client import ExactBouwClient
+from koppel_exact_bouw.plugin import connector
+from koppel_exact_bouw.sandbox import TOKEN_LIFETIME, ExactBouwSandbox
+
+LOGIN = ("POST", facts.LOGIN_PATH)
+
+
+def test_client_logs_in_once_and_reads_every_page(
+    client: ExactBouwClient, sandbox: ExactBouwSandbox
+) -> None:
+    rows = list(client.rows(facts.CONTRACTS))
+    assert [row["id"] for row in rows] == sorted(row["id"] for row in rows)
+    assert len(rows) == 12
+    assert sandbox.count("GET", facts.CONTRACTS.path) == 3  # pages of 5, 5 and 2
+    assert sandbox.calls[LOGIN] == 1
+
+
+def test_expired_token_is_refreshed_once_and_the_call_retried(
+    client: ExactBouwClient, sandbox: ExactBouwSandbox
+) -> None:
+    list(client.rows(facts.CONTACTS))
+    sandbox.expire_tokens()
+    rows = list(client.rows(facts.CONTACTS))
+    assert len(rows) == 8
+    assert sandbox.calls[LOGIN] == 2
+    assert sandbox.statuses[401] == 1
+
+
+def test_token_is_renewed_before_its_exp_without_a_401(
+    client: ExactBouwClient, sandbox: ExactBouwSandbox
+) -> None:
+    list(client.rows(facts.CONTACTS))
+    sandbox.clock.sleep(TOKEN_LIFETIME - 30)  # inside the client's leeway
+    list(client.rows(facts.CONTACTS))
+    assert sandbox.calls[LOGIN] == 2
+    assert sandbox.statuses[401] == 0
+
+
+def test_token_expiry_reads_the_jwt_exp_or_falls_back() -> None:
+    jwt = "eyJhbGciOiJub25lIn0.eyJleHAiOjE3OTk5OTk5OTl9.c2ln"  # {"exp": 1799999999}
+    assert token_expiry(jwt, now=0.0) == 1799999999.0
+    assert token_expiry("opaque", now=100.0) == 100.0 + facts.TOKEN_FALLBACK_LIFETIME
+
+
+def test_wrong_api_key_is_an_auth_error_with_the_api_message(connection: Connection) -> None:
+    connection.secrets = {"api_key": "wrong"}
+    with pytest.raises(AuthError, match="Invalid credentials"):
+        list(connector.session(connection).client.rows(facts.CONTACTS))
+
+
+def test_unmapped_field_in_q_is_refused_with_the_api_message(client: ExactBouwClient) -> None:
+    with pytest.raises(RejectedError, match="colour is not a mapped field"):
+        list(client.rows(facts.CONTACTS, [hql.condition("colour", "=", "blue")]))
+
+
+def test_sandbox_answers_every_row_without_limit_as_the_live_api_does(
+    client: ExactBouwClient,
+) -> None:
+    page = client.http.get("list/contacts", params={"q": 'name != ""'}).json()
+    assert (len(page["items"]), page["count"], page["limit"], page["offset"]) == (8, 8, None, None)
+
+
+def test_sandbox_refuses_a_purchase_invoice_without_its_required_fields(
+    client: ExactBouwClient, koppel_strict_contracts: ContractLog
+) -> None:
+    with pytest.raises(RejectedError, match="invoiceNumber"):
+        client.post("/purchase-invoice", {"contact": {"id": 4100}, "status": 0})
+    kinds = {(v.kind, v.path) for v in koppel_strict_contracts.take()}
+    assert ("missing", "invoiceNumber") in kinds and ("missing", "date") in kinds
+
+
+def test_hql_reads_what_the_client_writes() -> None:
+    q = hql.query(
+        [hql.condition("number", "IN", ["LB1", 'a "b"']), "isProcessed = false"],
+        ["updatedAt", "id"],
+        50,
+        100,
+    )
+    parsed = hql.parse(q, ("number", "isProcessed", "updatedAt", "id"))
+    assert parsed.conditions == (
+        hql.Condition("number", "IN", ("LB1", 'a "b"')),
+        hql.Condition("isProcessed", "=", False),
+    )
+    assert (parsed.order, parsed.limit, parsed.offset) == (
+        (("updatedAt", False), ("id", False)),
+        50,
+        100,
+    )
