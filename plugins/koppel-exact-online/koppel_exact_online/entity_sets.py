@@ -30,7 +30,8 @@ __all__ = [
     "SALES_ITEM_PRICES",
     "SALES_ORDERS",
     "SALES_ORDER_HEADER",
-    "SALES_ORDER_LINES_SYNC",
+    "SALES_ORDER_HEADERS",
+    "SALES_ORDER_LINES",
     "STOCK_POSITIONS",
     "EntitySet",
 ]
@@ -158,7 +159,7 @@ DELETED = EntitySet(
 GL_ACCOUNTS = EntitySet(
     path="financial/GLAccounts", sync="sync/Financial/GLAccounts", select=("ID", "Code")
 )
-#: Header fields of a sales order; its sync rows carry them on every line.
+#: Header fields of a sales order.
 SALES_ORDER_HEADER = (
     "OrderID",
     "OrderNumber",
@@ -172,17 +173,29 @@ SALES_ORDER_HEADER = (
     "AmountFC",
     "Status",
 )
-#: The Sync API of sales orders answers one row per order line, with the header's fields.
-SALES_ORDER_LINES_SYNC = EntitySet(
+#: Sales order headers through their Sync API (``sync/SalesOrder/SalesOrders`` is gone from
+#: the 2025 reference); the bulk read gives the headers of orders whose lines changed.
+SALES_ORDER_HEADERS = EntitySet(
     path="salesorder/SalesOrders",
     key="OrderID",
-    sync="sync/SalesOrder/SalesOrders",
+    sync="sync/SalesOrder/SalesOrderHeaders",
+    bulk="bulk/SalesOrder/SalesOrders",
+    select=("ID", *SALES_ORDER_HEADER, "Timestamp"),
+)
+#: Sales order lines, each with its own Timestamp; the bulk read gives every line of an
+#: order whose header or some line changed.
+SALES_ORDER_LINES = EntitySet(
+    path="salesorder/SalesOrderLines",
+    sync="sync/SalesOrder/SalesOrderLines",
+    bulk="bulk/SalesOrder/SalesOrderLines",
     select=(
         "ID",
-        *SALES_ORDER_HEADER,
+        "OrderID",
+        "LineNumber",
         "Item",
         "ItemCode",
         "ItemDescription",
+        "Description",
         "Quantity",
         "NetPrice",
         "VATCode",

@@ -75,8 +75,6 @@ BULK = Source(
     + _S1B_NOW.format("Bulk/{Logistics/Items,CRM/Accounts}.php"),
     READ,
 )
-#: The 2022 crawl only: the endpoint is not in the 2025 index.
-SO_SYNC = Source(_PAGE.format("SyncSalesOrderSalesOrders") + ", via " + _S1A, READ)
 
 
 def _ref(name: str, entity: str) -> Source:
@@ -387,30 +385,64 @@ SYNC_GL_ACCOUNT = Contract(
     [*_SYNC_FIELDS, _text("Code")],
     source=_ref("SyncFinancialGLAccounts", "Sync/Financial/GLAccounts"),
 )
-SYNC_SALES_ORDER_ROW = Contract(
-    "SyncSalesOrderRow",
-    [
-        *_SYNC_FIELDS,
-        _guid("OrderID", note="the same on every line of an order"),
-        _int("OrderNumber"),
-        _date("OrderDate"),
-        _guid("OrderedBy"),
-        _text("OrderedByName"),
-        _text("YourRef"),
-        _text("Description"),
-        _text("Currency"),
-        _number("AmountFCExclVat"),
-        _number("AmountFC"),
-        _int("Status"),
-        _guid("Item"),
-        _text("ItemCode"),
-        _text("ItemDescription"),
-        _number("Quantity"),
-        _number("NetPrice"),
-        _text("VATCode", width=3, source=PADDING),
-        _number("VATPercentage"),
-    ],
-    source=SO_SYNC,
+_HEADER_FIELDS = (
+    _guid("OrderID", note="the same on every line of an order"),
+    _int("OrderNumber"),
+    _date("OrderDate"),
+    _guid("OrderedBy"),
+    _text("OrderedByName"),
+    _text("YourRef"),
+    _text("Description"),
+    _text("Currency"),
+    _number("AmountFCExclVat"),
+    _number("AmountFC"),
+    _int("Status"),
+)
+_LINE_FIELDS = (
+    _guid("OrderID", note="the same on every line of an order"),
+    _int("OrderNumber"),
+    _int("LineNumber"),
+    _guid("Item"),
+    _text("ItemCode"),
+    _text("ItemDescription"),
+    _text("Description"),
+    _number("Quantity"),
+    _number("NetPrice"),
+    _number("AmountFC"),
+    _text("VATCode", width=3, source=PADDING),
+    _number("VATPercentage"),
+)
+#: The 2025 replacements of sync/SalesOrder/SalesOrders: headers and lines, each with its
+#: own Timestamp ("any change in the line ... leads to a new timestamp value in the line").
+SYNC_SALES_ORDER_HEADER = Contract(
+    "SyncSalesOrderHeader",
+    [*_SYNC_FIELDS, *_HEADER_FIELDS],
+    source=Source(
+        _PAGE.format("SyncSalesOrderSalesOrderHeaders")
+        + ", via "
+        + _S1B_NOW.format("Sync/SalesOrder/SalesOrderHeaders.php"),
+        READ,
+    ),
+)
+SYNC_SALES_ORDER_LINE = Contract(
+    "SyncSalesOrderLine",
+    [*_SYNC_FIELDS, *_LINE_FIELDS],
+    source=Source(
+        _PAGE.format("SyncSalesOrderSalesOrderLines")
+        + ", via "
+        + _S1B_NOW.format("Sync/SalesOrder/SalesOrderLines.php"),
+        READ,
+    ),
+)
+#: bulk/SalesOrder/SalesOrders and SalesOrderLines: 1000 a page (their reference pages,
+#: also in a generated client of the same pages, search-index file id 66933683307).
+BULK_ORDERS = Source(
+    _PAGE.format("BulkSalesOrderSalesOrders")
+    + ", "
+    + _PAGE.format("BulkSalesOrderSalesOrderLines")
+    + ", via "
+    + _S1B_NOW.format("Bulk/SalesOrder/{SalesOrders,SalesOrderLines}.php"),
+    READ,
 )
 
 SALES_ITEM_PRICE = Contract(
@@ -535,7 +567,10 @@ API = ApiContract(
         _sync("sync/Logistics/Items", SYNC_ITEM),
         _sync("sync/Inventory/StockPositions", SYNC_STOCK_POSITION),
         _sync("sync/Financial/GLAccounts", SYNC_GL_ACCOUNT),
-        _sync("sync/SalesOrder/SalesOrders", SYNC_SALES_ORDER_ROW),
+        _sync("sync/SalesOrder/SalesOrderHeaders", SYNC_SALES_ORDER_HEADER),
+        _sync("sync/SalesOrder/SalesOrderLines", SYNC_SALES_ORDER_LINE),
+        _bulk("bulk/SalesOrder/SalesOrders", SYNC_SALES_ORDER_HEADER, BULK_ORDERS),
+        _bulk("bulk/SalesOrder/SalesOrderLines", SYNC_SALES_ORDER_LINE, BULK_ORDERS),
         _sync("sync/Deleted", SYNC_DELETED),
         _sync("sync/Logistics/SalesItemPrices", SYNC_SALES_ITEM_PRICE),
         _bulk("bulk/Logistics/SalesItemPrices", SYNC_SALES_ITEM_PRICE, BULK_PRICES),

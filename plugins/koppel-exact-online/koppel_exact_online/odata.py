@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from koppel.errors import SourceRecordError
+
 __all__ = [
     "CODE_WIDTH",
     "any_of",
@@ -18,6 +20,7 @@ __all__ = [
     "pad_code",
     "parse_date",
     "quote",
+    "timestamp",
     "timestamp_filter",
     "unpad_code",
 ]
@@ -114,3 +117,19 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def timestamp(row: Mapping[str, Any]) -> int:
+    """A Sync API row's ``Timestamp`` (a row version, no date); 0 when it has none.
+
+    :raises SourceRecordError: when it is no whole number.
+    """
+    value = row.get("Timestamp")
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SourceRecordError("Timestamp is not a whole number", field="Timestamp")
+    try:
+        return int(value)
+    except ValueError:
+        raise SourceRecordError("Timestamp is not a whole number", field="Timestamp") from None

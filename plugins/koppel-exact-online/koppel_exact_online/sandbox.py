@@ -72,12 +72,15 @@ SYNC_SETS = {
     "logistics/salesitemprices": "SalesItemPrices",
     "inventory/stockpositions": "StockPositions",
     "financial/glaccounts": "GLAccounts",
-    "salesorder/salesorders": "SalesOrderRows",
+    "salesorder/salesorderheaders": "SalesOrderHeaders",
+    "salesorder/salesorderlines": "SalesOrderLines",
 }
 BULK_SETS = {
     "crm/accounts": "Accounts",
     "logistics/items": "Items",
     "logistics/salesitemprices": "SalesItemPrices",
+    "salesorder/salesorders": "SalesOrderHeaders",
+    "salesorder/salesorderlines": "SalesOrderLines",
 }
 #: The fields a bulk endpoint filters on, where its reference page limits them.
 BULK_FILTERS = {"logistics/salesitemprices": BULK_PRICE_FILTERS}
@@ -252,8 +255,21 @@ class ExactSandbox(Sandbox):
         """Insert or replace a record (stamped) in ``collection``."""
         coll = self.store.collection(collection, id_field=self._key(collection))
         self.stamp(record, created=coll.get(key) is None)
+        for line in record.get("SalesOrderLines", ()):
+            if "Timestamp" not in line:  # a line has its own, changed only with the line
+                line["Timestamp"] = next(self._timestamps)
         coll.insert(record)
         return record
+
+    def change_line(self, order_id: str, index: int, **changes: Any) -> None:
+        """Change one line of a sales order as a user in Exact does: the line gets a new
+        Timestamp, its header keeps its own."""
+        order = self.store["SalesOrders"].get(order_id)
+        assert order is not None, order_id
+        line = order["SalesOrderLines"][index]
+        line.update(changes)
+        line["Timestamp"] = next(self._timestamps)
+        self.store["SalesOrders"].update(order_id, {"SalesOrderLines": order["SalesOrderLines"]})
 
     def remove(self, collection: str, key: str) -> None:
         """Delete a record as a user in Exact does, logging it for ``sync/Deleted``."""
@@ -394,8 +410,20 @@ class ExactSandbox(Sandbox):
         return self._envelope(request, page, request.params.get("$select"), token)
 
     def _rows(self, collection: str) -> list[dict[str, Any]]:
-        if collection == "SalesOrderRows":
-            return self._sales_order_rows()
+        if collection == "SalesOrderHeaders":
+            return [
+                {
+                    **{k: v for k, v in order.items() if k != "SalesOrderLines"},
+                    "ID": order["OrderID"],
+                }
+                for order in self.store["SalesOrders"]
+            ]
+        if collection == "SalesOrderLines":
+            return [
+                {**line, "OrderID": order["OrderID"], "OrderNumber": order.get("OrderNumber")}
+                for order in self.store["SalesOrders"]
+                for line in order.get("SalesOrderLines", [])
+            ]
         if collection == "GeneralJournalEntryLines":
             return [
                 {**line, "EntryID": entry["EntryID"], "JournalCode": entry.get("JournalCode")}
@@ -403,14 +431,6 @@ class ExactSandbox(Sandbox):
                 for line in entry.get("GeneralJournalEntryLines", [])
             ]
         return self.store[collection].all()
-
-    def _sales_order_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for order in self.store["SalesOrders"]:
-            header = {k: v for k, v in order.items() if k != "SalesOrderLines"}
-            for line in order.get("SalesOrderLines", []):
-                rows.append({**header, **line, "Timestamp": order["Timestamp"]})
-        return rows
 
     def _page(
         self, rows: list[dict[str, Any]], key: str, request: SandboxRequest, size: int

@@ -47,9 +47,10 @@ def test_rerun_of_exact_as_source_reads_only_empty_sync_pages(tmp_path: Path) ->
             assert again.counts["created"] == again.counts["updated"] == 0
     syncs = [path for (method, path), n in sandbox.calls.items() if "oauth2" not in path]
     # One call per entity, one more for the deletion log of customers and products, one
-    # for the products' prices (plus current/Me per run, as the division is not configured).
-    assert calls(sandbox) == {"GET": 9}
-    assert sandbox.count("GET", "/api/v1/{division}/{kind}/{service}/{entity}") == 4
+    # for the products' prices, one for the orders' lines (plus current/Me per run, as the
+    # division is not configured).
+    assert calls(sandbox) == {"GET": 10}
+    assert sandbox.count("GET", "/api/v1/{division}/{kind}/{service}/{entity}") == 5
     assert syncs and sandbox.writes == 0
 
 

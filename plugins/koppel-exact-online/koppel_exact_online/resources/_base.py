@@ -26,26 +26,10 @@ from koppel_exact_online.cursors import FeedCursor
 from koppel_exact_online.documents import prepare_document
 from koppel_exact_online.entity_sets import DELETED, EntitySet
 from koppel_exact_online.lookups import Lookups
-from koppel_exact_online.odata import jsonable
+from koppel_exact_online.odata import jsonable, timestamp
 from koppel_exact_online.settings import ExactSettings
 
 __all__ = ["Document", "ExactResource", "MasterData", "stamped", "synced", "timestamp"]
-
-
-def timestamp(row: Mapping[str, Any]) -> int:
-    """A Sync API row's ``Timestamp`` (a row version, no date); 0 when it has none.
-
-    :raises SourceRecordError: when it is no whole number.
-    """
-    value = row.get("Timestamp")
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise SourceRecordError("Timestamp is not a whole number", field="Timestamp")
-    try:
-        return int(value)
-    except ValueError:
-        raise SourceRecordError("Timestamp is not a whole number", field="Timestamp") from None
 
 
 def synced(row: Mapping[str, Any]) -> SourceRecord:

@@ -1,24 +1,23 @@
-"""Orders: sales orders read through the Sync API; written per order type (quotation, sales
-order, sales invoice, direct sales invoice, sales entry or financial mutation)."""
+"""Orders: sales orders read through the Sync API (headers and lines); written per order
+type (quotation, sales order, sales invoice, direct sales invoice, sales entry or financial
+mutation)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import attrs
+
 from koppel.connector import OutboundMap
-from koppel.errors import ConfigurationError, SourceRecordError
+from koppel.errors import ConfigurationError
 from koppel.records import OrderType
-from koppel.sync import Direction, SourceRecord, read_id
+from koppel.sync import Direction, SourceRecord
 from koppel_exact_online.booking import journal_entry_for, looks_like_order, sales_entry_lines
 from koppel_exact_online.client import SYSTEM
-from koppel_exact_online.entity_sets import (
-    ORDER_TYPE_SETS,
-    SALES_ORDER_HEADER,
-    SALES_ORDER_LINES_SYNC,
-    EntitySet,
-)
-from koppel_exact_online.resources._base import Document, timestamp
+from koppel_exact_online.entity_sets import ORDER_TYPE_SETS, EntitySet
+from koppel_exact_online.order_reads import read_orders
+from koppel_exact_online.resources._base import Document
 from koppel_exact_online.settings import ExactSettings
 
 __all__ = ["Orders"]
@@ -60,43 +59,13 @@ class Orders(Document):
         return super().mapping_name(direction)
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterator[SourceRecord]:
-        """Sales orders from their line rows, each order whole, in order of its last change.
-
-        A line row that names no order is an unreadable record of its own; a line
-        row of an order that cannot be read makes that whole order unreadable.
-        """
-        orders: dict[str, dict[str, Any]] = {}
-        stamps: dict[str, int] = {}
-        broken: dict[str, SourceRecordError] = {}
-        for row in self.client.sync(SALES_ORDER_LINES_SYNC, cursor):
-            try:
-                if not isinstance(row, Mapping):
-                    raise SourceRecordError("a sales order line is not an object")
-                order_id = read_id(row, "OrderID")
-            except SourceRecordError as exc:
-                yield SourceRecord.unreadable(row, exc, id_field="OrderID")
-                continue
-            order = orders.get(order_id)
-            if order is None:
-                order = orders[order_id] = {k: row.get(k) for k in SALES_ORDER_HEADER}
-                order["SalesOrderLines"] = []
-            line = {
-                k: v for k, v in row.items() if k not in SALES_ORDER_HEADER and k != "Timestamp"
-            }
-            order["SalesOrderLines"].append(line)
-            try:
-                stamps[order_id] = max(stamps.get(order_id, 0), timestamp(row))
-            except SourceRecordError as exc:
-                broken.setdefault(order_id, exc)
-                stamps.setdefault(order_id, 0)
-        for order_id in sorted(orders, key=lambda key: stamps[key]):
-            order = orders[order_id]
-            order["Timestamp"] = stamps[order_id]
-            order["OrderedByEmail"] = self.customer_email(order.get("OrderedBy"))
-            if order_id in broken:
-                yield SourceRecord.unreadable(order, broken[order_id], id_field="OrderID")
-            else:
-                yield SourceRecord(id=order_id, data=order, cursor=str(stamps[order_id]))
+        """Sales orders changed since ``cursor``, each whole with its customer's e-mail
+        address (:func:`~koppel_exact_online.order_reads.read_orders`)."""
+        for record in read_orders(self.client, cursor):
+            if record.error is None:
+                email = self.customer_email(record.data.get("OrderedBy"))
+                record = attrs.evolve(record, data={**record.data, "OrderedByEmail": email})
+            yield record
 
     def customer_email(self, account_id: Any) -> str | None:
         """The e-mail address of the ordering account (``crm/Accounts.Email``, trimmed): the
