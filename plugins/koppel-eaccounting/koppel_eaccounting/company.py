@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from koppel.connector import Session
-from koppel.errors import ValidationError
+from koppel.errors import TransientError, ValidationError
 from koppel.records import to_decimal
 from koppel_eaccounting.client import EAccountingClient
 from koppel_eaccounting.settings import EAccountingSettings
@@ -77,6 +77,7 @@ class Company:
         self._customers: dict[str, list[dict[str, Any]]] | None = None
         self._customers_by_id: dict[str, dict[str, Any]] = {}
         self._articles: dict[str, dict[str, Any]] | None = None
+        self._settings: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, session: Session) -> Company:
@@ -95,9 +96,15 @@ class Company:
     def company_settings(self) -> dict[str, Any]:
         """The company's settings (``/v2/companysettings``), read once: its country,
         currency and ``ShowPricesExclVatPC``."""
-        if "companysettings" not in self._lists:
-            self._lists["companysettings"] = [self.client.get("companysettings")]
-        return self._lists["companysettings"][0]
+        if self._settings is None:
+            answer = self.client.get("companysettings")
+            if not isinstance(answer, dict):
+                raise TransientError(
+                    "eAccounting answered its company settings without an object",
+                    path="companysettings",
+                )
+            self._settings = answer
+        return self._settings
 
     def vat_rate_of_coding(self, coding_id: Any) -> Decimal | None:
         """The VAT rate (a fraction) of an article account coding. S1 does not say whether

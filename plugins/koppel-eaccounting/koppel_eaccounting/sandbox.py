@@ -10,6 +10,8 @@ What it emulates, as documented (see the plugin README for the sources):
   demo order, paid, partly paid or unpaid) with payments on them
   (``POST /v2/customerinvoices/{id}/payments``) and the reference lists ``/v2/vatcodes``,
   ``/v2/termsofpayments``, ``/v2/units``, ``/v2/articleaccountcodings``;
+- ``/v2/companysettings`` (``company_settings``: the country, currency and
+  ``ShowPricesExclVatPC`` that decide a document's ``IncludesVat``);
 - list envelopes ``{"Meta": {"CurrentPage", "PageSize", "TotalNumberOfPages",
   "TotalNumberOfResults", "ServerTimeUtc"}, "Data": [...]}`` with ``$page``,
   ``$pagesize``, ``$filter`` and ``$orderby``;
@@ -18,7 +20,8 @@ What it emulates, as documented (see the plugin README for the sources):
 - error bodies ``{"ErrorCode", "DeveloperErrorMessage", "ErrorId"}``: 2000
   validation, 3000 not found (``400``, as S1 documents for customers, articles,
   orders, drafts and ids in a body; ``404`` for units, VAT codes and terms of
-  payment), 4000 conflict;
+  payment), 4000 conflict, 4001 a delete refused (a customer with transactions, a
+  shipped or invoiced order);
 - the request contracts of :mod:`koppel_eaccounting.facts` on every route: a body
   that breaks one is refused with ``400``, code 2000 and one ``Errors`` entry
   (``{"Field", "ErrorCode", "Message"}``) per broken field.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -127,11 +128,8 @@ class Orders(EAccountingResource):
                 if error is not None:
                     yield SourceRecord(id=order_id, data={"Invoice": invoice}, error=error)
                 elif order_id in orders:  # else deleted, or not of the wanted status
-                    yield from read_each(
-                        [orders[order_id]],
-                        lambda order, paid=invoice: self.paid_record(order, paid),
-                        id_field="Id",
-                    )
+                    read = partial(self.paid_record, invoice=invoice)
+                    yield from read_each([orders[order_id]], read, id_field="Id")
 
     def orders_by_id(self, ids: Sequence[str], clause: str | None) -> dict[str, dict[str, Any]]:
         """The orders with these ids (and ``clause``, the status filter), in one read."""
