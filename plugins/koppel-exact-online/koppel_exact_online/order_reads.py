@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import attrs
+
 from koppel.errors import SourceRecordError
 from koppel.sync import SourceRecord, read_id
 from koppel_exact_online.client import ExactClient
@@ -71,6 +73,10 @@ def read_orders(client: ExactClient, cursor: str | None) -> Iterator[SourceRecor
     change first; their cursors never go back. An order whose header is gone since
     (deleted) is left out."""
     position = FeedCursor.parse(cursor, second="lines")
+    if cursor and cursor.strip().isdigit():
+        # The old feed's Timestamp: a row version "higher than the highest available value at
+        # that time", so no line changed since has a lower one (see the docs' assumptions).
+        position = attrs.evolve(position, second=position.main)
     first = position.main is None
     lines, headers = _Feed(), _Feed()
     yield from lines.read(client.sync(SALES_ORDER_LINES, position.second))

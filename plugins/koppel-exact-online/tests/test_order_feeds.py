@@ -90,3 +90,24 @@ def test_a_changed_header_gives_its_order_with_its_unchanged_lines(
     again = fetch(connection, first[-1].cursor)
     assert [(r.id, r.data["Description"]) for r in again] == [(first[1].id, "Gewijzigd")]
     assert lines(again[0]) == lines(first[1])
+
+
+def test_a_cursor_of_the_old_feed_stands_for_both_feeds(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    connection, _ = connect(sandbox, clock, division=sandbox.division)
+    newest = max(int(o["Timestamp"]) for o in sandbox.store["SalesOrders"])
+    newest = max(
+        [newest]
+        + [
+            int(line["Timestamp"])
+            for o in sandbox.store["SalesOrders"]
+            for line in o["SalesOrderLines"]
+        ]
+    )
+    order = sandbox.store["SalesOrders"].all()[0]["OrderID"]
+    sandbox.change_line(order, 0, Quantity=5)
+    sandbox.calls.clear()
+    again = fetch(connection, str(newest))
+    assert [r.id for r in again] == [order]
+    assert calls(sandbox)["GET"] == 5  # not every order's lines again
