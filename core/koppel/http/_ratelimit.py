@@ -11,14 +11,15 @@ import math
 import threading
 from collections import deque
 from collections.abc import Mapping
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import attrs
 
-from koppel.errors import RateLimitedError
+from koppel.errors import FatalError, RateLimitedError
 from koppel.http._clock import SYSTEM_CLOCK, Clock
 
 __all__ = [
+    "DayBudgetSpentError",
     "MemoryRateLimiter",
     "RateLimit",
     "RateLimitHeaders",
@@ -27,6 +28,15 @@ __all__ = [
 
 MINUTE = 60.0
 DAY = 86_400.0
+
+
+class DayBudgetSpentError(RateLimitedError, FatalError):
+    """The day's budget of calls is spent: the run pauses until ``resume_at`` (epoch
+    seconds) instead of failing its records (a stopping error, so no record is parked)."""
+
+    def __init__(self, message: str, *, resume_at: float, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.resume_at = resume_at
 
 
 @attrs.frozen(kw_only=True)
@@ -100,7 +110,8 @@ class RateLimiter(Protocol):
     def acquire(self, system: str, tenant: str) -> float:
         """Block until one more call is allowed; return the seconds waited.
 
-        :raises RateLimitedError: when the wait would exceed the limit's ``max_wait``.
+        :raises RateLimitedError: when the wait would exceed the limit's ``max_wait``;
+            :class:`DayBudgetSpentError` when the day budget is what is spent.
         """
         ...
 
@@ -125,19 +136,20 @@ class _Budget:
         ]
         self.reported: dict[float, tuple[int, float]] = {}
 
-    def wait_for(self, now: float) -> float:
-        wait = 0.0
+    def wait_for(self, now: float) -> tuple[float, bool]:
+        """Seconds until one more call is allowed, and whether the day budget is the cause."""
+        waits = {MINUTE: 0.0, DAY: 0.0}
         for seconds, count, log in self.windows:
             while log and log[0] <= now - seconds:
                 log.popleft()
             if len(log) >= count:
-                wait = max(wait, log[0] + seconds - now)
+                waits[seconds] = max(waits[seconds], log[0] + seconds - now)
         for window, (remaining, reset) in list(self.reported.items()):
             if reset <= now:
                 del self.reported[window]
             elif remaining <= 0:
-                wait = max(wait, reset - now)
-        return wait
+                waits[window] = max(waits[window], reset - now)
+        return max(waits.values()), waits[DAY] > 0 and waits[DAY] >= waits[MINUTE]
 
     def take(self, now: float) -> None:
         for _seconds, _count, log in self.windows:
@@ -196,14 +208,17 @@ class MemoryRateLimiter:
             with self._lock:
                 budget = self._budget(system, tenant)
                 now = self.clock.now()
-                wait = budget.wait_for(now)
+                wait, day = budget.wait_for(now)
                 if wait <= 0:
                     budget.take(now)
                     return waited
                 if waited + wait > budget.limit.max_wait:
-                    raise RateLimitedError(
-                        f"rate limit spent; next call allowed in {wait:.0f} s",
+                    spent = DayBudgetSpentError if day else RateLimitedError
+                    raise spent(
+                        f"rate limit spent{' for the day' if day else ''}; next call allowed in "
+                        f"{wait:.0f} s",
                         retry_after=wait,
+                        **({"resume_at": now + wait} if day else {}),
                         system=system,
                         tenant=tenant,
                     )
