@@ -88,8 +88,8 @@ def flow_to_exact(entity: str, order_type: str | None = None, **settings: Any) -
     return parse_flow(data)
 
 
-def flow_from_exact(entity: str) -> Flow:
-    """A flow from Exact to the shop."""
+def flow_from_exact(entity: str, **settings: Any) -> Flow:
+    """A flow from Exact to the shop; ``settings`` go to ``[settings]``."""
     return parse_flow(
         {
             "name": f"exact-{entity}-to-shop",
@@ -100,7 +100,7 @@ def flow_from_exact(entity: str) -> Flow:
                 "shop": {"system": "shop"},
                 "exact": {"system": "exact-online", "credentials": CREDENTIALS},
             },
-            "settings": {"concurrency": 1},
+            "settings": {"concurrency": 1, **settings},
         }
     )
 
