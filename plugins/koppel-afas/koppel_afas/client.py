@@ -171,37 +171,50 @@ class AfasClient:
 
     # -- GetConnectors ------------------------------------------------------------------
 
+    def page(
+        self,
+        connector: str,
+        *,
+        filters: Sequence[Sequence[Filter]] = (),
+        order_by: Sequence[str] = (),
+        skip: int = 0,
+    ) -> list[Any]:
+        """One page (``page_size`` rows from ``skip`` on) of GetConnector ``connector`` in
+        ``order_by`` (field ids; ``-`` before one sorts it descending).
+
+        :raises ConfigurationError: when the query is longer than AFAS takes.
+        :raises TransientError: when the answer has no ``rows`` list.
+        """
+        params: dict[str, Any] = {**filter_query(filters)}
+        if order_by:
+            params["orderbyfieldids"] = ",".join(order_by)
+        params.update(skip=skip, take=self.page_size)
+        if len("?" + urlencode(params)) > MAX_QUERY_LENGTH:
+            raise ConfigurationError(
+                f"the call to GetConnector {connector} is longer than the "
+                f"{MAX_QUERY_LENGTH} characters AFAS takes",
+                path=f"connectors/{connector}",
+            )
+        answer = self._send("GET", f"connectors/{connector}", params=params)
+        rows = answer.get("rows") if isinstance(answer, Mapping) else None
+        if not isinstance(rows, list):
+            raise TransientError(
+                f"AFAS answered GetConnector {connector} without its rows", skip=skip
+            )
+        return rows
+
     def rows(
         self,
         connector: str,
         *,
         filters: Sequence[Sequence[Filter]] = (),
         order_by: Sequence[str] = (),
-    ) -> Iterator[dict[str, Any]]:
-        """Every row of GetConnector ``connector``, ``take`` at a time, in ``order_by``
-        (field ids; ``-`` before one sorts it descending), as AFAS asks of every paged read.
-
-        :raises ConfigurationError: when the query is longer than AFAS takes.
-        :raises TransientError: when an answer has no ``rows`` list.
-        """
-        query = {**filter_query(filters)}
-        if order_by:
-            query["orderbyfieldids"] = ",".join(order_by)
+    ) -> Iterator[Any]:
+        """Every row of GetConnector ``connector``, a page at a time, in ``order_by`` (which
+        AFAS asks of every paged read: without it pages may overlap or miss rows)."""
         skip = 0
         while True:
-            params = {**query, "skip": skip, "take": self.page_size}
-            if len("?" + urlencode(params)) > MAX_QUERY_LENGTH:
-                raise ConfigurationError(
-                    f"the call to GetConnector {connector} is longer than the "
-                    f"{MAX_QUERY_LENGTH} characters AFAS takes",
-                    path=f"connectors/{connector}",
-                )
-            page = self._send("GET", f"connectors/{connector}", params=params)
-            rows = page.get("rows") if isinstance(page, Mapping) else None
-            if not isinstance(rows, list):
-                raise TransientError(
-                    f"AFAS answered GetConnector {connector} without its rows", skip=skip
-                )
+            rows = self.page(connector, filters=filters, order_by=order_by, skip=skip)
             yield from rows
             if len(rows) < self.page_size:
                 return

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 
@@ -18,7 +19,10 @@ from koppel.flows import load_flow
 from koppel.http import FakeClock
 from koppel.plugins import get_plugin_manager
 from koppel.state import StateStore, open_state
+from koppel_afas.plugin import connector
 from koppel_afas.sandbox import TOKEN, AfasSandbox, make_sandbox
+
+from .conftest import connect
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "afas-commitments.toml"
 GET_ROWS = ("GET", "/ProfitRestServices/connectors/{id}")
@@ -56,7 +60,8 @@ def test_commitments_after_a_full_sync_of_2000_the_next_run_reads_only_the_10_ch
     clock = FakeClock()
     box = make_sandbox(0, 2000, clock=clock)
     calls, rows = run(box, state)
-    assert rows == 2000 and calls == 5  # 4 pages of 500 and the empty fifth
+    # 500 rows a call, each page after the first starting at the last date read
+    assert calls == 5 and 2000 <= rows <= 2000 + calls
     assert len(state.commitments(source_system="afas")) == 2000
 
     clock.advance(3600)
@@ -77,3 +82,37 @@ def test_commitments_unchanged_next_run_reads_one_row(state: StateStore) -> None
     box = make_sandbox(0, clock=FakeClock())
     assert run(box, state) == (1, 36)
     assert run(box, state) == (1, 1)  # only the row at the cursor itself
+
+
+class _ChangeDuringRead(httpx.BaseTransport):
+    """Changes an already-read commitment in Profit right after the first page is read."""
+
+    def __init__(self, box: AfasSandbox, clock: FakeClock) -> None:
+        self.box, self.clock, self.pages = box, clock, 0
+        self.inner = box.transport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if "/connectors/" in request.url.path:
+            self.pages += 1
+            if self.pages == 1:
+                self.clock.advance(60)
+                self.box.change("commitments", "000002", Description="gewijzigd tijdens het lezen")
+        return response
+
+
+def test_commitments_a_row_changed_during_the_read_is_read_again_and_none_is_missed() -> None:
+    clock = FakeClock()
+    box = make_sandbox(0, clock=clock)
+    connection = connect(box, page_size=10)
+    connection.transport = _ChangeDuringRead(box, clock)
+    records = list(
+        connector.fetch_records(
+            connection=connection, entity="commitments", cursor=None, filters={}
+        )
+    )
+    ids = [r.id for r in records]
+    # skip/take alone would now miss the row that moved into the first page's place
+    assert sorted(set(ids)) == [f"{n:06d}" for n in range(1, 37)]
+    assert ids.count("000002") == 2 and ids[-1] == "000002"
+    assert records[-1].data["Description"] == "gewijzigd tijdens het lezen"

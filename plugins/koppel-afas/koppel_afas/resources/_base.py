@@ -6,11 +6,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from koppel.connector import Resource
-from koppel.errors import ConfigurationError
+from koppel.errors import ConfigurationError, TransientError
 from koppel_afas.client import AfasClient, Filter
 from koppel_afas.definitions import GetConnector
 
-__all__ = ["AfasResource", "batches"]
+__all__ = ["AfasResource", "Condition", "batches"]
+
+#: A condition on a recommended field: (field id, operator code, value).
+Condition = tuple[str, int, str]
 
 #: Values per GetConnector call when looking records up (keeps the URL well under 2049).
 BATCH = 40
@@ -23,6 +26,21 @@ def batches(values: Sequence[str], size: int = BATCH) -> Iterator[list[str]]:
     clean = [v for v in clean if v and "," not in v and ";" not in v]
     for start in range(0, len(clean), size):
         yield clean[start : start + size]
+
+
+def _moment(value: Any) -> str:
+    """A modification date as a filter value and for comparing: without AFAS's ``Z``."""
+    return str(value or "").strip().removesuffix("Z")
+
+
+def _native(connector: GetConnector, groups: Sequence[Sequence[Condition]]) -> list[list[Filter]]:
+    return [[Filter(connector.native(f), op, value) for f, op, value in group] for group in groups]
+
+
+def _native_order(connector: GetConnector, order_by: Sequence[str]) -> list[str]:
+    return [
+        ("-" if f.startswith("-") else "") + connector.native(f.removeprefix("-")) for f in order_by
+    ]
 
 
 class AfasResource(Resource):
@@ -71,22 +89,59 @@ class AfasResource(Resource):
         self,
         role: str | None = None,
         *,
-        filters: Sequence[Sequence[tuple[str, int, str]]] = (),
+        filters: Sequence[Sequence[Condition]] = (),
         order_by: Sequence[str] = (),
     ) -> Iterator[dict[str, Any]]:
         """The rows of the GetConnector of ``role`` with recommended field ids; filters
         and order name recommended ids too (``-`` before one sorts descending)."""
         connector = self.getconnector(role)
-        native = [
-            [Filter(connector.native(field), operator, value) for field, operator, value in group]
-            for group in filters
-        ]
-        order = [
-            ("-" if f.startswith("-") else "") + connector.native(f.removeprefix("-"))
-            for f in order_by
-        ]
+        native, order = _native(connector, filters), _native_order(connector, order_by)
         for row in self.client.rows(connector.id, filters=native, order_by=order):
             yield connector.rename(row)
+
+    def changed(
+        self, role: str | None, cursor: str | None, *, where: Sequence[Condition] = ()
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of ``role``'s GetConnector changed at or after ``cursor`` (an answered
+        modification date), oldest first, with the conditions ``where``.
+
+        Pages by modification date, not by skip alone: each call asks for the rows at or
+        after the newest date read so far and drops the ones already yielded, so a row
+        changed during the read moves behind the others and is read again rather than
+        pushing an unread one out of its page. Rows sharing one date that fill more than a
+        page are walked with ``skip``.
+
+        :raises TransientError: when a row has no modification date to page by.
+        """
+        connector = self.getconnector(role)
+        modified, key = connector.definition.modified, connector.definition.key
+        order = _native_order(connector, [modified, key])
+        since = _moment(cursor) if cursor else None
+        skip, seen = 0, set[tuple[str, str]]()
+        page_size = self.client.page_size
+        while True:
+            group = [*where, *([(modified, 2, since)] if since else [])]
+            native = _native(connector, [group] if group else [])
+            page = self.client.page(connector.id, filters=native, order_by=order, skip=skip)
+            rows = [connector.rename(row) for row in page]
+            for row in rows:
+                mark = (str(row.get(key)), _moment(row.get(modified)))
+                if mark not in seen:
+                    seen.add(mark)
+                    yield row
+            if len(rows) < page_size:
+                return
+            last = _moment(rows[-1].get(modified))
+            if not last:
+                raise TransientError(
+                    f"AFAS answered GetConnector {connector.id} with a row without "
+                    f"{connector.native(modified)}; cannot read changes by it"
+                )
+            if last == since:
+                skip += page_size  # a whole page shares one date: walk on within it
+            else:
+                since, skip = last, 0
+                seen = {m for m in seen if m[1] == last}
 
     def lookup(self, role: str, field: str, values: Sequence[str]) -> Iterator[dict[str, Any]]:
         """Rows whose ``field`` equals one of ``values``, a batch of values per call."""

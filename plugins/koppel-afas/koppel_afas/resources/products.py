@@ -32,10 +32,8 @@ class Products(AfasResource):
     match_keys = {"sku": "ItemCode", "ean": "Barcode"}
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        group = [("ModifiedDate", 2, cursor.strip().removesuffix("Z"))] if cursor else []
-        rows = self.rows(filters=[group] if group else (), order_by=["ModifiedDate", "ItemCode"])
         return read_each(
-            rows,
+            self.changed(self.role, cursor),
             lambda row: SourceRecord(
                 id=read_id(row, "ItemCode"), data=row, cursor=read_moment(row, "ModifiedDate")
             ),

@@ -59,16 +59,12 @@ class Relations(AfasResource):
             raise ConfigurationError(
                 f"filter kind must be debtor or creditor, not {unknown[0]!r}", path="filters.kind"
             )
-        group = [("ModifiedDate", 2, cursor.strip().removesuffix("Z"))] if cursor else []
-        streams = [self._side(kind, group) for kind in kinds]
+        streams = [self._side(kind, cursor) for kind in kinds]
         merged = heapq.merge(*streams, key=lambda row: str(row.get("ModifiedDate") or ""))
         return read_each(merged, self._record, id_field="_id")
 
-    def _side(self, kind: str, group: list[tuple[str, int, str]]) -> Iterator[dict[str, Any]]:
-        role, key = KINDS[kind]
-        for row in self.rows(
-            role, filters=[group] if group else (), order_by=["ModifiedDate", key]
-        ):
+    def _side(self, kind: str, cursor: str | None) -> Iterator[dict[str, Any]]:
+        for row in self.changed(KINDS[kind][0], cursor):
             yield self._tagged(kind, row)
 
     @staticmethod
