@@ -1,5 +1,6 @@
-"""examples/afas-relations-to-exact-online.toml with ``koppel run --sandbox`` (needs
-koppel-exact-online); the commitments example runs through the engine in test_commitments."""
+"""The examples: afas-relations-to-exact-online.toml with ``koppel run --sandbox`` (needs
+koppel-exact-online), afas-commitments.toml against a served AFAS sandbox (the register
+has no sandbox), twice: the second run reads one row."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from koppel.testing import koppel_command
+from koppel.sandbox import point_flow
+from koppel.testing import koppel_command, served_sandbox
 from koppel_afas.sandbox import TOKEN
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "afas-relations-to-exact-online.toml"
@@ -36,3 +38,32 @@ def test_example_relations_to_exact_online_runs_against_the_sandboxes(tmp_path: 
     assert counts[:2] == ["15", "0"], out
     parked = "failed debtor:10008: email 'administratie@desmaak.nl' is also that of source"
     assert f"{parked} record debtor:10007" in out
+
+
+COMMITMENTS = EXAMPLE.with_name("afas-commitments.toml")
+
+
+def test_example_commitments_runs_against_a_served_sandbox_as_its_header_says(
+    tmp_path: Path,
+) -> None:
+    if not COMMITMENTS.is_file():
+        pytest.skip("the example is not part of this checkout")
+    with served_sandbox("afas") as afas:
+        flow = point_flow(COMMITMENTS, tmp_path / "commitments.toml", [afas.endpoint])
+        state = tmp_path / "koppel-served.sqlite3"
+        env = {**os.environ, **flow.env, "AFAS_TOKEN": TOKEN, "KOPPEL_STATE": str(state)}
+        runs = [
+            subprocess.run(
+                koppel_command("run", str(flow.path)),
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ).stdout
+            for _ in range(2)
+        ]
+        calls = afas.calls()["calls"]
+    assert runs[0].splitlines()[2].split()[0] == "36", runs[0]  # created
+    assert "run 2, 1 records" in runs[1] and runs[1].splitlines()[2].split()[3] == "1", runs[1]
+    assert calls["GET /ProfitRestServices/connectors/{id}"] == 2
