@@ -417,14 +417,14 @@ class EAccountingSandbox(Sandbox):
     def _reference(self, collection: str, key: Any, field: str) -> dict[str, Any]:
         found = self.store[collection].get(str(key)) if _is_guid(key) else None
         if found is None:
-            raise ApiError(400, 3000, f"{field} {key} does not exist")
+            raise ApiError(400, 3000, f"{field} {key} does not exist", field)
         return found
 
     def _unique(self, collection: str, field: str, value: Any, own_id: str | None) -> None:
         for other in self.store[collection].find(**{field: value}):
             if other["Id"] != own_id:
                 raise ApiError(
-                    400, 4000, f"A {collection[:-1]} with {field} {value} already exists"
+                    400, 4000, f"A {collection[:-1]} with {field} {value} already exists", field
                 )
 
     def _customer(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import pytest
 
 from koppel.errors import ConfigurationError, RejectedError
 from koppel.http import FakeClock
 from koppel.sync import Connection
 from koppel_eaccounting.client import odata_literal, parse_utc
-from koppel_eaccounting.sandbox import make_sandbox
+from koppel_eaccounting.sandbox import EAccountingSandbox, make_sandbox
 
 from .conftest import client_of, connect
 
@@ -93,6 +96,27 @@ def test_client_error_body_becomes_rejected_error_with_api_message(
     assert set(info.value.context["errors"]) == {"Name", "UnitId", "CodingId"}
     assert info.value.context["error_code"] == 2000
     assert info.value.context["error_id"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [({}, "Number", 4000), ({"Number": "X-2", "UnitId": str(uuid.uuid4())}, "UnitId", 3000)],
+    ids=["number-taken", "unit-missing"],
+)
+def test_client_conflict_and_missing_reference_name_their_field(
+    connection: Connection,
+    sandbox: EAccountingSandbox,
+    change: dict[str, Any],
+    field: str,
+    code: int,
+) -> None:
+    # REFERENCE.md mismatch 7: the sandbox's own refusals carry Errors naming the field
+    (article,) = sandbox.store["articles"].find(Number="AV-1001")
+    body = {k: article[k] for k in ("Number", "Name", "IsActive", "UnitId", "CodingId")}
+    with pytest.raises(RejectedError) as info:
+        client_of(connection).post("articles", {**body, **change})
+    assert set(info.value.context["errors"]) == {field}
+    assert info.value.context["error_code"] == code
 
 
 def test_client_bad_filter_is_refused_by_the_sandbox(connection: Connection) -> None:
