@@ -14,10 +14,13 @@ __all__ = [
     "ActivityEntry",
     "Binding",
     "ExportInfo",
+    "ExportRow",
     "NewActivity",
     "NewParked",
     "ParkedRecord",
+    "QueuedRelation",
     "RegisteredCommitment",
+    "RelationExport",
     "RunInfo",
 ]
 
@@ -137,3 +140,50 @@ class RegisteredCommitment:
     source_id: str
     updated_at: datetime
     commitment: Commitment
+
+
+@attrs.frozen(kw_only=True)
+class QueuedRelation:
+    """A relation in the relation queue: what would be sent (``data``, the canonical
+    relation), with ``action`` "insert" or "update", ``state`` "waiting" (for a number),
+    "queued", "exported" or "synced", and the ``message`` of its last failed push."""
+
+    queue: str
+    relation: str
+    kind: str
+    number: str | None
+    name: str | None
+    data: Mapping[str, Any]
+    content_hash: str
+    synced_hash: str | None
+    action: str
+    state: str
+    message: str | None
+    export_id: int | None
+    changed_at: datetime | None
+    updated_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class ExportRow:
+    """One relation of an export: the number and action it went out with, or the
+    ``message`` why it could not."""
+
+    export_id: int
+    relation: str
+    number: str | None
+    action: str
+    content_hash: str
+    message: str | None
+
+
+@attrs.frozen(kw_only=True)
+class RelationExport:
+    """An export of the relation queue with the operator's mark of its import:
+    ``imported`` is None (not marked), "ok" or "failed"."""
+
+    export: ExportInfo
+    imported: str | None = None
+    note: str | None = None
+    marked_by: str | None = None
+    marked_at: datetime | None = None

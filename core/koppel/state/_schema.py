@@ -23,11 +23,15 @@ __all__ = [
     "commitment_keys",
     "commitments",
     "cursors",
+    "export_imports",
+    "export_rows",
     "exports",
     "metadata",
     "number_ranges",
     "parked",
     "pending",
+    "relation_numbers",
+    "relation_queue",
     "runs",
     "tokens",
 ]
@@ -246,4 +250,115 @@ commitment_keys = sa.Table(
     sa.Column("kind", sa.String, primary_key=True),
     sa.Column("value", sa.String, primary_key=True),
     sa.Index(None, "value", "kind"),
+)
+
+#: The relation queue (*debiteuren/crediteuren ophalen*): per queue (a relations flow)
+#: every relation a CRM pushes to accounting, its canonical ``data`` and the hash of it;
+#: ``state`` is "queued" (to push, ``action`` "insert" or "update"), "exported" (in an
+#: XML export whose import is not marked yet) or "synced" (``synced_hash`` is what
+#: accounting holds). ``message`` says why its last push failed.
+relation_queue = sa.Table(
+    "koppel_relation_queue",
+    metadata,
+    sa.Column("queue", sa.String, primary_key=True),
+    sa.Column("relation", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("number", sa.String),
+    sa.Column("name", sa.String),
+    sa.Column("data", JSONData, nullable=False),
+    sa.Column("content_hash", sa.String, nullable=False),
+    sa.Column("synced_hash", sa.String),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("message", sa.Text),
+    sa.Column("export_id", sa.Integer),
+    sa.Column("changed_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "queue", "state"),
+)
+
+#: Debtor and creditor numbers handed to relations: one per (queue, relation), taken
+#: from ``range`` in the same transaction that moves the range on; a number is unique
+#: within its range.
+relation_numbers = sa.Table(
+    "koppel_relation_numbers",
+    metadata,
+    sa.Column("queue", sa.String, primary_key=True),
+    sa.Column("relation", sa.String, primary_key=True),
+    sa.Column("range", sa.String, nullable=False),
+    sa.Column("number", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    _created(),
+    sa.UniqueConstraint("range", "number"),
+)
+
+#: The rows of an export (``koppel_exports``): which relation, with what number, action
+#: and content hash it went out, and the message of a row that could not go.
+export_rows = sa.Table(
+    "koppel_export_rows",
+    metadata,
+    sa.Column("export_id", sa.Integer, primary_key=True),
+    sa.Column("relation", sa.String, primary_key=True),
+    sa.Column("number", sa.String),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("content_hash", sa.String, nullable=False),
+    sa.Column("message", sa.Text),
+)
+
+#: What the operator marked about an export's import into accounting: "ok" or
+#: "failed", a note, who and when.
+export_imports = sa.Table(
+    "koppel_export_imports",
+    metadata,
+    sa.Column("export_id", sa.Integer, primary_key=True),
+    sa.Column("result", sa.String, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("marked_by", sa.String),
+    sa.Column("marked_at", UTCDateTime(), nullable=False),
+)
+
+#: API budgets shared by every process on this store (:mod:`koppel.state._limits`): per
+#: (system, tenant) the budget the API last reported; its row is locked while a call is
+#: granted, so that workers take turns.
+rate_budgets = sa.Table(
+    "koppel_rate_budgets",
+    metadata,
+    sa.Column("system", sa.String, primary_key=True),
+    sa.Column("tenant", sa.String, primary_key=True),
+    sa.Column("minute_remaining", sa.Integer),
+    sa.Column("minute_reset", sa.Float),
+    sa.Column("day_remaining", sa.Integer),
+    sa.Column("day_reset", sa.Float),
+)
+
+#: Every call granted in the last day, per (system, tenant), in epoch seconds.
+rate_calls = sa.Table(
+    "koppel_rate_calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("system", sa.String, nullable=False),
+    sa.Column("tenant", sa.String, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Index(None, "system", "tenant", "at"),
+)
+
+#: Flows whose last run paused on a spent day budget, and when they may go on.
+pauses = sa.Table(
+    "koppel_pauses",
+    metadata,
+    sa.Column("flow", sa.String, primary_key=True),
+    sa.Column("run_id", sa.Integer, nullable=False),
+    sa.Column("resume_at", UTCDateTime(), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+#: Problems an alert was sent for, per flow and ``key`` ("run", or "parked:ENTITY:ID"),
+#: while they last: one notice when a problem opens, one when it is resolved (row removed).
+alerts = sa.Table(
+    "koppel_alerts",
+    metadata,
+    sa.Column("flow", sa.String, primary_key=True),
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("opened_at", UTCDateTime(), nullable=False),
 )

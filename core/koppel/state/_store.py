@@ -14,15 +14,17 @@ from koppel.state._base import utcnow
 from koppel.state._chunks import ChunksMixin
 from koppel.state._commitments import CommitmentsMixin
 from koppel.state._engine import create_state_engine, resolve_url
+from koppel.state._limits import LimitsMixin
 from koppel.state._migrate import upgrade
 from koppel.state._numbers import NumbersMixin
+from koppel.state._relations import RelationsMixin
 from koppel.state._schema import cursors, parked, pending
 from koppel.state._tokens import SqlTokenStore
 
 __all__ = ["StateStore", "open_state"]
 
 
-class StateStore(ChunksMixin, NumbersMixin, CommitmentsMixin):
+class StateStore(ChunksMixin, NumbersMixin, CommitmentsMixin, RelationsMixin, LimitsMixin):
     """Runs and their locks, cursors, bindings, parked records, activity, writes in flight,
     tokens, number ranges, exports, the commitments register.
 
