@@ -25,7 +25,7 @@ import httpx
 
 from koppel.errors import ConfigurationError, KoppelError, RejectedError, TransientError
 from koppel.http import HeaderAuth, RateLimit, raise_for_status
-from koppel_afas.facts import ENVIRONMENTS, MAX_PARALLEL_CALLS, MAX_QUERY_LENGTH
+from koppel_afas.facts import ENVIRONMENTS, MAX_QUERY_LENGTH
 
 if TYPE_CHECKING:
     from koppel.connector import Session
@@ -123,27 +123,11 @@ class AfasClient:
     """Calls to one AFAS Profit environment.
 
     Built once per connection and run from its session (``session.http`` hands in
-    the transport and clock; core closes it).
-
-    :raises ConfigurationError: naming the setting when ``page_size``,
-        ``concurrency`` or ``calls_per_minute`` is out of range.
+    the transport and clock; core closes it). The settings check their own ranges.
     """
 
     def __init__(self, session: Session) -> None:
         settings: AfasSettings = session.settings
-        name = session.connection.name
-        for key, low, high in (
-            ("page_size", 1, 10_000),
-            ("concurrency", 1, MAX_PARALLEL_CALLS),
-            ("calls_per_minute", 1, 10_000),
-        ):
-            value = getattr(settings, key)
-            if not low <= value <= high:
-                raise ConfigurationError(
-                    f"{key} must be between {low} and {high}, not {value}",
-                    connection=name,
-                    path=f"connections.{name}.settings.{key}",
-                )
         self.page_size = settings.page_size
         self._slots = threading.BoundedSemaphore(settings.concurrency)
         self.http = session.http(

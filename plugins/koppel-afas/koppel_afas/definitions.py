@@ -19,9 +19,15 @@ from typing import Any
 
 import attrs
 
-from koppel.errors import ConfigurationError
-
-__all__ = ["ROLES", "Definition", "FieldDefinition", "GetConnector", "definition", "definitions"]
+__all__ = [
+    "ROLES",
+    "Definition",
+    "FieldDefinition",
+    "GetConnector",
+    "check_renames",
+    "definition",
+    "definitions",
+]
 
 #: The roles, in the order of ``getconnectors.json``, each the prefix of two settings.
 ROLES = ("debtors", "creditors", "articles", "salesorders", "journal_entries", "commitments")
@@ -85,6 +91,24 @@ def definition(role: str) -> Definition:
     return definitions()[role]
 
 
+def check_renames(role: str, renames: Mapping[str, Any]) -> None:
+    """Refuse a ``<role>_fields`` setting that renames a field the recommended GetConnector
+    does not have, or gives an empty field id.
+
+    :raises ValueError: naming the setting and the field.
+    """
+    recommended = definition(role)
+    known = {f.id for f in recommended.fields}
+    for name, value in renames.items():
+        if name not in known:
+            raise ValueError(
+                f"'{role}_fields' names {name!r}, which the recommended GetConnector "
+                f"{recommended.id} does not have (it has {', '.join(sorted(known))})"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"'{role}_fields' gives {name!r} no field id of your GetConnector")
+
+
 @attrs.frozen
 class GetConnector:
     """A customer's GetConnector for one role: its id and its field id per recommended one.
@@ -99,32 +123,10 @@ class GetConnector:
     fields: Mapping[str, str]
 
     @classmethod
-    def of(
-        cls, role: str, connector_id: str, overrides: Mapping[str, Any], *, connection: str
-    ) -> GetConnector:
-        """The GetConnector of ``role`` from a connection's two settings.
-
-        :raises ConfigurationError: naming the setting when it renames a field the
-            recommended definition does not have, or gives a field id that is not text.
-        """
-        recommended = definition(role)
-        known = {f.id for f in recommended.fields}
-        path = f"connections.{connection}.settings.{role}_fields"
-        for name, value in overrides.items():
-            if name not in known:
-                raise ConfigurationError(
-                    f"{role}_fields names {name!r}, which the recommended GetConnector "
-                    f"{recommended.id} does not have (it has {', '.join(sorted(known))})",
-                    connection=connection,
-                    path=f"{path}.{name}",
-                )
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigurationError(
-                    f"{role}_fields.{name} must be the field id in your GetConnector",
-                    connection=connection,
-                    path=f"{path}.{name}",
-                )
-        fields = {f.id: str(overrides.get(f.id, f.id)).strip() for f in recommended.fields}
+    def of(cls, role: str, connector_id: str, renames: Mapping[str, str]) -> GetConnector:
+        """The GetConnector of ``role`` from a connection's two settings (``renames``
+        checked by :func:`check_renames`)."""
+        fields = {f.id: renames.get(f.id, f.id).strip() for f in definition(role).fields}
         return cls(role=role, id=connector_id, fields=fields)
 
     @property

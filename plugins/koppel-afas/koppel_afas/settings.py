@@ -13,7 +13,8 @@ from typing import Literal
 import attrs
 
 from koppel.connector import setting
-from koppel_afas.definitions import ROLES, definition
+from koppel_afas.definitions import ROLES, check_renames, definition
+from koppel_afas.facts import MAX_PARALLEL_CALLS
 
 __all__ = ["AfasSettings"]
 
@@ -22,6 +23,12 @@ __all__ = ["AfasSettings"]
 _ID = {role: definition(role).id for role in ROLES}
 _FIELDS = {role: {f.id: f.id for f in definition(role).fields} for role in ROLES}
 _RENAME = "recommended field id -> your field id, where they differ"
+#: Settings with a range: (name, lowest, highest).
+_RANGES = (
+    ("page_size", 1, 10_000),
+    ("concurrency", 1, MAX_PARALLEL_CALLS),
+    ("calls_per_minute", 1, 10_000),
+)
 
 
 @attrs.frozen
@@ -93,3 +100,13 @@ class AfasSettings:
     commitments_fields: dict[str, str] = setting(
         default=_FIELDS["commitments"], description=_RENAME
     )
+
+    def __attrs_post_init__(self) -> None:
+        """Refuse a value out of range or a field table that renames an unknown field, so
+        that ``koppel check`` names the setting offline."""
+        for name, low, high in _RANGES:
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"'{name}' must be between {low} and {high}, not {value}")
+        for role in ROLES:
+            check_renames(role, getattr(self, f"{role}_fields"))

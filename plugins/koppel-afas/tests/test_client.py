@@ -14,7 +14,7 @@ from koppel_afas.plugin import connector
 from koppel_afas.sandbox import AfasSandbox
 from koppel_afas.settings import AfasSettings
 
-from .conftest import client_of, connect
+from .conftest import connect
 
 
 @pytest.mark.parametrize(
@@ -32,18 +32,6 @@ def test_client_authorization_is_afastoken_and_the_base64_of_the_xml_token() -> 
     assert authorization("ABC123") == authorization(token)  # only the data part given
     with pytest.raises(ConfigurationError):
         authorization("  ")
-
-
-@pytest.mark.parametrize(
-    ("setting", "value"), [("page_size", 0), ("concurrency", 9), ("calls_per_minute", 0)]
-)
-def test_client_refuses_settings_out_of_range_naming_them(
-    sandbox: AfasSandbox, setting: str, value: int
-) -> None:
-    connection = connect(sandbox, **{setting: value})
-    with pytest.raises(ConfigurationError) as refused:
-        client_of(connection)
-    assert refused.value.context["path"] == f"connections.afas.settings.{setting}"
 
 
 def test_client_rejection_keeps_afas_message_and_log_reference(sandbox: AfasSandbox) -> None:

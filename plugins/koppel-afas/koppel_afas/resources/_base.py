@@ -72,7 +72,6 @@ class AfasResource(Resource):
             role,
             getattr(self.settings, f"{role}_connector"),
             getattr(self.settings, f"{role}_fields"),
-            connection=name,
         )
         answered = {str(f.get("id")) for f in self.client.get_fields(connector.id)}
         missing = [own for own in connector.fields.values() if own not in answered]
