@@ -25,7 +25,7 @@ import httpx
 
 from koppel.errors import ConfigurationError, KoppelError, RejectedError, TransientError
 from koppel.http import HeaderAuth, RateLimit, raise_for_status
-from koppel_afas.facts import ENVIRONMENTS, MAX_QUERY_LENGTH
+from koppel_afas.facts import ENVIRONMENTS, GETCONNECTOR_REFUSALS, MAX_QUERY_LENGTH
 
 if TYPE_CHECKING:
     from koppel.connector import Session
@@ -241,8 +241,9 @@ def check(response: httpx.Response, **context: Any) -> httpx.Response:
     """``response`` when it succeeded; else the koppel error with AFAS's message.
 
     A 500 answer to a write is AFAS refusing the record's content
-    (:class:`RejectedError`); the error's context carries ``profit_log_reference``
-    and ``error_number`` from the body.
+    (:class:`RejectedError`); one to a GetConnector call naming a missing field, a
+    GetConnector the app may not use or a blocked one is a :class:`ConfigurationError`.
+    The error's context carries ``profit_log_reference`` and ``error_number`` from the body.
     """
     if response.is_success:
         return response
@@ -262,8 +263,17 @@ def check(response: httpx.Response, **context: Any) -> httpx.Response:
             if v is not None
         }
     message = error_message(response)
-    if response.status_code == 500 and response.request.method in _WRITES and message:
-        raise RejectedError(message, status=500, **context, **extra)
+    if response.status_code == 500 and message:
+        if response.request.method in _WRITES:
+            raise RejectedError(message, status=500, **context, **extra)
+        if message.startswith(GETCONNECTOR_REFUSALS):
+            raise ConfigurationError(
+                f"{message}: check the connection's GetConnector settings and the app "
+                "connector in Profit",
+                path=response.request.url.path,
+                **context,
+                **extra,
+            )
     try:
         raise_for_status(response, **context)
     except KoppelError as exc:

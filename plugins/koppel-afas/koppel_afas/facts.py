@@ -26,6 +26,7 @@ __all__ = [
     "DELETED_DATA",
     "ENVIRONMENTS",
     "ERROR",
+    "GETCONNECTOR_REFUSALS",
     "GET_CONNECTOR",
     "GET_QUERY",
     "KEYS",
@@ -70,6 +71,13 @@ MAX_QUERY_LENGTH = 2049
 #: "A maximum of 8 parallel calls are allowed" (TROUBLESHOOTING); get-connector.md
 #: advises "up to 5 simultaneous calls" for split reads.
 MAX_PARALLEL_CALLS = 8
+#: The starts of GetConnector errors that a setting or Profit's definition must fix, not a
+#: retry (TROUBLESHOOTING, "GetConnector errors"; answered 500).
+GETCONNECTOR_REFUSALS = (
+    "Connector field",
+    "GetConnector not supported for this app",
+    "This GetConnector (definition) is blocked",
+)
 #: ``operatortypes`` codes (GET_CONNECTOR, "Filtering").
 OPERATORS = {
     1: "=",

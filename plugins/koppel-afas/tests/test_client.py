@@ -92,3 +92,17 @@ def test_client_reads_a_getconnector_with_the_customers_own_ids(sandbox: AfasSan
     )
     assert len(records) == 36 and records[0].data["Code"] == "VPL-2024-00001"
     assert sandbox.rows_answered == {"Verplichtingen_koppel": 36}
+
+
+def test_client_a_getconnector_the_app_may_not_use_is_a_configuration_error(
+    sandbox: AfasSandbox,
+) -> None:
+    connection = connect(sandbox, commitments_connector="Profit_Verplichtingen")
+    with pytest.raises(ConfigurationError) as refused:
+        list(
+            connector.fetch_records(
+                connection=connection, entity="commitments", cursor=None, filters={}
+            )
+        )
+    assert refused.value.message.startswith("GetConnector not supported for this app")
+    assert refused.value.context["path"] == "/ProfitRestServices/metainfo/get/Profit_Verplichtingen"
