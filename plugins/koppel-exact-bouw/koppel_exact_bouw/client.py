@@ -91,13 +91,15 @@ class ExactBouwClient:
         values: Sequence[Any],
         *,
         also: Sequence[str] = (),
+        batch: int = LOOKUP_BATCH,
         entity: str = "",
     ) -> Iterator[Row]:
-        """Rows whose ``field`` holds one of ``values``, ``LOOKUP_BATCH`` values a call."""
+        """Rows whose ``field`` holds one of ``values`` (and ``also``), ``batch`` values a
+        query."""
         unique = list(dict.fromkeys(values))
-        for start in range(0, len(unique), LOOKUP_BATCH):
-            batch = unique[start : start + LOOKUP_BATCH]
-            yield from self.rows(listed, [hql.condition(field, "IN", batch), *also], entity=entity)
+        for start in range(0, len(unique), batch):
+            chunk = unique[start : start + batch]
+            yield from self.rows(listed, [hql.condition(field, "IN", chunk), *also], entity=entity)
 
     def get(self, path: str, *, entity: str = "") -> Any:
         """The JSON answer of ``GET path``."""

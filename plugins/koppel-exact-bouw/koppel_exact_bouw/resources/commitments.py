@@ -5,7 +5,8 @@ commitment: number, project, supplier, price and ``outstandingCosts`` (its open 
 status, ``updatedAt``. Its delivery tickets (*leverbonnen*, ``GET /list/delivery-tickets``)
 are its lines: each has the delivery-note number invoices are matched by (facts.ZENVOICES),
 a price and ``isProcessed``. The first read takes every contract, later reads those changed
-since the cursor; each page of contracts costs one more call for its tickets. The tickets
+since the cursor; each page of contracts costs one more query for its tickets (ids as
+numbers keep the ``IN (...)`` of a page of 1,000 within common URL limits). The tickets
 are added to the contract's row as ``deliveryTickets`` for the inbound mapping.
 """
 
@@ -40,7 +41,7 @@ class Commitments(ExactBouwResource):
             ids = [row["id"] for row in page if isinstance(row, dict) and "id" in row]
             lines: dict[str, list[Row]] = {}
             for ticket in self.client.lookup(
-                facts.DELIVERY_TICKETS, "contract.id", ids, entity=self.entity
+                facts.DELIVERY_TICKETS, "contract.id", ids, batch=len(ids), entity=self.entity
             ):
                 contract = ticket.get("contract") if isinstance(ticket, dict) else None
                 if isinstance(contract, dict):
