@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from koppel.errors import ValidationError
 from koppel.sync import Action, Ambiguous, Connection, TargetRecord
 from koppel_afas.plugin import connector
 from koppel_afas.sandbox import AfasSandbox
@@ -108,3 +111,13 @@ def test_relations_kind_filter_reads_one_side(connection: Connection) -> None:
         )
     )
     assert [r.id for r in records] == [f"creditor:{n}" for n in range(20001, 20007)]
+
+
+def test_relations_update_without_the_organisation_number_is_refused(
+    connection: Connection, sandbox: AfasSandbox
+) -> None:
+    sandbox.change("debtors", "10003", OrgPersonCode=None)
+    with pytest.raises(ValidationError) as refused:
+        write(connection, {"_kind": "debtor", "TeNr": "033-0000000"}, "debtor:10003")
+    assert refused.value.context["field"] == "OrgPersonCode"
+    assert sandbox.count("PUT", "/ProfitRestServices/connectors/{id}") == 0

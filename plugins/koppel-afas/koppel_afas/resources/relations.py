@@ -152,6 +152,14 @@ class Relations(AfasResource):
             if kind not in KINDS or not number:
                 raise ConfigurationError(f"{target_id!r} is no AFAS relation id (debtor:NUMBER)")
             existing = self.current(kind, number)
+            if not existing.get("OrgPersonCode"):
+                # without it AFAS would add a new organisation or person to the relation
+                raise ValidationError(
+                    f"AFAS answered {kind} {number} without its organisation/person number "
+                    "(OrgPersonCode); it cannot be updated",
+                    record=number,
+                    field="OrgPersonCode",
+                )
             person = bool(existing.get("IsPerson"))
             method = self.client.update
         else:
