@@ -71,7 +71,10 @@ class PriceList:
             return self._by_item
 
     def of(self, item_id: str) -> dict[str, Any] | None:
-        """Item ``item_id``'s usual sales price today, or None."""
+        """Item ``item_id``'s usual sales price today, or None.
+
+        :raises ValueError: for a price whose StartDate or EndDate is no OData date.
+        """
         return current_price(self._load().get(item_id.lower(), ()), self.now())
 
     def add(self, row: Mapping[str, Any]) -> None:

@@ -180,3 +180,17 @@ def test_the_sandbox_refuses_an_unfiltered_bulk_read_where_a_sync_api_exists(
     _, client = connect(sandbox, clock, division=sandbox.division)
     with pytest.raises(RejectedError, match="filter is mandatory"):
         list(client.bulk(ITEMS))
+
+
+def test_a_price_with_a_malformed_date_makes_only_its_item_unreadable(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    connection, _ = connect(sandbox, clock, division=sandbox.division)
+    item = sandbox.store["Items"].all()[3]["ID"]
+    price = usual(sandbox, item)
+    sandbox.store["SalesItemPrices"].put(price["ID"], {**price, "StartDate": "gisteren"})
+    records = fetch(connection)
+    broken = [r for r in records if r.error is not None]
+    assert [r.id for r in broken] == [item]
+    assert "usual sales price" in broken[0].error.message and "gisteren" in broken[0].error.message
+    assert len(records) == len(sandbox.store["Items"])

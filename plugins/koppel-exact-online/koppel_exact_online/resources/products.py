@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from koppel.errors import SourceRecordError
 from koppel.sync import Action, SourceRecord, WriteResult, read_each
 from koppel_exact_online.cursors import FeedCursor
 from koppel_exact_online.entity_sets import ITEMS, SALES_ITEM_PRICES
@@ -45,15 +46,15 @@ class Products(MasterData):
         if position.main is None:
             repriced.clear()
         own = read_each(self.client.sync(ITEMS, position.main), synced, id_field="ID")
-        records = self.with_prices(stamped(own, position))
-        last: SourceRecord | None = None
-        for record in records:
+        last: SourceRecord | None = None  # held back: it carries the prices' new position
+        main = position.main
+        for record in stamped(own, position):
             repriced.pop(record.id.lower(), None)
+            if record.cursor is not None:
+                main = FeedCursor.parse(record.cursor, second="prices").main
             if last is not None:
                 yield last
-            last = record
-        main = FeedCursor.parse(last.cursor, second="prices").main if last and last.cursor else None
-        main = main if main is not None else position.main
+            last = self.priced(record)
         ordered = sorted(repriced, key=repriced.__getitem__)
         for start in range(0, len(ordered), BATCH):
             chunk = ordered[start : start + BATCH]
@@ -64,10 +65,9 @@ class Products(MasterData):
                     continue  # deleted since: sync/Deleted reports it
                 cursor = attrs.evolve(position, main=main, second=repriced[item])
                 record = SourceRecord(id=str(found[item]["ID"]), data=found[item])
-                for priced in self.with_prices([attrs.evolve(record, cursor=str(cursor))]):
-                    if last is not None:
-                        yield last
-                    last = priced
+                if last is not None:
+                    yield last
+                last = self.priced(attrs.evolve(record, cursor=str(cursor)))
         if last is not None and last.cursor is not None:
             final = FeedCursor.parse(last.cursor, second="prices")
             last = attrs.evolve(last, cursor=str(attrs.evolve(final, second=prices_high)))
@@ -88,19 +88,24 @@ class Products(MasterData):
                 changed[item] = max(changed.get(item, 0), stamp)
         return changed, high
 
-    def with_prices(self, records: Iterable[SourceRecord]) -> Iterator[SourceRecord]:
-        """Each readable record with its usual price today (``SalesPrice``,
+    def priced(self, record: SourceRecord) -> SourceRecord:
+        """A readable record with its usual price today (``SalesPrice``,
         ``SalesPriceCurrency``; None without one), from the run's one read of the prices."""
-        for record in records:
-            if record.error is None:
-                price = self.lookups.prices.of(record.id)
-                data = {
-                    **record.data,
-                    "SalesPrice": (price or {}).get("Price"),
-                    "SalesPriceCurrency": (price or {}).get("Currency"),
-                }
-                record = attrs.evolve(record, data=data)
-            yield record
+        if record.error is not None:
+            return record
+        try:
+            price = self.lookups.prices.of(record.id) or {}
+        except ValueError as exc:
+            problem = SourceRecordError(
+                f"its usual sales price cannot be read: {exc}", field="SalesItemPrices"
+            )
+            return SourceRecord.unreadable(record.data, problem, id_field="ID")
+        data = {
+            **record.data,
+            "SalesPrice": price.get("Price"),
+            "SalesPriceCurrency": price.get("Currency"),
+        }
+        return attrs.evolve(record, data=data)
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
