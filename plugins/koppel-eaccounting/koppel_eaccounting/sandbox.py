@@ -478,7 +478,11 @@ class EAccountingSandbox(Sandbox):
             "ChangedUtc": now,
         }
 
-    def _rows(self, rows: Any, required: tuple[str, ...]) -> list[dict[str, Any]]:
+    def _rows(
+        self, rows: Any, required: tuple[str, ...], includes_vat: bool
+    ) -> list[dict[str, Any]]:
+        """The document's rows as stored; a row without ``UnitPrice`` gets the article's
+        price, gross when the document includes VAT."""
         if rows is None:
             return []
         if not isinstance(rows, list):
@@ -496,7 +500,7 @@ class EAccountingSandbox(Sandbox):
                 row["ArticleNumber"] = article["Number"]
                 row.setdefault("Text", article["Name"])
                 if row.get("UnitPrice") is None:
-                    row["UnitPrice"] = article.get("NetPrice")
+                    row["UnitPrice"] = article.get("GrossPrice" if includes_vat else "NetPrice")
                 row.setdefault("Quantity", 1.0)
                 row.setdefault("DiscountPercentage", 0.0)
             row.setdefault("Id", str(uuid.uuid4()))
@@ -521,11 +525,12 @@ class EAccountingSandbox(Sandbox):
         if body["Status"] not in (1, 2, 3, 4):
             raise _invalid("Status must be 1 (Draft), 2 (Ongoing), 3 (Shipped) or 4 (Invoiced)")
         customer = self._reference("customers", body["CustomerId"], "CustomerId")
+        includes_vat = self._includes_vat(customer)
         rows = self._rows(
             body.get("Rows"),
             ("LineNumber", "IsTextRow", "IsWorkCost", "EligibleForReverseChargeOnVat"),
+            includes_vat,
         )
-        includes_vat = self._includes_vat(customer)
         amount, vat = self._amounts(rows, includes_vat)
         number = (current or {}).get("Number") or max(
             (int(o["Number"]) for o in self.store["orders"].all()), default=0
@@ -549,8 +554,10 @@ class EAccountingSandbox(Sandbox):
     def _draft(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         _require(body, "CustomerId", "RotReducedInvoicingType", "EuThirdParty")
         customer = self._reference("customers", body["CustomerId"], "CustomerId")
-        rows = self._rows(body.get("Rows"), ("IsTextRow", "ReversedConstructionServicesVatFree"))
         includes_vat = self._includes_vat(customer)
+        rows = self._rows(
+            body.get("Rows"), ("IsTextRow", "ReversedConstructionServicesVatFree"), includes_vat
+        )
         amount, vat = self._amounts(rows, includes_vat)
         record = {**_address_defaults(body, customer), **body}
         record.update(

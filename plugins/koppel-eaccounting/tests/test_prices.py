@@ -177,3 +177,13 @@ def test_prices_coding_rate_given_as_a_percentage_is_read_as_one(
         {"sku": "AV-3005", "name": "Thee", "price_excl_vat": "3", "vat_rate": "9"},
     )
     assert sandbox.store["articles"].get(result.target_id)["CodingName"] == "Goederen 9%"
+
+
+def test_prices_sandbox_gives_a_row_without_price_the_gross_price_when_it_includes_vat(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    sandbox.company_settings["ShowPricesExclVatPC"] = True
+    result = write(connection, "orders", order(PERSON, unit_price=None))
+    stored = sandbox.store["orders"].get(result.target_id)
+    assert stored["Rows"][0]["UnitPrice"] == 30.19  # AV-1001's GrossPrice
+    assert (stored["Amount"], stored["VatAmount"]) == (24.95, 5.24)
