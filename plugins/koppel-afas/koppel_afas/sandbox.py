@@ -53,8 +53,9 @@ from koppel_afas.facts import API, BODIES, KEYS, MAX_QUERY_LENGTH
 __all__ = ["PARTICIPANT", "TOKEN", "AfasSandbox", "make_sandbox"]
 
 PARTICIPANT = "12345"
+_TOKEN_DATA = "KOPPELSANDBOX0123456789ABCDEF"
 #: The user token the sandbox accepts (its data part is not a real token).
-TOKEN = "<token><version>1</version><data>KOPPELSANDBOX0123456789ABCDEF</data></token>"
+TOKEN = f"<token><version>1</version><data>{_TOKEN_DATA}</data></token>"
 _ROOT = "/ProfitRestServices"
 _TOKEN = re.compile(r"^<token><version>1</version><data>([^<]+)</data></token>$")
 #: AFAS's usual error number for a refused UpdateConnector call (troubleshooting.md).
@@ -140,7 +141,7 @@ class AfasSandbox(Sandbox):
         except (binascii.Error, UnicodeDecodeError):
             return error_response(500, "The token is not Base64-encoded.")
         found = _TOKEN.match(token.strip())
-        if found is None or found.group(0) != TOKEN:
+        if found is None or found.group(1) != _TOKEN_DATA:
             return error_response(401, "Authorization has been denied for this request.")
         return None
 
@@ -164,7 +165,8 @@ class AfasSandbox(Sandbox):
     def define(self, connector_id: str, role: str, renames: Mapping[str, str]) -> None:
         """Add a customer's own GetConnector ``connector_id`` for ``role``: the recommended
         definition with the fields in ``renames`` (recommended id -> own id) renamed,
-        answering the same rows."""
+        answering a copy of the rows it holds now (for reads; writes reach the recommended
+        one only)."""
         recommended = definitions()[role]
         fields = tuple(attrs.evolve(f, id=renames.get(f.id, f.id)) for f in recommended.fields)
         self.connectors[connector_id] = attrs.evolve(
