@@ -15,9 +15,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from koppel.engine import run_flow
+from koppel.errors import KoppelError
 from koppel.flows import load_flow
 from koppel.http import FakeClock
 from koppel.plugins import get_plugin_manager
+from koppel.sandbox import Faults
 from koppel.state import StateStore, open_state
 from koppel_afas.plugin import connector
 from koppel_afas.sandbox import TOKEN, AfasSandbox, make_sandbox
@@ -116,3 +118,16 @@ def test_commitments_a_row_changed_during_the_read_is_read_again_and_none_is_mis
     assert sorted(set(ids)) == [f"{n:06d}" for n in range(1, 37)]
     assert ids.count("000002") == 2 and ids[-1] == "000002"
     assert records[-1].data["Description"] == "gewijzigd tijdens het lezen"
+
+
+def test_commitments_no_record_is_lost_under_faults(state: StateStore) -> None:
+    box = make_sandbox(0, 300, clock=FakeClock())
+    box.faults = Faults(rate=0.3, seed=7, kinds=("500", "503", "reset", "timeout", "malformed"))
+    for _ in range(4):  # a run a fault stopped leaves its cursor; the next goes on from it
+        try:
+            run(box, state)
+        except KoppelError:
+            continue
+    assert sum(box.faults_struck.values()) > 0
+    registered = {c.commitment.id for c in state.commitments(source_system="afas")}
+    assert registered == {f"{n:06d}" for n in range(1, 301)}
