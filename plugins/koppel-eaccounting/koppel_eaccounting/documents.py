@@ -74,14 +74,14 @@ def order_kind(payload: Mapping[str, Any], default: str) -> OrderType:
 def _customer(company: Company, payload: Mapping[str, Any]) -> dict[str, Any]:
     default = company.settings.default_customer
     if default:
-        found = company.customer_by_number(default)
-        if found is None:
+        customer = company.customer_by_number(default)
+        if customer is None:
             raise ConfigurationError(
                 f"default_customer {default} is no customer number in eAccounting",
                 entity="orders",
                 field="default_customer",
             )
-        return found
+        return customer
     email = str(payload.get("_customer_email") or "").strip().casefold()
     found = company.customers_with_email(email) if email else []
     context = {

@@ -217,7 +217,8 @@ class Orders(EAccountingResource):
                     if reference in batch:
                         target = TargetRecord(id=str(record["Id"]), data=record)
                         found.setdefault(reference, []).append(target)
-        return {reference: one_match(targets) for reference, targets in found.items()}
+        matches = {reference: one_match(targets) for reference, targets in found.items()}
+        return {reference: match for reference, match in matches.items() if match is not None}
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
