@@ -180,6 +180,7 @@ SALES_ORDER_HEADERS = EntitySet(
     key="OrderID",
     sync="sync/SalesOrder/SalesOrderHeaders",
     bulk="bulk/SalesOrder/SalesOrders",
+    entity_type=ENTITY_TYPES["SalesOrderHeaders"],
     select=("ID", *SALES_ORDER_HEADER, "Timestamp"),
 )
 #: Sales order lines, each with its own Timestamp; the bulk read gives every line of an

@@ -29,7 +29,7 @@ from koppel_exact_online.entity_sets import (
 from koppel_exact_online.lookups import BATCH
 from koppel_exact_online.odata import any_of, guid, timestamp
 
-__all__ = ["read_orders"]
+__all__ = ["orders_cursor", "read_orders"]
 
 #: Fields of a line row that belong to its order, not to the line.
 _NOT_LINE = ("Timestamp", "OrderID", "OrderNumber")
@@ -68,15 +68,20 @@ def _by_orders(
         )
 
 
-def read_orders(client: ExactClient, cursor: str | None) -> Iterator[SourceRecord]:
-    """Orders changed since ``cursor`` (headers' and lines' positions), each whole, oldest
-    change first; their cursors never go back. An order whose header is gone since
-    (deleted) is left out."""
-    position = FeedCursor.parse(cursor, second="lines")
+def orders_cursor(cursor: str | None) -> str | None:
+    """``cursor`` as the orders' feeds read it: a plain Timestamp, the old single feed's,
+    stands for both headers and lines (a row version is "higher than the highest
+    available value at that time", so no line changed since has a lower one)."""
     if cursor and cursor.strip().isdigit():
-        # The old feed's Timestamp: a row version "higher than the highest available value at
-        # that time", so no line changed since has a lower one (see the docs' assumptions).
-        position = attrs.evolve(position, second=position.main)
+        stamp = int(cursor)
+        return str(FeedCursor(main=stamp, second=stamp, label="lines"))
+    return cursor
+
+
+def read_orders(client: ExactClient, position: FeedCursor) -> Iterator[SourceRecord]:
+    """Orders changed since ``position`` (headers' and lines'), each whole, oldest change
+    first; their cursors (``position`` moved on) never go back. An order whose header is
+    gone since (deleted) is left out."""
     first = position.main is None
     lines, headers = _Feed(), _Feed()
     yield from lines.read(client.sync(SALES_ORDER_LINES, position.second))
@@ -110,5 +115,5 @@ def read_orders(client: ExactClient, cursor: str | None) -> Iterator[SourceRecor
             {k: v for k, v in row.items() if k not in _NOT_LINE} for row in rows
         ]
         data["Timestamp"] = header_stamp
-        at = FeedCursor(main=main_high, second=lines_high, label="lines")
+        at = attrs.evolve(position, main=main_high, second=lines_high)
         yield SourceRecord(id=str(header["OrderID"]), data=data, cursor=str(at))

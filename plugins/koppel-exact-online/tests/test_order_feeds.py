@@ -56,8 +56,9 @@ def test_a_first_read_gives_every_order_whole_from_the_two_feeds(
     assert all(lines(r) == stored(sandbox, r.id) for r in records)
     cursors = [r.cursor or "" for r in records]
     assert all(compare_cursors(a, b) <= 0 for a, b in itertools.pairwise(cursors))
-    # lines, headers, every account's keys (the customers' e-mail): no call per order.
-    assert calls(sandbox) == {"GET": 3}
+    # deletions, lines, headers, every account's keys (the customers' e-mail): no call
+    # per order.
+    assert calls(sandbox) == {"GET": 4}
 
 
 def test_a_changed_line_gives_its_order_whole_with_every_line(
@@ -72,11 +73,12 @@ def test_a_changed_line_gives_its_order_whole_with_every_line(
     assert [r.id for r in again] == [order.id]
     assert lines(again[0]) == stored(sandbox, order.id) and lines(again[0])[0][1] == 9
     assert again[0].data["YourRef"] == order.data["YourRef"]
-    # lines, headers (none), the order's lines and header in bulk, the accounts' keys.
-    assert calls(sandbox) == {"GET": 5}
+    # deletions, lines, headers (none), the order's lines and header in bulk, the
+    # accounts' keys.
+    assert calls(sandbox) == {"GET": 6}
     sandbox.calls.clear()
     assert fetch(connection, again[-1].cursor) == []
-    assert calls(sandbox) == {"GET": 2}
+    assert calls(sandbox) == {"GET": 3}
 
 
 def test_a_changed_header_gives_its_order_with_its_unchanged_lines(
@@ -110,4 +112,15 @@ def test_a_cursor_of_the_old_feed_stands_for_both_feeds(
     sandbox.calls.clear()
     again = fetch(connection, str(newest))
     assert [r.id for r in again] == [order]
-    assert calls(sandbox)["GET"] == 5  # not every order's lines again
+    assert calls(sandbox)["GET"] == 6  # not every order's lines again
+
+
+def test_an_order_deleted_in_exact_is_a_removed_order(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    connection, _ = connect(sandbox, clock, division=sandbox.division)
+    first = fetch(connection)
+    sandbox.remove("SalesOrders", first[0].id)
+    again = fetch(connection, first[-1].cursor)
+    assert [(r.id, r.deleted) for r in again] == [(first[0].id, True)]
+    assert fetch(connection, again[-1].cursor) == []

@@ -15,8 +15,9 @@ from koppel.records import OrderType
 from koppel.sync import Direction, SourceRecord
 from koppel_exact_online.booking import journal_entry_for, looks_like_order, sales_entry_lines
 from koppel_exact_online.client import SYSTEM
-from koppel_exact_online.entity_sets import ORDER_TYPE_SETS, EntitySet
-from koppel_exact_online.order_reads import read_orders
+from koppel_exact_online.cursors import FeedCursor
+from koppel_exact_online.entity_sets import ORDER_TYPE_SETS, SALES_ORDER_HEADERS, EntitySet
+from koppel_exact_online.order_reads import orders_cursor, read_orders
 from koppel_exact_online.resources._base import Document
 from koppel_exact_online.settings import ExactSettings
 
@@ -59,9 +60,16 @@ class Orders(Document):
         return super().mapping_name(direction)
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterator[SourceRecord]:
-        """Sales orders changed since ``cursor``, each whole with its customer's e-mail
-        address (:func:`~koppel_exact_online.order_reads.read_orders`)."""
-        for record in read_orders(self.client, cursor):
+        """Sales orders deleted since ``cursor`` (``sync/Deleted``, entity type 32), then
+        those changed, each whole with its customer's e-mail address
+        (:func:`~koppel_exact_online.order_reads.read_orders`)."""
+        return self.with_deletions(
+            SALES_ORDER_HEADERS, orders_cursor(cursor), self.changes, second="lines"
+        )
+
+    def changes(self, position: FeedCursor) -> Iterator[SourceRecord]:
+        """The orders changed since ``position``, with their customers' e-mail addresses."""
+        for record in read_orders(self.client, position):
             if record.error is None:
                 email = self.customer_email(record.data.get("OrderedBy"))
                 record = attrs.evolve(record, data={**record.data, "OrderedByEmail": email})
