@@ -76,6 +76,10 @@ class ExactBouwSandbox(Sandbox):
         message = "; ".join(f"{v.path or 'body'}: {v.message}" for v in violations)
         return self.error_response(400, message)
 
+    def connection_settings(self, url: str) -> dict[str, Any]:
+        """A served sandbox is reached through the connection's ``base_url``."""
+        return {"base_url": url}
+
     def now(self) -> str:
         """The sandbox clock's moment, as Heimdall writes it."""
         return atom(datetime.fromtimestamp(self.clock.now(), UTC))
