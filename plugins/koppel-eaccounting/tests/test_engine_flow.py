@@ -126,3 +126,45 @@ def test_engine_stock_writes_the_flows_stock_settings(
         assert article["StockBalance"] == expected
     finally:
         store.close()
+
+
+def test_engine_paid_orders_come_once_their_invoice_is_paid(
+    tmp_path: Path, credentials: dict[str, str]
+) -> None:
+    flow = parse_flow(
+        {
+            "name": "paid-orders-to-erp",
+            "source": "shop",
+            "target": "erp",
+            "entity": "orders",
+            "filters": {"paid": True},
+            "connections": {
+                "shop": {"system": "eaccounting", "credentials": credentials},
+                "erp": {"system": "erp"},
+            },
+        }
+    )
+    sandbox = make_sandbox(0)
+    erp = MemorySystem("erp")
+    for number in range(1001, 1013):
+        erp.rows("products")[f"p{number}"] = {"sku": f"AV-{number}"}
+    manager = KoppelPluginManager()
+    manager.load_builtins()
+    manager.register(connector, "eaccounting")
+    manager.register(erp, "erp")
+    store = open_state(str(tmp_path / "state.sqlite3"))
+    try:
+        assert sandbox.oauth is not None
+        store.token_store().save("shop", sandbox.oauth.grant())
+        transports = {"shop": sandbox.transport()}
+        run_flow(flow, store, manager=manager, transports=transports)
+        assert len(erp.rows("orders")) == 4
+        partly = sandbox.store["customerinvoices"].find(PaymentStatus=1)[0]
+        paid = {"RemainingAmount": 0.0, "PaymentStatus": 0, "ModifiedUtc": sandbox.now_text()}
+        sandbox.store["customerinvoices"].update(partly["Id"], paid)
+        run_flow(flow, store, manager=manager, transports=transports)
+        assert len(erp.rows("orders")) == 5
+        order = sandbox.store["orders"].get(partly["CreatedFromOrderId"])
+        assert str(order["Number"]) in {row.get("number") for row in erp.rows("orders").values()}
+    finally:
+        store.close()
