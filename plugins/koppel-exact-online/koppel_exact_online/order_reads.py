@@ -25,6 +25,7 @@ from koppel_exact_online.entity_sets import (
     SALES_ORDER_HEADER,
     SALES_ORDER_HEADERS,
     SALES_ORDER_LINES,
+    EntitySet,
 )
 from koppel_exact_online.lookups import BATCH
 from koppel_exact_online.odata import any_of, guid, timestamp
@@ -36,11 +37,13 @@ _NOT_LINE = ("Timestamp", "OrderID", "OrderNumber")
 
 
 class _Feed:
-    """The rows of one feed by order (lower-case OrderID), with each order's newest Timestamp."""
+    """The rows of one feed by order (lower-case OrderID), with each order's newest Timestamp
+    and the first problem of an order with a row that cannot be read."""
 
     def __init__(self) -> None:
         self.rows: dict[str, list[Mapping[str, Any]]] = {}
         self.stamps: dict[str, int] = {}
+        self.broken: dict[str, SourceRecordError] = {}
 
     def read(self, rows: Iterable[Any], *, stamped: bool = True) -> Iterator[SourceRecord]:
         """Take ``rows``; yield an unreadable record for each one naming no order."""
@@ -49,23 +52,26 @@ class _Feed:
                 if not isinstance(row, Mapping):
                     raise SourceRecordError("a sales order row is not an object")
                 order = read_id(row, "OrderID").lower()
-                stamp = timestamp(row) if stamped else None
             except SourceRecordError as exc:
                 yield SourceRecord.unreadable(row, exc, id_field="OrderID")
                 continue
             self.rows.setdefault(order, []).append(row)
+            try:
+                stamp = timestamp(row) if stamped else None
+            except SourceRecordError as exc:
+                self.broken.setdefault(order, exc)  # the whole order is unreadable
+                continue
             if stamp is not None:
                 self.stamps[order] = max(self.stamps.get(order, 0), stamp)
 
 
 def _by_orders(
-    client: ExactClient, entity_set: Any, orders: list[str], select: tuple[str, ...]
+    client: ExactClient, entity_set: EntitySet, orders: list[str], select: tuple[str, ...]
 ) -> Iterator[Mapping[str, Any]]:
+    """The rows of ``entity_set`` of ``orders`` through its bulk endpoint, 25 orders a call."""
     for start in range(0, len(orders), BATCH):
-        chunk = orders[start : start + BATCH]
-        yield from client.bulk(
-            entity_set, select=select, filter=any_of("OrderID", chunk, literal=guid)
-        )
+        wanted = any_of("OrderID", orders[start : start + BATCH], literal=guid)
+        yield from client.bulk(entity_set, select=select, filter=wanted)
 
 
 def orders_cursor(cursor: str | None) -> str | None:
@@ -87,6 +93,7 @@ def read_orders(client: ExactClient, position: FeedCursor) -> Iterator[SourceRec
     yield from lines.read(client.sync(SALES_ORDER_LINES, position.second))
     yield from headers.read(client.sync(SALES_ORDER_HEADERS, position.main))
     changed_lines = dict(lines.stamps)
+    broken = {**lines.broken, **headers.broken}
     if not first:
         touched = sorted(set(headers.rows) | set(lines.rows))
         lines = _Feed()
@@ -103,7 +110,7 @@ def read_orders(client: ExactClient, position: FeedCursor) -> Iterator[SourceRec
         return headers.stamps.get(order, old_main), changed_lines.get(order, old_lines)
 
     main_high, lines_high = old_main, old_lines
-    for order in sorted(set(headers.rows) | set(changed_lines), key=change):
+    for order in sorted(set(headers.rows) | set(changed_lines) | set(broken), key=change):
         header_stamp, line_stamp = change(order)
         main_high, lines_high = max(main_high, header_stamp), max(lines_high, line_stamp)
         if order not in headers.rows:
@@ -115,5 +122,8 @@ def read_orders(client: ExactClient, position: FeedCursor) -> Iterator[SourceRec
             {k: v for k, v in row.items() if k not in _NOT_LINE} for row in rows
         ]
         data["Timestamp"] = header_stamp
+        if order in broken:
+            yield SourceRecord.unreadable(data, broken[order], id_field="OrderID")
+            continue
         at = attrs.evolve(position, main=main_high, second=lines_high)
         yield SourceRecord(id=str(header["OrderID"]), data=data, cursor=str(at))

@@ -124,3 +124,17 @@ def test_an_order_deleted_in_exact_is_a_removed_order(
     again = fetch(connection, first[-1].cursor)
     assert [(r.id, r.deleted) for r in again] == [(first[0].id, True)]
     assert fetch(connection, again[-1].cursor) == []
+
+
+def test_a_line_row_with_a_broken_timestamp_makes_its_whole_order_unreadable(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    connection, _ = connect(sandbox, clock, division=sandbox.division)
+    order = sandbox.store["SalesOrders"].all()[2]
+    lines = [{**line, "Timestamp": line["Timestamp"] + 0.5} for line in order["SalesOrderLines"]]
+    sandbox.store["SalesOrders"].update(order["OrderID"], {"SalesOrderLines": lines})
+    records = fetch(connection)
+    broken = [r for r in records if r.error is not None]
+    assert [r.id for r in broken] == [order["OrderID"]]
+    assert "Timestamp" in broken[0].error.message
+    assert len(records) == len(sandbox.store["SalesOrders"])
