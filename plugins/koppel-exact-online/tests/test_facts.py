@@ -39,6 +39,15 @@ def test_facts_select_names_only_fields_the_endpoint_has(entity_set: EntitySet) 
     assert [n for n in entity_set.select if endpoint.answer.get(n) is None] == []
 
 
+@pytest.mark.parametrize("entity_set", [s for s in _SETS if s.bulk], ids=lambda s: s.bulk)
+def test_facts_bulk_select_names_only_fields_the_bulk_endpoint_has(entity_set: EntitySet) -> None:
+    assert entity_set.bulk is not None
+    endpoint = API.get("GET", endpoint_path(entity_set.bulk))
+    assert endpoint.answer is not None and endpoint.answer.get("Timestamp") is None
+    wanted = [n for n in entity_set.select if n != "Timestamp"]
+    assert [n for n in wanted if endpoint.answer.get(n) is None] == []
+
+
 def _sent(contract: Contract, fields: dict[str, Any]) -> list[str]:
     """Fields of a mapping's ``[fields]`` the contract does not take on POST."""
     wrong = []
