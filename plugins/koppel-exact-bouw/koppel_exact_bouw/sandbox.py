@@ -27,7 +27,7 @@ import base64
 import json
 import secrets
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -102,10 +102,9 @@ class ExactBouwSandbox(Sandbox):
 def make_sandbox(seed: int = 0, volume: int | None = None) -> ExactBouwSandbox:
     """A fresh sandbox with the demo organisation (``volume`` contracts, default 12)."""
     box = ExactBouwSandbox(
-        base_url=facts.BASE_URL,
-        rate_limit=SandboxRateLimit(per_minute=CALLS_PER_MINUTE),
-        authenticate=lambda request: _authenticate(box, request),
+        base_url=facts.BASE_URL, rate_limit=SandboxRateLimit(per_minute=CALLS_PER_MINUTE)
     )
+    box.authenticate = lambda request: _authenticate(box, request)
     for name, rows in demo(seed, DEMO_VOLUME if volume is None else volume).items():
         box.store.seed(name, rows)
     _login(box)
@@ -154,7 +153,7 @@ def _list(box: ExactBouwSandbox, listed: facts.ListEndpoint) -> None:
         rows = [row for row in records.all() if all(_holds(row, c) for c in query.conditions)]
         rows.sort(key=lambda row: int(row["id"]))
         for field, descending in reversed(query.order):
-            rows.sort(key=lambda row, f=field: _sortable(_value(row, f)), reverse=descending)
+            rows.sort(key=_sort_key(field), reverse=descending)
         if query.limit is None:
             box.rows[listed.name] += len(rows)
             return {"items": rows, "count": len(rows), "limit": None, "offset": None}
@@ -180,10 +179,10 @@ def _contacts(box: ExactBouwSandbox) -> None:
         if body.get("id") is None:
             row = contacts.insert({"id": _next_id(contacts), **listed, "createdAt": box.now()})
             return json_response(_full_contact(row), 201)
-        row = contacts.update(str(body["id"]), listed)
-        if row is None:
+        updated = contacts.update(str(body["id"]), listed)
+        if updated is None:
             return box.error_response(404, f"Contact {body['id']} not found.")
-        return json_response(_full_contact(row))
+        return json_response(_full_contact(updated))
 
     def delete(request: SandboxRequest) -> Any:
         body = request.json
@@ -311,6 +310,10 @@ def _value(row: Mapping[str, Any], field: str) -> Any:
     for part in field.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
     return value
+
+
+def _sort_key(field: str) -> Callable[[Mapping[str, Any]], tuple[int, Any]]:
+    return lambda row: _sortable(_value(row, field))
 
 
 def _comparable(value: Any) -> Any:

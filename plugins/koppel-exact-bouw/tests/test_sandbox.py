@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppel.errors import AuthError, RejectedError
+from koppel.errors import AuthError, ConfigurationError, RejectedError
 from koppel.sandbox import ContractLog
 from koppel.sync import Connection
 from koppel_exact_bouw import facts, hql
@@ -97,3 +97,40 @@ def test_hql_reads_what_the_client_writes() -> None:
         50,
         100,
     )
+
+
+def test_a_second_401_after_the_new_login_is_an_auth_error(
+    client: ExactBouwClient, sandbox: ExactBouwSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    list(client.rows(facts.CONTACTS))
+    monkeypatch.setattr("koppel_exact_bouw.sandbox.DEMO_API_KEY", "revoked")
+    sandbox.expire_tokens()
+    with pytest.raises(AuthError, match="login was refused: Invalid credentials"):
+        list(client.rows(facts.CONTACTS))
+    assert sandbox.calls[LOGIN] == 2  # logged in once more, not again and again
+
+
+@pytest.mark.parametrize("size", [0, facts.MAX_PAGE_SIZE + 1])
+def test_page_size_outside_the_api_limit_is_a_configuration_error(
+    connection: Connection, size: int
+) -> None:
+    connection.settings = {**connection.settings, "page_size": size}
+    with pytest.raises(ConfigurationError) as refused:
+        connector.session(connection).client  # noqa: B018 - building the client checks it
+    assert refused.value.context["path"] == "connections.exact-bouw-test.settings.page_size"
+
+
+def test_sandbox_refuses_a_second_booking_of_a_processed_delivery_ticket(
+    client: ExactBouwClient,
+) -> None:
+    line = {
+        "description": "rest",
+        "quantity": "1",
+        "unitPrice": "1.00",
+        "subTotal": "1.00",
+        "vatTariffId": 11,
+        "deliveryTicket": {"id": 530006},  # LB26006: booked and handled in the demo
+    }
+    invoice = {"invoiceNumber": "X-1", "contact": {"id": 4100}, "date": "2026-02-01"}
+    with pytest.raises(RejectedError, match="LB26006 is already processed"):
+        client.post("/purchase-invoice", {**invoice, "status": 0, "lines": [line]})

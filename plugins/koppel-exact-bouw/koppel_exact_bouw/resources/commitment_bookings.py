@@ -67,8 +67,9 @@ class CommitmentBookings(ExactBouwResource):
             raise ValidationError("a booking needs its date", field="booked_on", **context)
         ticket = self.ticket(payload, context)
         body = {k: v for k, v in payload.items() if not k.startswith("_")}
-        supplier = ticket.get("supplier") if isinstance(ticket.get("supplier"), dict) else {}
-        body.setdefault("contact", {"id": supplier.get("id")})
+        supplier = ticket.get("supplier")
+        if isinstance(supplier, dict):
+            body.setdefault("contact", {"id": supplier.get("id")})
         body["status"] = self.settings.invoice_status
         line: Row = {
             "description": payload.get("_description") or f"leverbon {ticket.get('number')}",
