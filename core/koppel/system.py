@@ -65,6 +65,9 @@ class SystemInfo:
     entities: tuple[EntityInfo, ...] = ()
     settings: tuple[Setting, ...] = ()
     description: str = ""
+    #: True for a system on local data only (a folder, the state store): it calls no
+    #: API, so ``--sandbox`` runs and tests use it as it is, with no sandbox.
+    local: bool = False
     #: Checks a connection's settings offline (``koppel check``): called with the
     #: connection's name and its settings and credentials; raises ConfigurationError.
     check_settings: Callable[[str, Mapping[str, Any]], None] | None = attrs.field(

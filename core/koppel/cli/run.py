@@ -17,6 +17,7 @@ import click
 
 from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
 from koppel.engine._outcome import COUNT_NAMES, RecordOutcome, RunObserver
+from koppel.errors import PluginError
 
 if TYPE_CHECKING:
     from koppel.engine import RunResult
@@ -128,10 +129,13 @@ class Sandboxes:
     """The sandboxes of one ``--sandbox`` invocation: one per system, shared by its flows.
 
     A connection gets its system's sandbox (``sandbox_for(system, seed=)``) through
-    :func:`koppel.sandbox.attach_sandbox`. A sandbox with OAuth stands in for the
-    flow's app too: the connection's ``client_id`` and ``client_secret`` are the
-    sandbox's (the flow's credential references are not read), and its token is
-    granted by the sandbox and kept in memory, so no ``KOPPEL_SECRET_KEY`` is needed.
+    :func:`koppel.sandbox.attach_sandbox`; a local system (``SystemInfo.local``: a
+    folder, the state store) needs none and is used as it is. A sandbox with
+    ``credentials`` (an API key it accepts) gives those to the connection instead
+    of the flow's references. A sandbox with OAuth stands in for the flow's app
+    too: the connection's ``client_id`` and ``client_secret`` are the sandbox's
+    (the flow's credential references are not read), and its token is granted by
+    the sandbox and kept in memory, so no ``KOPPEL_SECRET_KEY`` is needed.
 
     :param seed: the seed of the sandboxes' demo data.
     :param manager: the plugin manager (the process-wide one by default).
@@ -187,10 +191,23 @@ class Sandboxes:
         """Point ``connection`` at its system's sandbox (transport, granted token)."""
         from koppel.sandbox import attach_sandbox
 
-        attach_sandbox(connection, self.box(connection.system))
+        if not self.is_local(connection.system):
+            attach_sandbox(connection, self.box(connection.system))
+
+    def is_local(self, system: str) -> bool:
+        """Whether ``system`` works on local data only, so that it needs no sandbox."""
+        try:
+            return self.manager.system(system).local
+        except PluginError:  # unknown: sandbox_for names the problem
+            return False
 
     def _as_sandbox_app(self, config: ConnectionConfig) -> ConnectionConfig:
-        oauth = self.box(config.system).oauth
+        if self.is_local(config.system):
+            return config
+        box = self.box(config.system)
+        if box.credentials:
+            return attrs.evolve(config, credentials={**config.credentials, **box.credentials})
+        oauth = box.oauth
         if oauth is None:
             return config
         app = {"client_id": oauth.client_id, "client_secret": oauth.client_secret}

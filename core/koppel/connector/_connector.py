@@ -52,6 +52,8 @@ class Connector:
         import it from on first use (``"koppel_acme.sandbox:make_sandbox"``), so that a
         run that needs no sandbox does not import it.
     :param functions: extra mapping functions (``mapping_functions``).
+    :param local: the system works on local data only (a folder, the state store) and
+        calls no API: ``--sandbox`` runs use it as it is.
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class Connector:
         oauth: Callable[[Session], OAuth2Config] | None = None,
         sandbox: Callable[[int, int | None], Sandbox] | str | None = None,
         functions: Mapping[str, Callable[..., Any]] | None = None,
+        local: bool = False,
     ) -> None:
         self.name = name
         self.title = title
@@ -77,6 +80,7 @@ class Connector:
         self.oauth = oauth
         self.sandbox = sandbox
         self.functions = dict(functions or {})
+        self.local = local
         self.resources: dict[str, type[Resource]] = {}
         for resource in resources:
             if resource.entity in self.resources:
@@ -115,6 +119,7 @@ class Connector:
             title=self.title,
             description=self.description,
             settings=describe_settings(self.settings),
+            local=self.local,
             check_settings=self.check_settings,
             entities=tuple(
                 EntityInfo(

@@ -143,4 +143,5 @@ connector = Connector(
     client=_store,
     resources=(Commitments,),
     package="koppel.purchase",
+    local=True,
 )

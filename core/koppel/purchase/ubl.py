@@ -87,4 +87,5 @@ connector = Connector(
     client=_folder,
     resources=(PurchaseInvoices,),
     package="koppel.purchase",
+    local=True,
 )

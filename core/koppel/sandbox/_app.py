@@ -120,6 +120,9 @@ class Sandbox:
         then need a valid bearer token.
     :param authenticate: a check for non-OAuth credentials: returns an error
         response, or None when the request may pass.
+    :param credentials: the credentials ``koppel run --sandbox`` gives a connection of
+        this system in place of the flow's (an API key or token the sandbox accepts),
+        so that no environment variable is needed.
     """
 
     def __init__(
@@ -133,6 +136,7 @@ class Sandbox:
         faults: Faults | None = None,
         oauth: OAuthEmulator | None = None,
         authenticate: Callable[[SandboxRequest], httpx.Response | None] | None = None,
+        credentials: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url
@@ -142,6 +146,7 @@ class Sandbox:
         self.faults = faults or Faults()
         self.oauth = oauth
         self.authenticate = authenticate
+        self.credentials = dict(credentials or {})
         self.store = Store()
         self.calls: Counter[tuple[str, str]] = Counter()
         #: Answers by status code (a fault that breaks the connection has none).
