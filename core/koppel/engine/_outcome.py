@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -54,6 +55,9 @@ class RunResult:
     #: Source ids of bound records deleted in the source whose target records the flow
     #: keeps (``deletions = "report"``).
     deleted_in_source: list[str] = attrs.field(factory=list)
+    #: Set when the run paused on a spent day budget: when it may go on (UTC). Not a
+    #: failure: no record counts as failed and the cursor stays where it was.
+    paused_until: datetime | None = None
 
     @property
     def ok(self) -> bool:

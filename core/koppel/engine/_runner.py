@@ -28,6 +28,7 @@ import itertools
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from koppel.engine._book import Bookkeeper
@@ -41,6 +42,7 @@ from koppel.engine._outcome import RunObserver, RunResult
 from koppel.engine._setup import ConnectionHook, RunParts, build_parts
 from koppel.errors import KoppelError, PluginError, SourceRecordError
 from koppel.flows import Flow
+from koppel.http._ratelimit import DayBudgetSpentError
 from koppel.log import get_logger
 from koppel.sync import Action, SourceRecord
 
@@ -192,6 +194,9 @@ class FlowRunner:
         try:
             self._run_chunks(parts)
             status = "failed" if result.counts["failed"] else "ok"
+        except DayBudgetSpentError as exc:  # not a failure: the run goes on after the reset
+            result.paused_until = datetime.fromtimestamp(exc.resume_at, UTC)
+            status, message = "paused", str(exc)
         except KoppelError as exc:
             result.stopped = str(exc)
             status, message = "stopped", str(exc)
@@ -209,12 +214,20 @@ class FlowRunner:
             parked = self.store.parked(self.flow.name, entity=self.entity)
             result.counts["parked"] = len(parked)
             assert result.run_id is not None
-            self.store.finish_run(
-                result.run_id, status=status, counts=result.counts, message=message
-            )
+            if result.paused_until is not None:
+                self.store.pause_run(
+                    result.run_id,
+                    counts=result.counts,
+                    resume_at=result.paused_until,
+                    reason=message or "",
+                )
+            else:
+                self.store.finish_run(
+                    result.run_id, status=status, counts=result.counts, message=message
+                )
         except Exception as exc:  # never hide the error that stopped the run
             self.log.error("could not finish the run", error=str(exc))
-            if status in ("ok", "failed"):
+            if status in ("ok", "failed", "paused"):
                 raise
 
     def _run_chunks(self, parts: RunParts) -> None:
