@@ -207,6 +207,7 @@ API = ApiContract(
         Endpoint("GET", _pattern(CONTACT_TYPES), source=SDK),
         *(listed.endpoint for listed in LISTS),
         Endpoint("POST", _pattern("/contact"), body=CONTACT, answer=CONTACT, source=SDK),
+        Endpoint("DELETE", _pattern("/contact"), body=REFERENCE, source=SDK),
         Endpoint(
             "POST",
             _pattern("/purchase-invoice"),

@@ -185,13 +185,12 @@ def _contacts(box: ExactBouwSandbox) -> None:
         return json_response(_full_contact(updated))
 
     def delete(request: SandboxRequest) -> Any:
-        body = request.json
-        if not isinstance(body, dict) or not contacts.delete(str(body.get("id"))):
+        if not contacts.delete(str(request.json["id"])):
             return box.error_response(404, "Contact not found.")
         return httpx.Response(204)
 
     box.add_route("POST", "/contact", save, contract=written)
-    box.add_route("DELETE", "/contact", delete)
+    box.add_route("DELETE", "/contact", delete, contract=_endpoint("DELETE", "/contact"))
     box.add_route("GET", facts.CONTACT_TYPES, lambda request: types.all())
 
 
