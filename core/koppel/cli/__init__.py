@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("koppel.cli.purge:purge", "Delete activity log entries older than an age."),
     "state": ("koppel.cli.state:state", "Show or reset a flow's cursor, bindings and parked."),
     "commitments": ("koppel.cli.commitments:commitments", "Show the commitments register."),
+    "relations": ("koppel.cli.relations:relations", "Fetch, number and export CRM relations."),
 }
 
 

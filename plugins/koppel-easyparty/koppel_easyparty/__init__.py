@@ -1,0 +1,1 @@
+"""koppel connector for EasyParty (event CRM): relations, their numbers, their sync messages."""
