@@ -52,3 +52,20 @@ def test_delete_removes_the_contact_and_a_gone_one_counts_as_deleted(
         assert hooks.delete_record(connection=connection, entity="relations", target_id="4101")
     assert sandbox.store["contacts"].get("4101") is None
     assert sandbox.statuses[404] == 1
+
+
+def test_update_keeps_the_contacts_type(
+    hooks: Any, connection: Connection, sandbox: ExactBouwSandbox
+) -> None:
+    # 4104 is a subcontractor; the relation, a creditor, would be a supplier if created
+    result = hooks.upsert(
+        connection=connection,
+        entity="relations",
+        action=Action.UPDATE,
+        payload={"name": "Tegelzetbedrijf Jansen B.V.", "_kind": "creditor"},
+        target_id="4104",
+    )
+    assert result.target_id == "4104"
+    stored = sandbox.store["contacts"].get("4104")
+    assert stored is not None and stored["type"]["name"] == "subcontractor"
+    assert stored["name"] == "Tegelzetbedrijf Jansen B.V."

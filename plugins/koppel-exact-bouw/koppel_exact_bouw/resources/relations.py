@@ -69,24 +69,36 @@ class Relations(ExactBouwResource):
 
     def target(self, row: Mapping[str, Any]) -> TargetRecord:
         """A listed contact in the shape the outbound mapping writes, so that an unchanged
-        relation maps to the same payload and costs no write."""
+        relation maps to the same payload and costs no write; its type is remembered for
+        an update."""
         data = {name: row.get(listed) for name, listed in WRITTEN_FROM_LISTED.items()}
-        kind = (row.get("type") or {}).get("name") if isinstance(row.get("type"), dict) else None
-        settings = self.settings
-        kinds = {settings.creditor_contact_type: "creditor", settings.debtor_contact_type: "debtor"}
-        data["_kind"] = kinds.get(str(kind or ""), kind)
+        found = row.get("type")
+        kind: Mapping[str, Any] = found if isinstance(found, dict) else {}
+        debtor = str(kind.get("name") or "") == self.settings.debtor_contact_type
+        data["_kind"] = "debtor" if debtor else "creditor"
+        if kind.get("id") is not None:
+            self.known_types()[str(row["id"])] = int(kind["id"])
         return TargetRecord(
             id=str(row["id"]), data={k: v for k, v in data.items() if v is not None}
         )
 
+    def known_types(self) -> dict[str, int]:
+        """Contact id -> its contact type id, for the contacts seen in this run."""
+        known: dict[str, int] = self.session.cached("exact-bouw:type-of-contact", dict)
+        return known
+
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
-        """Create a contact of the relation's type, or update contact ``target_id``."""
+        """Create a contact of the relation's type, or update contact ``target_id`` keeping
+        its type (a subcontractor stays one)."""
         body = {k: v for k, v in payload.items() if not k.startswith("_")}
-        body["contactType"] = {"id": self.contact_type(str(payload.get("_kind") or "creditor"))}
+        kind = str(payload.get("_kind") or "creditor")
         if action is Action.UPDATE:
             body["id"] = int(str(target_id))
+            body["contactType"] = {"id": self.type_of(str(target_id), kind)}
+        else:
+            body["contactType"] = {"id": self.contact_type(kind)}
         row = self.client.post(
             "/contact", body, entity=self.entity, record=payload.get("email") or payload.get("name")
         )
@@ -99,6 +111,15 @@ class Relations(ExactBouwResource):
         except RejectedError as exc:
             if exc.context.get("status") != 404:
                 raise
+
+    def type_of(self, contact: str, kind: str) -> int:
+        """The type of contact ``contact``: as seen in this run, else read; a contact not
+        found gets the type of ``kind``."""
+        known = self.known_types()
+        if contact not in known:
+            for row in self.client.lookup(facts.CONTACTS, "id", [int(contact)], entity=self.entity):
+                self.target(row)
+        return known.get(contact) or self.contact_type(kind)
 
     def contact_type(self, kind: str) -> int:
         """The id of the contact type a relation of ``kind`` gets.
