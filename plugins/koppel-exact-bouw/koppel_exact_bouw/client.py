@@ -64,17 +64,29 @@ class ExactBouwClient:
     ) -> Iterator[Row]:
         """Every row of ``listed`` meeting ``conditions``, oldest change first, page by page.
 
+        Each page asks from the newest ``updatedAt`` read so far, skipping the rows of that
+        moment already read: a row that changes during the read moves to the end and is
+        read again there, instead of pushing an unread row back onto a page already read.
+
         :raises TransientError: when the answer is not the list envelope.
         """
-        offset = 0
+        newest: str | None = None
+        seen = 0  # rows read whose updatedAt is ``newest``
         while True:
-            q = hql.query(conditions, ORDER, self.page_size, offset)
+            since = [hql.condition(listed.changed, ">=", newest)] if newest else []
+            q = hql.query([*conditions, *since], ORDER, self.page_size, seen)
             response = self.http.get(listed.path.lstrip("/"), params={"q": q})
             raise_for_status(response, entity=entity or None)
             items, count = _envelope(response.json(), listed.path)
-            yield from items
-            offset += len(items)
-            if not items or offset >= count:
+            start = seen
+            for item in items:
+                yield item
+                stamp = item.get(listed.changed) if isinstance(item, dict) else None
+                if isinstance(stamp, str) and stamp != newest:
+                    newest, seen = stamp, 1
+                else:
+                    seen += 1
+            if not items or start + len(items) >= count:
                 return
 
     def changed(

@@ -134,3 +134,16 @@ def test_sandbox_refuses_a_second_booking_of_a_processed_delivery_ticket(
     invoice = {"invoiceNumber": "X-1", "contact": {"id": 4100}, "date": "2026-02-01"}
     with pytest.raises(RejectedError, match="LB26006 is already processed"):
         client.post("/purchase-invoice", {**invoice, "status": 0, "lines": [line]})
+
+
+def test_a_row_changed_during_the_read_pushes_no_other_row_out(
+    client: ExactBouwClient, sandbox: ExactBouwSandbox
+) -> None:
+    rows = client.rows(facts.CONTRACTS)
+    first_page = [next(rows) for _ in range(5)]
+    later = "2027-01-04T08:00:00+00:00"  # after every demo change
+    sandbox.store["contracts"].update(str(first_page[0]["id"]), {"updatedAt": later})
+    rest = list(rows)
+    ids = [row["id"] for row in first_page + rest]
+    assert set(ids) == {88000 + n for n in range(12)}  # none skipped
+    assert ids[-1] == first_page[0]["id"]  # the changed one again, at the end
