@@ -21,7 +21,8 @@ What it emulates, as documented (see REFERENCE.md for the sources):
   (500 for what it cannot validate).
 
 ``rows_answered`` counts the rows each GetConnector answered, next to the toolkit's
-call counts. Use ``make_sandbox(seed)`` (the connector's ``sandbox``) and
+call counts; the collections ``FbSalesLines`` and ``FiEntries`` keep the lines of the
+sales orders and entries written. Use ``make_sandbox(seed)`` (the connector's ``sandbox``) and
 ``sandbox.transport()``; :data:`TOKEN` is the token it accepts.
 """
 
@@ -128,6 +129,7 @@ class AfasSandbox(Sandbox):
         for role, definition in definitions().items():
             self.store.seed(definition.id, rows.get(role, []), id_field=definition.key)
         self.store.collection("FbSalesLines")
+        self.store.collection("FiEntries")
         self._routes_for_api()
 
     # -- what AFAS answers itself -----------------------------------------------------
@@ -425,6 +427,8 @@ class AfasSandbox(Sandbox):
                 "ModifiedDate": self.now_text(),
             }
         )
+        for line in lines:
+            self.store["FiEntries"].insert({"EnNo": number, **line})
         return {"EnNo": number, "UnId": str(administration)}
 
 

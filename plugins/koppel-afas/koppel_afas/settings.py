@@ -12,7 +12,9 @@ from typing import Literal
 
 import attrs
 
+from koppel.accounting import BookingSettings, JournalLevel
 from koppel.connector import setting
+from koppel.records import OrderType
 from koppel_afas.definitions import ROLES, check_renames, definition
 from koppel_afas.facts import MAX_PARALLEL_CALLS
 
@@ -32,8 +34,13 @@ _RANGES = (
 
 
 @attrs.frozen
-class AfasSettings:
-    """A connection's ``settings`` and ``credentials``, as its flow file gives them."""
+class AfasSettings(BookingSettings):
+    """A connection's ``settings`` and ``credentials``, as its flow file gives them.
+
+    The settings of financial mutations (``accounts``, ``rounding_*``, ``home_country``,
+    ``oss``, ``company_currency``) are koppel's one account-plan shape
+    (``docs/accounting.md``); :mod:`koppel.accounting` checks the accounts.
+    """
 
     participant: str = setting(
         description="your environment's participant number (the 5 digits in 12345.rest.afas.online)"
@@ -70,6 +77,16 @@ class AfasSettings:
         default="stk", description="basic unit (BiUn) of new articles and order lines"
     )
     warehouse: str | None = setting(default=None, description="warehouse (War) of sales orders")
+    order_type: OrderType = setting(
+        default=OrderType.ORDER, description="what orders become: order or financial_mutation"
+    )
+    journal_level: JournalLevel = setting(
+        default=JournalLevel.RECOMMENDED,
+        description="detail of a financial mutation: simple, recommended, advanced, extreme",
+    )
+    default_debtor: str | None = setting(
+        default=None, description="debtor number every financial mutation is booked on"
+    )
     debtors_connector: str = setting(
         default=_ID["debtors"], description="id of your GetConnector of debtors"
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from koppel.connector import Resource
-from koppel.errors import ConfigurationError, TransientError
+from koppel.errors import ConfigurationError, TransientError, ValidationError
+from koppel.sync import Ambiguous, TargetRecord, one_match
 from koppel_afas.client import AfasClient, Filter
 from koppel_afas.definitions import GetConnector
 
@@ -147,3 +148,47 @@ class AfasResource(Resource):
         key = self.getconnector(role).definition.key
         for batch in batches(values):
             yield from self.rows(role, filters=[[(field, 1, v)] for v in batch], order_by=[key])
+
+    def debtor_number(self, relation: str, context: Mapping[str, Any]) -> str:
+        """The debtor ``relation`` names: a debtor number as given, an e-mail address
+        (with ``@``) as the one debtor that has it.
+
+        :raises ValidationError: when no debtor or several have the e-mail address.
+        """
+        if "@" not in relation:
+            return relation
+        email = relation.strip().casefold()
+        rows = self.lookup("debtors", "Email", [relation.strip()])
+        numbers = sorted(
+            {
+                str(r["DebtorId"])
+                for r in rows
+                if str(r.get("Email") or "").strip().casefold() == email
+            }
+        )
+        if len(numbers) != 1:
+            found = "no debtor" if not numbers else f"debtors {', '.join(numbers)}"
+            raise ValidationError(
+                f"the customer {relation.strip()} matches {found} in AFAS; "
+                "sync the relation first or give its debtor number",
+                field="customer",
+                **context,
+            )
+        return numbers[0]
+
+    def entries(self, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
+        """Journal entries by voucher number (``BpNr``); the journal GetConnector's rows
+        are entries, several with one voucher number are ambiguous, oldest first."""
+        found: dict[str, set[str]] = {}
+        for row in self.lookup("journal_entries", "VoucherNumber", values):
+            voucher = str(row.get("VoucherNumber") or "").strip()
+            found.setdefault(voucher, set()).add(str(row["EntryNumber"]))
+        answer: dict[str, TargetRecord | Ambiguous] = {}
+        for value in values:
+            numbers = sorted(found.get(str(value).strip(), ()), key=lambda n: (len(n), n))
+            match = one_match(
+                TargetRecord(id=n, data={"BpNr": str(value).strip()}) for n in numbers
+            )
+            if match is not None:
+                answer[value] = match
+        return answer

@@ -1,30 +1,39 @@
-"""Sales orders (``FbSales``), written once; found by the source's order number, kept in
-the order's reference (``RfCs``)."""
+"""Orders, written once: as sales orders (``FbSales``, found by the source's order number
+in their reference ``RfCs``), or as financial mutations (*memoriaalboekingen*) booked by
+core's accounting rules at the connection's ``journal_level`` and posted through
+``FiEntries`` (found by voucher number ``BpNr``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
+from koppel.accounting import account_plan_from_settings, journal_entry_from_order
+from koppel.connector import OutboundMap
 from koppel.errors import ConfigurationError, UncertainOutcomeError, ValidationError
-from koppel.records import OrderType
+from koppel.records import Order, OrderType, structure
 from koppel.sync import Action, Ambiguous, TargetRecord, WriteResult, one_match
 from koppel_afas.bodies import sales_order_body
+from koppel_afas.booking import entry_payload, post_entry
+from koppel_afas.client import SYSTEM
 from koppel_afas.resources._base import AfasResource
 
 __all__ = ["ORDER_TYPES", "Orders"]
 
-#: What an order becomes: a sales order (FbSales). AFAS's quotations (FbSalesQuotation)
-#: are not written by koppel-afas.
-ORDER_TYPES = (OrderType.ORDER,)
+#: What an order becomes: a sales order (FbSales) or a financial mutation (FiEntries).
+#: AFAS's quotations (FbSalesQuotation) are not written by koppel-afas.
+ORDER_TYPES = (OrderType.ORDER, OrderType.FINANCIAL_MUTATION)
 
 
 class Orders(AfasResource):
-    """Sales orders to a debtor found by number or e-mail; numbered by AFAS."""
+    """Sales orders to a debtor found by number or e-mail, numbered by AFAS; or journal
+    entries booking them (``order_type = "financial_mutation"``)."""
 
     entity = "orders"
     role = "salesorders"
-    description = "sales orders (verkooporders) to a debtor, by the source's order number"
+    description = "sales orders (verkooporders) or financial mutations, by order number"
     match_keys = {"number": "Reference"}
     update = False
 
@@ -32,8 +41,16 @@ class Orders(AfasResource):
     def order_types(cls, settings: Any | None) -> Iterable[OrderType]:
         return ORDER_TYPES
 
+    @property
+    def books(self) -> bool:
+        """True when the connection books orders as financial mutations."""
+        return bool(self.settings.order_type is OrderType.FINANCIAL_MUTATION)
+
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
-        """Sales orders by reference; several with one reference are ambiguous, oldest first."""
+        """Sales orders by reference, or (booked orders) journal entries by voucher number;
+        several for one number are ambiguous, oldest first."""
+        if self.books:
+            return self.entries(values)
         found: dict[str, list[dict[str, Any]]] = {}
         for row in self.lookup(self.role, "Reference", values):
             found.setdefault(str(row.get("Reference") or "").strip(), []).append(row)
@@ -48,26 +65,71 @@ class Orders(AfasResource):
                 answer[value] = match
         return answer
 
+    def map_outbound(self, request: OutboundMap) -> Mapping[str, Any] | None:
+        """A booked order (the connection's ``order_type`` is financial_mutation, which a
+        flow's ``order_type`` sets): its journal entry at ``journal_level``
+        (:mod:`koppel.accounting`: balanced in every currency, rounding within the
+        threshold), as the payload of :func:`~koppel_afas.booking.post_entry`; a sales
+        order: None (the mapping)."""
+        data = request.data
+        wanted = str(data.get("order_type") or "")
+        if wanted and wanted not in ORDER_TYPES:
+            return None  # upsert refuses it, naming the type
+        if wanted == OrderType.FINANCIAL_MUTATION and not self.books:
+            raise ValidationError(
+                "the order is a financial_mutation, but the flow writes AFAS sales orders: "
+                'give the flow order_type = "financial_mutation"',
+                field="order_type",
+                record=data.get("number"),
+            )
+        if not self.books:
+            return None
+        order = structure(dict(data), Order)
+        lookups = getattr(request.mapping, "lookups", None)
+        plan = account_plan_from_settings(
+            attrs.asdict(self.settings), lookups=lookups, system=SYSTEM
+        )
+        customer = order.customer
+        relation = self.settings.default_debtor or (
+            customer and (customer.debtor_number or customer.email)
+        )
+        entry = journal_entry_from_order(
+            order, plan, self.settings.journal_level, relation=relation or None
+        )
+        return {"_order_type": str(OrderType.FINANCIAL_MUTATION), **entry_payload(entry)}
+
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
-        """Insert (POST) a sales order with its lines.
+        """Insert (POST) a sales order with its lines, or post a booked order's entry.
 
         :raises ValidationError: for an order type AFAS does not take from koppel, or a
-            customer that is no debtor; before anything is written.
+            customer that is no single debtor; before anything is written.
         """
-        context: dict[str, Any] = {"entity": self.entity, "record": payload.get("RfCs")}
+        context: dict[str, Any] = {
+            "entity": self.entity,
+            "record": payload.get("RfCs") or payload.get("BpNr"),
+        }
         order_type = str(payload.get("_order_type") or OrderType.ORDER)
         if order_type not in ORDER_TYPES:
             raise ValidationError(
-                f"AFAS takes orders as sales orders only, not as {order_type}",
+                f"AFAS takes orders as sales orders or financial mutations, not as {order_type}",
                 field="order_type",
                 **context,
             )
         if action is not Action.CREATE:
-            raise ConfigurationError("sales orders are written once, never updated", **context)
+            raise ConfigurationError("orders are written once, never updated", **context)
+        if order_type == OrderType.FINANCIAL_MUTATION:
+            return post_entry(self, payload, context)
+        customer = payload.get("_debtor") or payload.get("_customer_email")
+        if not customer:
+            raise ValidationError(
+                "the order names no customer (debtor number or e-mail address)",
+                field="customer",
+                **context,
+            )
         body = {k: v for k, v in payload.items() if k != "Lines"}
-        body["DbId"] = self.debtor(payload, context)
+        body["DbId"] = self.debtor_number(str(customer), context)
         if self.settings.warehouse and "War" not in body:
             body["War"] = self.settings.warehouse
         lines = [
@@ -78,27 +140,3 @@ class Orders(AfasResource):
         if not number:
             raise UncertainOutcomeError("AFAS answered the sales order without its OrNu", **context)
         return WriteResult(target_id=str(number), response=results)
-
-    def debtor(self, payload: Mapping[str, Any], context: Mapping[str, Any]) -> str:
-        """The debtor number of the order: ``_debtor`` as given, else the one debtor with
-        the customer's e-mail address (``_customer_email``)."""
-        if payload.get("_debtor"):
-            return str(payload["_debtor"])
-        email = str(payload.get("_customer_email") or "").strip()
-        rows = list(self.lookup("debtors", "Email", [email])) if email else []
-        numbers = sorted(
-            {
-                str(r["DebtorId"])
-                for r in rows
-                if str(r.get("Email") or "").strip().casefold() == email.casefold()
-            }
-        )
-        if len(numbers) != 1:
-            found = "no debtor" if not numbers else f"debtors {', '.join(numbers)}"
-            raise ValidationError(
-                f"the order's customer {email or '(no e-mail)'} matches {found} in AFAS; "
-                "sync the relation first or map _debtor",
-                field="customer",
-                **context,
-            )
-        return numbers[0]
