@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppel.errors import AuthError, ConfigurationError, RejectedError
+from koppel.errors import AuthError, ConfigurationError, RejectedError, ValidationError
 from koppel.sandbox import ContractLog
 from koppel.sync import Connection
 from koppel_exact_bouw import facts, hql
@@ -147,3 +147,18 @@ def test_a_row_changed_during_the_read_pushes_no_other_row_out(
     ids = [row["id"] for row in first_page + rest]
     assert set(ids) == {88000 + n for n in range(12)}  # none skipped
     assert ids[-1] == first_page[0]["id"]  # the changed one again, at the end
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ("id =", "a value expected"),
+        ("id 5", "an operator expected"),
+        ('name = "a" OR id = 1', "AND expected"),
+        ("LIMIT -1", "is no count"),
+        ('name = "open', "cannot read"),
+    ],
+)
+def test_hql_that_cannot_be_read_is_refused_naming_the_place(q: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        hql.parse(q, ("id", "name"))
