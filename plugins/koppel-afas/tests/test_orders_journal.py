@@ -107,3 +107,42 @@ def test_journal_entry_needs_a_journal(sandbox: AfasSandbox) -> None:
     with pytest.raises(ValidationError) as refused:
         create(connection, "journal_entries", ENTRY)
     assert refused.value.context["field"] == "JoCo"
+
+
+FOREIGN = {
+    "BpNr": "MEM-2024-0003",
+    "_date": "2024-05-31",
+    "_currency": "USD",
+    "_rate": Decimal("0.92"),
+    "Lines": [
+        {
+            "_relation": "inkoop@koffiehuisdeboon.nl",
+            "_amount": Decimal("100.00"),
+            "_amount_company": Decimal("92.00"),
+        },
+        {"AcNr": "8000", "_amount": Decimal("-100.00"), "_amount_company": Decimal("-92.00")},
+    ],
+}
+
+
+def test_journal_entry_in_another_currency_books_both_amounts(
+    connection: Connection, sandbox: AfasSandbox
+) -> None:
+    create(connection, "journal_entries", FOREIGN)
+    lines = sandbox.store["FiEntries"].all()
+    assert [(x["VaAs"], x["AcNr"]) for x in lines] == [("2", "10001"), ("1", "8000")]
+    assert [(x["AmDe"], x["AmCr"], x["AmDc"], x["AmCc"]) for x in lines] == [
+        (92.0, 0, 100.0, 0),
+        (0, 92.0, 0, 100.0),
+    ]
+    assert {(x["CuId"], x["Rate"]) for x in lines} == {("USD", 0.92)}
+
+
+def test_journal_entry_unbalanced_in_the_company_currency_is_refused(
+    connection: Connection, sandbox: AfasSandbox
+) -> None:
+    lines = [FOREIGN["Lines"][0], {**FOREIGN["Lines"][1], "_amount_company": Decimal("-91.99")}]
+    with pytest.raises(ValidationError) as refused:
+        create(connection, "journal_entries", {**FOREIGN, "Lines": lines})
+    assert "not balanced in the company currency" in refused.value.message
+    assert sandbox.count("POST", "/ProfitRestServices/connectors/{id}") == 0
