@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "state": ("koppel.cli.state:state", "Show or reset a flow's cursor, bindings and parked."),
     "commitments": ("koppel.cli.commitments:commitments", "Show the commitments register."),
     "relations": ("koppel.cli.relations:relations", "Fetch, number and export CRM relations."),
+    "worker": ("koppel.cli.worker:worker", "Run flows as jobs by their schedules (PostgreSQL)."),
+    "status": ("koppel.cli.status:status", "Show every flow: last run, next run, parked, alerts."),
 }
 
 

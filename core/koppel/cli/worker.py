@@ -39,18 +39,27 @@ from koppel.cli._flowing import state_option
     metavar="FLOW",
     help="Queue a run of this flow (by name) now, and exit.",
 )
+@click.option(
+    "--alerts",
+    "alerts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The alerts file: where new and resolved problems are sent "
+    "(default: $KOPPEL_ALERTS; none: no alerts).",
+)
 @state_option
 def worker(
     folder: Path,
     concurrency: int,
     stalled_after: float,
     enqueue: tuple[str, ...],
+    alerts_file: Path | None,
     state_url: str | None,
 ) -> None:
     """Run the flows in --flows as jobs: each by its schedule, one run of a flow at a time
     across every worker. The state store must be PostgreSQL. Stops gracefully on SIGTERM:
     a run finishes the chunk in hand and its flow is queued for another worker.
     """
+    from koppel.alerts import load_alerts
     from koppel.state import open_state
 
     try:
@@ -61,8 +70,12 @@ def worker(
             f'the worker needs procrastinate: pip install "koppel[worker]" ({exc})'
         ) from exc
     flows = load_flows(folder)
+    alerts = load_alerts(alerts_file)
+    if alerts is not None:
+        for name in flows:
+            alerts.channels(name)  # a wrong alerts file stops here, not after a run
     with open_state(state_url) as store:
-        flow_worker = FlowWorker(flows, store, stalled_after=stalled_after)
+        flow_worker = FlowWorker(flows, store, stalled_after=stalled_after, alerts=alerts)
         ensure_schema(conninfo_of(store))
         if enqueue:
             flow_worker.app.open()

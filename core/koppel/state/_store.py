@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from koppel.errors import StateError
+from koppel.state._alerts import AlertsMixin
 from koppel.state._base import utcnow
 from koppel.state._chunks import ChunksMixin
 from koppel.state._commitments import CommitmentsMixin
@@ -24,7 +25,9 @@ from koppel.state._tokens import SqlTokenStore
 __all__ = ["StateStore", "open_state"]
 
 
-class StateStore(ChunksMixin, NumbersMixin, CommitmentsMixin, RelationsMixin, LimitsMixin):
+class StateStore(
+    ChunksMixin, NumbersMixin, CommitmentsMixin, RelationsMixin, LimitsMixin, AlertsMixin
+):
     """Runs and their locks, cursors, bindings, parked records, activity, writes in flight,
     tokens, number ranges, exports, the commitments register.
 

@@ -1,7 +1,8 @@
 """The worker: flows run as jobs on PostgreSQL, by their schedules, by as many workers as
 you start (``koppel worker --flows DIR``); see docs/operations.md.
 
-Needs the optional extra ``koppel[worker]`` (procrastinate)::
+:class:`FlowWorker` needs the optional extra ``koppel[worker]`` (procrastinate); it is
+imported on first use, so :func:`load_flows` and :func:`due` work without it::
 
     from koppel.state import open_state
     from koppel.worker import FlowWorker, load_flows
@@ -14,9 +15,23 @@ Needs the optional extra ``koppel[worker]`` (procrastinate)::
 
 from __future__ import annotations
 
-from koppel.worker._app import RUN_TASK, TICK_SECONDS, FlowWorker, WorkerStopping
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from koppel.worker._flows import due, load_flows
-from koppel.worker._schema import ensure_schema
+
+if TYPE_CHECKING:
+    from koppel.worker._app import RUN_TASK, TICK_SECONDS, FlowWorker, WorkerStopping
+    from koppel.worker._schema import ensure_schema
+
+#: Public name -> the module that defines it (these need procrastinate).
+_EXPORTS = {
+    "RUN_TASK": "koppel.worker._app",
+    "TICK_SECONDS": "koppel.worker._app",
+    "FlowWorker": "koppel.worker._app",
+    "WorkerStopping": "koppel.worker._app",
+    "ensure_schema": "koppel.worker._schema",
+}
 
 __all__ = [
     "RUN_TASK",
@@ -27,3 +42,10 @@ __all__ = [
     "ensure_schema",
     "load_flows",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'koppel.worker' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

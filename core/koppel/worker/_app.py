@@ -32,8 +32,9 @@ from typing import Any
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 
+from koppel.alerts import AlertConfig, check_flow
 from koppel.engine import RunObserver, RunResult, run_flow
-from koppel.errors import FatalError, FlowBusyError, RetriableError
+from koppel.errors import FatalError, FlowBusyError, KoppelError, RetriableError
 from koppel.flows import Flow
 from koppel.log import get_logger
 from koppel.state import StateStore
@@ -89,6 +90,8 @@ class FlowWorker:
     :param store: a PostgreSQL state store, shared by every worker.
     :param stalled_after: seconds without a heartbeat after which a worker counts as
         dead and its jobs are queued again.
+    :param alerts: where alerts go; after every run the worker sends the flow's new and
+        resolved problems (see :mod:`koppel.alerts`); None sends none but keeps count.
     :param run_options: passed to :func:`koppel.engine.run_flow` (tests: transports).
     """
 
@@ -98,6 +101,7 @@ class FlowWorker:
         store: StateStore,
         *,
         stalled_after: float = 60.0,
+        alerts: AlertConfig | None = None,
         run_options: Mapping[str, Any] | None = None,
     ) -> None:
         if store.dialect != "postgresql":
@@ -108,6 +112,7 @@ class FlowWorker:
         self.flows = dict(flows)
         self.store = store
         self.stalled_after = stalled_after
+        self.alerts = alerts
         self.run_options = dict(run_options or {})
         self.stopping = threading.Event()
         self.app = procrastinate.App(
@@ -147,10 +152,20 @@ class FlowWorker:
         except WorkerStopping:
             self.enqueue(flow)
             return {"flow": flow, "stopped": True}
+        finally:
+            self._alert(flow)
         if result.paused_until is not None:
             self.enqueue(flow, at=result.paused_until)
             log.info("the run paused", flow=flow, until=result.paused_until.isoformat())
         return {"flow": flow, "run": result.run_id, "counts": dict(result.counts)}
+
+    def _alert(self, flow: str) -> None:
+        """Tell the flow's new and resolved problems; a failure to tell is logged and
+        told at the next run."""
+        try:
+            check_flow(self.store, flow, self.alerts)
+        except KoppelError as exc:
+            log.error("could not send the alert", flow=flow, problem=str(exc))
 
     async def tick(self, timestamp: int) -> list[str]:
         """The job of task ``koppel.tick``: queue the flows due in the last tick; queue
