@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from koppel.connector import Connector
 from koppel_exact_bouw.client import SYSTEM, ExactBouwClient
+from koppel_exact_bouw.functions import FUNCTIONS
 from koppel_exact_bouw.resources import CommitmentBookings, Commitments, Relations
 from koppel_exact_bouw.settings import ExactBouwSettings
 
@@ -24,4 +25,5 @@ connector = Connector(
     resources=(Commitments, CommitmentBookings, Relations),
     package="koppel_exact_bouw",
     sandbox="koppel_exact_bouw.sandbox:make_sandbox",
+    functions=FUNCTIONS,
 )

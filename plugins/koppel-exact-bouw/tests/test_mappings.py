@@ -8,6 +8,7 @@ from typing import Any
 from koppel.mapping import compile_mapping
 from koppel.records import Commitment, Relation, RelationKind, structure
 from koppel.sync import Connection, Direction
+from koppel_exact_bouw.functions import plain_text
 from koppel_exact_bouw.plugin import connector
 
 #: A PurchaseOrderContractListItem as the SDK names its fields, with the plugin's
@@ -103,6 +104,11 @@ def test_contract_with_its_tickets_becomes_a_commitment_with_lines() -> None:
     assert not commitment.handled
 
 
+def test_contract_without_a_name_is_described_by_its_description_as_plain_text() -> None:
+    commitment = structure(inbound("commitments", CONTRACT), Commitment)
+    assert commitment.description == "Kozijnen fase 2"
+
+
 def test_contract_without_project_supplier_or_tickets_still_maps() -> None:
     bare = {**CONTRACT, "project": None, "supplier": None, "deliveryTickets": [], "name": "Huur"}
     commitment = structure(inbound("commitments", bare), Commitment)
@@ -122,3 +128,10 @@ def test_customer_contact_is_a_debtor_with_its_debtor_number() -> None:
     customer = {**CONTACT, "type": {"id": 7, "name": "customer"}, "debtorNumber": "20001"}
     relation = structure(inbound("relations", customer), Relation)
     assert relation.kind is RelationKind.DEBTOR and relation.number == "20001"
+
+
+def test_plain_text_drops_tags_keeps_words_apart_and_decodes_entities() -> None:
+    assert plain_text("<p>Gevel&nbsp;&amp; dak</p><p>fase&nbsp;2<br>west</p>") == (
+        "Gevel & dak fase 2 west"
+    )
+    assert plain_text("<p> </p>") is None and plain_text(None) is None
