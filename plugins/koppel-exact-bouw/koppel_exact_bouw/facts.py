@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import attrs
+
 from koppel.sandbox import ApiContract, Contract, Endpoint, Field, Source
 
 __all__ = [
@@ -148,10 +150,12 @@ PURCHASE_INVOICE = Contract(
 )
 
 
+@attrs.frozen
 class ListEndpoint:
     """A ``GET /list/...`` endpoint: rows in ``{"items", "count", "limit", "offset"}``
     (SDK ``*List`` models), selected and paged by a ``q`` string.
 
+    :param name: the sandbox's collection of its rows (demo.py).
     :param path: the path below :data:`BASE_URL`.
     :param mapped: the fields its ``q`` may name; the live API answers 400 for a field that
         is not HQL-mapped (CLIENTS). Which fields are mapped is ASSUMED beyond ``id`` and
@@ -159,11 +163,10 @@ class ListEndpoint:
     :param changed: the modification-time field (SDK ``updatedAt``, ATOM/ISO-8601).
     """
 
-    def __init__(self, name: str, path: str, mapped: tuple[str, ...]) -> None:
-        self.name = name
-        self.path = path
-        self.mapped = mapped
-        self.changed = "updatedAt"
+    name: str
+    path: str
+    mapped: tuple[str, ...]
+    changed: str = "updatedAt"
 
     @property
     def endpoint(self) -> Endpoint:
