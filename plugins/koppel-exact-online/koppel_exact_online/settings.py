@@ -47,7 +47,9 @@ class ExactSettings(BookingSettings):
         default="sales", description="invoices as sales entries or purchase entries"
     )
     warehouse: str | None = setting(
-        default=None, description="warehouse guid: enables direct sales invoices (direct_invoice)"
+        default=None,
+        description="warehouse guid: enables direct sales invoices (direct_invoice); stock "
+        + "is then that warehouse's, else summed over every warehouse",
     )
     sales_journal: str | None = setting(
         default=None, description="sales journal of sales invoices and entries (mapping: 70)"

@@ -28,7 +28,10 @@ class Orders(Document):
     entity = "orders"
     #: A financial mutation is found by its first line's description.
     match_keys = {"number": "YourRef"}
-    description = "sales orders; written per order type (quotation, order, invoice, entry)"
+    description = (
+        "sales orders (read from their headers' and lines' feeds); written per order type "
+        + "(quotation, order, invoice, entry)"
+    )
 
     @classmethod
     def order_types(cls, settings: ExactSettings | None) -> tuple[OrderType, ...]:
