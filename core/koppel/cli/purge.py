@@ -1,4 +1,5 @@
-"""``koppel purge --older-than 30d``: delete old activity; personal data is not kept longer."""
+"""``koppel purge --older-than 30d``: delete old activity and old parked payloads; personal
+data is not kept longer, in the database's files either."""
 
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ from koppel.cli._flowing import load, opened_state, parse_duration, state_option
 )
 @state_option
 def purge(older_than: str, flow_file: Path | None, state_url: str | None) -> None:
-    """Delete activity log entries older than AGE from the state store."""
+    """Delete activity log entries older than AGE from the state store, and empty the
+    payload of records parked before then; the deleted bytes are overwritten."""
     age = parse_duration(older_than)
     flow = load(flow_file) if flow_file else None
     with opened_state(flow, state_url) as store:
-        removed = store.purge_activity(age)
-    click.echo(f"deleted {removed} activity entries older than {older_than}")
+        purged = store.purge(age)
+    click.echo(f"deleted {purged.activity} activity entries older than {older_than}")
+    if purged.parked:
+        click.echo(f"emptied the payload of {purged.parked} parked records parked before then")

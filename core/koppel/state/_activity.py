@@ -6,14 +6,15 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from koppel.log import redact
 from koppel.state._base import StoreBase
 from koppel.state._models import ActivityEntry, NewActivity
-from koppel.state._schema import activity
+from koppel.state._schema import JSONData, activity, parked
 
-__all__ = ["FAILED_ACTIONS", "ActivityMixin", "clean"]
+__all__ = ["FAILED_ACTIONS", "ActivityMixin", "Purged", "clean"]
 
 #: Actions that ``failed_only`` selects.
 FAILED_ACTIONS = ("fail",)
@@ -127,8 +128,52 @@ class ActivityMixin(StoreBase):
         return entries
 
     def purge_activity(self, older_than: timedelta) -> int:
-        """Delete entries written more than ``older_than`` ago; returns how many."""
+        """Delete entries written more than ``older_than`` ago; returns how many.
+
+        Also parked records that first failed longer ago lose their payload (see
+        :meth:`purge`, which does this and makes sure the bytes are gone from disk).
+        """
+        return self.purge(older_than).activity
+
+    def purge(self, older_than: timedelta) -> Purged:
+        """Forget personal data older than ``older_than``: delete activity entries, and
+        empty the payload of parked records that first failed before then (the record
+        stays parked, with its message, until the source sends it again).
+
+        SQLite overwrites what it deletes (``secure_delete``) and then empties its
+        write-ahead log, so the data is gone from the files; PostgreSQL's space is
+        vacuumed (see docs/operations.md for what that does and does not erase).
+        """
         cutoff = self.clock() - older_than
         with self._write() as conn:
-            result = conn.execute(activity.delete().where(activity.c.created_at < cutoff))
-        return int(result.rowcount)
+            if self.dialect == "sqlite":
+                conn.exec_driver_sql("PRAGMA secure_delete = ON")
+            removed = conn.execute(activity.delete().where(activity.c.created_at < cutoff))
+            emptied = conn.execute(
+                parked.update()
+                .where(parked.c.first_failed_at < cutoff, parked.c.data != sa.literal({}, JSONData))
+                .values(data={})
+            )
+        self._compact()
+        return Purged(activity=int(removed.rowcount), parked=int(emptied.rowcount))
+
+    def _compact(self) -> None:
+        """Make deleted rows unreadable on disk: SQLite checkpoints and truncates its
+        write-ahead log (older copies of the pages live there); PostgreSQL vacuums."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":  # outside any transaction: the driver's own connection
+                driver = conn.connection.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+                auto.exec_driver_sql(f"VACUUM {activity.name}, {parked.name}")
+
+
+@attrs.frozen
+class Purged:
+    """What :meth:`ActivityMixin.purge` forgot: activity entries deleted, parked records
+    whose payload was emptied."""
+
+    activity: int
+    parked: int
