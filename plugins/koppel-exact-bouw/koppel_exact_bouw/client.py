@@ -90,11 +90,16 @@ class ExactBouwClient:
                 return
 
     def changed(
-        self, listed: facts.ListEndpoint, since: str | None, *, entity: str = ""
+        self,
+        listed: facts.ListEndpoint,
+        since: str | None,
+        conditions: Sequence[str] = (),
+        *,
+        entity: str = "",
     ) -> Iterator[Row]:
-        """Rows changed at or after ``since`` (every row without it)."""
-        conditions = [hql.condition(listed.changed, ">=", since)] if since else []
-        return self.rows(listed, conditions, entity=entity)
+        """Rows meeting ``conditions`` changed at or after ``since`` (all without it)."""
+        after = [hql.condition(listed.changed, ">=", since)] if since else []
+        return self.rows(listed, [*conditions, *after], entity=entity)
 
     def lookup(
         self,

@@ -211,3 +211,13 @@ def test_relations_sharing_an_e_mail_address_are_ambiguous_oldest_first(
     )
     assert [c.id for c in found["orders@houtplaat.example"].candidates] == ["4101", "4999"]
     assert found["inkoop@devries-bouw.example"].id == "4100"
+
+
+def test_project_filter_reads_only_that_projects_commitments(
+    hooks: Any, connection: Connection
+) -> None:
+    records = hooks.fetch_records(
+        connection=connection, entity="commitments", cursor=None, filters={"project": "3494101"}
+    )
+    ids = [r.id for r in records]
+    assert ids == ["88001", "88004", "88007", "88010"]  # every third contract is on it

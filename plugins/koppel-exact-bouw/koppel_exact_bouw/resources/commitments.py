@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from koppel.sync import SourceRecord, read_each, read_id, read_moment
-from koppel_exact_bouw import facts
+from koppel_exact_bouw import facts, hql
 from koppel_exact_bouw.resources._base import ExactBouwResource
 
 __all__ = ["Commitments"]
@@ -30,9 +30,13 @@ class Commitments(ExactBouwResource):
 
     entity = "commitments"
     description = "commitments (verplichtingen): purchase orders, delivery notes as lines"
+    filters = {"project": "commitments of this project only (its id in Exact Online Bouw)"}
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        rows = self.client.changed(facts.CONTRACTS, cursor, entity=self.entity)
+        only = []
+        if filters.get("project") not in (None, ""):
+            only.append(hql.condition("project.id", "=", _number(filters["project"])))
+        rows = self.client.changed(facts.CONTRACTS, cursor, only, entity=self.entity)
         return read_each(self.with_lines(rows), self.record, id_field="id")
 
     def with_lines(self, contracts: Iterator[Row]) -> Iterator[Row]:
@@ -56,6 +60,11 @@ class Commitments(ExactBouwResource):
     def record(self, row: Mapping[str, Any]) -> SourceRecord:
         """One contract, its ``updatedAt`` the cursor."""
         return SourceRecord(id=read_id(row, "id"), data=row, cursor=read_moment(row, "updatedAt"))
+
+
+def _number(value: Any) -> int | str:
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text
 
 
 def _ticket_order(ticket: Row) -> tuple[int, str]:
