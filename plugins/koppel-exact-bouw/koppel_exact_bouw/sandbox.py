@@ -203,8 +203,9 @@ def _purchase_invoices(box: ExactBouwSandbox) -> None:
         supplier = contacts.get(str(body["contact"]["id"]))
         if supplier is None:
             return box.error_response(400, f"Contact {body['contact']['id']} not found.")
-        if body.get("id") is not None:
-            found = invoices.update(str(body["id"]), {"invoiceNumber": body["invoiceNumber"]})
+        if body.get("id") is not None:  # a header update; bookings are not redone
+            header = {k: body[k] for k in ("invoiceNumber", "date", "status")}
+            found = invoices.update(str(body["id"]), {**header, "updatedAt": box.now()})
             if found is None:
                 return box.error_response(404, f"Purchase invoice {body['id']} not found.")
             return json_response({**body, **found})
@@ -237,7 +238,9 @@ def _purchase_invoices(box: ExactBouwSandbox) -> None:
                 "status": body["status"],
                 "subTotal": f"{total:.2f}",
                 "supplier": nested_contact(supplier),
-                "deliveryTicket": None,
+                "deliveryTicket": next(
+                    ({k: t[k] for k in ("id", "number", "price")} for t in booked if t), None
+                ),
                 "createdAt": now,
                 "updatedAt": now,
             }

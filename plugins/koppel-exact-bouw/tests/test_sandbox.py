@@ -162,3 +162,16 @@ def test_a_row_changed_during_the_read_pushes_no_other_row_out(
 def test_hql_that_cannot_be_read_is_refused_naming_the_place(q: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         hql.parse(q, ("id", "name"))
+
+
+def test_purchase_invoice_with_an_id_updates_its_header_only(
+    client: ExactBouwClient, sandbox: ExactBouwSandbox
+) -> None:
+    header = {"invoiceNumber": "INK-26006", "contact": {"id": 4100}, "status": 4}
+    saved = client.post("/purchase-invoice", {**header, "id": 61000, "date": "2026-03-01"})
+    stored = sandbox.store["invoices"].get("61000")
+    assert saved["id"] == 61000 and stored is not None
+    assert (stored["date"], stored["status"]) == ("2026-03-01", 4)
+    assert sandbox.store["tickets"].get("530006")["isProcessed"]  # bookings stay as they were
+    with pytest.raises(RejectedError, match="Purchase invoice 1 not found"):
+        client.post("/purchase-invoice", {**header, "id": 1, "date": "2026-03-01"})
