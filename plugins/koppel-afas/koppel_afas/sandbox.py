@@ -120,6 +120,7 @@ class AfasSandbox(Sandbox):
             base_url=f"https://{PARTICIPANT}.rest.afas.online",
             clock=clock,
             authenticate=self._authenticate,
+            credentials={"token": TOKEN},
         )
         #: Rows answered per GetConnector id.
         self.rows_answered: Counter[str] = Counter()

@@ -1,6 +1,7 @@
 """The examples: afas-relations-to-exact-online.toml with ``koppel run --sandbox`` (needs
-koppel-exact-online), afas-commitments.toml against a served AFAS sandbox (the register
-has no sandbox), twice: the second run reads one row."""
+koppel-exact-online) and no AFAS_TOKEN (the sandbox gives its own), afas-commitments.toml
+with ``--sandbox`` into the run's own state store, and against a served AFAS sandbox,
+twice: the second run reads one row."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def test_example_relations_to_exact_online_runs_against_the_sandboxes(tmp_path: 
     pytest.importorskip("koppel_exact_online")
     if not EXAMPLE.is_file():
         pytest.skip("the example is not part of this checkout")
-    env = {**os.environ, "AFAS_TOKEN": TOKEN}
+    env = {k: v for k, v in os.environ.items() if k != "AFAS_TOKEN"}
     done = subprocess.run(
         koppel_command("run", "--sandbox", str(EXAMPLE)),
         cwd=tmp_path,
@@ -41,6 +42,26 @@ def test_example_relations_to_exact_online_runs_against_the_sandboxes(tmp_path: 
 
 
 COMMITMENTS = EXAMPLE.with_name("afas-commitments.toml")
+
+
+def test_example_commitments_runs_with_sandbox_into_the_runs_own_register(
+    tmp_path: Path,
+) -> None:
+    if not COMMITMENTS.is_file():
+        pytest.skip("the example is not part of this checkout")
+    env = {k: v for k, v in os.environ.items() if k not in ("AFAS_TOKEN", "KOPPEL_STATE")}
+
+    def koppel(*args: str) -> str:
+        done = subprocess.run(
+            koppel_command(*args), cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    out = koppel("run", "--sandbox", str(COMMITMENTS))
+    assert out.splitlines()[2].split()[0] == "36", out  # created
+    listed = koppel("commitments", "list", "--state", "koppel-sandbox.sqlite3", "--json")
+    assert listed.count('"code"') == 36
 
 
 def test_example_commitments_runs_against_a_served_sandbox_as_its_header_says(
