@@ -92,8 +92,8 @@ _WORKER = textwrap.dedent(
         secrets={"client_id": "sandbox-client", "client_secret": "sandbox-secret"},
         token_store=FileTokenStore(path),
     )
-    for _ in range(rounds):
-        list(connector.fetch_records(connection, "customers", "99999999", {}))
+    for _ in range(rounds):  # one call a round: stock reads one feed
+        list(connector.fetch_records(connection, "stock", "99999999", {}))
         time.sleep(0.1)
     connection.close()
     """
