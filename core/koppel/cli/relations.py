@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MESSAGE_WIDTH = 70
+#: Relations numbered by a fetch that are shown one by one.
+_SHOWN = 10
 
 
 def _sandbox_options(function: F) -> F:
@@ -99,8 +101,11 @@ def fetch(flow_file: Path, state_url: str | None, sandbox: bool, seed: int) -> N
         f"{counts['unchanged']} unchanged; queued: {len(queued)} "
         f"({inserts} insert, {len(queued) - inserts} update)"
     )
-    for relation, number in result.numbering.numbered.items():
+    numbered = list(result.numbering.numbered.items())
+    for relation, number in numbered[:_SHOWN]:
         click.echo(f"numbered {relation}: {number}")
+    if len(numbered) > _SHOWN:
+        click.echo(f"... and {len(numbered) - _SHOWN} more numbered")
     for relation, message in result.numbering.waiting.items():
         click.secho(f"waits for a number {relation}: {message}", fg="yellow")
     if result.without_number:

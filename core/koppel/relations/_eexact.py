@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from koppel.errors import ValidationError
@@ -130,7 +131,7 @@ def accounts_document(relations: Iterable[Mapping[str, Any]]) -> bytes:
     for relation in relations:
         accounts.append(_account(relation))
     ET.register_namespace("xsi", _XSI)
-    document = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     check_document(document)
     return document
 
@@ -145,6 +146,10 @@ def check_document(document: bytes) -> int:
         root = SafeET.fromstring(document)
     except SafeET.ParseError as exc:
         raise ValidationError(f"the eExact file is not well-formed XML: {exc}") from None
+    except DefusedXmlException as exc:
+        raise ValidationError(
+            f"the eExact file is not well-formed XML: {type(exc).__name__}: {exc}"
+        ) from None
     if root.tag != "eExact" or root.find("Accounts") is None:
         raise ValidationError("the eExact file has no eExact/Accounts element")
     accounts = root.findall("Accounts/Account")

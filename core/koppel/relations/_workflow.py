@@ -12,6 +12,7 @@ import attrs
 
 from koppel.errors import ConfigurationError, KoppelError, RecordError
 from koppel.records import Relation, structure, unstructure
+from koppel.relations._crm import ENTITY, CrmSide
 from koppel.relations._numbers import Numbering, due_from, give_number, give_numbers
 from koppel.relations._settings import RelationSettings
 from koppel.state._relations import IncomingRelation
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ENTITY", "FetchResult", "RelationWorkflow", "content_hash"]
 
-#: The canonical entity the workflow moves.
-ENTITY = "relations"
 #: Canonical fields that are no data for accounting (they do not make a change).
 _NOT_SENT = ("modified_at", "custom")
 
@@ -87,7 +86,7 @@ class RelationWorkflow:
         self._prepare = prepare_connection
         self._tokens = token_store
         self._parts: RunParts | None = None
-        self._source_outbound: Any = None
+        self._crm: CrmSide | None = None
 
     @property
     def queue(self) -> str:
@@ -96,22 +95,41 @@ class RelationWorkflow:
 
     @property
     def parts(self) -> RunParts:
-        """The flow's connections, hooks and mappings, built on first use."""
+        """The flow's connections, hooks and mappings (source and target), built on
+        first use: a direct sync needs them."""
         if self._parts is None:
             from koppel.engine._setup import build_parts
-            from koppel.plugins import get_plugin_manager
 
             self._parts = build_parts(
                 self.flow,
                 self.store,
-                self._manager or get_plugin_manager(),
+                self._plugins(),
                 token_store=self._tokens,
                 prepare_connection=self._prepare,
             )
         return self._parts
 
+    @property
+    def crm(self) -> CrmSide:
+        """The CRM's connection, hooks and mappings, built on first use; fetching,
+        numbering and an XML export need the CRM only."""
+        if self._crm is None:
+            self._crm = CrmSide.build(
+                self.flow, self.store, self._plugins(), self._tokens, self._prepare
+            )
+        return self._crm
+
+    def _plugins(self) -> KoppelPluginManager:
+        if self._manager is None:
+            from koppel.plugins import get_plugin_manager
+
+            self._manager = get_plugin_manager()
+        return self._manager
+
     def close(self) -> None:
         """Close the connections."""
+        if self._crm is not None:
+            self._crm.connection.close()
         if self._parts is not None:
             self._parts.source.close()
             self._parts.target.close()
@@ -127,9 +145,9 @@ class RelationWorkflow:
     def fetch(self) -> FetchResult:
         """Read every relation of the CRM, number those that are due, and queue those
         with a number: "insert" when never pushed, "update" when changed since."""
-        parts = self.parts
-        records = parts.source_hooks.fetch_records(
-            connection=parts.source, entity=ENTITY, cursor=None, filters={}
+        crm = self.crm
+        records = crm.hooks.fetch_records(
+            connection=crm.connection, entity=ENTITY, cursor=None, filters={}
         )
         relations: dict[str, dict[str, Any]] = {}
         unreadable: dict[str, str] = {}
@@ -255,13 +273,13 @@ class RelationWorkflow:
     # -- helpers ---------------------------------------------------------------
 
     def _canonical(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        parts = self.parts
-        mapped = parts.map_inbound(
-            connection=parts.source,
+        crm = self.crm
+        mapped = crm.hooks.map_record(
+            connection=crm.connection,
             entity=ENTITY,
             direction=Direction.INBOUND,
             data=data,
-            mapping=parts.inbound,
+            mapping=crm.inbound,
             action=None,
             existing=None,
         )
@@ -275,32 +293,18 @@ class RelationWorkflow:
 
     def _write_back(self, relation: Mapping[str, Any]) -> None:
         """Write the relation's number and last sync message back to the CRM."""
-        parts = self.parts
-        if self._source_outbound is None:
-            from koppel.mapping import compile_mapping
-
-            spec = parts.source_hooks.default_mapping(
-                connection=parts.source, entity=ENTITY, direction=Direction.OUTBOUND
-            )
-            if spec is None:
-                raise ConfigurationError(
-                    f"system {self.flow.source.system} cannot take relations' numbers back",
-                    flow=self.flow.name,
-                )
-            self._source_outbound = compile_mapping(
-                spec, name=f"{self.flow.source.system}/{ENTITY}/outbound"
-            )
-        payload = parts.source_hooks.map_record(
-            connection=parts.source,
+        crm = self.crm
+        payload = crm.hooks.map_record(
+            connection=crm.connection,
             entity=ENTITY,
             direction=Direction.OUTBOUND,
             data=relation,
-            mapping=self._source_outbound,
+            mapping=crm.outbound,
             action=Action.UPDATE,
             existing=None,
         )
-        parts.source_hooks.upsert(
-            connection=parts.source,
+        crm.hooks.upsert(
+            connection=crm.connection,
             entity=ENTITY,
             action=Action.UPDATE,
             payload=payload,

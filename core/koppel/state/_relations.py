@@ -315,7 +315,7 @@ class RelationsMixin(StoreBase):
             .limit(limit)
         )
         with self._read() as conn:
-            return [_relation_export(row._mapping) for row in conn.execute(query)]
+            return [_relation_export(dict(row._mapping)) for row in conn.execute(query)]
 
     def relation_export(self, export_id: int) -> RelationExport:
         """Export ``export_id`` with its import's mark.
@@ -332,7 +332,7 @@ class RelationsMixin(StoreBase):
             row = conn.execute(query).first()
         if row is None:
             raise RecordError(f"no relation export {export_id}", record=str(export_id))
-        return _relation_export(row._mapping)
+        return _relation_export(dict(row._mapping))
 
     def export_rows(self, export_id: int) -> list[ExportRow]:
         """The rows of export ``export_id``, by relation."""

@@ -41,7 +41,13 @@ class EasyPartySandbox(Sandbox):
     """The EasyParty emulator."""
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(SYSTEM, **options)
+        super().__init__(SYSTEM, authenticate=self.check_key, **options)
+
+    def check_key(self, request: SandboxRequest) -> httpx.Response | None:
+        """The 401 for a call without the demo's API key, or None to let it pass."""
+        if request.headers.get("Authorization") != f"Bearer {DEMO_API_KEY}":
+            return self.error_response(401, "Invalid API key.")
+        return None
 
     def error_response(self, status: int, message: str) -> httpx.Response:
         code = {400: "bad_request", 401: "unauthorized", 404: "not_found", 409: "conflict"}
@@ -66,7 +72,6 @@ def make_sandbox(seed: int = 0, volume: int | None = None) -> EasyPartySandbox:
     box = EasyPartySandbox(
         base_url=facts.BASE_URL.replace("{tenant}", DEMO_TENANT),
         rate_limit=SandboxRateLimit(per_minute=CALLS_PER_MINUTE),
-        authenticate=lambda request: _authenticate(box, request),
     )
     for name, rows in demo(seed, DEMO_VOLUME if volume is None else volume).items():
         box.store.seed(name, rows)
@@ -79,12 +84,6 @@ def make_sandbox(seed: int = 0, volume: int | None = None) -> EasyPartySandbox:
     )
     _relation(box)
     return box
-
-
-def _authenticate(box: EasyPartySandbox, request: SandboxRequest) -> httpx.Response | None:
-    if request.headers.get("Authorization") != f"Bearer {DEMO_API_KEY}":
-        return box.error_response(401, "Invalid API key.")
-    return None
 
 
 def _relations_selected(row: Mapping[str, Any], params: Mapping[str, str]) -> bool:
