@@ -203,6 +203,23 @@ def delete_record(connection: Connection, entity: str, target_id: str) -> bool |
 
 
 @hookspec(firstresult=True)
+def check_online(connection: Connection, entity: str, direction: str) -> str | None:
+    """Ask the system itself whether ``connection`` can read or write ``entity`` as
+    configured (``koppel check --online``): the customer's own definitions, the
+    fields the mappings use, the rights of the credentials.
+
+    :param connection: the connection, with its credentials resolved.
+    :param entity: the flow's entity.
+    :param direction: ``read`` (the flow's source) or ``write`` (its target).
+    :return: one line saying what was checked; None when nothing can be checked online.
+    :raises ConfigurationError: naming the setting to fix when the system says no.
+
+    Stops at first non-None result.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
 def supports_order_types(connection: Connection) -> Iterable[OrderType] | None:
     """Which order types this system accepts as a target.
 

@@ -1,4 +1,5 @@
-"""``koppel check FLOW``: everything about a flow that can be checked offline."""
+"""``koppel check FLOW``: everything about a flow that can be checked offline, and with
+``--online`` what only the systems themselves can say."""
 
 from __future__ import annotations
 
@@ -10,23 +11,35 @@ from typing import Any
 
 import click
 
-from koppel.cli._flowing import flow_argument, load
+from koppel.cli._flowing import flow_argument, load, opened_state, state_option
 
 
 @click.command("check")
 @flow_argument()
-def check(flow_file: Path) -> None:
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Then ask the systems themselves (with the flow's credentials): the customer's "
+    "own definitions and the fields the flow reads and writes. Writes nothing.",
+)
+@click.option("--sandbox", is_flag=True, help="With --online: ask the built-in sandboxes.")
+@state_option
+def check(flow_file: Path, online: bool, sandbox: bool, state_url: str | None) -> None:
     """Check FLOW without touching any system: the file, the plugins, the entity,
-    the order type and the mappings.
+    the order type and the mappings; with --online, then against the systems.
 
     Exits 2 when something must be fixed before the flow can run.
     """
     from koppel.cli import EXIT_CONFIG
 
+    if sandbox and not online:
+        raise click.UsageError("--sandbox goes with --online")
     flow = load(flow_file)
     click.echo(f"ok    flow file {flow.label} (flow {flow.name})")
     checker = Checker(flow)
-    checker.run()
+    checker.run(credentials=not sandbox)
+    if online and not checker.problems:
+        checker.online(state_url, sandbox=sandbox)
     if checker.problems:
         click.secho(f"{checker.problems} problem(s) found", fg="red", err=True)
         click.get_current_context().exit(EXIT_CONFIG)
@@ -55,7 +68,9 @@ class Checker:
         click.echo(f"ok    {label}" + (f" ({note})" if note else ""))
         return True
 
-    def run(self) -> None:
+    def run(self, *, credentials: bool = True) -> None:
+        """Every offline check; ``credentials`` False leaves out whether the flow's
+        credential references resolve here (a sandbox gives its own)."""
         flow = self.flow
         plugins = [
             self.step(f"plugin for system {c.system} ({c.name})", partial(self._system, c))
@@ -83,9 +98,57 @@ class Checker:
             self.step(
                 f"outbound mapping of {flow.target.system}", lambda: self._mapping("outbound")
             )
-        for config in (flow.source, flow.target):
+        for config in (flow.source, flow.target) if credentials else ():
             for key, reference in config.credentials.items():
                 self._credential(config.name, key, reference)
+
+    def online(self, state_url: str | None, *, sandbox: bool) -> None:
+        """Ask the source whether it can read the entity and the target whether it can
+        write it, through connections built as a run builds them (tokens from the store)."""
+        from koppel.engine._setup import build_parts
+
+        flow, prepare, tokens = self.flow, None, None
+        if sandbox:
+            from koppel.cli.run import Sandboxes
+
+            boxes = Sandboxes(manager=self.manager)
+            flow, prepare, tokens = boxes.prepare(flow), boxes.attach, boxes.tokens
+        with opened_state(flow, state_url) as store:
+            parts = self.step_value(
+                "connections built",
+                lambda: build_parts(
+                    flow,
+                    store,
+                    self.manager,
+                    dry_run=True,
+                    token_store=tokens,
+                    prepare_connection=prepare,
+                ),
+            )
+            if parts is None:
+                return
+            try:
+                for connection, direction in ((parts.source, "read"), (parts.target, "write")):
+                    self.step(
+                        f"{connection.system} {direction}s {flow.entity} (online)",
+                        partial(self._online, connection, direction),
+                    )
+            finally:
+                for connection in {id(c): c for c in (parts.source, parts.target)}.values():
+                    connection.close()
+
+    def _online(self, connection: Any, direction: str) -> str:
+        hooks = self.manager.hooks_for(connection.system)
+        note = hooks.check_online(
+            connection=connection, entity=self.flow.entity, direction=direction
+        )
+        return note or "nothing to ask online"
+
+    def step_value(self, label: str, build: Callable[[], Any]) -> Any:
+        """Like :meth:`step`, for a check that builds something: it, or None on failure."""
+        built: list[Any] = []
+        self.step(label, lambda: built.append(build()))
+        return built[0] if built else None
 
     def _system(self, config: Any) -> str:
         info = self.manager.system(config.system)

@@ -171,15 +171,19 @@ class Sandboxes:
             self.boxes[system] = box
         return self.boxes[system]
 
-    def run(self, flow: Flow, store: StateStore, **options: Any) -> RunResult:
-        """Run ``flow`` once against the sandboxes; options as :func:`koppel.engine.run_flow`."""
-        flow = attrs.evolve(
+    def prepare(self, flow: Flow) -> Flow:
+        """``flow`` with the sandboxes' app and credentials in place of its own; build its
+        connections with :meth:`attach` and :attr:`tokens`."""
+        return attrs.evolve(
             flow, source=self._as_sandbox_app(flow.source), target=self._as_sandbox_app(flow.target)
         )
+
+    def run(self, flow: Flow, store: StateStore, **options: Any) -> RunResult:
+        """Run ``flow`` once against the sandboxes; options as :func:`koppel.engine.run_flow`."""
         from koppel.engine import run_flow
 
         return run_flow(
-            flow,
+            self.prepare(flow),
             store,
             manager=self.manager,
             token_store=self.tokens,

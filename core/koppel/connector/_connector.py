@@ -207,6 +207,13 @@ class Connector:
         return True
 
     @hookimpl
+    def check_online(self, connection: Connection, entity: str, direction: str) -> str | None:
+        resource = self.resource(connection, entity)
+        if resource is None or not resource.can("check_online"):
+            return None
+        return resource.check_online(direction)
+
+    @hookimpl
     def supports_order_types(self, connection: Connection) -> Iterable[OrderType] | None:
         cls = self.resources.get("orders")
         if cls is None:

@@ -109,6 +109,11 @@ class Resource:
         """Delete one record; one already gone counts as deleted (see ``delete_record``)."""
         raise NotImplementedError
 
+    def check_online(self, direction: str) -> str:
+        """Ask the system whether this connection can ``read`` or ``write`` the entity as
+        configured; one line on what was checked (see ``check_online``)."""
+        raise NotImplementedError
+
     @classmethod
     def order_types(cls, settings: Any | None) -> Iterable[OrderType] | None:
         """The order types this entity takes with ``settings`` (None: the connection's
@@ -129,5 +134,5 @@ class Resource:
     @classmethod
     def can(cls, method: str) -> bool:
         """Whether this resource overrides ``method`` (``fetch``, ``find``, ``upsert``,
-        ``delete``, ``map_outbound``)."""
+        ``delete``, ``check_online``, ``map_outbound``)."""
         return getattr(cls, method) is not getattr(Resource, method)

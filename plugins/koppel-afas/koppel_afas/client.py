@@ -23,7 +23,13 @@ from urllib.parse import urlencode
 import attrs
 import httpx
 
-from koppel.errors import ConfigurationError, KoppelError, RejectedError, TransientError
+from koppel.errors import (
+    ConfigurationError,
+    KoppelError,
+    RejectedError,
+    RetriableError,
+    TransientError,
+)
 from koppel.http import HeaderAuth, RateLimit, raise_for_status
 from koppel_afas.facts import ENVIRONMENTS, GETCONNECTOR_REFUSALS, MAX_QUERY_LENGTH
 
@@ -211,6 +217,23 @@ class AfasClient:
         if not isinstance(fields, list):
             raise TransientError(f"AFAS answered the metainfo of {connector} without fields")
         return [dict(f) for f in fields if isinstance(f, Mapping)]
+
+    def update_metainfo(self, connector: str) -> dict[str, Any]:
+        """What AFAS says of UpdateConnector ``connector`` (``metainfo/update``).
+
+        :raises ConfigurationError: when AFAS does not know it or this token may not use it.
+        """
+        try:
+            info = self._send("GET", f"metainfo/update/{connector}")
+        except (RejectedError, RetriableError) as exc:  # AFAS answers a refusal with a 500
+            raise ConfigurationError(
+                f"AFAS refuses UpdateConnector {connector}: {exc.message}; check the app "
+                "connector in Profit",
+                system=SYSTEM,
+            ) from exc
+        if not isinstance(info, Mapping):
+            raise TransientError(f"AFAS answered the metainfo of {connector} with no object")
+        return dict(info)
 
     # -- UpdateConnectors ---------------------------------------------------------------
 

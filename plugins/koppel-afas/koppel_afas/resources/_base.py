@@ -49,6 +49,10 @@ class AfasResource(Resource):
 
     #: The GetConnector role this entity reads (definitions.ROLES).
     role: ClassVar[str]
+    #: Every GetConnector role it reads or looks records up in (its ``role`` by default).
+    roles: ClassVar[tuple[str, ...]] = ()
+    #: The UpdateConnectors it writes through (see :meth:`writes_through`).
+    update_connectors: ClassVar[tuple[str, ...]] = ()
 
     @property
     def client(self) -> AfasClient:
@@ -66,6 +70,31 @@ class AfasResource(Resource):
             f"afas:getconnector:{role}", lambda: self._checked(role)
         )
         return connector
+
+    def check_online(self, direction: str) -> str:
+        """Ask AFAS (``koppel check --online``): every GetConnector this entity reads or
+        looks records up in has the fields koppel reads (``metainfo/get``); to write,
+        every UpdateConnector it writes through is there for this token
+        (``metainfo/update``). Nothing is written.
+
+        :raises ConfigurationError: naming the setting or the UpdateConnector.
+        """
+        getconnectors = [self.getconnector(role).id for role in self.reads_from()]
+        note = f"GetConnector {', '.join(getconnectors)}: every field koppel reads is there"
+        if direction != "write":
+            return note
+        names = self.writes_through()
+        for name in names:
+            self.client.update_metainfo(name)
+        return f"{note}; UpdateConnector {', '.join(names)} answered"
+
+    def reads_from(self) -> tuple[str, ...]:
+        """The GetConnector roles this connection reads or looks records up in."""
+        return self.roles or (self.role,)
+
+    def writes_through(self) -> tuple[str, ...]:
+        """The UpdateConnectors a write of this connection uses."""
+        return self.update_connectors
 
     def _checked(self, role: str) -> GetConnector:
         name = self.session.connection.name

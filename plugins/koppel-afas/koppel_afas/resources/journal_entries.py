@@ -20,6 +20,7 @@ class JournalEntries(AfasResource):
 
     entity = "journal_entries"
     role = "journal_entries"
+    update_connectors = ("FiEntries",)
     description = "journal entries (financiële mutaties), balanced, by voucher number"
     match_keys = {"number": "VoucherNumber"}
     update = False

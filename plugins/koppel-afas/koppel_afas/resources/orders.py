@@ -33,6 +33,7 @@ class Orders(AfasResource):
 
     entity = "orders"
     role = "salesorders"
+    update_connectors = ("FbSales",)
     description = "sales orders (verkooporders) or financial mutations, by order number"
     match_keys = {"number": "Reference"}
     update = False
@@ -45,6 +46,12 @@ class Orders(AfasResource):
     def books(self) -> bool:
         """True when the connection books orders as financial mutations."""
         return bool(self.settings.order_type is OrderType.FINANCIAL_MUTATION)
+
+    def reads_from(self) -> tuple[str, ...]:
+        return ("journal_entries",) if self.books else (self.role,)
+
+    def writes_through(self) -> tuple[str, ...]:
+        return ("FiEntries",) if self.books else self.update_connectors
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
         """Sales orders by reference, or (booked orders) journal entries by voucher number;

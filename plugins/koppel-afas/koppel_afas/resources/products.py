@@ -28,6 +28,7 @@ class Products(AfasResource):
 
     entity = "products"
     role = "articles"
+    update_connectors = ("FbItemArticle",)
     description = "articles, by item code (SKU) or barcode (EAN)"
     match_keys = {"sku": "ItemCode", "ean": "Barcode"}
 

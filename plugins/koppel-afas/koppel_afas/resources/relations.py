@@ -48,6 +48,13 @@ class Relations(AfasResource):
 
     entity = "relations"
     role = "debtors"
+    roles = ("debtors", "creditors")
+    update_connectors = (
+        "KnSalesRelationOrg",
+        "KnSalesRelationPer",
+        "KnPurchaseRelationOrg",
+        "KnPurchaseRelationPer",
+    )
     description = "debtors and creditors (organisations and persons), by number or e-mail"
     match_keys = {"number": "DebtorId/CreditorId", "email": "Email"}
     filters = {"kind": "debtor or creditor: that side only"}
