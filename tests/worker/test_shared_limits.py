@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from koppel.errors import RateLimitedError
-from koppel.http import FakeClock, RateLimit
+from koppel.http import FakeClock, RateLimit, RateLimitHeaders
 from koppel.http._ratelimit import DayBudgetSpentError, MemoryRateLimiter
 from koppel.http._shared_limits import SharedRateLimiter
 
@@ -96,7 +96,7 @@ def test_a_reported_spent_day_budget_pauses_until_the_reported_reset(target: Tar
     clock = FakeClock(start=1000.0)
     limit = RateLimit(
         per_minute=60,
-        headers=MemoryRateLimiter().default.headers.__class__(
+        headers=RateLimitHeaders(
             minute_remaining=None, minute_reset=None, day_remaining="Left", day_reset="Reset"
         ),
     )
@@ -125,3 +125,27 @@ def test_the_memory_limiter_tells_a_spent_day_from_a_spent_minute() -> None:
     with pytest.raises(DayBudgetSpentError) as day:
         limiter.acquire("x", "t")
     assert day.value.resume_at == pytest.approx(clock.now() - 61 + 86_400)
+
+
+def test_a_day_the_api_resets_at_a_fixed_moment_gives_its_full_budget_after_it(
+    target: Target,
+) -> None:
+    clock = FakeClock(start=10_000.0)
+    names = RateLimitHeaders(
+        minute_remaining=None,
+        minute_reset=None,
+        day_remaining="Left",
+        day_reset="Reset",
+        reset_unit="epoch_s",
+    )
+    limit = RateLimit(per_day=3, headers=names, max_wait=30)
+    with target.open() as store:
+        limiter = SharedRateLimiter(store, {"x": limit}, clock=clock)
+        for left in (2, 1, 0):
+            limiter.acquire("x", "t")
+            limiter.observe("x", "t", {"Left": str(left), "Reset": "10600"})  # midnight
+        with pytest.raises(DayBudgetSpentError) as info:
+            limiter.acquire("x", "t")
+        assert info.value.resume_at == pytest.approx(10_600)  # not 24 h after the first call
+        clock.advance(600)
+        assert limiter.acquire("x", "t") == 0  # a new day: the old day's calls count no more

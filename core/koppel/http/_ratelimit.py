@@ -135,15 +135,27 @@ class _Budget:
             if count is not None
         ]
         self.reported: dict[float, tuple[int, float]] = {}
+        #: The last reset moment the API reported per window, also once it passed.
+        self.resets: dict[float, float] = {}
 
     def wait_for(self, now: float) -> tuple[float, bool]:
-        """Seconds until one more call is allowed, and whether the day budget is the cause."""
+        """Seconds until one more call is allowed, and whether the day budget is the cause.
+
+        The log is a sliding window, unless the API reported when its window resets:
+        then calls before the window's start no longer count (an API with a fixed day
+        from midnight to midnight gives its full budget again after midnight).
+        """
         waits = {MINUTE: 0.0, DAY: 0.0}
         for seconds, count, log in self.windows:
-            while log and log[0] <= now - seconds:
+            reset = self.resets.get(seconds)
+            start = window_start(reset, seconds, now)
+            while log and (log[0] <= now - seconds or log[0] < start):
                 log.popleft()
             if len(log) >= count:
-                waits[seconds] = max(waits[seconds], log[0] + seconds - now)
+                until = log[0] + seconds
+                if reset is not None and reset > now:
+                    until = min(until, reset)
+                waits[seconds] = max(waits[seconds], until - now)
         for window, (remaining, reset) in list(self.reported.items()):
             if reset <= now:
                 del self.reported[window]
@@ -159,6 +171,7 @@ class _Budget:
 
     def observe(self, reported: dict[float, tuple[int, float]]) -> None:
         for window, (remaining, reset) in reported.items():
+            self.resets[window] = reset
             known = self.reported.get(window)
             if known is not None and abs(known[1] - reset) < 1.0:
                 # Same window: in-flight calls may not be counted in the header yet.
@@ -169,6 +182,14 @@ class _Budget:
         values = [count - len(log) for _s, count, log in self.windows]
         values += [r for r, reset in self.reported.values() if reset > now]
         return min(values) if values else None
+
+
+def window_start(reset: float | None, seconds: float, now: float) -> float:
+    """Where the API's current window of ``seconds`` began, given the last reset moment
+    it reported (-inf when it reported none)."""
+    if reset is None:
+        return -math.inf
+    return reset if reset <= now else reset - seconds
 
 
 class MemoryRateLimiter:

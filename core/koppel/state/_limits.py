@@ -16,6 +16,7 @@ from datetime import datetime
 import attrs
 import sqlalchemy as sa
 
+from koppel.http._ratelimit import window_start
 from koppel.state._base import StoreBase
 from koppel.state._schema import pauses, rate_budgets, rate_calls, runs
 
@@ -74,11 +75,11 @@ class LimitsMixin(StoreBase):
                 )
             )
             minute_wait = max(
-                _log_wait(conn, system, tenant, now, MINUTE, per_minute),
+                _log_wait(conn, system, tenant, now, MINUTE, per_minute, budget.minute_reset),
                 _reported_wait(budget.minute_remaining, budget.minute_reset, now),
             )
             day_wait = max(
-                _log_wait(conn, system, tenant, now, DAY, per_day),
+                _log_wait(conn, system, tenant, now, DAY, per_day, budget.day_reset),
                 _reported_wait(budget.day_remaining, budget.day_reset, now),
             )
             if minute_wait > 0 or day_wait > 0:
@@ -181,16 +182,28 @@ class LimitsMixin(StoreBase):
 
 
 def _log_wait(
-    conn: sa.Connection, system: str, tenant: str, now: float, window: float, limit: int | None
+    conn: sa.Connection,
+    system: str,
+    tenant: str,
+    now: float,
+    window: float,
+    limit: int | None,
+    reset: float | None,
 ) -> float:
-    """Seconds until the log of the last ``window`` seconds has room for one more call."""
+    """Seconds until the log of the last ``window`` seconds has room for one more call.
+
+    Sliding, unless the API reported when its window resets: calls before the start of
+    its window no longer count (see :func:`koppel.http._ratelimit.window_start`).
+    """
     if limit is None:
         return 0.0
-    recent = (
+    recent = [
         rate_calls.c.system == system,
         rate_calls.c.tenant == tenant,
         rate_calls.c.at > now - window,
-    )
+    ]
+    if reset is not None:
+        recent.append(rate_calls.c.at >= window_start(reset, window, now))
     count = conn.execute(sa.select(sa.func.count()).where(*recent)).scalar_one()
     if count < limit:
         return 0.0
@@ -205,7 +218,12 @@ def _log_wait(
         .scalars()
         .first()
     )
-    return max(float(leaving) + window - now, 0.001) if leaving is not None else 0.0
+    if leaving is None:
+        return 0.0
+    until = float(leaving) + window
+    if reset is not None and reset > now:
+        until = min(until, reset)
+    return max(until - now, 0.001)
 
 
 def _reported_wait(remaining: int | None, reset: float | None, now: float) -> float:
