@@ -60,29 +60,45 @@ def test_cli_fetch_list_number_and_set_action(koppel: Koppel) -> None:
     assert rows[0]["data"]["number"] == rows[0]["number"]
 
 
-def test_cli_xml_export_history_and_mark(koppel: Koppel, tmp_path: Path) -> None:
+def test_cli_xml_export_all_or_nothing_history_and_mark(koppel: Koppel, tmp_path: Path) -> None:
     koppel("fetch", "--sandbox", XML)
     trial = koppel("export", "--trial", XML)
-    assert "export 1 (trial): 38 account(s) in " in trial.output
-    done = koppel("export", XML)
-    assert "export 2 (ok): 38 account(s) in " in done.output
+    assert "export 1 (trial): 37 account(s) in " in trial.output
+    failed = koppel("export", "--sandbox", XML, code=1)
+    assert "export 2 (failed): 0 account(s) in " in failed.output
+    assert "nothing was exported: fix these relations, or export again without them" in (
+        failed.output
+    )
+    assert "failed 1012:debtor: country 'Nederland' is no ISO 3166 code" in failed.output
+    empty = Path(failed.output.split(" in ", 1)[1].splitlines()[0].strip())
+    assert ElementTree.parse(empty).getroot().findall("Accounts/Account") == []
+
+    done = koppel("export", XML, "--without", "1012:debtor")
+    assert "export 3 (ok): 37 account(s) in " in done.output
     path = Path(done.output.split(" in ", 1)[1].strip())
     assert path.parent == tmp_path / "exports"
-    assert len(ElementTree.parse(path).getroot().findall("Accounts/Account")) == 38
-    assert koppel("list", XML).output == "the queue is empty\n"
+    assert len(ElementTree.parse(path).getroot().findall("Accounts/Account")) == 37
+    left = koppel("list", XML).output.splitlines()
+    assert len(left) == 2 and left[1].startswith("1012:debtor")
+    assert "country 'Nederland'" in left[1]
 
     history = koppel("history", XML).output.splitlines()
     assert history[0].split() == ["id", "time", "result", "accounts", "import", "note", "file"]
-    assert [line.split()[3] for line in history[1:]] == ["ok", "trial"]
+    assert [line.split()[3:5] for line in history[1:]] == [
+        ["ok", "37"],
+        ["failed", "0"],
+        ["trial", "37"],
+    ]
     rows = koppel("history", "--rows", "2", XML).output.splitlines()
     assert len(rows) == 39 and rows[1].split()[:3] == ["1001:debtor", "10000", "insert"]
 
     refused = koppel("mark", XML, "1", "ok", code=1)
     assert "export 1 is a trial export" in str(refused.exception)
-    marked = koppel("mark", XML, "2", "failed", "--note", "wrong ledger")
-    assert marked.output == "export 2 marked failed: 38 relation(s) are back in the queue\n"
-    listed = koppel("list", XML).output
-    assert "the import of export 2 failed: wrong ledger" in listed
+    marked = koppel("mark", XML, "3", "failed", "--note", "wrong ledger")
+    assert marked.output == "export 3 marked failed: 37 relation(s) are back in the queue\n"
+    assert "the import of export 3 failed: wrong ledger" in koppel("list", XML).output
+    nothing = koppel("export", XML, "--without", "1012:debtor", "1012:debtor", code=1)
+    assert "nothing to export" in str(nothing.exception)
 
 
 def test_cli_direct_export_syncs_the_named_rows_and_exits_1_on_failures(koppel: Koppel) -> None:

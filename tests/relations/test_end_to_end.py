@@ -23,7 +23,7 @@ from koppel.relations import RelationWorkflow, XmlResult
 from koppel.sandbox import ContractLog
 from koppel.state import StateStore, open_state
 from koppel.testing import FakeClock
-from koppel_easyparty.demo import START, iso
+from koppel_easyparty.demo import HAND_TYPED, START, iso
 from koppel_easyparty.sandbox import DEMO_API_KEY, make_sandbox
 from koppel_exact_online.odata import pad_code
 
@@ -78,6 +78,12 @@ def boxes() -> Sandboxes:
     relations = crm.store["relations"]
     for key in BAD:
         relations.update(key, {"name": "", "first_name": None, "last_name": None})
+    # the demo's one hand-typed country, corrected: the three bad ones are the test's own
+    hand_typed = relations.get(str(1001 + HAND_TYPED))
+    assert hand_typed is not None
+    relations.update(
+        str(1001 + HAND_TYPED), {"address": {**hand_typed["address"], "country": "NL"}}
+    )
     due = {e["relation_id"] for e in crm.store["events"].find(status="final")}
     due |= {i["relation_id"] for i in crm.store["invoices"].find(draft=False)}
     for row in relations.all():  # those with only an option: their event is made final

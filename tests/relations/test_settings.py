@@ -34,7 +34,8 @@ def test_settings_read_export_folder_and_ranges(tmp_path: Path) -> None:
         )
     )
     assert settings.export == "xml" and settings.folder == tmp_path / "out"
-    assert settings.range_for("debtor") == NumberRange("crm:debtor", 10, 20)
+    assert settings.range_for("debtor") == NumberRange("a:debtor", 10, 20)
+    assert (settings.queue, settings.numbers) == ("crm", "a")  # the CRM's numbers
     with pytest.raises(ConfigurationError, match="no number range for creditors") as info:
         settings.range_for("creditor")
     assert info.value.context["path"] == "settings.relations.creditor_numbers"

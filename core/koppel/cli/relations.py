@@ -211,6 +211,13 @@ def number(flow_file: Path, relation: str, state_url: str | None, sandbox: bool,
 @click.option(
     "--xml", "as_xml", is_flag=True, help="Export as an XML file, whatever the flow says."
 )
+@click.option(
+    "--without",
+    "left_out",
+    metavar="RELATION",
+    multiple=True,
+    help="Leave this queued relation out (repeat it for several).",
+)
 @state_option
 @_sandbox_options
 def export(
@@ -218,17 +225,21 @@ def export(
     relation_ids: tuple[str, ...],
     trial: bool,
     as_xml: bool,
+    left_out: tuple[str, ...],
     state_url: str | None,
     sandbox: bool,
     seed: int,
 ) -> None:
-    """Export the queued RELATIONs (every queued one when none is named): by direct sync,
-    or as an eExact XML file (all or nothing). Exits 1 when rows failed."""
+    """Export the queued RELATIONs (every queued one when none is named, but those
+    --without names): by direct sync, or as an eExact XML file (all or nothing). Exits 1
+    when rows failed."""
     from koppel.cli import EXIT_FAILED
     from koppel.relations import XmlResult
 
     with _workflow(flow_file, state_url, sandbox, seed) as work:
-        result = work.export(list(relation_ids), trial=trial, xml=True if as_xml else None)
+        result = work.export(
+            list(relation_ids), without=left_out, trial=trial, xml=True if as_xml else None
+        )
     if isinstance(result, XmlResult):
         click.echo(
             f"export {result.export_id} ({result.status}): {result.written} account(s) "
@@ -242,7 +253,7 @@ def export(
     else:
         click.echo(f"synced {len(result.synced)}, failed {len(result.failed)}")
     for relation, message in result.failed.items():
-        click.secho(f"failed {relation}: {message}", fg="red")
+        click.secho(f"{'left out' if trial else 'failed'} {relation}: {message}", fg="red")
     if result.failed and not trial:
         raise click.exceptions.Exit(EXIT_FAILED)
 

@@ -66,7 +66,7 @@ def give_number(
     """
     found = settings.range_for(kind)
     return store.number_relation(
-        settings.queue, relation, found.name, found.start, found.end, reason=reason
+        settings.numbers, relation, found.name, found.start, found.end, reason=reason
     )
 
 

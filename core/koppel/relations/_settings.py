@@ -38,9 +38,13 @@ class RelationSettings:
         creditor_numbers = [70000, 79999]
 
     :param queue: the queue's name (the flow's name).
+    :param crm: whose numbers these are: the CRM connection's name. Flows over one CRM
+        (connections of one name) share its numbers and ranges; a relation keeps the
+        number it got in any of them.
     """
 
     queue: str
+    crm: str = ""
     export: str = "direct"
     folder: Path | None = None
     ranges: Mapping[RelationKind, NumberRange] = attrs.field(factory=dict)
@@ -73,7 +77,14 @@ class RelationSettings:
             key = f"{kind}_numbers"
             if key in table:
                 ranges[kind] = _range(flow, key, table[key])
-        return cls(queue=flow.name, export=export, folder=folder, ranges=ranges)
+        return cls(
+            queue=flow.name, crm=flow.source.name, export=export, folder=folder, ranges=ranges
+        )
+
+    @property
+    def numbers(self) -> str:
+        """The key of the numbers given in this flow: the CRM's (else the queue's)."""
+        return self.crm or self.queue
 
     def range_for(self, kind: RelationKind | str) -> NumberRange:
         """The number range of ``kind``.
@@ -103,7 +114,7 @@ def _range(flow: Any, key: str, value: Any) -> NumberRange:
             f"must be [first, last], two positive whole numbers, first <= last, not {value!r}",
         )
     return NumberRange(
-        name=f"{flow.name}:{key.removesuffix('_numbers')}", start=value[0], end=value[1]
+        name=f"{flow.source.name}:{key.removesuffix('_numbers')}", start=value[0], end=value[1]
     )
 
 

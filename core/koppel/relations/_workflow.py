@@ -13,8 +13,10 @@ import attrs
 from koppel.errors import ConfigurationError, KoppelError, RecordError
 from koppel.records import Relation, structure, unstructure
 from koppel.relations._crm import ENTITY, CrmSide
+from koppel.relations._direct import DirectResult, sync_direct
 from koppel.relations._numbers import Numbering, due_from, give_number, give_numbers
 from koppel.relations._settings import RelationSettings
+from koppel.relations._xml import XmlResult, export_xml
 from koppel.state._relations import IncomingRelation
 from koppel.sync import Action, Direction
 
@@ -160,7 +162,7 @@ class RelationWorkflow:
                 relations[record.id] = self._canonical(record.data)
             except KoppelError as exc:
                 unreadable[record.id] = exc.message
-        given = self.store.relation_numbers(self.queue)
+        given = self.store.relation_numbers(self.settings.numbers)
         for key, relation in relations.items():
             if not relation.get("number") and key in given:
                 relation["number"] = str(given[key])
@@ -229,20 +231,25 @@ class RelationWorkflow:
         self,
         relations: Sequence[str] | None = None,
         *,
+        without: Sequence[str] = (),
         trial: bool = False,
         xml: bool | None = None,
-    ) -> Any:
-        """Export the rows named (every queued row when none): by direct sync, or as an
-        XML file when the flow says ``export = "xml"`` (or ``xml`` is true). A ``trial``
-        writes the XML file only: no row changes and the history calls it a trial."""
-        rows = self.selected(relations)
+    ) -> DirectResult | XmlResult:
+        """Export the rows named (every queued row when none), but those ``without``
+        names: by direct sync, or as an XML file when the flow says ``export = "xml"``
+        (or ``xml`` is true). A ``trial`` writes the XML file only: no row changes and
+        the history calls it a trial.
+
+        :raises RecordError: naming a relation that is not queued, or when no row is left.
+        """
+        if without:
+            self.selected(without)
+        rows = [row for row in self.selected(relations) if row.relation not in without]
+        if not rows:
+            raise RecordError(f"nothing to export: no queued relation of {self.queue!r} is left")
         as_xml = trial or (self.settings.export == "xml" if xml is None else xml)
         if as_xml:
-            from koppel.relations._xml import export_xml
-
             return export_xml(self, rows, trial=trial)
-        from koppel.relations._direct import sync_direct
-
         return sync_direct(self, rows)
 
     def history(self, limit: int = 50) -> list[RelationExport]:

@@ -4,7 +4,8 @@
 with a primary contact and persons, debtors and (every eighth) creditors. The first
 half has its number already; of the rest, most are due for one (an event made final,
 or an invoice that is no draft) and every tenth waits (only an option, or a draft
-invoice). The same ``seed`` gives the same environment.
+invoice). One relation (:data:`HAND_TYPED`) has its country typed by hand. The same
+``seed`` gives the same environment.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
-__all__ = ["CREDITOR_START", "DEBTOR_START", "DEMO_VOLUME", "START", "demo", "iso"]
+__all__ = ["CREDITOR_START", "DEBTOR_START", "DEMO_VOLUME", "HAND_TYPED", "START", "demo", "iso"]
 
 DEMO_VOLUME = 40
+#: The relation whose country was typed by hand ("Nederland", no ISO code): Exact's XML
+#: import refuses it.
+HAND_TYPED = 11
 #: The first debtor and creditor numbers the demo's numbered relations have.
 DEBTOR_START = 10_000
 CREDITOR_START = 70_000
@@ -85,7 +89,7 @@ def _relation(pools: Any, rng: random.Random, n: int, volume: int, moment: datet
             "house_number": str(1 + rng.randrange(200)),
             "postcode": f"{postcode}{chr(65 + n % 26)}{chr(65 + (n // 26) % 26)}",
             "city": city,
-            "country": "NL",
+            "country": "Nederland" if n == HAND_TYPED else "NL",
         },
         "contacts": []
         if person
