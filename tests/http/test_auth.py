@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -198,6 +199,33 @@ def test_auth_401_after_refresh_is_not_retried_again() -> None:
     assert world.client().get("/forbidden").status_code == 401
     assert world.oauth.refreshes == 1
     assert world.sandbox.count("GET", "/forbidden") == 2
+
+
+class RacedStore(MemoryTokenStore):
+    """Answers one refresh with a token another worker stored, which a third worker has
+    already replaced (the server took it back) before this worker's retry."""
+
+    stale: OAuthToken | None = None
+
+    def refresh(self, key: str, seen: OAuthToken | None, exchange: Any) -> OAuthToken:
+        if self.stale is not None:
+            stale, self.stale = self.stale, None
+            self.save(key, stale)
+            return stale
+        return super().refresh(key, seen, exchange)
+
+
+def test_auth_401_with_a_token_another_worker_stored_is_refreshed_once_more() -> None:
+    store = RacedStore()
+    world = World(store)
+    client = world.client()
+    assert client.get("/me").status_code == 200
+    store.stale = world.oauth.grant()  # stored by another worker, then replaced
+    world.oauth.expire_access_tokens()  # the server takes back every token given so far
+
+    assert client.get("/me").status_code == 200
+    assert world.oauth.refreshes == 1  # this worker's own refresh, after the stale token
+    assert world.sandbox.count("GET", "/me") == 4  # ok, 401, 401 with the stale one, ok
 
 
 def test_auth_failing_refresh_says_run_koppel_auth() -> None:

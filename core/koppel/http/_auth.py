@@ -39,6 +39,10 @@ __all__ = [
     "refresh_token",
 ]
 
+#: Refreshes after 401s for one request: the token another worker stored may have been
+#: replaced again before the retry, so one more is allowed.
+_MOST_REFRESHES = 2
+
 
 class HeaderAuth(httpx.Auth):
     """Sets fixed headers on every request (credentials an API takes as headers)."""
@@ -188,7 +192,7 @@ def refresh_token(
 
 
 class OAuth2Auth(httpx.Auth):
-    """Bearer auth from a :class:`TokenStore`, refreshed before expiry and once on a 401.
+    """Bearer auth from a :class:`TokenStore`, refreshed before expiry and on a 401.
 
     :param config: the client registration.
     :param store: where the connection's token lives.
@@ -233,7 +237,15 @@ class OAuth2Auth(httpx.Auth):
         return token
 
     def _refresh(self, seen: OAuthToken) -> OAuthToken:
+        return self._refreshed(seen)[0]
+
+    def _refreshed(self, seen: OAuthToken) -> tuple[OAuthToken, bool]:
+        """The token after ``seen``, and whether this call exchanged it at the token
+        endpoint (False: another worker had stored a newer one)."""
+        exchanged: list[bool] = []
+
         def exchange(current: OAuthToken) -> OAuthToken:
+            exchanged.append(True)
             return refresh_token(self.config, current, client=self.token_client, clock=self.clock)
 
         try:
@@ -246,14 +258,20 @@ class OAuth2Auth(httpx.Auth):
             raise
         with self._lock:
             self._token = token
-        return token
+        return token, bool(exchanged)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send with the current token; on a 401 refresh and send once more. A token taken
+        from the store (another worker refreshed) may have been replaced again before
+        the retry: its 401 gets one more refresh; a fresh token's 401 is the answer."""
         token = self._current()
-        request.headers["Authorization"] = f"Bearer {token.access_token}"
-        response = yield request
-        if response.status_code != 401:
-            return
-        token = self._refresh(token)
-        request.headers["Authorization"] = f"Bearer {token.access_token}"
-        yield request
+        for refreshes in range(_MOST_REFRESHES + 1):
+            request.headers["Authorization"] = f"Bearer {token.access_token}"
+            response = yield request
+            if response.status_code != 401 or refreshes == _MOST_REFRESHES:
+                return
+            token, exchanged = self._refreshed(token)
+            if exchanged:
+                request.headers["Authorization"] = f"Bearer {token.access_token}"
+                yield request
+                return
