@@ -47,7 +47,8 @@ TICK_TASK = "koppel.tick"
 #: How often the schedules are looked at, in seconds.
 TICK_SECONDS = 15
 
-#: Retries of a run that failed on a passing problem: 5 more attempts, 10 s, 20 s, ... apart.
+#: Retries of a run that failed on a passing problem: up to 5, each wait longer (procrastinate's
+#: wait = linear_wait * attempts + exponential_wait ** (attempts + 1)).
 RETRY = procrastinate.RetryStrategy(
     max_attempts=5,
     exponential_wait=2,
