@@ -20,7 +20,7 @@ what no source shows is :data:`ASSUMED` and listed in docs/relations.md::
           </Addresses>
           <Contacts>
             <Contact default="1">           default mandatory (EXACT_FIELDS)
-              <FirstName/> <LastName/>      (COACHVIEW: FirstName; LastName ASSUMED)
+              <FirstName/> <LastName/> <Email/>   (COACHVIEW: FirstName; the rest ASSUMED)
             </Contact>
           </Contacts>
         </Account>
@@ -96,6 +96,7 @@ SOURCES: Mapping[str, Source] = {
     "Contact@default": EXACT_FIELDS,
     "Contact/FirstName": COACHVIEW,
     "Contact/LastName": ASSUMED,
+    "Contact/Email": ASSUMED,
 }
 #: The longest account code Exact Online takes (COACHVIEW).
 CODE_LENGTH = 18
@@ -131,6 +132,7 @@ def accounts_document(relations: Iterable[Mapping[str, Any]]) -> bytes:
     for relation in relations:
         accounts.append(_account(relation))
     ET.register_namespace("xsi", _XSI)
+    ET.indent(root)  # one element a line: support reads these files
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     check_document(document)
     return document

@@ -164,8 +164,9 @@ class RelationWorkflow:
                 unreadable[record.id] = exc.message
         given = self.store.relation_numbers(self.settings.numbers)
         for key, relation in relations.items():
-            if not relation.get("number") and key in given:
+            if not relation.get("number") and key in given:  # its write-back failed
                 relation["number"] = str(given[key])
+                self._write_back(relation)
         due = [d for d in map(due_from, relations.values()) if d is not None]
         numbering = give_numbers(self.store, self.settings, due)
         for key, number in numbering.numbered.items():
