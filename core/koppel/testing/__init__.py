@@ -2,7 +2,8 @@
 
 - :class:`ConnectorTestSuite`: subclass it to give a connector the standard tests.
 - :func:`vcr_config`: pytest-recording settings that keep secrets out of cassettes
-  (also the ``koppel_vcr_config`` fixture).
+  (also the ``koppel_vcr_config`` fixture); :class:`CountedReplays` counts the calls
+  a cassette answers on the sandbox, for suites run against both.
 - :class:`FakeClock`: time that moves only when slept on.
 - :func:`served_sandbox`: ``koppel sandbox serve`` in a subprocess, for tests that
   run ``koppel`` in another process (:func:`koppel_command`) against it;
@@ -20,11 +21,17 @@ from koppel.http import FakeClock
 from koppel.testing._contracts import assert_no_violations, strict_contracts
 from koppel.testing._served import ServedSandbox, authorize_flow, koppel_command, served_sandbox
 from koppel.testing._suite import ConnectorTestSuite
-from koppel.testing._vcr import SECRET_HEADERS, find_secrets_in_cassettes, vcr_config
+from koppel.testing._vcr import (
+    SECRET_HEADERS,
+    CountedReplays,
+    find_secrets_in_cassettes,
+    vcr_config,
+)
 
 __all__ = [
     "SECRET_HEADERS",
     "ConnectorTestSuite",
+    "CountedReplays",
     "FakeClock",
     "ServedSandbox",
     "assert_no_violations",

@@ -10,13 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from koppel.http import FakeClock
 from koppel.sandbox import Sandbox, attach_sandbox
 from koppel.sync import Connection
-from koppel.testing import ConnectorTestSuite
+from koppel.testing import ConnectorTestSuite, CountedReplays
 from koppel_afas.plugin import connector
 from koppel_afas.sandbox import make_sandbox
 
@@ -100,24 +99,9 @@ class TestAfasSandbox(_Base):
     """The suite against the live sandbox."""
 
 
-class _CountReplays(httpx.BaseTransport):
-    """Counts a replayed call on the sandbox, as if it had answered it (VCR stops it before)."""
-
-    def __init__(self, sandbox: Sandbox, inner: httpx.BaseTransport) -> None:
-        self.sandbox = sandbox
-        self.inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        before = self.sandbox.calls.total()
-        response = self.inner.handle_request(request)
-        if self.sandbox.calls.total() == before:
-            self.sandbox.calls[(request.method, request.url.path)] += 1
-        return response
-
-
 @pytest.mark.vcr
 class TestAfasCassettes(_Base):
     """The suite replayed from cassettes: every answer comes from tests/cassettes/."""
 
     def wrap_transport(self, connection: Connection, sandbox: Sandbox) -> None:
-        connection.transport = _CountReplays(sandbox, connection.transport)
+        connection.transport = CountedReplays(sandbox, connection.transport)
