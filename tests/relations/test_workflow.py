@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from koppel.cli.relations import on_sandboxes
 from koppel.cli.run import Sandboxes
-from koppel.errors import ConfigurationError, RecordError
+from koppel.errors import ConfigurationError, FatalError, RecordError
 from koppel.flows import parse_flow
 from koppel.relations import RelationWorkflow
 from koppel.sandbox import ContractLog
@@ -126,3 +127,25 @@ def test_workflow_refuses_what_it_cannot_do(work: RelationWorkflow, tmp_path: Pa
     work.fetch()
     with pytest.raises(RecordError, match="no relation export 99"):
         work.mark(99, "ok")
+
+
+def test_workflow_a_direct_sync_stopped_by_a_fatal_error_keeps_what_it_did(
+    work: RelationWorkflow,
+) -> None:
+    work.fetch()
+    parts = work.parts
+    written: list[str] = []
+
+    def upsert(**call: Any) -> Any:
+        if len(written) == 2:
+            raise FatalError("the token is spent: run koppel auth")
+        written.append(call["payload"]["Name"])
+        return parts.upsert(**call)
+
+    work._parts = attrs.evolve(parts, upsert=upsert)
+    with pytest.raises(FatalError, match="token is spent"):
+        work.export(["1001:debtor", "1002:debtor", "1004:debtor"], xml=False)
+    left = {row.relation for row in work.rows()}
+    assert "1004:debtor" in left and not {"1001:debtor", "1002:debtor"} & left
+    bound = work.store.get_bindings(*parts.scope, ["1001:debtor", "1002:debtor"])
+    assert set(bound) == {"1001:debtor", "1002:debtor"}

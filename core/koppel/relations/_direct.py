@@ -56,37 +56,46 @@ def sync_direct(workflow: RelationWorkflow, rows: Sequence[QueuedRelation]) -> D
         )
     synced: dict[str, str] = {}
     failed: dict[str, str] = {}
-    for row in rows:
-        try:
-            target_id = _target(workflow, row, bound, found)
-            action = Action.CREATE if target_id is None else Action.UPDATE
-            payload = parts.map_outbound(
-                connection=parts.target,
-                entity="relations",
-                direction=Direction.OUTBOUND,
-                data=row.data,
-                mapping=parts.outbound,
-                action=action,
-                existing=None,
-            )
-            result = parts.upsert(
-                connection=parts.target,
-                entity="relations",
-                action=action,
-                payload=payload,
-                target_id=target_id,
-            )
-            store.bind(*parts.scope, row.relation, result.target_id, row.content_hash)
-            synced[row.relation] = row.content_hash
-        except (RecordError, RetriableError) as exc:
-            failed[row.relation] = exc.message
-    store.relations_synced(workflow.queue, synced)
-    store.relations_failed(workflow.queue, failed)
+    try:
+        for row in rows:
+            try:
+                target_id = _target(workflow, row, bound, found)
+                result = _write(workflow, row, target_id)
+                store.bind(*parts.scope, row.relation, result, row.content_hash)
+                synced[row.relation] = row.content_hash
+            except (RecordError, RetriableError) as exc:
+                failed[row.relation] = exc.message
+    finally:  # a run stopped by a fatal error keeps what it did
+        store.relations_synced(workflow.queue, synced)
+        store.relations_failed(workflow.queue, failed)
     system = workflow.flow.target.system
     for row in rows:
         message = failed.get(row.relation) or f"synced to {system}"
         workflow.write_message(row.data, message)
     return DirectResult(synced=sorted(synced), failed=failed)
+
+
+def _write(workflow: RelationWorkflow, row: QueuedRelation, target_id: str | None) -> str:
+    """Create the account of ``row``, or update account ``target_id``; its id."""
+    parts = workflow.parts
+    action = Action.CREATE if target_id is None else Action.UPDATE
+    payload = parts.map_outbound(
+        connection=parts.target,
+        entity="relations",
+        direction=Direction.OUTBOUND,
+        data=row.data,
+        mapping=parts.outbound,
+        action=action,
+        existing=None,
+    )
+    result = parts.upsert(
+        connection=parts.target,
+        entity="relations",
+        action=action,
+        payload=payload,
+        target_id=target_id,
+    )
+    return str(result.target_id)
 
 
 def _target(
