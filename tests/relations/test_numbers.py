@@ -66,12 +66,14 @@ def test_numbers_1000_events_made_final_at_once_get_1000_distinct_numbers(
     store: StateStore,
 ) -> None:
     given: dict[str, int] = {}
+    taken: dict[int, list[int]] = {part: [] for part in range(8)}
     barrier = threading.Barrier(8)
 
     def worker(part: int) -> None:
         barrier.wait()
         for n in range(part, 1000, 8):
             given[f"r{n}"] = give_number(store, SETTINGS, f"r{n}", "debtor", reason="final")
+            taken[part].append(given[f"r{n}"])
 
     threads = [threading.Thread(target=worker, args=(part,)) for part in range(8)]
     for thread in threads:
@@ -79,7 +81,8 @@ def test_numbers_1000_events_made_final_at_once_get_1000_distinct_numbers(
     for thread in threads:
         thread.join()
     assert len(given) == 1000
-    assert sorted(given.values()) == list(range(10_000, 11_000))
+    assert sorted(given.values()) == list(range(10_000, 11_000))  # none twice, none skipped
+    assert all(numbers == sorted(numbers) for numbers in taken.values())  # each in order
     assert store.relation_numbers("q") == given
 
 
