@@ -20,6 +20,22 @@ def _reset_structlog() -> Iterator[None]:
     structlog.reset_defaults()
 
 
+@pytest.fixture(scope="session")
+def _data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data-home")
+
+
+@pytest.fixture(autouse=True)
+def _temporary_default_state(_data_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default state store lives in a temporary folder, never in the user's home.
+
+    ``XDG_DATA_HOME`` moves the user data folder (:func:`default_state_path`), also
+    for the subprocesses tests start; a ``KOPPEL_STATE`` of the developer's is ignored.
+    """
+    monkeypatch.setenv("XDG_DATA_HOME", str(_data_home))
+    monkeypatch.delenv("KOPPEL_STATE", raising=False)
+
+
 class FreshVenv:
     """A new virtualenv that sees this environment's dependencies but not its koppel.
 

@@ -50,6 +50,32 @@ def state_option(function: F) -> F:
     )(function)
 
 
+def sandbox_options(help_text: str) -> Callable[[F], F]:
+    """``--sandbox`` (with ``help_text``) and ``--seed N`` of a command that runs a flow."""
+
+    def decorate(function: F) -> F:
+        function = click.option(
+            "--seed",
+            type=int,
+            default=None,
+            help="With --sandbox: the demo data's seed (default 0, or the kept sandboxes').",
+        )(function)
+        return click.option("--sandbox", is_flag=True, help=help_text)(function)
+
+    return decorate
+
+
+def json_option(function: F) -> F:
+    """``--json``: one JSON document on standard output instead of text (the shapes are
+    in docs/operations.md, "Machine-readable output")."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON document instead of text (shape: docs/operations.md).",
+    )(function)
+
+
 def load(flow_file: Path) -> Flow:
     """Load a flow file and show its warnings on standard error."""
     from koppel.flows import load_flow
@@ -60,14 +86,44 @@ def load(flow_file: Path) -> Flow:
     return flow
 
 
+#: Commands that only read the state store: opening it never creates it (nor its
+#: folder), and a missing store is an error naming its path.
+READ_ONLY_COMMANDS = frozenset(
+    {
+        "log",
+        "parked list",
+        "state show",
+        "commitments list",
+        "relations list",
+        "relations history",
+    }
+)
+
+
 @contextmanager
-def opened_state(flow: Flow | None, state_url: str | None) -> Iterator[StateStore]:
-    """The state store of ``flow`` (or at ``state_url``), closed afterwards."""
+def opened_state(
+    flow: Flow | None, state_url: str | None, *, create: bool | None = None
+) -> Iterator[StateStore]:
+    """The state store of ``flow`` (or at ``state_url``), closed afterwards.
+
+    :param create: whether a missing store is created; None: unless the running
+        command is one of :data:`READ_ONLY_COMMANDS`.
+    """
     from koppel.state import open_state
 
+    if create is None:
+        create = running_command() not in READ_ONLY_COMMANDS
     location = flow.state_location(state_url) if flow is not None else state_url
-    with open_state(location) as store:
+    with open_state(location, create=create) as store:
         yield store
+
+
+def running_command() -> str:
+    """The running subcommand's path without the program name (``parked list``)."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return ""
+    return context.command_path.partition(" ")[2]
 
 
 def parse_duration(text: str) -> timedelta:

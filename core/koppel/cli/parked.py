@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
+from koppel.cli._flowing import (
+    flow_argument,
+    load,
+    opened_state,
+    print_table,
+    sandbox_options,
+    state_option,
+)
 
 
 @click.group("parked")
@@ -67,9 +74,19 @@ def list_parked(flow_file: Path | None, state_url: str | None, as_json: bool) ->
 @click.argument("ids", nargs=-1, type=int)
 @state_option
 @click.option("--no-run", is_flag=True, help="Only make them due; the next run retries them.")
+@sandbox_options(
+    "Retry against the systems' sandboxes, as kept by the last --sandbox command "
+    "(state in ./koppel-sandbox.sqlite3 unless --state is given); keeps them afterwards."
+)
 @click.pass_context
 def retry(
-    ctx: click.Context, flow_file: Path, ids: tuple[int, ...], state_url: str | None, no_run: bool
+    ctx: click.Context,
+    flow_file: Path,
+    ids: tuple[int, ...],
+    state_url: str | None,
+    no_run: bool,
+    sandbox: bool,
+    seed: int | None,
 ) -> None:
     """Retry the parked records of FLOW now (all, or those IDS), then run the flow.
 
@@ -77,10 +94,10 @@ def retry(
     lands with its fixed data, once.
     """
     from koppel.cli import EXIT_FAILED
-    from koppel.cli.run import Progress, print_summary
-    from koppel.engine import run_flow
+    from koppel.cli.run import Progress, open_sandboxes, print_summary, run_flow_on
 
     flow = load(flow_file)
+    sandboxes, state_url = open_sandboxes(sandbox, seed, state_url)
     with opened_state(flow, state_url) as store:
         due = store.mark_due(list(ids) or None, flow=flow.name)
         click.echo(f"{due} parked record(s) of {flow.name} due now")
@@ -88,9 +105,11 @@ def retry(
             return
         progress = Progress(sys.stderr)
         try:
-            result = run_flow(flow, store, observer=progress)
+            result = run_flow_on(flow, store, sandboxes, observer=progress)
         finally:
             progress.close()
+    if sandboxes is not None:
+        sandboxes.keep()
     print_summary(result, progress.failures)
     if result.counts["failed"]:
         ctx.exit(EXIT_FAILED)

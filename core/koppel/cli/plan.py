@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from koppel.cli._flowing import flow_argument, load, opened_state, state_option
+from koppel.cli._flowing import flow_argument, load, opened_state, sandbox_options, state_option
 from koppel.engine._outcome import RecordOutcome, RunObserver
 
 if TYPE_CHECKING:
@@ -28,20 +28,33 @@ _MARKS = {
 @click.option("--limit", type=click.IntRange(min=1), help="Plan at most N records.")
 @click.option("--full", is_flag=True, help="Read the source from the start, not from the cursor.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged records too.")
+@sandbox_options(
+    "Plan against the systems' sandboxes, as kept by the last --sandbox command "
+    "(state in ./koppel-sandbox.sqlite3 unless --state is given)."
+)
 @state_option
 def plan(
-    flow_file: Path, limit: int | None, full: bool, show_all: bool, state_url: str | None
+    flow_file: Path,
+    limit: int | None,
+    full: bool,
+    show_all: bool,
+    sandbox: bool,
+    seed: int | None,
+    state_url: str | None,
 ) -> None:
     """Show what a run of FLOW would create, change or skip, field by field.
 
     Writes nothing: not to the target, nor to bindings, cursors or parked records.
     """
-    from koppel.engine import run_flow
+    from koppel.cli.run import open_sandboxes, run_flow_on
 
     flow = load(flow_file)
+    sandboxes, state_url = open_sandboxes(sandbox, seed, state_url)
     with opened_state(flow, state_url) as store:
         printer = PlanPrinter(store, flow.name, show_all=show_all)
-        result = run_flow(flow, store, dry_run=True, limit=limit, full=full, observer=printer)
+        result = run_flow_on(
+            flow, store, sandboxes, dry_run=True, limit=limit, full=full, observer=printer
+        )
     counts = result.counts
     click.echo(
         f"plan: {counts['created']} to create, {counts['updated']} to update, "

@@ -2,11 +2,19 @@
 
 ``--sandbox`` runs them against the systems' emulators (:class:`Sandboxes`) instead
 of the real APIs: one sandbox per system for the whole invocation, so a products
-flow, a stock flow and an orders flow see the same two emulated systems.
+flow, a stock flow and an orders flow see the same two emulated systems. What the
+sandboxes hold afterwards is kept beside the state file (:meth:`Sandboxes.keep`),
+so ``plan --sandbox``, ``parked retry --sandbox`` and the next commands continue from it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import itertools
+import json
+import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -15,7 +23,15 @@ from typing import IO, TYPE_CHECKING, Any
 import attrs
 import click
 
-from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
+from koppel.cli._flowing import (
+    flow_argument,
+    json_option,
+    load,
+    opened_state,
+    print_table,
+    sandbox_options,
+    state_option,
+)
 from koppel.engine._outcome import COUNT_NAMES, RecordOutcome, RunObserver
 from koppel.errors import PluginError
 
@@ -32,8 +48,8 @@ if TYPE_CHECKING:
 SHOWN_FAILURES = 20
 
 #: The state file of a ``--sandbox`` run without ``--state`` (in the current folder).
-#: Every such run starts it afresh: sandboxes start from their demo data each time,
-#: so bindings of an earlier run would point at records that no longer exist.
+#: ``koppel run --sandbox`` (not a dry run) starts it afresh, with sandboxes from
+#: their demo data; the other ``--sandbox`` commands continue from it.
 SANDBOX_STATE = "koppel-sandbox.sqlite3"
 
 
@@ -42,16 +58,13 @@ SANDBOX_STATE = "koppel-sandbox.sqlite3"
 @click.option("--dry-run", is_flag=True, help="Do everything except writing: nothing changes.")
 @click.option("--limit", type=click.IntRange(min=1), help="Process at most N records per flow.")
 @click.option("--full", is_flag=True, help="Read the source from the start, not from the cursor.")
-@click.option(
-    "--sandbox",
-    is_flag=True,
-    help=f"Run against the systems' sandboxes (emulators with demo data), not their APIs; "
-    f"state in ./{SANDBOX_STATE}, started afresh, unless --state is given.",
-)
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="With --sandbox: the demo data's seed."
+@sandbox_options(
+    f"Run against the systems' sandboxes (emulators with demo data), not their APIs; "
+    f"state in ./{SANDBOX_STATE}, started afresh (a dry run continues), unless --state "
+    "is given."
 )
 @state_option
+@json_option
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -62,31 +75,71 @@ def run(
     sandbox: bool,
     seed: int,
     state_url: str | None,
+    as_json: bool,
 ) -> None:
     """Sync each FLOW once, in the order given: fetch, map, create/update/skip, bind and
     log every record.
 
-    Exits 1 when records failed (they are parked and retried in later runs).
+    A FLOW that cannot be loaded or run is reported and the others still run.
+    Exits 1 when records failed (they are parked and retried in later runs), 2 when
+    a flow could not run.
     """
-    from koppel.cli import EXIT_FAILED
+    from koppel.cli import EXIT_CONFIG, EXIT_FAILED
+    from koppel.errors import ConfigurationError, FatalError
 
-    flows = [load(path) for path in flow_files]  # every file is checked before anything runs
-    sandboxes = Sandboxes(seed=seed) if sandbox else None
-    if sandboxes is not None and state_url is None:
-        state_url = fresh_state_file(Path(SANDBOX_STATE))
-    failed = False
-    for number, flow in enumerate(flows):
-        if number:
+    sandboxes, state_url = open_sandboxes(sandbox, seed, state_url, fresh=not dry_run)
+    failed, broken, results = False, 0, []
+    for number, flow_file in enumerate(flow_files):
+        if number and not as_json:
             click.echo()
-        result, failures = run_one(
-            flow, state_url, sandboxes=sandboxes, dry_run=dry_run, limit=limit, full=full
-        )
-        print_summary(result, failures)
+        try:
+            flow = load(flow_file)
+            result, failures = run_one(
+                flow, state_url, sandboxes=sandboxes, dry_run=dry_run, limit=limit, full=full
+            )
+        except (ConfigurationError, FatalError) as exc:
+            if len(flow_files) == 1:
+                raise
+            broken += 1
+            click.secho(f"error: {flow_file}: {exc}", fg="red", err=True)
+            results.append({"file": str(flow_file), "error": str(exc)})
+            continue
+        if as_json:
+            results.append(result_json(result, failures, flow_file))
+        else:
+            print_summary(result, failures)
         failed = failed or bool(result.counts["failed"])
     if sandboxes is not None:
-        click.echo(f"\nstate: {state_url} (see: koppel log --state {state_url})")
+        sandboxes.keep()
+        if not as_json:
+            click.echo(f"\nstate: {state_url} (see: koppel log --state {state_url})")
+    if as_json:
+        click.echo(json.dumps({"state": state_url, "flows": results}, indent=2))
+    if broken:
+        click.secho(f"{broken} of {len(flow_files)} flows could not run", fg="red", err=True)
+        ctx.exit(EXIT_CONFIG)
     if failed:
         ctx.exit(EXIT_FAILED)
+
+
+def open_sandboxes(
+    sandbox: bool, seed: int | None, state_url: str | None, *, fresh: bool = False
+) -> tuple[Sandboxes | None, str | None]:
+    """The sandboxes of a ``--sandbox`` command and its state store (else None and
+    ``state_url``).
+
+    Without ``--state`` the store is ``./koppel-sandbox.sqlite3``: ``fresh`` deletes it
+    (and the kept sandboxes) first; otherwise the sandboxes continue from what an
+    earlier command kept beside the store, or start from their demo data.
+    """
+    if not sandbox:
+        if seed is not None:
+            raise click.UsageError("--seed goes with --sandbox")
+        return None, state_url
+    if state_url is None:
+        state_url = fresh_state_file(Path(SANDBOX_STATE)) if fresh else SANDBOX_STATE
+    kept = None if "://" in state_url or state_url == ":memory:" else Path(state_url + KEPT)
+    return Sandboxes.kept(kept, seed=seed), state_url
 
 
 def run_one(
@@ -101,25 +154,32 @@ def run_one(
     :param sandboxes: run against these sandboxes instead of the real systems.
     :param options: ``dry_run``, ``limit``, ``full`` of :func:`koppel.engine.run_flow`.
     """
-    from koppel.engine import run_flow
-
     progress = Progress(sys.stderr)
     with opened_state(flow, state_url) as store:
         try:
-            if sandboxes is not None:
-                result = sandboxes.run(flow, store, observer=progress, **options)
-            else:
-                result = run_flow(flow, store, observer=progress, **options)
+            result = run_flow_on(flow, store, sandboxes, observer=progress, **options)
         finally:
             progress.close()
     return result, progress.failures
+
+
+def run_flow_on(
+    flow: Flow, store: StateStore, sandboxes: Sandboxes | None, **options: Any
+) -> RunResult:
+    """Run ``flow`` once against ``sandboxes``, or the real systems when None; options as
+    :func:`koppel.engine.run_flow`."""
+    from koppel.engine import run_flow
+
+    if sandboxes is not None:
+        return sandboxes.run(flow, store, **options)
+    return run_flow(flow, store, **options)
 
 
 def fresh_state_file(path: Path) -> str:
     """Delete the SQLite file ``path`` and its side files; its path, to be created anew."""
     import shutil
 
-    for suffix in ("", "-wal", "-shm", "-journal", "-tokens.lock"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-tokens.lock", KEPT):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     shutil.rmtree(path.with_name(path.name + ".locks"), ignore_errors=True)
     return str(path)
@@ -159,13 +219,47 @@ class Sandboxes:
         self.manager = manager or get_plugin_manager()
         self.boxes: dict[str, Sandbox] = {}
         self.tokens = MemoryTokenStore()
+        #: Where :meth:`keep` writes the sandboxes' data, and what it read from there.
+        self.kept_at: Path | None = None
+        self.kept_data: dict[str, SandboxData] = {}
+
+    @classmethod
+    def kept(cls, path: Path | None, *, seed: int | None = None) -> Sandboxes:
+        """Sandboxes that continue from the data kept at ``path`` (see :meth:`keep`),
+        or start from the demo data of ``seed`` when nothing is kept there yet.
+
+        :raises click.UsageError: when the kept sandboxes were made with another seed.
+        """
+        kept = read_kept(path) if path is not None else None
+        if kept is None:
+            sandboxes = cls(seed=seed or 0)
+        else:
+            if seed is not None and seed != kept.seed:
+                raise click.UsageError(
+                    f"the sandboxes kept in {path} were made with --seed {kept.seed}; "
+                    f"start afresh with koppel run --sandbox --seed {seed}"
+                )
+            sandboxes = cls(seed=kept.seed)
+            sandboxes.kept_data = dict(kept.systems)
+        sandboxes.kept_at = path
+        return sandboxes
+
+    def keep(self) -> None:
+        """Write what every sandbox holds now beside the state file, for the next command
+        (nothing when there is no such file: a PostgreSQL or in-memory store)."""
+        if self.kept_at is None:
+            return
+        systems = {**self.kept_data, **{n: SandboxData.of(b) for n, b in self.boxes.items()}}
+        write_kept(self.kept_at, KeptSandboxes(seed=self.seed, systems=systems))
 
     def box(self, system: str) -> Sandbox:
-        """The sandbox of ``system``, made on first use."""
+        """The sandbox of ``system``, made on first use (with its kept data, if any)."""
         from koppel.sandbox import sandbox_for
 
         if system not in self.boxes:
             box = sandbox_for(system, seed=self.seed, pm=self.manager)
+            if system in self.kept_data:
+                self.kept_data[system].restore(box)
             if self.clock is not None:
                 box.clock = self.clock
             self.boxes[system] = box
@@ -219,6 +313,107 @@ class Sandboxes:
         return attrs.evolve(config, settings=settings, credentials=app)
 
 
+#: The suffix of the file beside a sandbox state store that keeps the sandboxes' data.
+KEPT = ".sandboxes"
+_KEPT_VERSION = 1
+
+
+@attrs.frozen
+class SandboxData:
+    """What one sandbox holds: its store's collections (records and the next id each
+    issues) and the picklable attributes its subclass adds to :class:`Sandbox` (counters,
+    a seeded random generator, ...). Routes, locks, clock and OAuth are not data."""
+
+    collections: dict[str, tuple[str, dict[str, Any], int]]
+    attributes: dict[str, bytes]
+
+    @classmethod
+    def of(cls, box: Sandbox) -> SandboxData:
+        """The data of ``box`` now."""
+        from koppel.sandbox import Sandbox
+
+        collections = {}
+        for name in box.store.names():
+            collection = box.store[name]
+            next_id = next(collection._ids)
+            collection._ids = itertools.count(next_id)
+            collections[name] = (collection.id_field, collection._records, next_id)
+        base = set(vars(Sandbox("base"))) | {"store"}
+        attributes = {}
+        for name, value in vars(box).items():
+            if name not in base:
+                with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError):
+                    attributes[name] = _dumps(value)
+        return cls(collections, attributes)
+
+    def restore(self, box: Sandbox) -> None:
+        """Put this data into ``box``, a sandbox freshly made by its plugin (collections
+        are filled in place, so routes that hold one see the kept records)."""
+        for name, (id_field, records, next_id) in self.collections.items():
+            collection = box.store.collection(name, id_field=id_field)
+            collection._records = records
+            collection._ids = itertools.count(next_id)
+        for name, data in self.attributes.items():
+            setattr(box, name, pickle.loads(data))  # koppel wrote it: read_kept
+
+
+@attrs.frozen
+class KeptSandboxes:
+    """The file beside a sandbox state store: the seed and each system's data."""
+
+    seed: int
+    systems: dict[str, SandboxData]
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles ``itertools.count`` by its next value (its own pickling is deprecated)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, itertools.count):
+            start, _, step = repr(obj)[len("count(") : -1].partition(", ")
+            return itertools.count, (int(start), int(step or 1))
+        return NotImplemented
+
+
+def _dumps(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def read_kept(path: Path) -> KeptSandboxes | None:
+    """The sandboxes kept at ``path``, or None when there is no such file.
+
+    The file is a pickle that koppel wrote for the owner only (:func:`write_kept`);
+    one of another owner, or of another koppel version, is refused.
+    """
+    from koppel.errors import StateError
+
+    if not path.is_file():
+        return None
+    if hasattr(os, "getuid") and path.stat().st_uid != os.getuid():
+        raise StateError(f"{path} belongs to another user: delete it or use --state")
+    try:
+        version, kept = pickle.loads(path.read_bytes())  # our own file, owner-only
+    except Exception as exc:
+        raise StateError(
+            f"cannot read the kept sandboxes {path}: {exc}; start afresh with koppel run --sandbox"
+        ) from exc
+    if version != _KEPT_VERSION or not isinstance(kept, KeptSandboxes):
+        raise StateError(f"{path} was kept by another koppel version; start afresh")
+    return kept
+
+
+def write_kept(path: Path, kept: KeptSandboxes) -> None:
+    """Write ``kept`` to ``path``, readable by its owner only, replacing it at once."""
+    partial = path.with_name(path.name + ".new")
+    partial.unlink(missing_ok=True)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(_dumps((_KEPT_VERSION, kept)))
+    partial.replace(path)
+
+
 def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
     """The counters of a run as a table, and the first failed records."""
     kind = "dry run" if result.dry_run else "run"
@@ -244,6 +439,24 @@ def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
         click.secho(f"failed {outcome.source_id}: {outcome.message}", fg="red")
     if len(failures) > SHOWN_FAILURES:
         click.echo(f"... and {len(failures) - SHOWN_FAILURES} more (koppel log --failed)")
+
+
+def result_json(
+    result: RunResult, failures: list[RecordOutcome], flow_file: Path | None = None
+) -> dict[str, Any]:
+    """A run's result as plain data: what ``koppel run --json`` prints per flow."""
+    return {
+        "file": str(flow_file) if flow_file is not None else None,
+        "flow": result.flow,
+        "run": result.run_id,
+        "dry_run": result.dry_run,
+        "fetched": result.fetched,
+        "elapsed": round(result.elapsed, 3),
+        "counts": {name: result.counts[name] for name in COUNT_NAMES},
+        "failures": [{"record": f.source_id, "message": f.message} for f in failures],
+        "changed_after_booking": list(result.changed_after_booking),
+        "deleted_in_source": list(result.deleted_in_source),
+    }
 
 
 def _first(ids: list[str]) -> str:

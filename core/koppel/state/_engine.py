@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, pool
 from sqlalchemy.engine import Engine
 
-from koppel.errors import ConfigurationError
+from koppel.errors import ConfigurationError, StateError
 
 __all__ = ["BEGIN_OPTION", "create_state_engine", "default_state_path", "resolve_url"]
 
@@ -34,12 +34,16 @@ def default_state_path() -> Path:
     return Path(platformdirs.user_data_dir("koppel")) / "state.sqlite3"
 
 
-def resolve_url(url_or_path: str | os.PathLike[str] | None) -> sa.URL:
+def resolve_url(url_or_path: str | os.PathLike[str] | None, *, create: bool = True) -> sa.URL:
     """An SQLAlchemy URL for a path, ``:memory:``, a SQLite URL or a PostgreSQL URL.
 
     None means ``$KOPPEL_STATE`` or else :func:`default_state_path`. Plain
     ``postgresql://`` and ``postgres://`` URLs use the psycopg 3 driver. A new SQLite
-    file is created readable by its owner only.
+    file is created readable by its owner only; with ``create`` False a missing
+    SQLite file (or its folder) is an error naming the path, and nothing is created.
+
+    :raises StateError: when ``create`` is False and the SQLite file does not exist.
+    :raises ConfigurationError: for a URL that is not SQLite or PostgreSQL.
     """
     if url_or_path is None:
         url_or_path = os.environ.get(STATE_ENV) or default_state_path()
@@ -48,6 +52,9 @@ def resolve_url(url_or_path: str | os.PathLike[str] | None) -> sa.URL:
         return sa.make_url("sqlite://")
     if "://" not in text:
         path = Path(text).expanduser().resolve()
+        if not create:
+            _must_exist(path)
+            return sa.URL.create("sqlite", database=str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():  # owner-only: the store holds personal data and tokens
             with contextlib.suppress(FileExistsError):
@@ -64,7 +71,21 @@ def resolve_url(url_or_path: str | os.PathLike[str] | None) -> sa.URL:
             "the state store runs on SQLite or PostgreSQL only",
             state=url.render_as_string(hide_password=True),
         )
+    if (
+        not create
+        and url.get_backend_name() == "sqlite"
+        and url.database not in (None, "", ":memory:")
+    ):
+        _must_exist(Path(url.database).expanduser().resolve())
     return url
+
+
+def _must_exist(path: Path) -> None:
+    if not path.is_file():
+        raise StateError(
+            f"no state store at {path} (nothing has run with it yet; "
+            "--state or $KOPPEL_STATE name another)"
+        )
 
 
 def _json_default(value: Any) -> Any:
@@ -128,7 +149,14 @@ def create_state_engine(url: sa.URL, *, schema: str | None = None) -> Engine:
     if schema is not None:
         kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
     kwargs["pool_pre_ping"] = True
-    return sa.create_engine(url, **kwargs)
+    try:
+        return sa.create_engine(url, **kwargs)
+    except ImportError as exc:  # the driver is an extra: koppel[postgres]
+        raise ConfigurationError(
+            f"a PostgreSQL state store needs its driver ({exc.name or exc}): "
+            "pip install 'koppel[postgres]'",
+            state=url.render_as_string(hide_password=True),
+        ) from exc
 
 
 def _tune_sqlite(engine: Engine, *, memory: bool) -> None:

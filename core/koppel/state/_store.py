@@ -82,6 +82,7 @@ def open_state(
     *,
     schema: str | None = None,
     clock: Callable[[], datetime] = utcnow,
+    create: bool = True,
 ) -> StateStore:
     """Open the state store, creating it and migrating it to the newest schema.
 
@@ -91,8 +92,11 @@ def open_state(
         ``state.sqlite3`` in the user data directory.
     :param schema: PostgreSQL only: the schema to use (created when missing).
     :param clock: where "now" comes from (tests).
+    :param create: False for a command that only reads: a SQLite file that does not
+        exist is a :class:`StateError` naming its path, and neither it nor its folder
+        is created.
     """
-    url = resolve_url(url_or_path)
+    url = resolve_url(url_or_path, create=create)
     engine = create_state_engine(url, schema=schema)
     try:
         upgrade(engine, schema=schema)
