@@ -1,9 +1,11 @@
-"""``koppel commitments list``: the commitments register (filled by flows whose target is
-the built-in ``register`` system)."""
+"""``koppel commitments list|match``: the commitments register (filled by flows whose
+target is the built-in ``register`` system), and an operator's choice of commitments for
+a purchase invoice that was not matched."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 
 import click
 
@@ -12,7 +14,8 @@ from koppel.cli._flowing import opened_state, print_table, state_option
 
 @click.group("commitments")
 def commitments() -> None:
-    """Show the commitments register that purchase invoices are matched against."""
+    """Show the commitments register that purchase invoices are matched against, and
+    choose commitments for an invoice that was not matched."""
 
 
 @commitments.command("list")
@@ -92,3 +95,61 @@ def list_commitments(
             for c in (item.commitment,)
         ],
     )
+
+
+def _choice(text: str) -> tuple[int, Decimal | None]:
+    register_id, _, amount = text.partition(":")
+    if not register_id.strip().isdigit():
+        raise click.BadParameter(
+            f"{text!r}: give a commitment's register id (koppel commitments list), "
+            "optionally with :AMOUNT",
+            param_hint="COMMITMENT[:AMOUNT]",
+        )
+    if not amount:
+        return int(register_id), None
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value <= 0:
+        raise click.BadParameter(f"{text!r}: {amount!r} is not a positive amount")
+    return int(register_id), value
+
+
+@commitments.command("match")
+@click.argument("invoice")
+@click.argument("chosen", nargs=-1, required=True, metavar="COMMITMENT[:AMOUNT]...")
+@state_option
+def match(invoice: str, chosen: tuple[str, ...], state_url: str | None) -> None:
+    """Book purchase invoice INVOICE (its record id, as parked) on the commitments chosen.
+
+    Each COMMITMENT is a register id, with the amount to book on it after a colon;
+    without amounts the invoice total is spread as automatic matching does. The
+    invoice's parked record is made due: the next run or `koppel parked retry`
+    books it.
+    """
+    choices = [_choice(text) for text in chosen]
+    with opened_state(None, state_url) as store:
+        for register_id, _ in choices:
+            if store.commitment(register_id) is None:
+                raise click.BadParameter(
+                    f"commitment {register_id} is not in the register",
+                    param_hint="COMMITMENT[:AMOUNT]",
+                )
+        if store.booking_of_invoice(invoice) is not None:
+            raise click.ClickException(f"{invoice} is booked already")
+        store.choose_commitments(invoice, choices)
+        waiting = [
+            item.id
+            for item in store.parked(entity="purchase_invoices")
+            if item.source_id == invoice
+        ]
+        if waiting:
+            store.mark_due(waiting)
+    for register_id, amount in choices:
+        how = "the rest" if amount is None else amount
+        click.echo(f"{invoice}: commitment {register_id} for {how}")
+    if waiting:
+        click.echo(f"parked record {', '.join(map(str, waiting))} is due: the next run books it")
+    else:
+        click.echo("no parked record of this invoice: the choice waits for it")

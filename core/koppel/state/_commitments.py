@@ -4,6 +4,7 @@ look-ups the matching of purchase invoices uses (by reference, delivery note, su
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,8 @@ import sqlalchemy as sa
 
 from koppel.errors import RecordError
 from koppel.records import Commitment, structure, unstructure
-from koppel.state._base import StoreBase, chunks
+from koppel.state._base import chunks
+from koppel.state._bookings import BookingsMixin
 from koppel.state._models import RegisteredCommitment
 from koppel.state._schema import commitment_keys, commitments
 
@@ -100,8 +102,53 @@ def _registered(row: sa.Row[Any]) -> RegisteredCommitment:
     )
 
 
-class CommitmentsMixin(StoreBase):
-    """Keep the commitments register and answer the matching step's look-ups."""
+def _save_commitment(
+    conn: sa.Connection,
+    insert: Any,
+    commitment: Commitment,
+    *,
+    source_system: str,
+    source_id: str,
+    register_id: int | None,
+    now: datetime,
+) -> int:
+    """Write one register row and its keys in ``conn``'s transaction (see
+    :meth:`CommitmentsMixin.save_commitment`)."""
+    values = {
+        **_row(commitment),
+        "source_system": source_system,
+        "source_id": source_id,
+        "updated_at": now,
+    }
+    if register_id is None:
+        stmt = insert.values(**values)
+        register_id = conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[commitments.c.source_system, commitments.c.source_id],
+                set_={k: stmt.excluded[k] for k in values},
+            ).returning(commitments.c.id)
+        ).scalar_one()
+    else:
+        changed = conn.execute(
+            commitments.update().where(commitments.c.id == register_id).values(**values)
+        ).rowcount
+        if not changed:
+            raise RecordError(
+                f"commitment {register_id} is not in the register", target_id=register_id
+            )
+    conn.execute(commitment_keys.delete().where(commitment_keys.c.commitment_id == register_id))
+    keys = [
+        {"commitment_id": register_id, "kind": kind, "value": value}
+        for kind, value in sorted(_keys(commitment))
+    ]
+    if keys:
+        conn.execute(commitment_keys.insert(), keys)
+    return int(register_id)
+
+
+class CommitmentsMixin(BookingsMixin):
+    """Keep the commitments register and answer the matching step's look-ups; keep the
+    bookings made against it (:class:`~koppel.state._bookings.BookingsMixin`)."""
 
     def save_commitment(
         self,
@@ -119,39 +166,16 @@ class CommitmentsMixin(StoreBase):
 
         :raises RecordError: when ``register_id`` names no commitment.
         """
-        values = {
-            **_row(commitment),
-            "source_system": source_system,
-            "source_id": source_id,
-            "updated_at": self.clock(),
-        }
         with self._write() as conn:
-            if register_id is None:
-                stmt = self._insert(commitments).values(**values)
-                register_id = conn.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=[commitments.c.source_system, commitments.c.source_id],
-                        set_={k: stmt.excluded[k] for k in values},
-                    ).returning(commitments.c.id)
-                ).scalar_one()
-            else:
-                changed = conn.execute(
-                    commitments.update().where(commitments.c.id == register_id).values(**values)
-                ).rowcount
-                if not changed:
-                    raise RecordError(
-                        f"commitment {register_id} is not in the register", target_id=register_id
-                    )
-            conn.execute(
-                commitment_keys.delete().where(commitment_keys.c.commitment_id == register_id)
+            return _save_commitment(
+                conn,
+                self._insert(commitments),
+                commitment,
+                source_system=source_system,
+                source_id=source_id,
+                register_id=register_id,
+                now=self.clock(),
             )
-            keys = [
-                {"commitment_id": register_id, "kind": kind, "value": value}
-                for kind, value in sorted(_keys(commitment))
-            ]
-            if keys:
-                conn.execute(commitment_keys.insert(), keys)
-        return int(register_id)
 
     def delete_commitment(self, register_id: int) -> bool:
         """Remove a commitment (deleted in its source) from the register; False when it

@@ -20,12 +20,16 @@ __all__ = [
     "UTCDateTime",
     "activity",
     "bindings",
+    "booking_attempts",
+    "booking_deliveries",
+    "bookings",
     "commitment_keys",
     "commitments",
     "cursors",
     "export_imports",
     "export_rows",
     "exports",
+    "invoice_choices",
     "metadata",
     "number_ranges",
     "parked",
@@ -361,4 +365,63 @@ alerts = sa.Table(
     sa.Column("key", sa.String, primary_key=True),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("opened_at", UTCDateTime(), nullable=False),
+)
+
+#: Purchase invoices booked (the ``booking`` system): per invoice the balanced journal
+#: entry and the commitment bookings made for it, written once with the register's
+#: lowered open amounts; flows whose source is the ``booking`` system export them.
+bookings = sa.Table(
+    "koppel_bookings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("invoice", sa.String, nullable=False),
+    sa.Column("administration", sa.String),
+    sa.Column("entry", JSONData, nullable=False),
+    sa.Column("commitment_bookings", JSONData, nullable=False),
+    sa.Column("booked_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("invoice"),
+)
+
+#: The commitments an operator chose for a purchase invoice (``koppel commitments
+#: match``): a list of [register id, amount or null]; used when the invoice is retried.
+invoice_choices = sa.Table(
+    "koppel_invoice_choices",
+    metadata,
+    sa.Column("invoice", sa.String, primary_key=True),
+    sa.Column("choices", JSONData, nullable=False),
+    sa.Column("chosen_at", UTCDateTime(), nullable=False),
+)
+
+#: The webhook outbox: one notification per exported booking (``source`` connection,
+#: ``target`` connection, booking) and URL, with the exact body sent each time; ``key``
+#: is the idempotency key the receiver sees (the same for every URL).
+booking_deliveries = sa.Table(
+    "koppel_booking_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String, nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("target", sa.String, nullable=False),
+    sa.Column("booking_id", sa.Integer, nullable=False),
+    sa.Column("url", sa.String, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+    sa.Column("delivered_at", UTCDateTime()),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("key", "url"),
+    sa.Index(None, "source", "delivered_at"),
+    sa.Index(None, "booking_id"),
+)
+
+#: Every attempt to deliver a notification, with the receiver's answer (or the error).
+booking_attempts = sa.Table(
+    "koppel_booking_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("delivery_id", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("status", sa.Integer),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Index(None, "delivery_id"),
 )

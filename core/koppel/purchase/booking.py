@@ -1,0 +1,237 @@
+"""The built-in ``booking`` system: purchase invoices matched and booked in the state
+store, and the bookings read back out for the finance ERP and the commitments' system.
+
+Three flows use it (``examples/purchase-*.toml``):
+
+* ``ubl`` -> ``booking``, entity ``purchase_invoices``: each invoice is matched to the
+  commitments register (or to the commitments an operator chose) and booked once as a
+  balanced journal entry, the register's open amounts lowered in the same transaction.
+  An invoice that is not matched is a record error listing the candidates (parked).
+* ``booking`` -> the finance ERP, entity ``journal_entries``: each booking once, by the
+  engine's bindings (Exact Online ``GeneralJournalEntries``, AFAS, AccountView).
+  When such a flow has exported bookings, a signed notification is sent to the
+  connection's ``webhook_urls`` (:mod:`koppel.purchase.webhook`).
+* ``booking`` -> Exact Online Bouw, entity ``commitment_bookings``: the amounts booked
+  on its commitments and whether each is now handled.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from koppel.connector import Connector, Resource, Session, setting
+from koppel.engine.dry_run import DRY_RUN
+from koppel.errors import ConfigurationError
+from koppel.purchase._book import book_invoice
+from koppel.purchase.ledger import LedgerSettings
+from koppel.purchase.match import MatchSettings, Remainder
+from koppel.records import PurchaseInvoice, structure
+from koppel.sync import Action, SourceRecord, WriteResult
+
+if TYPE_CHECKING:
+    from koppel.state import StateStore
+    from koppel.state._bookings import Booking
+
+__all__ = ["BookingSettings", "connector"]
+
+#: The entity whose export the webhook tells (the financial booking in the finance ERP).
+EXPORTED_ENTITY = "journal_entries"
+
+
+@attrs.frozen
+class BookingSettings:
+    """How invoices are matched and booked, and whom an export is told."""
+
+    creditor_account: str | None = setting(
+        default=None, description="creditors GL account (required to book invoices)"
+    )
+    vat_accounts: dict[str, str] = setting(
+        default={}, description="VAT code -> input VAT GL account"
+    )
+    vat_account: str | None = setting(
+        default=None, description="input VAT GL account of a code vat_accounts does not name"
+    )
+    journal: str | None = setting(default=None, description="journal (dagboek) code")
+    remainder: Remainder = setting(
+        default=Remainder.LEAVE_OPEN,
+        description="leave_open, close or book_difference: what happens to what is left",
+    )
+    difference_account: str | None = setting(
+        default=None, description="GL account of the difference (remainder = book_difference)"
+    )
+    delivery_note_sources: list[str] = setting(
+        default=[],
+        description="register source systems matched by delivery note (Exact Online Bouw)",
+    )
+    administration: str | None = setting(
+        default=None, description="read only this administration's bookings"
+    )
+    source_system: str | None = setting(
+        default=None,
+        description="commitment_bookings: only those on this register source system's commitments",
+    )
+    webhook_urls: list[str] = setting(
+        default=[], description="URLs told when a booking is exported (journal_entries flows)"
+    )
+    webhook_secret: str | None = setting(
+        default=None,
+        secret=True,
+        env="KOPPEL_BOOKING_WEBHOOK_SECRET",
+        description="HMAC-SHA256 key of the Koppel-Signature header",
+    )
+    webhook_attempts: int = setting(
+        default=5, description="attempts per notification in one run before it waits"
+    )
+    webhook_backoff: float = setting(
+        default=2.0, description="seconds before the second attempt, doubled after each"
+    )
+    webhook_timeout: float = setting(default=10.0, description="seconds to wait for an answer")
+
+    def matching(self) -> MatchSettings:
+        """The matching settings (refuses book_difference without difference_account)."""
+        return MatchSettings(
+            remainder=self.remainder,
+            difference_account=self.difference_account,
+            delivery_note_sources=frozenset(self.delivery_note_sources),
+        )
+
+    def ledger(self) -> LedgerSettings:
+        """The accounts invoices are booked on."""
+        if not self.creditor_account:
+            raise ConfigurationError(
+                "the setting creditor_account is required to book purchase invoices",
+                path="settings.creditor_account",
+            )
+        return LedgerSettings(
+            creditor_account=self.creditor_account,
+            vat_accounts=self.vat_accounts,
+            vat_account=self.vat_account,
+            journal=self.journal,
+        )
+
+
+class _Booking(Resource):
+    @property
+    def store(self) -> StateStore:
+        store: StateStore = self.client.store
+        return store
+
+    def bookings(self, after: int) -> Iterator[Booking]:
+        """The bookings after id ``after`` (of the ``administration`` setting's), in order."""
+        while True:
+            page = self.store.bookings_after(after)
+            if not page:
+                return
+            for booking in page:
+                wanted = self.settings.administration
+                if wanted is None or booking.administration == wanted:
+                    yield booking
+            after = page[-1].id
+
+
+class PurchaseInvoices(_Booking):
+    """Purchase invoices matched to the commitments register and booked, once each."""
+
+    entity = "purchase_invoices"
+    update = False
+    description = "purchase invoices matched to the commitments register and booked"
+
+    def upsert(
+        self, action: Action, payload: Mapping[str, Any], target_id: str | None
+    ) -> WriteResult:
+        invoice = structure(payload, PurchaseInvoice)
+        settings: BookingSettings = self.settings
+        with self.client.lock:  # one match at a time: two invoices never take one open amount
+            booking_id, made = book_invoice(
+                self.store, invoice, matching=settings.matching(), ledger=settings.ledger()
+            )
+        return WriteResult(target_id=str(booking_id), response={"id": booking_id, "new": made})
+
+
+class JournalEntries(_Booking):
+    """Each booking's balanced journal entry, for the finance ERP."""
+
+    entity = "journal_entries"
+    description = "the balanced journal entries of booked purchase invoices"
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterator[SourceRecord]:
+        for booking in self.bookings(_booking_id(cursor)):
+            data = {**booking.entry, "id": str(booking.id)}
+            yield SourceRecord(id=str(booking.id), data=data, cursor=str(booking.id))
+
+
+class CommitmentBookings(_Booking):
+    """The amounts booked on commitments (and whether each is handled), for their system."""
+
+    entity = "commitment_bookings"
+    description = "amounts booked on commitments by purchase invoices, with the handled flag"
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterator[SourceRecord]:
+        after = Decimal(cursor) if cursor else Decimal(0)
+        wanted = self.settings.source_system
+        for booking in self.bookings(_booking_id(cursor) - 1 if cursor else 0):
+            for n, item in enumerate(booking.commitment_bookings, start=1):
+                position = Decimal(f"{booking.id}.{n:04d}")
+                if position <= after or (wanted and item["source_system"] != wanted):
+                    continue
+                record = item["record"]
+                yield SourceRecord(id=record["id"], data=record, cursor=str(position))
+
+
+def _booking_id(cursor: str | None) -> int:
+    return int(Decimal(cursor)) if cursor else 0
+
+
+@attrs.define(eq=False)
+class _Client:
+    """The state store holding the bookings, and the lock bookings are made under."""
+
+    store: StateStore
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+
+def _client(session: Session) -> _Client:
+    store = session.connection.state
+    if store is None:
+        raise ConfigurationError(
+            "the booking system keeps its bookings in the run's state store; this "
+            "connection has none",
+            connection=session.connection.name,
+        )
+    settings: BookingSettings = session.settings
+    if settings.webhook_urls and not session.connection.cache.get(DRY_RUN):
+        from koppel.purchase.webhook import Webhook
+
+        if not settings.webhook_secret:
+            raise ConfigurationError(
+                "webhook_urls need a webhook_secret to sign the notifications with",
+                connection=session.connection.name,
+                path=f"connections.{session.connection.name}.credentials.webhook_secret",
+            )
+        hook = Webhook(
+            urls=tuple(settings.webhook_urls),
+            secret=settings.webhook_secret,
+            attempts=settings.webhook_attempts,
+            backoff=settings.webhook_backoff,
+            timeout=settings.webhook_timeout,
+        )
+        name = session.connection.name
+        session.connection.on_close(lambda: hook.notify(store, source=name, entity=EXPORTED_ENTITY))
+    return _Client(store)
+
+
+connector = Connector(
+    name="booking",
+    title="Purchase bookings",
+    description="Purchase invoices matched to commitments and booked; the bookings for the ERPs.",
+    settings=BookingSettings,
+    client=_client,
+    resources=(PurchaseInvoices, JournalEntries, CommitmentBookings),
+    package="koppel.purchase",
+    local=True,
+)

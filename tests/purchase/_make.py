@@ -1,0 +1,138 @@
+"""UBL invoices made to order for the purchase tests, and the flow that books them."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from koppel.flows import Flow, parse_flow
+from koppel.plugins import KoppelPluginManager
+from koppel.purchase import booking, register, ubl
+
+_CENT = Decimal("0.01")
+
+_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+    xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+    xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+<cbc:ID>{number}</cbc:ID>
+<cbc:IssueDate>2026-10-01</cbc:IssueDate>
+<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+{references}
+<cac:AccountingSupplierParty><cac:Party>
+<cac:PartyIdentification><cbc:ID>{supplier}</cbc:ID></cac:PartyIdentification>
+<cac:PartyName><cbc:Name>Supplier {supplier}</cbc:Name></cac:PartyName>
+</cac:Party></cac:AccountingSupplierParty>
+<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount></cac:TaxTotal>
+<cac:LegalMonetaryTotal>
+<cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
+<cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
+</cac:LegalMonetaryTotal>
+{lines}
+</Invoice>
+"""
+
+_LINE = """<cac:InvoiceLine><cbc:ID>{n}</cbc:ID>
+<cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>
+<cbc:LineExtensionAmount currencyID="EUR">{amount}</cbc:LineExtensionAmount>
+<cbc:AccountingCost>{gl}</cbc:AccountingCost>
+<cac:Item><cbc:Name>Line {n}</cbc:Name>
+<cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
+<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>
+</cac:InvoiceLine>"""
+
+
+def ubl_invoice(
+    number: str,
+    *,
+    supplier: str = "CRED-2001",
+    buyer_reference: str | None = None,
+    orders: tuple[str, ...] = (),
+    delivery_notes: tuple[str, ...] = (),
+    lines: tuple[tuple[str, str], ...] = (("600.00", "7010"),),
+) -> str:
+    """A UBL Invoice of ``supplier`` with ``lines`` of (amount, GL account) at 21 % VAT."""
+    refs = []
+    if buyer_reference:
+        refs.append(f"<cbc:BuyerReference>{buyer_reference}</cbc:BuyerReference>")
+    refs += [f"<cac:OrderReference><cbc:ID>{o}</cbc:ID></cac:OrderReference>" for o in orders]
+    refs += [
+        f"<cac:DespatchDocumentReference><cbc:ID>{d}</cbc:ID></cac:DespatchDocumentReference>"
+        for d in delivery_notes
+    ]
+    net = sum((Decimal(amount) for amount, _ in lines), Decimal(0))
+    vat = sum(
+        ((Decimal(amount) * 21 / 100).quantize(_CENT, ROUND_HALF_UP) for amount, _ in lines),
+        Decimal(0),
+    )
+    return _HEAD.format(
+        number=number,
+        supplier=supplier,
+        references="\n".join(refs),
+        vat=vat,
+        net=net,
+        gross=net + vat,
+        lines="\n".join(
+            _LINE.format(n=n, amount=amount, gl=gl) for n, (amount, gl) in enumerate(lines, 1)
+        ),
+    )
+
+
+def drop(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def manager(*systems: Any) -> KoppelPluginManager:
+    """A plugin manager with the purchase side's built-in systems and ``systems``."""
+    pm = KoppelPluginManager()
+    pm.load_builtins()
+    for name, plugin in (("ubl", ubl.connector), ("register", register.connector)):
+        pm.register(plugin, name)
+    pm.register(booking.connector, "booking")
+    for system in systems:
+        pm.register(system, system.name)
+    return pm
+
+
+BOOKS = {"creditor_account": "1600", "vat_account": "1510"}
+
+
+def invoices_flow(folder: Path, **settings: Any) -> Flow:
+    """ubl -> booking: the purchase invoices in ``folder`` matched and booked."""
+    return parse_flow(
+        {
+            "name": "purchase-invoices",
+            "source": "inbox",
+            "target": "books",
+            "entity": "purchase_invoices",
+            "connections": {
+                "inbox": {
+                    "system": "ubl",
+                    "settings": {"folder": str(folder), "administration": "acme"},
+                },
+                "books": {"system": "booking", "settings": {**BOOKS, **settings}},
+            },
+        }
+    )
+
+
+def export_flow(
+    entity: str, target: str, system: str, *, books: dict[str, Any] | None = None, **extra: Any
+) -> Flow:
+    """booking -> ``system``: the bookings' ``entity`` exported."""
+    return parse_flow(
+        {
+            "name": f"bookings-{entity}-{target}",
+            "source": "books",
+            "target": target,
+            "entity": entity,
+            "connections": {
+                "books": {"system": "booking", **(books or {})},
+                target: {"system": system},
+            },
+            **extra,
+        }
+    )
