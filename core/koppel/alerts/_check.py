@@ -57,10 +57,13 @@ class Notice:
 
 
 def problems(store: StateStore, flow: str) -> dict[str, str]:
-    """The problems of ``flow`` now: its newest run when it stopped or crashed (key
-    "run"), and each parked record (key "parked:ENTITY:ID")."""
+    """The problems of ``flow`` now: its newest finished run when it stopped or crashed
+    (key "run"), and each parked record (key "parked:ENTITY:ID")."""
     found: dict[str, str] = {}
-    newest = next((run for run in store.runs(flow, limit=10) if not run.dry_run), None)
+    newest = next(
+        (run for run in store.runs(flow, limit=10) if not run.dry_run and run.status != "running"),
+        None,
+    )
     if newest is not None and newest.status in _BAD_RUNS:
         found["run"] = f"run {newest.id} {newest.status}: {newest.message or 'no message'}"
     for record in store.parked(flow):

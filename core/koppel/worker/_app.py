@@ -203,6 +203,7 @@ class FlowWorker:
                 self.app.run_worker_async(
                     concurrency=concurrency,
                     install_signal_handlers=False,
+                    delete_jobs="successful",  # a tick every 15 s would pile up otherwise
                     update_heartbeat_interval=max(self.stalled_after / 6, 1.0),
                     stalled_worker_timeout=self.stalled_after,
                     name=f"koppel@{socket.gethostname()}:{os.getpid()}",
