@@ -149,3 +149,29 @@ def test_workflow_a_direct_sync_stopped_by_a_fatal_error_keeps_what_it_did(
     assert "1004:debtor" in left and not {"1001:debtor", "1002:debtor"} & left
     bound = work.store.get_bindings(*parts.scope, ["1001:debtor", "1002:debtor"])
     assert set(bound) == {"1001:debtor", "1002:debtor"}
+
+
+def test_workflow_a_number_the_crm_refuses_leaves_the_relation_waiting(
+    work: RelationWorkflow, boxes: Sandboxes
+) -> None:
+    crm = boxes.box("easyparty").store["relations"]
+    crm.update("1002", {"debtor_number": "20000"})  # typed in EasyParty, inside the range
+    result = work.fetch()
+    assert result.numbering.numbered["1021:debtor"] == 20_000
+    assert result.not_written["1021:debtor"] == (
+        "number 20000 not written to the CRM: The debtor number 20000 belongs to relation 1002."
+    )
+    assert "1021:debtor" in result.without_number
+    assert [r.relation for r in work.rows(states=("waiting",))].count("1021:debtor") == 1
+    assert crm.get("1021")["debtor_number"] is None
+
+
+def test_workflow_a_message_the_crm_does_not_take_stops_no_export(
+    work: RelationWorkflow, boxes: Sandboxes
+) -> None:
+    work.fetch()
+    boxes.box("easyparty").faults.inject("500", times=50)
+    result = work.export()
+    assert result.status == "failed" and list(result.failed) == ["1012:debtor"]
+    (row,) = [r for r in work.rows() if r.message]
+    assert row.relation == "1012:debtor" and "Nederland" in row.message

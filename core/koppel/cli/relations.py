@@ -110,6 +110,8 @@ def fetch(flow_file: Path, state_url: str | None, sandbox: bool, seed: int) -> N
         click.secho(f"waits for a number {relation}: {message}", fg="yellow")
     if result.without_number:
         click.echo(f"{len(result.without_number)} relation(s) wait for a number (list --waiting)")
+    for relation, message in result.not_written.items():
+        click.secho(f"waits {relation}: {message}", fg="yellow")
     for relation, message in result.unreadable.items():
         click.secho(f"unreadable {relation}: {message}", fg="red")
 

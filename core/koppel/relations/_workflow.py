@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from koppel.errors import ConfigurationError, KoppelError, RecordError
+from koppel.errors import ConfigurationError, KoppelError, RecordError, RetriableError
+from koppel.log import get_logger
 from koppel.records import Relation, structure, unstructure
 from koppel.relations._crm import ENTITY, CrmSide
 from koppel.relations._direct import DirectResult, sync_direct
@@ -43,12 +44,15 @@ def content_hash(relation: Mapping[str, Any]) -> str:
 @attrs.frozen
 class FetchResult:
     """What a fetch did: queue counts ("new", "changed", "unchanged"), relations numbered,
-    relations that wait for a number (with why), and records that could not be read."""
+    relations without a number (they wait), records that could not be read, and
+    relations whose number the CRM did not take (they wait too; the next fetch writes
+    the same number again), each with why."""
 
     counts: Mapping[str, int]
     numbering: Numbering
     without_number: Sequence[str]
     unreadable: Mapping[str, str]
+    not_written: Mapping[str, str] = attrs.field(factory=dict)
 
 
 class RelationWorkflow:
@@ -89,6 +93,7 @@ class RelationWorkflow:
         self._tokens = token_store
         self._parts: RunParts | None = None
         self._crm: CrmSide | None = None
+        self.log = get_logger(flow=flow.name, entity=ENTITY)
 
     @property
     def queue(self) -> str:
@@ -163,19 +168,23 @@ class RelationWorkflow:
             except KoppelError as exc:
                 unreadable[record.id] = exc.message
         given = self.store.relation_numbers(self.settings.numbers)
-        for key, relation in relations.items():
-            if not relation.get("number") and key in given:  # its write-back failed
-                relation["number"] = str(given[key])
-                self._write_back(relation)
-        due = [d for d in map(due_from, relations.values()) if d is not None]
+        to_write = {  # numbered before, but the CRM did not take the number
+            key: given[key] for key, r in relations.items() if not r.get("number") and key in given
+        }
+        due = [d for d in map(due_from, relations.values()) if d and d.relation not in to_write]
         numbering = give_numbers(self.store, self.settings, due)
-        for key, number in numbering.numbered.items():
-            relations[key]["number"] = str(number)
-            self._write_back(relations[key])
+        not_written: dict[str, str] = {}
+        for key, number in {**to_write, **numbering.numbered}.items():
+            try:
+                self._write_back({**relations[key], "number": str(number)})
+            except (RecordError, RetriableError) as exc:
+                not_written[key] = f"number {number} not written to the CRM: {exc.message}"
+            else:
+                relations[key]["number"] = str(number)
         incoming = [_incoming(key, relation) for key, relation in relations.items()]
         counts = self.store.queue_relations(self.queue, incoming)
         without = sorted(k for k, r in relations.items() if not r.get("number"))
-        return FetchResult(counts, numbering, without, unreadable)
+        return FetchResult(counts, numbering, without, unreadable, not_written)
 
     def number(self, relation: str, *, reason: str = "asked by the operator") -> int:
         """Give ``relation`` its number now (the one it has, else the next of its range)
@@ -294,10 +303,19 @@ class RelationWorkflow:
         result: dict[str, Any] = unstructure(structure(dict(mapped), Relation))
         return result
 
-    def write_message(self, relation: Mapping[str, Any], message: str) -> None:
-        """Write ``message`` (the relation's last sync message) back to the CRM."""
+    def write_message(self, relation: Mapping[str, Any], message: str) -> bool:
+        """Write ``message`` (the relation's last sync message) back to the CRM; false
+        (and a warning logged) when the CRM does not take it: the push it tells of
+        stands, and the queue keeps the message too."""
         custom = {**(relation.get("custom") or {}), "sync_message": message}
-        self._write_back({**relation, "custom": custom})
+        try:
+            self._write_back({**relation, "custom": custom})
+        except (RecordError, RetriableError) as exc:
+            self.log.warning(
+                "sync message not written to the CRM", record=relation.get("id"), error=exc.message
+            )
+            return False
+        return True
 
     def _write_back(self, relation: Mapping[str, Any]) -> None:
         """Write the relation's number and last sync message back to the CRM."""
