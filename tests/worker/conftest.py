@@ -3,9 +3,12 @@ its own when ``KOPPEL_TEST_POSTGRES_URL`` is set (the test skips otherwise)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -53,6 +56,29 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     yield from _postgres(request.getfixturevalue("postgres_url"))
 
 
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver on 127.0.0.1 that keeps what it was sent."""
+
+    received: list[tuple[dict[str, str], bytes]]
+    status = 200
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((dict(self.headers), body))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 @pytest.fixture
-def pg_target(postgres_url: str) -> Iterator[Target]:
-    yield from _postgres(postgres_url)
+def webhook() -> Iterator[type[Receiver]]:
+    handler = type("Receiver", (Receiver,), {"received": [], "status": 200})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    handler.url = f"http://127.0.0.1:{server.server_port}/hook"  # type: ignore[attr-defined]
+    yield handler
+    server.shutdown()
+    server.server_close()

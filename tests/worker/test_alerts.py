@@ -7,10 +7,8 @@ import hashlib
 import hmac
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,33 +19,7 @@ from koppel.alerts import SIGNATURE_HEADER, check_flow, load_alerts
 from koppel.errors import ConfigurationError, TransientError
 from koppel.state import StateStore
 
-from .conftest import Target
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]]
-    status = 200
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append((dict(self.headers), body))
-        self.send_response(type(self).status)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[type[_Receiver]]:
-    handler = type("Receiver", (_Receiver,), {"received": [], "status": 200})
-    server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    handler.url = f"http://127.0.0.1:{server.server_port}/hook"  # type: ignore[attr-defined]
-    yield handler
-    server.shutdown()
-    server.server_close()
+from .conftest import Receiver, Target
 
 
 class _Sink:
@@ -101,7 +73,7 @@ def _stopped_run(store: StateStore, flow: str) -> None:
 def test_a_problem_is_told_once_when_new_and_once_when_resolved(
     target: Target,
     tmp_path: Path,
-    webhook: type[_Receiver],
+    webhook: type[Receiver],
     smtp: tuple[_Sink, int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -143,7 +115,7 @@ def test_a_problem_is_told_once_when_new_and_once_when_resolved(
 
 
 def test_a_notice_that_could_not_be_sent_is_sent_at_the_next_check(
-    target: Target, tmp_path: Path, webhook: type[_Receiver], monkeypatch: pytest.MonkeyPatch
+    target: Target, tmp_path: Path, webhook: type[Receiver], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOOK_SECRET", "s3cret")
     path = tmp_path / "alerts.toml"

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from koppel.alerts import load_alerts
 from koppel.engine.memory import MemorySystem
 from koppel.flows import Flow, parse_flow
 from koppel.http._ratelimit import DayBudgetSpentError
@@ -19,6 +21,7 @@ from koppel.plugins import KoppelPluginManager
 from koppel.state import StateStore, open_state
 from koppel.state._engine import resolve_url
 
+from .conftest import Receiver
 from .served import fresh_database
 
 pytestmark = pytest.mark.postgres
@@ -60,7 +63,7 @@ def _jobs(store: StateStore) -> list[tuple[str, str, datetime | None, dict[str, 
         engine.dispose()
 
 
-def test_a_paused_run_is_queued_again_for_the_reset_and_then_completes(store: StateStore) -> None:
+def _systems() -> tuple[MemorySystem, MemorySystem, KoppelPluginManager]:
     shop, books = MemorySystem("shop"), MemorySystem("books")
     for n in range(1, 11):
         shop.put("customers", str(n), {"email": f"c{n}@example.com", "name": f"C {n}"})
@@ -68,6 +71,11 @@ def test_a_paused_run_is_queued_again_for_the_reset_and_then_completes(store: St
     pm.load_builtins()
     pm.register(shop, "shop")
     pm.register(books, "books")
+    return shop, books, pm
+
+
+def test_a_paused_run_is_queued_again_for_the_reset_and_then_completes(store: StateStore) -> None:
+    _, books, pm = _systems()
     reset = datetime(2030, 1, 2, tzinfo=UTC)
 
     def budget(entity: str, payload: Any) -> None:
@@ -125,3 +133,31 @@ def test_the_tick_queues_the_flows_their_schedule_made_due_once(store: StateStor
         "hourly",
         "nine",
     ]
+
+
+def test_the_worker_alerts_after_a_run_once_per_new_problem(
+    store: StateStore, webhook: type[Receiver], tmp_path: Path
+) -> None:
+    _, books, pm = _systems()
+    books.reject = lambda entity, payload: (
+        "no e-mail domain example.com" if payload.get("email") == "c3@example.com" else None
+    )
+    path = tmp_path / "alerts.toml"
+    path.write_text(f'[webhook]\nurl = "{webhook.url}"\nsecret = "s"\n')  # type: ignore[attr-defined]
+    flow = _flow("customers")
+    worker = FlowWorker(
+        {flow.name: flow}, store, alerts=load_alerts(path), run_options={"manager": pm}
+    )
+    worker.app.open()
+    try:
+        worker.run_job(flow.name)
+        worker.run_job(flow.name)  # the record is still parked: nothing new to tell
+        assert len(webhook.received) == 1
+        assert b"parked:customers:3" in webhook.received[0][1]
+        books.reject = None
+        store.mark_due(flow=flow.name)
+        worker.run_job(flow.name)  # it syncs: resolved, told once
+    finally:
+        worker.app.close()
+    assert len(webhook.received) == 2
+    assert b'"resolved":[{"key":"parked:customers:3"' in webhook.received[1][1]
