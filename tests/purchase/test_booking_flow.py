@@ -21,10 +21,10 @@ from ._make import drop, invoices_flow, manager, ubl_invoice
 INVOICE_ID = "CRED-2001/F-1"
 
 
-def commit(store: StateStore, code: str, **fields: Any) -> int:
-    """A commitment of supplier CRED-2001 in the register (source afas); its register id."""
+def commit(store: StateStore, code: str, *, source: str = "afas", **fields: Any) -> int:
+    """A commitment of supplier CRED-2001 in the register (from ``source``); its register id."""
     values: dict[str, Any] = {
-        "id": f"afas-{code}",
+        "id": f"{source}-{code}",
         "code": code,
         "administration": "acme",
         "supplier": "CRED-2001",
@@ -34,7 +34,7 @@ def commit(store: StateStore, code: str, **fields: Any) -> int:
         **fields,
     }
     commitment = structure(values, Commitment)
-    return store.save_commitment(commitment, source_system="afas", source_id=values["id"])
+    return store.save_commitment(commitment, source_system=source, source_id=values["id"])
 
 
 def entry_of(store: StateStore, invoice: str = INVOICE_ID) -> JournalEntry:

@@ -1,0 +1,74 @@
+"""Bookings exported by flows whose source is the booking system: journal entries to the
+finance ERP and commitment bookings to the commitments' system, each once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from koppel.engine import run_flow
+from koppel.engine.memory import MemorySystem
+from koppel.state import StateStore
+
+from ._make import drop, export_flow, invoices_flow, manager, ubl_invoice
+from .test_booking_flow import commit
+
+
+def booked(store: StateStore, tmp_path: Path, count: int) -> None:
+    """``count`` invoices booked on commitments VP-<n> (afas) and BOUW-<n> (exact-bouw)."""
+    for n in range(count):
+        commit(store, f"VP-{n}")
+        commit(store, f"BOUW-{n}", source="exact-bouw")
+        drop(tmp_path / "in", f"f{n}.xml", ubl_invoice(f"F-{n}", orders=(f"VP-{n}",)))
+    drop(tmp_path / "in", "both.xml", ubl_invoice("F-B", orders=("BOUW-0",)))
+    result = run_flow(invoices_flow(tmp_path / "in"), store, manager=manager())
+    assert result.counts["failed"] == 0, store.parked()
+
+
+def test_journal_entries_are_exported_once_and_balanced(store: StateStore, tmp_path: Path) -> None:
+    booked(store, tmp_path, 3)
+    erp = MemorySystem("erp", entities={"journal_entries": ("reference",)})
+    flow = export_flow("journal_entries", "erp", "erp")
+    first = run_flow(flow, store, manager=manager(erp))
+    assert first.counts["created"] == 4 and first.counts["failed"] == 0
+    rows = erp.rows("journal_entries")
+    assert len(rows) == 4
+    for row in rows.values():
+        assert sum(Decimal(line["amount"]) for line in row["lines"]) == 0
+        assert row["lines"][0]["account"] == "1600"
+    assert {row["reference"] for row in rows.values()} == {
+        "CRED-2001/F-0",
+        "CRED-2001/F-1",
+        "CRED-2001/F-2",
+        "CRED-2001/F-B",
+    }
+    writes = len(erp.writes)
+    again = run_flow(flow, store, manager=manager(erp))
+    assert again.counts["created"] == again.counts["updated"] == 0
+    assert len(erp.writes) == writes
+    # A booking made later is exported by the next run, alone.
+    commit(store, "VP-9")
+    drop(tmp_path / "in", "late.xml", ubl_invoice("F-9", orders=("VP-9",)))
+    run_flow(invoices_flow(tmp_path / "in"), store, manager=manager())
+    third = run_flow(flow, store, manager=manager(erp))
+    assert third.counts["created"] == 1 and len(erp.rows("journal_entries")) == 5
+
+
+def test_commitment_bookings_go_to_the_system_holding_the_commitment(
+    store: StateStore, tmp_path: Path
+) -> None:
+    booked(store, tmp_path, 2)
+    bouw = MemorySystem("bouw", entities={"commitment_bookings": ()})
+    flow = export_flow(
+        "commitment_bookings",
+        "bouw",
+        "bouw",
+        books={"settings": {"source_system": "exact-bouw"}},
+    )
+    first = run_flow(flow, store, manager=manager(bouw))
+    assert first.counts["created"] == 1
+    [row] = bouw.rows("commitment_bookings").values()
+    assert row["commitment"] == "exact-bouw-BOUW-0" and row["invoice_number"] == "F-B"
+    assert row["amount"] == "600.00" and row["handled"] is False
+    again = run_flow(flow, store, manager=manager(bouw))
+    assert again.counts["created"] == 0 and len(bouw.writes) == 1
