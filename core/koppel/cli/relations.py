@@ -52,7 +52,7 @@ def _workflow(
         flow, options = on_sandboxes(flow, Sandboxes(seed=seed))
     with (
         opened_state(flow, state_url) as store,
-        RelationWorkflow(flow, store, by=getpass.getuser(), **options) as work,
+        RelationWorkflow(flow, store, by=_who(), **options) as work,
     ):
         yield work
 
@@ -71,6 +71,14 @@ def on_sandboxes(flow: Flow, boxes: Sandboxes) -> tuple[Flow, dict[str, Any]]:
 
     flow = attrs.evolve(flow, source=as_app(flow.source), target=as_app(flow.target))
     return flow, {"prepare_connection": boxes.attach, "token_store": boxes.tokens}
+
+
+def _who() -> str | None:
+    """The operator's login name, recorded with what they mark (None when unknown)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 def _short(text: str | None) -> str:
@@ -311,7 +319,7 @@ def mark(
 
     flow = load(flow_file)
     with opened_state(flow, state_url) as store:
-        work = RelationWorkflow(flow, store, by=getpass.getuser())
+        work = RelationWorkflow(flow, store, by=_who())
         moved = work.mark(export_id, result, note=note)
     where = "left the queue" if result == "ok" else "are back in the queue"
     click.echo(f"export {export_id} marked {result}: {moved} relation(s) {where}")
