@@ -206,6 +206,18 @@ class BookingsMixin(StoreBase):
             return None
         return [(int(rid), None if amount is None else Decimal(amount)) for rid, amount in found]
 
+    def booking_exports(self, booking_id: int, entity: str) -> list[tuple[str, str, str]]:
+        """(source connection, target connection, target id) of every binding of
+        ``entity`` whose source id is ``booking_id``: where flows exported the booking."""
+        query = (
+            sa.select(bindings.c.source, bindings.c.target, bindings.c.target_id)
+            .where(bindings.c.entity == entity)
+            .where(bindings.c.source_id == str(booking_id))
+            .order_by(bindings.c.id)
+        )
+        with self._read() as conn:
+            return [(r.source, r.target, r.target_id) for r in conn.execute(query)]
+
     # -- the webhook outbox --------------------------------------------------
 
     def exported_unnotified(self, source: str, entity: str) -> list[tuple[str, int, str]]:
