@@ -148,6 +148,9 @@ def test_an_unreachable_receiver_is_tried_again_by_the_next_run(
     run_flow(flow, store, manager=manager(erp))
     [waiting] = store.deliveries(1)
     assert waiting.delivered_at is None and waiting.attempts == 1
+    # A URL that failed is not tried again for the other booking in the same run.
+    [later] = store.deliveries(2)
+    assert later.attempts == 0 and store.delivery_attempts(later.id) == []
     [attempt] = store.delivery_attempts(waiting.id)
     assert attempt.status is None and "ConnectError" in attempt.answer
     # The same notification (same body, same key) once the receiver answers.

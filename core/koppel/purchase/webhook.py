@@ -23,7 +23,8 @@ The request::
 
 Every attempt and its answer (status and the start of the body, or the error) is
 logged in ``koppel_booking_attempts``; after ``attempts`` failures in one run the
-notification waits (``backoff`` seconds, doubled per attempt) for the next run.
+notification waits (``backoff`` seconds, doubled per attempt) for the next run, and so
+do the other notifications to that URL.
 """
 
 from __future__ import annotations
@@ -106,9 +107,15 @@ class Webhook:
     def deliver(self, store: StateStore, *, source: str) -> int:
         """Send every due notification of ``source``, each up to ``attempts`` times."""
         delivered = 0
+        down: set[str] = set()  # a URL that failed every attempt waits for the next run
         with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
             for delivery in store.due_deliveries(source):
-                delivered += self._send(store, client, delivery)
+                if delivery.url in down:
+                    continue
+                if self._send(store, client, delivery):
+                    delivered += 1
+                else:
+                    down.add(delivery.url)
         return delivered
 
     def _send(self, store: StateStore, client: httpx.Client, delivery: Delivery) -> bool:
