@@ -27,6 +27,7 @@ reported as broken and left out; the rest keeps working. ``KOPPEL_DISABLE_PLUGIN
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
 import os
@@ -185,13 +186,26 @@ class KoppelPluginManager:
         """
         loaded = self._systems.get(name)
         if loaded is None or loaded.system is None:
-            known = ", ".join(sorted(self._systems)) or "none"
-            raise PluginError(
-                f"no plugin provides system {name!r} (installed: {known}); "
-                f"install it with pip, e.g. pip install koppel-{name}",
-                system=name,
-            )
+            raise PluginError(self._missing(name), system=name)
         return loaded.system
+
+    def _missing(self, name: str) -> str:
+        """Why no plugin provides system ``name``, and what to do about it."""
+        for broken in self.broken:
+            if name == broken.name or broken.distribution in (name, f"koppel-{name}"):
+                package = broken.distribution or broken.name
+                return (
+                    f"the plugin for system {name!r} ({package}) is installed but broken: "
+                    f"{broken.error}; fix or reinstall {package} (koppel plugins lists it)"
+                )
+        known = sorted(self._systems)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        if close:
+            return f"no plugin provides system {name!r}; did you mean {close[0]!r}?"
+        return (
+            f"no plugin provides system {name!r} (installed: {', '.join(known) or 'none'}); "
+            f"install it with pip, e.g. pip install koppel-{name}"
+        )
 
     def hooks_for(self, system: str) -> _SystemHooks:
         """Hook callers that reach ``system``'s plugin and the cross-cutting ones only."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from functools import partial
@@ -11,7 +12,7 @@ from typing import Any
 
 import click
 
-from koppel.cli._flowing import flow_argument, load, opened_state, state_option
+from koppel.cli._flowing import flow_argument, json_option, load, opened_state, state_option
 
 
 @click.command("check")
@@ -24,9 +25,13 @@ from koppel.cli._flowing import flow_argument, load, opened_state, state_option
 )
 @click.option("--sandbox", is_flag=True, help="With --online: ask the built-in sandboxes.")
 @state_option
-def check(flow_file: Path, online: bool, sandbox: bool, state_url: str | None) -> None:
+@json_option
+def check(
+    flow_file: Path, online: bool, sandbox: bool, state_url: str | None, as_json: bool
+) -> None:
     """Check FLOW without touching any system: the file, the plugins, the entity,
-    the order type and the mappings; with --online, then against the systems.
+    the order type, the mappings, the credentials' environment variables and the state
+    store; with --online, then against the systems.
 
     Exits 2 when something must be fixed before the flow can run.
     """
@@ -34,27 +39,50 @@ def check(flow_file: Path, online: bool, sandbox: bool, state_url: str | None) -
 
     if sandbox and not online:
         raise click.UsageError("--sandbox goes with --online")
-    flow = load(flow_file)
-    click.echo(f"ok    flow file {flow.label} (flow {flow.name})")
-    checker = Checker(flow)
+    flow = load(flow_file)  # a file that cannot be read is an error (exit 2), as everywhere
+    checker = Checker(flow, echo=not as_json)
+    checker.record(f"flow file {flow.label} (flow {flow.name})")
     checker.run(credentials=not sandbox)
+    if not sandbox:
+        checker.step("state store", partial(checker.state_store, state_url))
     if online and not checker.problems:
         checker.online(state_url, sandbox=sandbox)
-    if checker.problems:
+    if as_json:
+        click.echo(json.dumps(checker.as_json(flow_file), indent=2))
+    elif checker.problems:
         click.secho(f"{checker.problems} problem(s) found", fg="red", err=True)
+    else:
+        click.echo("flow is ready to run")
+    if checker.problems:
         click.get_current_context().exit(EXIT_CONFIG)
-    click.echo("flow is ready to run")
 
 
 class Checker:
-    """Runs the offline checks one by one, printing each result."""
+    """Runs the checks one by one, printing each result (unless ``echo`` is False) and
+    keeping them for ``--json``."""
 
-    def __init__(self, flow: Any) -> None:
+    def __init__(self, flow: Any, *, echo: bool = True) -> None:
         from koppel.plugins import get_plugin_manager
 
         self.flow = flow
         self.manager = get_plugin_manager()
-        self.problems = 0
+        self.echo = echo
+        self.results: list[dict[str, Any]] = []
+
+    @property
+    def problems(self) -> int:
+        """How many checks failed."""
+        return sum(1 for result in self.results if not result["ok"])
+
+    def record(self, label: str, *, note: str | None = None, error: str | None = None) -> None:
+        """Keep (and print) one check's result: passed with an optional note, or failed."""
+        self.results.append({"check": label, "ok": error is None, "note": note, "error": error})
+        if not self.echo:
+            return
+        if error is not None:
+            click.secho(f"FAIL  {label}: {error}", fg="red")
+        else:
+            click.echo(f"ok    {label}" + (f" ({note})" if note else ""))
 
     def step(self, label: str, check: Callable[[], str | None]) -> bool:
         from koppel.errors import KoppelError
@@ -62,11 +90,44 @@ class Checker:
         try:
             note = check()
         except KoppelError as exc:
-            self.problems += 1
-            click.secho(f"FAIL  {label}: {exc}", fg="red")
+            self.record(label, error=str(exc))
             return False
-        click.echo(f"ok    {label}" + (f" ({note})" if note else ""))
+        self.record(label, note=note)
         return True
+
+    def as_json(self, flow_file: Path) -> dict[str, Any]:
+        """What ``koppel check --json`` prints."""
+        return {
+            "file": str(flow_file),
+            "flow": self.flow.name,
+            "ready": not self.problems,
+            "problems": self.problems,
+            "checks": self.results,
+        }
+
+    def state_store(self, state_url: str | None) -> str:
+        """Whether the flow's state store can be reached (without creating or migrating
+        it): an existing store answers, a new SQLite file's folder can be written."""
+        from koppel.errors import StateError
+        from koppel.state._engine import create_state_engine, resolve_url
+
+        location = self.flow.state_location(state_url)
+        try:
+            url = resolve_url(location, create=False)
+        except StateError:
+            return _new_store_folder(location)
+        engine = create_state_engine(url)
+        try:
+            with engine.connect():
+                pass
+        except Exception as exc:
+            raise StateError(
+                f"cannot reach the state store: {type(exc).__name__}: {_first_line(exc)}",
+                state=url.render_as_string(hide_password=True),
+            ) from exc
+        finally:
+            engine.dispose()
+        return url.render_as_string(hide_password=True)
 
     def run(self, *, credentials: bool = True) -> None:
         """Every offline check; ``credentials`` False leaves out whether the flow's
@@ -109,9 +170,11 @@ class Checker:
 
         flow, prepare, tokens = self.flow, None, None
         if sandbox:
-            from koppel.cli.run import Sandboxes
+            from koppel.cli.run import open_sandboxes
 
-            boxes = Sandboxes(manager=self.manager)
+            boxes, state_url = open_sandboxes(True, None, state_url)
+            assert boxes is not None
+            boxes.manager = self.manager
             flow, prepare, tokens = boxes.prepare(flow), boxes.attach, boxes.tokens
         with opened_state(flow, state_url) as store:
             parts = self.step_value(
@@ -250,8 +313,23 @@ class Checker:
     def _credential(self, connection: str, key: str, reference: str) -> None:
         where = f"connections.{connection}.credentials.{key}"
         if reference.startswith("env:") and not os.environ.get(reference[4:]):
-            click.secho(
-                f"warn  {where}: environment variable {reference[4:]} is not set here", fg="yellow"
-            )
+            self.record(where, error=f"environment variable {reference[4:]} is not set here")
         else:
-            click.echo(f"ok    {where}")
+            self.record(where)
+
+
+def _new_store_folder(location: str | None) -> str:
+    """The note for a SQLite store that does not exist yet, when its folder can be made."""
+    from koppel.errors import StateError
+    from koppel.state._engine import STATE_ENV, default_state_path
+
+    path = Path(location or os.environ.get(STATE_ENV) or default_state_path()).expanduser()
+    path = path.resolve()
+    folder = next(p for p in path.parents if p.exists())
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StateError(f"cannot create the state store {path}: {folder} is not writable")
+    return f"{path}: created by the first run"
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else ""

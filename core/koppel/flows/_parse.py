@@ -267,7 +267,40 @@ class _Parser:
 
     def mapping(self, table: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
         self.known_keys(table, _MAPPING_KEYS, "mapping")
-        return {key: dict(self.table(table, key, f"mapping.{key}")) for key in table}
+        found = {key: dict(self.table(table, key, f"mapping.{key}")) for key in table}
+        for key, fields in found.items():
+            self.expressions(fields, f"mapping.{key}")
+        return found
+
+    def expressions(self, fields: Mapping[str, Any], where: str) -> None:
+        """Check the syntax of every expression the flow's mapping overrides give, so that
+        a typo is reported in this file, not in the plugin's mapping it overrides."""
+        import jmespath
+        from jmespath import exceptions as jp_exceptions
+
+        from koppel.mapping._spec import FIELD_KEYS
+
+        for name, entry in fields.items():
+            place = f"{where}.{name}"
+            if isinstance(entry, Mapping) and not set(entry) & (FIELD_KEYS | {"remove"}):
+                self.expressions(entry, place)  # nested targets: a.b = "..."
+                continue
+            if isinstance(entry, Mapping):
+                for key in ("expr", "source"):
+                    if isinstance(entry.get(key), str):
+                        self.expressions({key: entry[key]}, place)
+                if isinstance(entry.get("fields"), Mapping):
+                    self.expressions(entry["fields"], f"{place}.fields")
+                continue
+            if not isinstance(entry, str):
+                continue
+            try:
+                jmespath.compile(entry)
+            except jp_exceptions.JMESPathError as exc:
+                position = getattr(exc, "lex_position", None)
+                at = f" at position {position}" if isinstance(position, int) else ""
+                message = getattr(exc, "msg", None) or type(exc).__name__
+                raise self.error(place, f"invalid expression {entry!r}{at}: {message}") from exc
 
     def lookups(self, table: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
         found: dict[str, Mapping[str, Any]] = {}
