@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -13,6 +14,10 @@ import sqlalchemy as sa
 
 from koppel.state import StateStore, open_state
 from koppel.state._engine import resolve_url
+
+if TYPE_CHECKING:
+    from koppel.cli.run import Sandboxes
+    from koppel.flows import Flow
 
 
 @attrs.frozen
@@ -52,3 +57,9 @@ def store(target: Target) -> Iterator[StateStore]:
 def sqlite_store(tmp_path: Path) -> Iterator[StateStore]:
     with open_state(tmp_path / "state.sqlite3") as opened:
         yield opened
+
+
+def sandboxed(flow: Flow, boxes: Sandboxes) -> tuple[Flow, dict[str, Any]]:
+    """``flow`` pointed at ``boxes``, and the :class:`RelationWorkflow` options that
+    attach its connections to them."""
+    return boxes.prepare(flow), {"prepare_connection": boxes.attach, "token_store": boxes.tokens}

@@ -11,7 +11,6 @@ from click.testing import CliRunner, Result
 from defusedxml import ElementTree
 
 from koppel.cli import cli
-from koppel_easyparty.sandbox import DEMO_API_KEY
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 XML = str(EXAMPLES / "easyparty-relations-xml.toml")
@@ -22,7 +21,7 @@ Koppel = Callable[..., Result]
 
 @pytest.fixture
 def koppel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Koppel:
-    monkeypatch.setenv("EASYPARTY_API_KEY", DEMO_API_KEY)
+    monkeypatch.delenv("EASYPARTY_API_KEY", raising=False)  # --sandbox gives the key
     state = str(tmp_path / "state.sqlite3")
     runner = CliRunner()
 
@@ -101,7 +100,9 @@ def test_cli_xml_export_all_or_nothing_history_and_mark(koppel: Koppel, tmp_path
     assert "nothing to export" in str(nothing.exception)
 
 
-def test_cli_direct_export_syncs_the_named_rows_and_exits_1_on_failures(koppel: Koppel) -> None:
+def test_cli_direct_export_syncs_the_named_rows_and_exits_1_on_failures(
+    koppel: Koppel, tmp_path: Path
+) -> None:
     koppel("fetch", "--sandbox", DIRECT)
     koppel("set-action", DIRECT, "update", "1001:debtor")
     named = ("1001:debtor", "1002:debtor", "1003:debtor")
@@ -114,3 +115,12 @@ def test_cli_direct_export_syncs_the_named_rows_and_exits_1_on_failures(koppel: 
     assert len(left) == 1 + 38 - 2 and left[1].startswith("1008:creditor")
     (row,) = [line for line in left if line.startswith("1001:debtor")]
     assert "has no relation numbered 10000 to update" in row
+
+    # the sandboxes are kept beside the state: the next command continues from them
+    koppel("set-action", DIRECT, "insert", "1001:debtor")
+    again = koppel("export", "--sandbox", DIRECT, "1001:debtor", "1002:debtor", code=1)
+    assert "not in the queue of 'easyparty-relations-to-exact-online': 1002:debtor" in str(
+        again.exception
+    )
+    assert "synced 1, failed 0" in koppel("export", "--sandbox", DIRECT, "1001:debtor").output
+    assert (tmp_path / "state.sqlite3.sandboxes").exists()

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from defusedxml import ElementTree
 
-from koppel.cli.relations import on_sandboxes
 from koppel.cli.run import Sandboxes
 from koppel.flows import parse_flow
 from koppel.relations import RelationWorkflow, XmlResult
@@ -26,6 +25,8 @@ from koppel.testing import FakeClock
 from koppel_easyparty.demo import HAND_TYPED, START, iso
 from koppel_easyparty.sandbox import DEMO_API_KEY, make_sandbox
 from koppel_exact_online.odata import pad_code
+
+from .conftest import sandboxed
 
 VOLUME = 300
 BAD = ("1003", "1011", "1200")  # a person, an organisation and a creditor, with no name
@@ -125,7 +126,7 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
 
 
 def workflow(tmp_path: Path, export: str, store: StateStore, boxes: Sandboxes) -> RelationWorkflow:
-    flow, options = on_sandboxes(flow_file(tmp_path, export), boxes)
+    flow, options = sandboxed(flow_file(tmp_path, export), boxes)
     return RelationWorkflow(flow, store, by="ops", **options)
 
 

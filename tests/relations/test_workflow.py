@@ -9,7 +9,6 @@ from typing import Any
 import attrs
 import pytest
 
-from koppel.cli.relations import on_sandboxes
 from koppel.cli.run import Sandboxes
 from koppel.errors import ConfigurationError, FatalError, RecordError
 from koppel.flows import parse_flow
@@ -18,6 +17,8 @@ from koppel.sandbox import ContractLog
 from koppel.state import open_state
 from koppel.testing import FakeClock
 from koppel_easyparty.sandbox import DEMO_API_KEY
+
+from .conftest import sandboxed
 
 
 @pytest.fixture(autouse=True)
@@ -54,9 +55,7 @@ def boxes() -> Sandboxes:
 
 @pytest.fixture
 def work(tmp_path: Path, boxes: Sandboxes) -> Iterator[RelationWorkflow]:
-    flow, options = on_sandboxes(
-        make_flow([20_000, 29_999], creditor_numbers=[80_000, 80_009]), boxes
-    )
+    flow, options = sandboxed(make_flow([20_000, 29_999], creditor_numbers=[80_000, 80_009]), boxes)
     with (
         open_state(tmp_path / "state.sqlite3") as store,
         RelationWorkflow(flow, store, **options) as opened,
@@ -79,7 +78,7 @@ def test_workflow_a_lost_write_back_is_written_again_with_the_same_number(
 def test_workflow_a_used_up_range_names_itself_and_the_relations_wait(
     tmp_path: Path, boxes: Sandboxes
 ) -> None:
-    flow, options = on_sandboxes(make_flow([20_000, 20_004], creditor_numbers=[1, 9]), boxes)
+    flow, options = sandboxed(make_flow([20_000, 20_004], creditor_numbers=[1, 9]), boxes)
     with (
         open_state(tmp_path / "s.sqlite3") as store,
         RelationWorkflow(flow, store, **options) as work,
@@ -97,7 +96,7 @@ def test_workflow_a_used_up_range_names_itself_and_the_relations_wait(
 
 
 def test_workflow_a_kind_without_range_stops_the_fetch(tmp_path: Path, boxes: Sandboxes) -> None:
-    flow, options = on_sandboxes(make_flow([20_000, 29_999]), boxes)
+    flow, options = sandboxed(make_flow([20_000, 29_999]), boxes)
     with (
         open_state(tmp_path / "s.sqlite3") as store,
         RelationWorkflow(flow, store, **options) as work,

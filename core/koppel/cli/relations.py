@@ -5,72 +5,61 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import attrs
 import click
 
-from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
+from koppel.cli._flowing import (
+    flow_argument,
+    load,
+    opened_state,
+    print_table,
+    sandbox_options,
+    state_option,
+)
 
 if TYPE_CHECKING:
-    from koppel.cli.run import Sandboxes
-    from koppel.flows import ConnectionConfig, Flow
     from koppel.relations import RelationWorkflow
 
-F = TypeVar("F", bound=Callable[..., Any])
 _MESSAGE_WIDTH = 70
 #: Relations numbered by a fetch that are shown one by one.
 _SHOWN = 10
 
 
-def _sandbox_options(function: F) -> F:
-    function = click.option(
-        "--seed", type=int, default=0, show_default=True, help="With --sandbox: the demo's seed."
-    )(function)
-    return click.option(
-        "--sandbox",
-        is_flag=True,
-        help="Talk to the systems' sandboxes (emulators with demo data, fresh on every "
-        "command), not their APIs; the queue stays in the state store.",
-    )(function)
+_sandbox_options = sandbox_options(
+    "Talk to the systems' sandboxes, as kept by the last --sandbox command (state in "
+    "./koppel-sandbox.sqlite3 unless --state is given), not their APIs; keeps them afterwards."
+)
 
 
 @contextmanager
 def _workflow(
-    flow_file: Path, state_url: str | None, sandbox: bool = False, seed: int = 0
+    flow_file: Path, state_url: str | None, sandbox: bool = False, seed: int | None = None
 ) -> Iterator[RelationWorkflow]:
+    """The workflow of FLOW on its state store, against the kept sandboxes with
+    ``sandbox`` (kept again afterwards, also when the command fails: they hold what it
+    wrote)."""
+    from koppel.cli.run import open_sandboxes
     from koppel.relations import RelationWorkflow
 
     flow = load(flow_file)
+    sandboxes, state_url = open_sandboxes(sandbox, seed, state_url)
     options: dict[str, Any] = {}
-    if sandbox:
-        from koppel.cli.run import Sandboxes
-
-        flow, options = on_sandboxes(flow, Sandboxes(seed=seed))
-    with (
-        opened_state(flow, state_url) as store,
-        RelationWorkflow(flow, store, by=_who(), **options) as work,
-    ):
-        yield work
-
-
-def on_sandboxes(flow: Flow, boxes: Sandboxes) -> tuple[Flow, dict[str, Any]]:
-    """``flow`` pointed at ``boxes``, and the :class:`RelationWorkflow` options that
-    attach its connections to them (a sandbox with OAuth stands in for the flow's app)."""
-
-    def as_app(config: ConnectionConfig) -> ConnectionConfig:
-        oauth = boxes.box(config.system).oauth
-        if oauth is None:
-            return config
-        app = {"client_id": oauth.client_id, "client_secret": oauth.client_secret}
-        settings = {**config.settings, **{k: v for k, v in app.items() if k in config.settings}}
-        return attrs.evolve(config, settings=settings, credentials=app)
-
-    flow = attrs.evolve(flow, source=as_app(flow.source), target=as_app(flow.target))
-    return flow, {"prepare_connection": boxes.attach, "token_store": boxes.tokens}
+    if sandboxes is not None:
+        flow = sandboxes.prepare(flow)
+        options = {"prepare_connection": sandboxes.attach, "token_store": sandboxes.tokens}
+    try:
+        with (
+            opened_state(flow, state_url) as store,
+            RelationWorkflow(flow, store, by=_who(), **options) as work,
+        ):
+            yield work
+    finally:
+        if sandboxes is not None:
+            sandboxes.keep()
 
 
 def _who() -> str | None:
@@ -96,7 +85,7 @@ def relations() -> None:
 @flow_argument()
 @state_option
 @_sandbox_options
-def fetch(flow_file: Path, state_url: str | None, sandbox: bool, seed: int) -> None:
+def fetch(flow_file: Path, state_url: str | None, sandbox: bool, seed: int | None) -> None:
     """Read the CRM's relations: number those that are due and queue every relation to
     push (Insert: never pushed; Update: changed since)."""
     with _workflow(flow_file, state_url, sandbox, seed) as work:
@@ -207,7 +196,9 @@ def set_action(
 @click.argument("relation")
 @state_option
 @_sandbox_options
-def number(flow_file: Path, relation: str, state_url: str | None, sandbox: bool, seed: int) -> None:
+def number(
+    flow_file: Path, relation: str, state_url: str | None, sandbox: bool, seed: int | None
+) -> None:
     """Give RELATION its debtor or creditor number now and write it back to the CRM."""
     with _workflow(flow_file, state_url, sandbox, seed) as work:
         given = work.number(relation)
@@ -238,7 +229,7 @@ def export(
     left_out: tuple[str, ...],
     state_url: str | None,
     sandbox: bool,
-    seed: int,
+    seed: int | None,
 ) -> None:
     """Export the queued RELATIONs (every queued one when none is named, but those
     --without names): by direct sync, or as an eExact XML file (all or nothing). Exits 1

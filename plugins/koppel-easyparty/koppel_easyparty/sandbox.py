@@ -72,6 +72,7 @@ def make_sandbox(seed: int = 0, volume: int | None = None) -> EasyPartySandbox:
     box = EasyPartySandbox(
         base_url=facts.BASE_URL.replace("{tenant}", DEMO_TENANT),
         rate_limit=SandboxRateLimit(per_minute=CALLS_PER_MINUTE),
+        credentials={"api_key": DEMO_API_KEY},
     )
     for name, rows in demo(seed, DEMO_VOLUME if volume is None else volume).items():
         box.store.seed(name, rows)
