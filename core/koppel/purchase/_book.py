@@ -31,7 +31,8 @@ def book_invoice(
     ledger: LedgerSettings,
 ) -> tuple[int, bool]:
     """Book ``invoice``: (booking id, made now). An invoice booked before answers its
-    booking again and changes nothing.
+    booking again and changes nothing. The booking's administration is the invoice's,
+    else the one its commitments share.
 
     :raises RecordError: when the invoice is not matched (the message lists the
         candidates an operator can choose from) or cannot be booked.
@@ -57,9 +58,11 @@ def book_invoice(
         difference_from=last and ((last.line and last.line.gl_account) or None),
     )
     bookings = decision.bookings()
+    administrations = {a.commitment.commitment.administration for a in decision.allocations}
     return store.save_booking(
         invoice.id,
-        administration=invoice.administration,
+        administration=invoice.administration
+        or (administrations.pop() if len(administrations) == 1 else None),
         entry=unstructure(entry),
         commitment_bookings=[
             {"source_system": allocation.commitment.source_system, "record": unstructure(booking)}
