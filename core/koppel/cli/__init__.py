@@ -46,7 +46,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="koppel")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.option("--log-json", is_flag=True, help="Log JSON lines even on a terminal.")
+@click.option(
+    "--log-json",
+    is_flag=True,
+    help="Log JSON lines (from info level: runs, pages, records) on standard error.",
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, log_json: bool) -> None:
     """koppel keeps orders, invoices, customers, products and stock in sync
@@ -55,7 +59,8 @@ def cli(ctx: click.Context, debug: bool, log_json: bool) -> None:
 
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    configure_logging(json=True if log_json else None, level="debug" if debug else "warning")
+    level = "debug" if debug else "info" if log_json else "warning"
+    configure_logging(json=True if log_json else None, level=level)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -8,7 +8,12 @@ repository's ``cookiecutter-connector/`` is used.
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,15 +40,63 @@ def template_path() -> Path:
     )
 
 
-def parse_answers(values: tuple[str, ...]) -> dict[str, str]:
-    """``("auth=oauth2", ...)`` -> ``{"auth": "oauth2", ...}``."""
+#: A system name as flow files spell it (the template's own check says the same).
+SYSTEM_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+#: The questions asked when not given on the command line; the others take their
+#: defaults (answer them with --set).
+ASKED = ("auth", "pagination", "reads", "writes", "base_url")
+
+
+def questions(template: Path) -> dict[str, Any]:
+    """The template's questions with their defaults (a list: the choices, first default)."""
+    data = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    return {name: value for name, value in data.items() if not name.startswith("_")}
+
+
+def parse_answers(values: tuple[str, ...], known: Iterable[str] = ()) -> dict[str, str]:
+    """``("auth=oauth2", ...)`` -> ``{"auth": "oauth2", ...}``; a name that is not one of
+    ``known`` (when given) is refused, with the closest one."""
+    names = sorted(known)
     answers: dict[str, str] = {}
     for value in values:
         name, sep, answer = value.partition("=")
-        if not sep or not name.strip():
+        name = name.strip()
+        if not sep or not name:
             raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint="--set")
-        answers[name.strip()] = answer
+        if names and name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise click.BadParameter(
+                f"no question {name!r}; {hint}the questions are: {', '.join(names)}",
+                param_hint="--set",
+            )
+        answers[name] = answer
     return answers
+
+
+def check_system_name(system: str) -> None:
+    """Refuse a system name the template would refuse, before anything is rendered."""
+    from koppel.errors import ConfigurationError
+
+    if not SYSTEM_NAME.fullmatch(system):
+        raise ConfigurationError(
+            f"system {system!r}: use lower-case letters, digits and single hyphens, "
+            "e.g. 'afas' or 'exact-online'"
+        )
+
+
+def ask(asked: dict[str, Any], context: dict[str, str]) -> None:
+    """Prompt for each of ``asked`` (name -> default, or choices) not in ``context``."""
+    prompts = {"auth": "How does the API authenticate?", "pagination": "How does it page lists?"}
+    for name, default in asked.items():
+        if name in context:
+            continue
+        if isinstance(default, list):
+            context[name] = click.prompt(
+                prompts.get(name, name), type=click.Choice(default), default=default[0]
+            )
+        else:
+            context[name] = click.prompt(name.replace("_", " ").capitalize(), default=default)
 
 
 @click.command("new")
@@ -67,9 +120,9 @@ def parse_answers(values: tuple[str, ...]) -> dict[str, str]:
 def new(system: str | None, output_dir: Path, no_input: bool, answers: tuple[str, ...]) -> None:
     """Create a connector package for SYSTEM from the template (needs koppel[new]).
 
-    Asks for the system's title, auth kind, pagination kind and the entities it
-    reads and writes, then writes koppel-SYSTEM/ with a working plugin, sandbox,
-    cassette and tests.
+    Asks for the system's name (unless given), auth kind, pagination kind, the
+    entities it reads and writes and the API's URL (other answers: --set), then
+    writes koppel-SYSTEM/ with a working plugin, sandbox, cassette and tests.
     """
     from koppel.errors import ConfigurationError
 
@@ -80,17 +133,22 @@ def new(system: str | None, output_dir: Path, no_input: bool, answers: tuple[str
         raise ConfigurationError(
             "koppel new needs cookiecutter: pip install 'koppel[new]'"
         ) from exc
-    context = parse_answers(answers)
+    template = template_path()
+    known = questions(template)
+    context = parse_answers(answers, known)
     if system:
         context["system"] = system
+    if "system" not in context and not no_input:
+        context["system"] = click.prompt("System name as flow files spell it (e.g. afas)")
+    check_system_name(context.get("system", known["system"]))
+    if not no_input:
+        ask({name: known[name] for name in ASKED if name in known}, context)
     try:
         created = cookiecutter(
-            str(template_path()),
-            no_input=no_input,
-            extra_context=context,
-            output_dir=str(output_dir),
+            str(template), no_input=True, extra_context=context, output_dir=str(output_dir)
         )
     except CookiecutterException as exc:
         raise ConfigurationError(f"the template was not rendered: {exc}") from exc
-    click.echo(f"Created {created}")
-    click.echo("Next: cd into it, `pip install -e .` and run `pytest` (see its README.md).")
+    folder = Path(created)
+    click.echo(f"Created {folder}")
+    click.echo(f"Next: cd {folder} && pip install -e '.[test]' && pytest (see its README.md).")

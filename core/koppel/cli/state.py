@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
-from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
+from koppel.cli._flowing import (
+    flow_argument,
+    json_option,
+    load,
+    opened_state,
+    print_table,
+    state_option,
+)
 
 
 @click.group("state")
@@ -17,38 +25,57 @@ def state() -> None:
 @state.command("show")
 @flow_argument()
 @state_option
-def show(flow_file: Path, state_url: str | None) -> None:
+@json_option
+def show(flow_file: Path, state_url: str | None, as_json: bool) -> None:
     """Show FLOW's cursor, bindings, parked records and last runs."""
     flow = load(flow_file)
     with opened_state(flow, state_url) as store:
-        cursors = store.cursors(flow.name)
-        bound = store.count_bindings(flow.source.name, flow.target.name, flow.entity)
-        parked = store.parked(flow.name)
-        runs = store.runs(flow.name, limit=5)
-        click.echo(
-            f"flow     {flow.name} ({flow.source.name} -> {flow.target.name}, {flow.entity})"
-        )
-        click.echo(f"state    {store.url}")
-        click.echo(
-            f"cursor   {cursors.get(flow.entity) or '(none: the next run reads everything)'}"
-        )
-        click.echo(f"bindings {bound}")
-        click.echo(f"parked   {len(parked)}")
-    if runs:
+        shown = {
+            "flow": flow.name,
+            "source": flow.source.name,
+            "target": flow.target.name,
+            "entity": flow.entity,
+            "state": store.url,
+            "cursor": store.cursors(flow.name).get(flow.entity),
+            "bindings": store.count_bindings(flow.source.name, flow.target.name, flow.entity),
+            "parked": len(store.parked(flow.name)),
+            "runs": [
+                {
+                    "run": r.id,
+                    "started_at": r.started_at.isoformat(),
+                    "status": r.status,
+                    "dry_run": r.dry_run,
+                    "counts": dict(r.counts),
+                    "pid": r.pid,
+                    "host": r.host,
+                    "message": r.message,
+                }
+                for r in store.runs(flow.name, limit=5)
+            ],
+        }
+    if as_json:
+        click.echo(json.dumps(shown, indent=2, default=str))
+        return
+    click.echo(f"flow     {flow.name} ({flow.source.name} -> {flow.target.name}, {flow.entity})")
+    click.echo(f"state    {shown['state']}")
+    click.echo(f"cursor   {shown['cursor'] or '(none: the next run reads everything)'}")
+    click.echo(f"bindings {shown['bindings']}")
+    click.echo(f"parked   {shown['parked']}")
+    if shown["runs"]:
         click.echo("")
         print_table(
             ("run", "started", "status", "dry run", "counts", "process", "why it stopped"),
             [
                 (
-                    r.id,
-                    r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    r.status,
-                    "yes" if r.dry_run else "no",
-                    ", ".join(f"{k} {v}" for k, v in r.counts.items() if v),
-                    f"{r.pid} on {r.host}" if r.pid else "",
-                    _short(r.message),
+                    r["run"],
+                    r["started_at"][:19].replace("T", " "),
+                    r["status"],
+                    "yes" if r["dry_run"] else "no",
+                    ", ".join(f"{k} {v}" for k, v in r["counts"].items() if v),
+                    f"{r['pid']} on {r['host']}" if r["pid"] else "",
+                    _short(r["message"]),
                 )
-                for r in runs
+                for r in shown["runs"]
             ],
         )
 
