@@ -254,6 +254,21 @@ def test_a_credit_note_is_left_to_an_operator() -> None:
     assert result.reason == "a credit note is matched by an operator"
 
 
+def test_an_operator_books_a_credit_note_back_on_its_commitment() -> None:
+    target = registered(code="A", open_amount=Decimal("400.00"))
+    note = invoice("-100.00", kind=PurchaseInvoiceKind.CREDIT_NOTE)
+    (allocation,) = allocate(note, [(target, Decimal("60.00"))], BOUW).allocations
+    assert (allocation.amount, allocation.left) == (Decimal("-60.00"), Decimal("460.00"))
+    (whole,) = allocate(note, [(target, None)], BOUW).allocations
+    assert (whole.amount, whole.left, whole.handled) == (
+        Decimal("-100.00"),
+        Decimal("500.00"),
+        False,
+    )
+    with pytest.raises(ValidationError, match="exceed the invoice total"):
+        allocate(note, [(target, Decimal("150.00"))], BOUW)
+
+
 def test_an_operator_chooses_commitments_with_amounts() -> None:
     first = registered(code="A")
     second = registered(code="B", open_amount=Decimal("50.00"))

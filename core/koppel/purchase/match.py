@@ -251,7 +251,8 @@ def allocate(
     settings: MatchSettings,
 ) -> Matched:
     """Book ``invoice`` on the commitments an operator chose, each with the amount given
-    (None: distributed as automatic matching does).
+    (None: distributed as automatic matching does). For a credit note the amounts are
+    taken off the commitments' booked amounts: their open amounts grow again.
 
     :raises ValidationError: when nothing is chosen, or the amounts given exceed the
         invoice total.
@@ -259,7 +260,9 @@ def allocate(
     if not chosen:
         raise ValidationError("choose at least one commitment", invoice=invoice.id)
     hits = [_Hit(commitment, None, "", False) for commitment, _ in chosen]
-    amounts = [amount for _, amount in chosen]
+    # A credit note's total is negative; the amounts chosen for it are taken off too.
+    sign = -1 if invoice.total_excl_vat < 0 else 1
+    amounts = [None if amount is None else sign * abs(amount) for _, amount in chosen]
     return _distribute(invoice, hits, settings, amounts=amounts)
 
 
@@ -315,7 +318,7 @@ def _distribute(
     """Spread the invoice total (excl. VAT) over ``hits`` in order, as ``settings`` say."""
     total = invoice.total_excl_vat
     given = sum((a for a in (amounts or ()) if a is not None), _ZERO)
-    if given > total:
+    if abs(given) > abs(total):
         raise ValidationError(
             f"the amounts chosen ({given}) exceed the invoice total ({total})", invoice=invoice.id
         )
