@@ -15,8 +15,9 @@ def ensure_schema(conninfo: str) -> bool:
     """Create procrastinate's schema unless it is there; True when it was created.
 
     Workers that start together take turns on an advisory lock, so it is created once.
-    An existing schema is left as it is: upgrading procrastinate means applying its
-    migrations (``procrastinate schema --migrate``, see docs/operations.md).
+    An existing schema is left as it is: upgrading procrastinate means applying the
+    migration scripts it ships (``procrastinate schema --migrations-path``, see
+    docs/operations.md).
     """
     with psycopg.connect(conninfo) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
