@@ -5,11 +5,12 @@ you start (``koppel worker --flows DIR``); see docs/operations.md.
 imported on first use, so :func:`load_flows` and :func:`due` work without it::
 
     from koppel.state import open_state
-    from koppel.worker import FlowWorker, load_flows
+    from koppel.worker import FlowWorker, ensure_schema, load_flows
+    from koppel.worker._app import conninfo_of
 
     with open_state("postgresql://koppel@db/koppel") as store:
+        ensure_schema(conninfo_of(store))  # procrastinate's tables, once
         worker = FlowWorker(load_flows(Path("/etc/koppel/flows")), store)
-        worker.enqueue("shop-to-exact")
         worker.run()
 """
 
