@@ -27,8 +27,7 @@ from .served import fresh_database
 pytestmark = pytest.mark.postgres
 pytest.importorskip("procrastinate")
 
-from koppel.worker import FlowWorker, ensure_schema  # noqa: E402
-from koppel.worker._app import conninfo_of  # noqa: E402
+from koppel.worker import FlowWorker, conninfo_of, ensure_schema  # noqa: E402
 
 
 @pytest.fixture

@@ -63,8 +63,7 @@ def worker(
     from koppel.state import open_state
 
     try:
-        from koppel.worker import FlowWorker, ensure_schema, load_flows
-        from koppel.worker._app import conninfo_of
+        from koppel.worker import FlowWorker, conninfo_of, ensure_schema, load_flows
     except ImportError as exc:
         raise click.ClickException(
             f'the worker needs procrastinate: pip install "koppel[worker]" ({exc})'

@@ -5,8 +5,7 @@ you start (``koppel worker --flows DIR``); see docs/operations.md.
 imported on first use, so :func:`load_flows` and :func:`due` work without it::
 
     from koppel.state import open_state
-    from koppel.worker import FlowWorker, ensure_schema, load_flows
-    from koppel.worker._app import conninfo_of
+    from koppel.worker import FlowWorker, conninfo_of, ensure_schema, load_flows
 
     with open_state("postgresql://koppel@db/koppel") as store:
         ensure_schema(conninfo_of(store))  # procrastinate's tables, once
@@ -22,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 from koppel.worker._flows import due, load_flows
 
 if TYPE_CHECKING:
-    from koppel.worker._app import RUN_TASK, TICK_SECONDS, FlowWorker, WorkerStopping
+    from koppel.worker._app import (
+        RUN_TASK,
+        TICK_SECONDS,
+        FlowWorker,
+        WorkerStopping,
+        conninfo_of,
+    )
     from koppel.worker._schema import ensure_schema
 
 #: Public name -> the module that defines it (these need procrastinate).
@@ -31,6 +36,7 @@ _EXPORTS = {
     "TICK_SECONDS": "koppel.worker._app",
     "FlowWorker": "koppel.worker._app",
     "WorkerStopping": "koppel.worker._app",
+    "conninfo_of": "koppel.worker._app",
     "ensure_schema": "koppel.worker._schema",
 }
 
@@ -39,6 +45,7 @@ __all__ = [
     "TICK_SECONDS",
     "FlowWorker",
     "WorkerStopping",
+    "conninfo_of",
     "due",
     "ensure_schema",
     "load_flows",
