@@ -225,7 +225,7 @@ def test_log_summary_keeps_it_short() -> None:
 
     assert summarise(None) == "-"
     assert summarise({"lines": [1], "Number": 1036, "Name": "x" * 40, "a": 1, "b": 2}) == (
-        "Number=1036 Name=" + "x" * 23 + "… a=1"
+        "Number=1036 Name=" + "x" * 23 + "… a=1 b=2"
     )
     assert summarise({"nested": {"a": 1}}) == "{…}"
 

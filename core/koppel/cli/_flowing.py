@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+import shutil
+import sys
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -134,10 +136,42 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A plain aligned table on standard output."""
+def print_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    width: int | None = None,
+    shrink: Collection[str] | None = None,
+) -> None:
+    """A plain aligned table on standard output, at most ``width`` characters wide (by
+    default the terminal's when standard output is one; unlimited when it is a pipe, so
+    that nothing is cut for grep). The widest columns among ``shrink`` (header names;
+    None: any) are cut first, with "…"."""
+    if width is None and sys.stdout.isatty():
+        width = shutil.get_terminal_size().columns
     cells = [[str(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    for row in cells:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    if width is not None:
+        cuttable = [shrink is None or h in shrink for h in headers]
+        widths = fit(widths, width - 2 * (len(widths) - 1), cuttable)
+    for row in (list(headers), *cells):
+        line = "  ".join(_cut(c, w).ljust(w) for c, w in zip(row, widths, strict=True))
+        click.echo(line.rstrip())
+
+
+def fit(
+    widths: Sequence[int], total: int, cuttable: Sequence[bool], *, least: int = 8
+) -> list[int]:
+    """``widths`` narrowed, widest cuttable first and none below ``least``, to sum to
+    ``total`` (or as near as the uncuttable columns allow)."""
+    fitted = list(widths)
+    while sum(fitted) > total:
+        candidates = [i for i, width in enumerate(fitted) if cuttable[i] and width > least]
+        if not candidates:
+            break
+        fitted[max(candidates, key=fitted.__getitem__)] -= 1
+    return fitted
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from koppel.state import ActivityEntry
 
 #: How much of a record the table shows: this many scalar fields, each this long.
-_SUMMARY_FIELDS = 3
+_SUMMARY_FIELDS = 4
 _SUMMARY_VALUE = 24
+#: A record id longer than this (a UUID, say) is shown by the record's number if it has one.
+_LONG_ID = 12
 
 
 @click.command("log")
@@ -72,24 +74,39 @@ def log(
                     e.run_id if e.run_id is not None else "-",
                     e.flow,
                     e.entity,
-                    e.record_id or "-",
+                    record_label(e.record_id, e.source),
                     e.action,
-                    summarise(e.source),
+                    summarise(e.source, leave_out=e.record_id),
                     summarise(e.sent),
                     e.message or "",
                 )
                 for e in entries
             ],
+            shrink=("flow", "in", "out", "message"),
         )
 
 
-def summarise(data: Mapping[str, Any] | None) -> str:
-    """The first few scalar fields of a record as ``key=value``, or ``-``."""
+def record_label(record_id: str | None, source: Mapping[str, Any] | None) -> str:
+    """How the table names a record: its id, or for a long id (a UUID) the record's own
+    number (a top-level ``Number``, ...) and the id's start: ``1036/9f17cf65…``."""
+    if not record_id:
+        return "-"
+    if len(record_id) <= _LONG_ID or not source:
+        return record_id
+    for key, value in source.items():
+        if key.lower().endswith("number") and isinstance(value, int | str) and value != "":
+            return f"{value}/{record_id[:8]}…"
+    return record_id
+
+
+def summarise(data: Mapping[str, Any] | None, *, leave_out: str | None = None) -> str:
+    """The first few scalar fields of a record as ``key=value``, or ``-``; a field whose
+    value is ``leave_out`` (the record's id, shown beside it) is left out."""
     if not data:
         return "-"
     parts = []
     for key, value in data.items():
-        if isinstance(value, Mapping | list | tuple) or value in (None, ""):
+        if isinstance(value, Mapping | list | tuple) or value in (None, "", leave_out):
             continue
         text = str(value)
         if len(text) > _SUMMARY_VALUE:

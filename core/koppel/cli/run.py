@@ -154,12 +154,22 @@ def run_one(
     :param sandboxes: run against these sandboxes instead of the real systems.
     :param options: ``dry_run``, ``limit``, ``full`` of :func:`koppel.engine.run_flow`.
     """
+    from koppel.log import get_logger
+
     progress = Progress(sys.stderr)
     with opened_state(flow, state_url) as store:
         try:
             result = run_flow_on(flow, store, sandboxes, observer=progress, **options)
         finally:
             progress.close()
+    get_logger(flow=flow.name, entity=flow.entity).info(
+        "run finished",
+        run=result.run_id,
+        dry_run=result.dry_run,
+        fetched=result.fetched,
+        elapsed=round(result.elapsed, 3),
+        **{name: result.counts[name] for name in COUNT_NAMES},
+    )
     return result, progress.failures
 
 
@@ -418,7 +428,8 @@ def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
     """The counters of a run as a table, and the first failed records."""
     kind = "dry run" if result.dry_run else "run"
     click.echo(
-        f"{result.flow}: {kind} {result.run_id}, {result.fetched} records in {result.elapsed:.1f} s"
+        f"{result.flow}: {kind} {result.run_id}, {result.fetched} "
+        f"record{'' if result.fetched == 1 else 's'} in {result.elapsed:.1f} s"
     )
     print_table(COUNT_NAMES, [[result.counts[name] for name in COUNT_NAMES]])
     changed = result.changed_after_booking
