@@ -6,6 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -13,12 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
 from koppel.cli import cli
 from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
+from koppel.purchase.webhook import Webhook
 from koppel.state import StateStore
 
 from ._make import export_flow, manager
@@ -138,33 +144,84 @@ def test_a_run_killed_before_telling_loses_nothing(
     assert sorted(n["booking_id"] for n in receiver.delivered()) == [1, 2, 3]
 
 
-def test_an_unreachable_receiver_is_tried_again_by_the_next_run(
+def test_a_process_killed_after_the_export_loses_no_notification(
+    store: StateStore, state_at: Any, tmp_path: Path, receiver: Receiver
+) -> None:
+    if state_at.schema is not None:
+        pytest.skip("the process opens the store by path")
+    booked(store, tmp_path, 1)
+    receiver.failures = 0
+    script = Path(__file__).with_name("_export_run.py")
+    env = {**os.environ, "KOPPEL_TEST_CRASH_AT": "booked"}
+    killed = subprocess.run(
+        [sys.executable, str(script), state_at.location, receiver.url], env=env, timeout=60
+    )
+    assert killed.returncode == -signal.SIGKILL
+    # Exported (bound) by the killed process, told to no one.
+    assert len(store.exported_unnotified("books", "journal_entries")) == 2
+    assert receiver.requests == []
+    done = subprocess.run(
+        [sys.executable, str(script), state_at.location, receiver.url],
+        env={k: v for k, v in env.items() if k != "KOPPEL_TEST_CRASH_AT"},
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert sorted(n["booking_id"] for n in receiver.delivered()) == [1, 2]
+    assert len(receiver.requests) == 2
+    subprocess.run([sys.executable, str(script), state_at.location, receiver.url], timeout=60)
+    assert len(receiver.requests) == 2
+
+
+def test_a_failed_notification_waits_for_the_next_run_with_the_same_body(
     store: StateStore, tmp_path: Path, receiver: Receiver
 ) -> None:
     booked(store, tmp_path, 1)
+    receiver.failures = 1
     erp = MemorySystem("erp", entities={"journal_entries": ("reference",)})
-    down = "http://127.0.0.1:9/hook"  # the discard port: nothing listens
-    flow = export_flow("journal_entries", "erp", "erp", books=hooked(down, webhook_attempts=1))
+    flow = export_flow(
+        "journal_entries", "erp", "erp", books=hooked(receiver.url, webhook_attempts=1)
+    )
     run_flow(flow, store, manager=manager(erp))
     [waiting] = store.deliveries(1)
     assert waiting.delivered_at is None and waiting.attempts == 1
-    # A URL that failed is not tried again for the other booking in the same run.
+    # The URL failed: the other booking's notification waits for the next run too.
     [later] = store.deliveries(2)
     assert later.attempts == 0 and store.delivery_attempts(later.id) == []
-    [attempt] = store.delivery_attempts(waiting.id)
-    assert attempt.status is None and "ConnectError" in attempt.answer
-    # The same notification (same body, same key) once the receiver answers.
-    with store._write() as conn:  # the backoff has passed
-        from koppel.state._schema import booking_deliveries
-
-        conn.execute(booking_deliveries.update().values(url=receiver.url))
-    receiver.failures = 0
-    time.sleep(0.02)
+    assert len(receiver.requests) == 1
+    time.sleep(0.02)  # the backoff (0.01 s) passes
     run_flow(flow, store, manager=manager(erp))
     sent = {json.loads(body)["booking_id"]: (body, status) for _, body, status in receiver.requests}
-    assert len(receiver.requests) == 2  # bookings 1 and 2, once each
+    assert len(receiver.requests) == 3  # booking 1 twice (500, 200), booking 2 once
     assert sent[1] == (waiting.body.encode(), 200)
-    assert store.deliveries(1)[0].delivered_at is not None
+    assert all(delivery.delivered_at for n in (1, 2) for delivery in store.deliveries(n))
+
+
+def test_a_receiver_that_cannot_be_reached_is_logged_without_a_status(
+    store: StateStore, tmp_path: Path
+) -> None:
+    booked(store, tmp_path, 1)
+    erp = MemorySystem("erp", entities={"journal_entries": ("reference",)})
+    run_flow(export_flow("journal_entries", "erp", "erp"), store, manager=manager(erp))
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    sleeps: list[float] = []
+    hook = Webhook(
+        urls=("http://127.0.0.1:9/hook",),
+        secret=SECRET,
+        attempts=3,
+        backoff=0.5,
+        transport=httpx.MockTransport(refuse),
+        sleep=sleeps.append,
+    )
+    assert hook.notify(store, source="books", entity="journal_entries") == 0
+    assert sleeps == [0.5, 1.0]
+    [waiting] = store.deliveries(1)
+    attempts = store.delivery_attempts(waiting.id)
+    assert [a.status for a in attempts] == [None, None, None]
+    assert attempts[0].answer == "ConnectError: connection refused"
+    assert waiting.next_attempt_at > store.clock()
 
 
 def test_bookings_show_prints_a_booking_with_its_exports_and_notifications(
