@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from koppel.connector._settings import read_settings
@@ -16,7 +17,10 @@ if TYPE_CHECKING:
     from koppel.http import Clock, OAuth2Auth, OAuth2Config
     from koppel.sync import Connection
 
-__all__ = ["Session"]
+__all__ = ["REMEMBER_FOR", "Session"]
+
+#: How long :meth:`Session.remembered` keeps a fact before it asks the system again.
+REMEMBER_FOR = timedelta(days=1)
 
 _KEY = "koppel.connector.session"
 _SESSIONS_LOCK = threading.Lock()
@@ -161,3 +165,23 @@ class Session:
             if key not in self.cache:
                 self.cache[key] = make()
             return self.cache[key]
+
+    def remembered(
+        self,
+        key: str,
+        fetch: Callable[[], Any],
+        *,
+        max_age: timedelta = REMEMBER_FOR,
+        refresh: bool = False,
+    ) -> Any:
+        """What the system answered ``fetch()`` (JSON-able) for a fact that seldom changes,
+        kept in the run's state store under ``key`` for ``max_age``; ``refresh`` asks
+        again (as ``koppel check --online`` does). Without a state store (a hook called
+        outside a run) it asks every time. Name the account in ``key`` (its tenant).
+        """
+        store = self.connection.state
+        if store is None:
+            return fetch()
+        return store.remembered(
+            f"{self.connector.name}/{key}", fetch, max_age=max_age, refresh=refresh
+        )

@@ -425,3 +425,13 @@ booking_attempts = sa.Table(
     sa.Column("answer", sa.Text, nullable=False),
     sa.Index(None, "delivery_id"),
 )
+
+#: What a connection learned from its system that seldom changes (AFAS's GetConnector
+#: definitions), by key, with when it was fetched: the next runs read it from here.
+remembered = sa.Table(
+    "koppel_remembered",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", JSONData, nullable=False),
+    sa.Column("fetched_at", UTCDateTime(), nullable=False),
+)

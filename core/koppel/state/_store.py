@@ -19,6 +19,7 @@ from koppel.state._limits import LimitsMixin
 from koppel.state._migrate import upgrade
 from koppel.state._numbers import NumbersMixin
 from koppel.state._relations import RelationsMixin
+from koppel.state._remembered import RememberedMixin
 from koppel.state._schema import cursors, parked, pending
 from koppel.state._tokens import SqlTokenStore
 
@@ -26,10 +27,16 @@ __all__ = ["StateStore", "open_state"]
 
 
 class StateStore(
-    ChunksMixin, NumbersMixin, CommitmentsMixin, RelationsMixin, LimitsMixin, AlertsMixin
+    ChunksMixin,
+    NumbersMixin,
+    CommitmentsMixin,
+    RelationsMixin,
+    LimitsMixin,
+    AlertsMixin,
+    RememberedMixin,
 ):
     """Runs and their locks, cursors, bindings, parked records, activity, writes in flight,
-    tokens, number ranges, exports, the commitments register.
+    tokens, number ranges, exports, the commitments register, what connections remember.
 
     Every method runs in its own transaction and is safe to call from several
     threads; several processes (SQLite) or workers (PostgreSQL) may share one store.

@@ -7,6 +7,7 @@ register, and measured by the sandbox's call and row counts.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -84,6 +85,20 @@ def test_commitments_unchanged_next_run_reads_one_row(state: StateStore) -> None
     box = make_sandbox(0, clock=FakeClock())
     assert run(box, state) == (1, 36)
     assert run(box, state) == (1, 1)  # only the row at the cursor itself
+
+
+def test_commitments_metainfo_is_asked_once_and_remembered_in_the_state_store(
+    state: StateStore,
+) -> None:
+    box = make_sandbox(0, clock=FakeClock())
+    metainfo = ("GET", "/ProfitRestServices/metainfo/get/{id}")
+    run(box, state)
+    assert box.count(*metainfo) == 1
+    run(box, state)
+    assert box.count(*metainfo) == 1  # the second run spends only the read of its rows
+    key = "afas/12345/production/metainfo/get/koppel_commitments"
+    fields = state.remembered(key, list, max_age=timedelta(days=1))  # list: never asked
+    assert any(field["id"] == "Code" for field in fields)
 
 
 class _ChangeDuringRead(httpx.BaseTransport):

@@ -61,7 +61,9 @@ class AfasResource(Resource):
 
     def getconnector(self, role: str | None = None) -> GetConnector:
         """The customer's GetConnector of ``role`` (this resource's by default), checked
-        once per run against its metainfo: every field koppel reads must be in it.
+        once per run against its metainfo: every field koppel reads must be in it. The
+        metainfo is remembered in the state store for a day (``koppel check --online``
+        asks again), so a run spends no call on it.
 
         :raises ConfigurationError: naming the setting when a field is missing.
         """
@@ -79,7 +81,7 @@ class AfasResource(Resource):
 
         :raises ConfigurationError: naming the setting or the UpdateConnector.
         """
-        getconnectors = [self.getconnector(role).id for role in self.reads_from()]
+        getconnectors = [self._checked(role, refresh=True).id for role in self.reads_from()]
         note = f"GetConnector {', '.join(getconnectors)}: every field koppel reads is there"
         if direction != "write":
             return note
@@ -96,14 +98,20 @@ class AfasResource(Resource):
         """The UpdateConnectors a write of this connection uses."""
         return self.update_connectors
 
-    def _checked(self, role: str) -> GetConnector:
+    def _checked(self, role: str, *, refresh: bool = False) -> GetConnector:
         name = self.session.connection.name
         connector = GetConnector.of(
             role,
             getattr(self.settings, f"{role}_connector"),
             getattr(self.settings, f"{role}_fields"),
         )
-        answered = {str(f.get("id")) for f in self.client.get_fields(connector.id)}
+        settings = self.settings
+        fields = self.session.remembered(
+            f"{settings.participant}/{settings.environment}/metainfo/get/{connector.id}",
+            lambda: self.client.get_fields(connector.id),
+            refresh=refresh,
+        )
+        answered = {str(f.get("id")) for f in fields}
         missing = [own for own in connector.fields.values() if own not in answered]
         if missing:
             raise ConfigurationError(
