@@ -1,9 +1,11 @@
-"""``koppel commitments list``: the register as a table or JSON lines."""
+"""``koppel commitments list|match`` (the register as a table or JSON lines, an operator's
+choice) and ``koppel bookings show`` on a missing store."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -70,3 +72,32 @@ def test_list_narrows_by_administration_and_says_when_empty(
     fill(store)
     assert "VP-2" in list_command(state_at, "--administration", "other")
     assert list_command(state_at, "--supplier", "NOBODY", "--open") == "no commitments open\n"
+
+
+def test_match_refuses_a_commitment_not_in_the_register_or_a_bad_amount(
+    store: StateStore, state_at: StateAt
+) -> None:
+    fill(store)
+    runner = CliRunner()
+    for chosen, message in (
+        ("99", "commitment 99 is not in the register"),
+        ("VP-1", "give a commitment's register id"),
+        ("1:-5", "'-5' is not a positive amount"),
+        ("1:abc", "'abc' is not a positive amount"),
+    ):
+        answer = runner.invoke(
+            cli, ["commitments", "match", "CRED-2001/F-1", chosen, "--state", state_at.location]
+        )
+        assert answer.exit_code == 2 and message in answer.output, answer.output
+    assert store.chosen_commitments("CRED-2001/F-1") is None
+    answer = runner.invoke(
+        cli, ["commitments", "match", "CRED-2001/F-1", "1:10.50", "2", "--state", state_at.location]
+    )
+    assert answer.exit_code == 0 and "the choice waits for it" in answer.output
+    assert store.chosen_commitments("CRED-2001/F-1") == [(1, Decimal("10.50")), (2, None)]
+
+
+def test_bookings_show_on_a_missing_store_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "state.sqlite3"
+    answer = CliRunner().invoke(cli, ["bookings", "show", "1", "--state", str(missing)])
+    assert answer.exit_code != 0 and not (tmp_path / "no").exists()
