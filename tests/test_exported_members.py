@@ -13,6 +13,7 @@ PACKAGES = [
     "koppel.flows",
     "koppel.mapping",
     "koppel.records",
+    "koppel.relations",
     "koppel.state",
 ]
 

@@ -11,6 +11,7 @@ from structlog.testing import capture_logs
 from koppel import hookimpl
 from koppel.engine import compare_cursors, run_flow
 from koppel.engine.memory import MemorySystem
+from koppel.errors import ConfigurationError
 from koppel.flows import Flow
 from koppel.http import MemoryTokenStore
 from koppel.plugins import KoppelPluginManager
@@ -172,3 +173,15 @@ def test_engine_connections_use_the_state_stores_tokens_by_default(
     manager.register(spy, "spy")
     run_flow(make_flow(), store, manager=manager)
     assert spy.seen and all(c.token_store is store.token_store() for c in spy.seen)
+
+
+def test_engine_refuses_a_flow_of_the_relation_queue(
+    manager: KoppelPluginManager, store: StateStore, make_flow: Callable[..., Flow]
+) -> None:
+    """Its relations get their numbers and go out through `koppel relations`, never by a
+    run that would push them unnumbered past the queue."""
+    flow = make_flow("relations", settings={"relations": {"export": "xml"}})
+    with pytest.raises(ConfigurationError, match="koppel relations export") as caught:
+        run_flow(flow, store, manager=manager)
+    assert caught.value.context["path"] == "settings.relations"
+    assert store.runs(flow.name) == []  # refused before a run began

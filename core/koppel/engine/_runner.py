@@ -40,7 +40,7 @@ from koppel.engine._lanes import LaneWriter
 from koppel.engine._mapper import RecordMapper
 from koppel.engine._outcome import RunObserver, RunResult
 from koppel.engine._setup import ConnectionHook, RunParts, build_parts
-from koppel.errors import KoppelError, PluginError, SourceRecordError
+from koppel.errors import ConfigurationError, KoppelError, PluginError, SourceRecordError
 from koppel.flows import Flow
 from koppel.http._ratelimit import DayBudgetSpentError
 from koppel.log import get_logger
@@ -152,8 +152,21 @@ class FlowRunner:
         self.result = RunResult(run_id=None, flow=flow.name, dry_run=dry_run)
 
     def run(self) -> RunResult:
-        """Run the flow; returns the counters (``failed`` > 0 when records were parked)."""
+        """Run the flow; returns the counters (``failed`` > 0 when records were parked).
+
+        :raises ConfigurationError: for a flow of the relation queue (``[settings.relations]``),
+            whose relations get their numbers and go out through ``koppel relations``.
+        """
         started = time.monotonic()
+        if "relations" in self.flow.settings.extra:
+            raise ConfigurationError(
+                f"flow {self.flow.name} feeds the relation queue ([settings.relations]): "
+                "its relations get their numbers and go out with `koppel relations fetch` "
+                "and `koppel relations export`, not with a run",
+                flow=self.flow.name,
+                file=self.flow.label,
+                path="settings.relations",
+            )
         check_crash_env()
         parts = build_parts(
             self.flow,

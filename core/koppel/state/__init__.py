@@ -19,13 +19,17 @@ from koppel.state._models import (
     ActivityEntry,
     Binding,
     ExportInfo,
+    ExportRow,
     NewActivity,
     NewParked,
     ParkedRecord,
+    QueuedRelation,
     RegisteredCommitment,
+    RelationExport,
     RunInfo,
 )
 from koppel.state._parked import backoff
+from koppel.state._relations import IncomingRelation, OutgoingRow
 from koppel.state._runs import RUN_STATUSES
 from koppel.state._secrets import SECRET_KEY_ENV, secret_cipher
 from koppel.state._store import StateStore, open_state
@@ -39,11 +43,16 @@ __all__ = [
     "Binding",
     "ChunkBooking",
     "ExportInfo",
+    "ExportRow",
+    "IncomingRelation",
     "NewActivity",
     "NewParked",
+    "OutgoingRow",
     "ParkedRecord",
     "PendingWrite",
+    "QueuedRelation",
     "RegisteredCommitment",
+    "RelationExport",
     "RunInfo",
     "SqlTokenStore",
     "StateStore",
