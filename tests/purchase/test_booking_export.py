@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
+from koppel.errors import ConfigurationError
+from koppel.purchase import booking
 from koppel.state import StateStore
+from koppel.sync import Connection
 
 from ._make import drop, export_flow, invoices_flow, manager, ubl_invoice
 from .test_booking_flow import commit
@@ -72,3 +78,35 @@ def test_commitment_bookings_go_to_the_system_holding_the_commitment(
     assert row["amount"] == "600.00" and row["handled"] is False
     again = run_flow(flow, store, manager=manager(bouw))
     assert again.counts["created"] == 0 and len(bouw.writes) == 1
+
+
+def fetch(store: StateStore, entity: str, cursor: str | None, **settings: Any) -> list[Any]:
+    connection = Connection(name="books", system="booking", settings=settings, state=store)
+    try:
+        return list(booking.connector.fetch_records(connection, entity, cursor, {}) or [])
+    finally:
+        connection.close()
+
+
+def test_commitment_bookings_go_on_after_the_cursor_within_a_booking(
+    store: StateStore, tmp_path: Path
+) -> None:
+    commit(store, "VP-1", open_amount="100.00")
+    commit(store, "VP-2")
+    drop(tmp_path / "in", "f1.xml", ubl_invoice("F-1", orders=("VP-1", "VP-2")))
+    run_flow(invoices_flow(tmp_path / "in"), store, manager=manager())
+    records = fetch(store, "commitment_bookings", None)
+    assert [(r.cursor, r.data["commitment"], r.data["amount"]) for r in records] == [
+        ("1.0001", "afas-VP-1", "100.00"),
+        ("1.0002", "afas-VP-2", "500.00"),
+    ]
+    assert [r.cursor for r in fetch(store, "commitment_bookings", "1.0001")] == ["1.0002"]
+    assert fetch(store, "commitment_bookings", "1.0002") == []
+    assert [r.id for r in fetch(store, "journal_entries", None)] == ["1"]
+    assert fetch(store, "journal_entries", "1") == []
+    assert fetch(store, "journal_entries", None, administration="other") == []
+
+
+def test_a_cursor_that_is_no_position_is_refused_naming_it(store: StateStore) -> None:
+    with pytest.raises(ConfigurationError, match="the stored cursor 'abc' is no booking position"):
+        fetch(store, "commitment_bookings", "abc")

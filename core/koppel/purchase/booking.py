@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -172,9 +172,9 @@ class CommitmentBookings(_Booking):
     description = "amounts booked on commitments by purchase invoices, with the handled flag"
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterator[SourceRecord]:
-        after = Decimal(cursor) if cursor else Decimal(0)
+        after = _position(cursor)
         wanted = self.settings.source_system
-        for booking in self.bookings(_booking_id(cursor) - 1 if cursor else 0):
+        for booking in self.bookings(max(int(after) - 1, 0)):
             for n, item in enumerate(booking.commitment_bookings, start=1):
                 position = Decimal(f"{booking.id}.{n:04d}")
                 if position <= after or (wanted and item["source_system"] != wanted):
@@ -183,8 +183,23 @@ class CommitmentBookings(_Booking):
                 yield SourceRecord(id=record["id"], data=record, cursor=str(position))
 
 
+def _position(cursor: str | None) -> Decimal:
+    """The stored cursor as a position: a booking id, with the item after a point
+    (``12.0002``: the second commitment booking of booking 12)."""
+    try:
+        position = Decimal(cursor) if cursor else Decimal(0)
+    except InvalidOperation:
+        position = Decimal("NaN")
+    if not position.is_finite() or position < 0:
+        raise ConfigurationError(
+            f"the stored cursor {cursor!r} is no booking position (a number like 12 or "
+            "12.0002); reset it with `koppel state reset`"
+        )
+    return position
+
+
 def _booking_id(cursor: str | None) -> int:
-    return int(Decimal(cursor)) if cursor else 0
+    return int(_position(cursor))
 
 
 @attrs.define(eq=False)
