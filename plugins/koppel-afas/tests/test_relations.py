@@ -121,3 +121,17 @@ def test_relations_update_without_the_organisation_number_is_refused(
         write(connection, {"_kind": "debtor", "TeNr": "033-0000000"}, "debtor:10003")
     assert refused.value.context["field"] == "OrgPersonCode"
     assert sandbox.count("PUT", "/ProfitRestServices/connectors/{id}") == 0
+
+
+def test_relations_a_debtor_is_never_written_over_a_creditor_its_number_found(
+    connection: Connection, sandbox: AfasSandbox
+) -> None:
+    """AFAS numbers debtors and creditors apart: debtor 20003 found as creditor 20003 by
+    its number alone is a record error, and creditor 20003 stays as it was."""
+    found = find(connection, "number", "20003")["20003"]
+    assert found.id == "creditor:20003"
+    before = dict(sandbox.store["koppel_creditors"].get("20003"))
+    with pytest.raises(ValidationError, match="20003 is creditor 20003 in AFAS, not a debtor"):
+        write(connection, {**found.data, "_kind": "debtor", "Nm": "Een debiteur"}, found.id)
+    assert sandbox.store["koppel_creditors"].get("20003") == before
+    assert sandbox.count("PUT", "/ProfitRestServices/connectors/{id}") == 0

@@ -158,6 +158,16 @@ class Relations(AfasResource):
             kind, _, number = target_id.partition(":")
             if kind not in KINDS or not number:
                 raise ConfigurationError(f"{target_id!r} is no AFAS relation id (debtor:NUMBER)")
+            wanted = payload.get("_kind")
+            if wanted and wanted != kind:
+                # AFAS numbers debtors and creditors apart; a match by number alone may
+                # have found the other side: never turn a creditor into a debtor's update
+                raise ValidationError(
+                    f"number {number} is {kind} {number} in AFAS, not a {wanted}; AFAS keeps "
+                    f"debtor and creditor numbers apart: give the {wanted} another number",
+                    record=number,
+                    field="number",
+                )
             existing = self.current(kind, number)
             if not existing.get("OrgPersonCode"):
                 # without it AFAS would add a new organisation or person to the relation
