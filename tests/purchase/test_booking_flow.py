@@ -162,3 +162,16 @@ def test_without_a_creditor_account_the_run_stops_naming_the_setting(
     with pytest.raises(ConfigurationError, match="the setting creditor_account is required"):
         run_flow(flow, store, manager=manager())
     assert store.bookings_after(0) == []
+
+
+def test_the_difference_is_taken_from_the_commitments_account(
+    store: StateStore, tmp_path: Path
+) -> None:
+    commit(store, "VP-1", open_amount="650.00")
+    lines = (("300.00", "7010"), ("400.00", "7020"))
+    drop(tmp_path / "in", "f1.xml", ubl_invoice("F-1", buyer_reference="VP-1", lines=lines))
+    flow = invoices_flow(tmp_path / "in", remainder="book_difference", difference_account="7999")
+    assert run_flow(flow, store, manager=manager()).counts["created"] == 1
+    amounts = {line.account: line.amount for line in entry_of(store).lines}
+    assert amounts["7010"] == Decimal("250.00") and amounts["7020"] == Decimal("400.00")
+    assert amounts["7999"] == Decimal("50.00")

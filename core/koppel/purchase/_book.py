@@ -55,7 +55,7 @@ def book_invoice(
         ledger,
         difference=decision.difference,
         difference_account=decision.difference_account,
-        difference_from=last and ((last.line and last.line.gl_account) or None),
+        difference_from=last.gl_account if last else None,
     )
     bookings = decision.bookings()
     administrations = {a.commitment.commitment.administration for a in decision.allocations}
@@ -71,7 +71,7 @@ def book_invoice(
         lowered=[
             Lowered(
                 register_id=allocation.commitment.id,
-                line=allocation.line and (allocation.line.id or allocation.line.number),
+                line=(allocation.line.id or allocation.line.number) if allocation.line else None,
                 amount=allocation.amount,
                 handled=allocation.handled,
                 left=allocation.left,

@@ -236,7 +236,11 @@ def _client(session: Session) -> _Client:
             timeout=settings.webhook_timeout,
         )
         name = session.connection.name
-        session.connection.on_close(lambda: hook.notify(store, source=name, entity=EXPORTED_ENTITY))
+
+        def tell() -> None:
+            hook.notify(store, source=name, entity=EXPORTED_ENTITY)
+
+        session.connection.on_close(tell)
     return _Client(store)
 
 

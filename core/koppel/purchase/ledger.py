@@ -76,8 +76,9 @@ def journal_entry(
         to the invoice's total excluding VAT, or the totals disagree.
     """
     supplier = invoice.supplier
-    relation = supplier and (supplier.number or supplier.vat_number)
-    text = f"{(supplier and supplier.name) or relation or 'supplier'}: invoice {invoice.number}"
+    relation = (supplier.number or supplier.vat_number) if supplier else None
+    name = supplier.name if supplier else None
+    text = f"{name or relation or 'supplier'}: invoice {invoice.number}"
     expense: dict[str, Decimal] = {}
     vat: dict[tuple[str | None, Decimal | None], Decimal] = {}
     for n, line in enumerate(invoice.lines, start=1):

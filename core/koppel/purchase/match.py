@@ -116,6 +116,11 @@ class Allocation:
     handled: bool
     left: Decimal
 
+    @property
+    def gl_account(self) -> str | None:
+        """The GL account of the commitment line, else of the commitment (None: any)."""
+        return (self.line and self.line.gl_account) or self.commitment.commitment.gl_account
+
 
 @attrs.frozen(kw_only=True)
 class Matched:
@@ -145,7 +150,7 @@ class Matched:
                     invoice_number=invoice.number,
                     supplier=commitment.supplier,
                     delivery_note=allocation.delivery_note,
-                    gl_account=(line and line.gl_account) or commitment.gl_account,
+                    gl_account=allocation.gl_account,
                     description=(line and line.description) or commitment.description,
                     amount=allocation.amount,
                     currency=invoice.currency,

@@ -33,7 +33,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
@@ -76,7 +76,7 @@ class Webhook:
     def queue(self, store: StateStore, *, source: str, entity: str) -> None:
         """Put the notifications of newly exported bookings in the outbox."""
         now = store.clock()
-        rows = []
+        rows: list[dict[str, Any]] = []
         for target, booking_id, target_id in store.exported_unnotified(source, entity):
             booking = store.booking(booking_id)
             key = f"booking:{source}:{target}:{booking_id}"
