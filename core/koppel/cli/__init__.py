@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "map": ("koppel.cli.map:map_command", "Apply a mapping to a sample record and print it."),
     "new": ("koppel.cli.new:new", "Start a connector package from the template."),
     "run": ("koppel.cli.run:run", "Sync a flow once (--dry-run writes nothing)."),
+    "flows": ("koppel.cli.flows:flows", "List the project's flows (koppel.toml)."),
     "plan": ("koppel.cli.plan:plan", "Show per record and field what a run would change."),
     "check": ("koppel.cli.check:check", "Check a flow file, its plugins and mappings offline."),
     "parked": ("koppel.cli.parked:parked", "List, retry or discard parked records."),
