@@ -13,6 +13,7 @@ from koppel.state._engine import default_state_path
 READERS = [
     ["log"],
     ["parked", "list"],
+    ["parked", "discard", "1"],
     ["commitments", "list"],
 ]
 

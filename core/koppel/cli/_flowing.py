@@ -193,13 +193,16 @@ def load(flow_file: Path) -> Flow:
     return flow
 
 
-#: Commands that only read the state store: opening it never creates it (nor its
-#: folder), and a missing store is an error naming its path.
-READ_ONLY_COMMANDS = frozenset(
+#: Commands that read what a state store holds, or change only that (discard a parked
+#: record, forget a cursor): opening the store never creates it (nor its folder), and a
+#: missing store is an error naming its path.
+EXISTING_STORE_COMMANDS = frozenset(
     {
         "log",
         "parked list",
+        "parked discard",
         "state show",
+        "state reset",
         "commitments list",
         "relations list",
         "relations history",
@@ -214,13 +217,13 @@ def opened_state(
     """The state store of ``flow`` (or at ``state_url``), closed afterwards.
 
     :param create: whether a missing store is created; None: unless the running
-        command is one of :data:`READ_ONLY_COMMANDS`.
+        command is one of :data:`EXISTING_STORE_COMMANDS`.
     """
     from koppel.state import open_state
     from koppel.state._engine import STATE_ENV
 
     if create is None:
-        create = running_command() not in READ_ONLY_COMMANDS
+        create = running_command() not in EXISTING_STORE_COMMANDS
     location = flow.state_location(state_url) if flow is not None else state_url
     if location is None and not os.environ.get(STATE_ENV):
         project = find_project()
