@@ -110,3 +110,85 @@ def test_commitment_bookings_go_on_after_the_cursor_within_a_booking(
 def test_a_cursor_that_is_no_position_is_refused_naming_it(store: StateStore) -> None:
     with pytest.raises(ConfigurationError, match="the stored cursor 'abc' is no booking position"):
         fetch(store, "commitment_bookings", "abc")
+
+
+def commitments_flow(source_system: str) -> Any:
+    from koppel.flows import parse_flow
+
+    return parse_flow(
+        {
+            "name": f"{source_system}-commitments",
+            "source": "src",
+            "target": "register",
+            "entity": "commitments",
+            "connections": {
+                "src": {"system": "src"},
+                "register": {"system": "register", "settings": {"source_system": source_system}},
+            },
+        }
+    )
+
+
+def test_a_commitment_read_again_stays_lowered_by_what_its_source_does_not_know(
+    store: StateStore, tmp_path: Path
+) -> None:
+    src = MemorySystem("src", entities={"commitments": ("code",)})
+    ordered: dict[str, Any] = {
+        "id": "c-1",
+        "code": "VP-1",
+        "supplier": "CRED-2001",
+        "gl_account": "7010",
+        "amount": "1000.00",
+        "open_amount": "1000.00",
+    }
+    src.put("commitments", "c-1", ordered)
+    run_flow(commitments_flow("afas"), store, manager=manager(src))
+    drop(tmp_path / "in", "f1.xml", ubl_invoice("F-1", buyer_reference="VP-1"))
+    run_flow(invoices_flow(tmp_path / "in"), store, manager=manager())
+    [registered] = store.commitments()
+    assert registered.commitment.open_amount == Decimal("400.00")
+    # AFAS changes the commitment (it knows nothing of the booking): still 400 open.
+    src.put("commitments", "c-1", {**ordered, "description": "changed"})
+    assert run_flow(commitments_flow("afas"), store, manager=manager(src)).counts["updated"] == 1
+    [again] = store.commitments()
+    assert again.commitment.description == "changed"
+    assert again.commitment.open_amount == Decimal("400.00")
+
+
+def test_once_exported_the_source_s_own_open_amounts_count(
+    store: StateStore, tmp_path: Path
+) -> None:
+    src = MemorySystem("src", entities={"commitments": ("code",)})
+    line = {"id": "L-1", "delivery_notes": ["LB-1"], "amount": "1000.00", "open_amount": "1000.00"}
+    contract: dict[str, Any] = {
+        "id": "88000",
+        "code": "IO-1",
+        "supplier": "CRED-2001",
+        "delivery_notes": ["LB-1"],
+        "amount": "1000.00",
+        "open_amount": "1000.00",
+        "lines": [line],
+    }
+    src.put("commitments", "88000", contract)
+    run_flow(commitments_flow("bouw"), store, manager=manager(src))
+    drop(tmp_path / "in", "f1.xml", ubl_invoice("F-1", delivery_notes=("LB-1",)))
+    flow = invoices_flow(tmp_path / "in", delivery_note_sources=["bouw"])
+    assert run_flow(flow, store, manager=manager()).counts["created"] == 1
+    # Read again before the booking reached Bouw: still lowered, on the line too.
+    src.put("commitments", "88000", {**contract, "description": "again"})
+    run_flow(commitments_flow("bouw"), store, manager=manager(src))
+    [registered] = store.commitments()
+    assert registered.commitment.open_amount == Decimal("400.00")
+    assert registered.commitment.lines[0].open_amount == Decimal("400.00")
+    # Exported to Bouw, which lowered its own line: its amounts are taken as they are.
+    target = MemorySystem("bouw", entities={"commitment_bookings": ()})
+    export = export_flow(
+        "commitment_bookings", "bouw", "bouw", books={"settings": {"source_system": "bouw"}}
+    )
+    assert run_flow(export, store, manager=manager(target)).counts["created"] == 1
+    lowered = {**line, "open_amount": "400.00"}
+    src.put("commitments", "88000", {**contract, "open_amount": "400.00", "lines": [lowered]})
+    run_flow(commitments_flow("bouw"), store, manager=manager(src))
+    [after] = store.commitments()
+    assert after.commitment.open_amount == Decimal("400.00")
+    assert after.commitment.lines[0].open_amount == Decimal("400.00")

@@ -9,14 +9,17 @@ A flow copies the commitments of AFAS or Exact Online Bouw into it::
 The register lives in the flow's own state store (the setting ``state`` names
 another one). Rows are keyed by (``source_system``, the commitment's source id): writing the
 same commitment twice keeps one row, also after a crash between the write and
-the engine's binding. An existing commitment is found by its ``code``. The
-matching of purchase invoices reads the register through the state store
+the engine's binding. An existing commitment is found by its ``code``. What koppel
+booked on a commitment and has not exported to its source yet is taken off the source's
+open amounts (:func:`still_booked`), so a commitment read again is not open for it twice.
+The matching of purchase invoices reads the register through the state store
 (:class:`koppel.state.StateStore`'s ``commitments_by_*`` methods).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -29,7 +32,7 @@ from koppel.sync import Action, Ambiguous, TargetRecord, WriteResult, one_match
 if TYPE_CHECKING:
     from koppel.state import StateStore
 
-__all__ = ["RegisterSettings", "connector"]
+__all__ = ["RegisterSettings", "connector", "still_booked"]
 
 
 @attrs.frozen
@@ -96,6 +99,11 @@ class Commitments(Resource):
             if not target_id.isdigit():
                 raise RejectedError(f"{target_id!r} is no register id", system="register")
             register_id = int(target_id)
+        unexported = self.session.cached(
+            "unexported bookings",
+            lambda: self.store.unexported_commitment_bookings(self.settings.source_system),
+        )
+        commitment = still_booked(commitment, unexported.get(source_id, ()))
         saved = self.store.save_commitment(
             commitment,
             source_system=self.settings.source_system,
@@ -108,6 +116,34 @@ class Commitments(Resource):
         """Remove a commitment deleted in its source; one already gone counts as deleted."""
         if target_id.isdigit():
             self.store.delete_commitment(int(target_id))
+
+
+def still_booked(commitment: Commitment, bookings: Sequence[Mapping[str, Any]]) -> Commitment:
+    """``commitment`` as its source sends it, less what koppel booked on it that the source
+    cannot know yet: the commitment bookings no flow has exported to it (AFAS takes none,
+    so for AFAS these are all of them). A line or commitment such a booking handled
+    stays handled; open amounts do not go below zero."""
+    if not bookings:
+        return commitment
+    lines = list(commitment.lines)
+    open_amount, handled = commitment.open_amount, commitment.handled
+    for booking in bookings:
+        amount = Decimal(str(booking["amount"]))
+        line_id = booking.get("line")
+        open_amount = max(open_amount - amount, Decimal(0))
+        if line_id is None:
+            handled = handled or bool(booking.get("handled"))
+            continue
+        for n, line in enumerate(lines):
+            if line_id in (line.id, line.number):
+                lines[n] = attrs.evolve(
+                    line,
+                    open_amount=max(line.open_amount - amount, Decimal(0)),
+                    handled=line.handled or bool(booking.get("handled")),
+                )
+    if lines and all(line.handled for line in lines):
+        handled = True
+    return attrs.evolve(commitment, lines=tuple(lines), open_amount=open_amount, handled=handled)
 
 
 @attrs.frozen

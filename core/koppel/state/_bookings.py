@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from koppel.errors import RecordError
 from koppel.records import Commitment
-from koppel.state._base import StoreBase
+from koppel.state._base import StoreBase, chunks
 from koppel.state._schema import (
     bindings,
     booking_attempts,
@@ -217,6 +217,37 @@ class BookingsMixin(StoreBase):
         )
         with self._read() as conn:
             return [(r.source, r.target, r.target_id) for r in conn.execute(query)]
+
+    def unexported_commitment_bookings(
+        self, source_system: str
+    ) -> dict[str, list[Mapping[str, Any]]]:
+        """Commitment source id -> the commitment bookings (canonical records) on the
+        commitments of ``source_system`` that no flow has exported yet (no binding of
+        entity ``commitment_bookings`` has their id), oldest first."""
+        found: dict[str, list[Mapping[str, Any]]] = {}
+        with self._read() as conn:
+            for (items,) in conn.execute(
+                sa.select(bookings.c.commitment_bookings).order_by(bookings.c.id)
+            ):
+                for item in items:
+                    if item["source_system"] == source_system:
+                        record = item["record"]
+                        found.setdefault(record["commitment"], []).append(record)
+            ids = [record["id"] for records in found.values() for record in records]
+            exported: set[str] = set()
+            for part in chunks(ids):
+                exported.update(
+                    conn.execute(
+                        sa.select(bindings.c.source_id)
+                        .where(bindings.c.entity == "commitment_bookings")
+                        .where(bindings.c.source_id.in_(part))
+                    ).scalars()
+                )
+        return {
+            commitment: pending
+            for commitment, records in found.items()
+            if (pending := [record for record in records if record["id"] not in exported])
+        }
 
     # -- the webhook outbox --------------------------------------------------
 
