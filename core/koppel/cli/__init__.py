@@ -24,6 +24,7 @@ EXIT_CONFIG = 2
 #: Every subcommand: name -> (module:attribute, short help). One module per command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("koppel.cli.plugins:plugins", "List installed plugins and the systems they add."),
+    "install": ("koppel.cli.install:install", "pip-install plugins into koppel's environment."),
     "auth": ("koppel.cli.auth:auth", "Authorise a connection with OAuth2 and store its token."),
     "sandbox": ("koppel.cli.sandbox:sandbox", "Run a system's emulated API on loopback."),
     "map": ("koppel.cli.map:map_command", "Apply a mapping to a sample record and print it."),
@@ -44,7 +45,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+#: The end of ``koppel --help``: the commands by what they are for, with examples.
+EPILOG = """\b
+By task:
+  run      koppel run --sandbox FLOW ...    koppel run orders (in a project)
+  inspect  koppel plan FLOW   koppel log --failed   koppel status   koppel flows
+  fix      koppel parked list   koppel parked retry FLOW   koppel state reset FLOW
+  set up   koppel install eaccounting   koppel check FLOW   koppel auth CONNECTION --flow FLOW
+"""
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EPILOG,
+)
 @click.version_option(__version__, "--version", prog_name="koppel")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 @click.option(
