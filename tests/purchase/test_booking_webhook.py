@@ -239,11 +239,44 @@ def test_bookings_show_prints_a_booking_with_its_exports_and_notifications(
     assert shown["id"] == 1 and shown["invoice"] == "CRED-2001/F-0"
     assert shown["entry"]["reference"] == "CRED-2001/F-0"
     assert shown["commitment_bookings"][0]["record"]["amount"] == "600.00"
+    exported = {row["reference"]: key for key, row in erp.rows("journal_entries").items()}
     assert shown["exports"] == [
-        {"source": "books", "target": "erp", "entity": "journal_entries", "target_id": "erp-1"}
+        {
+            "source": "books",
+            "target": "erp",
+            "entity": "journal_entries",
+            "target_id": exported["CRED-2001/F-0"],
+        }
     ]
     [notice] = shown["notifications"]
     assert notice["url"] == receiver.url and notice["delivered_at"]
     assert [a["status"] for a in notice["attempts"]] == [500, 500, 200]
     missing = CliRunner().invoke(cli, ["bookings", "show", "99", "--state", state_at.location])
     assert missing.exit_code != 0 and "no booking 99" in missing.output
+
+
+def test_bookings_list_shows_the_newest_with_their_exports_and_notifications(
+    store: StateStore, state_at: Any, tmp_path: Path, receiver: Receiver
+) -> None:
+    booked(store, tmp_path, 2)
+    erp = MemorySystem("erp", entities={"journal_entries": ("reference",)})
+    receiver.failures = 0
+    flow = export_flow("journal_entries", "erp", "erp", books=hooked(receiver.url))
+    run_flow(flow, store, manager=manager(erp))
+    runner = CliRunner()
+    answer = runner.invoke(
+        cli, ["bookings", "list", "--last", "2", "--json", "--state", state_at.location]
+    )
+    assert answer.exit_code == 0, answer.output
+    rows = [json.loads(line) for line in answer.output.splitlines()]
+    assert [row["id"] for row in rows] == [3, 2]
+    assert rows[0]["total"] == "726.00" and rows[0]["commitments"] == 1
+    exported = {row["reference"]: key for key, row in erp.rows("journal_entries").items()}
+    assert rows[0]["exported_to"] == [f"erp:{exported[rows[0]['invoice']]}"]
+    assert rows[0]["notified"] == 1
+    table = runner.invoke(cli, ["bookings", "list", "--state", state_at.location])
+    assert table.exit_code == 0 and "CRED-2001/F-0" in table.output and "1/1" in table.output
+    other = runner.invoke(
+        cli, ["bookings", "list", "--administration", "other", "--state", state_at.location]
+    )
+    assert other.output.strip() == "no bookings"

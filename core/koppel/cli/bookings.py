@@ -1,5 +1,5 @@
-"""``koppel bookings show``: a purchase invoice's booking (its journal entry and commitment
-bookings), where flows exported it, and the webhook notifications of that export."""
+"""``koppel bookings list|show``: purchase invoices' bookings (journal entry and commitment
+bookings), where flows exported them, and the webhook notifications of those exports."""
 
 from __future__ import annotations
 
@@ -8,12 +8,78 @@ from typing import Any
 
 import click
 
-from koppel.cli._flowing import opened_state, state_option
+from koppel.cli._flowing import opened_state, print_table, state_option
 
 
 @click.group("bookings")
 def bookings() -> None:
     """Show the bookings of purchase invoices (the built-in booking system)."""
+
+
+@bookings.command("list")
+@state_option
+@click.option("--administration", metavar="NAME", help="Only this administration's.")
+@click.option("--last", "limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+def list_bookings(
+    state_url: str | None, administration: str | None, limit: int, as_json: bool
+) -> None:
+    """List the newest bookings: invoice, total, where they were exported and whether
+    their notifications were delivered."""
+    from koppel.purchase.booking import EXPORTED_ENTITY
+
+    with opened_state(None, state_url, create=False) as store:
+        rows: list[dict[str, Any]] = []
+        for booking in store.latest_bookings(limit, administration=administration):
+            exports = store.booking_exports(booking.id, EXPORTED_ENTITY)
+            notices = store.deliveries(booking.id)
+            lines = booking.entry.get("lines") or [{}]
+            rows.append(
+                {
+                    "id": booking.id,
+                    "invoice": booking.invoice,
+                    "administration": booking.administration,
+                    "booked_at": booking.booked_at.isoformat(),
+                    "total": str(lines[0].get("amount", "")).removeprefix("-"),
+                    "currency": booking.entry.get("currency"),
+                    "commitments": len(booking.commitment_bookings),
+                    "exported_to": [f"{target}:{tid}" for _, target, tid in exports],
+                    "notified": sum(1 for n in notices if n.delivered_at is not None),
+                    "notifications": len(notices),
+                }
+            )
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+        return
+    if not rows:
+        click.echo("no bookings")
+        return
+    print_table(
+        (
+            "id",
+            "invoice",
+            "administration",
+            "booked",
+            "total",
+            "commitments",
+            "exported to",
+            "told",
+        ),
+        [
+            (
+                row["id"],
+                row["invoice"],
+                row["administration"] or "",
+                row["booked_at"][:16].replace("T", " "),
+                f"{row['total']} {row['currency']}",
+                row["commitments"],
+                ", ".join(row["exported_to"]) or "not yet",
+                f"{row['notified']}/{row['notifications']}",
+            )
+            for row in rows
+        ],
+    )
 
 
 @bookings.command("show")

@@ -181,6 +181,14 @@ class BookingsMixin(StoreBase):
         with self._read() as conn:
             return [_booking(row) for row in conn.execute(query)]
 
+    def latest_bookings(self, limit: int, *, administration: str | None = None) -> list[Booking]:
+        """The ``limit`` newest bookings (of ``administration``), newest first."""
+        query = bookings.select().order_by(bookings.c.id.desc()).limit(limit)
+        if administration is not None:
+            query = query.where(bookings.c.administration == administration)
+        with self._read() as conn:
+            return [_booking(row) for row in conn.execute(query)]
+
     def choose_commitments(
         self, invoice: str, choices: Sequence[tuple[int, Decimal | None]]
     ) -> None:
