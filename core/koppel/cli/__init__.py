@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("koppel.cli.new:new", "Start a connector package from the template."),
     "run": ("koppel.cli.run:run", "Sync a flow once (--dry-run writes nothing)."),
     "flows": ("koppel.cli.flows:flows", "List the project's flows (koppel.toml)."),
+    "init": ("koppel.cli.init:init", "Start a project: koppel.toml, example flows, .env."),
     "plan": ("koppel.cli.plan:plan", "Show per record and field what a run would change."),
     "check": ("koppel.cli.check:check", "Check a flow file, its plugins and mappings offline."),
     "parked": ("koppel.cli.parked:parked", "List, retry or discard parked records."),
