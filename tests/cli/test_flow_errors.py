@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from koppel.cli import EXIT_CONFIG, cli, main
-from koppel.errors import FlowFileError
+from koppel.errors import FlowFileError, MappingError
 from koppel.flows import load_flow
 
 MAPPED = """
@@ -84,3 +84,13 @@ def test_run_of_one_bad_flow_is_exit_2(tmp_path: Path, capsys: Any) -> None:
         main(["run", str(flow)])
     assert info.value.code == EXIT_CONFIG
     assert "mine.toml" in capsys.readouterr().err
+
+
+def test_an_override_that_does_not_compile_names_the_flow_file(flow_env: Any) -> None:
+    flow_env.shop.put("customers", "c1", {"email": "ann@example.com", "name": "Ann"})
+    flow = flow_env.write("customers", '[mapping.outbound]\nname = "lookup(`\\"nosuch\\"`, name)"')
+    with pytest.raises(MappingError) as info:
+        flow_env.invoke("run", str(flow))
+    assert "no lookup table 'nosuch'" in str(info.value)
+    assert info.value.context["file"] == str(flow)
+    assert info.value.context["path"] == "mapping.outbound.name"

@@ -16,6 +16,7 @@ import attrs
 import click
 
 if TYPE_CHECKING:
+    from koppel.errors import KoppelError
     from koppel.flows import Flow
     from koppel.state import StateStore
 
@@ -208,6 +209,19 @@ EXISTING_STORE_COMMANDS = frozenset(
         "relations history",
     }
 )
+
+
+def in_flow_file(exc: KoppelError, flow: Flow) -> KoppelError:
+    """``exc``, naming the flow file when it is about a field the flow's own mapping
+    overrides give (the mapping compiler names the plugin's mapping file)."""
+    field = str(exc.context.get("field") or "")
+    for direction in ("inbound", "outbound"):
+        overrides = flow.mapping_overrides(direction)
+        if field and (field in overrides or field.split(".")[0] in overrides):
+            exc.context["file"] = flow.label
+            exc.context["path"] = f"mapping.{direction}.{field}"
+            break
+    return exc
 
 
 @contextmanager

@@ -12,7 +12,14 @@ from typing import Any
 
 import click
 
-from koppel.cli._flowing import flow_argument, json_option, load, opened_state, state_option
+from koppel.cli._flowing import (
+    flow_argument,
+    in_flow_file,
+    json_option,
+    load,
+    opened_state,
+    state_option,
+)
 
 
 @click.command("check")
@@ -298,13 +305,17 @@ class Checker:
 
     def _mapping(self, direction: str) -> str:
         from koppel.engine._mappings import compile_flow_mapping
+        from koppel.errors import MappingError
         from koppel.sync import Direction
 
         config = self.flow.source if direction == "inbound" else self.flow.target
         hooks = self.manager.hooks_for(config.system)
-        compiled = compile_flow_mapping(
-            self.flow, hooks, self._connection(config), Direction(direction)
-        )
+        try:
+            compiled = compile_flow_mapping(
+                self.flow, hooks, self._connection(config), Direction(direction)
+            )
+        except MappingError as exc:
+            raise in_flow_file(exc, self.flow) from None
         if compiled is None:
             return "none: records pass through unchanged"
         fields = getattr(compiled, "fields", ())

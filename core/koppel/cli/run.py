@@ -25,6 +25,7 @@ import click
 
 from koppel.cli._flowing import (
     flow_argument,
+    in_flow_file,
     json_option,
     load,
     opened_state,
@@ -179,10 +180,14 @@ def run_flow_on(
     """Run ``flow`` once against ``sandboxes``, or the real systems when None; options as
     :func:`koppel.engine.run_flow`."""
     from koppel.engine import run_flow
+    from koppel.errors import MappingError
 
-    if sandboxes is not None:
-        return sandboxes.run(flow, store, **options)
-    return run_flow(flow, store, **options)
+    try:
+        if sandboxes is not None:
+            return sandboxes.run(flow, store, **options)
+        return run_flow(flow, store, **options)
+    except MappingError as exc:
+        raise in_flow_file(exc, flow) from None
 
 
 def fresh_state_file(path: Path) -> str:
