@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,26 @@ def test_a_broken_project_file_names_itself(tmp_path: Path) -> None:
     (tmp_path / "koppel.toml").write_text('[project]\nflow = "x"\n')
     with pytest.raises(ConfigurationError, match="unknown key"):
         find_project(tmp_path)
+
+
+def test_the_projects_env_gives_credentials_the_environment_does_not(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KOPPEL_TEST_SHOP_TOKEN", raising=False)
+    monkeypatch.setenv("KOPPEL_TEST_KEPT", "from the shell")
+    flow = project / "flows" / "products.toml"
+    flow.write_text(
+        flow.read_text().replace(
+            'system = "shop"',
+            'system = "shop"\ncredentials = { token = "env:KOPPEL_TEST_SHOP_TOKEN" }',
+        )
+    )
+    (project / ".env").write_text(
+        "# credentials\nexport KOPPEL_TEST_SHOP_TOKEN='s3cret'\nKOPPEL_TEST_KEPT=from .env\n"
+    )
+    result = CliRunner().invoke(cli, ["check", "products"])
+    assert result.exit_code == 0, result.output
+    assert "ok    connections.shop.credentials.token" in result.output
+    assert os.environ["KOPPEL_TEST_SHOP_TOKEN"] == "s3cret"
+    assert os.environ["KOPPEL_TEST_KEPT"] == "from the shell"
+    monkeypatch.delenv("KOPPEL_TEST_SHOP_TOKEN")

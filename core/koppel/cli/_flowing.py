@@ -96,6 +96,29 @@ def read_project(file: Path) -> Project:
     return Project(root=file.parent, flows=file.parent / (values["flows"] or "flows"), state=state)
 
 
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+def read_env(path: Path) -> list[str]:
+    """Set the variables of the ``.env`` file ``path`` (``NAME=value`` lines, ``#``
+    comments, optional quotes) that the environment does not set already; an empty value
+    sets nothing. The names set, in order; none when there is no such file."""
+    if not path.is_file():
+        return []
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _ENV_LINE.match(line)
+        if match is None or line.lstrip().startswith("#"):
+            continue
+        name, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if value and name not in os.environ:
+            os.environ[name] = value
+            found.append(name)
+    return found
+
+
 class FlowFile(click.ParamType):
     """A flow file's path, or in a project (``koppel.toml``) a flow's name."""
 
@@ -185,9 +208,13 @@ def json_option(function: F) -> F:
 
 
 def load(flow_file: Path) -> Flow:
-    """Load a flow file and show its warnings on standard error."""
+    """Load a flow file and show its warnings on standard error; inside a project, its
+    ``.env`` is read first (:func:`read_env`)."""
     from koppel.flows import load_flow
 
+    project = find_project()
+    if project is not None:
+        read_env(project.root / ".env")
     flow = load_flow(flow_file)
     for warning in flow.warnings:
         click.secho(f"warning: {flow.label}: {warning}", fg="yellow", err=True)
