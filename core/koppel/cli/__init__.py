@@ -39,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("koppel.cli.purge:purge", "Delete activity log entries older than an age."),
     "state": ("koppel.cli.state:state", "Show or reset a flow's cursor, bindings and parked."),
     "commitments": ("koppel.cli.commitments:commitments", "Show the commitments register."),
-    "bookings": ("koppel.cli.bookings:bookings", "Show a purchase invoice's booking."),
+    "bookings": ("koppel.cli.bookings:bookings", "List and show purchase invoices' bookings."),
     "relations": ("koppel.cli.relations:relations", "Fetch, number and export CRM relations."),
     "worker": ("koppel.cli.worker:worker", "Run flows as jobs by their schedules (PostgreSQL)."),
     "status": ("koppel.cli.status:status", "Show every flow: last run, next run, parked, alerts."),
