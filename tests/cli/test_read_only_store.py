@@ -67,3 +67,13 @@ def test_postgresql_without_psycopg_names_the_extra_and_exits_2(
     code, err = run_main(["log", "--state", "postgresql://koppel@127.0.0.1:9/koppel"], capsys)
     assert code == EXIT_CONFIG
     assert "pip install 'koppel[postgres]'" in err and "internal error" not in err
+
+
+def test_after_a_sandbox_run_the_missing_default_store_points_at_the_sandboxes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "koppel-sandbox.sqlite3").touch()
+    code, err = run_main(["parked", "list"], capsys)
+    assert code == EXIT_CONFIG
+    assert "add --state koppel-sandbox.sqlite3" in err

@@ -26,6 +26,9 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+#: The state file of the ``--sandbox`` commands without ``--state`` (in the current folder).
+SANDBOX_STATE = "koppel-sandbox.sqlite3"
+
 #: The project file: found in the current folder or a parent (like ``meltano.yml``).
 PROJECT_FILE = "koppel.toml"
 
@@ -260,6 +263,7 @@ def opened_state(
     :param create: whether a missing store is created; None: unless the running
         command is one of :data:`EXISTING_STORE_COMMANDS`.
     """
+    from koppel.errors import StateError
     from koppel.state import open_state
     from koppel.state._engine import STATE_ENV
 
@@ -269,7 +273,16 @@ def opened_state(
     if location is None and not os.environ.get(STATE_ENV):
         project = find_project()
         location = project.state if project is not None else None
-    with open_state(location, create=create) as store:
+    try:
+        store = open_state(location, create=create)
+    except StateError as exc:
+        kept = Path(SANDBOX_STATE)
+        if not create and location is None and kept.is_file():
+            raise StateError(
+                f"{exc.message}; the --sandbox commands keep theirs in ./{kept}: add --state {kept}"
+            ) from exc
+        raise
+    with store:
         yield store
 
 

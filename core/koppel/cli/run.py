@@ -24,6 +24,7 @@ import attrs
 import click
 
 from koppel.cli._flowing import (
+    SANDBOX_STATE,
     flow_argument,
     in_flow_file,
     json_option,
@@ -47,11 +48,6 @@ if TYPE_CHECKING:
 
 #: Failed records listed under the summary, at most.
 SHOWN_FAILURES = 20
-
-#: The state file of a ``--sandbox`` run without ``--state`` (in the current folder).
-#: ``koppel run --sandbox`` (not a dry run) starts it afresh, with sandboxes from
-#: their demo data; the other ``--sandbox`` commands continue from it.
-SANDBOX_STATE = "koppel-sandbox.sqlite3"
 
 
 @click.command("run")
