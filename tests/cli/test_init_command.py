@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from koppel.cli import cli
-from koppel.cli._flowing import find_project
+from koppel.cli._project import find_project
 from koppel.flows import load_flow
 
 

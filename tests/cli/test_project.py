@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from koppel.cli import cli
-from koppel.cli._flowing import find_project
+from koppel.cli._project import find_project
 from koppel.errors import ConfigurationError
 
 FLOW = """

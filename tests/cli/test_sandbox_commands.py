@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from koppel.cli import cli
-from koppel.cli.run import KEPT, SANDBOX_STATE, Sandboxes
+from koppel.cli._kept import KEPT
+from koppel.cli.run import SANDBOX_STATE, Sandboxes
 from koppel.sandbox import Sandbox
 
 EXAMPLES = Path(__file__).parents[2] / "examples"

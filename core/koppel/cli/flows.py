@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from koppel.cli._flowing import find_project, json_option, print_table
+from koppel.cli._flowing import json_option, print_table
+from koppel.cli._project import find_project
 
 
 @click.command("flows")

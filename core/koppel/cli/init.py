@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from koppel.cli._flowing import PROJECT_FILE
+from koppel.cli._project import PROJECT_FILE
 
 if TYPE_CHECKING:
     from koppel.system import Setting, SystemInfo
