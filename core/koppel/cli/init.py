@@ -39,7 +39,13 @@ GITIGNORE = """\
 @click.argument(
     "folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
 )
-def init(folder: Path) -> None:
+@click.option(
+    "--flows-from",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Copy the flow files (*.toml) of this folder instead of writing examples "
+    "(e.g. the repository's examples/).",
+)
+def init(folder: Path, flows_from: Path | None) -> None:
     """Start a koppel project in FOLDER (default: here): koppel.toml, flows/ with an
     example flow per pair of installed systems, .env with their credentials' variables,
     and .gitignore for the state. Files that exist are left as they are."""
@@ -50,8 +56,12 @@ def init(folder: Path) -> None:
         raise ConfigurationError(f"{folder / PROJECT_FILE} exists: this is a project already")
     systems = [s for s in get_plugin_manager().systems.values() if not s.local]
     files = {PROJECT_FILE: PROJECT, ".gitignore": GITIGNORE, ".env": env_template(systems)}
-    for name, (source, target, entity) in example_pairs(systems).items():
-        files[f"flows/{name}.toml"] = example_flow(name, source, target, entity)
+    if flows_from is not None:
+        for path in sorted(flows_from.glob("*.toml")):
+            files[f"flows/{path.name}"] = path.read_text(encoding="utf-8")
+    else:
+        for name, (source, target, entity) in example_pairs(systems).items():
+            files[f"flows/{name}.toml"] = example_flow(name, source, target, entity)
     for name, text in files.items():
         path = folder / name
         if path.exists():
