@@ -29,3 +29,15 @@ def test_run_summary_says_nothing_of_deletions_when_there_were_none(
     print_summary(RunResult(run_id=1, flow="customers", dry_run=False), [])
 
     assert "deleted in the source" not in capsys.readouterr().out
+
+
+def test_run_summary_says_a_parked_record_is_one_of_the_failed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = RunResult(run_id=3, flow="orders", dry_run=False)
+    result.counts.update(created=11, failed=1, parked=1)
+
+    print_summary(result, [])
+
+    out = capsys.readouterr().out
+    assert "(parked: 1 of the 1 failed record, not more; later runs retry them" in out

@@ -328,6 +328,13 @@ def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
         f"record{'' if result.fetched == 1 else 's'} in {result.elapsed:.1f} s"
     )
     print_table(COUNT_NAMES, [[result.counts[name] for name in COUNT_NAMES]])
+    failed, parked = result.counts["failed"], result.counts["parked"]
+    if failed and not result.dry_run:
+        records = "record" if failed == 1 else "records"
+        click.echo(
+            f"(parked: {parked} of the {failed} failed {records}, not more; "
+            "later runs retry them: koppel parked list)"
+        )
     changed = result.changed_after_booking
     if changed:
         click.secho(
