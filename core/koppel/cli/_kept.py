@@ -45,9 +45,10 @@ class SandboxData:
             collections[name] = (collection.id_field, collection._records, next_id)
         base = set(vars(Sandbox("base"))) | {"store"}
         attributes = {}
+        unpicklable = (pickle.PicklingError, TypeError, AttributeError, ValueError)
         for name, value in vars(box).items():
             if name not in base:
-                with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError):
+                with contextlib.suppress(*unpicklable):  # a lock, a client: not data
                     attributes[name] = _dumps(value)
         return cls(collections, attributes)
 

@@ -66,7 +66,7 @@ def run(
     limit: int | None,
     full: bool,
     sandbox: bool,
-    seed: int,
+    seed: int | None,
     state_url: str | None,
     as_json: bool,
 ) -> None:
