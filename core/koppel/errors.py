@@ -19,7 +19,8 @@ The branches say how the caller should react::
     └── FatalError              stop the run
         ├── AuthError           credentials are missing, revoked or spent: run ``koppel auth``
         ├── FlowBusyError       another run of the flow is running: nothing ran
-        └── StateError          the state store is unusable
+        ├── StateError          the state store is unusable
+        └── DayBudgetSpentError the day's API calls are spent: the run pauses, no record fails
 
 Every error carries its context (flow, system, entity, record, field, ...) in
 ``context``; ``str(error)`` shows the message followed by that context.
@@ -39,6 +40,7 @@ from typing import Any
 __all__ = [
     "AuthError",
     "ConfigurationError",
+    "DayBudgetSpentError",
     "FatalError",
     "FlowBusyError",
     "FlowFileError",
@@ -195,3 +197,12 @@ class FlowBusyError(FatalError):
 
 class StateError(FatalError):
     """The state store cannot be opened, migrated or written."""
+
+
+class DayBudgetSpentError(FatalError):
+    """The day's budget of API calls is spent: the run pauses until ``resume_at`` (epoch
+    seconds) instead of failing its records (a stopping error, so no record is parked)."""
+
+    def __init__(self, message: str, *, resume_at: float, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.resume_at = resume_at

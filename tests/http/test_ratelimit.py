@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppel.errors import RateLimitedError
+from koppel.errors import DayBudgetSpentError, FatalError
 from koppel.http import (
     FakeClock,
     MemoryRateLimiter,
@@ -78,9 +78,10 @@ def test_ratelimit_daily_budget_spent_raises_instead_of_hanging() -> None:
     limiter = MemoryRateLimiter({"exact": RateLimit(per_day=3, max_wait=90)}, clock=clock)
     for _ in range(3):
         limiter.acquire("exact", "t")
-    with pytest.raises(RateLimitedError, match="rate limit spent") as info:
+    with pytest.raises(DayBudgetSpentError, match="rate limit spent for the day") as info:
         limiter.acquire("exact", "t")
-    assert info.value.retry_after == pytest.approx(86_400, rel=0.01)
+    assert info.value.resume_at == pytest.approx(clock.now() + 86_400, rel=0.01)
+    assert isinstance(info.value, FatalError)  # the run stops (pauses), nothing is retried
 
 
 def test_ratelimit_default_headers_are_the_ietf_fields() -> None:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from koppel.errors import RateLimitedError
-from koppel.http import FakeClock, RateLimit, RateLimitHeaders
-from koppel.http._ratelimit import DayBudgetSpentError, MemoryRateLimiter
-from koppel.http._shared_limits import SharedRateLimiter
+from koppel.errors import DayBudgetSpentError, FatalError, RateLimitedError
+from koppel.http import FakeClock, RateLimit, RateLimitHeaders, SharedRateLimiter
+from koppel.http._ratelimit import MemoryRateLimiter
 
 from .conftest import Target
 
@@ -24,7 +23,7 @@ import json, sys, time
 from pathlib import Path
 from koppel.errors import RateLimitedError
 from koppel.http import RateLimit
-from koppel.http._shared_limits import SharedRateLimiter
+from koppel.http import SharedRateLimiter
 from koppel.state import open_state
 
 url, schema, go = sys.argv[1], sys.argv[2] or None, Path(sys.argv[3])
@@ -87,7 +86,7 @@ def test_a_spent_day_budget_raises_day_budget_spent_with_the_reset(target: Targe
             limiter.acquire("x", "t")
         first = clock.now() - sum(clock.slept) - 0  # the first call's moment
         assert info.value.resume_at == pytest.approx(first + 86_400, abs=1.5)
-        assert isinstance(info.value, RateLimitedError)
+        assert isinstance(info.value, FatalError)  # the run pauses: nothing retries it
         assert limiter.remaining("x", "t") == 0
         assert limiter.acquire("y", "t") == 0  # other systems are not limited by it
 

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from koppel.alerts import load_alerts
 from koppel.engine.memory import MemorySystem
+from koppel.errors import DayBudgetSpentError
 from koppel.flows import Flow, parse_flow
-from koppel.http._ratelimit import DayBudgetSpentError
 from koppel.plugins import KoppelPluginManager
 from koppel.state import StateStore, open_state
 from koppel.state._engine import resolve_url

@@ -40,9 +40,14 @@ from koppel.engine._lanes import LaneWriter
 from koppel.engine._mapper import RecordMapper
 from koppel.engine._outcome import RunObserver, RunResult
 from koppel.engine._setup import ConnectionHook, RunParts, build_parts
-from koppel.errors import ConfigurationError, KoppelError, PluginError, SourceRecordError
+from koppel.errors import (
+    ConfigurationError,
+    DayBudgetSpentError,
+    KoppelError,
+    PluginError,
+    SourceRecordError,
+)
 from koppel.flows import Flow
-from koppel.http._ratelimit import DayBudgetSpentError
 from koppel.log import get_logger
 from koppel.sync import Action, SourceRecord
 

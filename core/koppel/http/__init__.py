@@ -60,6 +60,7 @@ from koppel.http._retry import (
     is_idempotent,
     parse_retry_after,
 )
+from koppel.http._shared_limits import SharedRateLimiter
 from koppel.http._tokens import (
     FileTokenStore,
     LockedTokenStore,
@@ -97,6 +98,7 @@ __all__ = [
     "RateLimitHeaders",
     "RateLimiter",
     "RetryPolicy",
+    "SharedRateLimiter",
     "SystemClock",
     "TokenStore",
     "WaitHint",

@@ -11,15 +11,14 @@ import math
 import threading
 from collections import deque
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 import attrs
 
-from koppel.errors import FatalError, RateLimitedError
+from koppel.errors import DayBudgetSpentError, RateLimitedError
 from koppel.http._clock import SYSTEM_CLOCK, Clock
 
 __all__ = [
-    "DayBudgetSpentError",
     "MemoryRateLimiter",
     "RateLimit",
     "RateLimitHeaders",
@@ -28,15 +27,6 @@ __all__ = [
 
 MINUTE = 60.0
 DAY = 86_400.0
-
-
-class DayBudgetSpentError(RateLimitedError, FatalError):
-    """The day's budget of calls is spent: the run pauses until ``resume_at`` (epoch
-    seconds) instead of failing its records (a stopping error, so no record is parked)."""
-
-    def __init__(self, message: str, *, resume_at: float, **context: Any) -> None:
-        super().__init__(message, **context)
-        self.resume_at = resume_at
 
 
 @attrs.frozen(kw_only=True)

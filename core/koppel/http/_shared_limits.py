@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from koppel.errors import RateLimitedError
+from koppel.errors import DayBudgetSpentError, RateLimitedError
 from koppel.http._clock import SYSTEM_CLOCK, Clock
-from koppel.http._ratelimit import DayBudgetSpentError, MemoryRateLimiter, RateLimit
+from koppel.http._ratelimit import MemoryRateLimiter, RateLimit
 
 __all__ = ["Ledger", "SharedRateLimiter"]
 

@@ -19,8 +19,9 @@ from koppel.state._schema import cursors, runs
 __all__ = ["RUN_STATUSES", "RunsMixin"]
 
 #: What a run's status can be: "stopped" ended on a koppel error (authorisation,
-#: configuration, an unreachable API), "crashed" on anything else or a killed process.
-RUN_STATUSES = ("running", "ok", "failed", "stopped", "crashed")
+#: configuration, an unreachable API), "crashed" on anything else or a killed process,
+#: "paused" on a spent day budget of API calls (it goes on after the reset).
+RUN_STATUSES = ("running", "ok", "failed", "stopped", "crashed", "paused")
 
 
 def _run(row: sa.Row[tuple[object, ...]]) -> RunInfo:

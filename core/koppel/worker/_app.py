@@ -36,8 +36,7 @@ from koppel.alerts import AlertConfig, check_flow
 from koppel.engine import RunObserver, RunResult, run_flow
 from koppel.errors import FatalError, FlowBusyError, KoppelError, RetriableError
 from koppel.flows import Flow
-from koppel.http import set_default_rate_limiter
-from koppel.http._shared_limits import SharedRateLimiter
+from koppel.http import SharedRateLimiter, set_default_rate_limiter
 from koppel.log import get_logger
 from koppel.state import StateStore
 from koppel.worker._flows import due
@@ -191,7 +190,7 @@ class FlowWorker:
         """Work until SIGTERM or SIGINT, then stop gracefully (see the module's docstring).
 
         Every client this process builds draws on the API budgets kept in the state
-        store, which all workers share (:class:`koppel.http._shared_limits.SharedRateLimiter`).
+        store, which all workers share (:class:`koppel.http.SharedRateLimiter`).
         """
         set_default_rate_limiter(SharedRateLimiter(self.store))
         asyncio.run(self._work(concurrency))
