@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from koppel.cli._flowing import print_table
-from koppel.cli.log import record_label, summarise
+from koppel.cli._flowing import print_table, record_label
+from koppel.cli.log import summarise
 
 UUID = "9f17cf65-d74a-598f-92ac-ac6faaef883d"
 

@@ -41,3 +41,20 @@ def test_run_summary_says_a_parked_record_is_one_of_the_failed(
 
     out = capsys.readouterr().out
     assert "(parked: 1 of the 1 failed record, not more; later runs retry them" in out
+
+
+def test_run_summary_names_a_failed_order_by_its_number(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from koppel.engine._outcome import RecordOutcome
+
+    uuid = "9f17cf65-d74a-598f-92ac-ac6faaef883d"
+    failure = RecordOutcome(
+        source_id=uuid, action="fail", message="no product", source={"Id": uuid, "Number": 1036}
+    )
+    result = RunResult(run_id=3, flow="orders", dry_run=False)
+    result.counts.update(failed=1, parked=1)
+
+    print_summary(result, [failure])
+
+    assert "failed 1036/9f17cf65…: no product" in capsys.readouterr().out

@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +26,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
+
+#: A record id longer than this (a UUID, say) is shown by the record's number if it has one.
+_LONG_ID = 12
 
 #: The state file of the ``--sandbox`` commands without ``--state`` (in the current folder).
 SANDBOX_STATE = "koppel-sandbox.sqlite3"
@@ -160,6 +163,19 @@ def running_command() -> str:
     if context is None:
         return ""
     return context.command_path.partition(" ")[2]
+
+
+def record_label(record_id: str | None, source: Mapping[str, Any] | None) -> str:
+    """How the table names a record: its id, or for a long id (a UUID) the record's own
+    number (a top-level ``Number``, ...) and the id's start: ``1036/9f17cf65…``."""
+    if not record_id:
+        return "-"
+    if len(record_id) <= _LONG_ID or not source:
+        return record_id
+    for key, value in source.items():
+        if key.lower().endswith("number") and isinstance(value, int | str) and value != "":
+            return f"{value}/{record_id[:8]}…"
+    return record_id
 
 
 def parse_duration(text: str) -> timedelta:

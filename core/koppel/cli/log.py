@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from koppel.cli._flowing import flow_argument, load, opened_state, print_table, state_option
+from koppel.cli._flowing import (
+    flow_argument,
+    load,
+    opened_state,
+    print_table,
+    record_label,
+    state_option,
+)
 
 if TYPE_CHECKING:
     from koppel.state import ActivityEntry
@@ -17,8 +24,6 @@ if TYPE_CHECKING:
 #: How much of a record the table shows: this many scalar fields, each this long.
 _SUMMARY_FIELDS = 4
 _SUMMARY_VALUE = 24
-#: A record id longer than this (a UUID, say) is shown by the record's number if it has one.
-_LONG_ID = 12
 
 
 @click.command("log")
@@ -84,19 +89,6 @@ def log(
             ],
             shrink=("flow", "in", "out", "message"),
         )
-
-
-def record_label(record_id: str | None, source: Mapping[str, Any] | None) -> str:
-    """How the table names a record: its id, or for a long id (a UUID) the record's own
-    number (a top-level ``Number``, ...) and the id's start: ``1036/9f17cf65…``."""
-    if not record_id:
-        return "-"
-    if len(record_id) <= _LONG_ID or not source:
-        return record_id
-    for key, value in source.items():
-        if key.lower().endswith("number") and isinstance(value, int | str) and value != "":
-            return f"{value}/{record_id[:8]}…"
-    return record_id
 
 
 def summarise(data: Mapping[str, Any] | None, *, leave_out: str | None = None) -> str:

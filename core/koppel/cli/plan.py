@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from koppel.cli._flowing import flow_argument, load, opened_state, sandbox_options, state_option
+from koppel.cli._flowing import (
+    flow_argument,
+    load,
+    opened_state,
+    record_label,
+    sandbox_options,
+    state_option,
+)
 from koppel.engine._outcome import RecordOutcome, RunObserver
 
 if TYPE_CHECKING:
@@ -74,7 +81,8 @@ class PlanPrinter(RunObserver):
     def processed(self, outcome: RecordOutcome) -> None:
         action = str(outcome.action)
         if action == "fail":
-            click.secho(f"! fail {outcome.source_id}: {outcome.message}", fg="red")
+            label = record_label(outcome.source_id, outcome.source)
+            click.secho(f"! fail {label}: {outcome.message}", fg="red")
             return
         if action == "skip":
             if self.show_all:

@@ -26,6 +26,7 @@ from koppel.cli._flowing import (
     load,
     opened_state,
     print_table,
+    record_label,
     sandbox_options,
     state_option,
 )
@@ -350,7 +351,8 @@ def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
             fg="yellow",
         )
     for outcome in failures[:SHOWN_FAILURES]:
-        click.secho(f"failed {outcome.source_id}: {outcome.message}", fg="red")
+        label = record_label(outcome.source_id, outcome.source)
+        click.secho(f"failed {label}: {outcome.message}", fg="red")
     if len(failures) > SHOWN_FAILURES:
         click.echo(f"... and {len(failures) - SHOWN_FAILURES} more (koppel log --failed)")
 
