@@ -65,7 +65,7 @@ class ExactBouwSandbox(Sandbox):
     """The Heimdall emulator; :attr:`rows` counts rows served per list."""
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(SYSTEM, **options)
+        super().__init__(SYSTEM, credentials={"api_key": DEMO_API_KEY}, **options)
         self.rows: Counter[str] = Counter()
         self.tokens: dict[str, float] = {}
 

@@ -21,9 +21,9 @@ EXAMPLES = Path(__file__).parents[3] / "examples"
 @pytest.fixture(autouse=True)
 def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("EXACT_BOUW_API_KEY", DEMO_API_KEY)
-    monkeypatch.setenv("EXACT_CLIENT_ID", "sandbox-client")
-    monkeypatch.setenv("EXACT_CLIENT_SECRET", "sandbox-secret")
+    monkeypatch.delenv("EXACT_BOUW_API_KEY", raising=False)  # the sandboxes give their own
+    monkeypatch.delenv("EXACT_CLIENT_ID", raising=False)
+    monkeypatch.delenv("EXACT_CLIENT_SECRET", raising=False)
 
 
 def test_relations_example_runs_with_koppel_run_sandbox(tmp_path: Path) -> None:
@@ -36,7 +36,20 @@ def test_relations_example_runs_with_koppel_run_sandbox(tmp_path: Path) -> None:
     assert "8        0        0        0        0       0" in first.output  # 8 created
 
 
-def test_commitments_example_fills_the_register_then_reads_one(tmp_path: Path) -> None:
+def test_commitments_example_runs_with_koppel_run_sandbox(tmp_path: Path) -> None:
+    example = EXAMPLES / "exact-bouw-commitments.toml"
+    state = str(tmp_path / "state.sqlite3")
+    done = CliRunner().invoke(cli, ["run", "--sandbox", "--state", state, str(example)])
+    assert done.exit_code == 0, done.output
+    assert "12       0        0        0        0       0" in done.output  # 12 created
+    with open_state(state) as store:
+        assert len(store.commitments()) == 12
+
+
+def test_commitments_example_fills_the_register_then_reads_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXACT_BOUW_API_KEY", DEMO_API_KEY)  # a run, not a --sandbox run
     flow = load_flow(EXAMPLES / "exact-bouw-commitments.toml")
     manager = get_plugin_manager()
     sandbox = make_sandbox()
