@@ -74,10 +74,13 @@ def test_flows_lists_the_projects_flows(project: Path) -> None:
     }
 
 
-def test_an_unknown_flow_name_lists_the_projects_flows(project: Path) -> None:
+def test_an_unknown_flow_name_gets_did_you_mean_or_the_projects_flows(project: Path) -> None:
     result = CliRunner().invoke(cli, ["run", "prodcts"])
     assert result.exit_code == 2
-    assert "flows: customers, products" in result.output
+    assert "did you mean 'products'?" in result.output
+    other = CliRunner().invoke(cli, ["run", "invoices"])
+    assert other.exit_code == 2
+    assert "flows: customers, products" in other.output
 
 
 def test_a_broken_project_file_names_itself(tmp_path: Path) -> None:

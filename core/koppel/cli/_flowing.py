@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from koppel.cli._project import FlowFile, find_project, read_env
+from koppel.cli._project import find_project, flow_paths, read_env
 
 if TYPE_CHECKING:
     from koppel.errors import KoppelError
@@ -39,9 +39,13 @@ def flow_argument(required: bool = True, *, several: bool = False) -> Callable[[
     more, as ``flow_files``)."""
     if several:
         return click.argument(
-            "flow_files", metavar="FLOW [FLOW ...]", nargs=-1, required=required, type=FlowFile()
+            "flow_files",
+            metavar="FLOW [FLOW ...]",
+            nargs=-1,
+            required=required,
+            callback=flow_paths,
         )
-    return click.argument("flow_file", metavar="FLOW", required=required, type=FlowFile())
+    return click.argument("flow_file", metavar="FLOW", required=required, callback=flow_paths)
 
 
 def state_option(function: F) -> F:

@@ -3,6 +3,7 @@ by their name, and the project's ``.env``."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -11,7 +12,15 @@ from typing import Any
 import attrs
 import click
 
-__all__ = ["PROJECT_FILE", "FlowFile", "Project", "find_project", "read_env", "read_project"]
+__all__ = [
+    "PROJECT_FILE",
+    "Project",
+    "find_project",
+    "flow_path",
+    "flow_paths",
+    "read_env",
+    "read_project",
+]
 
 #: The project file: found in the current folder or a parent (like ``meltano.yml``).
 PROJECT_FILE = "koppel.toml"
@@ -106,27 +115,36 @@ def read_env(path: Path) -> list[str]:
     return found
 
 
-class FlowFile(click.ParamType):
-    """A flow file's path, or in a project (``koppel.toml``) a flow's name."""
+def flow_path(value: str) -> Path:
+    """A FLOW argument as a file: a path as it is, or in a project (``koppel.toml``) the
+    file of the flow of that name.
 
-    name = "flow"
+    :raises click.BadParameter: for a name that is no file and no flow of the project.
+    """
+    path = Path(value)
+    if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
+        return path
+    project = find_project()
+    if project is None:
+        return path  # loading it names the missing file
+    found = project_flow(project, value)
+    if found is None:
+        names = [p.stem for p in project.flow_files()]
+        close = difflib.get_close_matches(value, names, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"flows: {', '.join(names) or 'none'}"
+        raise click.BadParameter(
+            f"{value!r} is no flow file, nor a flow of {project.file} ({hint})"
+        )
+    return found
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
-        path = Path(value)
-        if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
-            return path
-        project = find_project()
-        if project is None:
-            return path  # loading it names the missing file
-        found = project_flow(project, str(value))
-        if found is None:
-            names = ", ".join(p.stem for p in project.flow_files()) or "none"
-            self.fail(
-                f"{value!r} is no flow file, nor a flow of {project.file} (flows: {names})",
-                param,
-                ctx,
-            )
-        return found
+
+def flow_paths(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Click callback of the FLOW arguments: :func:`flow_path` of each given."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return tuple(flow_path(str(item)) for item in value)
+    return flow_path(str(value))
 
 
 def project_flow(project: Project, name: str) -> Path | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,7 +31,7 @@ def show(flow_file: Path, state_url: str | None, as_json: bool) -> None:
     """Show FLOW's cursor, bindings, parked records and last runs."""
     flow = load(flow_file)
     with opened_state(flow, state_url) as store:
-        shown = {
+        shown: dict[str, Any] = {
             "flow": flow.name,
             "source": flow.source.name,
             "target": flow.target.name,

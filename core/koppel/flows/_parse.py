@@ -267,7 +267,9 @@ class _Parser:
 
     def mapping(self, table: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
         self.known_keys(table, _MAPPING_KEYS, "mapping")
-        found = {key: dict(self.table(table, key, f"mapping.{key}")) for key in table}
+        found: dict[str, Mapping[str, Any]] = {
+            key: dict(self.table(table, key, f"mapping.{key}")) for key in table
+        }
         for key, fields in found.items():
             self.expressions(fields, f"mapping.{key}")
         return found
