@@ -280,3 +280,20 @@ def test_bookings_list_shows_the_newest_with_their_exports_and_notifications(
         cli, ["bookings", "list", "--administration", "other", "--state", state_at.location]
     )
     assert other.output.strip() == "no bookings"
+
+
+def test_a_dry_run_of_the_export_tells_nobody(
+    store: StateStore, tmp_path: Path, receiver: Receiver
+) -> None:
+    """Exported before any webhook was set: a dry run then sends nothing (the engine marks
+    the source connection of a dry run too); the next real run tells each booking once."""
+    booked(store, tmp_path, 2)
+    erp = MemorySystem("erp", entities={"journal_entries": ("reference",)})
+    run_flow(export_flow("journal_entries", "erp", "erp"), store, manager=manager(erp))
+    flow = export_flow("journal_entries", "erp", "erp", books=hooked(receiver.url))
+
+    run_flow(flow, store, manager=manager(erp), dry_run=True)
+    assert receiver.requests == []
+
+    run_flow(flow, store, manager=manager(erp))
+    assert sorted(n["booking_id"] for n in receiver.delivered()) == [1, 2, 3]

@@ -159,8 +159,8 @@ def _assemble(
         prepare_connection(source)
         prepare_connection(target)
     upsert = target_hooks.upsert
-    if dry_run:
-        target.cache[DRY_RUN] = True
+    if dry_run:  # both marked: a source that acts when closed (webhooks) acts not either
+        source.cache[DRY_RUN] = target.cache[DRY_RUN] = True
         systems = [p.plugin for p in manager.loaded.values() if p.system is not None]
         upsert = manager.pm.subset_hook_caller("upsert", remove_plugins=systems)
     if flow.order_type is not None:

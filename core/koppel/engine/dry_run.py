@@ -1,6 +1,6 @@
 """Built-in plugin "dry-run": answers ``upsert`` without writing anything.
 
-The engine marks a dry run's target connection with :data:`DRY_RUN`; this
+The engine marks a dry run's connections with :data:`DRY_RUN`; this
 plugin then answers every ``upsert`` first (``tryfirst``) with the id the
 record has, or would get, so no connector needs an ``if dry_run`` of its own.
 As a second guard, the engine calls ``upsert`` in a dry run through a hook
