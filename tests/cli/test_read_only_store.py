@@ -15,6 +15,8 @@ READERS = [
     ["parked", "list"],
     ["parked", "discard", "1"],
     ["commitments", "list"],
+    ["bookings", "list"],
+    ["status"],
 ]
 
 

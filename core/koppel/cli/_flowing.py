@@ -112,6 +112,9 @@ EXISTING_STORE_COMMANDS = frozenset(
         "commitments list",
         "relations list",
         "relations history",
+        "bookings list",
+        "bookings show",
+        "status",
     }
 )
 

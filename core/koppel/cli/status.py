@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from koppel.cli._flowing import print_table, state_option
+from koppel.cli._flowing import opened_state, print_table, state_option
 
 if TYPE_CHECKING:
     from koppel.flows import Flow
@@ -46,14 +46,12 @@ def status(
 ) -> None:
     """Show every flow of the state store (and of --flows): last run, next scheduled run,
     running now (where), parked records and open alerts."""
-    from koppel.state import open_state
-
     flows: dict[str, Flow] = {}
     if folder is not None:
         from koppel.worker._flows import load_flows
 
         flows = load_flows(folder)
-    with open_state(state_url) as store:
+    with opened_state(None, state_url) as store:
         names = sorted(set(flows) | set(store.known_flows()))
         if notify:
             from koppel.alerts import check_flow, load_alerts
