@@ -40,7 +40,21 @@ def test_run_summary_says_a_parked_record_is_one_of_the_failed(
     print_summary(result, [])
 
     out = capsys.readouterr().out
-    assert "(parked: 1 of the 1 failed record, not more; later runs retry them" in out
+    assert "(parked now: 1, this run's 1 failed record among them; later runs retry" in out
+
+
+def test_run_summary_says_a_paused_run_goes_on_after_the_reset(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import UTC, datetime
+
+    result = RunResult(run_id=4, flow="orders", dry_run=False)
+    result.paused_until = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+
+    print_summary(result, [])
+
+    out = capsys.readouterr().out
+    assert "paused: the day's API calls are spent; it goes on after 2026-11-26 00:00 UTC" in out
 
 
 def test_run_summary_names_a_failed_order_by_its_number(

@@ -148,3 +148,17 @@ def test_a_day_the_api_resets_at_a_fixed_moment_gives_its_full_budget_after_it(
         assert info.value.resume_at == pytest.approx(10_600)  # not 24 h after the first call
         clock.advance(600)
         assert limiter.acquire("x", "t") == 0  # a new day: the old day's calls count no more
+
+
+def test_koppel_run_on_postgresql_shares_the_budgets_with_the_workers(target: Target) -> None:
+    from koppel.cli.run import share_api_budgets
+    from koppel.http import default_rate_limiter, set_default_rate_limiter
+
+    before = default_rate_limiter()
+    try:
+        with target.open() as store:
+            share_api_budgets(store)
+            shared = isinstance(default_rate_limiter(), SharedRateLimiter)
+        assert shared == (store.dialect == "postgresql")  # SQLite: one process, its own
+    finally:
+        set_default_rate_limiter(before)

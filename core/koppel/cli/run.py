@@ -152,6 +152,7 @@ def run_one(
 
     progress = Progress(sys.stderr)
     with opened_state(flow, state_url) as store:
+        share_api_budgets(store)
         try:
             result = run_flow_on(flow, store, sandboxes, observer=progress, **options)
         finally:
@@ -165,6 +166,15 @@ def run_one(
         **{name: result.counts[name] for name in COUNT_NAMES},
     )
     return result, progress.failures
+
+
+def share_api_budgets(store: StateStore) -> None:
+    """On a PostgreSQL store, keep the API call budgets in it, shared with every worker
+    and run on that store (:class:`koppel.http.SharedRateLimiter`)."""
+    if store.dialect == "postgresql":
+        from koppel.http import SharedRateLimiter, set_default_rate_limiter
+
+        set_default_rate_limiter(SharedRateLimiter(store))
 
 
 def run_flow_on(
@@ -333,7 +343,7 @@ def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
     if failed and not result.dry_run:
         records = "record" if failed == 1 else "records"
         click.echo(
-            f"(parked: {parked} of the {failed} failed {records}, not more; "
+            f"(parked now: {parked}, this run's {failed} failed {records} among them; "
             "later runs retry them: koppel parked list)"
         )
     changed = result.changed_after_booking
@@ -341,6 +351,12 @@ def print_summary(result: RunResult, failures: list[RecordOutcome]) -> None:
         click.secho(
             f"{len(changed)} record(s) changed after the target booked them; it takes no "
             f"updates, so they were skipped (koppel log --record ID): {_first(changed)}",
+            fg="yellow",
+        )
+    if result.paused_until is not None:
+        click.secho(
+            f"paused: the day's API calls are spent; it goes on after "
+            f"{result.paused_until:%Y-%m-%d %H:%M} UTC (no record failed)",
             fg="yellow",
         )
     gone = result.deleted_in_source
