@@ -76,3 +76,22 @@ def test_engine_ambiguous_first_key_does_not_hide_behind_the_next_key(
     assert result.counts["failed"] == 1
     (parked,) = store.parked("shop-products")
     assert "sku 'A-1' matches 2 products in the target (P-1, P-2)" in parked.message
+
+
+def test_engine_a_hit_bound_to_another_record_names_the_key_that_found_it(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    """Found by EAN (its SKU is new): the message names the EAN, not the SKU."""
+    shop.put("products", "p1", {"sku": "A-1", "ean": "8710000000001", "name": "Mok"})
+    flow = make_flow("products")
+    assert run_flow(flow, store, manager=manager).counts["created"] == 1
+    shop.put("products", "p2", {"sku": "B-2", "ean": "8710000000001", "name": "Kop"})
+
+    assert run_flow(flow, store, manager=manager).counts["failed"] == 1
+    (parked,) = store.parked("shop-products")
+    assert parked.message.startswith("ean '8710000000001' matches products ")
+    assert "bound to source record p1" in parked.message

@@ -74,6 +74,7 @@ class Decider:
     def _found(self, item: Item, key: str, record: TargetRecord | Ambiguous) -> None:
         """Give ``item`` the target record its ``key`` found; several fail it, or the
         first is taken where the flow says ``on_ambiguous = "first"``."""
+        item.found_by = key
         if not isinstance(record, Ambiguous):
             item.found = record
             return
@@ -110,7 +111,7 @@ class Decider:
             assert item.found is not None
             owner = owners.get(item.found.id)
             if owner is not None and owner.source_id != item.source_id:
-                key = next(iter(item.match))
+                key = item.found_by or next(iter(item.match))
                 item.fail(
                     ValidationError(
                         f"{key} {item.match[key]!r} matches {parts.entity} {item.found.id} in the "

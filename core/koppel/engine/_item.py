@@ -25,7 +25,8 @@ class Item:
     one takes; ``bound`` is set when the binding was written right after the
     create (records that no match key protects); ``findable`` is set when the
     target could look the record up by one of its match values (so a crash
-    before its binding is healed by that lookup); ``unchanged`` records cost
+    before its binding is healed by that lookup), ``found_by`` the match key that
+    found it; ``unchanged`` records cost
     no write and leave no activity entry; ``changed_after_booking`` records changed
     since a target that never updates them took them; ``deleted_in_source`` records
     were deleted in the source while their target records stay.
@@ -39,6 +40,7 @@ class Item:
     order_keys: tuple[Hashable, ...] = ()
     binding_hash: str | None = None
     found: TargetRecord | None = None
+    found_by: str | None = None
     action: Action | None = None
     target_id: str | None = None
     payload: Mapping[str, Any] | None = None

@@ -7,6 +7,7 @@ Every error names the file, the key path and what was expected::
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -213,6 +214,10 @@ class _Parser:
             "on_ambiguous",
             "deletions",
         }
+        for key in table:  # other keys go to the plugins, but not a core key misspelt
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.9)
+            if key not in known and close:
+                raise self.error(f"settings.{key}", f"unknown key; did you mean {close[0]!r}?")
         debtor = table.get("default_debtor")
         if debtor is not None and not isinstance(debtor, str | int):
             raise self.expected("settings.default_debtor", "a debtor number", debtor)

@@ -86,5 +86,5 @@ def test_example_commitments_runs_against_a_served_sandbox_as_its_header_says(
         ]
         calls = afas.calls()["calls"]
     assert runs[0].splitlines()[2].split()[0] == "36", runs[0]  # created
-    assert "run 2, 1 records" in runs[1] and runs[1].splitlines()[2].split()[3] == "1", runs[1]
+    assert "run 2, 1 record in" in runs[1] and runs[1].splitlines()[2].split()[3] == "1", runs[1]
     assert calls["GET /ProfitRestServices/connectors/{id}"] == 2
