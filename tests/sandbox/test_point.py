@@ -55,6 +55,20 @@ def test_point_flow_sets_each_connections_settings_and_app(tmp_path: Path) -> No
     )
 
 
+def test_point_flow_gives_a_keyed_sandboxs_credentials_through_the_environment(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("koppel_afas")
+    afas = endpoint("afas", "http://127.0.0.1:3")
+    ready = SandboxEndpoint.from_json(afas.to_json())
+    assert ready.credentials == afas.credentials and "token" in ready.credentials
+    pointed = point_flow(
+        ROOT / "examples" / "afas-commitments.toml", tmp_path / "commitments.toml", [ready]
+    )
+    assert load_flow(pointed.path).source.credentials == {"token": "env:AFAS_TOKEN"}
+    assert pointed.env == {"AFAS_TOKEN": afas.credentials["token"]}
+
+
 def test_point_flow_keeps_lookup_files_and_makes_keyring_references_env(tmp_path: Path) -> None:
     (tmp_path / "flows").mkdir()
     (tmp_path / "flows" / "vat.json").write_text('{"NL:21": "2"}')

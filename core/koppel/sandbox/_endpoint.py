@@ -35,6 +35,7 @@ class SandboxEndpoint:
 
     :param settings: what a flow's connection sets to reach it (``api_url``, ``base_url``, ...).
     :param client_id: the OAuth app the sandbox accepts (None without OAuth).
+    :param credentials: the credentials it accepts otherwise (an API key, a token).
     :param options: how it was started (seed, volume, faults, ...), for the record.
     """
 
@@ -45,6 +46,7 @@ class SandboxEndpoint:
     client_secret: str | None = attrs.field(default=None, repr=False)
     authorize_url: str | None = None
     token_url: str | None = None
+    credentials: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     pid: int | None = None
     options: Mapping[str, Any] = attrs.field(factory=dict)
 
@@ -62,6 +64,7 @@ class SandboxEndpoint:
             client_secret=oauth.client_secret if oauth else None,
             authorize_url=f"{url}{oauth.authorize_path}" if oauth else None,
             token_url=f"{url}{oauth.token_path}" if oauth else None,
+            credentials=dict(sandbox.credentials),
             pid=os.getpid(),
             options=dict(options or {}),
         )

@@ -101,8 +101,8 @@ def _point(name: str, body: dict[str, Any], endpoint: SandboxEndpoint) -> dict[s
     credentials = body.setdefault("credentials", {})
     settings.update(endpoint.settings)
     env: dict[str, str] = {}
-    for key in _APP_KEYS:
-        value = getattr(endpoint, key)
+    given = {key: getattr(endpoint, key) for key in _APP_KEYS} | dict(endpoint.credentials)
+    for key, value in given.items():
         if value is None:
             continue
         if key in settings:
