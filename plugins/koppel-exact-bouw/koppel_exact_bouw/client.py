@@ -101,6 +101,13 @@ class ExactBouwClient:
         after = [hql.condition(listed.changed, ">=", since)] if since else []
         return self.rows(listed, [*conditions, *after], entity=entity)
 
+    def count(self, listed: facts.ListEndpoint, *, entity: str = "") -> int:
+        """How many rows ``listed`` holds, read with a page of one row."""
+        q = hql.query([], ORDER, 1)
+        response = self.http.get(listed.path.lstrip("/"), params={"q": q})
+        raise_for_status(response, entity=entity or None)
+        return _envelope(response.json(), listed.path)[1]
+
     def lookup(
         self,
         listed: facts.ListEndpoint,

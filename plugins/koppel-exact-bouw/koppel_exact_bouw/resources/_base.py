@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from koppel.connector import Resource
 from koppel.sync import Ambiguous, TargetRecord, one_match
+from koppel_exact_bouw import facts
 from koppel_exact_bouw.client import ExactBouwClient
 
 __all__ = ["ExactBouwResource", "matches"]
@@ -15,10 +16,22 @@ __all__ = ["ExactBouwResource", "matches"]
 class ExactBouwResource(Resource):
     """An entity of Heimdall, read and written through :class:`ExactBouwClient`."""
 
+    #: The list this entity is read or looked up in.
+    listed: ClassVar[facts.ListEndpoint]
+
     @property
     def client(self) -> ExactBouwClient:
         """The run's client of this connection."""
         return cast(ExactBouwClient, self.session.client)
+
+    def check_online(self, direction: str) -> str:
+        """Log in with the connection's API key and read one row of the entity's list
+        (``koppel check --online``); nothing is written.
+
+        :raises AuthError: when Heimdall refuses the key or the application.
+        """
+        count = self.client.count(self.listed, entity=self.entity)
+        return f"logged in; {self.listed.path} answers ({count} rows)"
 
 
 def matches(

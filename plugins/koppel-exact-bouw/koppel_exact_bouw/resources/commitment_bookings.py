@@ -30,6 +30,7 @@ class CommitmentBookings(ExactBouwResource):
     """Purchase invoices booked on one delivery ticket each; found by invoice number."""
 
     entity = "commitment_bookings"
+    listed = facts.PURCHASE_INVOICES
     description = "bookings against commitment lines (delivery notes), with the handled flag"
     match_keys = {"invoice_number": "invoiceNumber"}
     update = False

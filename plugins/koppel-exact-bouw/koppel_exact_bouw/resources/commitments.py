@@ -29,6 +29,7 @@ class Commitments(ExactBouwResource):
     """Purchase order contracts by ``updatedAt``, each with its delivery tickets as lines."""
 
     entity = "commitments"
+    listed = facts.CONTRACTS
     description = "commitments (verplichtingen): purchase orders, delivery notes as lines"
     filters = {"project": "commitments of this project only (its id in Exact Online Bouw)"}
 

@@ -51,6 +51,7 @@ class Relations(ExactBouwResource):
     """Contacts by ``updatedAt``; found by e-mail address (the oldest contact first)."""
 
     entity = "relations"
+    listed = facts.CONTACTS
     description = "contacts: suppliers and subcontractors (creditors), customers (debtors)"
     match_keys = {"email": "emailAddress"}
 
