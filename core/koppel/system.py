@@ -54,6 +54,11 @@ class EntityInfo:
     update: bool = True
     description: str = ""
     filters: Mapping[str, str] | None = attrs.field(default=None, eq=False, hash=False)
+    #: Checks the values of a flow's ``[filters]`` offline (``koppel check``, run start);
+    #: raises ConfigurationError naming ``filters.<key>``. None: values are not checked.
+    check_filters: Callable[[Mapping[str, Any]], None] | None = attrs.field(
+        default=None, eq=False, hash=False, repr=False
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -31,6 +31,11 @@ class Products(Resource):
     match_keys = {"sku": "sku"}
     filters = {"active": "true: active products only"}
 
+    @classmethod
+    def check_filters(cls, filters: Mapping[str, Any]) -> None:
+        if "active" in filters and not isinstance(filters["active"], bool):
+            raise ConfigurationError("filter active is true or false", path="filters.active")
+
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
         SEEN.append(dict(filters))
         return [SourceRecord(id="p1", data={"sku": "S1"}, cursor="1")]
@@ -168,3 +173,16 @@ def test_plugins_show_lists_each_entitys_filters(manager: KoppelPluginManager) -
     shown = json.loads(CliRunner().invoke(cli, ["plugins", "show", "shop", "--json"]).output)
     filters = {e["name"]: e["filters"] for e in shown["entities"]}
     assert filters == {"products": {"active": "true: active products only"}, "orders": {}}
+
+
+def test_check_and_run_refuse_a_filter_value_the_resource_refuses(
+    manager: KoppelPluginManager, tmp_path: Path
+) -> None:
+    result = check(tmp_path, "products", 'active = "yes"')
+    assert result.exit_code == 2, result.output
+    assert "FAIL  shop takes the filters: filter active is true or false" in result.output
+    assert "path=filters.active" in result.output
+    with pytest.raises(ConfigurationError, match="filter active is true or false") as caught:
+        run(tmp_path, manager, "products", active="yes")
+    assert caught.value.context["flow"] == "shop-products"
+    assert SEEN == []  # refused before anything was read

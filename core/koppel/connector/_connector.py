@@ -131,6 +131,7 @@ class Connector:
                     update=cls.update,
                     description=cls.description,
                     filters=dict(cls.filters),
+                    check_filters=cls.check_filters,
                 )
                 for entity, cls in self.resources.items()
             ),

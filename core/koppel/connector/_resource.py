@@ -115,6 +115,12 @@ class Resource:
         raise NotImplementedError
 
     @classmethod
+    def check_filters(cls, filters: Mapping[str, Any]) -> None:
+        """Refuse, offline, a value of the flow's ``[filters]`` that :meth:`fetch` cannot
+        honour: raise ConfigurationError naming ``filters.<key>`` (``koppel check`` and the
+        run's start call it; the keys are already checked against :attr:`filters`)."""
+
+    @classmethod
     def order_types(cls, settings: Any | None) -> Iterable[OrderType] | None:
         """The order types this entity takes with ``settings`` (None: the connection's
         settings are not known, as for ``koppel plugins``), or None: not an order."""

@@ -211,6 +211,11 @@ def check_filters(flow: Flow, source: SystemInfo) -> None:
                 file=flow.label,
                 path=f"filters.{key}",
             )
+    if entity.check_filters is not None:
+        try:
+            entity.check_filters(dict(flow.filters))
+        except ConfigurationError as exc:
+            raise exc.with_context(flow=flow.name, file=flow.label) from None
 
 
 def check_deletions(flow: Flow, target: SystemInfo) -> None:

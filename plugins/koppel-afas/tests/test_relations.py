@@ -135,3 +135,13 @@ def test_relations_a_debtor_is_never_written_over_a_creditor_its_number_found(
         write(connection, {**found.data, "_kind": "debtor", "Nm": "Een debiteur"}, found.id)
     assert sandbox.store["koppel_creditors"].get("20003") == before
     assert sandbox.count("PUT", "/ProfitRestServices/connectors/{id}") == 0
+
+
+def test_relations_a_kind_filter_value_is_checked_before_anything_is_read() -> None:
+    from koppel.errors import ConfigurationError
+
+    info = connector.koppel_system().entity("relations")
+    assert info is not None and info.check_filters is not None
+    info.check_filters({"kind": "creditor"})
+    with pytest.raises(ConfigurationError, match="debtor or creditor, not 'debitor'"):
+        info.check_filters({"kind": "debitor"})

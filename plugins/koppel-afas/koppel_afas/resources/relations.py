@@ -59,13 +59,17 @@ class Relations(AfasResource):
     match_keys = {"number": "DebtorId/CreditorId", "email": "Email"}
     filters = {"kind": "debtor or creditor: that side only"}
 
-    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        kinds = [filters["kind"]] if filters.get("kind") else list(KINDS)
-        unknown = [k for k in kinds if k not in KINDS]
-        if unknown:
+    @classmethod
+    def check_filters(cls, filters: Mapping[str, Any]) -> None:
+        kind = filters.get("kind")
+        if kind is not None and kind not in KINDS:
             raise ConfigurationError(
-                f"filter kind must be debtor or creditor, not {unknown[0]!r}", path="filters.kind"
+                f"filter kind must be debtor or creditor, not {kind!r}", path="filters.kind"
             )
+
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
+        self.check_filters(filters)
+        kinds = [filters["kind"]] if filters.get("kind") else list(KINDS)
         streams = [self._side(kind, cursor) for kind in kinds]
         merged = heapq.merge(*streams, key=lambda row: str(row.get("ModifiedDate") or ""))
         return read_each(merged, self._record, id_field="_id")
