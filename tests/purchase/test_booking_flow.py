@@ -114,6 +114,12 @@ def test_an_ambiguous_invoice_is_parked_with_its_candidates_until_an_operator_ch
     assert f"candidates: {first} VP-1 (afas, GL 7010, open 1000.00" in parked.message
     assert f"{second} VP-2 (afas" in parked.message and f"{other} VP-3" not in parked.message
     assert store.booking_of_invoice(INVOICE_ID) is None
+    elsewhere = CliRunner().invoke(
+        cli, ["commitments", "match", INVOICE_ID, str(other), "--state", state_at.location]
+    )
+    assert f"note: commitment {other} is supplier CRED-9999's, not this invoice's" in (
+        elsewhere.output
+    )
     answer = CliRunner().invoke(
         cli,
         ["commitments", "match", INVOICE_ID, f"{second}:250", "--state", state_at.location],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import click
 
@@ -130,20 +131,27 @@ def match(invoice: str, chosen: tuple[str, ...], state_url: str | None) -> None:
     """
     choices = [_choice(text) for text in chosen]
     with opened_state(None, state_url) as store:
+        parked = [p for p in store.parked(entity="purchase_invoices") if p.source_id == invoice]
+        supplier = _supplier_keys(parked[0].data) if parked else set()
         for register_id, _ in choices:
-            if store.commitment(register_id) is None:
+            found = store.commitment(register_id)
+            if found is None:
                 raise click.BadParameter(
                     f"commitment {register_id} is not in the register",
                     param_hint="COMMITMENT[:AMOUNT]",
                 )
+            theirs = found.commitment.supplier
+            if supplier and theirs and theirs not in supplier:
+                click.secho(
+                    f"note: commitment {register_id} is supplier {theirs}'s, not this "
+                    f"invoice's ({', '.join(sorted(supplier))})",
+                    fg="yellow",
+                    err=True,
+                )
         if store.booking_of_invoice(invoice) is not None:
             raise click.ClickException(f"{invoice} is booked already")
         store.choose_commitments(invoice, choices)
-        waiting = [
-            item.id
-            for item in store.parked(entity="purchase_invoices")
-            if item.source_id == invoice
-        ]
+        waiting = [item.id for item in parked]
         if waiting:
             store.mark_due(waiting)
     for register_id, amount in choices:
@@ -153,3 +161,11 @@ def match(invoice: str, chosen: tuple[str, ...], state_url: str | None) -> None:
         click.echo(f"parked record {', '.join(map(str, waiting))} is due: the next run books it")
     else:
         click.echo("no parked record of this invoice: the choice waits for it")
+
+
+def _supplier_keys(data: Any) -> set[str]:
+    """The keys a parked invoice names its supplier by (number, VAT number)."""
+    supplier = data.get("supplier") if isinstance(data, dict) else None
+    if not isinstance(supplier, dict):
+        return set()
+    return {str(supplier[k]) for k in ("number", "vat_number") if supplier.get(k)}
