@@ -151,14 +151,12 @@ def test_a_day_the_api_resets_at_a_fixed_moment_gives_its_full_budget_after_it(
 
 
 def test_koppel_run_on_postgresql_shares_the_budgets_with_the_workers(target: Target) -> None:
-    from koppel.cli.run import share_api_budgets
-    from koppel.http import default_rate_limiter, set_default_rate_limiter
+    """While the run lasts: the process's limiter is the one it had before afterwards."""
+    from koppel.cli.run import shared_api_budgets
+    from koppel.http import default_rate_limiter
 
     before = default_rate_limiter()
-    try:
-        with target.open() as store:
-            share_api_budgets(store)
-            shared = isinstance(default_rate_limiter(), SharedRateLimiter)
-        assert shared == (store.dialect == "postgresql")  # SQLite: one process, its own
-    finally:
-        set_default_rate_limiter(before)
+    with target.open() as store, shared_api_budgets(store):
+        shared = isinstance(default_rate_limiter(), SharedRateLimiter)
+    assert shared == (store.dialect == "postgresql")  # SQLite: one process, its own
+    assert default_rate_limiter() is before

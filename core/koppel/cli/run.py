@@ -9,9 +9,11 @@ so ``plan --sandbox``, ``parked retry --sandbox`` and the next commands continue
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -151,8 +153,7 @@ def run_one(
     from koppel.log import get_logger
 
     progress = Progress(sys.stderr)
-    with opened_state(flow, state_url) as store:
-        share_api_budgets(store)
+    with opened_state(flow, state_url) as store, shared_api_budgets(store):
         try:
             result = run_flow_on(flow, store, sandboxes, observer=progress, **options)
         finally:
@@ -168,13 +169,21 @@ def run_one(
     return result, progress.failures
 
 
-def share_api_budgets(store: StateStore) -> None:
-    """On a PostgreSQL store, keep the API call budgets in it, shared with every worker
-    and run on that store (:class:`koppel.http.SharedRateLimiter`)."""
-    if store.dialect == "postgresql":
-        from koppel.http import SharedRateLimiter, set_default_rate_limiter
+@contextlib.contextmanager
+def shared_api_budgets(store: StateStore) -> Iterator[None]:
+    """While the run lasts, on a PostgreSQL store, keep the API call budgets in it, shared
+    with every worker and run on that store (:class:`koppel.http.SharedRateLimiter`)."""
+    if store.dialect != "postgresql":
+        yield
+        return
+    from koppel.http import SharedRateLimiter, default_rate_limiter, set_default_rate_limiter
 
-        set_default_rate_limiter(SharedRateLimiter(store))
+    before = default_rate_limiter()
+    set_default_rate_limiter(SharedRateLimiter(store))
+    try:
+        yield
+    finally:
+        set_default_rate_limiter(before)
 
 
 def run_flow_on(
