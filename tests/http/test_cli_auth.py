@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import socket
+import threading
+import webbrowser
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -45,6 +49,7 @@ def test_cli_auth_exchanges_code_and_stores_token(server: SandboxServer, tmp_pat
             "--client-id=sandbox-client",
             "--redirect-uri=http://127.0.0.1:1/cb",
             f"--state={state}",
+            "--no-listen",
         ],
         input=f"http://127.0.0.1:1/cb?code={code}\n",
         env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"},
@@ -125,6 +130,133 @@ def test_hook_oauth_config_gives_the_endpoints_for_koppel_auth(
         env={"SHOP_SECRET": "sandbox-secret"},
     )
     assert result.exit_code == 0, result.output
-    assert "client_id=sandbox-client" in result.output
     with open_state(str(tmp_path / "state.sqlite3")) as store:
         assert store.token_store().load("webshop") is not None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _auth_args(server: SandboxServer, redirect: str, state: Path) -> list[str]:
+    return [
+        "auth",
+        "shop",
+        f"--authorize-url={server.url}/oauth2/authorize",
+        f"--token-url={server.url}/oauth2/token",
+        "--client-id=sandbox-client",
+        f"--redirect-uri={redirect}",
+        f"--state={state}",
+        "--browser",
+        "--timeout=20",
+    ]
+
+
+def _browser(
+    monkeypatch: pytest.MonkeyPatch, tamper: Callable[[str], str] = lambda url: url
+) -> list[httpx.Response]:
+    """A browser that follows the opened URL through the provider to the redirect."""
+    answers: list[httpx.Response] = []
+
+    def visit(url: str) -> None:
+        answers.append(httpx.get(tamper(url), follow_redirects=True, timeout=10))
+
+    def open_url(url: str) -> bool:
+        threading.Thread(target=visit, args=(url,), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", open_url)
+    return answers
+
+
+def test_cli_auth_catches_the_redirect_on_loopback(
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redirect = f"http://127.0.0.1:{_free_port()}/callback"
+    pages = _browser(monkeypatch)
+    state = tmp_path / "state.sqlite3"
+    result = CliRunner().invoke(
+        cli, _auth_args(server, redirect, state), env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Waiting for the redirect to {redirect}" in result.output
+    assert pages[0].status_code == 200 and "Access granted" in pages[0].text
+    with open_state(str(state)) as store:
+        token = store.token_store().load("shop")
+    assert token is not None and token.access_token
+
+
+def test_cli_auth_listener_refuses_a_redirect_of_another_state(
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redirect = f"http://127.0.0.1:{_free_port()}/callback"
+    _browser(monkeypatch, tamper=lambda url: re.sub(r"state=[^&]+", "state=forged", url))
+    state = tmp_path / "state.sqlite3"
+    result = CliRunner().invoke(
+        cli, _auth_args(server, redirect, state), env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"}
+    )
+    assert result.exit_code != 0
+    assert "state does not match" in str(result.exception)
+    assert not state.exists()
+
+
+def test_cli_auth_listener_names_a_refusal_by_the_provider(
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redirect = f"http://127.0.0.1:{_free_port()}/callback"
+
+    def denied(url: str) -> str:
+        state = httpx.URL(url).params["state"]
+        return f"{redirect}?error=access_denied&error_description=user+said+no&state={state}"
+
+    pages = _browser(monkeypatch, tamper=denied)
+    result = CliRunner().invoke(
+        cli,
+        _auth_args(server, redirect, tmp_path / "s.sqlite3"),
+        env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"},
+    )
+    assert "the provider refused the authorisation: user said no" in str(result.exception)
+    assert "refused access" in pages[0].text
+
+
+def test_cli_auth_listener_gives_up_after_its_timeout(
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redirect = f"http://127.0.0.1:{_free_port()}/callback"
+    monkeypatch.setattr(webbrowser, "open", lambda url: True)  # nobody grants access
+    args = [*_auth_args(server, redirect, tmp_path / "s.sqlite3")[:-1], "--timeout=1"]
+    result = CliRunner().invoke(cli, args, env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"})
+    assert f"no redirect reached {redirect} within 1 s" in str(result.exception)
+
+
+def test_cli_auth_listener_names_a_port_in_use(server: SandboxServer, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        redirect = f"http://127.0.0.1:{taken.getsockname()[1]}/callback"
+        result = CliRunner().invoke(
+            cli,
+            _auth_args(server, redirect, tmp_path / "s.sqlite3"),
+            env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"},
+        )
+    assert f"cannot listen on 127.0.0.1:{redirect.split(':')[2].split('/')[0]}" in str(
+        result.exception
+    )
+
+
+@pytest.mark.parametrize(
+    ("redirect", "expected"),
+    [
+        ("https://example.com/cb", "is not an http URL on 127.0.0.1"),
+        ("http://127.0.0.1/cb", "names no port"),
+    ],
+)
+def test_cli_auth_listen_refuses_a_redirect_it_cannot_catch(
+    server: SandboxServer, tmp_path: Path, redirect: str, expected: str
+) -> None:
+    args = [*_auth_args(server, redirect, tmp_path / "s.sqlite3"), "--listen"]
+    result = CliRunner().invoke(cli, args, env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"})
+    assert expected in str(result.exception)

@@ -73,6 +73,17 @@ def _config(
     )
 
 
+def _show(url: str, browser: bool | None) -> None:
+    """Print the authorization URL, and open it when asked or in a terminal."""
+    import sys
+    import webbrowser
+
+    click.echo("Open this URL, sign in and grant access:\n")
+    click.echo(f"  {url}\n")
+    if browser or (browser is None and sys.stdout.isatty()):
+        webbrowser.open(url)
+
+
 @click.command("auth")
 @click.argument("connection")
 @click.option(
@@ -95,7 +106,25 @@ def _config(
 @click.option(
     "--code",
     "answer",
-    help="The redirect URL or code (otherwise asked for after printing the URL).",
+    help="The redirect URL or code (otherwise caught or asked for after printing the URL).",
+)
+@click.option(
+    "--listen/--no-listen",
+    default=None,
+    help="Catch the redirect on its loopback port (default when the redirect URI is an "
+    "http URL on 127.0.0.1 or localhost), or ask for it to be pasted.",
+)
+@click.option(
+    "--browser/--no-browser",
+    default=None,
+    help="Open the URL in a browser (default: when koppel runs in a terminal).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=300,
+    show_default=True,
+    help="Seconds to wait for the redirect when listening.",
 )
 def auth(
     connection: str,
@@ -108,21 +137,28 @@ def auth(
     redirect_uri: str | None,
     scope: str | None,
     answer: str | None,
+    listen: bool | None,
+    browser: bool | None,
+    timeout: float,
 ) -> None:
-    """Authorise CONNECTION: open the printed URL, grant access, paste the redirect URL.
+    """Authorise CONNECTION: open the printed URL, grant access, and koppel takes the code.
 
-    The endpoints come from the connection's plugin, its settings in the flow
-    file, or the options. The token goes into the state store that ``koppel
+    When the redirect URI is an http URL on 127.0.0.1 or localhost (with a port),
+    koppel listens there and catches the browser's redirect; otherwise paste the URL
+    you were redirected to. The endpoints come from the connection's plugin, its
+    settings in the flow file, or the options. The token goes into the state store that ``koppel
     run`` uses for the flow, where rotating refresh tokens are replaced
     atomically from then on.
     """
     from koppel.cli._flowing import load, opened_state
     from koppel.http import (
+        RedirectListener,
         RetryPolicy,
         authorization_url,
         build_client,
         code_from_redirect,
         exchange_code,
+        is_loopback_redirect,
     )
 
     flow = load(flow_file) if flow_file is not None else None
@@ -137,11 +173,17 @@ def auth(
     }
     config = _config(target, connection, options)
     url, state = authorization_url(config)
-    click.echo("Open this URL, sign in and grant access:\n")
-    click.echo(f"  {url}\n")
-    if answer is None:
+    if answer is not None:
+        code = code_from_redirect(answer, state=state if "state=" in answer else None)
+    elif listen or (listen is None and is_loopback_redirect(config.redirect_uri)):
+        with RedirectListener(config.redirect_uri or "") as listener:
+            _show(url, browser)
+            click.echo(f"Waiting for the redirect to {config.redirect_uri} ...")
+            code = code_from_redirect(listener.wait(timeout), state=state)
+    else:
+        _show(url, browser)
         answer = click.prompt("Paste the URL you were redirected to (or the code)")
-    code = code_from_redirect(answer, state=state if "state=" in answer else None)
+        code = code_from_redirect(answer, state=state if "state=" in answer else None)
     system = target.system if target else "oauth"
     with build_client(system=system, base_url="", retry=RetryPolicy(attempts=2)) as client:
         token = exchange_code(config, code, client=client)

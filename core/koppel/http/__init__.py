@@ -29,6 +29,7 @@ from koppel.http._auth import (
     exchange_code,
     refresh_token,
 )
+from koppel.http._callback import RedirectListener, is_loopback_redirect
 from koppel.http._client import (
     USER_AGENT,
     build_client,
@@ -97,6 +98,7 @@ __all__ = [
     "RateLimit",
     "RateLimitHeaders",
     "RateLimiter",
+    "RedirectListener",
     "RetryPolicy",
     "SharedRateLimiter",
     "SystemClock",
@@ -110,6 +112,7 @@ __all__ = [
     "dump_token",
     "exchange_code",
     "is_idempotent",
+    "is_loopback_redirect",
     "limit_offset_pages",
     "load_token",
     "message_at",
