@@ -19,6 +19,8 @@ __all__ = [
     "JSONData",
     "UTCDateTime",
     "activity",
+    "api_tokens",
+    "audit",
     "bindings",
     "booking_attempts",
     "booking_deliveries",
@@ -34,10 +36,12 @@ __all__ = [
     "number_ranges",
     "parked",
     "pending",
+    "pushed",
     "relation_numbers",
     "relation_queue",
     "runs",
     "tokens",
+    "web_users",
 ]
 
 
@@ -434,4 +438,63 @@ remembered = sa.Table(
     sa.Column("key", sa.String, primary_key=True),
     sa.Column("value", JSONData, nullable=False),
     sa.Column("fetched_at", UTCDateTime(), nullable=False),
+)
+
+#: ``koppel serve``'s users (pages): an argon2 hash of the password and a role
+#: ("read-only" or "operator").
+web_users = sa.Table(
+    "koppel_web_users",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("password_hash", sa.String, nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    _created(),
+)
+
+#: ``koppel serve``'s API tokens: only the SHA-256 of each (the token is shown once),
+#: its role, and when it was revoked.
+api_tokens = sa.Table(
+    "koppel_api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("token_hash", sa.String, nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("created_by", sa.String),
+    _created(),
+    sa.Column("last_used_at", UTCDateTime()),
+    sa.Column("revoked_at", UTCDateTime()),
+    sa.UniqueConstraint("token_hash"),
+)
+
+#: What users and tokens did through ``koppel serve`` (retry, discard, export, mark an
+#: import, push records, start a run): who ("user:NAME", "token:ID"), what, when, details.
+audit = sa.Table(
+    "koppel_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("flow", sa.String),
+    sa.Column("details", JSONData, nullable=False),
+    sa.Index(None, "flow", "id"),
+    sa.Index(None, "at"),
+)
+
+#: Records pushed into a flow through the HTTP API (the built-in ``push`` system): the
+#: newest canonical record per (inbox, entity, id); ``seq`` grows with every change and is
+#: the cursor the push source reads from.
+pushed = sa.Table(
+    "koppel_pushed",
+    metadata,
+    sa.Column("inbox", sa.String, primary_key=True),
+    sa.Column("entity", sa.String, primary_key=True),
+    sa.Column("record_id", sa.String, primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("data", JSONData, nullable=False),
+    sa.Column("content_hash", sa.String, nullable=False),
+    sa.Column("pushed_by", sa.String),
+    sa.Column("pushed_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("inbox", "entity", "seq"),
 )
