@@ -383,6 +383,10 @@ bookings = sa.Table(
     sa.Column("entry", JSONData, nullable=False),
     sa.Column("commitment_bookings", JSONData, nullable=False),
     sa.Column("booked_at", UTCDateTime(), nullable=False),
+    # The purchase invoice as booked, and its form: purchase_invoice or journal_entry
+    # (Multi ERP); null: booked as a journal entry before migration 0010.
+    sa.Column("invoice_record", JSONData),
+    sa.Column("form", sa.String),
     sa.UniqueConstraint("invoice"),
 )
 
