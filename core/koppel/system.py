@@ -33,7 +33,9 @@ class EntityInfo:
 
     ``match_keys`` are canonical field names by which an existing target record
     is found when no binding knows it (``("email",)`` for customers, ``("sku",
-    "ean")`` for products, ``("number",)`` for orders), tried in order.
+    "ean")`` for products, ``("number",)`` for orders), tried in order. A key that
+    joins fields with ``+`` (``invoice_number+line``) matches on all of them: its value
+    is their values as a JSON list (``koppel.engine._hash.read_match_key``).
     ``delete`` says the system can delete a record of it (``delete_record``).
     ``update`` False says the system takes a record once and never changes it
     (a sales order in an accounting system): one found by match key is bound

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["content_hash", "match_value", "read_field"]
+__all__ = ["content_hash", "match_value", "read_field", "read_match_key"]
 
 
 def content_hash(payload: Mapping[str, Any]) -> str:
@@ -24,6 +24,16 @@ def read_field(data: Mapping[str, Any], path: str) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+def read_match_key(data: Mapping[str, Any], key: str) -> Any:
+    """The value of match key ``key`` in canonical ``data``: one field (a dotted path), or,
+    for a key that joins fields with ``+`` (``invoice_number+line``), their values as a
+    JSON list (``["INV-7", "530006"]``), None when any of them is empty."""
+    if "+" not in key:
+        return read_field(data, key)
+    values = [match_value(part, read_field(data, part)) for part in key.split("+")]
+    return None if None in values else json.dumps(values, ensure_ascii=False)
 
 
 def match_value(key: str, value: Any) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from koppel.engine._hash import match_value, read_field
+from koppel.engine._hash import match_value, read_match_key
 from koppel.engine._item import STOPPING, Item, with_record
 from koppel.engine._setup import RunParts
 from koppel.errors import PluginError
@@ -62,7 +62,7 @@ class RecordMapper:
                 continue
             assert item.canonical is not None
             for key in match_keys:
-                value = match_value(key, read_field(item.canonical, key))
+                value = match_value(key, read_match_key(item.canonical, key))
                 if value is not None:
                     item.match[key] = value
 
