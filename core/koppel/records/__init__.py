@@ -19,6 +19,7 @@ from koppel.records._journal import JournalEntry, JournalLine, JournalLineKind
 from koppel.records._order import CostKind, CostLine, Order, OrderLine, OrderType, VatCalculation
 from koppel.records._party import Address, Contact, Customer, Relation, RelationKind
 from koppel.records._product import Product, StockLevel
+from koppel.records._project import Project
 from koppel.records._purchase import (
     Creditor,
     PurchaseInvoice,
@@ -38,6 +39,7 @@ ENTITY_RECORDS: dict[str, type] = {
     "commitment_bookings": CommitmentBooking,
     "relations": Relation,
     "purchase_invoices": PurchaseInvoice,
+    "projects": Project,
 }
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "OrderLine",
     "OrderType",
     "Product",
+    "Project",
     "PurchaseInvoice",
     "PurchaseInvoiceKind",
     "PurchaseInvoiceLine",
