@@ -44,12 +44,41 @@ def is_secret_key(key: object) -> bool:
     return isinstance(key, str) and _names_secret(key)
 
 
+@functools.lru_cache(maxsize=4096)
+def _secret_keys(keys: frozenset[object]) -> frozenset[object]:
+    """The redaction plan of a mapping with these keys: the keys whose values go."""
+    return frozenset(key for key in keys if is_secret_key(key))
+
+
 def redact(value: Any) -> Any:
-    """A copy of ``value`` with every secret-looking key's value redacted, at any depth."""
+    """``value`` with every secret-looking key's value redacted, at any depth.
+
+    Nothing is changed in place: a mapping or list that holds a secret is copied;
+    one that holds none is returned as it is (a mapping that is not a ``dict`` as
+    a ``dict``), so a document without secrets costs no copy. Which keys of a
+    mapping are secret is decided once per set of keys.
+    """
     if isinstance(value, Mapping):
-        return {k: REDACTED if is_secret_key(k) else redact(v) for k, v in value.items()}
+        secret = _secret_keys(frozenset(value))
+        out: dict[Any, Any] | None = None if type(value) is dict else dict(value)
+        for key, item in value.items():
+            if key in secret:
+                new: Any = REDACTED
+            elif isinstance(item, Mapping | list | tuple):
+                new = redact(item)
+                if new is item:
+                    continue
+            else:
+                continue
+            if out is None:
+                out = dict(value)
+            out[key] = new
+        return value if out is None else out
     if isinstance(value, list | tuple):
-        return type(value)(redact(v) for v in value)
+        items = [redact(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return type(value)(items)
     return value
 
 

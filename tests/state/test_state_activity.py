@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from koppel.state import NewActivity, StateStore
-from koppel.state._schema import activity
+from koppel.state._documents import PART_KEY, decompress
+from koppel.state._schema import activity, activity_parts
 
 from .conftest import Clock
 
@@ -74,12 +76,121 @@ def test_state_purge_older_than(store: StateStore, clock: Clock) -> None:
     assert store.purge_activity(timedelta(0)) == 2
 
 
-def test_state_activity_missing_documents_are_sql_null(store: StateStore) -> None:
+def test_state_activity_missing_documents_are_none(store: StateStore) -> None:
     store.log_activity(None, "f", "order", "o1", "skip", sent={"a": 1})
+    store.log_activity(None, "f", "order", "o2", "skip")
+    first, second = store.activity()
+    assert (first.source, first.sent, first.response) == (None, {"a": 1}, None)
+    assert (second.source, second.sent, second.response) == (None, None, None)
     with store.engine.connect() as conn:
-        nulls = conn.execute(
-            sa.select(sa.func.count()).where(
-                activity.c.source.is_(None), activity.c.sent.isnot(None)
+        payloads = conn.execute(sa.select(activity.c.payload).order_by(activity.c.id)).scalars()
+        assert [p is None for p in payloads] == [False, True]
+
+
+def test_state_activity_payload_is_compressed_in_one_column(store: StateStore) -> None:
+    source = {"id": "o1", "note": "lorem ipsum " * 50}
+    store.log_activity(None, "f", "order", "o1", "create", source=source, sent={"n": 1})
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(activity)).one()
+    assert row.source is None and row.sent is None and row.response is None
+    assert 0 < len(row.payload) < len(json.dumps(source)) / 4
+    assert store.activity()[0].source == source
+
+
+def test_state_activity_rows_written_before_compression_stay_readable(store: StateStore) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            activity.insert().values(
+                flow="f",
+                entity="order",
+                record_id="old",
+                action="create",
+                source={"id": "old"},
+                sent={"Amount": 1},
+                response={"ID": "X"},
+                created_at=datetime(2026, 1, 1, tzinfo=UTC),
             )
-        ).scalar_one()
-    assert nulls == 1
+        )
+    store.log_activity(None, "f", "order", "new", "create", source={"id": "new"})
+    old, new = store.activity()
+    assert (old.source, old.sent, old.response) == ({"id": "old"}, {"Amount": 1}, {"ID": "X"})
+    assert new.source == {"id": "new"}
+
+
+def _order(number: int, customer: dict[str, object]) -> dict[str, object]:
+    article = {
+        "Number": "A-1",
+        "Name": "Article one, blue",
+        "Unit": "piece",
+        "Barcodes": ["8712345678906"],
+        "Vat": 21,
+    }
+    return {
+        "Id": f"o{number}",
+        "Customer": customer,
+        "Rows": [{"Line": n, "Article": article, "Quantity": n} for n in range(3)],
+    }
+
+
+def test_state_activity_recurring_master_data_is_stored_once(
+    store: StateStore, clock: Clock
+) -> None:
+    customer = {"Name": "Jansen BV", "EmailAddress": "info@jansen.nl", "City": "Utrecht" * 5}
+    for number in range(1, 6):
+        store.log_activity(
+            None, "f", "order", f"o{number}", "create", source=_order(number, customer)
+        )
+    with store.engine.connect() as conn:
+        parts = conn.execute(sa.select(sa.func.count()).select_from(activity_parts)).scalar_one()
+        stored = [
+            json.loads(decompress(p)) for p in conn.execute(sa.select(activity.c.payload)).scalars()
+        ]
+    assert parts == 2  # the customer and the article, once each
+    assert stored[0]["source"]["Customer"] == customer  # seen once: inline
+    assert set(stored[4]["source"]["Customer"]) == {PART_KEY}
+    assert [set(row["Article"]) for row in stored[4]["source"]["Rows"]] == [{PART_KEY}] * 3
+    assert [e.source for e in store.activity()] == [_order(n, customer) for n in range(1, 6)]
+
+
+def test_state_activity_secrets_in_master_data_are_redacted_before_storing(
+    store: StateStore,
+) -> None:
+    customer = {"Name": "Jansen BV", "ApiKey": "s3cret", "City": "Utrecht" * 10}
+    for number in (1, 2):
+        store.log_activity(
+            None, "f", "order", f"o{number}", "create", source=_order(number, customer)
+        )
+    with store.engine.connect() as conn:
+        data = [decompress(p) for p in conn.execute(sa.select(activity_parts.c.data)).scalars()]
+    assert data and not any("s3cret" in text for text in data)
+    assert store.activity()[1].source["Customer"]["ApiKey"] == "[redacted]"
+
+
+def test_state_purge_removes_parts_no_kept_entry_references(
+    store: StateStore, clock: Clock
+) -> None:
+    old = {"Name": "Old customer", "City": "Amsterdam" * 10}
+    kept = {"Name": "Kept customer", "City": "Rotterdam" * 10}
+    for number in (1, 2):
+        store.log_activity(None, "f", "order", f"a{number}", "create", source=_order(number, old))
+    clock.advance(days=40)
+    for number in (3, 4):
+        store.log_activity(None, "f", "order", f"b{number}", "create", source=_order(number, kept))
+    assert store.purge(timedelta(days=30)).activity == 2
+    with store.engine.connect() as conn:
+        texts = [decompress(p) for p in conn.execute(sa.select(activity_parts.c.data)).scalars()]
+    assert not any("Old customer" in text for text in texts)
+    assert any("Kept customer" in text for text in texts)  # the article is used by both
+    assert [e.source for e in store.activity()] == [_order(3, kept), _order(4, kept)]
+
+
+def test_state_a_part_in_use_is_kept_by_purge(store: StateStore, clock: Clock) -> None:
+    customer = {"Name": "Jansen BV", "City": "Utrecht" * 10}
+    for number in (1, 2):
+        store.log_activity(
+            None, "f", "order", f"o{number}", "create", source=_order(number, customer)
+        )
+    clock.advance(days=40)  # referenced again long after: used_at moves on
+    store.log_activity(None, "f", "order", "o3", "create", source=_order(3, customer))
+    store.purge(timedelta(days=30))
+    assert [e.source for e in store.activity()] == [_order(3, customer)]

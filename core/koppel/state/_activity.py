@@ -1,23 +1,41 @@
-"""The activity log: per record and run what came in, what was sent and the answer."""
+"""The activity log: per record and run what came in, what was sent and the answer.
+
+Each entry's documents are stored as one compressed payload, with recurring master
+data kept once as parts (:mod:`koppel.state._documents`); entries written before
+that keep their three JSON columns and are read as they are.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
 from koppel.log import redact
-from koppel.state._base import StoreBase
+from koppel.state._base import StoreBase, chunks
+from koppel.state._documents import (
+    PartSeen,
+    clean_text,
+    compress,
+    decompress,
+    expand,
+    part_refs,
+    reduce_source,
+)
 from koppel.state._models import ActivityEntry, NewActivity
-from koppel.state._schema import JSONData, activity, parked
+from koppel.state._schema import JSONData, activity, activity_parts, parked
 
-__all__ = ["FAILED_ACTIONS", "ActivityMixin", "Purged", "clean"]
+__all__ = ["FAILED_ACTIONS", "PART_REFRESH", "ActivityMixin", "Purged", "clean"]
 
 #: Actions that ``failed_only`` selects.
 FAILED_ACTIONS = ("fail",)
+#: A part's ``used_at`` is moved on when an entry references it and it is older than
+#: this; purge keeps a part this much longer than the entries it keeps.
+PART_REFRESH = timedelta(hours=1)
 
 
 def clean(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -25,7 +43,20 @@ def clean(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if value is None else dict(redact(dict(value)))
 
 
-def _entry(row: sa.Row[tuple[object, ...]]) -> ActivityEntry:
+def _missing_part(key: str) -> dict[str, str]:
+    return {"purged": f"document {key} is no longer stored"}
+
+
+def _documents(row: sa.Row[tuple[object, ...]]) -> dict[str, Any]:
+    """source, sent and response of a stored entry (part references not yet expanded)."""
+    m = row._mapping
+    if m["payload"] is not None:
+        documents: dict[str, Any] = json.loads(decompress(m["payload"]))
+        return documents
+    return {"source": m["source"], "sent": m["sent"], "response": m["response"]}
+
+
+def _entry(row: sa.Row[tuple[object, ...]], documents: Mapping[str, Any]) -> ActivityEntry:
     m = row._mapping
     return ActivityEntry(
         id=m["id"],
@@ -34,9 +65,9 @@ def _entry(row: sa.Row[tuple[object, ...]]) -> ActivityEntry:
         entity=m["entity"],
         record_id=m["record_id"],
         action=m["action"],
-        source=m["source"],
-        sent=m["sent"],
-        response=m["response"],
+        source=documents["source"],
+        sent=documents["sent"],
+        response=documents["response"],
         message=m["message"],
         created_at=m["created_at"],
     )
@@ -80,8 +111,13 @@ class ActivityMixin(StoreBase):
     def _log_activity(
         self, conn: sa.Connection, run_id: int | None, flow: str, entries: Iterable[NewActivity]
     ) -> None:
-        """:meth:`log_activity_many` in the caller's transaction."""
+        """:meth:`log_activity_many` in the caller's transaction.
+
+        The parts the entries reference are stored in the same transaction, so an
+        entry never references a part that is not there.
+        """
         now = self.clock()
+        parts: dict[str, str] = {}
         rows = [
             {
                 "run_id": run_id,
@@ -89,16 +125,60 @@ class ActivityMixin(StoreBase):
                 "entity": entry.entity,
                 "record_id": entry.record_id,
                 "action": entry.action,
-                "source": clean(entry.source),
-                "sent": clean(entry.sent),
-                "response": clean(entry.response),
                 "message": entry.message,
                 "created_at": now,
+                "payload": self._payload(entry, parts),
             }
             for entry in entries
         ]
         if rows:
+            self._store_parts(conn, parts, now)
             self._executemany(conn, activity.insert(), rows)
+
+    def _payload(self, entry: NewActivity, parts: dict[str, str]) -> bytes | None:
+        """The compressed document of ``entry`` (None when it has no documents)."""
+        if entry.source is None and entry.sent is None and entry.response is None:
+            return None
+        source_text = "null"
+        if entry.source is not None:
+            source = redact(entry.source)
+            reduced = reduce_source(source, self._part_seen(), parts)
+            known = entry.source_json if source is entry.source else None
+            source_text = clean_text(reduced, known if reduced is source else None)
+        sent_text = clean_text(entry.sent, entry.sent_json)
+        response_text = clean_text(entry.response, None)
+        return compress(f'{{"source":{source_text},"sent":{sent_text},"response":{response_text}}}')
+
+    def _part_seen(self) -> PartSeen:
+        seen: PartSeen | None = getattr(self, "_seen_parts", None)
+        if seen is None:
+            seen = self._seen_parts = PartSeen()
+        return seen
+
+    def _store_parts(self, conn: sa.Connection, parts: dict[str, str], now: datetime) -> None:
+        """Insert the parts not stored yet; move ``used_at`` on where it is stale."""
+        if not parts:
+            return
+        keys = list(parts)
+        stored: set[str] = set()
+        for part in chunks(keys):
+            query = sa.select(activity_parts.c.hash).where(activity_parts.c.hash.in_(part))
+            stored.update(conn.execute(query).scalars())
+            conn.execute(
+                activity_parts.update()
+                .where(
+                    activity_parts.c.hash.in_(part),
+                    activity_parts.c.used_at < now - PART_REFRESH,
+                )
+                .values(used_at=now)
+            )
+        new = [
+            {"hash": key, "data": compress(text), "used_at": now}
+            for key, text in parts.items()
+            if key not in stored
+        ]
+        if new:  # a concurrent writer may have stored one meanwhile: it holds the same data
+            self._executemany(conn, self._insert(activity_parts).on_conflict_do_nothing(), new)
 
     def activity(
         self,
@@ -123,9 +203,28 @@ class ActivityMixin(StoreBase):
         if entity is not None:
             query = query.where(activity.c.entity == entity)
         with self._read() as conn:
-            entries = [_entry(row) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+            documents = [_documents(row) for row in rows]
+            wanted = set[str]().union(*(part_refs(d["source"]) for d in documents))
+            loaded = self._load_parts(conn, wanted)
+        entries = []
+        for row, docs in zip(rows, documents, strict=True):
+            if docs["source"] is not None:
+                expand(docs["source"], lambda key: loaded.get(key) or _missing_part(key))
+            entries.append(_entry(row, docs))
         entries.reverse()
         return entries
+
+    def _load_parts(self, conn: sa.Connection, keys: set[str]) -> dict[str, Any]:
+        """The stored parts among ``keys``, by hash."""
+        loaded: dict[str, Any] = {}
+        for part in chunks(sorted(keys)):
+            query = sa.select(activity_parts.c.hash, activity_parts.c.data).where(
+                activity_parts.c.hash.in_(part)
+            )
+            for key, data in conn.execute(query):
+                loaded[key] = json.loads(decompress(data))
+        return loaded
 
     def purge_activity(self, older_than: timedelta) -> int:
         """Delete entries written more than ``older_than`` ago; returns how many.
@@ -140,6 +239,9 @@ class ActivityMixin(StoreBase):
         empty the payload of parked records that first failed before then (the record
         stays parked, with its message, until the source sends it again).
 
+        Master data stored once for many entries (parts) goes when no entry kept can
+        reference it: it is kept :data:`PART_REFRESH` longer than the entries.
+
         SQLite overwrites what it deletes (``secure_delete``) and then empties its
         write-ahead log, so the data is gone from the files; PostgreSQL's space is
         vacuumed (see docs/operations.md for what that does and does not erase).
@@ -149,6 +251,10 @@ class ActivityMixin(StoreBase):
             if self.dialect == "sqlite":
                 conn.exec_driver_sql("PRAGMA secure_delete = ON")
             removed = conn.execute(activity.delete().where(activity.c.created_at < cutoff))
+            # every entry referencing such a part was written before the cutoff
+            conn.execute(
+                activity_parts.delete().where(activity_parts.c.used_at < cutoff - PART_REFRESH)
+            )
             emptied = conn.execute(
                 parked.update()
                 .where(parked.c.first_failed_at < cutoff, parked.c.data != sa.literal({}, JSONData))
@@ -167,7 +273,9 @@ class ActivityMixin(StoreBase):
                 driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             else:
                 auto = conn.execution_options(isolation_level="AUTOCOMMIT")
-                auto.exec_driver_sql(f"VACUUM {activity.name}, {parked.name}")
+                auto.exec_driver_sql(
+                    f"VACUUM {activity.name}, {activity_parts.name}, {parked.name}"
+                )
 
 
 @attrs.frozen

@@ -54,6 +54,8 @@ class Binding:
     target_id: str
     content_hash: str | None
     synced_at: datetime
+    #: The hash of the raw source record under the flow's mapping (see the engine).
+    source_hash: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -88,7 +90,11 @@ class NewParked:
 
 @attrs.frozen(kw_only=True)
 class NewActivity:
-    """One activity entry to write with :meth:`StateStore.log_activity_many`."""
+    """One activity entry to write with :meth:`StateStore.log_activity_many`.
+
+    ``source_json`` and ``sent_json`` are the JSON of ``source`` and ``sent`` where the
+    caller made it already (for a hash); the store then does not encode them again.
+    """
 
     entity: str
     record_id: str | None
@@ -97,6 +103,8 @@ class NewActivity:
     sent: Mapping[str, Any] | None = None
     response: Mapping[str, Any] | None = None
     message: str | None = None
+    source_json: str | None = attrs.field(default=None, eq=False, repr=False)
+    sent_json: str | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True)

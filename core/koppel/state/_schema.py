@@ -122,6 +122,9 @@ bindings = sa.Table(
     sa.Column("target_id", sa.String, nullable=False),
     sa.Column("content_hash", sa.String),
     sa.Column("synced_at", UTCDateTime(), nullable=False),
+    #: The hash of the raw source record under the flow's mapping when it was last
+    #: synced or found unchanged: the same hash again skips the record before mapping.
+    sa.Column("source_hash", sa.String),
     sa.UniqueConstraint("source", "target", "entity", "source_id"),
     sa.UniqueConstraint("source", "target", "entity", "target_id"),
 )
@@ -159,10 +162,26 @@ activity = sa.Table(
     sa.Column("response", JSONData),
     sa.Column("message", sa.Text),
     _created(),
+    #: source, sent and response as one zstandard-compressed JSON document (rows
+    #: written before migration 0009 keep the three JSON columns above instead).
+    sa.Column("payload", sa.LargeBinary),
     sa.Index(None, "run_id", "action"),
     sa.Index(None, "record_id"),
     sa.Index(None, "flow", "id"),
     sa.Index(None, "created_at"),
+)
+
+#: Documents that recur in activity entries (an order's customer, a row's article),
+#: stored once by the hash of their JSON and referenced from the entries' payloads;
+#: ``used_at`` is when an entry last referenced it (purge deletes the parts no entry
+#: kept can reference).
+activity_parts = sa.Table(
+    "koppel_activity_parts",
+    metadata,
+    sa.Column("hash", sa.String, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("used_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "used_at"),
 )
 
 #: Writes in flight: what a run is about to send, stored before it sends it and
