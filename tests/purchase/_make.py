@@ -97,7 +97,9 @@ def manager(*systems: Any) -> KoppelPluginManager:
     return pm
 
 
-BOOKS = {"creditor_account": "1600", "vat_account": "1510"}
+#: The booking settings of the tests: Multi ERP on (journal entries) unless a test
+#: says otherwise.
+BOOKS = {"creditor_account": "1600", "vat_account": "1510", "multi_erp": True}
 
 
 def invoices_flow(folder: Path, **settings: Any) -> Flow:

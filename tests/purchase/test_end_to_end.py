@@ -35,7 +35,8 @@ from koppel_exact_online.odata import pad_code  # noqa: E402
 from koppel_exact_online.plugin import connector as exact  # noqa: E402
 from koppel_exact_online.runs import on_clock  # noqa: E402
 
-CREDIT = {"creditor_account": "1600", "vat_account": "1500", "journal": "90"}
+#: Multi ERP on: the invoices go to Exact Online as financial bookings.
+CREDIT = {"creditor_account": "1600", "vat_account": "1500", "journal": "90", "multi_erp": True}
 
 
 @pytest.fixture(autouse=True)

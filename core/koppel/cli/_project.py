@@ -7,10 +7,13 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
+
+if TYPE_CHECKING:
+    from koppel.purchase.administration import Administration
 
 __all__ = [
     "PROJECT_FILE",
@@ -28,17 +31,21 @@ PROJECT_FILE = "koppel.toml"
 
 @attrs.frozen
 class Project:
-    """A ``koppel.toml``: where its flow files are, and its default state store.
+    """A ``koppel.toml``: where its flow files are, its default state store and its
+    administrations.
 
     :param root: the folder holding the project file.
     :param flows: the folder of flow files (``[project] flows``, default ``flows``).
     :param state: the state store of flows that name none (``[project] state``), a path
         resolved against ``root``, or a URL; None: ``$KOPPEL_STATE`` or the default.
+    :param administrations: ``[administrations.NAME]`` tables by name (Multi ERP,
+        :mod:`koppel.purchase.administration`).
     """
 
     root: Path
     flows: Path
     state: str | None = None
+    administrations: dict[str, Administration] = attrs.field(factory=dict)
 
     @property
     def file(self) -> Path:
@@ -72,14 +79,18 @@ def read_project(file: Path) -> Project:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"cannot read the project file: {exc}", file=str(file)) from exc
+    from koppel.purchase.administration import read_administrations
+
     table = data.get("project", {})
-    unknown = sorted(set(data) - {"project"}) + sorted(set(table) - {"flows", "state"})
+    tables = {"project", "administrations"}
+    unknown = sorted(set(data) - tables) + sorted(set(table) - {"flows", "state"})
     if unknown or not isinstance(table, dict):
         raise ConfigurationError(
             f"unknown key(s) {', '.join(unknown) or 'project'}; a project file has "
-            "[project] with flows and state",
+            "[project] with flows and state, and [administrations.NAME] tables",
             file=str(file),
         )
+    administrations = read_administrations(data.get("administrations"), file=file)
     values = {key: table.get(key) for key in ("flows", "state")}
     for key, value in values.items():
         if value is not None and (not isinstance(value, str) or not value.strip()):
@@ -89,7 +100,12 @@ def read_project(file: Path) -> Project:
     state = values["state"]
     if state is not None and "://" not in state and state != ":memory:":
         state = str(file.parent / Path(state).expanduser())
-    return Project(root=file.parent, flows=file.parent / (values["flows"] or "flows"), state=state)
+    return Project(
+        root=file.parent,
+        flows=file.parent / (values["flows"] or "flows"),
+        state=state,
+        administrations=administrations,
+    )
 
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")

@@ -1,5 +1,6 @@
-"""``koppel bookings list|show``: purchase invoices' bookings (journal entry and commitment
-bookings), where flows exported them, and the webhook notifications of those exports."""
+"""``koppel bookings list|show``: purchase invoices' bookings (the form they go out in,
+journal entry, invoice as booked and commitment bookings), where flows exported them,
+and the webhook notifications of those exports."""
 
 from __future__ import annotations
 
@@ -24,14 +25,13 @@ def bookings() -> None:
 def list_bookings(
     state_url: str | None, administration: str | None, limit: int, as_json: bool
 ) -> None:
-    """List the newest bookings: invoice, total, where they were exported and whether
-    their notifications were delivered."""
-    from koppel.purchase.booking import EXPORTED_ENTITY
-
+    """List the newest bookings: invoice, form (purchase invoice, or journal entry with
+    Multi ERP), total, where they were exported and whether their notifications were
+    delivered."""
     with opened_state(None, state_url, create=False) as store:
         rows: list[dict[str, Any]] = []
         for booking in store.latest_bookings(limit, administration=administration):
-            exports = store.booking_exports(booking.id, EXPORTED_ENTITY)
+            exports = store.booking_exports(booking.id, booking.form.entity)
             notices = store.deliveries(booking.id)
             lines = booking.entry.get("lines") or [{}]
             rows.append(
@@ -39,6 +39,7 @@ def list_bookings(
                     "id": booking.id,
                     "invoice": booking.invoice,
                     "administration": booking.administration,
+                    "form": str(booking.form),
                     "booked_at": booking.booked_at.isoformat(),
                     "total": str(lines[0].get("amount", "")).removeprefix("-"),
                     "currency": booking.entry.get("currency"),
@@ -60,6 +61,7 @@ def list_bookings(
             "id",
             "invoice",
             "administration",
+            "form",
             "booked",
             "total",
             "commitments",
@@ -71,6 +73,7 @@ def list_bookings(
                 row["id"],
                 row["invoice"],
                 row["administration"] or "",
+                row["form"].replace("_", " "),
                 row["booked_at"][:16].replace("T", " "),
                 f"{row['total']} {row['currency']}",
                 row["commitments"],
@@ -87,15 +90,15 @@ def list_bookings(
 @state_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def show(booking_id: int, state_url: str | None, as_json: bool) -> None:
-    """Show booking ID: the invoice, the journal entry, the commitment bookings, its
-    exports (journal_entries bindings) and each notification with every attempt."""
-    from koppel.purchase.booking import EXPORTED_ENTITY
-
+    """Show booking ID: the invoice, its form, the journal entry, the invoice as booked,
+    the commitment bookings, its exports (the bindings of the form's entity:
+    purchase_invoices or journal_entries) and each notification with every attempt."""
     with opened_state(None, state_url, create=False) as store:
         booking = store.booking(booking_id)
         if booking is None:
             raise click.ClickException(f"no booking {booking_id}")
-        exports = store.booking_exports(booking_id, EXPORTED_ENTITY)
+        entity = booking.form.entity
+        exports = store.booking_exports(booking_id, entity)
         notices = [
             (delivery, store.delivery_attempts(delivery.id))
             for delivery in store.deliveries(booking_id)
@@ -105,10 +108,12 @@ def show(booking_id: int, state_url: str | None, as_json: bool) -> None:
         "invoice": booking.invoice,
         "administration": booking.administration,
         "booked_at": booking.booked_at.isoformat(),
+        "form": str(booking.form),
         "entry": booking.entry,
+        "invoice_record": booking.invoice_record,
         "commitment_bookings": list(booking.commitment_bookings),
         "exports": [
-            {"source": source, "target": target, "entity": EXPORTED_ENTITY, "target_id": tid}
+            {"source": source, "target": target, "entity": entity, "target_id": tid}
             for source, target, tid in exports
         ],
         "notifications": [
@@ -134,6 +139,7 @@ def show(booking_id: int, state_url: str | None, as_json: bool) -> None:
 
 def _print(shown: dict[str, Any]) -> None:
     click.echo(f"booking {shown['id']}: invoice {shown['invoice']} ({shown['booked_at']})")
+    click.echo(f"  goes out as a {shown['form'].replace('_', ' ')}")
     entry = shown["entry"]
     click.echo(f"  journal entry {entry.get('reference')} {entry.get('currency')}:")
     for line in entry.get("lines", []):

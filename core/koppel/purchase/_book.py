@@ -1,13 +1,15 @@
-"""Booking one purchase invoice: match it to the register (or take the operator's
-choice), make its balanced journal entry, and store both with the register's
-commitments lowered, once per invoice."""
+"""Booking one purchase invoice: find its creditor by VAT number where it gives no
+number, match it to the register (or take the operator's choice), make its balanced
+journal entry and the invoice as booked, and store them with the form it goes out in
+and the register's commitments lowered, once per invoice."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from koppel.errors import RecordError, ValidationError
-from koppel.purchase.ledger import LedgerSettings, journal_entry
+from koppel.purchase.creditors import resolve_creditor
+from koppel.purchase.ledger import LedgerSettings, booked_invoice, journal_entry
 from koppel.purchase.match import (
     Candidate,
     Matched,
@@ -18,7 +20,7 @@ from koppel.purchase.match import (
 )
 from koppel.records import PurchaseInvoice, unstructure
 from koppel.state import RegisteredCommitment, StateStore
-from koppel.state._bookings import Lowered
+from koppel.state._bookings import BookingForm, Lowered
 
 __all__ = ["book_invoice", "candidates_text", "decide"]
 
@@ -29,19 +31,27 @@ def book_invoice(
     *,
     matching: MatchSettings,
     ledger: LedgerSettings,
+    multi_erp: Callable[[str | None], bool] = lambda administration: False,
+    creditors: Mapping[str, str] | None = None,
 ) -> tuple[int, bool]:
     """Book ``invoice``: (booking id, made now). An invoice booked before answers its
     booking again and changes nothing. The booking's administration is the invoice's,
-    else the one its commitments share.
+    else the one its commitments share; ``multi_erp`` says for an administration
+    whether its bookings go out as journal entries (else as purchase invoices).
 
+    :param creditors: VAT number -> creditor number, for a supplier without a number
+        (:func:`~koppel.purchase.creditors.resolve_creditor`).
     :raises RecordError: when the invoice is not matched (the message lists the
-        candidates an operator can choose from) or cannot be booked.
+        candidates an operator can choose from), its creditor is not found, or it
+        cannot be booked.
     """
-    if invoice.id is None:
+    invoice_id = invoice.id
+    if invoice_id is None:
         raise ValidationError("the purchase invoice has no id to book it by")
-    known = store.booking_of_invoice(invoice.id)
+    known = store.booking_of_invoice(invoice_id)
     if known is not None:
         return known.id, False
+    invoice = resolve_creditor(store, invoice, creditors or {})
     decision = decide(store, invoice, matching)
     if isinstance(decision, Unmatched):
         raise RecordError(
@@ -50,20 +60,31 @@ def book_invoice(
             invoice=invoice.id,
         )
     last = decision.allocations[-1] if decision.allocations else None
+    difference, account = decision.difference, decision.difference_account
+    taken_from = last.gl_account if last else None
     entry = journal_entry(
         invoice,
         ledger,
-        difference=decision.difference,
-        difference_account=decision.difference_account,
-        difference_from=last.gl_account if last else None,
+        difference=difference,
+        difference_account=account,
+        difference_from=taken_from,
+    )
+    as_booked = booked_invoice(
+        invoice, difference=difference, difference_account=account, difference_from=taken_from
     )
     bookings = decision.bookings()
     administrations = {a.commitment.commitment.administration for a in decision.allocations}
+    administration = invoice.administration or (
+        administrations.pop() if len(administrations) == 1 else None
+    )
     return store.save_booking(
-        invoice.id,
-        administration=invoice.administration
-        or (administrations.pop() if len(administrations) == 1 else None),
+        invoice_id,
+        administration=administration,
         entry=unstructure(entry),
+        invoice_record=unstructure(as_booked),
+        form=BookingForm.JOURNAL_ENTRY
+        if multi_erp(administration)
+        else BookingForm.PURCHASE_INVOICE,
         commitment_bookings=[
             {"source_system": allocation.commitment.source_system, "record": unstructure(booking)}
             for allocation, booking in zip(decision.allocations, bookings, strict=True)

@@ -4,13 +4,19 @@ store, and the bookings read back out for the finance ERP and the commitments' s
 Three flows use it (``examples/purchase-*.toml``):
 
 * ``ubl`` -> ``booking``, entity ``purchase_invoices``: each invoice is matched to the
-  commitments register (or to the commitments an operator chose) and booked once as a
-  balanced journal entry, the register's open amounts lowered in the same transaction.
-  An invoice that is not matched is a record error listing the candidates (parked).
-* ``booking`` -> the finance ERP, entity ``journal_entries``: each booking once, by the
-  engine's bindings (Exact Online ``GeneralJournalEntries``, AFAS, AccountView).
-  When such a flow has exported bookings, a signed notification is sent to the
-  connection's ``webhook_urls`` (:mod:`koppel.purchase.webhook`).
+  commitments register (or to the commitments an operator chose) and booked once, the
+  register's open amounts lowered in the same transaction. The booking goes out as a
+  purchase invoice, or with Multi ERP on for its administration (the setting
+  ``multi_erp``, else the project's administration,
+  :mod:`koppel.purchase.administration`) as a balanced journal entry; that is decided
+  once, here. An invoice that is not matched is a record error listing the candidates
+  (parked).
+* ``booking`` -> the finance ERP, entity ``purchase_invoices`` (the bookings made as
+  purchase invoices, with the GL accounts and amounts booked) or ``journal_entries``
+  (the ones made as journal entries: Exact Online ``GeneralJournalEntries``, AFAS,
+  AccountView): each booking once, by the engine's bindings. When such a flow has
+  exported bookings, a signed notification is sent to the connection's
+  ``webhook_urls`` (:mod:`koppel.purchase.webhook`).
 * ``booking`` -> Exact Online Bouw, entity ``commitment_bookings``: the amounts booked
   on its commitments and whether each is now handled.
 """
@@ -28,9 +34,12 @@ from koppel.connector import Connector, Resource, Session, setting
 from koppel.engine.dry_run import DRY_RUN
 from koppel.errors import ConfigurationError
 from koppel.purchase._book import book_invoice
+from koppel.purchase.administration import Administration, multi_erp_of
+from koppel.purchase.creditors import creditor_table
 from koppel.purchase.ledger import LedgerSettings
 from koppel.purchase.match import MatchSettings, Remainder
 from koppel.records import PurchaseInvoice, structure
+from koppel.state._bookings import BookingForm
 from koppel.sync import Action, SourceRecord, WriteResult
 
 if TYPE_CHECKING:
@@ -39,8 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BookingSettings", "connector"]
 
-#: The entity whose export the webhook tells (the financial booking in the finance ERP).
-EXPORTED_ENTITY = "journal_entries"
+#: The entities whose export the webhook tells (the booking in the finance ERP).
+EXPORTED_ENTITIES = tuple(form.entity for form in BookingForm)
 
 
 @attrs.frozen
@@ -75,8 +84,16 @@ class BookingSettings:
         default=None,
         description="commitment_bookings: only those on this register source system's commitments",
     )
+    multi_erp: bool | None = setting(
+        default=None,
+        description="book as journal entries (true) or purchase invoices (false); "
+        "default: the project's administration (koppel.toml), else false",
+    )
+    creditors: dict[str, str] = setting(
+        default={}, description="VAT number -> creditor number, for suppliers that give none"
+    )
     webhook_urls: list[str] = setting(
-        default=[], description="URLs told when a booking is exported (journal_entries flows)"
+        default=[], description="URLs told when a booking is exported (export flows)"
     )
     webhook_secret: str | None = setting(
         default=None,
@@ -121,25 +138,32 @@ class _Booking(Resource):
         store: StateStore = self.client.store
         return store
 
-    def bookings(self, after: int) -> Iterator[Booking]:
-        """The bookings after id ``after`` (of the ``administration`` setting's), in order."""
+    def bookings(self, after: int, form: BookingForm | None = None) -> Iterator[Booking]:
+        """The bookings after id ``after`` (of the ``administration`` setting's, and of
+        ``form`` when given), in order."""
         while True:
             page = self.store.bookings_after(after)
             if not page:
                 return
             for booking in page:
                 wanted = self.settings.administration
-                if wanted is None or booking.administration == wanted:
+                if (wanted is None or booking.administration == wanted) and (
+                    form is None or booking.form is form
+                ):
                     yield booking
             after = page[-1].id
 
 
 class PurchaseInvoices(_Booking):
-    """Purchase invoices matched to the commitments register and booked, once each."""
+    """Written: purchase invoices matched to the commitments register and booked, once
+    each. Read: the bookings made as purchase invoices, for the finance ERP."""
 
     entity = "purchase_invoices"
     update = False
-    description = "purchase invoices matched to the commitments register and booked"
+    description = (
+        "purchase invoices matched to the commitments register and booked; read: the "
+        "bookings made as purchase invoices (no Multi ERP), as booked"
+    )
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
@@ -148,19 +172,30 @@ class PurchaseInvoices(_Booking):
         settings: BookingSettings = self.settings
         with self.client.lock:  # one match at a time: two invoices never take one open amount
             booking_id, made = book_invoice(
-                self.store, invoice, matching=settings.matching(), ledger=settings.ledger()
+                self.store,
+                invoice,
+                matching=settings.matching(),
+                ledger=settings.ledger(),
+                multi_erp=self.client.multi_erp,
+                creditors=creditor_table(settings.creditors),
             )
         return WriteResult(target_id=str(booking_id), response={"id": booking_id, "new": made})
 
+    def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterator[SourceRecord]:
+        for booking in self.bookings(_booking_id(cursor), BookingForm.PURCHASE_INVOICE):
+            data = {**(booking.invoice_record or {}), "id": str(booking.id)}
+            yield SourceRecord(id=str(booking.id), data=data, cursor=str(booking.id))
+
 
 class JournalEntries(_Booking):
-    """Each booking's balanced journal entry, for the finance ERP."""
+    """Each booking made as a financial booking (Multi ERP): its balanced journal entry,
+    for the finance ERP."""
 
     entity = "journal_entries"
-    description = "the balanced journal entries of booked purchase invoices"
+    description = "the balanced journal entries of purchase invoices booked with Multi ERP"
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterator[SourceRecord]:
-        for booking in self.bookings(_booking_id(cursor)):
+        for booking in self.bookings(_booking_id(cursor), BookingForm.JOURNAL_ENTRY):
             data = {**booking.entry, "id": str(booking.id)}
             yield SourceRecord(id=str(booking.id), data=data, cursor=str(booking.id))
 
@@ -204,10 +239,20 @@ def _booking_id(cursor: str | None) -> int:
 
 @attrs.define(eq=False)
 class _Client:
-    """The state store holding the bookings, and the lock bookings are made under."""
+    """The state store holding the bookings, the lock bookings are made under, and
+    where Multi ERP is on."""
 
     store: StateStore
+    multi_erp_setting: bool | None = None
+    administrations: Mapping[str, Administration] = attrs.field(factory=dict)
     lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def multi_erp(self, administration: str | None) -> bool:
+        """Whether ``administration``'s bookings go out as journal entries: the
+        ``multi_erp`` setting where given, else the project's administration."""
+        if self.multi_erp_setting is not None:
+            return self.multi_erp_setting
+        return multi_erp_of(self.administrations, administration)
 
 
 def _client(session: Session) -> _Client:
@@ -238,10 +283,18 @@ def _client(session: Session) -> _Client:
         name = session.connection.name
 
         def tell() -> None:
-            hook.notify(store, source=name, entity=EXPORTED_ENTITY)
+            for entity in EXPORTED_ENTITIES:
+                hook.queue(store, source=name, entity=entity)
+            hook.deliver(store, source=name)
 
         session.connection.on_close(tell)
-    return _Client(store)
+    administrations = {}
+    if settings.multi_erp is None:
+        from koppel.cli._project import find_project
+
+        project = find_project()
+        administrations = dict(project.administrations) if project is not None else {}
+    return _Client(store, multi_erp_setting=settings.multi_erp, administrations=administrations)
 
 
 connector = Connector(

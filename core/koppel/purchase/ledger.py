@@ -4,7 +4,8 @@ credited the total, the expense debited per GL account, the VAT per VAT code.
 Pure functions: :func:`journal_entry` turns a :class:`~koppel.records.PurchaseInvoice`
 (and the difference a match books to its own account) into a
 :class:`~koppel.records.JournalEntry` whose lines sum to zero, or refuses an invoice
-that cannot be booked, naming why.
+that cannot be booked, naming why. :func:`booked_invoice` gives the same booking as a
+purchase invoice (*inkoopfactuur*), for a finance ERP that takes those.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from koppel.records import (
     JournalLine,
     JournalLineKind,
     PurchaseInvoice,
+    PurchaseInvoiceLine,
 )
 
-__all__ = ["LedgerSettings", "journal_entry"]
+__all__ = ["LedgerSettings", "booked_invoice", "journal_entry"]
 
 _ZERO = Decimal(0)
 
@@ -94,9 +96,7 @@ def journal_entry(
     _check_totals(invoice, sum(expense.values(), _ZERO))
     _settle_vat(vat, invoice.total_vat)
     if difference and difference_account:
-        source = difference_from
-        if source not in expense:
-            source = max(expense, key=lambda account: abs(expense[account]))
+        source = _difference_source(expense, difference_from)
         expense[source] -= difference
         expense[difference_account] = expense.get(difference_account, _ZERO) + difference
     lines = [
@@ -135,6 +135,59 @@ def journal_entry(
         currency=invoice.currency,
         lines=tuple(lines),
     )
+
+
+def booked_invoice(
+    invoice: PurchaseInvoice,
+    *,
+    difference: Decimal = _ZERO,
+    difference_account: str | None = None,
+    difference_from: str | None = None,
+) -> PurchaseInvoice:
+    """``invoice`` as :func:`journal_entry` books it (with the same arguments): its
+    lines, and for a ``difference`` booked apart two more lines without VAT that take
+    it off the expense account :func:`journal_entry` takes it from and put it on
+    ``difference_account``. The totals stay the invoice's; each GL account's amount is
+    the entry's expense on it."""
+    if not difference or not difference_account:
+        return invoice
+    sums: dict[str, Decimal] = {}
+    for line in invoice.lines:
+        key = line.gl_account or ""
+        sums[key] = sums.get(key, _ZERO) + line.amount
+    source = _difference_source(sums, difference_from)
+    like = next(line for line in invoice.lines if (line.gl_account or "") == source)
+    text = f"difference to the commitments, booked on {difference_account}"
+    extra = (
+        PurchaseInvoiceLine(
+            description=text,
+            gl_account=source,
+            amount=-difference,
+            vat_code=like.vat_code,
+            vat_rate=like.vat_rate,
+            vat_amount=_ZERO,
+            project=like.project,
+            cost_centre=like.cost_centre,
+        ),
+        PurchaseInvoiceLine(
+            description=text,
+            gl_account=difference_account,
+            amount=difference,
+            vat_code=like.vat_code,
+            vat_rate=like.vat_rate,
+            vat_amount=_ZERO,
+            project=like.project,
+            cost_centre=like.cost_centre,
+        ),
+    )
+    return attrs.evolve(invoice, lines=(*invoice.lines, *extra))
+
+
+def _difference_source(expense: Mapping[str, Decimal], wanted: str | None) -> str:
+    """The expense account a difference is taken from: ``wanted``, else the largest."""
+    if wanted is not None and wanted in expense:
+        return wanted
+    return max(expense, key=lambda account: abs(expense[account]))
 
 
 def _check_totals(invoice: PurchaseInvoice, lines: Decimal) -> None:

@@ -1,9 +1,10 @@
 """The webhook after export: tell receivers that a booking is in the finance ERP.
 
 When a flow whose source is the ``booking`` system has exported bookings (the engine
-bound them to the finance ERP's records), :meth:`Webhook.notify` puts one notification
-per booking and URL in the state store's outbox (``koppel_booking_deliveries``), then
-POSTs each one that is due. The outbox is filled from the bindings, which the engine
+bound them to the finance ERP's records, as ``purchase_invoices`` or
+``journal_entries``), :meth:`Webhook.notify` puts one notification per booking and URL
+in the state store's outbox (``koppel_booking_deliveries``), then POSTs each one that
+is due. The outbox is filled from the bindings, which the engine
 stores with the export: a process killed between the export and the notification
 loses nothing (the next run finds the binding without a notification) and a
 notification is marked delivered only after a 2xx answer, so it is sent at least
@@ -17,9 +18,9 @@ The request::
     Koppel-Idempotency-Key: booking:<source>:<target>:<booking id>
     Koppel-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + body>
 
-    {"administration": "acme", "booking_id": 12, "event": "booking.exported",
-     "idempotency_key": "...", "invoice": "NL.../F-1", "target": "exact",
-     "target_id": "...", "time": "2026-11-25T19:30:00+00:00"}
+    {"administration": "acme", "booking_id": 12, "entity": "purchase_invoices",
+     "event": "booking.exported", "idempotency_key": "...", "invoice": "NL.../F-1",
+     "target": "exact", "target_id": "...", "time": "2026-11-25T19:30:00+00:00"}
 
 Every attempt and its answer (status and the start of the body, or the error) is
 logged in ``koppel_booking_attempts``; after ``attempts`` failures in one run the
@@ -85,6 +86,7 @@ class Webhook:
                 "idempotency_key": key,
                 "administration": booking and booking.administration,
                 "booking_id": booking_id,
+                "entity": entity,
                 "invoice": booking and booking.invoice,
                 "target": target,
                 "target_id": target_id,

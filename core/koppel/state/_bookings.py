@@ -3,6 +3,7 @@ and the webhook outbox that tells receivers a booking was exported."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -23,13 +24,28 @@ from koppel.state._schema import (
     invoice_choices,
 )
 
-__all__ = ["Booking", "BookingsMixin", "Delivery", "DeliveryAttempt", "Lowered"]
+__all__ = ["Booking", "BookingForm", "BookingsMixin", "Delivery", "DeliveryAttempt", "Lowered"]
+
+
+class BookingForm(enum.StrEnum):
+    """How a booking goes to the finance ERP: as a purchase invoice, or with Multi ERP as
+    a financial booking (journal entry)."""
+
+    PURCHASE_INVOICE = "purchase_invoice"
+    JOURNAL_ENTRY = "journal_entry"
+
+    @property
+    def entity(self) -> str:
+        """The entity of the flows that export bookings of this form."""
+        return "purchase_invoices" if self is BookingForm.PURCHASE_INVOICE else "journal_entries"
 
 
 @attrs.frozen(kw_only=True)
 class Booking:
-    """A purchase invoice booked: the balanced journal entry and the commitment bookings
-    (both unstructured canonical records) made for it."""
+    """A purchase invoice booked: the balanced journal entry, the invoice as booked and
+    the commitment bookings (unstructured canonical records) made for it, and the form
+    it goes to the finance ERP in (bookings made before 0010 have no ``invoice_record``
+    and are journal entries)."""
 
     id: int
     invoice: str
@@ -37,6 +53,8 @@ class Booking:
     entry: Mapping[str, Any]
     commitment_bookings: tuple[Mapping[str, Any], ...]
     booked_at: datetime
+    invoice_record: Mapping[str, Any] | None = None
+    form: BookingForm = BookingForm.JOURNAL_ENTRY
 
 
 @attrs.frozen(kw_only=True)
@@ -87,6 +105,8 @@ def _booking(row: sa.Row[Any]) -> Booking:
         entry=values["entry"],
         commitment_bookings=tuple(values["commitment_bookings"]),
         booked_at=values["booked_at"],
+        invoice_record=values["invoice_record"],
+        form=BookingForm(values["form"] or BookingForm.JOURNAL_ENTRY),
     )
 
 
@@ -115,10 +135,13 @@ class BookingsMixin(StoreBase):
         entry: Mapping[str, Any],
         commitment_bookings: Sequence[Mapping[str, Any]],
         lowered: Sequence[Lowered],
+        invoice_record: Mapping[str, Any] | None = None,
+        form: BookingForm = BookingForm.JOURNAL_ENTRY,
     ) -> tuple[int, bool]:
-        """Book ``invoice`` once: store its entry and commitment bookings and lower the
-        register's commitments, in one transaction. Returns (booking id, made now);
-        an invoice booked before keeps its booking and lowers nothing again.
+        """Book ``invoice`` once: store its entry, the invoice as booked, its form and
+        commitment bookings and lower the register's commitments, in one transaction.
+        Returns (booking id, made now); an invoice booked before keeps its booking and
+        lowers nothing again.
 
         :raises RecordError: when a lowered commitment is no longer in the register.
         """
@@ -138,6 +161,8 @@ class BookingsMixin(StoreBase):
                     entry=dict(entry),
                     commitment_bookings=[dict(item) for item in commitment_bookings],
                     booked_at=self.clock(),
+                    invoice_record=None if invoice_record is None else dict(invoice_record),
+                    form=str(form),
                 )
                 .returning(bookings.c.id)
             ).scalar_one()
@@ -180,6 +205,23 @@ class BookingsMixin(StoreBase):
         query = bookings.select().where(bookings.c.id > after).order_by(bookings.c.id).limit(limit)
         with self._read() as conn:
             return [_booking(row) for row in conn.execute(query)]
+
+    def creditor_numbers(self, vat_number: str) -> dict[str, int]:
+        """Creditor number -> the first booking whose invoice's supplier had VAT number
+        ``vat_number`` (compacted) and that creditor number."""
+        record = bookings.c.invoice_record
+        number = record[("supplier", "number")].as_string()
+        query = (
+            sa.select(number, bookings.c.id)
+            .where(record[("supplier", "vat_number")].as_string() == vat_number)
+            .where(number.is_not(None))
+            .order_by(bookings.c.id)
+        )
+        found: dict[str, int] = {}
+        with self._read() as conn:
+            for number, booking_id in conn.execute(query):
+                found.setdefault(number, booking_id)
+        return found
 
     def latest_bookings(self, limit: int, *, administration: str | None = None) -> list[Booking]:
         """The ``limit`` newest bookings (of ``administration``), newest first."""
