@@ -1,5 +1,10 @@
-"""Debtors (*debiteuren*): every debtor read once per run (one paged read, not one query
-per order), found by e-mail address, written with the next free number.
+"""Debtors (*debiteuren*): every debtor kept in an index between runs (read in full once
+a day, otherwise only the debtors changed since: :mod:`koppel_accountview.kept`), found
+by e-mail address, written with the next free number.
+
+E-mail addresses are matched without regard to case, which AccountView's ``Equal``
+filter is not known to do; so debtors are looked up in the index, never by a
+filtered read per address.
 
 Several debtors may share one e-mail address (a shared mailbox, a chain's branches):
 they are all kept, lowest number first, and never one of them picked silently."""
@@ -14,7 +19,8 @@ from koppel.connector import Session
 from koppel.errors import ValidationError
 from koppel.sync import WriteResult
 from koppel_accountview.client import key_rank
-from koppel_accountview.schema import DEBTORS
+from koppel_accountview.kept import KeptIndex
+from koppel_accountview.schema import DEBTORS, Table
 from koppel_accountview.settings import AccountViewSettings
 from koppel_accountview.wire import present
 
@@ -36,29 +42,43 @@ def email_key(value: Any) -> str | None:
 
 
 class DebtorIndex:
-    """Every debtor by number, and the debtors of each e-mail address, read once per run."""
+    """Every debtor (or, of :data:`~koppel_accountview.schema.CREDITORS`, creditor) by
+    number, and those of each e-mail address.
 
-    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+    :param kept: the kept index the rows come from; what :meth:`add` indexes goes
+        there too, for the next runs.
+    """
+
+    def __init__(self, rows: Iterable[dict[str, Any]], *, kept: KeptIndex | None = None) -> None:
         self.by_number: dict[str, dict[str, Any]] = {}
         self._emails: dict[str, set[str]] = {}
         self._reserved: set[int] = set()
         self._lock = threading.RLock()
-        for row in rows:
+        self.kept: KeptIndex | None = None  # rows read from it are in it already
+        for row in list(rows):
             self.add(row)
+        self.kept = kept
 
     @classmethod
-    def of(cls, session: Session) -> DebtorIndex:
-        """The run's index, read on first use by one thread while the others wait."""
-        index: DebtorIndex = session.cached(
-            "debtors", lambda: cls(session.client.rows(DEBTORS, sort="SUB_NR"))
-        )
+    def of(cls, session: Session, table: Table = DEBTORS) -> DebtorIndex:
+        """The run's index of ``table``'s relations (debtors by default), read on first use
+        by one thread while the others wait: kept between runs, refreshed by change date."""
+
+        def make() -> DebtorIndex:
+            name = f"{table.business_object.lower()}-index"
+            kept = KeptIndex.of(session, table, tuple(table.fields), name=name)
+            return cls(kept.rows.values(), kept=kept)
+
+        index: DebtorIndex = session.cached(f"relations:{table.business_object}", make)
         return index
 
     def add(self, row: dict[str, Any]) -> None:
-        """Index a debtor read or just written."""
+        """Index a relation read or just written."""
         number = str(row.get("SUB_NR") or "")
         if not number:
             return
+        if self.kept is not None:
+            self.kept.put(row)
         with self._lock:
             before = email_key(self.by_number.get(number, {}).get("MAIL_BUS"))
             merged = {**self.by_number.get(number, {}), **row}

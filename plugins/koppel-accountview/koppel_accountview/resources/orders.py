@@ -9,6 +9,7 @@ whose debtor lines get the debtor's number.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -58,7 +59,9 @@ class Orders(Resource):
         left to the datamapper.
         """
         data = request.data
-        if str(data.get("order_type")) not in _JOURNAL_TYPES:
+        order_type = str(data.get("order_type") or OrderType.ORDER)
+        self.session.cached("order_types", set).add(order_type)
+        if order_type not in _JOURNAL_TYPES:
             return None
         payload: dict[str, Any] = {}
         lookups: Mapping[str, Mapping[str, Any]] = {}
@@ -70,12 +73,16 @@ class Orders(Resource):
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
         """Sales orders by ``ORD_REF``, then journal pages by ``INV_NR``; a number several
-        share is :class:`~koppel.sync.Ambiguous`, lowest order or page number first."""
-        found: dict[str, TargetRecord | Ambiguous] = self.client.find(
-            SALES_ORDERS, self.match_keys[match_key], values
-        )
+        share is :class:`~koppel.sync.Ambiguous`, lowest order or page number first.
+
+        Each is looked in only when this run maps orders of its kind (a sales-order flow
+        writes no journal page), or maps none (a plan, a check)."""
+        mapped: set[str] = self.session.cached("order_types", set)
+        found: dict[str, TargetRecord | Ambiguous] = {}
+        if not mapped or OrderType.ORDER.value in mapped:
+            found.update(self.client.find(SALES_ORDERS, self.match_keys[match_key], values))
         rest = [value for value in values if value not in found]
-        if rest:
+        if rest and (not mapped or mapped & _JOURNAL_TYPES):
             found.update(JournalEntries(self.session).find(match_key, rest))
         return found
 
@@ -125,9 +132,12 @@ class Orders(Resource):
             articles an EAN is ambiguous between.
         """
         articles = ArticleIndex.of(self.session)
+        given = [present(line) for line in payload.get("lines") or ()]
+        articles.look_up("ART_CODE", [str(f.get("ART_CODE") or "") for f in given])
+        unknown = [f for f in given if str(f.get("ART_CODE") or "").strip() not in articles.codes]
+        articles.look_up("EAN_CODE", [str(f.get("EAN_CODE") or "") for f in unknown])
         lines, wanted = [], []
-        for line in payload.get("lines") or ():
-            fields = present(line)
+        for fields in given:
             ean = str(fields.pop("EAN_CODE", "") or "").strip()
             code = str(fields.get("ART_CODE") or "").strip()
             if code not in articles.codes and ean in articles.eans:
@@ -151,13 +161,23 @@ class Orders(Resource):
         """The REC_ID of the debtor's delivery address equal to ``delivery``, created if new."""
         if not delivery.get("ADDRESS1"):
             return None
-        for row in self.client.rows(DELIVERY_ADDRESSES, filters=[Filter("SUB_NR", debtor)]):
-            if all(str(row.get(k) or "") == str(delivery.get(k) or "") for k in _ADDRESS):
-                return str(row["REC_ID"])
-        stored = self.client.write(
-            DELIVERY_ADDRESSES, {**delivery, "SUB_NR": debtor}, record=record
-        )
-        return str(stored["REC_ID"]) if stored.get("REC_ID") else None
+        session = self.session
+        with session.cached(f"addresses:{debtor}:lock", threading.Lock):
+            known = session.cached(f"addresses:{debtor}", lambda: self.addresses(debtor))
+            for row in known:
+                if all(str(row.get(k) or "") == str(delivery.get(k) or "") for k in _ADDRESS):
+                    return str(row["REC_ID"])
+            stored = self.client.write(
+                DELIVERY_ADDRESSES, {**delivery, "SUB_NR": debtor}, record=record
+            )
+            if not stored.get("REC_ID"):
+                return None
+            known.append({**delivery, **stored})
+            return str(stored["REC_ID"])
+
+    def addresses(self, debtor: str) -> list[dict[str, Any]]:
+        """The delivery addresses of ``debtor``, read once a run."""
+        return list(self.client.rows(DELIVERY_ADDRESSES, filters=[Filter("SUB_NR", debtor)]))
 
 
 def one_article(codes: Sequence[str], ean: str, record: str | None) -> str:

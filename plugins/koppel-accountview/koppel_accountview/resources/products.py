@@ -47,10 +47,12 @@ class Products(Resource):
         )
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
-        """Existing articles; an EAN several articles share is
-        :class:`~koppel.sync.Ambiguous`, lowest article code first."""
+        """Existing articles, read by key when few are asked for (else from the kept
+        index); an EAN several articles share is :class:`~koppel.sync.Ambiguous`, lowest
+        article code first."""
         articles = ArticleIndex.of(self.session)
         field = self.match_keys[match_key]
+        articles.look_up(field, values)
         found: dict[str, TargetRecord | Ambiguous] = {}
         for value in values:
             codes = articles.codes_of(field, value)
