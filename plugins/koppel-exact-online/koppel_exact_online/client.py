@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from koppel_exact_online.settings import ExactSettings
 
 __all__ = [
+    "DIVISION_FOR",
     "ERROR_MESSAGE",
     "HOSTS",
     "RATE_LIMIT",
@@ -70,6 +72,8 @@ RATE_LIMIT_HEADERS = RateLimitHeaders(
 )
 #: 60 calls a minute and 5,000 a day per company, reported in :data:`RATE_LIMIT_HEADERS`.
 RATE_LIMIT = RateLimit(per_minute=60, per_day=5000, headers=RATE_LIMIT_HEADERS)
+#: How long the current division ``current/Me`` answered is kept before it is asked again.
+DIVISION_FOR = timedelta(days=7)
 #: The message of an error body ``{"error": {"code", "message": {"lang", "value"}}}``
 #: (REFERENCE.md, "Error body": S3).
 ERROR_MESSAGE = message_at("error.message.value")
@@ -115,10 +119,13 @@ class ExactClient:
 
     @property
     def division(self) -> int:
-        """The division (company) every call goes to: the setting, else ``current/Me``."""
+        """The division (company) every call goes to: the setting, else the user's current
+        division from ``current/Me``, kept in the state store for :data:`DIVISION_FOR`."""
         with self._lock:
             if self._division is None:
-                self._division = self._current_division()
+                key = f"{self.host}/{self.session.connection.name}/current/Me/CurrentDivision"
+                kept = self.session.remembered(key, self._current_division, max_age=DIVISION_FOR)
+                self._division = int(kept)
             return self._division
 
     def _current_division(self) -> int:

@@ -15,13 +15,21 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+import attrs
+
 from koppel.errors import ValidationError
 from koppel_exact_online.client import SYSTEM
-from koppel_exact_online.entity_sets import GENERAL_JOURNAL_ENTRIES, EntitySet
-from koppel_exact_online.lookups import AmbiguousMatch, Lookups, is_guid
+from koppel_exact_online.entity_sets import (
+    ACCOUNTS,
+    GENERAL_JOURNAL_ENTRIES,
+    GL_ACCOUNTS,
+    ITEMS,
+    EntitySet,
+)
+from koppel_exact_online.lookups import AmbiguousMatch, Lookups, Used, is_guid
 from koppel_exact_online.settings import ExactSettings
 
-__all__ = ["ACCOUNT_FIELDS", "prepare_document"]
+__all__ = ["ACCOUNT_FIELDS", "Prepared", "prepare_document"]
 
 #: Header fields that refer to an account.
 ACCOUNT_FIELDS = (
@@ -45,22 +53,31 @@ class _Resolver:
         self.record = record
         self.missing: list[str] = []
         self.ambiguous: list[str] = []
+        #: The lookups made, for :meth:`Lookups.verify` when Exact refuses the document.
+        self.used: list[Used] = []
 
     def account(self, value: Any, field: str) -> Any:
         if value in (None, "") or is_guid(value):
             return value
         what = f"account {value!r} ({field})"
+        text = str(value).strip()
+        self.used.append((ACCOUNTS, "Email" if "@" in text else "Code", text))
         return self._id(value, partial(self.lookups.account, value), what)
 
     def item(self, value: Any, barcode: Any) -> Any:
         if is_guid(value):
             return value
+        if value:
+            self.used.append((ITEMS, "Code", value))
+        if barcode:
+            self.used.append((ITEMS, "Barcode", barcode))
         found = partial(self.lookups.item, code=value, barcode=barcode)
         return self._id(value, found, f"item {value or barcode!r}")
 
     def gl_account(self, value: Any) -> Any:
         if value in (None, "") or is_guid(value):
             return value
+        self.used.append((GL_ACCOUNTS, "Code", value))
         return self._id(value, partial(self.lookups.gl_account, value), f"GL account {value!r}")
 
     def _id(self, value: Any, find: Callable[[], Mapping[str, Any] | None], what: str) -> Any:
@@ -91,6 +108,36 @@ class _Resolver:
             )
 
 
+@attrs.frozen
+class Prepared:
+    """A document ready to send: its ``body``, the ``reference`` it is found by and the
+    lookups that resolved its related records (``used``)."""
+
+    body: dict[str, Any]
+    reference: str | None
+    used: list[Used]
+
+
+def _read_ahead(body: Mapping[str, Any], target: EntitySet, lookups: Lookups) -> None:
+    """Look every code the document names up at once: one read per kind, not per line."""
+    wanted: dict[tuple[EntitySet, str], list[Any]] = {}
+
+    def want(entity_set: EntitySet, field: str, value: Any) -> None:
+        if value not in (None, "") and not is_guid(value):
+            wanted.setdefault((entity_set, field), []).append(value)
+
+    for field in ACCOUNT_FIELDS:
+        text = str(body.get(field) or "").strip()
+        want(ACCOUNTS, "Email" if "@" in text else "Code", text)
+    for line in body.get(target.lines, ()) if target.lines else ():
+        want(ITEMS, "Code", line.get("Item"))
+        want(GL_ACCOUNTS, "Code", line.get("GLAccount"))
+        text = str(line.get("Account") or "").strip()
+        want(ACCOUNTS, "Email" if "@" in text else "Code", text)
+    for (entity_set, field), values in wanted.items():
+        lookups.indexes[entity_set].find(field, values)
+
+
 def prepare_document(
     body: dict[str, Any],
     target: EntitySet,
@@ -98,8 +145,8 @@ def prepare_document(
     lookups: Lookups,
     *,
     entity: str,
-) -> tuple[dict[str, Any], str | None]:
-    """``body`` (JSON-ready) completed for ``target``, and the reference it is found by.
+) -> Prepared:
+    """``body`` (JSON-ready) completed for ``target``, with the reference it is found by.
 
     :raises ValidationError: naming every related record Exact does not have, a
         direct sales invoice without a warehouse, or a journal entry that does not balance.
@@ -116,6 +163,7 @@ def prepare_document(
             if entry_date and not line.get("Date"):
                 line["Date"] = entry_date
     record = str(reference) if reference else None
+    _read_ahead(body, target, lookups)
     resolver = _Resolver(lookups, entity, record)
     for field in ACCOUNT_FIELDS:
         if field in body:
@@ -157,4 +205,4 @@ def prepare_document(
     if journal:
         body.setdefault("Journal", journal)
     resolver.check()
-    return body, record
+    return Prepared(body, record, resolver.used)

@@ -380,6 +380,11 @@ SYNC_STOCK_POSITION = Contract(
     ],
     source=_ref("SyncInventoryStockPositions", "Sync/Inventory/StockPositions"),
 )
+GL_ACCOUNT = Contract(
+    "GLAccount",
+    [_guid("ID"), _text("Code"), _text("Description")],
+    source=_ref("FinancialGLAccounts", "Financial/GLAccounts"),
+)
 SYNC_GL_ACCOUNT = Contract(
     "SyncGLAccount",
     [*_SYNC_FIELDS, _text("Code")],
@@ -590,6 +595,13 @@ API = ApiContract(
             "salesinvoice/SalesInvoices",
             SALES_INVOICE,
             put=SALES_INVOICE.partial(read_only=["OrderedBy", "Journal"]),
+        ),
+        Endpoint(
+            "GET",
+            _V1 + "financial/GLAccounts",
+            query=QUERY,
+            answer=GL_ACCOUNT,
+            source=GL_ACCOUNT.source,
         ),
         *_crud("salesentry/SalesEntries", SALES_ENTRY),
         *_crud("purchaseentry/PurchaseEntries", PURCHASE_ENTRY),

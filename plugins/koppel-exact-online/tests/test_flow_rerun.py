@@ -47,9 +47,8 @@ def test_rerun_of_exact_as_source_reads_only_empty_sync_pages(tmp_path: Path) ->
             assert again.counts["created"] == again.counts["updated"] == 0
     syncs = [path for (method, path), n in sandbox.calls.items() if "oauth2" not in path]
     # One call per entity, one more each for the deletion log, one for the products'
-    # prices, one for the orders' lines (plus current/Me per run, as the division is not
-    # configured).
-    assert calls(sandbox) == {"GET": 11}
+    # prices, one for the orders' lines; current/Me was answered in the first run and kept.
+    assert calls(sandbox) == {"GET": 8}
     assert sandbox.count("GET", "/api/v1/{division}/{kind}/{service}/{entity}") == 5
     assert syncs and sandbox.writes == 0
 

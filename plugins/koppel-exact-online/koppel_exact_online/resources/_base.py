@@ -25,6 +25,7 @@ from koppel_exact_online.client import SYSTEM, ExactClient
 from koppel_exact_online.cursors import FeedCursor
 from koppel_exact_online.documents import prepare_document
 from koppel_exact_online.entity_sets import DELETED, EntitySet
+from koppel_exact_online.index import Kept
 from koppel_exact_online.lookups import Lookups
 from koppel_exact_online.odata import jsonable, timestamp
 from koppel_exact_online.settings import ExactSettings
@@ -60,12 +61,16 @@ class ExactResource(Resource):
 
     @property
     def lookups(self) -> Lookups:
-        """Accounts, items and GL accounts indexed, documents by reference: once per run."""
-        clock = self.session.clock
-        return self.session.cached(  # type: ignore[no-any-return]
-            "lookups",
-            lambda: Lookups(self.client, lambda: datetime.fromtimestamp(clock.now(), UTC)),
-        )
+        """Accounts, items and GL accounts by key (kept between runs in the state store,
+        saved when the run ends), documents by reference: once per run."""
+        return self.session.cached("lookups", self._lookups)  # type: ignore[no-any-return]
+
+    def _lookups(self) -> Lookups:
+        clock, client = self.session.clock, self.client
+        kept = Kept(self.session.remembered, f"{client.host}/{client.division}")
+        lookups = Lookups(client, lambda: datetime.fromtimestamp(clock.now(), UTC), kept)
+        self.session.connection.on_close(lookups.save)
+        return lookups
 
     def with_deletions(
         self,
@@ -146,18 +151,28 @@ class MasterData(ExactResource):
         several accounts) is :class:`~koppel.sync.Ambiguous` with all of them, lowest
         code first."""
         index, field = self.lookups.indexes[self.entity_set], self.match_keys[match_key]
-        found = {
-            value: one_match(TargetRecord(id=str(r["ID"]), data=r) for r in index.all(field, value))
-            for value in values
-        }
-        return {value: match for value, match in found.items() if match is not None}
+        rows = index.find(field, values)
+        normalise = index.keys[field]
+        found = {}
+        for value in values:
+            match = one_match(
+                TargetRecord(id=str(r["ID"]), data=r) for r in rows.get(normalise(value) or "", ())
+            )
+            if match is not None:
+                found[value] = match
+        return found
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
         body = jsonable(payload)
-        result = self.save(self.entity_set, action, body, target_id)
         index = self.lookups.indexes[self.entity_set]
+        try:
+            result = self.save(self.entity_set, action, body, target_id)
+        except RejectedError as exc:
+            if target_id and exc.context.get("status") == 404:
+                index.remove(target_id)  # gone in Exact: the next run looks it up afresh
+            raise
         index.add(result.response or {**body, "ID": result.target_id})
         return result
 
@@ -185,10 +200,24 @@ class Document(ExactResource):
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
         target = self.target()
-        body, reference = prepare_document(
+        prepared = prepare_document(
             jsonable(payload), target, self.settings, self.lookups, entity=self.entity
         )
-        result = self.save(target, action, body, target_id)
-        if reference and action is not Action.UPDATE:
-            self.lookups.remember(target.searched, reference, result.target_id)
+        try:
+            result = self.save(target, action, prepared.body, target_id)
+        except RejectedError:
+            # A kept id may be gone: read the keys the document used again, and send it
+            # once more only when one of them now names another record.
+            if not prepared.used:
+                raise
+            self.lookups.verify(prepared.used)
+            again = prepare_document(
+                jsonable(payload), target, self.settings, self.lookups, entity=self.entity
+            )
+            if again.body == prepared.body:
+                raise
+            prepared = again
+            result = self.save(target, action, prepared.body, target_id)
+        if prepared.reference and action is not Action.UPDATE:
+            self.lookups.remember(target.searched, prepared.reference, result.target_id)
         return result

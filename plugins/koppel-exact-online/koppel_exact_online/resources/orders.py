@@ -5,6 +5,7 @@ mutation)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import attrs
@@ -16,7 +17,13 @@ from koppel.sync import Direction, SourceRecord
 from koppel_exact_online.booking import journal_entry_for, looks_like_order, sales_entry_lines
 from koppel_exact_online.client import SYSTEM
 from koppel_exact_online.cursors import FeedCursor
-from koppel_exact_online.entity_sets import ORDER_TYPE_SETS, SALES_ORDER_HEADERS, EntitySet
+from koppel_exact_online.entity_sets import (
+    ACCOUNTS,
+    ORDER_TYPE_SETS,
+    SALES_ORDER_HEADERS,
+    EntitySet,
+)
+from koppel_exact_online.index import BATCH
 from koppel_exact_online.order_reads import orders_cursor, read_orders
 from koppel_exact_online.resources._base import Document
 from koppel_exact_online.settings import ExactSettings
@@ -72,16 +79,20 @@ class Orders(Document):
 
     def changes(self, position: FeedCursor) -> Iterator[SourceRecord]:
         """The orders changed since ``position``, with their customers' e-mail addresses."""
-        for record in read_orders(self.client, position):
-            if record.error is None:
-                email = self.customer_email(record.data.get("OrderedBy"))
-                record = attrs.evolve(record, data={**record.data, "OrderedByEmail": email})
-            yield record
+        records = iter(read_orders(self.client, position))
+        while chunk := list(islice(records, BATCH)):
+            ordering = [r.data.get("OrderedBy") for r in chunk if r.error is None]
+            self.lookups.indexes[ACCOUNTS].find("ID", [a for a in ordering if a])
+            for record in chunk:
+                if record.error is None:
+                    email = self.customer_email(record.data.get("OrderedBy"))
+                    record = attrs.evolve(record, data={**record.data, "OrderedByEmail": email})
+                yield record
 
     def customer_email(self, account_id: Any) -> str | None:
         """The e-mail address of the ordering account (``crm/Accounts.Email``, trimmed): the
-        sales order rows have only its guid, so every account's keys are read once per run
-        (the run's lookups), never one call per order."""
+        sales order rows have only its guid, so the accounts are looked up by id for
+        :data:`~koppel_exact_online.index.BATCH` orders at once, or kept from earlier runs."""
         if not account_id:
             return None
         account = self.lookups.account_by_id(account_id)
