@@ -43,6 +43,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "relations": ("koppel.cli.relations:relations", "Fetch, number and export CRM relations."),
     "worker": ("koppel.cli.worker:worker", "Run flows as jobs by their schedules (PostgreSQL)."),
     "status": ("koppel.cli.status:status", "Show every flow: last run, next run, parked, alerts."),
+    "serve": ("koppel.cli.serve:serve", "Serve the dashboard and the HTTP API (127.0.0.1)."),
+    "users": ("koppel.cli.users:users", "Add, list or remove the dashboard's users."),
+    "tokens": ("koppel.cli.tokens:tokens", "Create, list or revoke API tokens."),
 }
 
 

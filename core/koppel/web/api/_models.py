@@ -1,0 +1,219 @@
+"""The API's documents (pydantic models): what each endpoint answers and takes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from koppel.state import ActivityEntry, ParkedRecord, RunInfo
+
+#: Extra answers an endpoint documents: status -> {"description": ...}.
+Responses = dict[int | str, dict[str, Any]]
+
+__all__ = [
+    "ActivityOut",
+    "AlertOut",
+    "BookingOut",
+    "FlowOut",
+    "LaunchOut",
+    "ParkedActionOut",
+    "ParkedOut",
+    "ProgressOut",
+    "PushIn",
+    "PushOut",
+    "Responses",
+    "RunOut",
+    "RunningOut",
+]
+
+
+class RunOut(BaseModel):
+    """One run of a flow."""
+
+    id: int
+    flow: str
+    dry_run: bool
+    status: str = Field(description="running, ok, failed, stopped, crashed or paused")
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, int]
+    pid: int | None = None
+    host: str | None = None
+    message: str | None = None
+
+    @classmethod
+    def of(cls, run: RunInfo) -> RunOut:
+        return cls(
+            id=run.id,
+            flow=run.flow,
+            dry_run=run.dry_run,
+            status=run.status,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            counts=dict(run.counts),
+            pid=run.pid,
+            host=run.host,
+            message=run.message,
+        )
+
+
+class RunningOut(BaseModel):
+    """A run going on now, and the process running it."""
+
+    run: int
+    since: datetime
+    pid: int | None
+    host: str | None
+
+
+class AlertOut(BaseModel):
+    """An open alert of a flow."""
+
+    key: str
+    message: str
+    since: datetime
+
+
+class FlowOut(BaseModel):
+    """A flow: what it syncs, its last and next run, what runs now, parked and alerts."""
+
+    name: str
+    served: bool = Field(description="whether this server has the flow file (can run it)")
+    source: str | None = Field(description="the source connection's system")
+    target: str | None = Field(description="the target connection's system")
+    entity: str | None
+    schedule: str | None = Field(description="cron schedule, or none: by hand")
+    pushable: bool = Field(description="whether records can be pushed into it (push source)")
+    last_run: RunOut | None
+    next_run: datetime | None
+    paused_until: datetime | None
+    running: list[RunningOut]
+    parked: int
+    alerts: list[AlertOut]
+
+
+class ProgressOut(BaseModel):
+    """A run this server started in a thread: how far it got."""
+
+    flow: str
+    fetched: int
+    processed: int
+    failed: int
+    elapsed: float
+    finished: bool
+    run: int | None = Field(description="the run's id once it ended")
+    error: str | None = Field(description="why it stopped, when it could not run")
+
+
+class LaunchOut(BaseModel):
+    """A run started: in this server (``thread``) or queued for the workers (``worker``)."""
+
+    flow: str
+    via: str = Field(description="thread or worker")
+    job: int | None = Field(description="the worker job's id (none: one was queued already)")
+
+
+class ActivityOut(BaseModel):
+    """One activity log entry: what came from the source, what was sent, the answer
+    (secrets redacted)."""
+
+    id: int
+    run: int | None
+    flow: str
+    entity: str
+    record: str | None
+    action: str
+    message: str | None
+    source: dict[str, Any] | None
+    sent: dict[str, Any] | None
+    response: dict[str, Any] | None
+    at: datetime
+
+    @classmethod
+    def of(cls, entry: ActivityEntry) -> ActivityOut:
+        return cls(
+            id=entry.id,
+            run=entry.run_id,
+            flow=entry.flow,
+            entity=entry.entity,
+            record=entry.record_id,
+            action=entry.action,
+            message=entry.message,
+            source=None if entry.source is None else dict(entry.source),
+            sent=None if entry.sent is None else dict(entry.sent),
+            response=None if entry.response is None else dict(entry.response),
+            at=entry.created_at,
+        )
+
+
+class ParkedOut(BaseModel):
+    """A parked record: it failed and waits for a retry."""
+
+    id: int
+    flow: str
+    entity: str
+    record: str
+    message: str
+    error: str
+    attempts: int
+    first_failed_at: datetime
+    last_failed_at: datetime
+    next_attempt_at: datetime
+    data: dict[str, Any] = Field(description="the source record as it was read")
+
+    @classmethod
+    def of(cls, record: ParkedRecord) -> ParkedOut:
+        return cls(
+            id=record.id,
+            flow=record.flow,
+            entity=record.entity,
+            record=record.source_id,
+            message=record.message,
+            error=record.error,
+            attempts=record.attempts,
+            first_failed_at=record.first_failed_at,
+            last_failed_at=record.last_failed_at,
+            next_attempt_at=record.next_attempt_at,
+            data=dict(record.data),
+        )
+
+
+class ParkedActionOut(BaseModel):
+    """What a retry or discard did."""
+
+    flow: str
+    parked: list[int] = Field(description="the parked records it concerned")
+    run: LaunchOut | None = Field(default=None, description="the run started (retry)")
+
+
+class BookingOut(BaseModel):
+    """A purchase invoice's booking: the journal entry, commitment bookings, where it
+    was exported and its webhook notifications (as ``koppel bookings show --json``)."""
+
+    id: int
+    invoice: str
+    administration: str | None
+    booked_at: datetime
+    entry: dict[str, Any]
+    commitment_bookings: list[dict[str, Any]]
+    exports: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+
+
+class PushIn(BaseModel):
+    """Records to push into a flow: each the flow entity's canonical record (its ``id``
+    is the record's id in the pushing system)."""
+
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+
+
+class PushOut(BaseModel):
+    """What a push stored: new records, changed ones and ones unchanged (already there)."""
+
+    flow: str
+    entity: str
+    new: int
+    changed: int
+    unchanged: int
