@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
@@ -32,15 +33,15 @@ def app(app: FastAPI) -> FastAPI:
     probe = APIRouter()
 
     @probe.get("/probe/read")
-    def read(user: Principal = Depends(page_user)) -> dict[str, str]:
+    def read(user: Annotated[Principal, Depends(page_user)]) -> dict[str, str]:
         return {"user": user.name, "role": user.role.value}
 
     @probe.get("/probe/act")
-    def act(user: Principal = Depends(page_operator)) -> dict[str, str]:
+    def act(user: Annotated[Principal, Depends(page_operator)]) -> dict[str, str]:
         return {"user": user.name}
 
     @probe.post("/probe/act")
-    def act_form(user: Principal = Depends(csrf_operator)) -> dict[str, str]:
+    def act_form(user: Annotated[Principal, Depends(csrf_operator)]) -> dict[str, str]:
         return {"user": user.name}
 
     app.include_router(probe)
