@@ -22,8 +22,9 @@ _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
 {references}
 <cac:AccountingSupplierParty><cac:Party>
-<cac:PartyIdentification><cbc:ID>{supplier}</cbc:ID></cac:PartyIdentification>
-<cac:PartyName><cbc:Name>Supplier {supplier}</cbc:Name></cac:PartyName>
+{party_id}
+<cac:PartyName><cbc:Name>Supplier {name}</cbc:Name></cac:PartyName>
+{tax}
 </cac:Party></cac:AccountingSupplierParty>
 <cac:TaxTotal><cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount></cac:TaxTotal>
 <cac:LegalMonetaryTotal>
@@ -47,13 +48,15 @@ _LINE = """<cac:InvoiceLine><cbc:ID>{n}</cbc:ID>
 def ubl_invoice(
     number: str,
     *,
-    supplier: str = "CRED-2001",
+    supplier: str | None = "CRED-2001",
+    vat_number: str | None = None,
     buyer_reference: str | None = None,
     orders: tuple[str, ...] = (),
     delivery_notes: tuple[str, ...] = (),
     lines: tuple[tuple[str, str], ...] = (("600.00", "7010"),),
 ) -> str:
-    """A UBL Invoice of ``supplier`` with ``lines`` of (amount, GL account) at 21 % VAT."""
+    """A UBL Invoice of ``supplier`` (its number; None: none on the invoice) with
+    ``vat_number``, and ``lines`` of (amount, GL account) at 21 % VAT."""
     refs = []
     if buyer_reference:
         refs.append(f"<cbc:BuyerReference>{buyer_reference}</cbc:BuyerReference>")
@@ -69,7 +72,18 @@ def ubl_invoice(
     )
     return _HEAD.format(
         number=number,
-        supplier=supplier,
+        party_id=(
+            f"<cac:PartyIdentification><cbc:ID>{supplier}</cbc:ID></cac:PartyIdentification>"
+            if supplier
+            else ""
+        ),
+        name=supplier or vat_number,
+        tax=(
+            f"<cac:PartyTaxScheme><cbc:CompanyID>{vat_number}</cbc:CompanyID>"
+            "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>"
+            if vat_number
+            else ""
+        ),
         references="\n".join(refs),
         vat=vat,
         net=net,
@@ -102,8 +116,9 @@ def manager(*systems: Any) -> KoppelPluginManager:
 BOOKS = {"creditor_account": "1600", "vat_account": "1510", "multi_erp": True}
 
 
-def invoices_flow(folder: Path, **settings: Any) -> Flow:
-    """ubl -> booking: the purchase invoices in ``folder`` matched and booked."""
+def invoices_flow(folder: Path, *, administration: str = "acme", **settings: Any) -> Flow:
+    """ubl -> booking: the purchase invoices in ``folder`` (of ``administration``) matched
+    and booked; a setting given as None is left out."""
     return parse_flow(
         {
             "name": "purchase-invoices",
@@ -113,9 +128,16 @@ def invoices_flow(folder: Path, **settings: Any) -> Flow:
             "connections": {
                 "inbox": {
                     "system": "ubl",
-                    "settings": {"folder": str(folder), "administration": "acme"},
+                    "settings": {"folder": str(folder), "administration": administration},
                 },
-                "books": {"system": "booking", "settings": {**BOOKS, **settings}},
+                "books": {
+                    "system": "booking",
+                    "settings": {
+                        key: value
+                        for key, value in {**BOOKS, **settings}.items()
+                        if value is not None
+                    },
+                },
             },
         }
     )

@@ -166,9 +166,74 @@ class Checker:
             self.step(
                 f"outbound mapping of {flow.target.system}", lambda: self._mapping("outbound")
             )
+        if "relations" in flow.settings.extra:
+            self.step("settings.relations", self._relations)
+        self._administrations()
         for config in (flow.source, flow.target) if credentials else ():
             for key, reference in config.credentials.items():
                 self._credential(config.name, key, reference)
+
+    def _relations(self) -> str:
+        from koppel.relations._settings import RelationSettings
+
+        settings = RelationSettings.from_flow(self.flow)
+        ranges = (f"{kind}s {r.start}-{r.end}" for kind, r in settings.ranges.items())
+        return ", ".join([f"export {settings.export}", *ranges])
+
+    def _administrations(self) -> None:
+        """Check the administrations (``koppel.toml``) the flow belongs to: one source
+        system per kind of master data among their flows."""
+        from koppel.cli._project import find_project
+        from koppel.errors import KoppelError
+        from koppel.flows import load_flow
+        from koppel.purchase.administration import FlowSource, check_administration
+
+        flow = self.flow
+        try:
+            project = find_project(flow.path.parent if flow.path else None) or find_project()
+        except KoppelError as exc:
+            self.record("project file", error=str(exc))
+            return
+        if project is None or not project.administrations:
+            return
+        names = {flow.name, *([flow.path.stem] if flow.path else [])}
+        member = [a for a in project.administrations.values() if names & set(a.flows)]
+        if len(member) > 1:
+            self.record(
+                "administration",
+                error=f"flow {flow.name} is in {len(member)} administrations "
+                f"({', '.join(a.name for a in member)}) of {project.file}; a flow belongs "
+                "to one company",
+            )
+            return
+        if not member:
+            return
+        administration = member[0]
+        sources = []
+        loaded = [flow]
+        for path in project.flow_files():
+            if flow.path is not None and path.resolve() == flow.path.resolve():
+                continue
+            try:
+                loaded.append(load_flow(path))
+            except KoppelError:
+                continue  # a broken file is reported when it is checked itself
+        for item in loaded:
+            sources.append(
+                FlowSource(
+                    name=item.name,
+                    file=item.path or Path(item.label),
+                    entity=item.entity,
+                    source_system=item.source.system,
+                )
+            )
+
+        def check() -> str:
+            notes = check_administration(administration, sources, file=project.file)
+            multi = "Multi ERP on" if administration.multi_erp else "Multi ERP off"
+            return "; ".join([multi, *notes])
+
+        self.step(f"administration {administration.name}", check)
 
     def online(self, state_url: str | None, *, sandbox: bool) -> None:
         """Ask the source whether it can read the entity and the target whether it can

@@ -17,12 +17,13 @@ taken in and put aside is in :mod:`koppel.purchase._folder`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from koppel.connector import Connector, Resource, Session, setting
-from koppel.errors import SourceRecordError
+from koppel.errors import ConfigurationError, SourceRecordError
 from koppel.purchase._folder import Queued, UblFolder
 from koppel.purchase._ubl import read_ubl
 from koppel.records import PurchaseInvoice, unstructure
@@ -79,7 +80,21 @@ def _folder(session: Session) -> UblFolder:
     return UblFolder(session.settings.folder, connection=session.connection.name)
 
 
-connector = Connector(
+class _UblConnector(Connector):
+    def check_settings(self, connection: str, values: Mapping[str, Any]) -> None:
+        """The settings, and that the folder exists (``koppel check``, before a run)."""
+        super().check_settings(connection, values)
+        folder = Path(str(values["folder"])).expanduser()
+        if not folder.is_dir():
+            where = "" if folder.is_absolute() else f" (relative to {Path.cwd()})"
+            raise ConfigurationError(
+                f"the UBL folder {str(folder)!r} does not exist or is not a folder{where}",
+                connection=connection,
+                path=f"connections.{connection}.settings.folder",
+            )
+
+
+connector = _UblConnector(
     name="ubl",
     title="UBL invoice folder",
     description="Purchase invoices from UBL 2.1 / Peppol BIS Billing 3.0 files in a folder.",
