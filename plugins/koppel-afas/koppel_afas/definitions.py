@@ -4,7 +4,7 @@ GetConnectors are defined by each AFAS customer: their ids and field ids differ 
 environment. koppel-afas ships the definitions it expects in ``getconnectors.json``
 (an importable description the administrator recreates in Profit), keyed by role
 (``debtors``, ``creditors``, ``articles``, ``salesorders``, ``journal_entries``,
-``commitments``). A connection's settings ``<role>_connector`` and ``<role>_fields``
+``commitments``, and ``creditors_deleted``: the log of deleted creditors). A connection's settings ``<role>_connector`` and ``<role>_fields``
 name the customer's ids where they differ; :class:`GetConnector` carries both and
 renames each row to the recommended field ids, so mappings never change.
 """
@@ -30,7 +30,15 @@ __all__ = [
 ]
 
 #: The roles, in the order of ``getconnectors.json``, each the prefix of two settings.
-ROLES = ("debtors", "creditors", "articles", "salesorders", "journal_entries", "commitments")
+ROLES = (
+    "debtors",
+    "creditors",
+    "articles",
+    "salesorders",
+    "journal_entries",
+    "commitments",
+    "creditors_deleted",
+)
 
 
 @attrs.frozen

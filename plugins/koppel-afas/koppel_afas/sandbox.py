@@ -17,6 +17,8 @@ What it emulates, as documented (see REFERENCE.md for the sources):
   checks itself: key fields that must (not) exist, references to debtors and articles,
   balanced entries; answered ``201 {"results": {Connector: {key: value}}}``;
 - ``/metainfo``, ``/metainfo/get/{id}`` and ``/metainfo/update/{id}`` (:mod:`._metainfo`);
+- deletions as AFAS has them: :meth:`AfasSandbox.delete` removes a row for good, and a
+  creditor's deletion shows up in the log GetConnector ``koppel_creditors_deleted``;
 - AFAS's error answers ``{"externalMessage", "errorNumber", "profitLogReference"}``
   (500 for what it cannot validate).
 
@@ -193,6 +195,18 @@ class AfasSandbox(Sandbox):
         if changed is None:
             raise KeyError(f"{role} has no row {key}")
         return changed
+
+    def delete(self, role: str, key: str) -> None:
+        """Delete the row ``key`` of ``role``'s GetConnector as a Profit administrator
+        would: it is gone (AFAS deletes hard); a creditor's deletion is logged in the log
+        GetConnector of *Inkooprelatie* (``creditors_deleted``) with the time it happened."""
+        if not self.store[self._ids[role]].delete(key):
+            raise KeyError(f"{role} has no row {key}")
+        if role == "creditors":
+            now = self.now_text()
+            self.store[self._ids["creditors_deleted"]].put(
+                f"{key}@{now}", {"CreditorId": key, "ModifiedDate": now}
+            )
 
     # -- routes -------------------------------------------------------------------------
 

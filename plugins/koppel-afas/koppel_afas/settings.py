@@ -30,6 +30,7 @@ _RANGES = (
     ("page_size", 1, 10_000),
     ("concurrency", 1, MAX_PARALLEL_CALLS),
     ("calls_per_minute", 1, 10_000),
+    ("full_reload_hours", 0, 24 * 366),
 )
 
 
@@ -116,6 +117,26 @@ class AfasSettings(BookingSettings):
     )
     commitments_fields: dict[str, str] = setting(
         default=_FIELDS["commitments"], description=_RENAME
+    )
+    creditors_deleted_connector: str = setting(
+        default=_ID["creditors_deleted"],
+        description="id of your GetConnector on the log of deleted creditors (Inkooprelatie)",
+    )
+    creditors_deleted_fields: dict[str, str] = setting(
+        default=_FIELDS["creditors_deleted"], description=_RENAME
+    )
+    deleted_creditors_from_log: bool = setting(
+        default=False,
+        description="report deleted creditors from the log GetConnector creditors_deleted_connector"
+        " (Profit's log book must log deletions on the table Inkooprelatie)",
+    )
+    full_reload_deletions: bool = setting(
+        default=False,
+        description="every full_reload_hours, read all commitments, articles and relations and "
+        "report the ones deleted in AFAS (AFAS logs no deletions of them)",
+    )
+    full_reload_hours: int = setting(
+        default=24, description="hours between two full reloads (0: every run)"
     )
 
     def __attrs_post_init__(self) -> None:

@@ -2,9 +2,9 @@
 
 The first sync reads every commitment; later ones only those changed since the
 cursor, by a filter on the modification date (AFAS: "Gewijzigde gegevens opvragen met
-een GetConnector"), paged by that date (:meth:`AfasResource.changed`). AFAS offers
-no deletion feed for commitments (a full load is its documented way), so deleted
-commitments are not reported.
+een GetConnector"), paged by that date (:meth:`AfasResource.changed`). AFAS logs no
+deletions of commitments; its documented way to find them, a periodic full load, is the
+connection's ``full_reload_deletions`` (:mod:`koppel_afas.deletions`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from koppel.sync import SourceRecord, read_each, read_id, read_moment
+from koppel.sync import SourceRecord, read_id
+from koppel_afas.deletions import read_records
 from koppel_afas.resources._base import AfasResource, Condition
 
 __all__ = ["Commitments"]
@@ -30,12 +31,13 @@ class Commitments(AfasResource):
         where: list[Condition] = []
         if filters.get("administration") is not None:
             where.append(("Administration", 1, str(filters["administration"])))
-        return read_each(
-            self.changed(self.role, cursor, where=where),
-            lambda row: SourceRecord(
-                id=read_id(row, "CommitmentId"),
-                data=row,
-                cursor=read_moment(row, "ModifiedDate"),
-            ),
+        return read_records(
+            self,
+            lambda since: self.changed(self.role, since, where=where),
+            cursor=cursor,
+            filters=filters,
             id_field="CommitmentId",
+            make=lambda row, at: SourceRecord(
+                id=read_id(row, "CommitmentId"), data=row, cursor=at
+            ),
         )

@@ -1,4 +1,5 @@
-"""Articles (``FbItemArticle``), by item code (SKU) or barcode (EAN)."""
+"""Articles (``FbItemArticle``), by item code (SKU) or barcode (EAN); deleted ones found
+by a periodic full reload (``full_reload_deletions``: AFAS logs no deletions of articles)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,10 @@ from koppel.sync import (
     TargetRecord,
     WriteResult,
     one_match,
-    read_each,
     read_id,
-    read_moment,
 )
 from koppel_afas.bodies import article_body
+from koppel_afas.deletions import read_records
 from koppel_afas.resources._base import AfasResource
 
 __all__ = ["Products"]
@@ -33,12 +33,13 @@ class Products(AfasResource):
     match_keys = {"sku": "ItemCode", "ean": "Barcode"}
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
-        return read_each(
-            self.changed(self.role, cursor),
-            lambda row: SourceRecord(
-                id=read_id(row, "ItemCode"), data=row, cursor=read_moment(row, "ModifiedDate")
-            ),
+        return read_records(
+            self,
+            lambda since: self.changed(self.role, since),
+            cursor=cursor,
+            filters=filters,
             id_field="ItemCode",
+            make=lambda row, at: SourceRecord(id=read_id(row, "ItemCode"), data=row, cursor=at),
         )
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:

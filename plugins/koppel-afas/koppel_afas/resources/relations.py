@@ -7,6 +7,10 @@ by e-mail address; several relations sharing an e-mail address are
 :class:`~koppel.sync.Ambiguous`, lowest number first. Written with the UpdateConnectors
 ``KnSalesRelationOrg``/``Per`` and ``KnPurchaseRelationOrg``/``Per``: AFAS numbers a new
 relation unless the record brings its own number.
+
+Deleted creditors come from the log GetConnector on *Inkooprelatie* where the connection
+says so (``deleted_creditors_from_log``; AFAS: "Methode Logboek"); deleted debtors (and
+creditors without the log) from a periodic full reload (``full_reload_deletions``).
 """
 
 from __future__ import annotations
@@ -24,11 +28,10 @@ from koppel.sync import (
     TargetRecord,
     WriteResult,
     one_match,
-    read_each,
     read_id,
-    read_moment,
 )
 from koppel_afas.bodies import relation_body, relation_connector
+from koppel_afas.deletions import DELETED, read_records
 from koppel_afas.facts import KEYS
 from koppel_afas.resources._base import AfasResource
 
@@ -67,16 +70,39 @@ class Relations(AfasResource):
                 f"filter kind must be debtor or creditor, not {kind!r}", path="filters.kind"
             )
 
+    def reads_from(self) -> tuple[str, ...]:
+        log = ("creditors_deleted",) if self.settings.deleted_creditors_from_log else ()
+        return (*self.roles, *log)
+
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
         self.check_filters(filters)
         kinds = [filters["kind"]] if filters.get("kind") else list(KINDS)
-        streams = [self._side(kind, cursor) for kind in kinds]
-        merged = heapq.merge(*streams, key=lambda row: str(row.get("ModifiedDate") or ""))
-        return read_each(merged, self._record, id_field="_id")
+        log = self.settings.deleted_creditors_from_log and "creditor" in kinds
 
-    def _side(self, kind: str, cursor: str | None) -> Iterator[dict[str, Any]]:
-        for row in self.changed(KINDS[kind][0], cursor):
+        def read(since: str | None) -> Iterator[dict[str, Any]]:
+            streams = [self._side(kind, since) for kind in kinds]
+            if log:
+                streams.append(self._deleted_creditors(since))
+            return heapq.merge(*streams, key=lambda row: str(row.get("ModifiedDate") or ""))
+
+        return read_records(
+            self,
+            read,
+            cursor=cursor,
+            filters=filters,
+            id_field="_id",
+            make=self._record,
+            reloads=lambda record_id: not (log and record_id.startswith("creditor:")),
+        )
+
+    def _side(self, kind: str, since: str | None) -> Iterator[dict[str, Any]]:
+        for row in self.changed(KINDS[kind][0], since):
             yield self._tagged(kind, row)
+
+    def _deleted_creditors(self, since: str | None) -> Iterator[dict[str, Any]]:
+        """The creditors Profit's log book logged as deleted at or after ``since``."""
+        for row in self.changed("creditors_deleted", since):
+            yield {**self._tagged("creditor", row), DELETED: True}
 
     @staticmethod
     def _tagged(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,11 +111,9 @@ class Relations(AfasResource):
         return {**row, "_kind": kind, "_number": number, "_id": f"{kind}:{number}"}
 
     @staticmethod
-    def _record(row: Mapping[str, Any]) -> SourceRecord:
+    def _record(row: Mapping[str, Any], cursor: str | None) -> SourceRecord:
         read_id(row, Relations.key_field(row["_kind"]))
-        return SourceRecord(
-            id=read_id(row, "_id"), data=row, cursor=read_moment(row, "ModifiedDate")
-        )
+        return SourceRecord(id=read_id(row, "_id"), data=row, cursor=cursor)
 
     @staticmethod
     def key_field(kind: str) -> str:
