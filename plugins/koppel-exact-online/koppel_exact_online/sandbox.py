@@ -18,6 +18,7 @@ import random
 import re
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -185,6 +186,9 @@ class ExactSandbox(Sandbox):
     def _enforce(self, request: SandboxRequest) -> SandboxRequest:
         """``request`` checked against its endpoint in :data:`~koppel_exact_online.facts.API`
         (an unknown ``$select`` field is refused, as an OData server does)."""
+        name = request.path.rsplit("/", 1)[-1].split("(", 1)[0]
+        with self._mutex:
+            self.served[(request.method, name)] += 1
         endpoint = API.match(request.method, request.path)
         if endpoint is None:
             return request
@@ -222,6 +226,9 @@ class ExactSandbox(Sandbox):
         self._numbers = itertools.count(1)
         self._mutex = threading.RLock()
         self.writes = 0
+        #: Requests that reached a handler, by method and entity set (``GET Accounts`` counts
+        #: ``crm/Accounts``, ``sync/CRM/Accounts`` and ``bulk/CRM/Accounts`` alike).
+        self.served: Counter[tuple[str, str]] = Counter()
         self.deleted: list[dict[str, Any]] = []
         #: The demo company's warehouses (stock positions are per item and warehouse).
         self.warehouses = [
