@@ -81,3 +81,43 @@ def signed_in(store: StateStore) -> Callable[[TestClient, str], str]:
         return form_csrf(client.get("/login").text)
 
     return sign_in
+
+
+PUSH_FLOW = """\
+name = "erp-commitments"
+source = "erp"
+target = "register"
+entity = "commitments"
+
+[connections.erp]
+system = "push"
+
+[connections.register]
+system = "register"
+settings = { source_system = "erp" }
+"""
+
+
+@pytest.fixture
+def push_system() -> None:
+    """The built-in push system in the process-wide plugin manager (until its entry
+    point is installed)."""
+    from koppel.errors import PluginError
+    from koppel.plugins import get_plugin_manager
+    from koppel.push import connector
+
+    manager = get_plugin_manager()
+    try:
+        manager.system("push")
+    except PluginError:
+        manager.register(connector, "push")
+
+
+@pytest.fixture
+def push_flow(tmp_path: Path, push_system: None) -> Flow:
+    """A flow push -> the commitments register (both in the test's state store)."""
+    from koppel.flows import load_flow
+
+    path = tmp_path / "erp-commitments.toml"
+    path.write_text(PUSH_FLOW, encoding="utf-8")
+    return load_flow(path)

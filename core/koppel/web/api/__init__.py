@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from koppel.web.api._activity import router as activity_router
+from koppel.web.api._bookings import router as bookings_router
 from koppel.web.api._flows import router as flows_router
 from koppel.web.api._models import Responses
+from koppel.web.api._parked import router as parked_router
+from koppel.web.api._records import router as records_router
 
 __all__ = ["router"]
 
@@ -16,4 +20,5 @@ _COMMON: Responses = {
 }
 
 router = APIRouter(prefix="/api", responses=_COMMON)
-router.include_router(flows_router)
+for part in (flows_router, records_router, activity_router, parked_router, bookings_router):
+    router.include_router(part)

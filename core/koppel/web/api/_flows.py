@@ -22,7 +22,7 @@ from koppel.web.api._models import (
 )
 from koppel.web.auth import api_operator, api_reader
 
-__all__ = ["PUSH_SYSTEM", "flow_out", "launch", "router"]
+__all__ = ["PUSH_SYSTEM", "flow_out", "known_flow", "launch", "router"]
 
 #: The built-in system whose flows take pushed records.
 PUSH_SYSTEM = "push"
@@ -58,7 +58,8 @@ def flow_out(web: Web, name: str) -> FlowOut:
     )
 
 
-def _known(web: Web, name: str) -> None:
+def known_flow(web: Web, name: str) -> None:
+    """A 404 unless ``name`` is served or the store knows it."""
     if name not in web.flows and name not in web.store.known_flows():
         web.flow(name)  # the 404 naming the served flows
 
@@ -71,7 +72,7 @@ def list_flows(_who: Reader, web: WebDep) -> list[FlowOut]:
 
 @router.get("/flows/{flow}", summary="One flow", responses=_NOT_FOUND)
 def get_flow(flow: str, _who: Reader, web: WebDep) -> FlowOut:
-    _known(web, flow)
+    known_flow(web, flow)
     return flow_out(web, flow)
 
 
@@ -83,7 +84,7 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> list[RunOut]:
     """The newest runs of the flow, newest first."""
-    _known(web, flow)
+    known_flow(web, flow)
     return [RunOut.of(run) for run in web.store.runs(flow, limit=limit)]
 
 

@@ -15,9 +15,13 @@ Responses = dict[int | str, dict[str, Any]]
 __all__ = [
     "ActivityOut",
     "AlertOut",
+    "AttemptOut",
+    "BookingListOut",
     "BookingOut",
+    "ExportOut",
     "FlowOut",
     "LaunchOut",
+    "NotificationOut",
     "ParkedActionOut",
     "ParkedOut",
     "ProgressOut",
@@ -188,18 +192,65 @@ class ParkedActionOut(BaseModel):
     run: LaunchOut | None = Field(default=None, description="the run started (retry)")
 
 
+class ExportOut(BaseModel):
+    """Where a flow exported a booking: its connections and the id the target gave it."""
+
+    source: str
+    target: str
+    entity: str
+    target_id: str
+
+
+class AttemptOut(BaseModel):
+    """One POST of a webhook notification: the HTTP status (none: no answer), the answer."""
+
+    at: datetime
+    status: int | None
+    answer: str
+
+
+class NotificationOut(BaseModel):
+    """A signed webhook notification of an export, to one URL, with every attempt."""
+
+    url: str
+    idempotency_key: str
+    created_at: datetime
+    delivered_at: datetime | None
+    next_attempt_at: datetime
+    attempts: list[AttemptOut]
+
+
 class BookingOut(BaseModel):
-    """A purchase invoice's booking: the journal entry, commitment bookings, where it
-    was exported and its webhook notifications (as ``koppel bookings show --json``)."""
+    """A purchase invoice's booking: its form, the journal entry, the invoice as booked,
+    the commitment bookings, where it was exported and its webhook notifications (as
+    ``koppel bookings show --json``): what a Multi ERP webhook receiver fetches."""
 
     id: int
     invoice: str
     administration: str | None
     booked_at: datetime
+    form: str = Field(description="purchase_invoice or journal_entry: how it goes out")
     entry: dict[str, Any]
+    invoice_record: dict[str, Any] | None
     commitment_bookings: list[dict[str, Any]]
-    exports: list[dict[str, Any]]
-    notifications: list[dict[str, Any]]
+    exports: list[ExportOut]
+    notifications: list[NotificationOut]
+
+
+class BookingListOut(BaseModel):
+    """A booking in a list: invoice, total, exports and notifications told."""
+
+    id: int
+    invoice: str
+    administration: str | None
+    booked_at: datetime
+    form: str
+    total: str
+    currency: str | None
+    commitments: int
+    exported_to: list[str] = Field(description="target connection:target id")
+    notified: int
+    notifications: int
 
 
 class PushIn(BaseModel):
@@ -217,3 +268,4 @@ class PushOut(BaseModel):
     new: int
     changed: int
     unchanged: int
+    run: LaunchOut | None = Field(default=None, description="the run started (?run=true)")
