@@ -29,8 +29,9 @@ def atom(moment: datetime) -> str:
 
 
 def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
-    """The demo organisation: ``contact_types``, ``contacts``, ``contracts``, ``tickets`` and
-    ``invoices`` (every fourth contract's first delivery note booked and handled)."""
+    """The demo organisation: ``contact_types``, ``vat_tariffs``, ``contacts``, ``projects``,
+    ``contracts``, ``tickets``, ``invoices`` and their ``invoice_lines`` (every fourth
+    contract's first delivery note booked and handled)."""
     pools = json.loads((resources.files("koppel_exact_bouw") / "demo.json").read_text("utf-8"))
     rng = random.Random(seed)
     clock = iter(START + timedelta(minutes=n) for n in range(10**7))
@@ -63,10 +64,26 @@ def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
         }
         for n, p in enumerate(pools["projects"])
     ]
+    customers = [c for c in contacts if c["type"]["name"] == "customer"]
+    past = [  # finished in 2025: listed, but no commitment is on them
+        {
+            "id": 3494000 + n,
+            "number": f"2025{n + 41:03d}",
+            "status": "Afgerond",
+            "statusId": 55609,
+            **p,
+        }
+        for n, p in enumerate(pools["past_projects"])
+    ]
+    listed_projects = [
+        _project(project, customers[n % len(customers)], n - len(past))
+        for n, project in enumerate([*past, *projects])
+    ]
     creditors = [c for c in contacts if c["type"]["name"] != "customer"]
     contracts: list[Row] = []
     tickets: list[Row] = []
     invoices: list[Row] = []
+    invoice_lines: list[Row] = []
     for n in range(volume):
         project = projects[n % len(projects)]
         supplier = creditors[rng.randrange(len(creditors))]
@@ -101,6 +118,7 @@ def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
         if n % 4 == 3:  # every fourth contract's first delivery note is booked and handled
             invoice = _invoice(len(invoices), lines[0], supplier, moment)
             invoices.append(invoice)
+            invoice_lines.append(_invoice_line(invoice, lines[0], purchase_contract=contract_id))
             lines[0].update(
                 isProcessed=True,
                 bookingStatus=1,
@@ -133,23 +151,96 @@ def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
         )
     return {
         "contact_types": pools["contact_types"],
+        "vat_tariffs": pools["vat_tariffs"],
         "contacts": contacts,
+        "projects": listed_projects,
         "contracts": contracts,
         "tickets": tickets,
         "invoices": invoices,
+        "invoice_lines": invoice_lines,
     }
 
 
 def _invoice(index: int, ticket: Row, supplier: Row, moment: str) -> Row:
-    """A purchase invoice booked on ``ticket`` (SDK PurchaseInvoiceListItem)."""
+    """A purchase invoice booked on ``ticket`` at 21 % VAT (SDK PurchaseInvoiceListItem)."""
+    net = Decimal(ticket["price"])
+    vat = (net * Decimal("0.21")).quantize(Decimal("0.01"))
+    project = ticket["project"]
     return {
         "id": 61000 + index,
         "invoiceNumber": f"INK-{ticket['number'][2:]}",
-        "date": moment[:10],
+        "paymentReference": None,
+        "orderNumber": None,
+        "division": {"id": project["divisionId"], "description": "Bouwbedrijf Demo"},
         "status": 2,
-        "subTotal": ticket["price"],
+        "comment": None,
+        "date": moment[:10],
+        "dueDate": (datetime.fromisoformat(moment) + timedelta(days=30)).date().isoformat(),
+        "datePaid": None,
+        "subTotal": f"{net:.2f}",
+        "vatTotal": f"{vat:.2f}",
+        "total": f"{net + vat:.2f}",
         "supplier": nested_contact(supplier),
+        "project": dict(project),
         "deliveryTicket": {k: ticket[k] for k in ("id", "number", "price")},
+        "createdAt": moment,
+        "updatedAt": moment,
+    }
+
+
+def _invoice_line(invoice: Row, ticket: Row, *, purchase_contract: int) -> Row:
+    """The line of demo ``invoice`` on ``ticket`` (SDK PurchaseInvoiceDocumentLine), kept
+    with the id of its invoice."""
+    return {
+        "id": 72000 + int(invoice["id"]) - 61000,
+        "invoice": invoice["id"],
+        "description": ticket["description"],
+        "quantity": "1",
+        "unitPrice": ticket["price"],
+        "subTotal": ticket["price"],
+        "vatTariffId": 11,
+        "vatTariffPercentage": "21.00",
+        "ledger": "7000",
+        "costCenter": None,
+        "deliveryTicket": {
+            "id": ticket["id"],
+            "ticketNumber": ticket["number"],
+            "cost": ticket["price"],
+            "processed": True,
+        },
+        "modelType": 2,
+        "modelId": purchase_contract,
+        "createDeliveryTicketForRemainingCosts": False,
+    }
+
+
+def _project(project: Row, customer: Row, index: int) -> Row:
+    """A demo project as ``/list/projects`` lists it (SDK ProjectListItem); projects were
+    last changed before anything else in the demo."""
+    moment = atom(START - timedelta(days=30 - index))  # index < 0: older still
+    return {
+        "id": project["id"],
+        "parentId": None,
+        "projectNumber": project["number"][4:],
+        "fullProjectNumber": project["number"],
+        "division": {"id": project["divisionId"], "description": "Bouwbedrijf Demo"},
+        "name": project["name"],
+        "streetName": customer.get("streetName"),
+        "houseNumber": customer.get("houseNumber"),
+        "zipCode": customer.get("zipCode"),
+        "city": customer.get("city"),
+        "countryCode": "NL",
+        "information": f"<p>{project['name']}</p>",
+        "reference": f"REF-{project['number']}",
+        "startDate": atom(START + timedelta(days=7 * index if index >= 0 else 20 * index - 300)),
+        "endDate": atom(START - timedelta(days=60)) if index < 0 else None,
+        "contact": nested_contact(customer),
+        "status": {
+            "id": project["statusId"],
+            "name": project["status"],
+            "closesProject": project["status"] == "Afgerond",
+        },
+        "branch": {"id": project["branchId"]},
         "createdAt": moment,
         "updatedAt": moment,
     }

@@ -31,8 +31,10 @@ __all__ = [
     "LOGIN_PATH",
     "MAX_PAGE_SIZE",
     "MODEL_PURCHASE_ORDER",
+    "PROJECTS",
     "PURCHASE_INVOICE",
     "PURCHASE_INVOICES",
+    "PURCHASE_INVOICE_DOCUMENT",
     "SDK",
     "TOKEN_FALLBACK_LIFETIME",
     "ZENVOICES",
@@ -49,7 +51,10 @@ CLIENTS = Source(
     "published clients of the live Heimdall API in the public code index (a TypeScript "
     "Bouw7Client with response types checked against the live API, 2026, and two scripts): "
     "login, JWT expiry, one new login after a 401, q with LIMIT, ?limit/?offset ignored, "
-    "a field that is not HQL-mapped answered 400, POST answers with the saved record",
+    "a field that is not HQL-mapped answered 400, POST answers with the saved record; "
+    "/list/purchase-invoices by project.id and its item fields; a purchase invoice's lines "
+    "only in GET /purchase-invoicing/purchase-invoice/{id}, one call per invoice; "
+    "/list/projects item fields (projectNumber, status, contact, updatedAt)",
     "2026-11-25",
 )
 ZENVOICES = Source(
@@ -112,7 +117,17 @@ CONTACT = Contract(
     source=SDK,
 )
 
-_LINE_TICKET = Contract("DeliveryTicketWithProjectDetails", [_ID], source=SDK)
+_LINE_TICKET = Contract(
+    "DeliveryTicketWithProjectDetails",
+    [
+        _ID,
+        Field("ticketNumber", "text"),
+        Field("ticketDate", "text"),
+        Field("cost", "text"),
+        Field("processed", "boolean"),
+    ],
+    source=SDK,
+)
 PURCHASE_INVOICE_LINE = Contract(
     "PurchaseInvoiceDocumentLine",
     [
@@ -141,6 +156,8 @@ PURCHASE_INVOICE = Contract(
         Field("date", "text", required=True, nullable=False),
         Field("dueDate", "text"),
         Field("status", "integer", required=True),
+        Field("orderNumber", "text"),
+        Field("paymentReference", "text"),
         Field("comments", "text"),
         Field("lines", "list", of=PURCHASE_INVOICE_LINE),
         Field("createdAt", "datetime", read_only=True),
@@ -193,21 +210,45 @@ CONTRACTS = ListEndpoint(
 DELIVERY_TICKETS = ListEndpoint(
     "tickets",
     "/list/delivery-tickets",
-    ("id", "number", "isProcessed", "contract.id", "project.id", "supplier.id", "updatedAt"),
+    (
+        "id",
+        "number",
+        "isProcessed",
+        "contract.id",
+        "project.id",
+        "supplier.id",
+        "purchaseInvoiceInvoiceNumber",
+        "updatedAt",
+    ),
 )
-#: Purchase invoices: SDK PurchaseInvoiceListItem.
+#: Purchase invoices (inkoopfacturen): SDK PurchaseInvoiceListItem; ``project.id`` was seen
+#: live (CLIENTS), the other mapped fields are ASSUMED. The list item has no lines.
 PURCHASE_INVOICES = ListEndpoint(
-    "invoices", "/list/purchase-invoices", ("id", "invoiceNumber", "supplier.id", "updatedAt")
+    "invoices",
+    "/list/purchase-invoices",
+    ("id", "invoiceNumber", "status", "project.id", "supplier.id", "updatedAt"),
+)
+#: One purchase invoice with its lines (SDK PurchaseInvoicingApi getPurchaseInvoice, answering
+#: PurchaseInvoiceDocument): the only place the lines are (CLIENTS: no
+#: ``/list/purchase-invoice-lines``, no ``/purchase-invoice/{id}``; one call per invoice).
+PURCHASE_INVOICE_DOCUMENT = "/purchase-invoicing/purchase-invoice/{id}"
+#: Projects: SDK ProjectApi listProjects, ProjectListItem (CLIENTS read ``projectNumber``,
+#: ``status``, ``contact``, ``updatedAt`` live); which fields are mapped is ASSUMED.
+PROJECTS = ListEndpoint(
+    "projects",
+    "/list/projects",
+    ("id", "projectNumber", "status.id", "contact.id", "parentId", "updatedAt"),
 )
 #: ``GET /contact-types``: the contact types ``[{"id", "name"}]`` (SDK ContactType).
 CONTACT_TYPES = "/contact-types"
 
-LISTS = (CONTACTS, CONTRACTS, DELIVERY_TICKETS, PURCHASE_INVOICES)
+LISTS = (CONTACTS, CONTRACTS, DELIVERY_TICKETS, PURCHASE_INVOICES, PROJECTS)
 API = ApiContract(
     "exact-bouw",
     [
         Endpoint("POST", _pattern(LOGIN_PATH), source=CLIENTS, note="form body: apiKey"),
         Endpoint("GET", _pattern(CONTACT_TYPES), source=SDK),
+        Endpoint("GET", _pattern(PURCHASE_INVOICE_DOCUMENT), answer=PURCHASE_INVOICE, source=SDK),
         *(listed.endpoint for listed in LISTS),
         Endpoint("POST", _pattern("/contact"), body=CONTACT, answer=CONTACT, source=SDK),
         Endpoint("DELETE", _pattern("/contact"), body=REFERENCE, source=SDK),

@@ -11,7 +11,13 @@ from __future__ import annotations
 from koppel.connector import Connector
 from koppel_exact_bouw.client import SYSTEM, ExactBouwClient
 from koppel_exact_bouw.functions import FUNCTIONS
-from koppel_exact_bouw.resources import CommitmentBookings, Commitments, Relations
+from koppel_exact_bouw.resources import (
+    CommitmentBookings,
+    Commitments,
+    Projects,
+    PurchaseInvoices,
+    Relations,
+)
 from koppel_exact_bouw.settings import ExactBouwSettings
 
 __all__ = ["connector"]
@@ -19,10 +25,13 @@ __all__ = ["connector"]
 connector = Connector(
     name=SYSTEM,
     title="Exact Online Bouw (Bouw7)",
-    description="Exact Online Bouw (Bouw7) Heimdall API: commitments, bookings, suppliers.",
+    description=(
+        "Exact Online Bouw (Bouw7) Heimdall API: commitments, bookings, purchase invoices, "
+        "projects, suppliers."
+    ),
     settings=ExactBouwSettings,
     client=ExactBouwClient,
-    resources=(Commitments, CommitmentBookings, Relations),
+    resources=(Commitments, CommitmentBookings, PurchaseInvoices, Projects, Relations),
     package="koppel_exact_bouw",
     sandbox="koppel_exact_bouw.sandbox:make_sandbox",
     functions=FUNCTIONS,

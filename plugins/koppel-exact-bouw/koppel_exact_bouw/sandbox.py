@@ -11,11 +11,16 @@ It does what facts.py records, and refuses what the API refuses:
   ``LIMIT`` every row comes at once and ``limit``/``offset`` are null, as observed live.
 - ``POST /contact`` creates a contact, or updates the one its ``id`` names;
   ``DELETE /contact`` deletes one; ``GET /contact-types`` lists the types.
-- ``POST /purchase-invoice`` books each line on its delivery ticket: the ticket is
+- ``POST /purchase-invoice`` books each new line on its delivery ticket: the ticket is
   processed (its price becomes the booked amount) and, unless the line is handled
   (``createDeliveryTicketForRemainingCosts``), the rest stays open on a new ticket with the
   same delivery note; the contract's ``outstandingCosts`` and ``updatedAt`` follow. A
-  processed ticket takes no further booking.
+  processed ticket takes no further booking. With an ``id`` it updates that invoice: lines
+  with an ``id`` stay as they are, lines without one are added and booked, and a booked
+  line left out is refused. A new invoice with a number its supplier used already is
+  refused.
+- ``GET /purchase-invoicing/purchase-invoice/{id}`` answers the invoice with its lines.
+- ``GET /list/projects`` lists the demo's projects.
 
 Errors are ``{"code": status, "message": ...}`` (ASSUMED). :attr:`ExactBouwSandbox.rows`
 counts the rows each list served, for tests that measure what a read cost.
@@ -196,6 +201,7 @@ def _contacts(box: ExactBouwSandbox) -> None:
 
 def _purchase_invoices(box: ExactBouwSandbox) -> None:
     invoices, tickets, contacts = box.store["invoices"], box.store["tickets"], box.store["contacts"]
+    lines_of = box.store["invoice_lines"]
     written = _endpoint("POST", "/purchase-invoice")
 
     def save(request: SandboxRequest) -> Any:
@@ -203,21 +209,24 @@ def _purchase_invoices(box: ExactBouwSandbox) -> None:
         supplier = contacts.get(str(body["contact"]["id"]))
         if supplier is None:
             return box.error_response(400, f"Contact {body['contact']['id']} not found.")
-        if body.get("id") is not None:  # a header update; bookings are not redone
-            header = {k: body[k] for k in ("invoiceNumber", "date", "status")}
-            found = invoices.update(str(body["id"]), {**header, "updatedAt": box.now()})
+        lines = body.get("lines") or []
+        found: Row | None = None
+        if body.get("id") is not None:  # an update: lines with an id stay as they are
+            found = invoices.get(str(body["id"]))
             if found is None:
                 return box.error_response(404, f"Purchase invoice {body['id']} not found.")
-            return json_response({**body, **found})
-        twice = [
-            i
+            kept = {str(line["id"]) for line in lines if line.get("id") is not None}
+            for line in _lines(box, found["id"]):
+                if str(line["id"]) not in kept:
+                    message = f"Purchase invoice line {line['id']} is booked and cannot be removed."
+                    return box.error_response(400, message)
+            lines = [line for line in lines if line.get("id") is None]
+        elif any(
+            i["invoiceNumber"] == body["invoiceNumber"] and i["supplier"]["id"] == supplier["id"]
             for i in invoices.all()
-            if i["invoiceNumber"] == body["invoiceNumber"] and i["supplier"]["id"] == supplier["id"]
-        ]
-        if twice:
+        ):
             message = f"Invoice number {body['invoiceNumber']} already exists for this supplier."
             return box.error_response(400, message)
-        lines = body.get("lines") or []
         booked = [tickets.get(str((line.get("deliveryTicket") or {}).get("id"))) for line in lines]
         for line, ticket in zip(lines, booked, strict=True):
             if line.get("deliveryTicket") and ticket is None:
@@ -229,28 +238,130 @@ def _purchase_invoices(box: ExactBouwSandbox) -> None:
                     400, f"Delivery ticket {ticket['number']} is already processed."
                 )
         now = box.now()
-        total = sum((Decimal(str(line["subTotal"])) for line in lines), Decimal(0))
-        row = invoices.insert(
-            {
-                "id": _next_id(invoices, 61000),
-                "invoiceNumber": body["invoiceNumber"],
-                "date": body["date"],
-                "status": body["status"],
-                "subTotal": f"{total:.2f}",
-                "supplier": nested_contact(supplier),
-                "deliveryTicket": next(
-                    ({k: t[k] for k in ("id", "number", "price")} for t in booked if t), None
-                ),
-                "createdAt": now,
-                "updatedAt": now,
-            }
-        )
+        header = {
+            "invoiceNumber": body["invoiceNumber"],
+            "date": body["date"],
+            "dueDate": body.get("dueDate"),
+            "status": body["status"],
+            "orderNumber": body.get("orderNumber"),
+            "paymentReference": body.get("paymentReference"),
+            "comment": body.get("comments"),
+            "supplier": nested_contact(supplier),
+            "updatedAt": now,
+        }
+        if found is None:
+            first = next((t for t in booked if t), None)
+            project = dict(first["project"]) if first and first.get("project") else None
+            row = invoices.insert(
+                {
+                    "id": _next_id(invoices, 61000),
+                    **header,
+                    "division": {"id": project["divisionId"]} if project else None,
+                    "datePaid": None,
+                    "project": project,
+                    "deliveryTicket": None,
+                    "createdAt": now,
+                }
+            )
+        else:
+            row = invoices.update(str(found["id"]), header) or found
         for line, ticket in zip(lines, booked, strict=True):
+            lines_of.insert(_stored_line(box, row["id"], line, ticket))
             if ticket is not None:
                 _book(box, ticket, line, row, now)
-        return json_response({**body, "id": row["id"], "createdAt": now, "updatedAt": now}, 201)
+        row = invoices.update(str(row["id"]), _totals(box, row["id"])) or row
+        return json_response(_document(box, row), 201 if found is None else 200)
+
+    def document(request: SandboxRequest) -> Any:
+        row = invoices.get(request.path_params["id"])
+        if row is None:
+            return box.error_response(
+                404, f"Purchase invoice {request.path_params['id']} not found."
+            )
+        return _document(box, row)
 
     box.add_route("POST", "/purchase-invoice", save, contract=written)
+    box.add_route(
+        "GET",
+        facts.PURCHASE_INVOICE_DOCUMENT,
+        document,
+        contract=_endpoint("GET", facts.PURCHASE_INVOICE_DOCUMENT),
+    )
+
+
+def _lines(box: ExactBouwSandbox, invoice: Any) -> list[Row]:
+    """The stored lines of purchase invoice ``invoice``, oldest first."""
+    found = [line for line in box.store["invoice_lines"].all() if line["invoice"] == invoice]
+    return sorted(found, key=lambda line: int(line["id"]))
+
+
+def _stored_line(
+    box: ExactBouwSandbox, invoice: Any, line: Mapping[str, Any], ticket: Row | None
+) -> Row:
+    """A new line of ``invoice`` as the sandbox keeps it (SDK PurchaseInvoiceDocumentLine)."""
+    tariffs = {str(t["id"]): t["percentage"] for t in box.store["vat_tariffs"].all()}
+    percentage = line.get("vatTariffPercentage") or tariffs.get(str(line["vatTariffId"]), "0.00")
+    stored = {k: v for k, v in line.items() if k != "deliveryTicket"}
+    if ticket is not None:
+        stored["deliveryTicket"] = {
+            "id": ticket["id"],
+            "ticketNumber": ticket["number"],
+            "cost": ticket["price"],
+            "processed": True,
+        }
+    lines = box.store["invoice_lines"]
+    return {
+        **stored,
+        "id": _next_id(lines, 72000),
+        "invoice": invoice,
+        "vatTariffPercentage": percentage,
+    }
+
+
+def _totals(box: ExactBouwSandbox, invoice: Any) -> Row:
+    """The list item's totals and first delivery ticket, from the invoice's lines."""
+    lines = _lines(box, invoice)
+    net = sum((Decimal(str(line["subTotal"])) for line in lines), Decimal(0))
+    vat = sum(
+        (
+            (Decimal(str(line["subTotal"])) * Decimal(line["vatTariffPercentage"]) / 100).quantize(
+                Decimal("0.01")
+            )
+            for line in lines
+        ),
+        Decimal(0),
+    )
+    ticket = next((line["deliveryTicket"] for line in lines if line.get("deliveryTicket")), None)
+    nested = None
+    if ticket is not None:
+        nested = {"id": ticket["id"], "number": ticket["ticketNumber"], "price": ticket["cost"]}
+    return {
+        "subTotal": f"{net:.2f}",
+        "vatTotal": f"{vat:.2f}",
+        "total": f"{net + vat:.2f}",
+        "deliveryTicket": nested,
+    }
+
+
+def _document(box: ExactBouwSandbox, row: Row) -> Row:
+    """A purchase invoice as ``GET /purchase-invoicing/purchase-invoice/{id}`` and its writes
+    answer it (SDK PurchaseInvoiceDocument), with its lines."""
+    return {
+        "id": row["id"],
+        "invoiceNumber": row["invoiceNumber"],
+        "orderNumber": row.get("orderNumber"),
+        "paymentReference": row.get("paymentReference"),
+        "contact": {"id": row["supplier"]["id"]},
+        "date": row["date"],
+        "dueDate": row.get("dueDate"),
+        "status": row["status"],
+        "comments": row.get("comment"),
+        "lines": [
+            {k: v for k, v in line.items() if k != "invoice"} for line in _lines(box, row["id"])
+        ],
+        "createdAt": row["createdAt"],
+        "updatedAt": row["updatedAt"],
+    }
 
 
 def _book(

@@ -34,6 +34,10 @@ class ExactBouwSettings:
         default=None,
         description="VAT tariff id of booking lines (required to write commitment_bookings)",
     )
+    invoice_lines: bool = setting(
+        default=True,
+        description="read each purchase invoice's lines (one call per invoice read)",
+    )
     invoice_status: int = setting(
         default=0, description="status of a booking's purchase invoice (0 = New)"
     )

@@ -20,7 +20,7 @@ from vcr.cassette import Cassette
 from koppel.errors import RejectedError
 from koppel.http import FakeClock
 from koppel.mapping import compile_mapping
-from koppel.records import Commitment, structure
+from koppel.records import Commitment, PurchaseInvoice, structure
 from koppel.sync import Action, Connection, Direction
 from koppel.testing import find_secrets_in_cassettes
 from koppel_exact_bouw.plugin import connector
@@ -74,7 +74,7 @@ def test_cassette_reads_commitments_through_pages(vcr: Cassette, connection: Con
 def test_cassette_books_a_delivery_note_handled(vcr: Cassette, connection: Connection) -> None:
     payload = booking("F2026-0042", "LB26001", "150.00", _handled=True, _gl_account="7010")
     result = connector.upsert(connection, "commitment_bookings", Action.CREATE, payload, None)
-    assert result is not None and result.target_id
+    assert result is not None and result.target_id == "530001"  # the delivery ticket booked
     sent = vcr.requests[-1]
     line = json.loads(sent.body)["lines"][0]
     assert line["createDeliveryTicketForRemainingCosts"] is False
@@ -82,12 +82,40 @@ def test_cassette_books_a_delivery_note_handled(vcr: Cassette, connection: Conne
 
 
 @pytest.mark.vcr
-def test_cassette_refusal_carries_the_api_message(connection: Connection) -> None:
-    first = booking("INK-26000", "LB26000", "1.00", _handled=True)
+def test_cassette_second_ticket_adds_a_line_to_the_invoice(
+    vcr: Cassette, connection: Connection
+) -> None:
+    first = booking("F2026-0043", "LB26000", "10.00", _handled=True)
     connector.upsert(connection, "commitment_bookings", Action.CREATE, first, None)
-    with pytest.raises(RejectedError, match="INK-26000 already exists for this supplier"):
-        again = booking("INK-26000", "LB26001", "1.00")
-        connector.upsert(connection, "commitment_bookings", Action.CREATE, again, None)
+    second = booking("F2026-0043", "LB26001", "20.00", _handled=True)
+    result = connector.upsert(connection, "commitment_bookings", Action.CREATE, second, None)
+    assert result is not None and result.target_id == "530001"
+    sent = json.loads(vcr.requests[-1].body)
+    assert sent["id"] and [line["subTotal"] for line in sent["lines"]] == ["10.00", "20.00"]
+    assert "id" in sent["lines"][0] and "id" not in sent["lines"][1]
+
+
+@pytest.mark.vcr
+def test_cassette_refusal_carries_the_api_message(connection: Connection) -> None:
+    unknown = booking("F2026-0044", "LB26000", "1.00", contact={"id": 999999})
+    with pytest.raises(RejectedError, match="Contact 999999 not found"):
+        connector.upsert(connection, "commitment_bookings", Action.CREATE, unknown, None)
+
+
+@pytest.mark.vcr
+def test_cassette_reads_purchase_invoices_with_their_lines(
+    vcr: Cassette, connection: Connection
+) -> None:
+    records = list(connector.fetch_records(connection, "purchase_invoices", None, {}))
+    assert vcr.all_played and vcr.play_count == 6  # login, 2 pages of invoices, 3 documents
+    spec = connector.default_mapping(connection, "purchase_invoices", Direction.INBOUND)
+    mapping = compile_mapping(spec, name="exact-bouw/purchase_invoices/inbound")
+    invoices = [structure(mapping.apply(r.data, record_id=r.id), PurchaseInvoice) for r in records]
+    assert [i.number for i in invoices] == ["INK-26006", "INK-26014", "INK-26022"]
+    first = invoices[0]
+    assert first.delivery_notes == ("LB26006",) and first.project == "2026001"
+    assert first.total_excl_vat == sum(line.amount for line in first.lines)
+    assert first.total_incl_vat == first.total_excl_vat + first.total_vat
 
 
 def test_cassettes_hold_no_credentials() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -112,8 +113,8 @@ def test_booking_by_line_id_within_its_commitment(book: Any, sandbox: ExactBouwS
         gl_account="7010",
         description="Balken",
     )
-    invoice = sandbox.store["invoices"].get(result.target_id)
-    assert invoice is not None and invoice["invoiceNumber"] == "F-7"
+    ticket = sandbox.store["tickets"].get(result.target_id)
+    assert result.target_id == "530002" and ticket["purchaseInvoiceInvoiceNumber"] == "F-7"
     with pytest.raises(ValidationError, match="no open commitment line for line 530002"):
         book(
             invoice_number="F-8",
@@ -140,10 +141,11 @@ def test_delivery_note_on_several_open_lines_is_a_record_error_naming_them(
 
 
 def test_booking_refused_by_the_api_is_a_rejected_error_with_its_message(book: Any) -> None:
-    with pytest.raises(RejectedError, match="INK-26006 already exists"):
+    with pytest.raises(RejectedError, match="Contact 999999 not found"):
         book(
-            invoice_number="INK-26006",
-            delivery_note="LB26007",
+            invoice_number="F-404",
+            supplier="999999",
+            delivery_note="LB26000",
             amount="1.00",
             booked_on=DAY,
         )
@@ -180,22 +182,37 @@ def test_bookings_need_the_vat_tariff_setting(book: Any, connection: Connection)
     assert refused.value.context["path"] == "connections.exact-bouw-test.settings.vat_tariff_id"
 
 
-def test_bookings_are_found_by_invoice_number_and_a_shared_one_is_ambiguous(
+def key(*parts: str) -> str:
+    """A match value of a key joining two fields, as the engine makes it."""
+    return json.dumps(list(parts))
+
+
+def test_bookings_are_found_by_invoice_number_and_ticket_or_delivery_note(
     hooks: Any, connection: Connection, sandbox: ExactBouwSandbox
 ) -> None:
-    invoices = sandbox.store["invoices"]
-    first = invoices.get("61000")
-    invoices.insert({**first, "id": 61999, "supplier": {**first["supplier"], "id": 4101}})
-    found = hooks.find_existing(
-        connection=connection,
-        entity="commitment_bookings",
-        match_key="invoice_number",
-        values=["INK-26006", "INK-26014", "nothing"],
+    def find(match_key: str, *values: str) -> Any:
+        return hooks.find_existing(
+            connection=connection,
+            entity="commitment_bookings",
+            match_key=match_key,
+            values=list(values),
+        )
+
+    by_line = find(
+        "invoice_number+line",
+        key("INK-26006", "530006"),
+        key("INK-26006", "530007"),  # the invoice is not booked on that ticket
+        key("INK-26014", "530014"),
     )
-    assert set(found) == {"INK-26006", "INK-26014"}
-    assert isinstance(found["INK-26006"], Ambiguous)
-    assert [c.id for c in found["INK-26006"].candidates] == ["61000", "61999"]
-    assert found["INK-26014"].id == "61001"
+    assert set(by_line) == {key("INK-26006", "530006"), key("INK-26014", "530014")}
+    assert by_line[key("INK-26006", "530006")].id == "530006"
+    tickets = sandbox.store["tickets"]
+    tickets.insert({**tickets.get("530006"), "id": 599998, "contract": {"id": 88011}})
+    by_note = find("invoice_number+delivery_note", key("INK-26006", "LB26006"), key("X", "LB1"))
+    assert set(by_note) == {key("INK-26006", "LB26006")}
+    shared = by_note[key("INK-26006", "LB26006")]
+    assert isinstance(shared, Ambiguous)
+    assert [c.id for c in shared.candidates] == ["530006", "599998"]
 
 
 def test_relations_sharing_an_e_mail_address_are_ambiguous_oldest_first(
@@ -221,3 +238,20 @@ def test_project_filter_reads_only_that_projects_commitments(
     )
     ids = [r.id for r in records]
     assert ids == ["88001", "88004", "88007", "88010"]  # every third contract is on it
+
+
+def test_line_booked_with_its_rest_open_books_the_next_invoice_on_the_rest(
+    book: Any, sandbox: ExactBouwSandbox
+) -> None:
+    first = book(
+        invoice_number="F-12", commitment="88000", line="530000", amount="100.00", booked_on=DAY
+    )
+    second = book(
+        invoice_number="F-13", commitment="88000", line="530000", amount="50.00", booked_on=DAY
+    )
+    assert first.target_id == "530000" and second.target_id != "530000"
+    rest = sandbox.store["tickets"].get(second.target_id)
+    assert rest["number"] == "LB26000" and rest["purchaseInvoiceInvoiceNumber"] == "F-13"
+    with pytest.raises(ValidationError, match="no open commitment line for line 530001"):
+        book(invoice_number="F-14", line="530001", amount="1.00", booked_on=DAY, handled=True)
+        book(invoice_number="F-15", line="530001", amount="1.00", booked_on=DAY)

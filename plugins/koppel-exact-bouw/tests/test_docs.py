@@ -7,7 +7,13 @@ from pathlib import Path
 import attrs
 import pytest
 
-from koppel_exact_bouw.resources import CommitmentBookings, Commitments, Relations
+from koppel_exact_bouw.resources import (
+    CommitmentBookings,
+    Commitments,
+    Projects,
+    PurchaseInvoices,
+    Relations,
+)
 from koppel_exact_bouw.settings import ExactBouwSettings
 
 PLUGIN = Path(__file__).parents[1]
@@ -21,6 +27,6 @@ def test_page_names_every_setting_entity_and_the_assumptions(page: Path) -> None
     text = page.read_text("utf-8")
     for field in attrs.fields(ExactBouwSettings):
         assert f"`{field.name}`" in text, f"{page.name} does not name the setting {field.name}"
-    for resource in (Commitments, CommitmentBookings, Relations):
+    for resource in (Commitments, CommitmentBookings, PurchaseInvoices, Projects, Relations):
         assert f"`{resource.entity}`" in text
     assert "## Assumptions" in text and "## Facts and sources" in text

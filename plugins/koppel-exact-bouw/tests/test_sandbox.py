@@ -164,14 +164,30 @@ def test_hql_that_cannot_be_read_is_refused_naming_the_place(q: str, message: st
         hql.parse(q, ("id", "name"))
 
 
-def test_purchase_invoice_with_an_id_updates_its_header_only(
+def test_purchase_invoice_with_an_id_keeps_its_lines_and_refuses_leaving_one_out(
     client: ExactBouwClient, sandbox: ExactBouwSandbox
 ) -> None:
+    document = client.get("/purchase-invoicing/purchase-invoice/61000")
+    kept = [
+        {
+            "id": line["id"],
+            **{
+                k: line[k]
+                for k in ("description", "quantity", "unitPrice", "subTotal", "vatTariffId")
+            },
+        }
+        for line in document["lines"]
+    ]
     header = {"invoiceNumber": "INK-26006", "contact": {"id": 4100}, "status": 4}
-    saved = client.post("/purchase-invoice", {**header, "id": 61000, "date": "2026-03-01"})
+    saved = client.post(
+        "/purchase-invoice", {**header, "id": 61000, "date": "2026-03-01", "lines": kept}
+    )
     stored = sandbox.store["invoices"].get("61000")
     assert saved["id"] == 61000 and stored is not None
     assert (stored["date"], stored["status"]) == ("2026-03-01", 4)
+    assert [line["id"] for line in saved["lines"]] == [line["id"] for line in kept]
     assert sandbox.store["tickets"].get("530006")["isProcessed"]  # bookings stay as they were
+    with pytest.raises(RejectedError, match="line 72000 is booked and cannot be removed"):
+        client.post("/purchase-invoice", {**header, "id": 61000, "date": "2026-03-01"})
     with pytest.raises(RejectedError, match="Purchase invoice 1 not found"):
         client.post("/purchase-invoice", {**header, "id": 1, "date": "2026-03-01"})

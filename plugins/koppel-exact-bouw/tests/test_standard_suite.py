@@ -27,12 +27,12 @@ class TestExactBouw(ConnectorTestSuite):
     cassettes = Path(__file__).parent / "cassettes"
     samples = {"relations": SUPPLIER}
     changes = {"relations": {"phone": "050 3120000"}}
-    # Refused by the API: the supplier has an invoice with this number already (demo.py
-    # books contract 88003's first delivery note, LB26006, as INK-26006).
+    # Refused by the API: the booking names a supplier (contact) the organisation lacks.
     rejected = {
         "commitment_bookings": {
-            "invoice_number": "INK-26006",
-            "delivery_note": "LB26007",
+            "invoice_number": "F-404",
+            "supplier": "999999",
+            "delivery_note": "LB26000",
             "amount": "100.00",
             "booked_on": "2026-02-01",
         }

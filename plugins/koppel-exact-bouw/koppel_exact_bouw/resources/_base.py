@@ -10,7 +10,7 @@ from koppel.sync import Ambiguous, TargetRecord, one_match
 from koppel_exact_bouw import facts
 from koppel_exact_bouw.client import ExactBouwClient
 
-__all__ = ["ExactBouwResource", "matches"]
+__all__ = ["ExactBouwResource", "matches", "number"]
 
 
 class ExactBouwResource(Resource):
@@ -55,3 +55,9 @@ def matches(
         if match is not None:
             answer[value] = match
     return answer
+
+
+def number(value: Any) -> int | str:
+    """An id as HQL compares it: a whole number when it is all digits, else the text."""
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text

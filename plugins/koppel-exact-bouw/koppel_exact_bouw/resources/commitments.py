@@ -18,7 +18,7 @@ from typing import Any
 
 from koppel.sync import SourceRecord, read_each, read_id, read_moment
 from koppel_exact_bouw import facts, hql
-from koppel_exact_bouw.resources._base import ExactBouwResource
+from koppel_exact_bouw.resources._base import ExactBouwResource, number
 
 __all__ = ["Commitments"]
 
@@ -36,7 +36,7 @@ class Commitments(ExactBouwResource):
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
         only = []
         if filters.get("project") not in (None, ""):
-            only.append(hql.condition("project.id", "=", _number(filters["project"])))
+            only.append(hql.condition("project.id", "=", number(filters["project"])))
         rows = self.client.changed(facts.CONTRACTS, cursor, only, entity=self.entity)
         return read_each(self.with_lines(rows), self.record, id_field="id")
 
@@ -61,11 +61,6 @@ class Commitments(ExactBouwResource):
     def record(self, row: Mapping[str, Any]) -> SourceRecord:
         """One contract, its ``updatedAt`` the cursor."""
         return SourceRecord(id=read_id(row, "id"), data=row, cursor=read_moment(row, "updatedAt"))
-
-
-def _number(value: Any) -> int | str:
-    text = str(value).strip()
-    return int(text) if text.isdigit() else text
 
 
 def _ticket_order(ticket: Row) -> tuple[int, str]:
