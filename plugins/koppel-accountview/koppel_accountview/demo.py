@@ -12,7 +12,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["DEMO_ARTICLES", "ean13", "make_articles"]
+__all__ = ["DEMO_ARTICLES", "FIRST_GENERATED_DEBTOR", "ean13", "make_articles", "make_debtors"]
 
 #: The web-shop articles in ``demo.json``.
 DEMO_ARTICLES = 12
@@ -63,3 +63,31 @@ def make_articles(count: int, *, seed: int = 0) -> list[dict[str, Any]]:
             }
         )
     return articles
+
+
+#: The first number of generated debtors (the demo's own are 10001 onwards).
+FIRST_GENERATED_DEBTOR = 30000
+
+
+def make_debtors(count: int) -> list[dict[str, Any]]:
+    """Debtors 30000 onwards, ``count`` of them, as CONTACT rows (for volume: the lookups
+    of a run must not grow with them)."""
+    first = _FIRST_CHANGE - timedelta(days=60)
+    rows = []
+    for index in range(count):
+        number = FIRST_GENERATED_DEBTOR + index
+        rows.append(
+            {
+                "SUB_NR": str(number),
+                "ACCT_NR": "1210",
+                "ACCT_NAME": f"Klant {number}",
+                "SRC_CODE": f"KLANT{number}",
+                "ADDRESS1": f"Dorpsstraat {index % 200 + 1}",
+                "POST_CODE": "1234 AB",
+                "CITY": "Utrecht",
+                "CNT_CODE": "NL",
+                "MAIL_BUS": f"klant{number}@example.nl",
+                "CNG_DATE": (first + timedelta(minutes=index)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            }
+        )
+    return rows

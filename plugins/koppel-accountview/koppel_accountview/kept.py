@@ -68,7 +68,7 @@ class KeptIndex:
         return self._kept() is not None
 
     def _kept(self) -> dict[str, Any] | None:
-        value = self.session.remembered(self.key, lambda: None, max_age=_KEEP_FOR)
+        value = self.session.remembered(self.key, dict, max_age=_KEEP_FOR)
         return value if isinstance(value, dict) and "rows" in value else None
 
     def load(self) -> None:

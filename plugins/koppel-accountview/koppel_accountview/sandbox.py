@@ -11,17 +11,27 @@ with status 400, as the public clients expect. Tables and field names come from
 :mod:`koppel_accountview.schema`, so the sandbox refuses the fields the client
 would not know either.
 
+Debtors (AR1) and creditors (AP1) are rows of one table, CONTACT, under one number
+(``SUB_NR``): a number used by either is refused to the other, and each business
+object reads, and updates, its own side only. A journal line on a collective account
+(*verzamelrekening*: ``collective_accounts`` in the demo data, 1210 debtors and 1600
+creditors) must name a relation of that side in ``SUB_NR``, and any ``SUB_NR`` on a
+page must exist. :attr:`AccountViewSandbox.reads` and ``writes`` count the calls per
+business object.
+
 Demo data: articles AV-1001 ... AV-1012 (group ``WEBSHOP``, with stock,
 sales reservations and item attributes), the cost articles ``VERZEND`` and
-``TOESLAG`` (group ``KOSTEN``), one debtor, journals ``VK`` and ``MEM``; with
-a volume, generated web-shop articles AV-1013 onwards; with ``shared_email``, two
-debtors sharing one e-mail address (the plugin's tests seed them).
+``TOESLAG`` (group ``KOSTEN``), one debtor, two creditors (70001, 70002), journals
+``VK`` and ``MEM``; with a volume, generated web-shop articles AV-1013 onwards; with
+``debtors``, generated debtors 30000 onwards; with ``shared_email``, two debtors
+sharing one e-mail address (the plugin's tests seed them).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,7 +44,7 @@ from koppel.http import SYSTEM_CLOCK, Clock
 from koppel.records import to_datetime
 from koppel.sandbox import OAuthEmulator, Sandbox, SandboxRequest, Violation, json_response
 from koppel_accountview import facts, schema
-from koppel_accountview.demo import DEMO_ARTICLES, make_articles
+from koppel_accountview.demo import DEMO_ARTICLES, make_articles, make_debtors
 from koppel_accountview.schema import Table
 from koppel_accountview.wire import format_datetime, read_write
 
@@ -45,6 +55,9 @@ COMPANY = "DEMO"
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-secret"
 _PREFIX = "/api/v3"
+#: Where the sandbox keeps which side of the ledger a CONTACT row is on (AR1 or AP1);
+#: never answered, as AccountView's own marker is not known.
+_SIDE = "_LEDGER"
 
 
 def _error(message: str, number: int = 1, status: int = 400) -> httpx.Response:
@@ -105,6 +118,7 @@ class AccountViewSandbox(Sandbox):
         from ``seed`` (:mod:`koppel_accountview.demo`).
     :param shared_email: also seed two debtors (10002, 10003) that share one e-mail
         address, as real administrations have (a shared mailbox of two branches).
+    :param debtors: generated debtors beyond the demo's (30000 onwards).
     """
 
     def __init__(
@@ -114,6 +128,7 @@ class AccountViewSandbox(Sandbox):
         seed: int = 0,
         articles: int | None = None,
         shared_email: bool = False,
+        debtors: int = 0,
     ) -> None:
         super().__init__(
             "accountview",
@@ -131,6 +146,11 @@ class AccountViewSandbox(Sandbox):
         data = _demo_data()
         self.companies: list[dict[str, Any]] = data["companies"]
         self.journals: set[str] = set(data["journals"])
+        #: Collective accounts (*verzamelrekeningen*) and the side whose relations they take.
+        self.collective: dict[str, str] = dict(data["collective_accounts"])
+        #: Reads and writes by business object.
+        self.reads: Counter[str] = Counter()
+        self.writes: Counter[str] = Counter()
         for table in schema.TABLES.values():
             self.store.collection(table.name, id_field=table.key)
             if table.detail is not None:
@@ -138,9 +158,12 @@ class AccountViewSandbox(Sandbox):
         self.store.seed("ARTICLE", data["ARTICLE"], id_field="ART_CODE")
         extra = max((articles or 0) - DEMO_ARTICLES, 0)
         self.store.seed("ARTICLE", make_articles(extra, seed=seed), id_field="ART_CODE")
-        self.store.seed("CONTACT", data["CONTACT"], id_field="SUB_NR")
+        debtor_rows = [*data["CONTACT"], *make_debtors(debtors)]
         if shared_email:
-            self.store.seed("CONTACT", data["CONTACT_SHARED_EMAIL"], id_field="SUB_NR")
+            debtor_rows.extend(data["CONTACT_SHARED_EMAIL"])
+        self.store.seed("CONTACT", [{**r, _SIDE: "AR1"} for r in debtor_rows], id_field="SUB_NR")
+        creditors = [{**r, _SIDE: "AP1"} for r in data["CREDITORS"]]
+        self.store.seed("CONTACT", creditors, id_field="SUB_NR")
         self._keys = {
             "SO_HDR": itertools.count(20240001),
             "DJ_PAGE": itertools.count(1),
@@ -195,6 +218,20 @@ class AccountViewSandbox(Sandbox):
         if company not in {c["Id"] for c in self.companies}:
             raise _Refused(f"Onbekende onderneming {company!r}", 11)
 
+    def relation(self, number: Any, side: str | None = None) -> dict[str, Any] | None:
+        """The CONTACT row numbered ``number`` (of side ``side``, AR1 or AP1, when given)."""
+        row = self.store["CONTACT"].get(str(number or "").strip())
+        if row is None or (side is not None and row.get(_SIDE, "AR1") != side):
+            return None
+        return row
+
+    def _rows(self, table: Table) -> list[dict[str, Any]]:
+        rows = self.store[table.name].all()
+        if table.name == "CONTACT":
+            side = table.business_object
+            return [row for row in rows if row.get(_SIDE, "AR1") == side]
+        return rows
+
     @staticmethod
     def _table(code: str | None) -> Table:
         table = schema.TABLES.get((code or "").upper())
@@ -212,7 +249,8 @@ class AccountViewSandbox(Sandbox):
             self._company(request)
             params = {k.lower(): v for k, v in request.params.items()}
             table = self._table(params.get("businessobject"))
-            rows = self.store[table.name].all()
+            self.reads[table.business_object] += 1
+            rows = self._rows(table)
             n = 1
             while f"filtercontrolsource{n}" in params:
                 rows = self._filter(table, rows, params, n)
@@ -283,6 +321,7 @@ class AccountViewSandbox(Sandbox):
             except ValueError as exc:
                 raise _Refused(f"Ongeldige opdracht: {exc}", 30) from exc
             table = self._table(code)
+            self.writes[table.business_object] += 1
             if name.upper() != table.name or len(headers) != 1:
                 raise _Refused(f"{code} schrijft precies één rij in tabel {table.name}", 31)
             if update:
@@ -310,8 +349,10 @@ class AccountViewSandbox(Sandbox):
         key = body.get(schema.UPDATE_ID) if isinstance(body, Mapping) else None
         if not isinstance(key, str) or not key.strip():
             raise _Refused(f"Een wijziging (PUT) noemt de sleutel in {schema.UPDATE_ID!r}", 36)
-        if self.store[table.name].get(key) is None:
-            raise _Refused(f"{table.name} {key} bestaat niet", 37)
+        if self.store[table.name].get(key) is None or (
+            table.name == "CONTACT" and self.relation(key, table.business_object) is None
+        ):
+            raise _Refused(f"{table.name} {key} bestaat niet in {table.business_object}", 37)
         sent = header.get(table.key)
         if sent is not None and str(sent) != key:
             raise _Refused(f"{table.key} {sent} is niet de sleutel {key} van de wijziging", 38)
@@ -345,8 +386,8 @@ class AccountViewSandbox(Sandbox):
     def _store(
         self, table: Table, header: dict[str, Any], lines: list[dict[str, Any]], *, update: bool
     ) -> dict[str, Any]:
-        if table is schema.DEBTORS:
-            return self._debtor(header, update=update)
+        if table.name == "CONTACT":
+            return self._relation(table, header, update=update)
         if table is schema.ARTICLES:
             return self._article(header)
         if table is schema.DELIVERY_ADDRESSES:
@@ -358,21 +399,27 @@ class AccountViewSandbox(Sandbox):
             return self._order(header, lines)
         return self._journal(header, lines)
 
-    def _debtor(self, header: dict[str, Any], *, update: bool) -> dict[str, Any]:
-        """Create a debtor (POST; its number must be new) or change one (PUT)."""
+    def _relation(self, table: Table, header: dict[str, Any], *, update: bool) -> dict[str, Any]:
+        """Create a debtor (AR1) or creditor (AP1): POST, its number new to both sides;
+        or change one of the business object's own side (PUT)."""
         number = str(header.get("SUB_NR") or "").strip()
         if not number:
-            raise _Refused("SUB_NR (debiteurnummer) is verplicht", 41)
+            raise _Refused("SUB_NR (debiteur-/crediteurnummer) is verplicht", 41)
         header["CNG_DATE"] = self.now()
         contacts = self.store["CONTACT"]
         if update:
-            return contacts.update(number, header) or {}
-        if contacts.get(number) is not None:
-            raise _Refused(f"Debiteur {number} bestaat al; wijzig hem met PUT", 44)
+            stored = contacts.update(number, header) or {}
+            return {k: v for k, v in stored.items() if k != _SIDE}
+        existing = contacts.get(number)
+        if existing is not None:
+            side = "debiteur" if existing.get(_SIDE, "AR1") == "AR1" else "crediteur"
+            raise _Refused(f"Relatie {number} bestaat al als {side}; wijzig hem met PUT", 44)
         if not header.get("ACCT_NAME"):
             raise _Refused("ACCT_NAME (naam) is verplicht", 42)
-        header.setdefault("ACCT_NR", schema.DEFAULT_DEBTOR_ACCOUNT)
-        return contacts.insert(header)
+        default = schema.DEFAULT_DEBTOR_ACCOUNT if table is schema.DEBTORS else None
+        header.setdefault("ACCT_NR", default or schema.DEFAULT_CREDITOR_ACCOUNT)
+        stored = contacts.insert({**header, _SIDE: table.business_object})
+        return {k: v for k, v in stored.items() if k != _SIDE}
 
     def _article(self, header: dict[str, Any]) -> dict[str, Any]:
         code = str(header.get("ART_CODE") or "").strip()
@@ -386,7 +433,7 @@ class AccountViewSandbox(Sandbox):
     def _order(self, header: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
         for role in ("RPL_INV", "RPL_DEL"):
             debtor = header.get(role)
-            if debtor is not None and self.store["CONTACT"].get(str(debtor)) is None:
+            if debtor is not None and self.relation(debtor, "AR1") is None:
                 raise _Refused(f"Debiteur {debtor} ({role}) bestaat niet", 50)
         if header.get("RPL_INV") is None:
             raise _Refused("RPL_INV (factuurdebiteur) is verplicht", 51)
@@ -417,10 +464,10 @@ class AccountViewSandbox(Sandbox):
         balance = sum((_number(line.get("AMOUNT")) for line in lines), Decimal(0))
         if balance != 0:
             raise _Refused(f"Dagboekpagina is niet in balans (verschil {balance})", 62)
-        for row in (header, *lines):
-            debtor = row.get("SUB_NR")
-            if debtor and self.store["CONTACT"].get(str(debtor)) is None:
-                raise _Refused(f"Debiteur {debtor} bestaat niet", 63)
+        if header.get("SUB_NR") and self.relation(header["SUB_NR"]) is None:
+            raise _Refused(f"Debiteur/crediteur {header['SUB_NR']} bestaat niet", 63)
+        for index, line in enumerate(lines):
+            self._journal_line_relation(index, line)
         number = str(next(self._keys["DJ_PAGE"]))
         header["PAGE_NR"] = number
         stored = self.store["DJ_PAGE"].insert(header)
@@ -429,6 +476,27 @@ class AccountViewSandbox(Sandbox):
             self.store["DJ_LINE"].insert({**line, "LINE_ID": line_id, "HEADER_KEY": number})
         return stored
 
+    def _journal_line_relation(self, index: int, line: Mapping[str, Any]) -> None:
+        """A line's ``SUB_NR`` must be a relation; a line on a collective account must
+        name one of that account's side (AccountView keeps the open items per relation)."""
+        number = str(line.get("SUB_NR") or "").strip()
+        account = str(line.get("ACCT_NR") or "").strip()
+        side = self.collective.get(account)
+        where = f"DJ_LINE[{index}]"
+        if number and self.relation(number) is None:
+            raise _Refused(f"{where}: debiteur/crediteur {number} bestaat niet", 63)
+        if side is None:
+            return
+        kind = "debiteur" if side == "AR1" else "crediteur"
+        if not number:
+            raise _Refused(
+                f"{where}: rekening {account} is een verzamelrekening; SUB_NR ({kind}) is "
+                "verplicht",
+                64,
+            )
+        if self.relation(number, side) is None:
+            raise _Refused(f"{where}: {number} is geen {kind} (verzamelrekening {account})", 65)
+
 
 def make_sandbox(
     seed: int = 0,
@@ -436,8 +504,12 @@ def make_sandbox(
     *,
     clock: Clock = SYSTEM_CLOCK,
     shared_email: bool = False,
+    debtors: int = 0,
 ) -> AccountViewSandbox:
     """A fresh sandbox with the demo administration ``DEMO`` (``articles``: web-shop
     articles in all, at least the 12 demo ones; the volume ``koppel_sandbox`` asks for;
-    ``shared_email``: two more debtors sharing an e-mail address)."""
-    return AccountViewSandbox(clock=clock, seed=seed, articles=articles, shared_email=shared_email)
+    ``shared_email``: two more debtors sharing an e-mail address; ``debtors``: generated
+    debtors beyond the demo's)."""
+    return AccountViewSandbox(
+        clock=clock, seed=seed, articles=articles, shared_email=shared_email, debtors=debtors
+    )

@@ -26,6 +26,7 @@ __all__ = [
     "AUTHORIZE_URL",
     "COMPANIES_PATH",
     "COMPANY_HEADER",
+    "CREDITORS",
     "DATA_PATH",
     "DEBTORS",
     "DELIVERY_ADDRESSES",
@@ -60,9 +61,10 @@ DATA_PATH = "accountviewdata"
 #: An update is a PUT of the write envelope with this top-level key holding the key of
 #: the row to update [observed: S6 updates CONTACT so; REFERENCE.md mismatch 7].
 UPDATE_ID = "id"
-#: The business objects an update (PUT) is known for: debtors only [observed: S6; it
-#: says journal pages (DJ2) have no PUT; none shown for the others].
-UPDATABLE = frozenset({"AR1"})
+#: The business objects an update (PUT) is known for: debtors [observed: S6; it says
+#: journal pages (DJ2) have no PUT; none shown for the others] and creditors, the same
+#: table CONTACT through AP1 [inferred: S2 reads creditors as AP1 of CONTACT].
+UPDATABLE = frozenset({"AR1", "AP1"})
 #: The companies the user may reach: a JSON array of objects ``Id``, ``Description``,
 #: ``Code`` (``koppel_accountview.facts.COMPANY``) [observed].
 COMPANIES_PATH = "Companies"
@@ -149,6 +151,11 @@ DEBTORS = Table(
         Field("CNG_DATE", "T", description="last change"),
     ),
 )
+
+#: Creditors (*crediteuren*), business object AP1 [observed: S2 reads them so], the same
+#: table CONTACT as debtors with the same fields and key: ``SUB_NR`` is the
+#: "Debiteur-/crediteurnummer" of either (S1's dictionary), so one number is one relation.
+CREDITORS = attrs.evolve(DEBTORS, business_object="AP1")
 
 #: Delivery addresses of a debtor, business object ADDR, table DEL_ADDR [observed].
 DELIVERY_ADDRESSES = Table(
@@ -242,7 +249,7 @@ _DJ_LINES = Table(
     key="RowId",
     fields=_fields(
         Field("ACCT_NR", "C"),
-        Field("SUB_NR", "C", G, "debtor on a debtor line"),
+        Field("SUB_NR", "C", description="debtor or creditor (Debiteur-/crediteurnummer)"),
         Field("COST_CODE", "C"),
         Field("AMOUNT", "N", description="administration currency; debit +, credit -"),
         Field("CUR_AMT", "N", description="amount in the page's foreign currency"),
@@ -267,7 +274,7 @@ JOURNAL_PAGES = Table(
     fields=_fields(
         Field("PAGE_NR", "C", description="page number, issued by AccountView"),
         Field("DJ_CODE", "C", description="journal code"),
-        Field("SUB_NR", "C", description="debtor of a sales invoice"),
+        Field("SUB_NR", "C", description="debtor or creditor of the page (Debiteur/Crediteur)"),
         Field("INV_NR", "C", description="invoice number or reference: koppel's match key"),
         Field("CUR_CODE", "C"),
         Field("HDR_DESC", "C"),
@@ -278,7 +285,7 @@ JOURNAL_PAGES = Table(
 #: Every table by business object code.
 TABLES: Mapping[str, Table] = {
     table.business_object: table
-    for table in (DEBTORS, DELIVERY_ADDRESSES, ARTICLES, SALES_ORDERS, JOURNAL_PAGES)
+    for table in (DEBTORS, CREDITORS, DELIVERY_ADDRESSES, ARTICLES, SALES_ORDERS, JOURNAL_PAGES)
 }
 
 #: Journal codes. [guess: set per administration; the connection settings override them.]
@@ -286,6 +293,9 @@ DEFAULT_SALES_JOURNAL = "VK"
 DEFAULT_MEMORIAL_JOURNAL = "MEM"
 #: Collective receivables account for new debtors [observed example "1210"].
 DEFAULT_DEBTOR_ACCOUNT = "1210"
+#: Collective payables account for new creditors. [guess: "1600 Crediteuren" is the
+#: usual Dutch one; set per administration, the connection's ``creditor_account``.]
+DEFAULT_CREDITOR_ACCOUNT = "1600"
 #: Article code a shipping cost line is booked on [observed: shipping is an SO_LINE].
 DEFAULT_SHIPPING_ARTICLE = "VERZEND"
 #: Article code a fee line is booked on. [guess]

@@ -56,6 +56,7 @@ def test_schema_declares_every_mapped_field(file: str) -> None:
 def test_schema_tables_by_business_object() -> None:
     assert {code: t.name for code, t in schema.TABLES.items()} == {
         "AR1": "CONTACT",
+        "AP1": "CONTACT",
         "ADDR": "DEL_ADDR",
         "AK1": "ARTICLE",
         "SO1": "SO_HDR",

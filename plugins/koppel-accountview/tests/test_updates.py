@@ -47,7 +47,9 @@ def test_sandbox_refuses_a_post_of_a_debtor_number_that_exists(
 ) -> None:
     client = connector.session(connection).client
     row = {"SUB_NR": "10001", "ACCT_NAME": "Dubbel", "SRC_CODE": "DUBBEL"}
-    with pytest.raises(RejectedError, match="Debiteur 10001 bestaat al; wijzig hem met PUT"):
+    with pytest.raises(
+        RejectedError, match="Relatie 10001 bestaat al als debiteur; wijzig hem met PUT"
+    ):
         client.write(DEBTORS, row, record="r")
     assert sandbox.store["CONTACT"].get("10001")["ACCT_NAME"] == "Bakkerij De Korenschoof"
 

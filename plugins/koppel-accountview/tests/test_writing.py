@@ -166,7 +166,7 @@ def test_order_updates_known_debtor_only_when_changed(connection: Connection, sa
 def test_order_default_debtor_creates_no_customer(connection: Connection, sandbox: Any) -> None:
     connection.settings = {**connection.settings, "default_debtor": "10001"}
     result = write(connection, order())
-    assert len(sandbox.store["CONTACT"]) == 3
+    assert len(sandbox.store["CONTACT"]) == 5  # the three demo debtors and two creditors
     assert sandbox.store["SO_HDR"].get(result.target_id)["RPL_INV"] == "10001"
 
 

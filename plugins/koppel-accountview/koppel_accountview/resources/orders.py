@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from koppel.accounting import check_order_type_supported, check_products_exist
-from koppel.connector import OutboundMap, Resource
+from koppel.connector import OutboundMap, Resource, Session
 from koppel.errors import MappingRecordError, RejectedError, ValidationError
 from koppel.mapping import CompiledMapping
 from koppel.records import Order, OrderLine, OrderType, to_decimal
@@ -29,7 +30,7 @@ from koppel_accountview.resources.journal_entries import (
     record_of,
     refuse_update,
 )
-from koppel_accountview.schema import DELIVERY_ADDRESSES, SALES_ORDERS
+from koppel_accountview.schema import DELIVERY_ADDRESSES, JOURNAL_PAGES, SALES_ORDERS
 from koppel_accountview.settings import AccountViewSettings
 from koppel_accountview.wire import present
 
@@ -37,6 +38,33 @@ from koppel_accountview.wire import present
 ORDER_TYPES = (OrderType.ORDER, OrderType.SALES_INVOICE, OrderType.FINANCIAL_MUTATION)
 _JOURNAL_TYPES = {OrderType.SALES_INVOICE.value, OrderType.FINANCIAL_MUTATION.value}
 _ADDRESS = ("ADDRESS1", "POST_CODE", "CITY", "CNT_CODE")
+#: How long the state store keeps the business objects orders were written as.
+_WRITTEN_FOR = timedelta(days=3650)
+
+
+def _written_key(session: Session) -> str:
+    return f"{session.settings.company}/orders-written-as"
+
+
+def written_as(session: Session) -> set[str]:
+    """The business objects (SO1, DJ2) koppel has written orders as in this
+    administration, kept in the state store (empty without one)."""
+    if session.connection.state is None:
+        return set()
+    kinds = session.remembered(_written_key(session), list, max_age=_WRITTEN_FOR)
+    return {str(kind) for kind in kinds or ()}
+
+
+def note_written_as(session: Session, business_object: str) -> None:
+    """Keep that orders are written as ``business_object``, before the first is written
+    (so that a crash after the write cannot leave it unlooked for)."""
+    with session.cached("orders-written-as:lock", threading.Lock):
+        kinds = written_as(session)
+        if business_object not in kinds and session.connection.state is not None:
+            value = sorted({*kinds, business_object})
+            session.remembered(
+                _written_key(session), lambda: value, max_age=_WRITTEN_FOR, refresh=True
+            )
 
 
 class Orders(Resource):
@@ -59,9 +87,7 @@ class Orders(Resource):
         left to the datamapper.
         """
         data = request.data
-        order_type = str(data.get("order_type") or OrderType.ORDER)
-        self.session.cached("order_types", set).add(order_type)
-        if order_type not in _JOURNAL_TYPES:
+        if str(data.get("order_type")) not in _JOURNAL_TYPES:
             return None
         payload: dict[str, Any] = {}
         lookups: Mapping[str, Mapping[str, Any]] = {}
@@ -75,14 +101,15 @@ class Orders(Resource):
         """Sales orders by ``ORD_REF``, then journal pages by ``INV_NR``; a number several
         share is :class:`~koppel.sync.Ambiguous`, lowest order or page number first.
 
-        Each is looked in only when this run maps orders of its kind (a sales-order flow
-        writes no journal page), or maps none (a plan, a check)."""
-        mapped: set[str] = self.session.cached("order_types", set)
+        Each is looked in only when koppel writes orders of its kind to this administration
+        (:func:`written_as`): a sales-order flow never looks for journal pages. Before koppel
+        wrote any order there, both are looked in."""
+        kinds = written_as(self.session)
         found: dict[str, TargetRecord | Ambiguous] = {}
-        if not mapped or OrderType.ORDER.value in mapped:
+        if not kinds or SALES_ORDERS.business_object in kinds:
             found.update(self.client.find(SALES_ORDERS, self.match_keys[match_key], values))
         rest = [value for value in values if value not in found]
-        if rest and (not mapped or mapped & _JOURNAL_TYPES):
+        if rest and (not kinds or JOURNAL_PAGES.business_object in kinds):
             found.update(JournalEntries(self.session).find(match_key, rest))
         return found
 
@@ -95,6 +122,8 @@ class Orders(Resource):
             str(payload.get("order_type") or OrderType.ORDER), ORDER_TYPES, system="accountview"
         )
         debtor = order_debtor(self.session, payload.get("debtor"), record)
+        table = SALES_ORDERS if order_type == OrderType.ORDER else JOURNAL_PAGES
+        note_written_as(self.session, table.business_object)
         if order_type == OrderType.ORDER:
             return self.write_sales_order(payload, debtor, record)
         return write_journal_page(self.client, payload.get("journal"), debtor, record)
