@@ -109,11 +109,19 @@ class Bookkeeper:
             recovered = self.recovered(item)
             if recovered is not None:
                 activity.append(recovered)
+        rehash = [
+            (item.source_id, item.source_hash)
+            for item in done
+            if item.unchanged
+            and item.source_hash is not None
+            and item.bound_source_hash != item.source_hash
+        ]
         booking = ChunkBooking(
             run_id=self.result.run_id,
             flow=parts.flow.name,
             scope=parts.scope,
             binds=binds,
+            rehash=rehash,
             unbind=[item.source_id for item in done if item.action == Action.DELETE],
             unpark=synced,
             park=[
@@ -136,12 +144,15 @@ class Bookkeeper:
         for item in done:
             self.pending.pop(item.source_id, None)
 
-    def _checked_binds(self, items: list[Item]) -> list[tuple[str, str, str | None]]:
+    def _checked_binds(self, items: list[Item]) -> list[tuple[str, str, str | None, str | None]]:
         """The chunk's binds; a record whose target id another record holds fails instead."""
         if not items:
             return []
         parts = self.parts
-        binds = [(item.source_id, item.target_id or "", item.content_hash) for item in items]
+        binds = [
+            (item.source_id, item.target_id or "", item.content_hash, item.source_hash)
+            for item in items
+        ]
         clashes = parts.store.binding_clashes(parts.scope, binds)
         for item in items:
             owner = clashes.get(item.source_id)
@@ -175,6 +186,7 @@ class Bookkeeper:
             record_id=item.source_id,
             action="recovered",
             source=item.record.data,
+            source_json=item.source_text,
             sent=journaled.sent,
             message=f"{verb} by run {journaled.run_id}, which crashed; found in the target "
             f"as {item.target_id}",
@@ -192,7 +204,9 @@ class Bookkeeper:
             record_id=item.source_id,
             action=str(item.action),
             source=item.record.data if writing or item.failed else None,
+            source_json=item.source_text,
             sent=item.payload if writing else None,
+            sent_json=item.sent_text,
             response=response or None,
             message=item.message,
         )

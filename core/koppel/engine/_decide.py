@@ -1,8 +1,13 @@
-"""Step 2 of a chunk: find each record in the target and decide create, update or skip.
+"""Steps 1 and 2 of a chunk: skip what did not change, then find each record in the
+target and decide create, update or skip.
 
-Existence is decided by the binding first (one batched query), then by the
-target's match keys (one ``find_existing`` call per key and chunk). The content
-hash of the full outbound payload against the binding's skips unchanged records.
+Before anything is mapped, the chunk's bindings are read (one batched query): a
+record whose raw source hash under the flow's fingerprint equals its binding's is
+skipped at once, unmapped. Existence of the others is decided by the binding,
+then by the target's match keys (one ``find_existing`` call per key and chunk).
+The content hash of the full outbound payload against the binding's skips
+records whose source changed but whose payload did not. Products of orders are
+checked only for the records that will be written.
 A record found in a target that never updates the entity is bound and skipped.
 A match value that several target records share fails the record, naming them
 (or takes the first, with ``on_ambiguous = "first"``). A record deleted in the
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from koppel.engine._hash import content_hash, match_value
+from koppel.engine._hash import hash_text, match_value, payload_text, source_hash, source_text
 from koppel.engine._item import STOPPING, Item, with_record
 from koppel.engine._mapper import RecordMapper
 from koppel.engine._same import already_in_target
@@ -24,6 +29,9 @@ from koppel.sync import Action, Ambiguous, TargetRecord
 
 __all__ = ["Decider"]
 
+#: Actions that send a record's payload to the target.
+_WRITES = (Action.CREATE, Action.UPDATE)
+
 
 class Decider:
     """Looks a chunk's records up and gives each an action (or fails it)."""
@@ -32,8 +40,34 @@ class Decider:
         self.parts = parts
         self.mapper = mapper
 
+    def skip_unchanged(self, chunk: list[Item]) -> None:
+        """Read the chunk's bindings; skip, unmapped, every record whose source hash
+        equals its binding's (the same raw record under the same mapping and settings)."""
+        parts = self.parts
+        readable = [item for item in chunk if item.record.error is None]
+        if not readable:
+            return
+        bindings = parts.store.get_bindings(*parts.scope, [item.source_id for item in readable])
+        fingerprint = parts.fingerprint
+        for item in readable:
+            binding = bindings.get(item.source_id)
+            if binding is not None:
+                item.target_id = binding.target_id
+                item.binding_hash = binding.content_hash or ""
+                item.bound_source_hash = binding.source_hash
+            if item.record.deleted:
+                continue
+            try:
+                item.source_text = source_text(item.record.data)
+            except (TypeError, ValueError):  # not JSON: mapped every time, never skipped here
+                continue
+            item.source_hash = source_hash(fingerprint, item.source_text)
+            if binding is not None and binding.source_hash == item.source_hash:
+                item.skip("unchanged since the last sync")
+                item.unchanged = True
+
     def lookup(self, live: list[Item]) -> None:
-        """Bindings first, then the target's match keys for the records still unbound.
+        """The target's match keys for the records :meth:`skip_unchanged` found unbound.
 
         A record whose match value the target could look up is marked ``findable``;
         when the target implements no ``find_existing``, nothing is.
@@ -41,15 +75,7 @@ class Decider:
         if not live:
             return
         parts = self.parts
-        bindings = parts.store.get_bindings(*parts.scope, [item.source_id for item in live])
-        unbound: list[Item] = []
-        for item in live:
-            binding = bindings.get(item.source_id)
-            if binding is None:
-                unbound.append(item)
-            else:
-                item.target_id = binding.target_id
-                item.binding_hash = binding.content_hash or ""
+        unbound = [item for item in live if item.binding_hash is None]
         for key in parts.match_keys:
             wanted: dict[str, list[Item]] = {}
             for item in unbound:
@@ -122,7 +148,8 @@ class Decider:
                 )
 
     def decide(self, live: list[Item]) -> None:
-        """Give every live record its action and payload; a record that cannot be sent fails."""
+        """Give every live record its action and payload; a record that cannot be sent fails
+        (an order whose products the target lacks fails only when it would be written)."""
         planned: dict[Hashable, Item] = {}
         for item in live:
             if item.action is not None:
@@ -140,6 +167,13 @@ class Decider:
             if item.action in (Action.CREATE, Action.UPDATE):
                 for key in item.identity_keys():
                     planned.setdefault(key, item)
+        self._check_products([item for item in live if item.action in _WRITES])
+
+    def _check_products(self, writes: list[Item]) -> None:
+        problems = self.parts.rules.check_products([item.structured for item in writes])
+        for item, problem in zip(writes, problems, strict=True):
+            if problem is not None:
+                item.fail(with_record(problem, item))
 
     def _decide_deleted(self, item: Item, earlier: Item | None) -> None:
         """A record deleted in the source: nothing to do when it was never synced; else
@@ -165,7 +199,8 @@ class Decider:
     def _decide_one(self, item: Item, planned: dict[Hashable, Item]) -> None:
         outbound = self.mapper.outbound
         full = outbound(item, Action.CREATE, None)
-        item.content_hash = content_hash(full)
+        full_text = payload_text(full)
+        item.content_hash = hash_text(full_text)
         earlier = next((planned[k] for k in item.identity_keys() if k in planned), None)
         if earlier is not None:
             if earlier.source_id != item.source_id:
@@ -212,3 +247,4 @@ class Decider:
         else:
             item.action = Action.CREATE
             item.payload = full
+            item.sent_text = full_text

@@ -7,13 +7,44 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["content_hash", "match_value", "read_field", "read_match_key"]
+__all__ = [
+    "content_hash",
+    "hash_text",
+    "match_value",
+    "payload_text",
+    "read_field",
+    "read_match_key",
+    "source_hash",
+    "source_text",
+]
+
+
+def payload_text(payload: Mapping[str, Any]) -> str:
+    """The JSON a payload's content hash is taken of (keys sorted); the activity log
+    stores this same text as what was sent."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def hash_text(text: str) -> str:
+    """The hash of ``text`` (32 hex digits)."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def content_hash(payload: Mapping[str, Any]) -> str:
     """A stable hash of a payload: equal data (any key order) gives an equal hash."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return hash_text(payload_text(payload))
+
+
+def source_text(data: Mapping[str, Any]) -> str:
+    """The JSON of a raw source record as the source gave it (its own key order); the
+    activity log stores this same text as what came in."""
+    return json.dumps(data, separators=(",", ":"), default=str)
+
+
+def source_hash(fingerprint: str, text: str) -> str:
+    """The hash of a raw source record's JSON ``text`` under a flow's ``fingerprint``
+    (:func:`koppel.engine._fingerprint.flow_fingerprint`)."""
+    return hash_text(f"{fingerprint}\n{text}")
 
 
 def read_field(data: Mapping[str, Any], path: str) -> Any:

@@ -30,12 +30,23 @@ class Item:
     no write and leave no activity entry; ``changed_after_booking`` records changed
     since a target that never updates them took them; ``deleted_in_source`` records
     were deleted in the source while their target records stay.
+
+    ``source_text`` is the raw source record's JSON and ``source_hash`` its hash under
+    the flow's fingerprint (a binding with the same ``bound_source_hash`` skips the
+    record before mapping); ``sent_text`` is the JSON of ``payload`` when it was made
+    for the content hash already; ``structured`` is the canonical record object the
+    rules gave (before ``canonical`` unstructured it).
     """
 
     index: int
     record: SourceRecord
     retried: bool = False
     canonical: Mapping[str, Any] | None = None
+    structured: Any = None
+    source_text: str | None = None
+    source_hash: str | None = None
+    bound_source_hash: str | None = None
+    sent_text: str | None = None
     match: dict[str, str] = attrs.field(factory=dict)
     order_keys: tuple[Hashable, ...] = ()
     binding_hash: str | None = None

@@ -170,7 +170,11 @@ class LaneWriter:
         try:
             with parts.store_lock:
                 parts.store.bind(
-                    *parts.scope, item.source_id, item.result.target_id, item.content_hash
+                    *parts.scope,
+                    item.source_id,
+                    item.result.target_id,
+                    item.content_hash,
+                    source_hash=item.source_hash,
                 )
         except Exception as exc:  # written all the same: the chunk's bookkeeping binds it
             self.log.warning(

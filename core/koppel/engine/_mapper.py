@@ -1,4 +1,5 @@
-"""Step 1 of a chunk: inbound map, structure the canonical record, apply the rules.
+"""Step 1 of a chunk: inbound map, structure the canonical record, apply the rules
+(for the records that were not skipped unchanged before mapping).
 
 Also the outbound map the decide step calls per record and action.
 """
@@ -30,6 +31,9 @@ class RecordMapper:
         rules, record_class, match_keys = parts.rules, parts.record_class, parts.match_keys
         records: list[Any] = []
         for item in chunk:
+            if item.action is not None:  # skipped unchanged before mapping
+                records.append(None)
+                continue
             if item.record.error is not None:  # the source plugin could not read it
                 item.fail(item.record.error)
                 records.append(None)
@@ -44,12 +48,12 @@ class RecordMapper:
             except Exception as exc:
                 item.fail(with_record(exc, item))
                 records.append(None)
-        rules.prepare([r for r in records if r is not None])
         for item, record in zip(chunk, records, strict=True):
             if item.action is not None or item.record.deleted:
                 continue
             try:
                 record, skip = rules.apply(record)
+                item.structured = record
                 item.canonical = unstructure(record) if record_class else record
                 item.order_keys = rules.order_keys(record)
             except STOPPING:

@@ -2,7 +2,8 @@
 
 Orders: the flow's status filter, enrichment, order type, debtor (default
 debtor or the shaped customer) and, for order types that need them, products
-that must exist in the target (looked up in batches, cached per run).
+that must exist in the target: checked only for the orders a run writes
+(looked up in batches, cached per run), after the decision that they change.
 Customers are shaped into debtors; stock levels get the quantity the flow's
 stock formula says. Ordering keys keep dependent writes in sequence (two
 orders of one new customer).
@@ -15,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from koppel.errors import ValidationError
 from koppel.flows import Flow
 from koppel.records import Customer, Order, OrderType, StockLevel
 from koppel.sync import Connection
@@ -24,7 +26,8 @@ __all__ = ["RecordRules"]
 
 
 class RecordRules:
-    """The rules of one flow run; :meth:`prepare` a chunk, then :meth:`apply` per record."""
+    """The rules of one flow run: :meth:`apply` per record; :meth:`check_products` of the
+    records that will be written."""
 
     def __init__(
         self, flow: Flow, *, target_hooks: Any, target: Connection, target_info: SystemInfo
@@ -54,10 +57,27 @@ class RecordRules:
             self.flow.entity == "orders" and wanted.requires_products and bool(self._product_keys)
         )
 
-    def prepare(self, records: Sequence[Any]) -> None:
-        """Batched lookups a chunk needs: every product of its orders, once per run."""
+    def check_products(self, records: Sequence[Any]) -> list[Exception | None]:
+        """Per record about to be written: the error naming its products the target lacks,
+        or None. The products are looked up in one batch per match key, once per run."""
         if not self.checks_products:
-            return
+            return [None] * len(records)
+        from koppel.accounting import check_products_exist
+
+        self._look_up_products(records)
+        known_skus, known_eans = self._known.get("sku", set()), self._known.get("ean", set())
+        problems: list[Exception | None] = []
+        for record in records:
+            try:
+                if isinstance(record, Order):
+                    check_products_exist(record, known_skus=known_skus, known_eans=known_eans)
+            except ValidationError as exc:
+                problems.append(exc)
+            else:
+                problems.append(None)
+        return problems
+
+    def _look_up_products(self, records: Sequence[Any]) -> None:
         for key in self._product_keys:
             values = {
                 str(getattr(line, key)).strip()
@@ -97,7 +117,7 @@ class RecordRules:
         return record, None
 
     def _order(self, order: Order) -> tuple[Any, str | None]:
-        from koppel.accounting import check_products_exist, debtor_for_order, enrich_order
+        from koppel.accounting import debtor_for_order, enrich_order
 
         if not self.status.accepts(order):
             return order, f"status {order.status!r} is not in the flow's filter"
@@ -105,12 +125,6 @@ class RecordRules:
             order = attrs.evolve(order, order_type=self.order_type)
         order = enrich_order(order, self.enrichment)
         order = attrs.evolve(order, customer=debtor_for_order(order, self.customers))
-        if self.checks_products:
-            check_products_exist(
-                order,
-                known_skus=self._known.get("sku", set()),
-                known_eans=self._known.get("ean", set()),
-            )
         return order, None
 
     def order_keys(self, record: Any) -> tuple[Hashable, ...]:

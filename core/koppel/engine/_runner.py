@@ -2,10 +2,12 @@
 
 Per chunk of source records:
 
-1. inbound map, structure the canonical record, apply the business rules
-   (:mod:`koppel.engine._mapper`);
-2. decide: the binding first, then the target's match keys; unchanged records
-   are skipped by their content hash (:mod:`koppel.engine._decide`);
+1. read the chunk's bindings and skip, unmapped, every record whose raw source
+   hash under the flow's fingerprint is the binding's; inbound map, structure
+   the canonical record, apply the business rules (:mod:`koppel.engine._mapper`);
+2. decide: the binding first, then the target's match keys; records whose
+   payload did not change are skipped by their content hash; products are
+   checked for the records to write (:mod:`koppel.engine._decide`);
 3. write creates and updates on a bounded thread pool, in order where they
    depend on each other (:mod:`koppel.engine._lanes`);
 4. bind, park failures, unpark what synced, log the activity and move the
@@ -319,6 +321,7 @@ class FlowRunner:
             yield chunk
 
     def _process(self, chunk: list[Item], *, advance: bool) -> None:
+        self._decider.skip_unchanged(chunk)
         self._mapper.prepare(chunk)
         live = [item for item in chunk if item.action is None]
         self._decider.lookup(live)

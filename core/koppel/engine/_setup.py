@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from koppel.engine._calls import direct_caller
+from koppel.engine._fingerprint import flow_fingerprint
 from koppel.engine._mappings import compile_flow_mapping
 from koppel.engine._rules import RecordRules
 from koppel.engine.dry_run import DRY_RUN
@@ -57,6 +58,8 @@ class RunParts:
     record_class: type | None
     #: False when the target never updates the entity (``EntityInfo.update``).
     updates: bool = True
+    #: What the output depends on besides the source record (:func:`flow_fingerprint`).
+    fingerprint: str = ""
     store_lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     @property
@@ -187,6 +190,9 @@ def _assemble(
         match_keys=tuple(target_entity.match_keys),
         record_class=ENTITY_RECORDS.get(flow.entity),
         updates=target_entity.update,
+        fingerprint=flow_fingerprint(
+            flow, manager, source=(source_hooks, source), target=(target_hooks, target)
+        ),
     )
 
 

@@ -12,14 +12,18 @@ from koppel.state._base import StoreBase, chunks
 from koppel.state._models import Binding
 from koppel.state._schema import bindings
 
-__all__ = ["BindingsMixin"]
+__all__ = ["BindItem", "BindingsMixin"]
 
 _COLUMNS = (
     bindings.c.source_id,
     bindings.c.target_id,
     bindings.c.content_hash,
     bindings.c.synced_at,
+    bindings.c.source_hash,
 )
+
+#: (source id, target id, content hash), optionally with the source hash last.
+BindItem = tuple[str, str, str | None] | tuple[str, str, str | None, str | None]
 
 
 def _conflict(
@@ -82,8 +86,11 @@ class BindingsMixin(StoreBase):
                         target_id=target_id,
                         content_hash=content_hash,
                         synced_at=synced_at,
+                        source_hash=source_hash,
                     )
-                    for source_id, target_id, content_hash, synced_at in conn.execute(query).all()
+                    for source_id, target_id, content_hash, synced_at, source_hash in conn.execute(
+                        query
+                    ).all()
                 )
         return found
 
@@ -95,21 +102,26 @@ class BindingsMixin(StoreBase):
         source_id: str,
         target_id: str,
         content_hash: str | None,
+        *,
+        source_hash: str | None = None,
     ) -> None:
         """Bind ``source_id`` to ``target_id`` (insert or update); durable on return.
 
+        ``source_hash`` is the hash of the raw source record under the flow's mapping
+        (the engine's; a later run that reads the same skips the record unmapped).
         Raises :class:`StateError` when ``target_id`` is bound to another source id.
         """
-        self.bind_many(source, target, entity, [(source_id, target_id, content_hash)])
+        self.bind_many(source, target, entity, [(source_id, target_id, content_hash, source_hash)])
 
     def bind_many(
         self,
         source: str,
         target: str,
         entity: str,
-        items: Iterable[tuple[str, str, str | None]],
+        items: Iterable[BindItem],
     ) -> None:
-        """Bind each (source id, target id, content hash) in one transaction; durable on return.
+        """Bind each (source id, target id, content hash[, source hash]) in one transaction;
+        durable on return.
 
         A later item for the same source id wins. When target ids are bound to
         other source ids already, every other item is still stored and then a
@@ -149,11 +161,11 @@ class BindingsMixin(StoreBase):
                 self._upsert_binding_rows(conn, rows)
 
     def _binding_rows(
-        self, source: str, target: str, entity: str, items: Iterable[tuple[str, str, str | None]]
+        self, source: str, target: str, entity: str, items: Iterable[BindItem]
     ) -> list[dict[str, Any]]:
         now = self.clock()
         rows: dict[str, dict[str, Any]] = {}
-        for source_id, target_id, content_hash in items:
+        for source_id, target_id, content_hash, *rest in items:
             rows[source_id] = {
                 "source": source,
                 "target": target,
@@ -162,6 +174,7 @@ class BindingsMixin(StoreBase):
                 "target_id": target_id,
                 "content_hash": content_hash,
                 "synced_at": now,
+                "source_hash": rest[0] if rest else None,
             }
         return list(rows.values())
 
@@ -181,9 +194,24 @@ class BindingsMixin(StoreBase):
                 "target_id": stmt.excluded.target_id,
                 "content_hash": stmt.excluded.content_hash,
                 "synced_at": stmt.excluded.synced_at,
+                "source_hash": stmt.excluded.source_hash,
             },
         )
         self._executemany(conn, stmt, rows)
+
+    def _set_source_hashes(
+        self, conn: sa.Connection, scope: tuple[str, str, str], pairs: Sequence[tuple[str, str]]
+    ) -> None:
+        """Set the source hash of bound (source id, source hash) pairs, in the caller's
+        transaction: records found unchanged by their payload skip before mapping next time."""
+        if not pairs:
+            return
+        stmt = (
+            bindings.update()
+            .where(self._scope(*scope), bindings.c.source_id == sa.bindparam("sid"))
+            .values(source_hash=sa.bindparam("shash"))
+        )
+        conn.execute(stmt, [{"sid": source_id, "shash": value} for source_id, value in pairs])
 
     def _bound_elsewhere(
         self, source: str, target: str, entity: str, rows: dict[str, dict[str, Any]]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from koppel.state._activity import ActivityMixin, clean
 from koppel.state._base import chunks
-from koppel.state._bindings import BindingsMixin
+from koppel.state._bindings import BindingsMixin, BindItem
 from koppel.state._models import NewActivity, NewParked
 from koppel.state._parked import ParkedMixin
 from koppel.state._runs import RunsMixin
@@ -40,7 +40,8 @@ class PendingWrite:
 class ChunkBooking:
     """Everything one chunk's bookkeeping stores, in one transaction.
 
-    ``binds`` are (source id, target id, content hash); ``unbind`` the source
+    ``binds`` are (source id, target id, content hash[, source hash]); ``rehash``
+    (source id, source hash) of bound records found unchanged; ``unbind`` the source
     ids whose target records were deleted; ``settled`` the source ids whose
     journaled writes are done with; ``cursor`` None leaves it as is.
     """
@@ -48,7 +49,8 @@ class ChunkBooking:
     run_id: int | None
     flow: str
     scope: tuple[str, str, str]
-    binds: Sequence[tuple[str, str, str | None]] = ()
+    binds: Sequence[BindItem] = ()
+    rehash: Sequence[tuple[str, str]] = ()
     unbind: Sequence[str] = ()
     unpark: Sequence[str] = ()
     park: Sequence[NewParked] = ()
@@ -111,6 +113,7 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         binds = self._binding_rows(source, target, entity, booking.binds)
         with self._write() as conn:
             self._upsert_binding_rows(conn, binds)
+            self._set_source_hashes(conn, booking.scope, booking.rehash)
             for part in chunks(list(booking.unbind)):
                 conn.execute(
                     bindings.delete().where(
@@ -134,7 +137,7 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
                 self._set_cursor(conn, flow, entity, booking.cursor)
 
     def binding_clashes(
-        self, scope: tuple[str, str, str], binds: Sequence[tuple[str, str, str | None]]
+        self, scope: tuple[str, str, str], binds: Sequence[BindItem]
     ) -> dict[str, str]:
         """Source ids of ``binds`` whose target id another source id holds: source id -> owner.
 
@@ -142,7 +145,7 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         """
         wanted: dict[str, str] = {}
         clashes: dict[str, str] = {}
-        for source_id, target_id, _ in binds:
+        for source_id, target_id, *_ in binds:
             owner = wanted.setdefault(target_id, source_id)
             if owner != source_id:
                 clashes[source_id] = owner
