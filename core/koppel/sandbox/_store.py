@@ -68,6 +68,12 @@ class Collection:
         """Copies of every record, in insertion order."""
         return copy.deepcopy(list(self._records.values()))
 
+    def stored(self) -> list[dict[str, Any]]:
+        """The stored records themselves (not copies), in insertion order: to filter,
+        sort and count them, then copy only the page a list call answers. Never
+        change them."""
+        return list(self._records.values())
+
     def __len__(self) -> int:
         return len(self._records)
 
