@@ -92,6 +92,7 @@ CONTACT = Contract(
         Field("TEL_BUS", "text", max_length=20),
         Field("TEL_MOB", "text", max_length=20),
         Field("VAT_NR", "text", max_length=14),
+        Field("IBAN_NR", "text", max_length=34, note="IBAN 1"),
         Field("DISC_CODE", "text", max_length=2, note="payment condition (no PAY_COND)"),
         Field("CNG_DATE", "datetime", read_only=True, note="COM_BLK"),
     ],

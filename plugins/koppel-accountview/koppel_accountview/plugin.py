@@ -9,7 +9,14 @@ from __future__ import annotations
 from koppel.connector import Connector
 from koppel_accountview.client import AccountViewClient, oauth
 from koppel_accountview.functions import FUNCTIONS
-from koppel_accountview.resources import Customers, JournalEntries, Orders, Products, Stock
+from koppel_accountview.resources import (
+    Customers,
+    JournalEntries,
+    Orders,
+    Products,
+    Relations,
+    Stock,
+)
 from koppel_accountview.settings import AccountViewSettings
 
 connector = Connector(
@@ -19,7 +26,7 @@ connector = Connector(
     settings=AccountViewSettings,
     client=AccountViewClient,
     oauth=oauth,
-    resources=(Products, Stock, Customers, Orders, JournalEntries),
+    resources=(Products, Stock, Customers, Relations, Orders, JournalEntries),
     package="koppel_accountview",
     sandbox="koppel_accountview.sandbox:make_sandbox",
     functions=FUNCTIONS,

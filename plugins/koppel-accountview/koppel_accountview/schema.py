@@ -147,6 +147,7 @@ DEBTORS = Table(
         Field("TEL_BUS", "C"),
         Field("TEL_MOB", "C"),
         Field("VAT_NR", "C", description="VAT number"),
+        Field("IBAN_NR", "C", description="IBAN of bank account 1 (IBAN 1)"),
         Field("DISC_CODE", "C", description="payment condition (betalingsconditie), 2 characters"),
         Field("CNG_DATE", "T", description="last change"),
     ),

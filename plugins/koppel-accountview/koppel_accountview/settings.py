@@ -46,6 +46,10 @@ class AccountViewSettings(BookingSettings):
     debtor_account: str = setting(
         default=schema.DEFAULT_DEBTOR_ACCOUNT, description="collective account of new debtors"
     )
+    creditor_account: str = setting(
+        default=schema.DEFAULT_CREDITOR_ACCOUNT,
+        description="collective account of new creditors (relations flows)",
+    )
     shipping_article: str = setting(
         default=schema.DEFAULT_SHIPPING_ARTICLE, description="article of shipping cost lines"
     )
