@@ -2,13 +2,16 @@
 order booked as a financial mutation (*memoriaalboeking*) by core's accounting rules.
 
 A payload is flat: ``BpNr`` (voucher number), ``JoCo`` (journal), ``_date``,
-``_currency`` and ``_rate``, and ``Lines``, each with ``AcNr``, ``Ds``, ``_amount``
-(debit positive, credit negative, in the entry's currency), ``_amount_company`` (in
-the company currency, for an entry in another currency) and ``_relation`` (the
-debtor of a debtor line: its number or e-mail address). :func:`post_entry` refuses an
-unbalanced entry before anything is sent, finds the debtors, and books each line as a
-debit (``AmDe``) or credit (``AmCr``) on a GL account (``VaAs`` 1) or a debtor
-(``VaAs`` 2).
+``_currency``, ``_rate`` and ``_invoice`` (the entry's number), and ``Lines``, each with
+``AcNr``, ``Ds``, ``_amount`` (debit positive, credit negative, in the entry's currency),
+``_amount_company`` (in the company currency, for an entry in another currency),
+``_relation`` (the debtor of a debtor line: its number or e-mail address) and
+``_creditor`` (the relation on any other line: a purchase booking's creditor, by number,
+VAT number or e-mail address). :func:`post_entry` refuses an unbalanced entry before
+anything is sent, finds the debtors and creditors, and books each line as a debit
+(``AmDe``) or credit (``AmCr``) on a GL account (``VaAs`` 1), a debtor (``VaAs`` 2) or a
+creditor (``VaAs`` 3, with ``_invoice`` as its invoice number ``InId``), as AFAS says:
+"fill in CrId on field AcNr in combination with VaAs 3" (howto-finance-mutation-purch.md).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["entry_payload", "post_entry"]
 
 _ZERO = Decimal(0)
+#: The longest invoice number (``InId``) FiEntries takes (openapi_fields.json).
+_INVOICE_LENGTH = 12
 
 
 def entry_payload(entry: JournalEntry) -> dict[str, Any]:
@@ -40,9 +45,12 @@ def entry_payload(entry: JournalEntry) -> dict[str, Any]:
             booked["_amount_company"] = line.amount_company
         if line.kind is JournalLineKind.DEBTOR and line.relation:
             booked["_relation"] = line.relation
+        elif line.relation:
+            booked["_creditor"] = line.relation
         lines.append({k: v for k, v in booked.items() if v is not None})
     payload = {
         "BpNr": entry.reference or entry.number,
+        "_invoice": entry.number,
         "JoCo": entry.journal,
         "_date": entry.entry_date.isoformat() if entry.entry_date else None,
         "_currency": entry.currency,
@@ -82,8 +90,9 @@ def post_entry(
     connection's ``journal``), year and period from its date.
 
     :raises ValidationError: for an unbalanced entry (in its currency or, when given, the
-        company currency), one without lines, date or journal, or a debtor line whose
-        e-mail address matches no single debtor; before anything is written.
+        company currency), one without lines, date or journal, or a debtor or creditor
+        line whose relation matches no single debtor or creditor; before anything is
+        written.
     """
     lines = list(payload.get("Lines") or ())
     if not lines:
@@ -116,6 +125,11 @@ def post_entry(
         row.update(VaAs=row.get("VaAs") or "1", EnDa=day.isoformat(), BpDa=day.isoformat())
         if line.get("_relation"):
             row.update(VaAs="2", AcNr=resource.debtor_number(str(line["_relation"]), context))
+        elif line.get("_creditor"):
+            row.update(VaAs="3", AcNr=resource.creditor_number(str(line["_creditor"]), context))
+            invoice = str(payload.get("_invoice") or "").strip()
+            if invoice and len(invoice) <= _INVOICE_LENGTH:
+                row["InId"] = invoice
         row.update(_side(booked, "AmDe", "AmCr"))
         if foreign:
             row.update(_side(amount, "AmDc", "AmCc"), CuId=payload.get("_currency"))

@@ -4,8 +4,9 @@ GetConnectors are defined by each AFAS customer: their ids and field ids differ 
 environment. koppel-afas ships the definitions it expects in ``getconnectors.json``
 (an importable description the administrator recreates in Profit), keyed by role
 (``debtors``, ``creditors``, ``articles``, ``salesorders``, ``journal_entries``,
-``commitments``, and ``creditors_deleted``: the log of deleted creditors). A connection's settings ``<role>_connector`` and ``<role>_fields``
-name the customer's ids where they differ; :class:`GetConnector` carries both and
+``commitments``, and ``creditors_deleted``: the log of deleted creditors). A
+connection's settings ``<role>_connector`` and ``<role>_fields`` name the customer's ids
+where they differ; :class:`GetConnector` carries both and
 renames each row to the recommended field ids, so mappings never change.
 """
 

@@ -63,6 +63,8 @@ _ROOT = "/ProfitRestServices"
 _TOKEN = re.compile(r"^<token><version>1</version><data>([^<]+)</data></token>$")
 #: AFAS's usual error number for a refused UpdateConnector call (troubleshooting.md).
 _ERROR_NUMBER = -2147220469
+#: What ``AcNr`` names on a FiEntries line, by ``VaAs`` (2 debtor, 3 creditor; 1 a GL account).
+_ACCOUNT_KINDS = {"2": "debtors", "3": "creditors"}
 _RELATIONS = {
     "KnSalesRelationOrg": "debtors",
     "KnSalesRelationPer": "debtors",
@@ -427,6 +429,10 @@ class AfasSandbox(Sandbox):
         credit = sum((Decimal(str(line.get("AmCr") or 0)) for line in lines), Decimal(0))
         if not lines or debit != credit:
             raise AfasError(500, f"The entry is not balanced: debit {debit}, credit {credit}.")
+        for line in lines:  # VaAs 2: AcNr is a debtor, 3: a creditor (FiEntries' schema)
+            role = _ACCOUNT_KINDS.get(str(line.get("VaAs")))
+            if role and self.store[self._ids[role]].get(str(line.get("AcNr") or "")) is None:
+                raise AfasError(500, "The entered value for 'Account number' does not exist.")
         collection = self._ids["journal_entries"]
         number = self._next(collection, "EntryNumber", 1)
         administration = fields.get("UnId") or 1

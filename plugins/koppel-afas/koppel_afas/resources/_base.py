@@ -34,6 +34,11 @@ def _moment(value: Any) -> str:
     return str(value or "").strip().removesuffix("Z")
 
 
+def _compact(value: Any) -> str:
+    """A VAT number without spaces, dots and case, to compare."""
+    return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
+
+
 def _native(connector: GetConnector, groups: Sequence[Sequence[Condition]]) -> list[list[Filter]]:
     return [[Filter(connector.native(f), op, value) for f, op, value in group] for group in groups]
 
@@ -209,6 +214,42 @@ class AfasResource(Resource):
                 f"the customer {relation.strip()} matches {found} in AFAS; "
                 "sync the relation first or give its debtor number",
                 field="customer",
+                **context,
+            )
+        return numbers[0]
+
+    def creditor_number(self, relation: str, context: Mapping[str, Any]) -> str:
+        """The creditor ``relation`` names: a creditor number, else the one creditor with
+        that VAT number (as given or without spaces and dots; compared without them and
+        case) or, with ``@``, that e-mail address.
+
+        :raises ValidationError: when no creditor or several match.
+        """
+        wanted = relation.strip()
+        if "@" in wanted:
+            field, same = "Email", wanted.casefold()
+        else:
+            for row in self.lookup("creditors", "CreditorId", [wanted]):
+                return str(row["CreditorId"])
+            field, same = "VatNumber", _compact(wanted)
+        numbers = sorted(
+            {
+                str(r["CreditorId"])
+                for r in self.lookup("creditors", field, list({wanted, _compact(wanted)}))
+                if (
+                    _compact(r.get(field))
+                    if field == "VatNumber"
+                    else str(r.get(field) or "").strip().casefold()
+                )
+                == same
+            }
+        )
+        if len(numbers) != 1:
+            found = "no creditor" if not numbers else f"creditors {', '.join(numbers)}"
+            raise ValidationError(
+                f"the creditor {wanted} matches {found} in AFAS (by number, VAT number or "
+                "e-mail address); sync the relation first or give its creditor number",
+                field="relation",
                 **context,
             )
         return numbers[0]

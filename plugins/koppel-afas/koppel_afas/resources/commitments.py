@@ -37,7 +37,5 @@ class Commitments(AfasResource):
             cursor=cursor,
             filters=filters,
             id_field="CommitmentId",
-            make=lambda row, at: SourceRecord(
-                id=read_id(row, "CommitmentId"), data=row, cursor=at
-            ),
+            make=lambda row, at: SourceRecord(id=read_id(row, "CommitmentId"), data=row, cursor=at),
         )
