@@ -158,6 +158,7 @@ def demo(seed: int = 0, volume: int = DEMO_VOLUME) -> dict[str, list[Row]]:
         "tickets": tickets,
         "invoices": invoices,
         "invoice_lines": invoice_lines,
+        "deleted_projects": [],
     }
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "CONTACTS",
     "CONTACT_TYPES",
     "CONTRACTS",
+    "DELETED_PROJECTS",
     "DELIVERY_TICKETS",
     "LOGIN",
     "LOGIN_PATH",
@@ -239,6 +240,9 @@ PROJECTS = ListEndpoint(
     "/list/projects",
     ("id", "projectNumber", "status.id", "contact.id", "parentId", "updatedAt"),
 )
+#: ``GET /deleted-projects``: the organisation's deleted projects, unpaged, each with its
+#: ``deletedAt`` (SDK ProjectApi getDeletedProjects, DeletedProject).
+DELETED_PROJECTS = "/deleted-projects"
 #: ``GET /contact-types``: the contact types ``[{"id", "name"}]`` (SDK ContactType).
 CONTACT_TYPES = "/contact-types"
 
@@ -248,6 +252,7 @@ API = ApiContract(
     [
         Endpoint("POST", _pattern(LOGIN_PATH), source=CLIENTS, note="form body: apiKey"),
         Endpoint("GET", _pattern(CONTACT_TYPES), source=SDK),
+        Endpoint("GET", _pattern(DELETED_PROJECTS), source=SDK),
         Endpoint("GET", _pattern(PURCHASE_INVOICE_DOCUMENT), answer=PURCHASE_INVOICE, source=SDK),
         *(listed.endpoint for listed in LISTS),
         Endpoint("POST", _pattern("/contact"), body=CONTACT, answer=CONTACT, source=SDK),

@@ -20,7 +20,8 @@ It does what facts.py records, and refuses what the API refuses:
   line left out is refused. A new invoice with a number its supplier used already is
   refused.
 - ``GET /purchase-invoicing/purchase-invoice/{id}`` answers the invoice with its lines.
-- ``GET /list/projects`` lists the demo's projects.
+- ``GET /list/projects`` lists the demo's projects, ``GET /deleted-projects`` the deleted
+  ones (:meth:`ExactBouwSandbox.delete_project`).
 
 Errors are ``{"code": status, "message": ...}`` (ASSUMED). :attr:`ExactBouwSandbox.rows`
 counts the rows each list served, for tests that measure what a read cost.
@@ -98,6 +99,23 @@ class ExactBouwSandbox(Sandbox):
         self.tokens[token] = expires
         return token
 
+    def delete_project(self, project: int) -> None:
+        """Delete ``project`` as Heimdall does: gone from the list, on the deleted list."""
+        row = self.store["projects"].get(str(project))
+        if row is None:
+            raise KeyError(project)
+        self.store["projects"].delete(str(project))
+        self.store["deleted_projects"].insert(
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "fullProjectNumber": row["fullProjectNumber"],
+                "contact": {"id": (row.get("contact") or {}).get("id")},
+                "status": {"id": (row.get("status") or {}).get("id")},
+                "deletedAt": self.now(),
+            }
+        )
+
     def expire_tokens(self) -> None:
         """Make every token issued so far expired (a test of the 401 refresh)."""
         for token in self.tokens:
@@ -117,6 +135,8 @@ def make_sandbox(seed: int = 0, volume: int | None = None) -> ExactBouwSandbox:
         _list(box, listed)
     _contacts(box)
     _purchase_invoices(box)
+    deleted = box.store["deleted_projects"]
+    box.add_route("GET", facts.DELETED_PROJECTS, lambda request: deleted.all())
     return box
 
 

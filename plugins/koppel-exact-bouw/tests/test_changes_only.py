@@ -116,3 +116,35 @@ def test_engine_fills_the_register_then_reads_only_changes(
     assert more_calls - calls == 2 and more_rows - rows <= 3 * (len(CHANGED) + 1)
     stored = register.rows("commitments")
     assert all(row["description"] for row in stored.values())
+
+
+def test_second_read_of_purchase_invoices_takes_only_the_changed(big: ExactBouwSandbox) -> None:
+    connection = attach_sandbox(
+        Connection(
+            name="bouw",
+            system="exact-bouw",
+            settings={"application": DEMO_APPLICATION},
+            secrets={"api_key": DEMO_API_KEY},
+        ),
+        big,
+    )
+    document = facts.PURCHASE_INVOICE_DOCUMENT.format(id="{id}")
+    invoices = big.store["invoices"]
+    try:
+        first = list(connector.fetch_records(connection, "purchase_invoices", None, {}))
+        assert len(first) == VOLUME // 4  # every fourth contract has a booked invoice
+        calls, documents = (
+            big.count("GET", facts.PURCHASE_INVOICES.path),
+            big.count("GET", document),
+        )
+        assert documents == len(first)
+        changed = [str(row["id"]) for row in invoices.all()][::50]  # 10 across the range
+        for ident in changed:
+            invoices.update(ident, {"status": 4, "updatedAt": big.now()})
+        again = list(connector.fetch_records(connection, "purchase_invoices", first[-1].cursor, {}))
+    finally:
+        connection.close()
+    assert set(changed) <= {r.id for r in again} and len(again) <= len(changed) + 1
+    assert big.count("GET", facts.PURCHASE_INVOICES.path) - calls == 1  # one page
+    assert big.count("GET", document) - documents == len(again)  # a document per invoice
+    assert big.rows["invoices"] - len(first) == len(again)

@@ -100,3 +100,27 @@ def test_projects_read_as_canonical_projects_then_only_changes(
     changed: list[Project] = read("projects", cursor)
     assert [p.name for p in changed][-1] == "De Akkers fase 2" and len(changed) <= 2
     assert sandbox.count("GET", facts.PROJECTS.path) - calls == 1
+
+
+def test_projects_deleted_since_the_cursor_are_reported_in_time_order(
+    hooks: Any, connection: Connection, sandbox: ExactBouwSandbox
+) -> None:
+    sandbox.clock = FakeClock(datetime(2026, 3, 1, tzinfo=UTC).timestamp())  # after the demo
+
+    def fetch(cursor: str | None) -> list[Any]:
+        return list(
+            hooks.fetch_records(connection=connection, entity="projects", cursor=cursor, filters={})
+        )
+
+    first = fetch(None)
+    assert not any(r.deleted for r in first) and sandbox.count("GET", "/deleted-projects") == 0
+    cursor = first[-1].cursor
+    sandbox.delete_project(3494000)
+    sandbox.clock.advance(60)
+    sandbox.store["projects"].update(
+        "3494101", {"name": "De Akkers fase 2", "updatedAt": sandbox.now()}
+    )
+    again = fetch(cursor)
+    assert [(r.id, r.deleted) for r in again][-2:] == [("3494000", True), ("3494101", False)]
+    assert sandbox.count("GET", "/deleted-projects") == 1
+    assert fetch(again[-1].cursor)[-1].id == "3494101"  # the deletion is not reported twice
