@@ -81,7 +81,8 @@ def test_match_refuses_a_commitment_not_in_the_register_or_a_bad_amount(
     runner = CliRunner()
     for chosen, message in (
         ("99", "commitment 99 is not in the register"),
-        ("VP-1", "give a commitment's register id"),
+        ("VP-9", "'VP-9' is no register id, nor the code or reference of a commitment"),
+        (":5", "give a commitment's register id or code"),
         ("1:-5", "'-5' is not a positive amount"),
         ("1:abc", "'abc' is not a positive amount"),
     ):
@@ -95,6 +96,22 @@ def test_match_refuses_a_commitment_not_in_the_register_or_a_bad_amount(
     )
     assert answer.exit_code == 0 and "the choice waits for it" in answer.output
     assert store.chosen_commitments("CRED-2001/F-1") == [(1, Decimal("10.50")), (2, None)]
+    # A commitment's code (or reference) names it too, when it is one commitment's.
+    answer = runner.invoke(
+        cli, ["commitments", "match", "CRED-2001/F-1", "vp-2:7", "--state", state_at.location]
+    )
+    assert answer.exit_code == 0 and "commitment 2 for 7" in answer.output
+    store.save_commitment(
+        Commitment(code="VP-2", administration="acme"), source_system="bouw", source_id="13"
+    )
+    answer = runner.invoke(
+        cli, ["commitments", "match", "CRED-2001/F-1", "VP-2", "--state", state_at.location]
+    )
+    assert answer.exit_code == 2
+    assert (
+        "'VP-2' is the code or reference of 2 commitments in the register: 2 (afas), 3 (bouw)"
+        in (answer.output)
+    )
 
 
 def test_bookings_show_on_a_missing_store_creates_nothing(tmp_path: Path) -> None:

@@ -140,6 +140,17 @@ def show(booking_id: int, state_url: str | None, as_json: bool) -> None:
 def _print(shown: dict[str, Any]) -> None:
     click.echo(f"booking {shown['id']}: invoice {shown['invoice']} ({shown['booked_at']})")
     click.echo(f"  goes out as a {shown['form'].replace('_', ' ')}")
+    invoice = shown["invoice_record"]
+    if shown["form"] == "purchase_invoice" and invoice:
+        supplier = invoice.get("supplier") or {}
+        click.echo(
+            f"  purchase invoice {invoice.get('number')} of "
+            f"{supplier.get('number') or supplier.get('vat_number')}, "
+            f"{invoice.get('total_incl_vat')} {invoice.get('currency')}:"
+        )
+        for line in invoice.get("lines", []):
+            vat = f"  VAT {line.get('vat_code')} {line.get('vat_amount')}"
+            click.echo(f"    {line.get('gl_account'):>10} {line.get('amount'):>12}{vat}")
     entry = shown["entry"]
     click.echo(f"  journal entry {entry.get('reference')} {entry.get('currency')}:")
     for line in entry.get("lines", []):

@@ -116,9 +116,14 @@ class Checker:
         """Whether the flow's state store can be reached (without creating or migrating
         it): an existing store answers, a new SQLite file's folder can be written."""
         from koppel.errors import StateError
-        from koppel.state._engine import create_state_engine, resolve_url
+        from koppel.state._engine import STATE_ENV, create_state_engine, resolve_url
 
         location = self.flow.state_location(state_url)
+        if location is None and not os.environ.get(STATE_ENV):  # as the run opens it
+            from koppel.cli._project import find_project
+
+            project = find_project()
+            location = project.state if project is not None else None
         try:
             url = resolve_url(location, create=False)
         except StateError:

@@ -98,23 +98,50 @@ def list_commitments(
     )
 
 
-def _choice(text: str) -> tuple[int, Decimal | None]:
-    register_id, _, amount = text.partition(":")
-    if not register_id.strip().isdigit():
+def _choice(text: str) -> tuple[str, Decimal | None]:
+    key, _, amount = text.rpartition(":") if ":" in text else (text, "", "")
+    if not key.strip():
         raise click.BadParameter(
-            f"{text!r}: give a commitment's register id (koppel commitments list), "
+            f"{text!r}: give a commitment's register id or code (koppel commitments list), "
             "optionally with :AMOUNT",
             param_hint="COMMITMENT[:AMOUNT]",
         )
     if not amount:
-        return int(register_id), None
+        return key.strip(), None
     try:
         value = Decimal(amount)
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite() or value <= 0:
         raise click.BadParameter(f"{text!r}: {amount!r} is not a positive amount")
-    return int(register_id), value
+    return key.strip(), value
+
+
+def _register_id(store: Any, key: str) -> int:
+    """The register id of COMMITMENT ``key``: a register id, else the one commitment
+    whose code, internal or external reference it is."""
+    if key.isdigit():
+        if store.commitment(int(key)) is None:
+            raise click.BadParameter(
+                f"commitment {key} is not in the register", param_hint="COMMITMENT[:AMOUNT]"
+            )
+        return int(key)
+    found = store.commitments_by_reference(key)
+    if not found:
+        raise click.BadParameter(
+            f"{key!r} is no register id, nor the code or reference of a commitment in the "
+            "register (koppel commitments list)",
+            param_hint="COMMITMENT[:AMOUNT]",
+        )
+    if len(found) > 1:
+        which = ", ".join(f"{c.id} ({c.source_system})" for c in found)
+        raise click.BadParameter(
+            f"{key!r} is the code or reference of {len(found)} commitments in the register: "
+            f"{which}; give the register id",
+            param_hint="COMMITMENT[:AMOUNT]",
+        )
+    register_id: int = found[0].id
+    return register_id
 
 
 @commitments.command("match")
@@ -124,22 +151,20 @@ def _choice(text: str) -> tuple[int, Decimal | None]:
 def match(invoice: str, chosen: tuple[str, ...], state_url: str | None) -> None:
     """Book purchase invoice INVOICE (its record id, as parked) on the commitments chosen.
 
-    Each COMMITMENT is a register id, with the amount to book on it after a colon;
+    Each COMMITMENT is a register id (or a commitment's code or reference, when it is
+    one commitment's), with the amount to book on it after a colon;
     without amounts the invoice total is spread as automatic matching does. The
     invoice's parked record is made due: the next run or `koppel parked retry`
     books it.
     """
-    choices = [_choice(text) for text in chosen]
+    given = [_choice(text) for text in chosen]
     with opened_state(None, state_url) as store:
+        choices = [(_register_id(store, key), amount) for key, amount in given]
         parked = [p for p in store.parked(entity="purchase_invoices") if p.source_id == invoice]
         supplier = _supplier_keys(parked[0].data) if parked else set()
         for register_id, _ in choices:
             found = store.commitment(register_id)
-            if found is None:
-                raise click.BadParameter(
-                    f"commitment {register_id} is not in the register",
-                    param_hint="COMMITMENT[:AMOUNT]",
-                )
+            assert found is not None
             theirs = found.commitment.supplier
             if supplier and theirs and theirs not in supplier:
                 click.secho(
