@@ -11,7 +11,7 @@ from koppel.state import ActivityEntry, StateStore
 from koppel.web._accounts import Principal
 from koppel.web._context import Web, get_web
 from koppel.web.api._flows import known_flow
-from koppel.web.api._models import ActivityOut, Responses
+from koppel.web.api._models import ID_MAX, ActivityOut, Responses
 from koppel.web.auth import api_reader
 
 __all__ = ["SEARCHED", "router", "search_activity"]
@@ -77,7 +77,7 @@ def activity(
     web: WebDep,
     q: Search = None,
     record: Annotated[str | None, Query(description="only this source record id")] = None,
-    run: Annotated[int | None, Query(description="only this run")] = None,
+    run: Annotated[int | None, Query(ge=1, le=ID_MAX, description="only this run")] = None,
     failed: Annotated[bool, Query(description="only records that failed")] = False,
     limit: Limit = 100,
 ) -> list[ActivityOut]:
@@ -98,7 +98,7 @@ def flow_activity(
     web: WebDep,
     q: Search = None,
     record: Annotated[str | None, Query(description="only this source record id")] = None,
-    run: Annotated[int | None, Query(description="only this run")] = None,
+    run: Annotated[int | None, Query(ge=1, le=ID_MAX, description="only this run")] = None,
     failed: Annotated[bool, Query(description="only records that failed")] = False,
     limit: Limit = 100,
 ) -> list[ActivityOut]:

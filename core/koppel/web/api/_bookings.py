@@ -16,6 +16,7 @@ from koppel.web.api._models import (
     BookingOut,
     ExportOut,
     NotificationOut,
+    PathId,
 )
 from koppel.web.auth import api_reader
 
@@ -99,7 +100,7 @@ def list_bookings(
     summary="One booking in full",
     responses={404: {"description": "No such booking."}},
 )
-def get_booking(booking_id: int, _who: Reader, web: WebDep) -> BookingOut:
+def get_booking(booking_id: PathId, _who: Reader, web: WebDep) -> BookingOut:
     """The journal entry, the invoice as booked, the commitment bookings, the exports
     and every webhook notification with its attempts."""
     found = booking_out(web.store, booking_id)

@@ -15,6 +15,7 @@ from koppel.web.api._models import (
     AlertOut,
     FlowOut,
     LaunchOut,
+    PathId,
     ProgressOut,
     Responses,
     RunningOut,
@@ -89,7 +90,7 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", summary="One run's summary", responses=_NOT_FOUND)
-def get_run(run_id: int, _who: Reader, web: WebDep) -> RunOut:
+def get_run(run_id: PathId, _who: Reader, web: WebDep) -> RunOut:
     run = web.store.get_run(run_id)
     if run is None:
         raise HTTPException(404, f"no run {run_id}")

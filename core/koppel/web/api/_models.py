@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from koppel.state import ActivityEntry, ParkedRecord, RunInfo
+
+#: The largest id the state store gives (its id columns are 32-bit integers).
+ID_MAX = 2**31 - 1
+#: An id in the state store, as a path parameter.
+PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
+#: An id in the state store, as a query parameter or in a document.
+StoreId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 #: Extra answers an endpoint documents: status -> {"description": ...}.
 Responses = dict[int | str, dict[str, Any]]
 
 __all__ = [
+    "ID_MAX",
     "ActivityOut",
     "AlertOut",
     "AttemptOut",
@@ -24,12 +33,14 @@ __all__ = [
     "NotificationOut",
     "ParkedActionOut",
     "ParkedOut",
+    "PathId",
     "ProgressOut",
     "PushIn",
     "PushOut",
     "Responses",
     "RunOut",
     "RunningOut",
+    "StoreId",
 ]
 
 

@@ -11,7 +11,14 @@ from koppel.errors import StateError
 from koppel.web._accounts import Principal, record_action
 from koppel.web._context import Web, get_web
 from koppel.web.api._flows import known_flow, launch
-from koppel.web.api._models import LaunchOut, ParkedActionOut, ParkedOut, Responses
+from koppel.web.api._models import (
+    LaunchOut,
+    ParkedActionOut,
+    ParkedOut,
+    PathId,
+    Responses,
+    StoreId,
+)
 from koppel.web.auth import api_operator, api_reader
 
 __all__ = ["RetryIn", "router"]
@@ -26,7 +33,7 @@ WebDep = Annotated[Web, Depends(get_web)]
 class RetryIn(BaseModel):
     """Which parked records of the flow to retry, and whether to run the flow now."""
 
-    ids: list[int] | None = Field(default=None, description="none: every parked record")
+    ids: list[StoreId] | None = Field(default=None, description="none: every parked record")
     run: bool = Field(default=True, description="run the flow now (else the next run)")
 
 
@@ -45,7 +52,7 @@ def list_parked(
     summary="One parked record",
     responses={404: {"description": "No such parked record."}},
 )
-def get_parked(parked_id: int, _who: Reader, web: WebDep) -> ParkedOut:
+def get_parked(parked_id: PathId, _who: Reader, web: WebDep) -> ParkedOut:
     for record in web.store.parked():
         if record.id == parked_id:
             return ParkedOut.of(record)
@@ -92,7 +99,7 @@ def retry(flow: str, body: RetryIn, who: Operator, web: WebDep) -> ParkedActionO
         404: {"description": "No such parked record."},
     },
 )
-def discard(parked_id: int, who: Operator, web: WebDep) -> ParkedActionOut:
+def discard(parked_id: PathId, who: Operator, web: WebDep) -> ParkedActionOut:
     """Give up on a parked record; the activity log keeps a "discard" entry."""
     flow = next((r.flow for r in web.store.parked() if r.id == parked_id), None)
     try:
