@@ -64,6 +64,29 @@ class _Resolver:
         self.used.append((ACCOUNTS, "Email" if "@" in text else "Code", text))
         return self._id(value, partial(self.lookups.account, value), what)
 
+    def supplier(self, code: Any, vat_number: Any, name: Any) -> Any:
+        """The supplier's account: by its code, else by its VAT number."""
+        if is_guid(code):
+            return code
+        found = None
+        try:
+            if code not in (None, ""):
+                self.used.append((ACCOUNTS, "Code", code))
+                found = self.lookups.one(ACCOUNTS, "Code", code)
+            if found is None and vat_number:
+                self.used.append((ACCOUNTS, "VATNumber", vat_number))
+                found = self.lookups.one(ACCOUNTS, "VATNumber", vat_number)
+        except AmbiguousMatch as exc:
+            self.ambiguous.append(f"supplier {name or code or vat_number!r}: {exc.message}")
+            return code
+        if found is None:
+            self.missing.append(
+                f"supplier {name or code or vat_number!r} (Supplier: code {code!r}, "
+                + f"VAT number {vat_number!r}; make it an account with that code or VAT number)"
+            )
+            return code
+        return found["ID"]
+
     def item(self, value: Any, barcode: Any) -> Any:
         if is_guid(value):
             return value
@@ -165,6 +188,9 @@ def prepare_document(
     record = str(reference) if reference else None
     _read_ahead(body, target, lookups)
     resolver = _Resolver(lookups, entity, record)
+    if "_supplier_vat" in body or "_supplier_name" in body:
+        vat_number, name = body.pop("_supplier_vat", None), body.pop("_supplier_name", None)
+        body["Supplier"] = resolver.supplier(body.get("Supplier"), vat_number, name)
     for field in ACCOUNT_FIELDS:
         if field in body:
             body[field] = resolver.account(body[field], field)

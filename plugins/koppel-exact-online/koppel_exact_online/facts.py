@@ -194,7 +194,7 @@ SALES_INVOICE_LINE = _item_line(
 )
 
 
-def _entry_line(name: str, page: str, entity: str) -> Contract:
+def _entry_line(name: str, page: str, entity: str, *extra: Field) -> Contract:
     return Contract(
         name,
         [
@@ -203,6 +203,7 @@ def _entry_line(name: str, page: str, entity: str) -> Contract:
             _text("Description"),
             _number("AmountFC", required=True, note="excluding VAT on normal lines"),
             _text("VATCode", width=3, source=PADDING),
+            *extra,
         ],
         source=_ref(page, entity),
     )
@@ -211,8 +212,15 @@ def _entry_line(name: str, page: str, entity: str) -> Contract:
 SALES_ENTRY_LINE = _entry_line(
     "SalesEntryLine", "SalesEntrySalesEntryLines", "SalesEntry/SalesEntryLines"
 )
+#: PurchaseEntryLines (S1d, 2025): VATCode "if not filled, the default VAT code of the G/L
+#: account"; VATAmountFC "a VAT amount that differs from the one calculated"; CostCenter a code.
 PURCHASE_ENTRY_LINE = _entry_line(
-    "PurchaseEntryLine", "PurchaseEntryPurchaseEntryLines", "PurchaseEntry/PurchaseEntryLines"
+    "PurchaseEntryLine",
+    "PurchaseEntryPurchaseEntryLines",
+    "PurchaseEntry/PurchaseEntryLines",
+    _number("Quantity"),
+    _number("VATAmountFC"),
+    _text("CostCenter"),
 )
 JOURNAL_ENTRY_LINE = Contract(
     "GeneralJournalEntryLine",
@@ -277,7 +285,9 @@ SALES_INVOICE = Contract(
 )
 
 
-def _entry(name: str, page: str, entity: str, party: str, lines: Contract) -> Contract:
+def _entry(
+    name: str, page: str, entity: str, party: str, lines: Contract, *extra: Field
+) -> Contract:
     return Contract(
         name,
         [
@@ -288,7 +298,9 @@ def _entry(name: str, page: str, entity: str, party: str, lines: Contract) -> Co
             *_DOCUMENT,
             _text("Journal", required=True),
             Field(f"{lines.name}s", "list", required=True, of=lines),
-            _int("Status", read_only=True, enum=(20, 50)),
+            _int("Status", read_only=True, enum=(5, 20, 50)),
+            _int("EntryNumber", note="Exact's own number; POST may set it"),
+            *extra,
         ],
         source=_ref(page, entity),
     )
@@ -303,6 +315,8 @@ PURCHASE_ENTRY = _entry(
     "PurchaseEntry/PurchaseEntries",
     "Supplier",
     PURCHASE_ENTRY_LINE,
+    _text("PaymentReference"),
+    _int("Type", read_only=True, enum=(30, 31), note="30 purchase entry, 31 credit note"),
 )
 JOURNAL_ENTRY = Contract(
     "GeneralJournalEntry",

@@ -106,9 +106,9 @@ class Lookups:
             ACCOUNTS: index(
                 ACCOUNTS,
                 {"ID": _lower, "Code": unpad_code, "Email": _lower, "VATNumber": _vat_number},
-                # No Email literal: real data spells one address in several ways (case,
-                # spaces), so e-mail addresses are looked up in the whole index.
-                {"ID": _guid_literal, "Code": _code_literal, "VATNumber": quote},
+                # No Email or VATNumber literal: real data spells one address or number in
+                # several ways (case, spaces, dots), so those are looked up in the whole index.
+                {"ID": _guid_literal, "Code": _code_literal},
             ),
             ITEMS: index(
                 ITEMS,

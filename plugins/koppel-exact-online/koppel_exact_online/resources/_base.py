@@ -23,7 +23,7 @@ from koppel.sync import (
 )
 from koppel_exact_online.client import SYSTEM, ExactClient
 from koppel_exact_online.cursors import FeedCursor
-from koppel_exact_online.documents import prepare_document
+from koppel_exact_online.documents import Prepared, prepare_document
 from koppel_exact_online.entity_sets import DELETED, EntitySet
 from koppel_exact_online.index import Kept
 from koppel_exact_online.lookups import Lookups
@@ -199,25 +199,39 @@ class Document(ExactResource):
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
-        target = self.target()
-        prepared = prepare_document(
-            jsonable(payload), target, self.settings, self.lookups, entity=self.entity
+        return self.send(action, payload, self.prepare(payload), target_id)
+
+    def prepare(self, payload: Mapping[str, Any]) -> Prepared:
+        """The mapped ``payload`` ready for Exact, its related records resolved."""
+        return prepare_document(
+            jsonable(payload), self.target(), self.settings, self.lookups, entity=self.entity
         )
+
+    def send(
+        self,
+        action: Action,
+        payload: Mapping[str, Any],
+        prepared: Prepared,
+        target_id: str | None,
+    ) -> WriteResult:
+        """Write ``prepared``. When Exact refuses it, a kept id may be gone: the keys the
+        document used are read again, and it is sent once more only when one of them now
+        names another record."""
+        target = self.target()
         try:
             result = self.save(target, action, prepared.body, target_id)
         except RejectedError:
-            # A kept id may be gone: read the keys the document used again, and send it
-            # once more only when one of them now names another record.
             if not prepared.used:
                 raise
             self.lookups.verify(prepared.used)
-            again = prepare_document(
-                jsonable(payload), target, self.settings, self.lookups, entity=self.entity
-            )
+            again = self.prepare(payload)
             if again.body == prepared.body:
                 raise
             prepared = again
             result = self.save(target, action, prepared.body, target_id)
         if prepared.reference and action is not Action.UPDATE:
-            self.lookups.remember(target.searched, prepared.reference, result.target_id)
+            supplier = prepared.body.get("Supplier")
+            self.lookups.remember(
+                target.searched, prepared.reference, result.target_id, Supplier=supplier
+            )
         return result
