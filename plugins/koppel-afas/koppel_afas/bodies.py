@@ -28,6 +28,8 @@ __all__ = [
 RELATION_FIELDS = ("VaId", "Iban", "CuId", "PaCd")
 #: Payload fields of the organisation or person (KnOrganisation/KnPerson Fields).
 PARTY_FIELDS = ("Nm", "FiNm", "LaNm", "EmAd", "TeNr", "MbNr")
+#: The party fields only one of the two has: an organisation a name, a person its names.
+_ONLY = {"KnOrganisation": ("FiNm", "LaNm"), "KnPerson": ("Nm",)}
 #: Payload fields of the address (KnBasicAddressAdr Fields).
 ADDRESS_FIELDS = ("Ad", "HmNr", "HmAd", "ZpCd", "Rs", "CoId")
 
@@ -69,6 +71,7 @@ def relation_body(
         None for a new relation AFAS numbers itself.
     """
     person = connector.endswith("Per")
+    party_name = "KnPerson" if person else "KnOrganisation"
     fields = _given(payload, RELATION_FIELDS)
     if number is not None:
         fields[key] = number
@@ -77,7 +80,7 @@ def relation_body(
         "PadAdr": True,
         "AutoNum": code is None,
         "MatchPer" if person else "MatchOga": ("0" if code else ("7" if person else "6")),
-        **_given(payload, [f for f in PARTY_FIELDS if (f != "Nm") or not person]),
+        **_given(payload, [f for f in PARTY_FIELDS if f not in _ONLY[party_name]]),
     }
     if code is not None:
         party["BcCo"] = code
@@ -86,7 +89,7 @@ def relation_body(
     if address:
         address = {"PbAd": False, "ResZip": False, "BeginDate": today.isoformat(), **address}
         objects.append(element("KnBasicAddressAdr", address))
-    party_object = element("KnPerson" if person else "KnOrganisation", party, objects)
+    party_object = element(party_name, party, objects)
     return element(connector, fields, [party_object])
 
 

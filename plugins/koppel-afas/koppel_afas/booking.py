@@ -28,7 +28,7 @@ from koppel_afas.bodies import journal_body
 if TYPE_CHECKING:
     from koppel_afas.resources._base import AfasResource
 
-__all__ = ["entry_payload", "post_entry"]
+__all__ = ["entry_payload", "post_entry", "sample_entry"]
 
 _ZERO = Decimal(0)
 #: The longest invoice number (``InId``) FiEntries takes (openapi_fields.json).
@@ -143,3 +143,15 @@ def post_entry(
     if not number:
         raise UncertainOutcomeError("AFAS answered the entry without its EnNo", **context)
     return WriteResult(target_id=str(number), response=results)
+
+
+def sample_entry(settings: Any, header: Sequence[str] = (), lines: Sequence[str] = ()) -> Any:
+    """The body :func:`post_entry` sends, with every field it can send filled with ``x``
+    (``header`` and ``lines``: more fields a mapping writes), for comparing with metainfo."""
+    top = dict.fromkeys(("Year", "Peri", "JoCo", *header), "x")
+    if settings.administration is not None:
+        top["UnId"] = "x"
+    row = dict.fromkeys(
+        ("VaAs", "AcNr", "Ds", "EnDa", "BpDa", "AmDe", "AmCr", "BpNr", "InId", *lines), "x"
+    )
+    return journal_body(top, [row])

@@ -4,12 +4,16 @@ fields koppel reads and whether the token may use the UpdateConnectors it writes
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from koppel.errors import ConfigurationError
 from koppel.http import FakeClock
+from koppel.state import open_state
 from koppel.sync import Connection
 from koppel.testing import koppel_command
 from koppel_afas.plugin import connector
@@ -37,9 +41,103 @@ def test_check_online_to_write_asks_for_every_updateconnector(
     note = connector.check_online(connection=connection, entity="relations", direction="write")
     assert note is not None and note.endswith(
         "UpdateConnector KnSalesRelationOrg, KnSalesRelationPer, KnPurchaseRelationOrg, "
-        "KnPurchaseRelationPer answered"
+        "KnPurchaseRelationPer: the mapping fills every mandatory field and writes no field "
+        "they lack"
     )
     assert sandbox.calls["GET", "/ProfitRestServices/metainfo/update/{id}"] == 4
+
+
+@pytest.mark.parametrize(
+    ("entity", "settings"),
+    [
+        ("products", {}),
+        ("orders", {"warehouse": "01"}),
+        ("orders", {"order_type": "financial_mutation", "administration": 1}),
+        ("journal_entries", {}),
+    ],
+)
+def test_check_online_the_default_mappings_fit_the_documented_updateconnectors(
+    sandbox: AfasSandbox, entity: str, settings: dict[str, Any]
+) -> None:
+    connection = connect(sandbox, **settings)
+    note = connector.check_online(connection=connection, entity=entity, direction="write")
+    assert note is not None and "the mapping fills every mandatory field" in note
+
+
+def _described(change: Callable[[dict[str, Any]], None]) -> Callable[..., Any]:
+    """A metainfo/update answer of the sandbox, changed by ``change`` (the customer's own
+    environment: a field made mandatory, one missing)."""
+    from koppel_afas import _metainfo
+
+    def answer(self: AfasSandbox, request: Any) -> Any:
+        described = _metainfo.update_connector(request.path_params["id"])
+        assert described is not None
+        change(described)
+        return described
+
+    return answer
+
+
+def _organisation(described: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = next(o for o in described["objects"] if o["name"] == "KnOrganisation")
+    return found
+
+
+def test_check_online_names_a_mandatory_field_the_mapping_does_not_fill(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def make_mandatory(described: dict[str, Any]) -> None:
+        if described["name"] == "KnSalesRelationOrg":
+            for field in _organisation(described)["fields"]:
+                if field["fieldId"] == "ViLe":
+                    field["mandatory"] = True
+
+    monkeypatch.setattr(AfasSandbox, "_metainfo_update", _described(make_mandatory))
+    connection = connect(make_sandbox(0, clock=clock))
+    with pytest.raises(ConfigurationError) as caught:
+        connector.check_online(connection=connection, entity="relations", direction="write")
+    assert (
+        "UpdateConnector KnSalesRelationOrg needs KnSalesRelationOrg.KnOrganisation.ViLe"
+        in caught.value.message
+    )
+    assert caught.value.context["path"] == "mapping.fields.ViLe"
+
+
+def test_check_online_names_the_mapping_field_an_updateconnector_lacks(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def drop_email(described: dict[str, Any]) -> None:
+        if described["name"] == "KnSalesRelationOrg":
+            organisation = _organisation(described)
+            organisation["fields"] = [f for f in organisation["fields"] if f["fieldId"] != "EmAd"]
+
+    monkeypatch.setattr(AfasSandbox, "_metainfo_update", _described(drop_email))
+    connection = connect(make_sandbox(0, clock=clock))
+    with pytest.raises(ConfigurationError) as caught:
+        connector.check_online(connection=connection, entity="relations", direction="write")
+    assert caught.value.message.startswith(
+        "the mapping and AFAS's UpdateConnectors disagree: mapping field fields.EmAd writes "
+        "KnSalesRelationOrg.KnOrganisation.EmAd, which UpdateConnector KnSalesRelationOrg "
+        "does not have in this environment"
+    )
+    assert caught.value.context["path"] == "mapping.fields.EmAd"
+
+
+def test_check_online_remembers_the_updateconnectors_in_the_state_store(
+    sandbox: AfasSandbox, tmp_path: Path
+) -> None:
+    store = open_state(str(tmp_path / "state.sqlite3"))
+    connection = connect(sandbox)
+    connection.state = store
+    try:
+        connector.check_online(connection=connection, entity="products", direction="write")
+        key = "afas/12345/production/metainfo/update/FbItemArticle"
+        remembered = store.remembered(key, dict, max_age=timedelta(days=1))  # dict: never asked
+        assert remembered["name"] == "FbItemArticle"
+        assert any(f["fieldId"] == "ItCd" for f in remembered["fields"])
+    finally:
+        connection.close()
+        store.close()
 
 
 def test_check_online_names_the_setting_of_a_getconnector_that_lacks_a_field(

@@ -8,10 +8,11 @@ from typing import Any, ClassVar
 from koppel.connector import Resource
 from koppel.errors import ConfigurationError, TransientError, ValidationError
 from koppel.sync import Ambiguous, TargetRecord, one_match
+from koppel_afas._compare import Problem, mapped_paths, mapping_fields, problems
 from koppel_afas.client import AfasClient, Filter
 from koppel_afas.definitions import GetConnector
 
-__all__ = ["AfasResource", "Condition", "batches"]
+__all__ = ["PLACEHOLDER", "AfasResource", "Condition", "batches", "filled"]
 
 #: A condition on a recommended field: (field id, operator code, value).
 Condition = tuple[str, int, str]
@@ -32,6 +33,15 @@ def batches(values: Sequence[str], size: int = BATCH) -> Iterator[list[str]]:
 def _moment(value: Any) -> str:
     """A modification date as a filter value and for comparing: without AFAS's ``Z``."""
     return str(value or "").strip().removesuffix("Z")
+
+
+#: The value of every field in a sample body (only the field names are compared).
+PLACEHOLDER = "x"
+
+
+def filled(names: Sequence[str], **more: Any) -> dict[str, Any]:
+    """A sample payload: each of ``names`` with :data:`PLACEHOLDER`, and ``more``."""
+    return {**dict.fromkeys(names, PLACEHOLDER), **more}
 
 
 def _compact(value: Any) -> str:
@@ -91,9 +101,44 @@ class AfasResource(Resource):
         if direction != "write":
             return note
         names = self.writes_through()
+        own, lines = mapping_fields(self.entity)
+        samples = self.sample_bodies(own, lines)
+        found: list[Problem] = []
         for name in names:
-            self.client.update_metainfo(name)
-        return f"{note}; UpdateConnector {', '.join(names)} answered"
+            described = self.update_metainfo(name, refresh=True)
+            if name in samples:
+                found += problems(name, samples[name], described, mapped=mapped_paths(own, lines))
+        if found:
+            raise ConfigurationError(
+                "the mapping and AFAS's UpdateConnectors disagree: "
+                + "; ".join(p.text for p in found),
+                connection=self.session.connection.name,
+                entity=self.entity,
+                path=next((p.path for p in found if p.path), None),
+            )
+        return (
+            f"{note}; UpdateConnector {', '.join(names)}: the mapping fills every mandatory "
+            "field and writes no field they lack"
+        )
+
+    def update_metainfo(self, name: str, *, refresh: bool = False) -> dict[str, Any]:
+        """What AFAS says of UpdateConnector ``name`` (``metainfo/update``), remembered in
+        the state store for a day like the GetConnectors' metainfo."""
+        settings = self.settings
+        described: dict[str, Any] = self.session.remembered(
+            f"{settings.participant}/{settings.environment}/metainfo/update/{name}",
+            lambda: self.client.update_metainfo(name),
+            refresh=refresh,
+        )
+        return described
+
+    def sample_bodies(
+        self, own: Sequence[str], lines: Sequence[str]
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """The body of an insert through each UpdateConnector this entity writes, with
+        every field the mapping writes (``own``, and ``lines`` on each line) filled with a
+        placeholder, as :mod:`koppel_afas._compare` compares them with metainfo."""
+        return {}
 
     def reads_from(self) -> tuple[str, ...]:
         """The GetConnector roles this connection reads or looks records up in."""

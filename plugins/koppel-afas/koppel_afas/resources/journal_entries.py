@@ -8,7 +8,7 @@ from typing import Any
 
 from koppel.errors import ConfigurationError
 from koppel.sync import Action, Ambiguous, TargetRecord, WriteResult
-from koppel_afas.booking import post_entry
+from koppel_afas.booking import post_entry, sample_entry
 from koppel_afas.resources._base import AfasResource
 
 __all__ = ["JournalEntries"]
@@ -27,6 +27,13 @@ class JournalEntries(AfasResource):
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
         return self.entries(values)
+
+    def sample_bodies(
+        self, own: Sequence[str], lines: Sequence[str]
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """An entry with a line: the voucher number (``BpNr``) is sent on the lines."""
+        header = [f for f in own if f != "BpNr"]
+        return {"FiEntries": sample_entry(self.settings, header, lines)}
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None

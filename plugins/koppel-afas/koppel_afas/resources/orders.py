@@ -16,9 +16,9 @@ from koppel.errors import ConfigurationError, UncertainOutcomeError, ValidationE
 from koppel.records import Order, OrderType, structure
 from koppel.sync import Action, Ambiguous, TargetRecord, WriteResult, one_match
 from koppel_afas.bodies import sales_order_body
-from koppel_afas.booking import entry_payload, post_entry
+from koppel_afas.booking import entry_payload, post_entry, sample_entry
 from koppel_afas.client import SYSTEM
-from koppel_afas.resources._base import AfasResource
+from koppel_afas.resources._base import PLACEHOLDER, AfasResource, filled
 
 __all__ = ["ORDER_TYPES", "Orders"]
 
@@ -52,6 +52,19 @@ class Orders(AfasResource):
 
     def writes_through(self) -> tuple[str, ...]:
         return ("FiEntries",) if self.books else self.update_connectors
+
+    def sample_bodies(
+        self, own: Sequence[str], lines: Sequence[str]
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """A sales order with its debtor and a line (an article), or a booked order's
+        entry (built by core's accounting rules, not by the mapping)."""
+        if self.books:
+            return {"FiEntries": sample_entry(self.settings)}
+        order = filled(own, DbId=PLACEHOLDER)
+        if self.settings.warehouse:
+            order["War"] = PLACEHOLDER
+        line = filled(lines, VaIt="2", BiUn=PLACEHOLDER)
+        return {"FbSales": sales_order_body(order, [line])}
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
         """Sales orders by reference, or (booked orders) journal entries by voucher number;

@@ -18,7 +18,7 @@ from koppel.sync import (
 )
 from koppel_afas.bodies import article_body
 from koppel_afas.deletions import read_records
-from koppel_afas.resources._base import AfasResource
+from koppel_afas.resources._base import PLACEHOLDER, AfasResource, filled
 
 __all__ = ["Products"]
 
@@ -72,6 +72,12 @@ class Products(AfasResource):
             "Bl": row.get("Blocked"),
         }
         return {k: v for k, v in data.items() if v is not None}
+
+    def sample_bodies(
+        self, own: Sequence[str], lines: Sequence[str]
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """A new article with its unit and article group."""
+        return {"FbItemArticle": article_body(filled(own, BiUn=PLACEHOLDER, Grp=PLACEHOLDER))}
 
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None

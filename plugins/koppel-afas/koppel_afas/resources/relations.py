@@ -33,7 +33,7 @@ from koppel.sync import (
 from koppel_afas.bodies import relation_body, relation_connector
 from koppel_afas.deletions import DELETED, read_records
 from koppel_afas.facts import KEYS
-from koppel_afas.resources._base import AfasResource
+from koppel_afas.resources._base import PLACEHOLDER, AfasResource, filled
 
 __all__ = ["KINDS", "Relations"]
 
@@ -230,6 +230,23 @@ class Relations(AfasResource):
                 f"AFAS answered the new relation without its {key}", **context
             )
         return WriteResult(target_id=f"{kind}:{assigned}", response=results)
+
+    def sample_bodies(
+        self, own: Sequence[str], lines: Sequence[str]
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """A new relation through each of the four UpdateConnectors, its number given."""
+        payload = filled([f for f in own if f != "number"], CuId=self.settings.currency)
+        return {
+            connector: relation_body(
+                payload,
+                connector=connector,
+                key=KEYS[connector],
+                number=PLACEHOLDER,
+                code=None,
+                today=date.fromtimestamp(self.session.clock.now()),
+            )
+            for connector in self.update_connectors
+        }
 
     def current(self, kind: str, number: str) -> Mapping[str, Any]:
         """The relation ``kind:number`` as last read this run, else read by its number.
