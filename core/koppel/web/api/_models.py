@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import BaseModel, Field
 
+from koppel.log import redact
 from koppel.state import ActivityEntry, ParkedRecord, RunInfo
 
 #: The largest id the state store gives (its id columns are 32-bit integers).
@@ -42,6 +44,12 @@ __all__ = [
     "RunningOut",
     "StoreId",
 ]
+
+
+def _redacted(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``data`` with secrets redacted (the store redacts on writing; this is a second
+    line for what was parked before it did)."""
+    return None if data is None else dict(redact(data))
 
 
 class RunOut(BaseModel):
@@ -156,9 +164,9 @@ class ActivityOut(BaseModel):
             record=entry.record_id,
             action=entry.action,
             message=entry.message,
-            source=None if entry.source is None else dict(entry.source),
-            sent=None if entry.sent is None else dict(entry.sent),
-            response=None if entry.response is None else dict(entry.response),
+            source=_redacted(entry.source),
+            sent=_redacted(entry.sent),
+            response=_redacted(entry.response),
             at=entry.created_at,
         )
 
@@ -191,7 +199,7 @@ class ParkedOut(BaseModel):
             first_failed_at=record.first_failed_at,
             last_failed_at=record.last_failed_at,
             next_attempt_at=record.next_attempt_at,
-            data=dict(record.data),
+            data=_redacted(record.data) or {},
         )
 
 
