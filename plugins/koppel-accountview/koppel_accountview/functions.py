@@ -8,7 +8,7 @@ from typing import Any
 
 from koppel.records import to_decimal
 
-__all__ = ["FUNCTIONS", "each_with", "postcode", "vat_key", "vat_percent"]
+__all__ = ["FUNCTIONS", "each_with", "postcode", "text", "vat_key", "vat_percent"]
 
 _NL_POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
 
@@ -62,10 +62,24 @@ def postcode(value: Any, country: Any = None) -> str | None:
     return value.strip()
 
 
+def text(value: Any, length: Any) -> str | None:
+    """A free text (a description, never a key) cut to the ``length`` characters its
+    AccountView field holds, without trailing blanks; null stays null."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    size = int(length)
+    if size < 1:
+        raise ValueError(f"expected a length of at least 1, got {length!r}")
+    return value[:size].rstrip()
+
+
 #: The functions by the names mappings call them.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "accountview_each_with": each_with,
     "accountview_vat_key": vat_key,
     "accountview_vat_percent": vat_percent,
     "accountview_postcode": postcode,
+    "accountview_text": text,
 }

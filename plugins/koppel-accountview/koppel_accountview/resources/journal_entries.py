@@ -8,6 +8,7 @@ from typing import Any
 from koppel.connector import Resource
 from koppel.errors import RejectedError
 from koppel.sync import Action, Ambiguous, TargetRecord, WriteResult
+from koppel_accountview.creditors import book_on_creditors
 from koppel_accountview.journal import write_journal_page
 from koppel_accountview.schema import JOURNAL_PAGES
 
@@ -34,7 +35,8 @@ def record_of(payload: Mapping[str, Any]) -> str | None:
 
 
 class JournalEntries(Resource):
-    """A balanced page in the journal its header names."""
+    """A balanced page in the journal its header names; a line's relation is booked as the
+    AccountView creditor (or debtor) it names (:mod:`koppel_accountview.creditors`)."""
 
     entity = "journal_entries"
     match_keys = {"number": "INV_NR"}
@@ -53,4 +55,6 @@ class JournalEntries(Resource):
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
         refuse_update(self, action, target_id)
-        return write_journal_page(self.client, payload, None, record_of(payload))
+        record = record_of(payload)
+        page = book_on_creditors(self.session, payload, record)
+        return write_journal_page(self.client, page, None, record)
