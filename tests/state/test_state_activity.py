@@ -9,10 +9,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from koppel.state import NewActivity, StateStore
-from koppel.state._documents import PART_KEY, decompress
+from koppel.state._documents import DICT_SAMPLES, PART_KEY, decompress, dictionary_id
 from koppel.state._schema import activity, activity_parts
 
-from .conftest import Clock
+from .conftest import Clock, Target
 
 
 def test_state_activity_roundtrip_redacted(store: StateStore, clock: Clock) -> None:
@@ -194,3 +194,48 @@ def test_state_a_part_in_use_is_kept_by_purge(store: StateStore, clock: Clock) -
     store.log_activity(None, "f", "order", "o3", "create", source=_order(3, customer))
     store.purge(timedelta(days=30))
     assert [e.source for e in store.activity()] == [_order(3, customer)]
+
+
+def _batch(first: int, count: int) -> list[NewActivity]:
+    return [
+        NewActivity(
+            entity="order",
+            record_id=f"o{n}",
+            action="create",
+            source={"Id": f"o{n}", "Number": 1000 + n, "City": ["Utrecht", "Delft"][n % 2]},
+            sent={"number": str(1000 + n), "lines": [{"qty": n % 7, "price": f"{n}.95"}]},
+        )
+        for n in range(first, first + count)
+    ]
+
+
+def _dictionaries(store: StateStore) -> list[str]:
+    with store.engine.connect() as conn:
+        query = sa.select(activity_parts.c.hash).where(activity_parts.c.hash.like("zdict:%"))
+        return list(conn.execute(query).scalars())
+
+
+def test_state_activity_a_flow_gets_a_compression_dictionary_kept_while_used(
+    target: Target, clock: Clock
+) -> None:
+    with target.open(clock=clock) as store:
+        store.log_activity_many(None, "f", _batch(0, 3))  # too few to train on
+        assert _dictionaries(store) == []
+        store.log_activity_many(None, "f", _batch(3, DICT_SAMPLES))
+        (dictionary,) = _dictionaries(store)
+        with store.engine.connect() as conn:
+            payloads = conn.execute(sa.select(activity.c.payload)).scalars().all()
+        ids = [dictionary_id(p) for p in payloads]
+        assert ids[:3] == [0, 0, 0] and set(ids[3:]) == {int(dictionary.split(":")[1])}
+    with target.open(clock=clock) as store:  # another process: the stored one is taken
+        store.log_activity_many(None, "f", _batch(200, 2))
+        assert _dictionaries(store) == [dictionary]
+        entries = store.activity(limit=10_000)
+        assert [e.source["Number"] for e in entries if e.source] == [
+            *range(1000, 1000 + 3 + DICT_SAMPLES),
+            1200,
+            1201,
+        ]
+        clock.advance(days=40)
+        store.purge(timedelta(days=30))
+        assert _dictionaries(store) == []  # no entry is left that needs it

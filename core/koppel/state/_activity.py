@@ -14,17 +14,23 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+import zstandard
 
 from koppel.log import redact
 from koppel.state._base import StoreBase, chunks
 from koppel.state._documents import (
+    DICT_SAMPLES,
     PartSeen,
     clean_text,
     compress,
+    compressor,
     decompress,
+    dictionary_id,
+    dictionary_key,
     expand,
     part_refs,
     reduce_source,
+    train,
 )
 from koppel.state._models import ActivityEntry, NewActivity
 from koppel.state._schema import JSONData, activity, activity_parts, parked
@@ -47,11 +53,18 @@ def _missing_part(key: str) -> dict[str, str]:
     return {"purged": f"document {key} is no longer stored"}
 
 
-def _documents(row: sa.Row[tuple[object, ...]]) -> dict[str, Any]:
+def _documents(
+    row: sa.Row[tuple[object, ...]], dictionaries: Mapping[int, bytes | None]
+) -> dict[str, Any]:
     """source, sent and response of a stored entry (part references not yet expanded)."""
     m = row._mapping
-    if m["payload"] is not None:
-        documents: dict[str, Any] = json.loads(decompress(m["payload"]))
+    payload = m["payload"]
+    if payload is not None:
+        dict_id = dictionary_id(payload)
+        if dict_id and dictionaries.get(dict_id) is None:
+            missing = f"its compression dictionary {dict_id} is no longer stored"
+            return {"source": {"purged": missing}, "sent": None, "response": None}
+        documents: dict[str, Any] = json.loads(decompress(payload, dictionaries.get(dict_id)))
         return documents
     return {"source": m["source"], "sent": m["sent"], "response": m["response"]}
 
@@ -113,11 +126,16 @@ class ActivityMixin(StoreBase):
     ) -> None:
         """:meth:`log_activity_many` in the caller's transaction.
 
-        The parts the entries reference are stored in the same transaction, so an
+        The parts the entries reference (recurring documents, the compression
+        dictionary) are stored in the same transaction when they are not yet, so an
         entry never references a part that is not there.
         """
         now = self.clock()
         parts: dict[str, str] = {}
+        entries = list(entries)
+        documents = [self._document(entry, parts) for entry in entries]
+        raw, dictionary = self._dictionary(conn, flow, [d for d in documents if d is not None])
+        pack = compressor(dictionary).compress
         rows = [
             {
                 "run_id": run_id,
@@ -127,16 +145,16 @@ class ActivityMixin(StoreBase):
                 "action": entry.action,
                 "message": entry.message,
                 "created_at": now,
-                "payload": self._payload(entry, parts),
+                "payload": None if document is None else pack(document),
             }
-            for entry in entries
+            for entry, document in zip(entries, documents, strict=True)
         ]
         if rows:
-            self._store_parts(conn, parts, now)
+            self._store_parts(conn, parts, raw, now)
             self._executemany(conn, activity.insert(), rows)
 
-    def _payload(self, entry: NewActivity, parts: dict[str, str]) -> bytes | None:
-        """The compressed document of ``entry`` (None when it has no documents)."""
+    def _document(self, entry: NewActivity, parts: dict[str, str]) -> bytes | None:
+        """The JSON of ``entry``'s documents, redacted and reduced (None when it has none)."""
         if entry.source is None and entry.sent is None and entry.response is None:
             return None
         source_text = "null"
@@ -147,7 +165,8 @@ class ActivityMixin(StoreBase):
             source_text = clean_text(reduced, known if reduced is source else None)
         sent_text = clean_text(entry.sent, entry.sent_json)
         response_text = clean_text(entry.response, None)
-        return compress(f'{{"source":{source_text},"sent":{sent_text},"response":{response_text}}}')
+        text = f'{{"source":{source_text},"sent":{sent_text},"response":{response_text}}}'
+        return text.encode()
 
     def _part_seen(self) -> PartSeen:
         seen: PartSeen | None = getattr(self, "_seen_parts", None)
@@ -155,11 +174,49 @@ class ActivityMixin(StoreBase):
             seen = self._seen_parts = PartSeen()
         return seen
 
-    def _store_parts(self, conn: sa.Connection, parts: dict[str, str], now: datetime) -> None:
-        """Insert the parts not stored yet; move ``used_at`` on where it is stale."""
-        if not parts:
+    def _dictionary(
+        self, conn: sa.Connection, flow: str, samples: list[bytes]
+    ) -> tuple[dict[str, bytes], zstandard.ZstdCompressionDict | None]:
+        """The compression dictionary of ``flow`` with the part rows that keep it (none and
+        None while the flow has none: it is trained on a batch of :data:`DICT_SAMPLES`)."""
+        known: dict[str, zstandard.ZstdCompressionDict | None] | None = getattr(
+            self, "_dictionaries", None
+        )
+        if known is None:
+            known = {}
+            self._dictionaries = known
+        pointer = f"zdict-for:{flow}"
+        if flow not in known:  # once per process and flow: a dictionary stored before
+            known[flow] = self._stored_dictionary(conn, pointer)
+        if known[flow] is None and len(samples) >= DICT_SAMPLES:
+            known[flow] = train(samples)
+        dictionary = known[flow]
+        if dictionary is None:
+            return {}, None
+        dict_id = dictionary.dict_id()
+        return {
+            dictionary_key(dict_id): dictionary.as_bytes(),
+            pointer: str(dict_id).encode(),
+        }, dictionary
+
+    def _stored_dictionary(
+        self, conn: sa.Connection, pointer: str
+    ) -> zstandard.ZstdCompressionDict | None:
+        found = self._load_raw(conn, {pointer})
+        if pointer not in found:
+            return None
+        key = dictionary_key(int(found[pointer].decode()))
+        data = self._load_raw(conn, {key}).get(key)
+        return None if data is None else zstandard.ZstdCompressionDict(data)
+
+    def _store_parts(
+        self, conn: sa.Connection, parts: dict[str, str], raw: dict[str, bytes], now: datetime
+    ) -> None:
+        """Insert the parts not stored yet (``parts`` JSON, compressed here; ``raw`` as
+        they are); move ``used_at`` on where it is stale."""
+        keys = [*parts, *raw]
+        if not keys:
             return
-        keys = list(parts)
         stored: set[str] = set()
         for part in chunks(keys):
             query = sa.select(activity_parts.c.hash).where(activity_parts.c.hash.in_(part))
@@ -173,8 +230,8 @@ class ActivityMixin(StoreBase):
                 .values(used_at=now)
             )
         new = [
-            {"hash": key, "data": compress(text), "used_at": now}
-            for key, text in parts.items()
+            {"hash": key, "data": raw[key] if key in raw else compress(parts[key]), "used_at": now}
+            for key in keys
             if key not in stored
         ]
         if new:  # a concurrent writer may have stored one meanwhile: it holds the same data
@@ -204,7 +261,10 @@ class ActivityMixin(StoreBase):
             query = query.where(activity.c.entity == entity)
         with self._read() as conn:
             rows = conn.execute(query).all()
-            documents = [_documents(row) for row in rows]
+            ids = {dictionary_id(r.payload) for r in rows if r.payload is not None} - {0}
+            found = self._load_raw(conn, {dictionary_key(i) for i in ids})
+            dictionaries = {i: found.get(dictionary_key(i)) for i in ids}
+            documents = [_documents(row, dictionaries) for row in rows]
             wanted = set[str]().union(*(part_refs(d["source"]) for d in documents))
             loaded = self._load_parts(conn, wanted)
         entries = []
@@ -216,14 +276,19 @@ class ActivityMixin(StoreBase):
         return entries
 
     def _load_parts(self, conn: sa.Connection, keys: set[str]) -> dict[str, Any]:
-        """The stored parts among ``keys``, by hash."""
-        loaded: dict[str, Any] = {}
+        """The stored documents among the parts ``keys``, by hash."""
+        return {
+            key: json.loads(decompress(data)) for key, data in self._load_raw(conn, keys).items()
+        }
+
+    def _load_raw(self, conn: sa.Connection, keys: set[str]) -> dict[str, bytes]:
+        """The stored data of the parts ``keys``, by hash."""
+        loaded: dict[str, bytes] = {}
         for part in chunks(sorted(keys)):
             query = sa.select(activity_parts.c.hash, activity_parts.c.data).where(
                 activity_parts.c.hash.in_(part)
             )
-            for key, data in conn.execute(query):
-                loaded[key] = json.loads(decompress(data))
+            loaded.update((key, bytes(data)) for key, data in conn.execute(query))
         return loaded
 
     def purge_activity(self, older_than: timedelta) -> int:

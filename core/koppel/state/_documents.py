@@ -1,7 +1,10 @@
 """How an activity entry's documents are stored: one compressed JSON payload per entry.
 
 An entry's source, sent payload and answer go into one JSON document
-``{"source": ..., "sent": ..., "response": ...}``, compressed with zstandard.
+``{"source": ..., "sent": ..., "response": ...}``, compressed with zstandard; with
+a dictionary trained on a flow's own entries once it logs :data:`DICT_SAMPLES` in
+one batch (small documents that look alike compress several times better with one).
+The frame names its dictionary, which is kept as a part (``zdict:<id>``).
 JSON text the engine already made (the sent payload, encoded once for its
 content hash; the raw source record, for its source hash) is reused when
 redaction leaves the document as it is.
@@ -27,16 +30,21 @@ from koppel.log import redact
 from koppel.state._engine import dumps
 
 __all__ = [
+    "DICT_SAMPLES",
     "MIN_PART",
     "PART_KEY",
     "PartSeen",
     "clean_text",
     "compress",
+    "compressor",
     "decompress",
+    "dictionary_id",
+    "dictionary_key",
     "dump",
     "expand",
     "part_refs",
     "reduce_source",
+    "train",
 ]
 
 #: The key of a reference to a part, in place of the document it stands for.
@@ -48,7 +56,36 @@ _LEVEL = 3
 #: How many part hashes a process remembers having seen.
 _SEEN_MAX = 200_000
 
+#: Entries of one batch it takes to train a flow's compression dictionary, and its size.
+DICT_SAMPLES = 100
+_DICT_SIZE = 32 * 1024
+
 _local = threading.local()
+
+
+def dictionary_key(dict_id: int) -> str:
+    """The part key a compression dictionary is kept under."""
+    return f"zdict:{dict_id}"
+
+
+def train(samples: list[bytes]) -> zstandard.ZstdCompressionDict | None:
+    """A compression dictionary trained on ``samples``, or None when they cannot train one."""
+    try:
+        return zstandard.train_dictionary(_DICT_SIZE, list[bytes | bytearray | memoryview](samples))
+    except zstandard.ZstdError:
+        return None
+
+
+def compressor(dictionary: zstandard.ZstdCompressionDict | None) -> zstandard.ZstdCompressor:
+    """A compressor (with ``dictionary``); for one thread and one batch."""
+    if dictionary is None:
+        return _zstd()[0]
+    return zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary)
+
+
+def dictionary_id(data: bytes) -> int:
+    """The id of the dictionary a compressed payload needs (0: none)."""
+    return int(zstandard.get_frame_parameters(data).dict_id)
 
 
 def _zstd() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
@@ -64,9 +101,13 @@ def compress(text: str) -> bytes:
     return _zstd()[0].compress(text.encode())
 
 
-def decompress(data: bytes) -> str:
-    """The text :func:`compress` made."""
-    return _zstd()[1].decompress(data).decode()
+def decompress(data: bytes, dictionary: bytes | None = None) -> str:
+    """The text :func:`compress` (or a :func:`compressor`) made; ``dictionary`` is the
+    one it names (:func:`dictionary_id`)."""
+    if dictionary is None:
+        return _zstd()[1].decompress(data).decode()
+    shared = zstandard.ZstdCompressionDict(dictionary)
+    return zstandard.ZstdDecompressor(dict_data=shared).decompress(data).decode()
 
 
 def dump(value: Any) -> str:
