@@ -11,14 +11,14 @@ supplier and ``YourRef``: it is never booked twice, also when its binding was lo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from koppel.accounting import tax_tables
 from koppel.connector import OutboundMap
 from koppel.errors import ValidationError
 from koppel.records import to_decimal
-from koppel.sync import Action, WriteResult
+from koppel.sync import Action, TargetRecord, WriteResult
 from koppel_exact_online.client import SYSTEM
 from koppel_exact_online.documents import Prepared
 from koppel_exact_online.entity_sets import PURCHASE_ENTRIES, EntitySet
@@ -29,9 +29,9 @@ __all__ = ["PurchaseInvoices"]
 
 class PurchaseInvoices(Document):
     entity = "purchase_invoices"
-    #: None: two suppliers may send one invoice number, so the number alone finds nothing;
-    #: :meth:`upsert` finds an invoice by supplier and number together.
-    match_keys: Mapping[str, str] = {}
+    #: The invoice number, which Exact holds as ``YourRef``; an invoice is the same only
+    #: with the same supplier too (see :meth:`find`).
+    match_keys = {"number": "YourRef"}
     #: Exact books an entry at once; koppel never changes one it wrote.
     update = False
     description = (
@@ -42,10 +42,13 @@ class PurchaseInvoices(Document):
     def target(self) -> EntitySet:
         return PURCHASE_ENTRIES
 
-    @property
-    def numbers(self) -> set[str]:
-        """The invoice numbers this run maps, looked up together by :meth:`upsert`."""
-        return self.session.cached("purchase_invoices:numbers", set)  # type: ignore[no-any-return]
+    def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord]:
+        """No entry by number alone: another supplier's invoice may have that number. The
+        entries with these numbers are read here (25 numbers a call), so that
+        :meth:`upsert` tells by their ``Supplier`` whether the invoice is booked already,
+        without a call of its own."""
+        self.lookups.entries(PURCHASE_ENTRIES, [str(v) for v in values], ("Supplier",))
+        return {}
 
     def map_outbound(self, request: OutboundMap) -> Mapping[str, Any] | None:
         """Each line's ``vat_code`` from the flow's ``[lookups.vat_codes]`` (by rate, in the
@@ -62,8 +65,6 @@ class PurchaseInvoices(Document):
                 code = vat_codes.lookup(to_decimal(rate), country)
             lines.append({**line, "vat_code": code})
         data = {**request.data, "lines": lines}
-        if data.get("number"):
-            self.numbers.add(str(data["number"]))
         return request.apply(data, record_id=data.get("id"))
 
     def prepare(self, payload: Mapping[str, Any]) -> Prepared:
@@ -104,9 +105,7 @@ class PurchaseInvoices(Document):
         prepared = self.prepare(payload)
         reference, supplier = prepared.reference, str(prepared.body.get("Supplier") or "")
         if action is Action.CREATE and reference:
-            # The entries of every number mapped so far, 25 numbers a call, each once a run.
-            wanted = [reference, *sorted(self.numbers - {reference})]
-            found = self.lookups.entries(PURCHASE_ENTRIES, wanted, ("Supplier",))
+            found = self.lookups.entries(PURCHASE_ENTRIES, [reference], ("Supplier",))
             for row in found.get(reference, ()):
                 if str(row.get("Supplier") or "").lower() == supplier.lower():
                     entry = str(row[PURCHASE_ENTRIES.key])
