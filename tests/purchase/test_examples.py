@@ -33,6 +33,7 @@ def test_example_loads_with_its_booking_settings(name: str) -> None:
         assert settings.ledger().creditor_account == "1600"
         assert settings.matching().remainder is Remainder.LEAVE_OPEN
         assert settings.delivery_note_sources == ["bouw"]
+        assert settings.multi_erp is True  # its bookings go out as journal entries
     elif flow.entity == "journal_entries":
         assert settings.webhook_urls and "webhook_secret" in books.credentials
     else:
