@@ -20,6 +20,11 @@ FLOW = "erp-commitments"
 
 
 @pytest.fixture
+def store(both_stores: StateStore) -> StateStore:
+    return both_stores
+
+
+@pytest.fixture
 def flows(push_flow: Flow) -> Mapping[str, Flow]:
     return {push_flow.name: push_flow}
 
@@ -188,3 +193,55 @@ def test_push_validates_stock_by_sku_and_warehouse() -> None:
     assert data["on_hand"] == "3"
     with pytest.raises(Exception, match="'nonsense' is no canonical entity"):
         validate_pushed("nonsense", {})
+
+
+def test_push_from_several_clients_at_once_lands_each_once(
+    client: TestClient, store: StateStore, operator_token: str
+) -> None:
+    """Four pushers, each sending 250 records of its own and 50 of its neighbour's, while
+    runs go on: every record lands once."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def pusher(first: int) -> None:
+        try:
+            for start in range(first, first + 250, 50):
+                overlap = (start + 250) % 1000
+                records = [commitment(n) for n in range(start, start + 50)]
+                records += [commitment(n) for n in range(overlap, overlap + 10)]
+                push(client, operator_token, records)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=pusher, args=(n * 250,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    created = 0
+    while any(thread.is_alive() for thread in threads):
+        created += run(client, operator_token)["created"]
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    created += run(client, operator_token)["created"]
+    assert created == 1000
+    assert len(register_rows(store)) == 1000
+
+
+def test_push_retention_forgets_data_but_not_that_it_landed(
+    client: TestClient, store: StateStore, operator_token: str
+) -> None:
+    from datetime import timedelta
+
+    from koppel.push import forget_pushed
+
+    push(client, operator_token, [commitment(1)])
+    assert forget_pushed(store, timedelta(days=30)) == 0
+    assert forget_pushed(store, timedelta(0)) == 1
+    assert pushed_after(store, "erp", "commitments", 0)[0].data == {}
+    again = push(client, operator_token, [commitment(1)])
+    assert again["unchanged"] == 1
+    counts = run(client, operator_token)
+    assert counts["created"] == counts["failed"] == 0
+    push(client, operator_token, [commitment(2)])
+    assert run(client, operator_token)["created"] == 1

@@ -21,6 +21,7 @@ store's inbox (:mod:`koppel.push._inbox`), the newest per id; a record pushed ag
 unchanged is not kept twice, a changed one is numbered anew. The source reads the inbox
 from the flow's cursor (that number), so the engine's bindings, parking and activity log
 apply as to any source: each record lands once, also when it is pushed twice.
+:func:`forget_pushed` empties what was pushed longer ago than the retention.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from koppel.push._inbox import (
     Pushed,
     PushedRecord,
     PushProblem,
+    forget_pushed,
     push_records,
     pushed_after,
     validate_pushed,
@@ -50,6 +52,7 @@ __all__ = [
     "Pushed",
     "PushedRecord",
     "connector",
+    "forget_pushed",
     "inbox_of",
     "push_records",
     "pushed_after",
@@ -84,6 +87,8 @@ class _PushedRecords(Resource):
         while True:
             page = pushed_after(client.store, client.inbox, self.entity, after)
             for record in page:
+                if not record.data:  # forgotten by the retention (forget_pushed)
+                    continue
                 yield SourceRecord(id=record.record_id, data=record.data, cursor=str(record.seq))
             if not page:
                 return
