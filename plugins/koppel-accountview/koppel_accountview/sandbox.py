@@ -21,10 +21,11 @@ business object.
 
 Demo data: articles AV-1001 ... AV-1012 (group ``WEBSHOP``, with stock,
 sales reservations and item attributes), the cost articles ``VERZEND`` and
-``TOESLAG`` (group ``KOSTEN``), one debtor, two creditors (70001, 70002), journals
-``VK`` and ``MEM``; with a volume, generated web-shop articles AV-1013 onwards; with
-``debtors``, generated debtors 30000 onwards; with ``shared_email``, two debtors
-sharing one e-mail address (the plugin's tests seed them).
+``TOESLAG`` (group ``KOSTEN``), one debtor, journals ``VK``, ``MEM`` and ``IK``; with
+a volume, generated web-shop articles AV-1013 onwards; with ``debtors``, generated
+debtors 30000 onwards; with ``creditors``, two creditors (70001, 70002); with
+``shared_email``, two debtors sharing one e-mail address (the plugin's tests seed
+them).
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class AccountViewSandbox(Sandbox):
     :param shared_email: also seed two debtors (10002, 10003) that share one e-mail
         address, as real administrations have (a shared mailbox of two branches).
     :param debtors: generated debtors beyond the demo's (30000 onwards).
+    :param creditors: also seed two creditors (70001, 70002; AP1).
     """
 
     def __init__(
@@ -129,6 +131,7 @@ class AccountViewSandbox(Sandbox):
         articles: int | None = None,
         shared_email: bool = False,
         debtors: int = 0,
+        creditors: bool = False,
     ) -> None:
         super().__init__(
             "accountview",
@@ -162,8 +165,9 @@ class AccountViewSandbox(Sandbox):
         if shared_email:
             debtor_rows.extend(data["CONTACT_SHARED_EMAIL"])
         self.store.seed("CONTACT", [{**r, _SIDE: "AR1"} for r in debtor_rows], id_field="SUB_NR")
-        creditors = [{**r, _SIDE: "AP1"} for r in data["CREDITORS"]]
-        self.store.seed("CONTACT", creditors, id_field="SUB_NR")
+        if creditors:
+            rows = [{**r, _SIDE: "AP1"} for r in data["CREDITORS"]]
+            self.store.seed("CONTACT", rows, id_field="SUB_NR")
         self._keys = {
             "SO_HDR": itertools.count(20240001),
             "DJ_PAGE": itertools.count(1),
@@ -505,11 +509,17 @@ def make_sandbox(
     clock: Clock = SYSTEM_CLOCK,
     shared_email: bool = False,
     debtors: int = 0,
+    creditors: bool = False,
 ) -> AccountViewSandbox:
     """A fresh sandbox with the demo administration ``DEMO`` (``articles``: web-shop
     articles in all, at least the 12 demo ones; the volume ``koppel_sandbox`` asks for;
     ``shared_email``: two more debtors sharing an e-mail address; ``debtors``: generated
-    debtors beyond the demo's)."""
+    debtors beyond the demo's; ``creditors``: two creditors)."""
     return AccountViewSandbox(
-        clock=clock, seed=seed, articles=articles, shared_email=shared_email, debtors=debtors
+        clock=clock,
+        seed=seed,
+        articles=articles,
+        shared_email=shared_email,
+        debtors=debtors,
+        creditors=creditors,
     )

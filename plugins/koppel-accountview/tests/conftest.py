@@ -26,8 +26,9 @@ def vcr_config(koppel_vcr_config: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def sandbox() -> Any:
-    """The demo administration with two debtors sharing an e-mail address, as real data has."""
-    return make_sandbox(shared_email=True)
+    """The demo administration with two debtors sharing an e-mail address, as real data has,
+    and two creditors."""
+    return make_sandbox(shared_email=True, creditors=True)
 
 
 @pytest.fixture
