@@ -181,6 +181,26 @@ def test_an_administration_with_one_source_per_kind_is_ready(
     assert "ok    administration beta (Multi ERP off; commitments from exact-bouw)" in other.output
 
 
+def test_an_export_of_the_other_form_than_multi_erp_gives_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flows = project(tmp_path, '[administrations.acme]\nflows = ["purchase-invoices", "to-erp"]\n')
+    (flows / "to-erp.toml").write_text(
+        'name = "to-erp"\nsource = "books"\ntarget = "erp"\nentity = "journal_entries"\n\n'
+        '[connections.books]\nsystem = "booking"\n\n[connections.erp]\nsystem = "books"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = check("purchase-invoices")
+    assert result.exit_code == 2
+    assert (
+        f"FAIL  administration acme: flow to-erp ({flows / 'to-erp.toml'}) exports "
+        "journal_entries, but with Multi ERP off the administration's bookings go out as "
+        "purchase_invoices"
+    ) in result.output
+    assert "path=administrations.acme.multi_erp" in result.output
+
+
 def test_a_flow_in_two_administrations_or_one_the_project_lacks_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -46,6 +46,8 @@ KINDS: Mapping[str, tuple[str, ...]] = {
 }
 
 _KEYS = ("flows", "multi_erp", "master_data")
+#: The entities a booking goes to the finance ERP as (without, with Multi ERP).
+_FORMS = ("purchase_invoices", "journal_entries")
 
 
 @attrs.frozen(kw_only=True)
@@ -128,8 +130,9 @@ def check_administration(
     ``flows`` (the project's flows), those it names. Returns a note per kind it takes.
 
     :raises ConfigurationError: for a flow it names that the project does not have,
-        two flows that bring one kind from two systems (naming both and their files),
-        or a flow that brings a kind from another system than ``master_data`` says.
+        an export flow of bookings in the form Multi ERP does not give, two flows that
+        bring one kind from two systems (naming both and their files), or a flow that
+        brings a kind from another system than ``master_data`` says.
     """
     where = f"administrations.{administration.name}"
     by_name: dict[str, FlowSource] = {}
@@ -144,6 +147,16 @@ def check_administration(
                 f"{where}.flows", f"no flow {name!r} in the project (flows: {known})", file
             )
         members.append(by_name[name])
+    form = "journal_entries" if administration.multi_erp else "purchase_invoices"
+    for flow in members:
+        if flow.source_system == "booking" and flow.entity in _FORMS and flow.entity != form:
+            raise _error(
+                f"{where}.multi_erp",
+                f"flow {flow.name} ({flow.file}) exports {flow.entity}, but with Multi ERP "
+                f"{'on' if administration.multi_erp else 'off'} the administration's "
+                f"bookings go out as {form}",
+                file,
+            )
     notes = []
     for kind, entities in KINDS.items():
         bringing = [flow for flow in members if flow.entity in entities]
