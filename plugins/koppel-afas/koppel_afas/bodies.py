@@ -99,14 +99,16 @@ def article_body(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def sales_order_body(
-    payload: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]
+    payload: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    connector: str = "FbSales",
 ) -> dict[str, Any]:
-    """The body of a sales order (FbSales) with its lines (FbSalesLines, several rows)."""
+    """The body of a sales order (FbSales) or quotation (FbSalesQuotation) with its lines
+    (FbSalesLines, FbSalesQuotationLines: several rows)."""
     fields = _given(payload, [k for k in payload if not k.startswith("_") and k != "Lines"])
     rows = [{"Fields": _given(line, [k for k in line if not k.startswith("_")])} for line in lines]
-    return {
-        "FbSales": {"Element": {"Fields": fields, "Objects": [{"FbSalesLines": {"Element": rows}}]}}
-    }
+    objects = [{f"{connector}Lines": {"Element": rows}}]
+    return {connector: {"Element": {"Fields": fields, "Objects": objects}}}
 
 
 def journal_body(header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

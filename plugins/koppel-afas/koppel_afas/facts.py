@@ -105,6 +105,7 @@ KEYS = {
     "KnPurchaseRelationPer": "CrId",
     "FbItemArticle": "ItCd",
     "FbSales": "OrNu",
+    "FbSalesQuotation": "OrNu",
     "FiEntryPar": "EnNo",
 }
 #: Nested objects koppel sends, per object (OPENAPI); ``[]`` marks objects with several rows.
@@ -116,6 +117,7 @@ UPDATE_OBJECTS: dict[str, tuple[str, ...]] = {
     "KnOrganisation": ("KnBasicAddressAdr",),
     "KnPerson": ("KnBasicAddressAdr",),
     "FbSales": ("FbSalesLines[]",),
+    "FbSalesQuotation": ("FbSalesQuotationLines[]",),
     "FiEntryPar": ("FiEntries[]",),
 }
 #: Required fields the schemas mark that AFAS's examples leave out, and why (REFERENCE.md).
@@ -230,6 +232,7 @@ BODIES = {
         "KnPurchaseRelationPer": ("POST", "PUT"),
         "FbItemArticle": ("POST", "PUT"),
         "FbSales": ("POST",),
+        "FbSalesQuotation": ("POST",),
         "FiEntries": ("POST",),
     }.items()
     for method in methods

@@ -11,7 +11,8 @@ What it emulates, as documented (see REFERENCE.md for the sources):
   operator codes), ``orderbyfieldids`` and the 2049-character limit of the query
   (404 beyond), answered ``{"skip", "take", "rows"}``;
 - the UpdateConnectors koppel writes (``KnSalesRelationOrg``/``Per``,
-  ``KnPurchaseRelationOrg``/``Per``, ``FbItemArticle``, ``FbSales``, ``FiEntries``):
+  ``KnPurchaseRelationOrg``/``Per``, ``FbItemArticle``, ``FbSales``,
+  ``FbSalesQuotation``, ``FiEntries``):
   POST inserts, PUT updates; every body is checked against facts.BODIES (mandatory
   fields, types, lengths, allowed values, unknown fields) and then against what AFAS
   checks itself: key fields that must (not) exist, references to debtors and articles,
@@ -23,8 +24,9 @@ What it emulates, as documented (see REFERENCE.md for the sources):
   (500 for what it cannot validate).
 
 ``rows_answered`` counts the rows each GetConnector answered, next to the toolkit's
-call counts; the collections ``FbSalesLines`` and ``FiEntries`` keep the lines of the
-sales orders and entries written. Use ``make_sandbox(seed)`` (the connector's ``sandbox``) and
+call counts; the collections ``FbSalesLines``, ``FbSalesQuotationLines`` and
+``FiEntries`` keep the lines of the sales orders, quotations and entries written. Use
+``make_sandbox(seed)`` (the connector's ``sandbox``) and
 ``sandbox.transport()``; :data:`TOKEN` is the token it accepts.
 """
 
@@ -65,6 +67,12 @@ _TOKEN = re.compile(r"^<token><version>1</version><data>([^<]+)</data></token>$"
 _ERROR_NUMBER = -2147220469
 #: What ``AcNr`` names on a FiEntries line, by ``VaAs`` (2 debtor, 3 creditor; 1 a GL account).
 _ACCOUNT_KINDS = {"2": "debtors", "3": "creditors"}
+#: Sales documents: UpdateConnector -> (GetConnector role, its key, its date field, the
+#: first number AFAS gives).
+_DOCUMENTS = {
+    "FbSales": ("salesorders", "OrderNumber", "OrderDate", 2024000001),
+    "FbSalesQuotation": ("salesquotations", "QuotationNumber", "QuotationDate", 50000001),
+}
 _RELATIONS = {
     "KnSalesRelationOrg": "debtors",
     "KnSalesRelationPer": "debtors",
@@ -134,6 +142,7 @@ class AfasSandbox(Sandbox):
         for role, definition in definitions().items():
             self.store.seed(definition.id, rows.get(role, []), id_field=definition.key)
         self.store.collection("FbSalesLines")
+        self.store.collection("FbSalesQuotationLines")
         self.store.collection("FiEntries")
         self._routes_for_api()
 
@@ -288,8 +297,8 @@ class AfasSandbox(Sandbox):
             return 201, {"results": {name: self._save_relation(name, body, insert=True)}}
         if name == "FbItemArticle":
             return 201, {"results": {name: self._save_article(body, insert=True)}}
-        if name == "FbSales":
-            return 201, {"results": {name: self._insert_order(body)}}
+        if name in _DOCUMENTS:
+            return 201, {"results": {name: self._insert_order(name, body)}}
         return 201, {"results": {name: self._insert_entry(body)}}
 
     def _update(self, request: SandboxRequest) -> Any:
@@ -394,32 +403,33 @@ class AfasSandbox(Sandbox):
             collection.update(code, changes)
         return {"ItCd": code}
 
-    def _insert_order(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        element, fields = _fields(body, "FbSales")
+    def _insert_order(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        role, key, date_field, first = _DOCUMENTS[name]
+        element, fields = _fields(body, name)
         debtor = str(fields["DbId"])
         if self.store[self._ids["debtors"]].get(debtor) is None:
             raise AfasError(500, "The entered value for 'Sales contact' does not exist.")
-        lines = _child(element, "FbSalesLines") or []
+        lines = _child(element, f"{name}Lines") or []
         articles = self.store[self._ids["articles"]]
         for line in lines:
             line_fields = line["Fields"]
             if line_fields.get("VaIt") == "2" and articles.get(str(line_fields["ItCd"])) is None:
                 raise AfasError(500, "The entered value for 'Itemcode' does not exist.")
-        collection = self._ids["salesorders"]
-        number = self._next(collection, "OrderNumber", 2024000001)
+        collection = self._ids[role]
+        number = self._next(collection, key, first)
         date_text = _text(fields.get("OrDa")) or self.now_text()[:10]
         self.store[collection].insert(
             {
-                "OrderNumber": number,
+                key: number,
                 "Reference": fields.get("RfCs"),
                 "DebtorId": debtor,
-                "OrderDate": f"{date_text[:10]}T00:00:00Z",
+                date_field: f"{date_text[:10]}T00:00:00Z",
                 "Currency": fields.get("CuId") or "EUR",
                 "ModifiedDate": self.now_text(),
             }
         )
         for line in lines:
-            self.store["FbSalesLines"].insert({"OrNu": number, **line["Fields"]})
+            self.store[f"{name}Lines"].insert({"OrNu": number, **line["Fields"]})
         return {"OrNu": number}
 
     def _insert_entry(self, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -79,7 +79,8 @@ class AfasSettings(BookingSettings):
     )
     warehouse: str | None = setting(default=None, description="warehouse (War) of sales orders")
     order_type: OrderType = setting(
-        default=OrderType.ORDER, description="what orders become: order or financial_mutation"
+        default=OrderType.ORDER,
+        description="what orders become: order, quote or financial_mutation",
     )
     journal_level: JournalLevel = setting(
         default=JournalLevel.RECOMMENDED,
@@ -105,6 +106,12 @@ class AfasSettings(BookingSettings):
     )
     salesorders_fields: dict[str, str] = setting(
         default=_FIELDS["salesorders"], description=_RENAME
+    )
+    salesquotations_connector: str = setting(
+        default=_ID["salesquotations"], description="id of your GetConnector of quotations"
+    )
+    salesquotations_fields: dict[str, str] = setting(
+        default=_FIELDS["salesquotations"], description=_RENAME
     )
     journal_entries_connector: str = setting(
         default=_ID["journal_entries"], description="id of your GetConnector of journal entries"

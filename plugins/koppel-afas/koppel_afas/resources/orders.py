@@ -1,7 +1,8 @@
-"""Orders, written once: as sales orders (``FbSales``, found by the source's order number
-in their reference ``RfCs``), or as financial mutations (*memoriaalboekingen*) booked by
-core's accounting rules at the connection's ``journal_level`` and posted through
-``FiEntries`` (found by voucher number ``BpNr``)."""
+"""Orders, written once: as sales orders (``FbSales``) or quotations (*verkoopoffertes*,
+``FbSalesQuotation``), found by the source's order number in their reference ``RfCs``;
+or as financial mutations (*memoriaalboekingen*) booked by core's accounting rules at
+the connection's ``journal_level`` and posted through ``FiEntries`` (found by voucher
+number ``BpNr``)."""
 
 from __future__ import annotations
 
@@ -22,19 +23,29 @@ from koppel_afas.resources._base import PLACEHOLDER, AfasResource, filled
 
 __all__ = ["ORDER_TYPES", "Orders"]
 
-#: What an order becomes: a sales order (FbSales) or a financial mutation (FiEntries).
-#: AFAS's quotations (FbSalesQuotation) are not written by koppel-afas.
-ORDER_TYPES = (OrderType.ORDER, OrderType.FINANCIAL_MUTATION)
+#: What an order becomes: a sales order (FbSales), a quotation (FbSalesQuotation) or a
+#: financial mutation (FiEntries).
+ORDER_TYPES = (OrderType.QUOTE, OrderType.ORDER, OrderType.FINANCIAL_MUTATION)
+#: Per document order type: its UpdateConnector, the GetConnector role it is found in, and
+#: that GetConnector's key (the number AFAS gives it).
+DOCUMENTS = {
+    OrderType.ORDER: ("FbSales", "salesorders", "OrderNumber"),
+    OrderType.QUOTE: ("FbSalesQuotation", "salesquotations", "QuotationNumber"),
+}
 
 
 class Orders(AfasResource):
-    """Sales orders to a debtor found by number or e-mail, numbered by AFAS; or journal
-    entries booking them (``order_type = "financial_mutation"``)."""
+    """Sales orders (or quotations: ``order_type = "quote"``) to a debtor found by number
+    or e-mail, numbered by AFAS; or journal entries booking them (``order_type =
+    "financial_mutation"``)."""
 
     entity = "orders"
     role = "salesorders"
     update_connectors = ("FbSales",)
-    description = "sales orders (verkooporders) or financial mutations, by order number"
+    description = (
+        "sales orders (verkooporders), quotations (offertes) or financial mutations, "
+        "by order number"
+    )
     match_keys = {"number": "Reference"}
     update = False
 
@@ -47,11 +58,18 @@ class Orders(AfasResource):
         """True when the connection books orders as financial mutations."""
         return bool(self.settings.order_type is OrderType.FINANCIAL_MUTATION)
 
+    @property
+    def document(self) -> tuple[str, str, str]:
+        """The UpdateConnector, GetConnector role and key of what the connection writes
+        (a sales order, or a quotation with ``order_type = "quote"``)."""
+        kind = OrderType.QUOTE if self.settings.order_type is OrderType.QUOTE else OrderType.ORDER
+        return DOCUMENTS[kind]
+
     def reads_from(self) -> tuple[str, ...]:
-        return ("journal_entries",) if self.books else (self.role,)
+        return ("journal_entries",) if self.books else (self.document[1],)
 
     def writes_through(self) -> tuple[str, ...]:
-        return ("FiEntries",) if self.books else self.update_connectors
+        return ("FiEntries",) if self.books else (self.document[0],)
 
     def sample_bodies(
         self, own: Sequence[str], lines: Sequence[str]
@@ -60,26 +78,27 @@ class Orders(AfasResource):
         entry (built by core's accounting rules, not by the mapping)."""
         if self.books:
             return {"FiEntries": sample_entry(self.settings)}
+        connector = self.document[0]
         order = filled(own, DbId=PLACEHOLDER)
         if self.settings.warehouse:
             order["War"] = PLACEHOLDER
         line = filled(lines, VaIt="2", BiUn=PLACEHOLDER)
-        return {"FbSales": sales_order_body(order, [line])}
+        return {connector: sales_order_body(order, [line], connector)}
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
-        """Sales orders by reference, or (booked orders) journal entries by voucher number;
-        several for one number are ambiguous, oldest first."""
+        """Sales orders (or quotations) by reference, or (booked orders) journal entries by
+        voucher number; several for one number are ambiguous, oldest first."""
         if self.books:
             return self.entries(values)
+        _, role, key = self.document
         found: dict[str, list[dict[str, Any]]] = {}
-        for row in self.lookup(self.role, "Reference", values):
+        for row in self.lookup(role, "Reference", values):
             found.setdefault(str(row.get("Reference") or "").strip(), []).append(row)
         answer: dict[str, TargetRecord | Ambiguous] = {}
         for value in values:
-            rows = sorted(found.get(str(value).strip(), []), key=lambda r: str(r["OrderNumber"]))
+            rows = sorted(found.get(str(value).strip(), []), key=lambda r: str(r[key]))
             match = one_match(
-                TargetRecord(id=str(r["OrderNumber"]), data={"RfCs": r.get("Reference")})
-                for r in rows
+                TargetRecord(id=str(r[key]), data={"RfCs": r.get("Reference")}) for r in rows
             )
             if match is not None:
                 answer[value] = match
@@ -95,10 +114,14 @@ class Orders(AfasResource):
         wanted = str(data.get("order_type") or "")
         if wanted and wanted not in ORDER_TYPES:
             return None  # upsert refuses it, naming the type
-        if wanted == OrderType.FINANCIAL_MUTATION and not self.books:
+        written = "quotations" if self.document[0] == "FbSalesQuotation" else "sales orders"
+        if wanted in (OrderType.FINANCIAL_MUTATION, OrderType.QUOTE) and (
+            wanted != self.settings.order_type
+        ):
             raise ValidationError(
-                "the order is a financial_mutation, but the flow writes AFAS sales orders: "
-                'give the flow order_type = "financial_mutation"',
+                f"the order is a {wanted}, but the flow writes AFAS "
+                f"{'financial mutations' if self.books else written}: give the flow "
+                f'order_type = "{wanted}"',
                 field="order_type",
                 record=data.get("number"),
             )
@@ -121,7 +144,8 @@ class Orders(AfasResource):
     def upsert(
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
-        """Insert (POST) a sales order with its lines, or post a booked order's entry.
+        """Insert (POST) a sales order or quotation with its lines, or post a booked order's
+        entry.
 
         :raises ValidationError: for an order type AFAS does not take from koppel, or a
             customer that is no single debtor; before anything is written.
@@ -133,7 +157,8 @@ class Orders(AfasResource):
         order_type = str(payload.get("_order_type") or OrderType.ORDER)
         if order_type not in ORDER_TYPES:
             raise ValidationError(
-                f"AFAS takes orders as sales orders or financial mutations, not as {order_type}",
+                "AFAS takes orders as sales orders, quotations or financial mutations, not as "
+                f"{order_type}",
                 field="order_type",
                 **context,
             )
@@ -155,8 +180,11 @@ class Orders(AfasResource):
         lines = [
             {"VaIt": "2", "BiUn": self.settings.unit, **line} for line in payload.get("Lines") or ()
         ]
-        results = self.client.insert("FbSales", sales_order_body(body, lines), context=context)
-        number = results.get("FbSales", {}).get("OrNu")
+        connector = self.document[0]
+        results = self.client.insert(
+            connector, sales_order_body(body, lines, connector), context=context
+        )
+        number = results.get(connector, {}).get("OrNu")
         if not number:
-            raise UncertainOutcomeError("AFAS answered the sales order without its OrNu", **context)
+            raise UncertainOutcomeError(f"AFAS answered {connector} without its OrNu", **context)
         return WriteResult(target_id=str(number), response=results)
