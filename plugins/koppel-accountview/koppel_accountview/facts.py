@@ -64,6 +64,13 @@ S7_ART_HDR = Source(f"{_S7}invantive-av-provider-accountview--art_hdr.html (infe
 S7_ART_LINE = Source(f"{_S7}invantive-av-provider-accountview--art_line.html (inferred)", _READ)
 #: CONTACT's field of the same meaning, taken for SO_HDR's (inferred).
 S1_CONTACT_NAME = Source(f"{_S1} fields/contact.json, CONTACT's name (inferred)", _READ)
+#: S2 reads creditors as business object AP1 of table CONTACT (``creditors``), beside
+#: debtors as AR1; that AP1 is written as AR1 is (POST, PUT of CONTACT) is inferred.
+S2_CREDITORS = Source(
+    "github:ForecastXL/accountview-ruby@c0f5a5b58970c0ad1e7bbefdf94eaeb4f52e35de "
+    "lib/accountview/api_methods.rb creditors (AP1, contact.sub_nr); writes inferred",
+    _READ,
+)
 #: A fact no source gives (REFERENCE.md "Could not verify").
 ASSUMED = Source(
     "assumption: no data dictionary of this table was found (REFERENCE.md, Could not verify)",
@@ -121,7 +128,12 @@ DJ_LINE = Contract(
     "DJ_LINE",
     [
         Field("ACCT_NR", "text", required=True, nullable=False, max_length=10),
-        Field("SUB_NR", "text", max_length=10),
+        Field(
+            "SUB_NR",
+            "text",
+            max_length=10,
+            note="Debiteur-/crediteurnummer: the relation; ACCT_NR holds the ledger account",
+        ),
         Field("COST_CODE", "text", max_length=10),
         Field("AMOUNT", "decimal", note="Y Mutatiebedrag, administration currency mask"),
         Field("CUR_AMT", "decimal", note="Y Valutabedrag: the foreign-currency amount"),
@@ -246,7 +258,12 @@ def _filter_fields(n: int) -> list[Field]:
         Field(f"FilterControlSource{n}", "text", note="a field of the business object's table"),
         Field(f"FilterOperator{n}", "text", enum=FILTER_OPERATORS, source=S3_GET),
         Field(f"FilterValueType{n}", "text", enum=("C", "N", "I", "T", "D", "L", "Y", "B", "M")),
-        Field(f"FilterValue{n}", "text", note="a list: comma-separated"),
+        Field(
+            f"FilterValue{n}",
+            "text",
+            note="a list: comma-separated; the plugin sends 50 values at most (no maximum "
+            "documented)",
+        ),
         Field(f"FilterIsListOfValues{n}", "boolean"),
     ]
 
@@ -299,8 +316,8 @@ API = ApiContract(
             "PUT",
             f"{_PREFIX}/accountviewdata",
             source=S6_CLIENT,
-            note="updates a debtor (AR1): the POST envelope plus id, the row's key; "
-            "S6: no PUT for journal pages (DJ2)",
+            note="updates a debtor (AR1; a creditor, AP1, likewise: inferred): the POST "
+            "envelope plus id, the row's key; S6: no PUT for journal pages (DJ2)",
         ),
     ],
 )
@@ -313,6 +330,12 @@ WRITES = ApiContract(
     [
         Endpoint(
             "POST", f"{_PREFIX}/accountviewdata AR1 {CONTACT.name}", body=CONTACT, source=S1_POST
+        ),
+        Endpoint(
+            "POST",
+            f"{_PREFIX}/accountviewdata AP1 {CONTACT.name}",
+            body=CONTACT,
+            source=S2_CREDITORS,
         ),
         Endpoint(
             "POST",
