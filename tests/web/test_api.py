@@ -254,3 +254,22 @@ def _same_moments(document: Any) -> Any:
     if isinstance(document, str) and document.endswith("Z"):
         return document[:-1] + "+00:00"
     return document
+
+
+def test_api_audit_lists_actions_newest_first(
+    client: TestClient, store: StateStore, reader_token: str
+) -> None:
+    from koppel.web._accounts import record_action
+
+    record_action(store, "cli:anna", "token.create", {"token": 1})
+    record_action(store, "user:anna", "parked.discard", {"parked": [3]}, flow=FLOW)
+    listed = get(client, reader_token, "/api/audit")
+    assert [(e["actor"], e["action"], e["flow"]) for e in listed] == [
+        ("user:anna", "parked.discard", FLOW),
+        ("cli:anna", "token.create", None),
+    ]
+    assert [e["action"] for e in get(client, reader_token, "/api/audit", flow=FLOW)] == [
+        "parked.discard"
+    ]
+    older = get(client, reader_token, "/api/audit", before=listed[0]["id"])
+    assert [e["action"] for e in older] == ["token.create"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from koppel.web.api._activity import router as activity_router
+from koppel.web.api._audit import router as audit_router
 from koppel.web.api._bookings import router as bookings_router
 from koppel.web.api._flows import router as flows_router
 from koppel.web.api._models import Responses
@@ -20,5 +21,12 @@ _COMMON: Responses = {
 }
 
 router = APIRouter(prefix="/api", responses=_COMMON)
-for part in (flows_router, records_router, activity_router, parked_router, bookings_router):
+for part in (
+    flows_router,
+    records_router,
+    activity_router,
+    parked_router,
+    bookings_router,
+    audit_router,
+):
     router.include_router(part)

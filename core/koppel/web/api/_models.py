@@ -27,6 +27,7 @@ __all__ = [
     "ActivityOut",
     "AlertOut",
     "AttemptOut",
+    "AuditOut",
     "BookingListOut",
     "BookingOut",
     "ExportOut",
@@ -237,6 +238,18 @@ class NotificationOut(BaseModel):
     delivered_at: datetime | None
     next_attempt_at: datetime
     attempts: list[AttemptOut]
+
+
+class AuditOut(BaseModel):
+    """One action in the audit trail: who (``user:NAME``, ``token:ID``, ``cli:LOGIN``),
+    what, on which flow, when, and what it concerned."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    flow: str | None
+    details: dict[str, Any]
 
 
 class BookingOut(BaseModel):
