@@ -23,7 +23,7 @@ __all__ = ["Customers"]
 
 
 class Customers(EAccountingResource):
-    """Read by ``ChangedUtc``; found by e-mail address in one read of all customers per run."""
+    """Read by ``ChangedUtc``; found by e-mail address, read by key (many at once: all)."""
 
     entity = "customers"
     match_keys = {"email": "EmailAddress"}
@@ -44,6 +44,7 @@ class Customers(EAccountingResource):
         """Customers by trimmed, lower-cased e-mail address; a shared address answers
         all its customers, lowest customer number first."""
         company = self.company
+        company.want_emails(values)
         found = {
             value: one_match(
                 TargetRecord(id=str(c["Id"]), data=c) for c in company.customers_with_email(value)

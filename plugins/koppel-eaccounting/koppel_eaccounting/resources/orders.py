@@ -1,11 +1,13 @@
 """Orders (``/v2/orders``): read with their customer and articles, written as orders or
 invoice drafts (see :mod:`koppel_eaccounting.documents`).
 
-Orders are read with their ``Customer`` (the full customer record, from one
-read of all customers per run) and each row's ``Article`` (number, barcodes,
+Orders are read with their ``Customer`` (the full customer record) and each row's
+``Article`` (number, barcodes,
 ``VatRatePercent`` from its coding and ``CostKind``: ``shipping``, ``fee`` or
 ``discount`` when it is the connection's ``shipping_article``, ... else null), so
 that mappings can reach the customer's e-mail, the EAN, the VAT rate and the costs.
+The customers and articles of a page of orders are read by key in one or two calls
+(:mod:`koppel_eaccounting.known`), not the whole lists.
 """
 
 from __future__ import annotations
@@ -100,7 +102,9 @@ class Orders(EAccountingResource):
         if paid_filter(filters.get("paid")):
             return self.fetch_paid(cursor, clause)
         return read_each(
-            self.client.changed_since("orders", "ModifiedUtc", cursor, filter=clause),
+            self.with_parties(
+                self.client.changed_since("orders", "ModifiedUtc", cursor, filter=clause)
+            ),
             lambda order: SourceRecord(
                 id=read_id(order, "Id"),
                 data=self.enrich(order),
@@ -124,6 +128,7 @@ class Orders(EAccountingResource):
                 latest[entry[0]] = entry
             readable = [order_id for order_id, _, error in latest.values() if error is None]
             orders = self.orders_by_id(readable, clause)
+            self.want_parties(orders.values())
             for order_id, invoice, error in latest.values():
                 if error is not None:
                     yield SourceRecord(id=order_id, data={"Invoice": invoice}, error=error)
@@ -149,12 +154,29 @@ class Orders(EAccountingResource):
             cursor=read_moment(invoice, "ModifiedUtc"),
         )
 
+    def with_parties(self, orders: Iterator[Any]) -> Iterator[Any]:
+        """``orders``, a page at a time after the page's customers and articles are read."""
+        while page := list(islice(orders, self.client.page_size)):
+            self.want_parties(page)
+            yield from page
+
+    def want_parties(self, orders: Iterable[Any]) -> None:
+        """Read the customers and articles of ``orders`` the run does not know yet, by key."""
+        found = [order for order in orders if isinstance(order, Mapping)]
+        self.company.want_customers(order.get("CustomerId") for order in found)
+        self.company.want_articles(
+            row.get("ArticleId")
+            for order in found
+            if isinstance(order.get("Rows"), list)
+            for row in order["Rows"]
+            if isinstance(row, Mapping)
+        )
+
     def enrich(self, order: Mapping[str, Any]) -> dict[str, Any]:
         """``order`` with its ``Customer`` and each row's ``Article``."""
         company = self.company
         customer_id = order.get("CustomerId")
         customer = self.customer_of(order) if customer_id else None
-        articles = company.articles_by_id()
         costs = self.cost_articles()
         rows = []
         lines = order.get("Rows") or []
@@ -163,7 +185,7 @@ class Orders(EAccountingResource):
         for number, row in enumerate(lines):
             if not isinstance(row, Mapping):
                 raise SourceRecordError(f"Rows[{number}] is not an object", field=f"Rows[{number}]")
-            article = articles.get(str(row.get("ArticleId")))
+            article = company.known_article(row.get("ArticleId"))
             extra = None
             if article is not None:
                 extra = {

@@ -51,10 +51,14 @@ class Products(EAccountingResource):
         return f"IsActive eq {'true' if filters['active'] else 'false'}"
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
-        """Articles by number (SKU) or by any of their barcodes (EAN), trimmed; a value
-        several articles share answers all of them, lowest article number first."""
+        """Articles by number (SKU), read by key, or by any of their barcodes (EAN), from
+        the whole list; trimmed; a value several articles share answers all of them, lowest
+        article number first."""
         company = self.company
-        index = company.articles_by_ean() if match_key == "ean" else company.articles_by_number()
+        if match_key == "ean":
+            index = company.articles_by_ean()
+        else:
+            index = company.articles_by_number(values)
         found = {
             value: one_match(
                 TargetRecord(id=str(a["Id"]), data=a) for a in index.get(str(value).strip(), [])
