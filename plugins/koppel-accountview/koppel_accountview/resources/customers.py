@@ -12,7 +12,7 @@ from koppel_accountview.wire import present
 
 
 class Customers(Resource):
-    """Debtors found by e-mail address among all debtors (read once per run); an
+    """Debtors found by e-mail address among all debtors (kept between runs); an
     address several debtors share is :class:`~koppel.sync.Ambiguous`, lowest number first."""
 
     entity = "customers"

@@ -47,12 +47,17 @@ def _written_key(session: Session) -> str:
 
 
 def written_as(session: Session) -> set[str]:
-    """The business objects (SO1, DJ2) koppel has written orders as in this
-    administration, kept in the state store (empty without one)."""
-    if session.connection.state is None:
-        return set()
-    kinds = session.remembered(_written_key(session), list, max_age=_WRITTEN_FOR)
-    return {str(kind) for kind in kinds or ()}
+    """The business objects (SO1, DJ2) koppel writes orders as in this administration,
+    kept in the state store (read once a run; empty without a store)."""
+
+    def read() -> set[str]:
+        if session.connection.state is None:
+            return set()
+        kinds = session.remembered(_written_key(session), list, max_age=_WRITTEN_FOR)
+        return {str(kind) for kind in kinds or ()}
+
+    kinds: set[str] = session.cached("orders-written-as", read)
+    return kinds
 
 
 def note_written_as(session: Session, business_object: str) -> None:
@@ -60,8 +65,11 @@ def note_written_as(session: Session, business_object: str) -> None:
     (so that a crash after the write cannot leave it unlooked for)."""
     with session.cached("orders-written-as:lock", threading.Lock):
         kinds = written_as(session)
-        if business_object not in kinds and session.connection.state is not None:
-            value = sorted({*kinds, business_object})
+        if business_object in kinds:
+            return
+        kinds.add(business_object)
+        if session.connection.state is not None:
+            value = sorted(kinds)
             session.remembered(
                 _written_key(session), lambda: value, max_age=_WRITTEN_FOR, refresh=True
             )
