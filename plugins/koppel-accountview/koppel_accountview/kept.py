@@ -22,7 +22,7 @@ from typing import Any
 from koppel.connector import Session
 from koppel.records import to_datetime
 from koppel_accountview import schema
-from koppel_accountview.client import Filter, foxpro_datetime
+from koppel_accountview.client import AccountViewClient, Filter, foxpro_datetime
 from koppel_accountview.schema import Table
 
 __all__ = ["FULL_EVERY", "KeptIndex"]
@@ -93,9 +93,8 @@ class KeptIndex:
         if since:
             when = foxpro_datetime(since)
             filters.append(Filter("CNG_DATE", when, schema.CHANGED_SINCE_OPERATOR, type="T"))
-        return self.session.client.rows(
-            self.table, fields=self.fields, filters=filters, sort=self.table.key
-        )
+        client: AccountViewClient = self.session.client
+        return client.rows(self.table, fields=self.fields, filters=filters, sort=self.table.key)
 
     def _merge(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:

@@ -41,7 +41,7 @@ class JournalEntries(Resource):
     entity = "journal_entries"
     match_keys = {"number": "INV_NR"}
     update = False
-    description = "journal pages (DJ2)"
+    description = "journal pages (DJ2); a line's relation as the creditor or debtor it names"
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
         """Pages by ``INV_NR``; a number several pages share is
