@@ -24,6 +24,7 @@ from koppel.errors import UncertainOutcomeError, ValidationError
 from koppel.records import JournalEntry, JournalLineKind, to_date, to_decimal
 from koppel.sync import WriteResult
 from koppel_afas.bodies import journal_body
+from koppel_afas.facts import ACCOUNT_KINDS, object_fields
 
 if TYPE_CHECKING:
     from koppel_afas.resources._base import AfasResource
@@ -31,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = ["entry_payload", "post_entry", "sample_entry"]
 
 _ZERO = Decimal(0)
-#: The longest invoice number (``InId``) FiEntries takes (openapi_fields.json).
-_INVOICE_LENGTH = 12
+#: The ``VaAs`` of a line on a debtor and on a creditor (facts.ACCOUNT_KINDS).
+_VA_AS = {kind: code for code, kind in ACCOUNT_KINDS.items()}
+#: The longest invoice number (``InId``) FiEntries takes (facts.object_fields).
+_INVOICE_LENGTH = next(f.max_length for f in object_fields("FiEntries", "post") if f.name == "InId")
 
 
 def entry_payload(entry: JournalEntry) -> dict[str, Any]:
@@ -122,11 +125,15 @@ def post_entry(
     rows = []
     for line, amount, booked in zip(lines, amounts, company, strict=True):
         row = {k: v for k, v in line.items() if not k.startswith("_") and v is not None}
-        row.update(VaAs=row.get("VaAs") or "1", EnDa=day.isoformat(), BpDa=day.isoformat())
+        row.update(
+            VaAs=row.get("VaAs") or _VA_AS["ledger"], EnDa=day.isoformat(), BpDa=day.isoformat()
+        )
         if line.get("_relation"):
-            row.update(VaAs="2", AcNr=resource.debtor_number(str(line["_relation"]), context))
+            debtor = resource.debtor_number(str(line["_relation"]), context)
+            row.update(VaAs=_VA_AS["debtor"], AcNr=debtor)
         elif line.get("_creditor"):
-            row.update(VaAs="3", AcNr=resource.creditor_number(str(line["_creditor"]), context))
+            creditor = resource.creditor_number(str(line["_creditor"]), context)
+            row.update(VaAs=_VA_AS["creditor"], AcNr=creditor)
             invoice = str(payload.get("_invoice") or "").strip()
             if invoice and len(invoice) <= _INVOICE_LENGTH:
                 row["InId"] = invoice

@@ -18,22 +18,29 @@ from typing import Any
 from koppel.sandbox import ApiContract, Contract, Endpoint, Field, FieldType, Source
 
 __all__ = [
+    "ACCOUNT_KINDS",
     "API",
     "API_PAGE",
     "ASSUMED",
+    "BI_HOWTO",
     "BODIES",
     "CHANGED_DATA",
+    "CUSTOM_FIELDS",
     "DELETED_DATA",
+    "DELETION_LOGS",
     "ENVIRONMENTS",
     "ERROR",
     "GETCONNECTOR_REFUSALS",
     "GET_CONNECTOR",
     "GET_QUERY",
     "KEYS",
+    "LOG_BOOK",
     "MAX_PARALLEL_CALLS",
     "MAX_QUERY_LENGTH",
+    "METAINFO_PROFIT3",
     "OPENAPI",
     "OPERATORS",
+    "PURCHASE_ENTRIES",
     "TAKE_DEFAULT",
     "TROUBLESHOOTING",
     "UPDATE_CONNECTOR",
@@ -59,6 +66,16 @@ OPENAPI = Source(f"{_OAS} OpenApiSpecs/profit/en/*.json", _DAY)
 CHANGED_DATA = Source("help.afas.nl/help/NL/SE/App_Cnnct_View_Audit.htm", _DAY)
 #: Deleted records: a GetConnector on a log table where Profit logs one, else a full load.
 DELETED_DATA = Source("help.afas.nl/help/NL/SE/App_Cnnct_Deleted_Data.htm", _DAY)
+#: The log book: per table and field what Profit logs, from the moment it is switched on.
+LOG_BOOK = Source("help.afas.nl/help/NL/SE/App_Log_Book.htm", _DAY)
+#: Hard deletes; a full load suits small data (below 2,000 rows and 20 columns).
+BI_HOWTO = Source(f"{_OAS} markdownpages/profit/nl/howto-bi.md", _DAY)
+#: A metainfo/update field: fieldId, primaryKey, dataType, label, mandatory, length, values.
+CUSTOM_FIELDS = Source(f"{_OAS} markdownpages/profit/en/custom-fields.md", _DAY)
+#: Since Profit 3 a field with a default value is not ``mandatory`` in the metainfo.
+METAINFO_PROFIT3 = Source(f"{_OAS} markdownpages/profit/en/news-profit3.md", _DAY)
+#: A purchase booking: the creditor number in AcNr with VaAs 3, the invoice number InId.
+PURCHASE_ENTRIES = Source(f"{_OAS} markdownpages/profit/en/howto-finance-mutation-purch.md", _DAY)
 #: What no AFAS page says; each use names what is assumed (REFERENCE.md, "Assumptions").
 ASSUMED = Source("assumption of koppel-afas, not read in AFAS's documentation", _DAY)
 
@@ -96,6 +113,13 @@ OPERATORS = {
     14: "does not end with",
     15: "quick filter",
 }
+
+#: What ``AcNr`` names on a FiEntries line, by ``VaAs`` ("1 = Grootboekrekening; 2 =
+#: Debiteur; 3 = Crediteur", OPENAPI; PURCHASE_ENTRIES).
+ACCOUNT_KINDS = {"1": "ledger", "2": "debtor", "3": "creditor"}
+#: The log data collections of deleted records koppel reads, by GetConnector role
+#: (DELETED_DATA, "Methode Logboek"; the log table in brackets). Other roles: a full load.
+DELETION_LOGS = {"creditors_deleted": "Wijzigingen inkooprelatiegegevens (Profit) [Inkooprelatie]"}
 
 #: The key field of each UpdateConnector's main object: given on PUT, answered on 201.
 KEYS = {
@@ -291,7 +315,8 @@ API = ApiContract(
             "GET",
             "/ProfitRestServices/metainfo/update/{id}",
             source=OPENAPI,
-            note="path documented; the answer's shape is an assumption (REFERENCE.md)",
+            note="name, description and fields documented (OPENAPI, CUSTOM_FIELDS); the "
+            "nested objects are an assumption (REFERENCE.md)",
         ),
     ],
 )

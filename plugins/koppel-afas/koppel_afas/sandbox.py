@@ -53,7 +53,7 @@ from koppel_afas._query import QueryError, apply_filters, sort_rows, window
 from koppel_afas.client import SYSTEM
 from koppel_afas.definitions import definitions
 from koppel_afas.demo import afas_text, demo_rows, make_commitments
-from koppel_afas.facts import API, BODIES, KEYS, MAX_QUERY_LENGTH
+from koppel_afas.facts import ACCOUNT_KINDS, API, BODIES, KEYS, MAX_QUERY_LENGTH
 
 __all__ = ["PARTICIPANT", "TOKEN", "AfasSandbox", "make_sandbox"]
 
@@ -65,8 +65,8 @@ _ROOT = "/ProfitRestServices"
 _TOKEN = re.compile(r"^<token><version>1</version><data>([^<]+)</data></token>$")
 #: AFAS's usual error number for a refused UpdateConnector call (troubleshooting.md).
 _ERROR_NUMBER = -2147220469
-#: What ``AcNr`` names on a FiEntries line, by ``VaAs`` (2 debtor, 3 creditor; 1 a GL account).
-_ACCOUNT_KINDS = {"2": "debtors", "3": "creditors"}
+#: The GetConnector role of what ``AcNr`` names on a FiEntries line (facts.ACCOUNT_KINDS).
+_ACCOUNT_ROLES = {"debtor": "debtors", "creditor": "creditors"}
 #: Sales documents: UpdateConnector -> (GetConnector role, its key, its date field, the
 #: first number AFAS gives).
 _DOCUMENTS = {
@@ -440,7 +440,7 @@ class AfasSandbox(Sandbox):
         if not lines or debit != credit:
             raise AfasError(500, f"The entry is not balanced: debit {debit}, credit {credit}.")
         for line in lines:  # VaAs 2: AcNr is a debtor, 3: a creditor (FiEntries' schema)
-            role = _ACCOUNT_KINDS.get(str(line.get("VaAs")))
+            role = _ACCOUNT_ROLES.get(ACCOUNT_KINDS.get(str(line.get("VaAs")), ""))
             if role and self.store[self._ids[role]].get(str(line.get("AcNr") or "")) is None:
                 raise AfasError(500, "The entered value for 'Account number' does not exist.")
         collection = self._ids["journal_entries"]

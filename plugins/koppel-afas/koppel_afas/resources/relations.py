@@ -32,11 +32,13 @@ from koppel.sync import (
 )
 from koppel_afas.bodies import relation_body, relation_connector
 from koppel_afas.deletions import DELETED, read_records
-from koppel_afas.facts import KEYS
+from koppel_afas.facts import DELETION_LOGS, KEYS
 from koppel_afas.resources._base import PLACEHOLDER, AfasResource, filled
 
 __all__ = ["KINDS", "Relations"]
 
+#: The GetConnector role of the log of deleted creditors (facts.DELETION_LOGS).
+_LOG = next(iter(DELETION_LOGS))
 #: Kind -> (GetConnector role, key field in its recommended definition).
 KINDS = {"debtor": ("debtors", "DebtorId"), "creditor": ("creditors", "CreditorId")}
 
@@ -71,7 +73,7 @@ class Relations(AfasResource):
             )
 
     def reads_from(self) -> tuple[str, ...]:
-        log = ("creditors_deleted",) if self.settings.deleted_creditors_from_log else ()
+        log = (_LOG,) if self.settings.deleted_creditors_from_log else ()
         return (*self.roles, *log)
 
     def fetch(self, cursor: str | None, filters: Mapping[str, Any]) -> Iterable[SourceRecord]:
@@ -101,7 +103,7 @@ class Relations(AfasResource):
 
     def _deleted_creditors(self, since: str | None) -> Iterator[dict[str, Any]]:
         """The creditors Profit's log book logged as deleted at or after ``since``."""
-        for row in self.changed("creditors_deleted", since):
+        for row in self.changed(_LOG, since):
             yield {**self._tagged("creditor", row), DELETED: True}
 
     @staticmethod
