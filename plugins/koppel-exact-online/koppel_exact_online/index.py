@@ -219,6 +219,7 @@ class Index:
         elif self._rows:
             self._rows.clear()
             self._by = {name: {} for name in self.keys}
+            self._fetched = 0.0  # the next read by key starts the partial index's day
             self.dirty = True
 
     def _missing(self, field: str, wanted: Sequence[str]) -> list[str]:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from koppel.errors import ValidationError
+from koppel.log import get_logger
 from koppel_exact_online.client import SYSTEM, ExactClient
 from koppel_exact_online.entity_sets import ACCOUNTS, GL_ACCOUNTS, ITEMS, EntitySet
 from koppel_exact_online.index import BATCH, Index, Kept, by_code
@@ -122,9 +123,17 @@ class Lookups:
         self._lock = threading.Lock()
 
     def save(self) -> None:
-        """Keep every index this run changed for the next runs."""
+        """Keep every index this run changed for the next runs. What is kept only saves
+        calls: a store that cannot take it is logged, and the run is not failed for it."""
         for index in self.indexes.values():
-            index.save()
+            try:
+                index.save()
+            except Exception as exc:  # a lost cache costs calls, nothing else
+                get_logger(system=SYSTEM).warning(
+                    "lookups not kept for the next run",
+                    entity_set=index.entity_set.name,
+                    error=str(exc),
+                )
 
     # -- master data ---------------------------------------------------------
 

@@ -1,0 +1,108 @@
+"""Master data kept between runs: read by key when few values are unknown, whole when
+many, re-read when a write was refused, and a store that cannot keep it fails nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from koppel.http import FakeClock
+from koppel_exact_online.entity_sets import ACCOUNTS, ITEMS
+from koppel_exact_online.index import FEW, Kept
+from koppel_exact_online.lookups import Lookups
+from koppel_exact_online.odata import pad_code
+from koppel_exact_online.sandbox import ExactSandbox, make_sandbox
+
+
+class Store:
+    """``Session.remembered`` over a dict, as the state store keeps it."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def remembered(self, key: str, fetch: Callable[[], Any], **options: Any) -> Any:
+        if options.get("refresh") or key not in self.values:
+            self.values[key] = fetch()
+        return self.values[key]
+
+
+@pytest.fixture
+def sandbox(clock: FakeClock) -> ExactSandbox:
+    return make_sandbox(seed=3, clock=clock, customers=30, products=150, orders=0)
+
+
+def lookups(
+    connect: Callable[..., Any], sandbox: ExactSandbox, clock: FakeClock, store: Store
+) -> Lookups:
+    """One run's lookups over ``store`` (a new client, as a new run has)."""
+    _, client = connect(sandbox, clock, division=sandbox.division)
+    return Lookups(
+        client, lambda: datetime.fromtimestamp(clock.now(), UTC), Kept(store.remembered, "t")
+    )
+
+
+def reads(sandbox: ExactSandbox, name: str) -> int:
+    return sandbox.served[("GET", name)]
+
+
+def test_index_reads_few_values_by_key_and_keeps_them_for_the_next_run(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    store = Store()
+    first = lookups(connect, sandbox, clock, store)
+    found = first.indexes[ITEMS].find("Code", ["ART-0001", "ART-0002", "NOPE"])
+    assert [len(found[c]) for c in ("ART-0001", "ART-0002", "NOPE")] == [1, 1, 0]
+    assert reads(sandbox, "Items") == 1
+    first.save()
+    second = lookups(connect, sandbox, clock, store)
+    assert second.item(code="ART-0002") is not None
+    assert reads(sandbox, "Items") == 1  # kept: no call
+
+
+def test_index_reads_the_whole_set_when_many_values_are_unknown(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    run = lookups(connect, sandbox, clock, Store())
+    codes = [f"ART-{n:04d}" for n in range(1, FEW + 2)]
+    found = run.indexes[ITEMS].find("Code", codes)
+    assert all(found[c] for c in codes)
+    assert reads(sandbox, "Items") == 1  # sync/Logistics/Items: 150 rows on one page
+    assert run.item(code="ART-0150") is not None and reads(sandbox, "Items") == 1
+
+
+def test_index_verify_forgets_a_record_exact_no_longer_has(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    run = lookups(connect, sandbox, clock, Store())
+    old = run.account("5")
+    assert old is not None
+    sandbox.remove("Accounts", old["ID"])
+    again = {**sandbox.store["Accounts"].all()[0], "ID": sandbox.new_id(), "Code": pad_code("5")}
+    sandbox.put("Accounts", again["ID"], again)
+    assert run.account("5") == old  # kept: not asked again within the run
+    run.verify([(ACCOUNTS, "Code", "5")])
+    assert run.account("5")["ID"] == again["ID"]  # type: ignore[index]
+
+
+def test_index_a_store_that_cannot_keep_it_fails_nothing(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    store = Store()
+    run = lookups(connect, sandbox, clock, store)
+    assert run.item(code="ART-0003") is not None
+
+    def broken(key: str, fetch: Callable[[], Any], **options: Any) -> Any:
+        if options.get("refresh"):
+            raise OSError("disk full")
+        return store.remembered(key, fetch, **options)
+
+    for index in run.indexes.values():
+        index.kept = Kept(broken, "t")
+    with capture_logs() as logs:
+        run.save()
+    assert [entry["entity_set"] for entry in logs] == ["Items"]
+    assert "disk full" in logs[0]["error"]
