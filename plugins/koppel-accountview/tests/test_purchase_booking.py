@@ -14,14 +14,24 @@ from typing import Any
 
 import pytest
 
+from koppel.engine import run_flow
+from koppel.engine.memory import MemorySystem
 from koppel.errors import RejectedError, ValidationError
+from koppel.flows import parse_flow
+from koppel.http import MemoryTokenStore
 from koppel.mapping import compile_mapping
+from koppel.plugins import KoppelPluginManager
 from koppel.purchase.ledger import LedgerSettings, journal_entry
 from koppel.records import Creditor, PurchaseInvoice, PurchaseInvoiceLine, unstructure
+from koppel.sandbox import attach_sandbox
+from koppel.state import open_state
 from koppel.sync import Action, Connection
 from koppel_accountview.functions import FUNCTIONS
 from koppel_accountview.plugin import connector
+from koppel_accountview.sandbox import make_sandbox
 from koppel_accountview.schema import JOURNAL_PAGES
+
+from .conftest import SECRETS, SETTINGS
 
 LEDGER = LedgerSettings(creditor_account="1600", vat_accounts={"21": "1520"}, journal="IK")
 
@@ -118,3 +128,47 @@ def test_sandbox_refuses_a_creditors_line_without_or_with_a_wrong_relation(
     with pytest.raises(RejectedError, match="debiteur/crediteur 99999 bestaat niet"):
         client.write(JOURNAL_PAGES, header, lines("99999"))
     assert not sandbox.store["DJ_PAGE"].all()
+
+
+def test_bookings_flow_writes_each_booking_once_with_its_creditor(tmp_path: Any) -> None:
+    """The booking system's journal entries through the engine (a memory system stands in
+    for it): one page per booking, none again on the next run."""
+    books = MemorySystem("books", entities={"journal_entries": ("number",)})
+    suppliers = [Creditor(name="Koffiebranderij Zuid BV", number="70001")]
+    suppliers.append(Creditor(name="Verpakkingen Oost", vat_number="NL001234560B01"))
+    for n, supplier in enumerate(suppliers, start=1):
+        entry = unstructure(journal_entry(invoice(supplier, f"F-{n}"), LEDGER))
+        books.put("journal_entries", str(n), {**entry, "id": str(n)})
+    sandbox = make_sandbox(creditors=True)
+    pm = KoppelPluginManager()
+    pm.load_builtins()
+    pm.register(connector, "accountview")
+    pm.register(books, "books")
+    flow = parse_flow(
+        {
+            "name": "bookings-to-accountview",
+            "source": "books",
+            "target": "av",
+            "entity": "journal_entries",
+            "connections": {
+                "books": {"system": "books"},
+                "av": {"system": "accountview", "settings": SETTINGS, "credentials": SECRETS},
+            },
+        }
+    )
+    tokens = MemoryTokenStore()
+
+    def attach(connection: Connection) -> None:
+        if connection.name == "av":
+            attach_sandbox(connection, sandbox)
+
+    with open_state(tmp_path / "state.sqlite3") as store:
+        first = run_flow(flow, store, manager=pm, token_store=tokens, prepare_connection=attach)
+        assert first.counts["created"] == 2 and first.counts["failed"] == 0
+        again = run_flow(flow, store, manager=pm, token_store=tokens, prepare_connection=attach)
+        assert again.counts["created"] == 0 and again.counts["failed"] == 0
+    pages = sandbox.store["DJ_PAGE"].all()
+    assert sorted((page["INV_NR"], page["SUB_NR"]) for page in pages) == [
+        ("F-1", "70001"),
+        ("F-2", "70002"),
+    ]
