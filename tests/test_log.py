@@ -4,7 +4,15 @@ import json
 import structlog
 from structlog.testing import capture_logs
 
-from koppel.log import REDACTED, configure_logging, get_logger, redact, redact_secrets
+from koppel.log import (
+    REDACTED,
+    configure_logging,
+    get_logger,
+    holds_secret,
+    is_secret_key,
+    redact,
+    redact_secrets,
+)
 
 
 def test_redact_hides_secrets_at_any_depth():
@@ -46,3 +54,20 @@ def test_configure_logging_json_lines_are_redacted():
     line = json.loads(lines[0])
     assert line["token"] == REDACTED and line["flow"] == "f" and line["event"] == "auth"
     assert "t0ps3cret" not in stream.getvalue()
+
+
+def test_redact_copies_only_what_holds_a_secret() -> None:
+    clean = {"Id": 1, "Rows": [{"Article": {"Number": "A-1"}}], "Customer": {"Name": "Ann"}}
+    assert redact(clean) is clean
+    held = {"Id": 1, "Rows": [{"Token": "t"}, {"Name": "x"}], "Customer": {"Name": "Ann"}}
+    out = redact(held)
+    assert out["Rows"][0] == {"Token": REDACTED} and held["Rows"][0] == {"Token": "t"}
+    assert out["Customer"] is held["Customer"] and out["Rows"][1] is held["Rows"][1]
+
+
+def test_holds_secret_finds_every_key_redaction_would() -> None:
+    keys = ["Authorization", "X-Api-Key", "client_secret", "AfasToken", "Private_Key", "Cookie"]
+    for key in keys:
+        assert is_secret_key(key) and holds_secret({"a": [1, {"b": ({key: 1},)}]})
+    plain = {"CustomerIsPrivatePerson": False, "Api": "token", "Rows": [{"n": 1}, None]}
+    assert not holds_secret(plain) and redact(plain) is plain

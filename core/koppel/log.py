@@ -20,6 +20,7 @@ __all__ = [
     "REDACTED",
     "configure_logging",
     "get_logger",
+    "holds_secret",
     "is_secret_key",
     "redact",
     "redact_secrets",
@@ -48,6 +49,33 @@ def is_secret_key(key: object) -> bool:
 def _secret_keys(keys: frozenset[object]) -> frozenset[object]:
     """The redaction plan of a mapping with these keys: the keys whose values go."""
     return frozenset(key for key in keys if is_secret_key(key))
+
+
+#: Types whose values hold no keys.
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def holds_secret(value: Any) -> bool:
+    """True when ``value`` has a secret-looking key at any depth (what :func:`redact`
+    would change). Only the keys are looked at, decided once per set of keys."""
+    if isinstance(value, Mapping):
+        if _secret_keys(frozenset(value)):
+            return True
+        return _any_holds(value.values())
+    return isinstance(value, list | tuple) and _any_holds(value)
+
+
+def _any_holds(values: Any) -> bool:
+    for item in values:
+        kind = type(item)
+        if kind in _SCALARS:
+            continue
+        if kind is dict:
+            if _secret_keys(frozenset(item)) or _any_holds(item.values()):
+                return True
+        elif isinstance(item, Mapping | list | tuple) and holds_secret(item):
+            return True
+    return False
 
 
 def redact(value: Any) -> Any:

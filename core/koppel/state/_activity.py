@@ -16,7 +16,7 @@ import attrs
 import sqlalchemy as sa
 import zstandard
 
-from koppel.log import redact
+from koppel.log import holds_secret, redact
 from koppel.state._base import StoreBase, chunks
 from koppel.state._documents import (
     DICT_SAMPLES,
@@ -29,7 +29,7 @@ from koppel.state._documents import (
     dictionary_key,
     expand,
     part_refs,
-    reduce_source,
+    source_text,
     train,
 )
 from koppel.state._models import ActivityEntry, NewActivity
@@ -44,9 +44,12 @@ FAILED_ACTIONS = ("fail",)
 PART_REFRESH = timedelta(hours=1)
 
 
-def clean(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``value`` with secrets redacted, as the store keeps it."""
-    return None if value is None else dict(redact(dict(value)))
+def clean(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """``value`` with secrets redacted, as the store keeps it (``value`` itself when it
+    holds none)."""
+    if value is None:
+        return None
+    return redact(value) if holds_secret(value) else value
 
 
 def _missing_part(key: str) -> dict[str, str]:
@@ -157,15 +160,12 @@ class ActivityMixin(StoreBase):
         """The JSON of ``entry``'s documents, redacted and reduced (None when it has none)."""
         if entry.source is None and entry.sent is None and entry.response is None:
             return None
-        source_text = "null"
+        source = "null"
         if entry.source is not None:
-            source = redact(entry.source)
-            reduced = reduce_source(source, self._part_seen(), parts)
-            known = entry.source_json if source is entry.source else None
-            source_text = clean_text(reduced, known if reduced is source else None)
+            source = source_text(entry.source, entry.source_json, self._part_seen(), parts)
         sent_text = clean_text(entry.sent, entry.sent_json)
         response_text = clean_text(entry.response, None)
-        text = f'{{"source":{source_text},"sent":{sent_text},"response":{response_text}}}'
+        text = f'{{"source":{source},"sent":{sent_text},"response":{response_text}}}'
         return text.encode()
 
     def _part_seen(self) -> PartSeen:

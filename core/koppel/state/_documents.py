@@ -20,14 +20,15 @@ before (a document seen once stays inline); :func:`expand` puts parts back.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import zstandard
 
-from koppel.log import redact
-from koppel.state._engine import dumps
+from koppel.log import holds_secret, redact
 
 __all__ = [
     "DICT_SAMPLES",
@@ -43,7 +44,7 @@ __all__ = [
     "dump",
     "expand",
     "part_refs",
-    "reduce_source",
+    "source_text",
     "train",
 ]
 
@@ -60,6 +61,7 @@ _SEEN_MAX = 200_000
 DICT_SAMPLES = 100
 _DICT_SIZE = 32 * 1024
 
+_COMPACT = (",", ":")
 _local = threading.local()
 
 
@@ -71,7 +73,8 @@ def dictionary_key(dict_id: int) -> str:
 def train(samples: list[bytes]) -> zstandard.ZstdCompressionDict | None:
     """A compression dictionary trained on ``samples``, or None when they cannot train one."""
     try:
-        return zstandard.train_dictionary(_DICT_SIZE, list[bytes | bytearray | memoryview](samples))
+        chosen = samples[: 2 * DICT_SAMPLES]  # enough to learn from; training costs per sample
+        return zstandard.train_dictionary(_DICT_SIZE, list[bytes | bytearray | memoryview](chosen))
     except zstandard.ZstdError:
         return None
 
@@ -111,19 +114,41 @@ def decompress(data: bytes, dictionary: bytes | None = None) -> str:
 
 
 def dump(value: Any) -> str:
-    """JSON of ``value`` as the store writes it (:func:`koppel.state._engine.dumps`)."""
-    return dumps(value)
+    """Compact JSON as the activity log keeps it, in the form the engine's hashes take
+    (so their text is shared): anything JSON cannot hold as its ``str``, NaN and
+    infinities as text."""
+    try:
+        return json.dumps(value, separators=_COMPACT, default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), separators=_COMPACT, default=str)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _usable(known: str | None) -> bool:
+    """True when JSON made elsewhere can be kept as it is (it has no NaN or infinity)."""
+    return known is not None and "NaN" not in known and "Infinity" not in known
 
 
 def clean_text(value: Mapping[str, Any] | None, known: str | None) -> str:
-    """The JSON of ``value`` with secrets redacted: ``known`` (its JSON already made)
-    when redaction leaves ``value`` as it is; ``null`` for None."""
+    """The JSON of ``value`` with secrets redacted (``null`` for None).
+
+    ``known`` is its JSON made already: it is kept when ``value`` holds no secret-looking
+    key (:func:`koppel.log.holds_secret`), so such a document is not encoded again.
+    """
     if value is None:
         return "null"
-    clean = redact(value)
-    if clean is value and known is not None:
-        return known
-    return dump(clean)
+    if holds_secret(value):
+        return dump(redact(value))
+    return known if known is not None and _usable(known) else dump(value)
 
 
 class PartSeen:
@@ -142,59 +167,53 @@ class PartSeen:
         return False
 
 
-def _part_of(value: dict[str, Any], seen: PartSeen, parts: dict[str, str]) -> Any:
-    """``value`` or a reference to it as a part (added to ``parts``: hash -> JSON)."""
-    text = dump(value)
-    if len(text) < MIN_PART:
-        return value
-    key = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-    if key not in parts and not seen.again(key):
-        return value
-    parts[key] = text
-    return {PART_KEY: key}
-
-
-def reduce_source(
-    source: Mapping[str, Any], seen: PartSeen, parts: dict[str, str]
-) -> Mapping[str, Any]:
-    """``source`` (redacted already) with recurring nested documents as part references.
+def source_text(
+    source: Mapping[str, Any], known: str | None, seen: PartSeen, parts: dict[str, str]
+) -> str:
+    """The JSON of a source record as the log keeps it: secrets redacted, and recurring
+    nested documents as part references (added to ``parts``: hash -> JSON).
 
     Candidates are the documents directly under the record (``Customer``) and those
-    directly in the objects of its lists (``Rows[].Article``); ``source`` is not
-    changed, a reduced copy is returned (``source`` itself when nothing recurs).
+    directly in the objects of its lists (``Rows[].Article``); a candidate of at least
+    :data:`MIN_PART` bytes that this process met before becomes a reference.
     """
-    out: dict[str, Any] | None = None
-    for key, value in source.items():
-        if isinstance(value, dict):
-            new: Any = _part_of(value, seen, parts)
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            rows = [_reduce_row(row, seen, parts) for row in value]
-            new = value if all(a is b for a, b in zip(rows, value, strict=True)) else rows
-        else:
+    if holds_secret(source):
+        source = redact(source)
+        text = dump(source)
+    else:
+        text = known if known is not None and _usable(known) else dump(source)
+    found: dict[str, tuple[str, int]] = {}
+    for candidate in _candidates(source):
+        part = dump(candidate)
+        if len(part) < MIN_PART:
             continue
-        if new is not value:
-            if out is None:
-                out = dict(source)
-            out[key] = new
-    return source if out is None else out
+        key = hashlib.blake2b(part.encode(), digest_size=16).hexdigest()
+        if key in found:
+            found[key] = (part, found[key][1] + 1)
+        elif key in parts or seen.again(key):
+            found[key] = (part, 1)
+    for key, (part, count) in found.items():
+        # every occurrence is a candidate's (else it stays inline: expand() finds only those)
+        if text.count(part) == count:
+            text = text.replace(part, json.dumps({PART_KEY: key}))
+            parts[key] = part
+    return text
 
 
-def _reduce_row(row: Any, seen: PartSeen, parts: dict[str, str]) -> Any:
-    if not isinstance(row, dict):
-        return row
-    out: dict[str, Any] | None = None
-    for key, value in row.items():
+def _candidates(source: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    for value in source.values():
         if isinstance(value, dict):
-            new = _part_of(value, seen, parts)
-            if new is not value:
-                if out is None:
-                    out = dict(row)
-                out[key] = new
-    return row if out is None else out
+            yield value
+        elif isinstance(value, list):
+            for row in value:
+                if isinstance(row, dict):
+                    for inner in row.values():
+                        if isinstance(inner, dict):
+                            yield inner
 
 
 def _references(value: Any) -> Iterator[tuple[Any, Any, str]]:
-    """(container, key, hash) of every part reference where :func:`reduce_source` puts them."""
+    """(container, key, hash) of every part reference where :func:`source_text` puts them."""
     if not isinstance(value, dict):
         return
     for key, item in value.items():
