@@ -12,7 +12,7 @@ they are all kept, lowest number first, and never one of them picked silently.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from koppel.connector import Session
@@ -20,7 +20,7 @@ from koppel.errors import ValidationError
 from koppel.sync import WriteResult
 from koppel_accountview.client import key_rank
 from koppel_accountview.kept import KeptIndex
-from koppel_accountview.schema import DEBTORS, Table
+from koppel_accountview.schema import CREDITORS, DEBTORS, Table
 from koppel_accountview.settings import AccountViewSettings
 from koppel_accountview.wire import present
 
@@ -95,8 +95,10 @@ class DebtorIndex:
         numbers = sorted(self._emails.get(email, ()), key=key_rank)
         return [self.by_number[number] for number in numbers]
 
-    def next_number(self, start: int) -> str:
-        """Reserve the next free numeric debtor number at or above ``start``.
+    def next_number(self, start: int, taken: Collection[str] = ()) -> str:
+        """Reserve the next free numeric number at or above ``start``, past every number
+        of this index and none of ``taken`` (the other side's: AccountView numbers
+        debtors and creditors in one range).
 
         Writes run on several threads: a number handed out is never handed out
         again in this run, so two new debtors cannot get (and overwrite) one number.
@@ -104,6 +106,8 @@ class DebtorIndex:
         with self._lock:
             numbers = [int(n) for n in self.by_number if n.isdigit()]
             number = max([start - 1, *numbers, *self._reserved]) + 1
+            while str(number) in taken:
+                number += 1
             self._reserved.add(number)
             return str(number)
 
@@ -128,10 +132,13 @@ def search_code(fields: Mapping[str, Any]) -> str:
 
 
 def create_debtor(session: Session, fields: dict[str, Any], record: str | None) -> WriteResult:
-    """Create the debtor ``fields``, on the next free number and the collective account
-    the settings give unless the fields say them."""
+    """Create the debtor ``fields``, on the next free number (no creditor's either) and the
+    collective account the settings give unless the fields say them."""
     settings: AccountViewSettings = session.settings
-    fields.setdefault("SUB_NR", DebtorIndex.of(session).next_number(settings.debtor_number_start))
+    if not fields.get("SUB_NR"):
+        creditors = DebtorIndex.of(session, CREDITORS).by_number
+        start = settings.debtor_number_start
+        fields["SUB_NR"] = DebtorIndex.of(session).next_number(start, taken=creditors)
     fields.setdefault("ACCT_NR", settings.debtor_account)
     fields.setdefault("SRC_CODE", search_code(fields))
     return write_debtor(session, fields, record)

@@ -130,3 +130,23 @@ def test_relation_mapping_sends_no_number_on_update(connection: Connection) -> N
     mapping = compile_mapping(spec, name="relations", functions=FUNCTIONS)
     assert "SUB_NR" not in mapping.apply(relation(), action=Action.UPDATE)
     assert mapping.apply(relation(), action=Action.CREATE)["SUB_NR"] == "80000"
+
+
+def test_new_debtor_skips_a_number_a_creditor_has(connection: Connection, sandbox: Any) -> None:
+    """AccountView numbers debtors and creditors in one range: 10004 is a creditor's."""
+    creditor = relation(number="10004", company_name="Drukkerij Vijf")
+    write(connection, creditor, target_id=None)
+    spec = connector.default_mapping(
+        connection=connection, entity="customers", direction="outbound"
+    )
+    mapping = compile_mapping(spec, name="customers", functions=FUNCTIONS)
+    payload = mapping.apply({"email": "nieuw@example.nl", "name": "Nieuwe Klant"})
+    result = connector.upsert(
+        connection=connection,
+        entity="customers",
+        action=Action.CREATE,
+        payload=payload,
+        target_id=None,
+    )
+    assert result.target_id == "10005"  # the demo's debtors go up to 10003
+    assert sandbox.relation("10005", "AR1")["MAIL_BUS"] == "nieuw@example.nl"
