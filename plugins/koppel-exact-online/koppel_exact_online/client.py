@@ -123,10 +123,24 @@ class ExactClient:
         division from ``current/Me``, kept in the state store for :data:`DIVISION_FOR`."""
         with self._lock:
             if self._division is None:
-                key = f"{self.host}/{self.session.connection.name}/current/Me/CurrentDivision"
-                kept = self.session.remembered(key, self._current_division, max_age=DIVISION_FOR)
-                self._division = int(kept)
+                self._division = self._kept_division(refresh=False)
             return self._division
+
+    def ask_division(self) -> int:
+        """The user's current division asked again (``current/Me``) and kept anew; the
+        division calls go to stays the setting's, when set."""
+        division = self._kept_division(refresh=True)
+        with self._lock:
+            if self.session.settings.division is None:
+                self._division = division
+        return division
+
+    def _kept_division(self, *, refresh: bool) -> int:
+        key = f"{self.host}/{self.session.connection.name}/current/Me/CurrentDivision"
+        kept = self.session.remembered(
+            key, self._current_division, max_age=DIVISION_FOR, refresh=refresh
+        )
+        return int(kept)
 
     def _current_division(self) -> int:
         with self._client("current") as client:

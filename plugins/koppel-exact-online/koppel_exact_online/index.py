@@ -171,6 +171,17 @@ class Index:
             self._restore()
             self._drop(record_id.lower())
 
+    def forget(self) -> None:
+        """Drop what the index holds, here and in the store: it is read afresh."""
+        with self._lock:
+            self._restored = True
+            self._rows.clear()
+            self._by = {name: {} for name in self.keys}
+            self._absent = {name: set() for name in self.keys}
+            self._complete, self._timestamp, self._fetched = False, 0, 0.0
+            self.dirty = True
+            self.save()
+
     def save(self) -> None:
         """Keep what the index holds for the next runs (when this run changed it)."""
         with self._lock:

@@ -106,3 +106,23 @@ def test_index_a_store_that_cannot_keep_it_fails_nothing(
         run.save()
     assert [entry["entity_set"] for entry in logs] == ["Items"]
     assert "disk full" in logs[0]["error"]
+
+
+def test_check_online_asks_current_me_again_and_forgets_what_is_kept(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    from koppel_exact_online.plugin import connector
+
+    connection, _ = connect(sandbox, clock)
+    store = Store()
+    kept = Kept(store.remembered, "t")
+    run = lookups(connect, sandbox, clock, store)
+    connector.session(connection).cache["lookups"] = run  # the connection's run uses ``store``
+    assert run.item(code="ART-0001") is not None
+    run.save()
+    assert store.values["t/Items"]["rows"]
+    note = connector.check_online(connection, "orders", "write")
+    assert note is not None and str(sandbox.division) in note
+    assert sandbox.served[("GET", "Me")] == 1
+    assert store.values["t/Items"]["rows"] == []
+    assert kept.load("Items")["rows"] == []

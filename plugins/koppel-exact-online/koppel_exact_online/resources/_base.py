@@ -72,6 +72,21 @@ class ExactResource(Resource):
         self.session.connection.on_close(lookups.save)
         return lookups
 
+    def check_online(self, direction: str) -> str:
+        """Ask Exact (``koppel check --online``): ``current/Me`` with the connection's
+        token, its division kept anew; the kept accounts, items and GL accounts are
+        forgotten, so the next run reads what it needs afresh. Nothing is written.
+
+        :raises AuthError: when Exact refuses the token.
+        """
+        division = self.client.ask_division()
+        for index in self.lookups.indexes.values():
+            index.forget()
+        return (
+            f"current/Me answers (current division {division}); the next run reads the "
+            + "accounts, items and GL accounts it needs afresh"
+        )
+
     def with_deletions(
         self,
         entity_set: EntitySet,
