@@ -4,10 +4,10 @@ GetConnectors are defined by each AFAS customer: their ids and field ids differ 
 environment. koppel-afas ships the definitions it expects in ``getconnectors.json``
 (an importable description the administrator recreates in Profit), keyed by role
 (``debtors``, ``creditors``, ``articles``, ``salesorders``, ``salesquotations``,
-``journal_entries``, ``commitments``, and ``creditors_deleted``: the log of deleted creditors). A
-connection's settings ``<role>_connector`` and ``<role>_fields`` name the customer's ids
-where they differ; :class:`GetConnector` carries both and
-renames each row to the recommended field ids, so mappings never change.
+``journal_entries``, ``commitments``, and ``creditors_deleted``: the log of deleted
+creditors). A connection's settings ``<role>_connector`` and ``<role>_fields`` name the
+customer's ids where they differ; :class:`GetConnector` carries both and renames each
+row to the recommended field ids, so mappings never change.
 """
 
 from __future__ import annotations
