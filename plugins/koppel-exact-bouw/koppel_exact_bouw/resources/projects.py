@@ -22,7 +22,12 @@ from koppel_exact_bouw.resources._base import ExactBouwResource
 
 __all__ = ["Projects"]
 
-_OLDEST_FIRST = cmp_to_key(lambda a, b: compare_cursors(a.cursor or "", b.cursor or ""))
+
+def _compare(a: SourceRecord, b: SourceRecord) -> int:
+    return compare_cursors(a.cursor or "", b.cursor or "")
+
+
+_OLDEST_FIRST = cmp_to_key(_compare)
 
 
 class Projects(ExactBouwResource):
