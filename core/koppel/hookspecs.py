@@ -150,8 +150,10 @@ def find_existing(
 
     :param connection: the target connection.
     :param entity: the entity to look in.
-    :param match_key: a canonical field named in the entity's ``match_keys``.
-    :param values: the match-key values to look up.
+    :param match_key: a canonical field named in the entity's ``match_keys``, or several
+        joined by ``+`` (``invoice_number+line``).
+    :param values: the match-key values to look up; those of a key joining fields are
+        their values as a JSON list (``["INV-7", "530006"]``).
     :return: the records that exist, keyed by match-key value; absent values do not exist.
 
     Stops at first non-None result.
