@@ -35,7 +35,9 @@ _ZERO = Decimal(0)
 #: The ``VaAs`` of a line on a debtor and on a creditor (facts.ACCOUNT_KINDS).
 _VA_AS = {kind: code for code, kind in ACCOUNT_KINDS.items()}
 #: The longest invoice number (``InId``) FiEntries takes (facts.object_fields).
-_INVOICE_LENGTH = next(f.max_length for f in object_fields("FiEntries", "post") if f.name == "InId")
+_INVOICE_LENGTH: int = next(
+    f.max_length or 0 for f in object_fields("FiEntries", "post") if f.name == "InId"
+)
 
 
 def entry_payload(entry: JournalEntry) -> dict[str, Any]:

@@ -1,14 +1,18 @@
 """The entities of AFAS Profit, one resource each.
 
-===============  =========================  ================================  ================
-entity           GetConnector (role)        UpdateConnector                   incremental by
-===============  =========================  ================================  ================
-relations        debtors, creditors         KnSalesRelation*, KnPurchase*     ``ModifiedDate``
-products         articles                   FbItemArticle                     ``ModifiedDate``
-orders           salesorders (lookups)      FbSales (insert only)             -
-journal_entries  journal_entries (lookups)  FiEntries (insert only)           -
-commitments      commitments                -                                 ``ModifiedDate``
-===============  =========================  ================================  ================
+===============  ==========================  ================================  ================
+entity           GetConnector (role)         UpdateConnector                   incremental by
+===============  ==========================  ================================  ================
+relations        debtors, creditors          KnSalesRelation*, KnPurchase*     ``ModifiedDate``
+                 (creditors_deleted: log)
+products         articles                    FbItemArticle                     ``ModifiedDate``
+orders           salesorders,                FbSales, FbSalesQuotation         -
+                 salesquotations (lookups)   (insert only)
+journal_entries  journal_entries (lookups)   FiEntries (insert only)           -
+commitments      commitments                 -                                 ``ModifiedDate``
+===============  ==========================  ================================  ================
+
+Deleted relations, articles and commitments: :mod:`koppel_afas.deletions`.
 """
 
 from koppel_afas.resources.commitments import Commitments
