@@ -136,7 +136,8 @@ class ActivityMixin(StoreBase):
         now = self.clock()
         parts: dict[str, str] = {}
         entries = list(entries)
-        documents = [self._document(entry, parts) for entry in entries]
+        memo: dict[int, tuple[str, str]] = {}
+        documents = [self._document(entry, parts, memo) for entry in entries]
         raw, dictionary = self._dictionary(conn, flow, [d for d in documents if d is not None])
         pack = compressor(dictionary).compress
         rows = [
@@ -156,13 +157,15 @@ class ActivityMixin(StoreBase):
             self._store_parts(conn, parts, raw, now)
             self._executemany(conn, activity.insert(), rows)
 
-    def _document(self, entry: NewActivity, parts: dict[str, str]) -> bytes | None:
+    def _document(
+        self, entry: NewActivity, parts: dict[str, str], memo: dict[int, tuple[str, str]]
+    ) -> bytes | None:
         """The JSON of ``entry``'s documents, redacted and reduced (None when it has none)."""
         if entry.source is None and entry.sent is None and entry.response is None:
             return None
         source = "null"
         if entry.source is not None:
-            source = source_text(entry.source, entry.source_json, self._part_seen(), parts)
+            source = source_text(entry.source, entry.source_json, self._part_seen(), parts, memo)
         sent_text = clean_text(entry.sent, entry.sent_json)
         response_text = clean_text(entry.response, None)
         text = f'{{"source":{source},"sent":{sent_text},"response":{response_text}}}'

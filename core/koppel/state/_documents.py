@@ -168,26 +168,39 @@ class PartSeen:
 
 
 def source_text(
-    source: Mapping[str, Any], known: str | None, seen: PartSeen, parts: dict[str, str]
+    source: Mapping[str, Any],
+    known: str | None,
+    seen: PartSeen,
+    parts: dict[str, str],
+    memo: dict[int, tuple[str, str]],
 ) -> str:
     """The JSON of a source record as the log keeps it: secrets redacted, and recurring
     nested documents as part references (added to ``parts``: hash -> JSON).
 
     Candidates are the documents directly under the record (``Customer``) and those
     directly in the objects of its lists (``Rows[].Article``); a candidate of at least
-    :data:`MIN_PART` bytes that this process met before becomes a reference.
+    :data:`MIN_PART` bytes that this process met before becomes a reference. ``memo``
+    keeps (JSON, hash) by candidate object for one batch, whose records are alive and
+    unchanged while it is written (a source hands out one customer object for all its
+    orders).
     """
     if holds_secret(source):
         source = redact(source)
         text = dump(source)
+        memo = {}  # the redacted copies live only as long as this call
     else:
         text = known if known is not None and _usable(known) else dump(source)
     found: dict[str, tuple[str, int]] = {}
     for candidate in _candidates(source):
-        part = dump(candidate)
-        if len(part) < MIN_PART:
+        known_part = memo.get(id(candidate))
+        if known_part is None:
+            part = dump(candidate)
+            key = "" if len(part) < MIN_PART else _part_key(part)
+            memo[id(candidate)] = (part, key)
+        else:
+            part, key = known_part
+        if not key:
             continue
-        key = hashlib.blake2b(part.encode(), digest_size=16).hexdigest()
         if key in found:
             found[key] = (part, found[key][1] + 1)
         elif key in parts or seen.again(key):
@@ -198,6 +211,10 @@ def source_text(
             text = text.replace(part, json.dumps({PART_KEY: key}))
             parts[key] = part
     return text
+
+
+def _part_key(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _candidates(source: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
