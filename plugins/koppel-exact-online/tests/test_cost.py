@@ -207,3 +207,30 @@ def test_cost_a_write_refused_for_a_kept_id_that_is_gone_reads_it_again_and_succ
     assert booked[-1]["GeneralJournalEntryLines"][0]["Account"] == again["ID"]
     amounts = [Decimal(str(x["AmountFC"])) for x in booked[-1]["GeneralJournalEntryLines"]]
     assert sum(amounts) == 0
+
+
+def test_cost_a_changed_price_reads_that_items_prices_not_every_price(tmp_path: Path) -> None:
+    """Products to Exact with 10,000 items: one changed price reads that item's prices
+    (one call), not every usual price of the company."""
+    clock = FakeClock()
+    sandbox = make_sandbox(seed=6, clock=clock, customers=5, products=10_000, orders=0)
+    source = MemorySystem("shop")
+    for n in (1, 2, 3):
+        product = {"sku": f"ART-{n:04d}", "name": f"Artikel {n}", "price_excl_vat": "12.50"}
+        source.put("products", str(n), product)
+    flow = flow_to_exact("products")
+    with on_clock(clock), open_store(tmp_path, sandbox) as store:
+        pm = manager(source)
+        assert run(flow, store, pm, sandbox).counts["updated"] == 3
+        sandbox.served.clear()
+        changed = {"sku": "ART-0002", "name": "Artikel 2", "price_excl_vat": "13.50"}
+        source.put("products", "2", changed)
+        assert run(flow, store, pm, sandbox).counts["updated"] == 1
+    assert kinds(sandbox) == {
+        "GET SalesItemPrices": 1,  # bulk/Logistics/SalesItemPrices of ART-0002 only
+        "PUT SalesItemPrices": 1,
+        "PUT Items": 1,
+    }
+    item = sandbox.store["Items"].find(Code="ART-0002")[0]["ID"]
+    prices = [p for p in sandbox.store["SalesItemPrices"] if p["Item"] == item and not p["Account"]]
+    assert Decimal("13.50") in [Decimal(str(p["Price"])) for p in prices]

@@ -45,6 +45,7 @@ class Products(MasterData):
         repriced, prices_high = self.repriced(position.second)
         if position.main is None:
             repriced.clear()
+            self.lookups.prices.load()  # a first read prices every item: one read of all
         own = read_each(self.client.sync(ITEMS, position.main), synced, id_field="ID")
         last: SourceRecord | None = None  # held back: it carries the prices' new position
         main = position.main
