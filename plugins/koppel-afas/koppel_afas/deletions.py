@@ -35,7 +35,7 @@ from koppel_afas.client import SYSTEM
 if TYPE_CHECKING:
     from koppel_afas.resources._base import AfasResource
 
-__all__ = ["DELETED", "Known", "ReadCursor", "read_records"]
+__all__ = ["DELETED", "Gone", "Known", "ReadCursor", "read_records"]
 
 #: The key of a row that stands for a record AFAS logged as deleted.
 DELETED = "_deleted"
@@ -43,6 +43,8 @@ _MARK = ";full:"
 _WIDTH = 6
 #: How long the state store keeps what a full reload knows (it is rewritten every reload).
 _KEEP = timedelta(days=3650)
+#: How long what a reload found gone waits for a flow that has not run since.
+_HISTORY = timedelta(days=90)
 
 
 @attrs.frozen
@@ -80,14 +82,25 @@ class ReadCursor:
 
 
 @attrs.frozen
+class Gone:
+    """The ids full reload number ``reload`` (made at ``at``, seconds) found gone."""
+
+    reload: int
+    at: float
+    ids: frozenset[str]
+
+
+@attrs.frozen
 class Known:
-    """What the full reloads of one entity know: the reload ``reload`` made at ``at``
-    (seconds), the ``ids`` read since, and the ids that reload found ``gone``."""
+    """What the full reloads of one entity know: the newest ``reload`` (made at ``at``),
+    the ``ids`` read since, and what each reload of the last :data:`_HISTORY` found
+    ``gone`` (kept for every flow that reads the entity through this connection: each
+    reports the reloads its cursor has not booked)."""
 
     reload: int = 0
     at: float = 0.0
     ids: frozenset[str] = frozenset()
-    gone: frozenset[str] = frozenset()
+    gone: tuple[Gone, ...] = ()
 
     @classmethod
     def of(cls, value: Any) -> Known | None:
@@ -98,7 +111,11 @@ class Known:
             reload=int(value.get("reload") or 0),
             at=float(value.get("at") or 0.0),
             ids=frozenset(str(i) for i in value.get("ids") or ()),
-            gone=frozenset(str(i) for i in value.get("gone") or ()),
+            gone=tuple(
+                Gone(int(g["reload"]), float(g["at"]), frozenset(str(i) for i in g["ids"]))
+                for g in value.get("gone") or ()
+                if isinstance(g, Mapping)
+            ),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -107,8 +124,20 @@ class Known:
             "reload": self.reload,
             "at": self.at,
             "ids": sorted(self.ids),
-            "gone": sorted(self.gone),
+            "gone": [{"reload": g.reload, "at": g.at, "ids": sorted(g.ids)} for g in self.gone],
         }
+
+    def pending(self, booked: int) -> frozenset[str]:
+        """The ids found gone by the reloads after ``booked`` (the one a cursor names)."""
+        return frozenset().union(*(g.ids for g in self.gone if g.reload > booked))
+
+    def reloaded(self, at: float, seen: frozenset[str], gone: frozenset[str]) -> Known:
+        """After a full reload at ``at`` that read ``seen`` and found ``gone`` newly gone."""
+        history = tuple(g for g in self.gone if at - g.at < _HISTORY.total_seconds())
+        if not gone:
+            return attrs.evolve(self, at=at, ids=seen, gone=history)
+        reload = self.reload + 1
+        return Known(reload=reload, at=at, ids=seen, gone=(*history, Gone(reload, at, gone)))
 
 
 def _memory_key(resource: AfasResource, filters: Mapping[str, Any]) -> str:
@@ -161,23 +190,24 @@ def read_records(
         or position.moment is None
         or now - known.at >= settings.full_reload_hours * 3600
     )
-    pending = known.gone if known is not None and known.reload > position.reload else frozenset()
+    pending = known.pending(position.reload) if known is not None else frozenset()
     seen: set[str] = set()
     newest = [position.moment or ""]
     rows = read(None if due else position.moment)
     changed = _since(rows, position.moment, newest) if due else _tracked(rows, newest)
     yield from _records(changed, position, id_field, make, seen=seen)
     if due:
-        earlier = (known.ids | pending) if known is not None else frozenset()
-        gone = frozenset(i for i in earlier - seen if reloads(i))
-        reload = (known.reload if known is not None else 0) + (1 if gone else 0)
-        _save(resource, key, Known(reload=reload, at=now, ids=frozenset(seen), gone=gone))
+        before = known or Known()
+        fresh = frozenset(i for i in before.ids - seen if reloads(i))
+        known = before.reloaded(now, frozenset(seen), fresh - pending)
+        _save(resource, key, known)
+        gone = (fresh | pending) - seen
     else:
         assert known is not None
-        gone, reload = pending - seen, known.reload
+        gone = pending - seen
         if seen - known.ids:
             _save(resource, key, attrs.evolve(known, ids=known.ids | seen))
-    after = ReadCursor(moment=newest[0] or None, reload=reload)
+    after = ReadCursor(moment=newest[0] or None, reload=known.reload)
     for record_id in sorted(gone):
         yield SourceRecord.removed(record_id, cursor=str(after) if after.moment else None)
 

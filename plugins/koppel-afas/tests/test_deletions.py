@@ -49,10 +49,12 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStor
     store.close()
 
 
-def commitments_flow(deletions: str = "report", **settings: Any) -> Any:
+def commitments_flow(
+    deletions: str = "report", name: str = "afas-commitments", **settings: Any
+) -> Any:
     return parse_flow(
         {
-            "name": "afas-commitments",
+            "name": name,
             "source": "afas",
             "target": "register",
             "entity": "commitments",
@@ -65,7 +67,7 @@ def commitments_flow(deletions: str = "report", **settings: Any) -> Any:
                 },
                 "register": {
                     "system": "register",
-                    "settings": {"source_system": "afas", "administration": "1"},
+                    "settings": {"source_system": "afas", "administration": name},
                 },
             },
         }
@@ -167,6 +169,23 @@ def test_deletions_found_in_a_dry_run_are_reported_again_by_the_next_real_run(
     assert result.deleted_in_source == ["000005"]
     result, _, _ = run(box, state, flow)
     assert result.deleted_in_source == []
+
+
+def test_deletions_two_flows_on_one_connection_each_hear_of_every_deletion(
+    state: StateStore, clock: FakeClock
+) -> None:
+    box = make_sandbox(0, clock=clock)
+    first = commitments_flow(**RELOAD)
+    second = commitments_flow(name="afas-commitments-copy", **RELOAD)
+    run(box, state, first)
+    run(box, state, second)
+    clock.advance(DAY)
+    box.delete("commitments", "000009")
+    assert run(box, state, first)[0].deleted_in_source == ["000009"]
+    clock.advance(DAY)
+    assert run(box, state, first)[0].deleted_in_source == []  # a reload finding nothing new
+    assert run(box, state, second)[0].deleted_in_source == ["000009"]
+    assert run(box, state, second)[0].deleted_in_source == []
 
 
 def test_deletions_without_the_setting_nothing_is_reported_and_cursors_stay_dates(
