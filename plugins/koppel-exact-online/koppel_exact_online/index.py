@@ -114,6 +114,8 @@ class Index:
         self._fetched = 0.0
         self._restored = self._fresh = self._caught_up = self.dirty = False
         self._absent: dict[str, set[str]] = {name: set() for name in self.keys}
+        self._verified: dict[str, set[str]] = {name: set() for name in self.keys}
+        self._reread = False
         self._lock = threading.RLock()
 
     # -- answers ---------------------------------------------------------------
@@ -145,14 +147,24 @@ class Index:
 
     def verify(self, field: str, values: Iterable[Any]) -> None:
         """Read ``values`` of ``field`` again (a write naming their ids was refused): rows
-        kept under them that Exact no longer has under them are forgotten."""
+        kept under them that Exact no longer has under them are forgotten. Each value is
+        read again once a run, the whole set (a field Exact is not asked by) once a run:
+        refusals for other reasons (a closed period) cost no more than that."""
         normalise = self.keys[field]
-        wanted = [v for v in dict.fromkeys(normalise(value) for value in values) if v]
         with self._lock:
             self._restore()
+            wanted = [
+                v
+                for v in dict.fromkeys(normalise(value) for value in values)
+                if v and v not in self._verified[field]
+            ]
+            self._verified[field].update(wanted)
+            if not wanted:
+                return
             if field in self.literals:
                 self._read_by(field, wanted)
-            else:
+            elif not self._reread:
+                self._reread = True
                 self._read_whole()
 
     # -- changes this run made -------------------------------------------------

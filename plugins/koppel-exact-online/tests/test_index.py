@@ -126,3 +126,15 @@ def test_check_online_asks_current_me_again_and_forgets_what_is_kept(
     assert sandbox.served[("GET", "Me")] == 1
     assert store.values["t/Items"]["rows"] == []
     assert kept.load("Items")["rows"] == []
+
+
+def test_index_verifies_a_value_once_a_run_however_often_writes_are_refused(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    run = lookups(connect, sandbox, clock, Store())
+    assert run.account("5") is not None and run.account("klant1@example.nl") is not None
+    before = reads(sandbox, "Accounts")
+    for _ in range(5):  # five documents refused for a closed period, say
+        run.verify([(ACCOUNTS, "Code", "5"), (ACCOUNTS, "Email", "klant1@example.nl")])
+    # The code read again once by key, the e-mail index (whole) once.
+    assert reads(sandbox, "Accounts") == before + 2
