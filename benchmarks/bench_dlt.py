@@ -20,6 +20,10 @@ the unchanged re-run of ``--rerun-records`` generated customers
 previous way: every record mapped and skipped by its payload's hash), interleaved.
 
     python benchmarks/bench_dlt.py --orders 10000 --runs 3 --rerun-records 100000
+
+``--baseline REV`` adds a third contender: koppel's core and eAccounting plugin as of
+git revision REV (unpacked with ``git archive``, put first on ``PYTHONPATH``), the
+same flow and target, to show what changed since.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -128,7 +133,8 @@ def run_koppel(ready: Mapping[str, Any], folder: Path) -> dict[str, Any]:
     os.environ["BENCH_EA_SECRET"] = ready["client_secret"]
     manager = KoppelPluginManager()
     manager.load_builtins()
-    manager.load_entry_points()
+    others = {ep.name for ep in entry_points(group="koppel")} - {"eaccounting"}
+    manager.load_entry_points(disabled=others)
     target = InstantOrders()
     manager.register(target.plugin(), "instant")
     flow = parse_flow(
@@ -263,14 +269,37 @@ def serve(orders: int, folder: Path) -> tuple[subprocess.Popen[bytes], dict[str,
     return server, json.loads(ready_file.read_text())
 
 
-def contender(name: str, ready_path: Path, folder: Path) -> dict[str, Any]:
+def baseline_tree(rev: str, folder: Path) -> Path:
+    """Core and the eAccounting plugin as of ``rev``, unpacked into ``folder``."""
+    root = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    tree = folder / "baseline"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", root, "archive", rev, "core", "plugins/koppel-eaccounting"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def contender(
+    name: str, ready_path: Path, folder: Path, baseline: Path | None = None
+) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if name == "before":  # koppel as of --baseline: its core and plugin come first
+        assert baseline is not None
+        paths = [baseline / "core", baseline / "plugins" / "koppel-eaccounting"]
+        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
     out = subprocess.run(
         [
             sys.executable,
             __file__,
             "--contender",
-            name,
+            "dlt" if name == "dlt" else "koppel",
             "--ready",
             str(ready_path),
             "--folder",
@@ -279,21 +308,25 @@ def contender(name: str, ready_path: Path, folder: Path) -> dict[str, Any]:
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
-def side_by_side(orders: int, runs: int) -> None:
+def side_by_side(orders: int, runs: int, baseline: str | None) -> None:
+    names = ["koppel", "dlt", *(["before"] if baseline else [])]
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        tree = baseline_tree(baseline, folder) if baseline else None
         server, _ = serve(orders, folder)
         try:
-            results: dict[str, list[dict[str, Any]]] = {"koppel": [], "dlt": []}
             for round_ in range(runs):
-                order = ("koppel", "dlt") if round_ % 2 == 0 else ("dlt", "koppel")
-                for name in order:
-                    result = contender(name, folder / "ready.json", folder / f"{name}-{round_}")
+                shift = round_ % len(names)  # each contender takes each place in turn
+                for name in names[shift:] + names[:shift]:
+                    where = folder / f"{name}-{round_}"
+                    result = contender(name, folder / "ready.json", where, tree)
                     results[name].append(result)
                     print(
                         f"round {round_ + 1} {name:<6} {result['records']:>6} orders  "
@@ -304,25 +337,30 @@ def side_by_side(orders: int, runs: int) -> None:
             server.terminate()
             server.wait(timeout=30)
     median = {name: _medians(rows) for name, rows in results.items()}
-    ratios = [k["cpu"] / d["cpu"] for k, d in zip(results["koppel"], results["dlt"], strict=True)]
     print()
     print(f"first sync of {orders:,} eAccounting orders, medians of {runs} interleaved runs")
-    for name in ("koppel", "dlt"):
+    for name in names:
         m = median[name]
+        label = f"koppel at {baseline}" if name == "before" else name
         print(
-            f"{name:<6} CPU {m['cpu']:6.2f} s  wall {m['wall']:6.2f} s  "
+            f"{label:<18} CPU {m['cpu']:6.2f} s  wall {m['wall']:6.2f} s  "
             f"{m['records'] / m['wall']:>8,.0f} orders/s (wall)"
         )
-    print(
-        f"CPU ratio koppel / dlt: median {statistics.median(ratios):.2f} "
-        f"(per round: {', '.join(f'{r:.2f}' for r in ratios)})"
-    )
-    k = median["koppel"]
-    print(
-        f"activity log: {k['activity_bytes'] / k['records']:,.0f} bytes per order on disk "
-        f"({k['activity_bytes'] / k['state_bytes']:.0%} of the state file), "
-        f"{k['activity_cpu'] / k['cpu']:.0%} of first-sync CPU"
-    )
+    for name in names:
+        if name == "dlt":
+            continue
+        ratios = [k["cpu"] / d["cpu"] for k, d in zip(results[name], results["dlt"], strict=True)]
+        label = f"koppel at {baseline}" if name == "before" else "koppel"
+        print(
+            f"CPU ratio {label} / dlt: median {statistics.median(ratios):.2f} "
+            f"(per round: {', '.join(f'{r:.2f}' for r in ratios)})"
+        )
+        k = median[name]
+        print(
+            f"  activity log: {k['activity_bytes'] / k['records']:,.0f} bytes per order on disk "
+            f"({k['activity_bytes'] / k['state_bytes']:.0%} of the state file), "
+            f"{k['activity_cpu'] / k['cpu']:.0%} of first-sync CPU"
+        )
 
 
 def _medians(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
@@ -379,6 +417,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rerun-records", type=int, default=100_000)
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run koppel as of this git revision (core and the eAccounting plugin)",
+    )
     parser.add_argument("--contender", choices=("koppel", "dlt"), help=argparse.SUPPRESS)
     parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -389,7 +432,7 @@ def main() -> None:
         print(json.dumps(run(ready, args.folder)))
         return
     if args.orders:
-        side_by_side(args.orders, args.runs)
+        side_by_side(args.orders, args.runs, args.baseline)
     if args.rerun_records:
         unchanged_rerun(args.rerun_records, args.runs)
 
