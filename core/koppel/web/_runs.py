@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING
 
 import attrs
@@ -69,6 +69,14 @@ class RunProgress(RunObserver):
         return time.monotonic() - self.started
 
 
+def _stamp(flow: Flow) -> int | None:
+    """When ``flow``'s file was last changed (None: no file, or it is gone)."""
+    try:
+        return flow.path.stat().st_mtime_ns if flow.path is not None else None
+    except OSError:
+        return None
+
+
 def workers_alive(store: StateStore) -> bool:
     """Whether any ``koppel worker`` on this (PostgreSQL) store sent a heartbeat lately."""
     if store.dialect != "postgresql":
@@ -95,6 +103,9 @@ def _engine_runner(flow: Flow, store: StateStore, observer: RunObserver) -> RunR
 class RunLauncher:
     """Starts runs of the served flows and keeps the progress of those it ran itself.
 
+    :param flows: the served flows, by name (shared with :class:`~koppel.web.Web`): a
+        flow whose file changed since it was read is read again when a run starts, so an
+        operator's fix (a lookup table's new line) counts from that run on.
     :param runner: how a run is made in a thread (the engine's ``run_flow`` by default).
     :param use_worker: queue runs for the workers: True always (PostgreSQL), False
         never, None when a worker is alive (:func:`workers_alive`).
@@ -103,13 +114,14 @@ class RunLauncher:
     def __init__(
         self,
         store: StateStore,
-        flows: Mapping[str, Flow],
+        flows: MutableMapping[str, Flow],
         *,
         runner: Runner | None = None,
         use_worker: bool | None = None,
     ) -> None:
         self.store = store
         self.flows = flows
+        self._read_at = {name: _stamp(served) for name, served in flows.items()}
         self.runner = runner or _engine_runner
         self.use_worker = use_worker
         self._lock = threading.Lock()
@@ -121,8 +133,9 @@ class RunLauncher:
 
         :raises FlowBusyError: when this server runs the flow already.
         :raises KeyError: for a flow it does not serve.
+        :raises KoppelError: when its file changed and no longer reads as this flow.
         """
-        definition = self.flows[flow]
+        definition = self._current(flow)
         worker = self.use_worker
         if worker is None:
             worker = workers_alive(self.store)
@@ -139,6 +152,25 @@ class RunLauncher:
             self._runs[flow], self._threads[flow] = progress, thread
             thread.start()
         return Launch(flow=flow, via="thread")
+
+    def _current(self, name: str) -> Flow:
+        """The served flow ``name``, read again when its file changed since."""
+        flow = self.flows[name]
+        stamp = _stamp(flow)
+        if flow.path is None or stamp is None or stamp == self._read_at.get(name):
+            return flow
+        from koppel.errors import ConfigurationError
+        from koppel.flows import load_flow
+
+        fresh = load_flow(flow.path)
+        if fresh.name != name:
+            raise ConfigurationError(
+                f"{flow.path} now names flow {fresh.name!r}, not {name!r}: restart koppel "
+                "serve to serve it",
+                flow=name,
+            )
+        self.flows[name], self._read_at[name] = fresh, stamp
+        return fresh
 
     def progress(self, flow: str) -> RunProgress | None:
         """The progress of the last run of ``flow`` this server made, or None."""
