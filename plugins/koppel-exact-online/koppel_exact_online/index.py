@@ -12,7 +12,8 @@ What the index holds is kept in the state store between runs
 (:meth:`koppel.connector.Session.remembered`), so a run after the first spends
 no call on a value it already knows. The refresh rule: a complete index reads
 the changes since its Timestamp once a run in which a value is missing, and at
-the latest after :data:`FRESH_FOR`; a partial one is dropped after
+the latest after :data:`FRESH_FOR`, and is read whole again after :data:`WHOLE_FOR`
+(the Sync API reports no deletions); a partial one is dropped after
 :data:`FRESH_FOR` (its values are read again by key when next needed); and a
 write Exact refuses re-reads the values it used (:meth:`Index.verify`), since a
 kept id may be gone.
@@ -30,7 +31,7 @@ from koppel_exact_online.entity_sets import EntitySet
 if TYPE_CHECKING:
     from koppel_exact_online.client import ExactClient
 
-__all__ = ["BATCH", "FEW", "FRESH_FOR", "Index", "Kept", "by_code"]
+__all__ = ["BATCH", "FEW", "FRESH_FOR", "WHOLE_FOR", "Index", "Kept", "by_code"]
 
 #: Values per filtered read. Exact documents no maximum for ``$filter``; 25 keeps the URL
 #: (25 padded account codes: about 1,300 characters) well under the 2,048 that IIS and
@@ -40,6 +41,10 @@ BATCH = 25
 FEW = 4 * BATCH
 #: How long what an index holds is trusted before it is refreshed.
 FRESH_FOR = timedelta(days=1)
+#: How long a complete index lives on catch-ups before it is read whole again: the Sync
+#: API reports no deletions, and a division moved to another database starts its
+#: Timestamps afresh (REFERENCE.md, "Sync API").
+WHOLE_FOR = timedelta(days=7)
 
 Row = dict[str, Any]
 Normalise = Callable[[Any], str | None]
@@ -112,6 +117,7 @@ class Index:
         self._complete = False
         self._timestamp = 0
         self._fetched = 0.0
+        self._whole_at = 0.0
         self._restored = self._fresh = self._caught_up = self.dirty = False
         self._absent: dict[str, set[str]] = {name: set() for name in self.keys}
         self._verified: dict[str, set[str]] = {name: set() for name in self.keys}
@@ -190,7 +196,7 @@ class Index:
             self._rows.clear()
             self._by = {name: {} for name in self.keys}
             self._absent = {name: set() for name in self.keys}
-            self._complete, self._timestamp, self._fetched = False, 0, 0.0
+            self._complete, self._timestamp, self._fetched, self._whole_at = False, 0, 0.0, 0.0
             self.dirty = True
             self.save()
 
@@ -205,6 +211,7 @@ class Index:
                     "complete": self._complete,
                     "timestamp": self._timestamp,
                     "fetched": self._fetched,
+                    "whole_at": self._whole_at,
                     "rows": list(self._rows.values()),
                 },
             )
@@ -224,6 +231,7 @@ class Index:
         self._complete = bool(state.get("complete"))
         self._timestamp = int(state.get("timestamp") or 0)
         self._fetched = float(state.get("fetched") or 0.0)
+        self._whole_at = float(state.get("whole_at") or 0.0)
         for row in rows:
             if isinstance(row, dict):
                 self._put(row, dirty=False)
@@ -235,6 +243,9 @@ class Index:
         if self._fresh:
             return
         self._fresh = True
+        if self._complete and self.now() - self._whole_at > WHOLE_FOR.total_seconds():
+            self._read_whole()
+            return
         if self.now() - self._fetched <= FRESH_FOR.total_seconds():
             return
         if self._complete:
@@ -285,6 +296,7 @@ class Index:
         self._timestamp = 0
         self._complete = True
         self._catch_up()
+        self._whole_at = self.now()
 
     def _catch_up(self) -> None:
         """The rows changed since the highest Timestamp seen (all of them on a first read)."""

@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 
 from koppel.http import FakeClock
 from koppel_exact_online.entity_sets import ACCOUNTS, ITEMS
-from koppel_exact_online.index import FEW, Kept
+from koppel_exact_online.index import FEW, FRESH_FOR, WHOLE_FOR, Kept
 from koppel_exact_online.lookups import Lookups
 from koppel_exact_online.odata import pad_code
 from koppel_exact_online.sandbox import ExactSandbox, make_sandbox
@@ -138,3 +138,26 @@ def test_index_verifies_a_value_once_a_run_however_often_writes_are_refused(
         run.verify([(ACCOUNTS, "Code", "5"), (ACCOUNTS, "Email", "klant1@example.nl")])
     # The code read again once by key, the e-mail index (whole) once.
     assert reads(sandbox, "Accounts") == before + 2
+
+
+def test_index_complete_catches_up_daily_and_is_read_whole_weekly(
+    sandbox: ExactSandbox, clock: FakeClock, connect: Callable[..., Any]
+) -> None:
+    """A complete index reads what changed after a day (one call), and the whole set again
+    after a week: an account deleted in Exact, which no catch-up reports, is then gone."""
+    store = Store()
+    first = lookups(connect, sandbox, clock, store)
+    assert first.account("klant2@example.nl") is not None  # e-mail: the whole index
+    first.save()
+    gone = sandbox.store["Accounts"].find(Email="klant2@example.nl")[0]
+    sandbox.remove("Accounts", gone["ID"])
+    clock.advance(FRESH_FOR.total_seconds() + 1)
+    before = reads(sandbox, "Accounts")
+    daily = lookups(connect, sandbox, clock, store)
+    assert daily.account("klant3@example.nl") is not None
+    assert reads(sandbox, "Accounts") == before + 1  # the changes since: none
+    assert daily.account("klant2@example.nl") is not None  # still kept: no deletion seen
+    daily.save()
+    clock.advance(WHOLE_FOR.total_seconds())
+    weekly = lookups(connect, sandbox, clock, store)
+    assert weekly.account("klant2@example.nl") is None
