@@ -165,3 +165,16 @@ def test_sandbox_refuses_a_creditor_line_without_an_existing_creditor(
             "3", "20001", AmCr=121.0
         )
         assert client.post("connectors/FiEntries", json=body).status_code == 201
+
+
+def test_purchase_booking_finds_the_creditor_by_email_once_a_run(
+    sandbox: AfasSandbox, store: StateStore
+) -> None:
+    supplier = Creditor(name="Koffie Import", number="Facturen@KoffieImport.nl")
+    result = book(sandbox, store, invoice("K-1", supplier), invoice("K-2", supplier))
+    assert result.counts["created"] == 2
+    for voucher in ("ubl-K-1", "ubl-K-2"):
+        creditor = [line for line in lines_of(sandbox, voucher) if line["VaAs"] == "3"]
+        assert [line["AcNr"] for line in creditor] == ["20001"]
+    # one look-up by e-mail address answered one row; the second booking asked nothing
+    assert sandbox.rows_answered["koppel_creditors"] == 1

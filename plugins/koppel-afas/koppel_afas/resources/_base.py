@@ -49,6 +49,14 @@ def _compact(value: Any) -> str:
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
+def _same(field: str, value: Any, wanted: str) -> bool:
+    """True when a creditor's ``field`` holds ``wanted``: a VAT number compacted, an
+    e-mail address trimmed and case-folded."""
+    if field == "VatNumber":
+        return _compact(value) == _compact(wanted)
+    return str(value or "").strip().casefold() == wanted.casefold()
+
+
 def _native(connector: GetConnector, groups: Sequence[Sequence[Condition]]) -> list[list[Filter]]:
     return [[Filter(connector.native(f), op, value) for f, op, value in group] for group in groups]
 
@@ -265,28 +273,28 @@ class AfasResource(Resource):
 
     def creditor_number(self, relation: str, context: Mapping[str, Any]) -> str:
         """The creditor ``relation`` names: a creditor number, else the one creditor with
-        that VAT number (as given or without spaces and dots; compared without them and
-        case) or, with ``@``, that e-mail address.
+        that VAT number (looked up as given and without spaces and dots, compared without
+        them and case) or, with ``@``, that e-mail address. Remembered for the run.
 
         :raises ValidationError: when no creditor or several match.
         """
         wanted = relation.strip()
+        return str(
+            self.session.cached(f"afas:creditor:{wanted}", lambda: self._creditor(wanted, context))
+        )
+
+    def _creditor(self, wanted: str, context: Mapping[str, Any]) -> str:
         if "@" in wanted:
-            field, same = "Email", wanted.casefold()
+            field, values = "Email", [wanted]
         else:
             for row in self.lookup("creditors", "CreditorId", [wanted]):
                 return str(row["CreditorId"])
-            field, same = "VatNumber", _compact(wanted)
+            field, values = "VatNumber", list(dict.fromkeys([wanted, _compact(wanted)]))
         numbers = sorted(
             {
                 str(r["CreditorId"])
-                for r in self.lookup("creditors", field, list({wanted, _compact(wanted)}))
-                if (
-                    _compact(r.get(field))
-                    if field == "VatNumber"
-                    else str(r.get(field) or "").strip().casefold()
-                )
-                == same
+                for r in self.lookup("creditors", field, values)
+                if _same(field, r.get(field), wanted)
             }
         )
         if len(numbers) != 1:
