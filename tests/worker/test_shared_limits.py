@@ -150,6 +150,29 @@ def test_a_day_the_api_resets_at_a_fixed_moment_gives_its_full_budget_after_it(
         assert limiter.acquire("x", "t") == 0  # a new day: the old day's calls count no more
 
 
+def test_calls_granted_just_before_the_api_window_began_count_in_it(target: Target) -> None:
+    # A call granted at 59.5 s may reach the API after its minute turned: the API then
+    # counts it in the new minute, so the limiter does too (found by the many-workers test,
+    # whose sandbox refused a 61st call in a minute).
+    clock = FakeClock(start=6_000.0)
+    names = RateLimitHeaders(
+        minute_remaining="Left", minute_reset="Reset", day_remaining=None, day_reset=None,
+        reset_unit="epoch_s",
+    )  # fmt: skip
+    limit = RateLimit(per_minute=3, headers=names, max_wait=120)
+    with target.open() as store:
+        limiter = SharedRateLimiter(store, {"x": limit}, clock=clock)
+        limiter.acquire("x", "t")
+        limiter.observe("x", "t", {"Left": "2", "Reset": "6060"})
+        clock.advance(59.5)
+        limiter.acquire("x", "t")  # granted in the old minute, counted by the API in the new
+        clock.advance(0.7)  # 6060.2: the API's new minute
+        limiter.observe("x", "t", {"Left": "2", "Reset": "6120"})
+        assert [limiter.acquire("x", "t") for _ in range(2)] == [0, 0]
+        waited = limiter.acquire("x", "t")  # the fourth in the API's minute would be refused
+        assert waited > 0
+
+
 def test_koppel_run_on_postgresql_shares_the_budgets_with_the_workers(target: Target) -> None:
     """While the run lasts: the process's limiter is the one it had before afterwards."""
     from koppel.cli.run import shared_api_budgets

@@ -174,12 +174,18 @@ class _Budget:
         return min(values) if values else None
 
 
+#: Seconds a granted call may take to reach the API: calls granted this shortly before
+#: the API's window began still count in it, since they may have arrived inside it.
+IN_FLIGHT = 2.0
+
+
 def window_start(reset: float | None, seconds: float, now: float) -> float:
-    """Where the API's current window of ``seconds`` began, given the last reset moment
-    it reported (-inf when it reported none)."""
+    """From when calls count in the API's current window of ``seconds``, given the last
+    reset moment it reported (-inf when it reported none): the window's start, less
+    :data:`IN_FLIGHT` seconds."""
     if reset is None:
         return -math.inf
-    return reset if reset <= now else reset - seconds
+    return (reset if reset <= now else reset - seconds) - IN_FLIGHT
 
 
 class MemoryRateLimiter:
