@@ -127,8 +127,13 @@ def _compare(
     return found
 
 
-def mapped_paths(own: Sequence[str], lines: Sequence[str]) -> dict[str, str]:
-    """Written field -> the mapping field that fills it (a line's under ``Lines[]``)."""
+def mapped_paths(
+    own: Sequence[str], lines: Sequence[str], renamed: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Written field -> the mapping field that fills it (a line's under ``Lines[]``);
+    ``renamed`` names the written fields the plugin fills from a mapping field of another
+    name."""
     paths = {name: f'fields."Lines[]".fields.{name}' for name in lines}
     paths.update({name: f"fields.{name}" for name in own})
+    paths.update({name: f"fields.{source}" for name, source in (renamed or {}).items()})
     return paths

@@ -123,6 +123,21 @@ def test_check_online_names_the_mapping_field_an_updateconnector_lacks(
     assert caught.value.context["path"] == "mapping.fields.EmAd"
 
 
+def test_check_online_names_the_mapping_field_behind_a_renamed_key(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def drop_key(described: dict[str, Any]) -> None:
+        if described["name"] == "KnPurchaseRelationPer":
+            described["fields"] = [f for f in described["fields"] if f["fieldId"] != "CrId"]
+
+    monkeypatch.setattr(AfasSandbox, "_metainfo_update", _described(drop_key))
+    connection = connect(make_sandbox(0, clock=clock))
+    with pytest.raises(ConfigurationError) as caught:
+        connector.check_online(connection=connection, entity="relations", direction="write")
+    assert "mapping field fields.number writes KnPurchaseRelationPer.CrId" in caught.value.message
+    assert caught.value.context["path"] == "mapping.fields.number"
+
+
 def test_check_online_remembers_the_updateconnectors_in_the_state_store(
     sandbox: AfasSandbox, tmp_path: Path
 ) -> None:

@@ -76,6 +76,9 @@ class AfasResource(Resource):
     roles: ClassVar[tuple[str, ...]] = ()
     #: The UpdateConnectors it writes through (see :meth:`writes_through`).
     update_connectors: ClassVar[tuple[str, ...]] = ()
+    #: UpdateConnector field -> the mapping field the plugin fills it from, where the
+    #: names differ (a relation's ``number`` is its ``DbId`` or ``CrId``).
+    written_from: ClassVar[Mapping[str, str]] = {}
 
     @property
     def client(self) -> AfasClient:
@@ -115,7 +118,8 @@ class AfasResource(Resource):
         for name in names:
             described = self.update_metainfo(name, refresh=True)
             if name in samples:
-                found += problems(name, samples[name], described, mapped=mapped_paths(own, lines))
+                mapped = mapped_paths(own, lines, self.written_from)
+                found += problems(name, samples[name], described, mapped=mapped)
         if found:
             raise ConfigurationError(
                 "the mapping and AFAS's UpdateConnectors disagree: "

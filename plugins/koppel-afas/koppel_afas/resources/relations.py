@@ -62,6 +62,7 @@ class Relations(AfasResource):
     )
     description = "debtors and creditors (organisations and persons), by number or e-mail"
     match_keys = {"number": "DebtorId/CreditorId", "email": "Email"}
+    written_from = {"DbId": "number", "CrId": "number"}
     filters = {"kind": "debtor or creditor: that side only"}
 
     @classmethod
