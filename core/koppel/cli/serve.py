@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,7 @@ from koppel.cli._project import find_project, read_env
 if TYPE_CHECKING:
     from koppel.engine import RunObserver, RunResult
     from koppel.flows import Flow
+    from koppel.relations import RelationWorkflow
     from koppel.state import StateStore
 
 
@@ -67,6 +70,7 @@ def serve(
         import uvicorn
 
         from koppel.web import create_app
+        from koppel.web._context import RelationsOpener, open_relations
     except ImportError as exc:
         raise click.ClickException(
             f'koppel serve needs its extra: pip install "koppel[web]" ({exc})'
@@ -76,6 +80,7 @@ def serve(
     flows = _served_flows(folder)
     sandboxes, state_url = open_sandboxes(sandbox, seed, state_url)
     runner = None
+    relations: RelationsOpener = open_relations
     if sandboxes is not None:
         lock = threading.Lock()  # the sandboxes are shared: one run at a time
 
@@ -86,11 +91,37 @@ def serve(
                 finally:
                     sandboxes.keep()
 
+        @contextmanager
+        def on_sandboxes(
+            flow: Flow, store: StateStore, by: str | None
+        ) -> Iterator[RelationWorkflow]:
+            from koppel.relations import RelationWorkflow
+
+            with lock:
+                try:
+                    with RelationWorkflow(
+                        sandboxes.prepare(flow),
+                        store,
+                        by=by,
+                        prepare_connection=sandboxes.attach,
+                        token_store=sandboxes.tokens,
+                    ) as work:
+                        yield work
+                finally:
+                    sandboxes.keep()
+
+        relations = on_sandboxes
+
     tls = ssl_certfile is not None
     secure = secure_cookies if secure_cookies is not None else tls or not _loopback(host)
     with opened_state(None, state_url) as store:
         app = create_app(
-            store, flows=flows, cookie_secure=secure, runner=runner, use_worker=use_worker
+            store,
+            flows=flows,
+            cookie_secure=secure,
+            runner=runner,
+            use_worker=use_worker,
+            relations=relations,
         )
         scheme = "https" if tls else "http"
         click.echo(

@@ -21,7 +21,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from koppel import __version__
 from koppel.state import StateStore, open_state
 from koppel.web._accounts import Principal
-from koppel.web._context import TEMPLATES, Web, get_web, template_context
+from koppel.web._context import (
+    TEMPLATES,
+    RelationsOpener,
+    Web,
+    get_web,
+    open_relations,
+    template_context,
+)
 from koppel.web._runs import RunLauncher, Runner
 from koppel.web.auth import LoginRequired, _bearer, api_reader
 
@@ -58,6 +65,7 @@ def create_app(
     secret_key: str | None = None,
     runner: Runner | None = None,
     use_worker: bool | None = None,
+    relations: RelationsOpener = open_relations,
 ) -> FastAPI:
     """The ``koppel serve`` app over ``store`` (a :class:`StateStore`, or a path or URL
     to open; the app then closes it at shutdown).
@@ -71,6 +79,8 @@ def create_app(
         default; ``koppel serve --sandbox`` runs against the sandboxes).
     :param use_worker: queue runs for ``koppel worker`` (True), run them in the server
         (False), or queue them when a worker is alive (None).
+    :param relations: opens a relations flow's workflow for the relation queue's pages
+        (``koppel serve --sandbox``: against the sandboxes).
     """
     owned = not isinstance(store, StateStore)
     opened = open_state(store) if isinstance(store, str) else store
@@ -82,6 +92,7 @@ def create_app(
         templates=templates,
         launcher=RunLauncher(opened, served, runner=runner, use_worker=use_worker),
         secure=cookie_secure,
+        relations=relations,
     )
 
     @asynccontextmanager

@@ -3,7 +3,8 @@ the served flows, the templates and the run launcher."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,10 +14,35 @@ from fastapi.templating import Jinja2Templates
 
 if TYPE_CHECKING:
     from koppel.flows import Flow
+    from koppel.relations import RelationWorkflow
     from koppel.state import StateStore
     from koppel.web._runs import RunLauncher
 
-__all__ = ["TEMPLATES", "Web", "flash", "get_web", "template_context"]
+__all__ = [
+    "TEMPLATES",
+    "RelationsOpener",
+    "Web",
+    "flash",
+    "get_web",
+    "open_relations",
+    "template_context",
+]
+
+#: Opens a relations flow's workflow on the store, acting for ``by`` (its connections
+#: to the real systems, or ``koppel serve --sandbox``'s sandboxes).
+RelationsOpener = Callable[
+    ["Flow", "StateStore", "str | None"], AbstractContextManager["RelationWorkflow"]
+]
+
+
+@contextmanager
+def open_relations(flow: Flow, store: StateStore, by: str | None) -> Iterator[RelationWorkflow]:
+    """The workflow of ``flow`` against the systems its flow file names."""
+    from koppel.relations import RelationWorkflow
+
+    with RelationWorkflow(flow, store, by=by) as work:
+        yield work
+
 
 #: The folder of the pages' Jinja2 templates.
 TEMPLATES = Path(__file__).with_name("templates")
@@ -31,6 +57,7 @@ class Web:
     :param templates: the pages' templates (``templates.TemplateResponse(request, name, ctx)``).
     :param launcher: starts runs and keeps the progress of those run here.
     :param secure: whether cookies are sent over HTTPS only.
+    :param relations: opens a relations flow's workflow (the relation queue's pages).
     """
 
     store: StateStore
@@ -38,6 +65,7 @@ class Web:
     templates: Jinja2Templates
     launcher: RunLauncher
     secure: bool = True
+    relations: RelationsOpener = open_relations
 
     def flow(self, name: str) -> Flow:
         """The served flow ``name``; a 404 naming the served flows when there is none."""

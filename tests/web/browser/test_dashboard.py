@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Page, expect  # noqa: E402
+from playwright.sync_api import Page, expect
 
 # as the demo fixture sets them up (conftest.py)
 ORDERS = "eaccounting-orders-to-accountview"

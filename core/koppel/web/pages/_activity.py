@@ -4,8 +4,10 @@ answer side by side (redacted, as the API shows them)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
+import attrs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
@@ -14,7 +16,7 @@ from koppel.web.api._flows import known_flow
 from koppel.web.api._models import ActivityOut, ParkedOut
 from koppel.web.pages._common import User, WebDep, render
 
-__all__ = ["record_entries", "router"]
+__all__ = ["Shown", "record_entries", "router"]
 
 router = APIRouter()
 
@@ -22,10 +24,29 @@ router = APIRouter()
 _SHOWN = 200
 
 
-def record_entries(web: WebDep, flow: str, record: str) -> list[ActivityOut]:
+@attrs.frozen
+class Shown:
+    """An activity entry as a record's page shows it: the entry (redacted) and its
+    source, what was sent and the answer as indented JSON in the systems' own order."""
+
+    entry: ActivityOut
+    source: str | None
+    sent: str | None
+    answer: str | None
+
+    @classmethod
+    def of(cls, entry: ActivityOut) -> Shown:
+        return cls(entry, _text(entry.source), _text(entry.sent), _text(entry.response))
+
+
+def _text(data: Any) -> str | None:
+    return None if data is None else json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def record_entries(web: WebDep, flow: str, record: str) -> list[Shown]:
     """Every kept entry of ``record`` in ``flow``, newest first."""
     entries = web.store.activity(record_id=record, flow=flow, limit=_SHOWN)
-    return [ActivityOut.of(entry) for entry in reversed(entries)]
+    return [Shown.of(ActivityOut.of(entry)) for entry in reversed(entries)]
 
 
 @router.get("/activity")

@@ -5,6 +5,7 @@ whether the import went well."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import quote
@@ -43,8 +44,14 @@ def _flow(web: Web, name: str) -> Flow:
     return flow
 
 
-def _workflow(web: Web, name: str, who: Principal | None = None) -> RelationWorkflow:
-    return RelationWorkflow(_flow(web, name), web.store, by=who.actor if who else None)
+def _workflow(web: Web, name: str, who: Principal) -> AbstractContextManager[RelationWorkflow]:
+    """The flow's workflow acting for ``who`` (on ``koppel serve --sandbox``'s sandboxes
+    when it serves them)."""
+    return web.relations(_flow(web, name), web.store, who.actor)
+
+
+def _settings(web: Web, name: str) -> RelationSettings:
+    return RelationSettings.from_flow(_flow(web, name))
 
 
 def _page(flow: str) -> str:
@@ -72,9 +79,9 @@ def queue_page(
     web: WebDep,
     show: Literal["queued", "waiting", "exported", "all"] = "queued",
 ) -> Response:
-    with _workflow(web, flow) as work:
-        rows = work.rows(states=_SHOWN[show])
-        export = work.settings.export
+    settings = _settings(web, flow)
+    rows = web.store.relation_queue(settings.queue, states=_SHOWN[show])
+    export = settings.export
     return render(
         web,
         request,
@@ -108,6 +115,31 @@ def set_action(
         flow=flow,
     )
     return back(request, _page(flow), "ok", f"{count} relation(s) set to {action}")
+
+
+@router.post("/relations/{flow}/fetch")
+def fetch(flow: str, request: Request, user: Operator, web: WebDep) -> Response:
+    """Read the CRM's relations: number those that are due, queue those to push."""
+    try:
+        with _workflow(web, flow, user) as work:
+            result = work.fetch()
+    except KoppelError as exc:
+        return back(request, _page(flow), "error", str(exc))
+    counts = dict(result.counts)
+    numbered = dict(result.numbering.numbered)
+    record_action(
+        web.store, user, "relations.fetch", {**counts, "numbered": len(numbered)}, flow=flow
+    )
+    lines = [
+        f"{counts.get('new', 0)} new, {counts.get('changed', 0)} changed, "
+        f"{counts.get('unchanged', 0)} unchanged; {len(numbered)} numbered",
+        *(f"waits {relation}: {message}" for relation, message in result.not_written.items()),
+        *(f"unreadable {relation}: {message}" for relation, message in result.unreadable.items()),
+    ]
+    if result.without_number:
+        lines.append(f"{len(result.without_number)} wait for a number")
+    kind = "error" if result.unreadable or result.not_written else "ok"
+    return back(request, _page(flow), kind, "; ".join(lines))
 
 
 @router.post("/relations/{flow}/export")
@@ -154,8 +186,7 @@ def export(
 
 @router.get("/relations/{flow}/history")
 def history_page(flow: str, request: Request, user: User, web: WebDep) -> Response:
-    with _workflow(web, flow) as work:
-        exports = work.history()
+    exports = web.store.relation_exports(_settings(web, flow).queue)
     return render(
         web,
         request,
