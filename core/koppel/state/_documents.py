@@ -54,8 +54,8 @@ PART_KEY = "$koppel_part"
 MIN_PART = 80
 #: zstandard's level: 3 is its default, a good ratio at little CPU on small documents.
 _LEVEL = 3
-#: How many part hashes a process remembers having seen.
-_SEEN_MAX = 200_000
+#: How many part hashes a process remembers having seen, per generation.
+_SEEN_MAX = 8192
 
 #: Entries of one batch it takes to train a flow's compression dictionary, and its size.
 DICT_SAMPLES = 100
@@ -152,18 +152,23 @@ def clean_text(value: Mapping[str, Any] | None, known: str | None) -> str:
 
 
 class PartSeen:
-    """Which nested documents this process met, by hash: met twice, they become parts."""
+    """Which nested documents this process met lately, by hash: met twice, they become
+    parts. Two generations of :data:`_SEEN_MAX` each: memory stays flat however many
+    records a run logs, and a document met again within them is remembered."""
 
     def __init__(self) -> None:
-        self._seen: set[str] = set()
+        self._now: set[int] = set()
+        self._before: set[int] = set()
 
     def again(self, key: str) -> bool:
-        """True when ``key`` was seen before; remembers it either way."""
-        if key in self._seen:
+        """True when ``key`` was seen lately; remembers it either way."""
+        short = int(key[:16], 16)  # a clash only makes a part of a document met once
+        if short in self._now or short in self._before:
+            self._now.add(short)
             return True
-        if len(self._seen) >= _SEEN_MAX:
-            self._seen.clear()
-        self._seen.add(key)
+        if len(self._now) >= _SEEN_MAX:
+            self._before, self._now = self._now, set()
+        self._now.add(short)
         return False
 
 
