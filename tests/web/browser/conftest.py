@@ -159,11 +159,13 @@ class Shots:
         self.docs = os.environ.get(DOCS_ENV) == "1"
 
     def __call__(self, page: object, name: str, *, docs: bool = False) -> Path:
+        """The whole page into the artifacts; with ``docs``, what the window shows into
+        docs/img/dashboard/ too (when asked)."""
         path = self.artifacts / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         if docs and self.docs:
             DOCS_IMG.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, DOCS_IMG / path.name)
+            page.screenshot(path=str(DOCS_IMG / path.name))  # type: ignore[attr-defined]
         return path
 
 

@@ -122,7 +122,7 @@ def test_dashboard_relations_exported_marked_failed_and_back(page: Page, shot: S
     expect(page.get_by_role("status")).to_contain_text("(ok): 3 account(s)")
     export = page.locator("table.history tbody tr").first
     export_id = export.get_attribute("data-export")
-    shot(page, "export-history", docs=True)
+    shot(page, "export-history")
 
     # exported, so no longer in the queue
     page.goto(f"/relations/{RELATIONS}")
