@@ -8,7 +8,9 @@ then by the target's match keys (one ``find_existing`` call per key and chunk).
 The content hash of the full outbound payload against the binding's skips
 records whose source changed but whose payload did not. Products of orders are
 checked only for the records that will be written.
-A record found in a target that never updates the entity is bound and skipped.
+A record found in a target that never updates the entity is bound and skipped, and
+so is one a crashed run created when it sent what this run would send (the target's
+answer may differ from what was sent: Exact Online's journal never takes the update).
 A match value that several target records share fails the record, naming them
 (or takes the first, with ``on_ambiguous = "first"``). A record deleted in the
 source is reported, or its target record deleted (``deletions = "propagate"``).
@@ -16,7 +18,8 @@ source is reported, or its target record deleted (``deletions = "propagate"``).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 from koppel.engine._hash import hash_text, match_value, payload_text, source_hash, source_text
 from koppel.engine._item import STOPPING, Item, with_record
@@ -36,9 +39,13 @@ _WRITES = (Action.CREATE, Action.UPDATE)
 class Decider:
     """Looks a chunk's records up and gives each an action (or fails it)."""
 
-    def __init__(self, parts: RunParts, mapper: RecordMapper) -> None:
+    def __init__(
+        self, parts: RunParts, mapper: RecordMapper, pending: Mapping[str, Any] | None = None
+    ) -> None:
+        """``pending``: writes that runs which died journaled and never booked, by source id."""
         self.parts = parts
         self.mapper = mapper
+        self.pending = pending if pending is not None else {}
 
     def skip_unchanged(self, chunk: list[Item]) -> None:
         """Read the chunk's bindings; skip, unmapped, every record whose source hash
@@ -232,6 +239,16 @@ class Decider:
         elif item.found is not None:
             existing = item.found.data
             item.target_id = item.found.id
+            journaled = self.pending.get(item.source_id)
+            if (
+                journaled is not None
+                and journaled.action == Action.CREATE
+                and journaled.sent is not None
+                and hash_text(payload_text(journaled.sent)) == item.content_hash
+            ):
+                item.skip(f"created as {item.found.id} by run {journaled.run_id}, which crashed")
+                item.bind = True
+                return
             if not self.parts.updates:
                 # Created once, never changed (a create whose answer was lost lands here).
                 item.skip(f"exists in the target as {item.found.id}, which never updates it")

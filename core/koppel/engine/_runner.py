@@ -273,7 +273,7 @@ class FlowRunner:
             pending=None if self.dry_run else store.pending_writes(flow.name, self.entity),
         )
         self._mapper = RecordMapper(parts)
-        self._decider = Decider(parts, self._mapper)
+        self._decider = Decider(parts, self._mapper, pending=self._book.pending)
         budget = self.limit
         concurrency = max(1, flow.settings.concurrency)
         with ThreadPoolExecutor(concurrency, thread_name_prefix="koppel-upsert") as pool:
