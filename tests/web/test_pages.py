@@ -307,3 +307,29 @@ def test_pages_webhooks_and_matched_bookings(
     assert f"booking {booking_id}: invoice INV-77, 50.00" in register
     hooks = client.get("/webhooks", params={"waiting": "true"}, headers=HTML).text
     assert "https://example.test/hook" in hooks and "500" in hooks and "busy" in hooks
+
+
+def test_pages_run_reads_a_changed_flow_file_again(
+    client: TestClient, signed_in: SignIn, store: StateStore, push_flow: Flow
+) -> None:
+    assert push_flow.path is not None
+    web = client.app.state.web  # type: ignore[attr-defined]
+    token = signed_in(client, "operator")
+    text = push_flow.path.read_text(encoding="utf-8")
+    push_flow.path.write_text(text.replace('target = "register"', 'target = "nowhere"'))
+    broken = client.post(f"/flows/{PUSHED}/run", data={"csrf_token": token})
+    assert broken.url.path == f"/flows/{PUSHED}"
+    assert "flash error" in broken.text and "nowhere" in broken.text
+    assert web.launcher.progress(PUSHED) is None and web.flows[PUSHED] is push_flow
+
+    scheduled = text.replace(
+        'entity = "commitments"\n', 'entity = "commitments"\nschedule = "0 6 * * *"\n'
+    )
+    assert scheduled != text
+    push_flow.path.write_text(scheduled, encoding="utf-8")
+    started = client.post(f"/flows/{PUSHED}/run", data={"csrf_token": token})
+    assert started.url.path == f"/flows/{PUSHED}/progress"
+    progress = web.launcher.wait(PUSHED, timeout=60)
+    assert progress is not None and progress.error is None
+    assert web.flows[PUSHED].schedule.cron == "0 6 * * *"
+    assert "<code>0 6 * * *</code>" in client.get(f"/flows/{PUSHED}", headers=HTML).text

@@ -21,6 +21,7 @@ import attrs
 import pytest
 
 CHROMIUM_ENV = "KOPPEL_CHROMIUM"
+MISSING = "Chromium is missing: apt-get install chromium, or set $KOPPEL_CHROMIUM to its path"
 ARTIFACTS_ENV = "KOPPEL_BROWSER_ARTIFACTS"
 DOCS_ENV = "KOPPEL_DOCS_SCREENSHOTS"
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,7 +35,10 @@ RELATIONS = "easyparty-relations-xml"
 
 def chromium_path() -> str | None:
     """Debian's Chromium (``$KOPPEL_CHROMIUM`` overrides), or None when missing."""
-    return os.environ.get(CHROMIUM_ENV) or shutil.which("chromium")
+    given = os.environ.get(CHROMIUM_ENV)
+    if given:
+        return given if Path(given).is_file() else None
+    return shutil.which("chromium")
 
 
 def koppel(*args: str, cwd: Path, stdin: str | None = None) -> str:
@@ -80,7 +84,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """The README's demo run on the sandboxes (order 1036 parked), EasyParty's relations
     fetched into the queue, two users, and ``koppel serve --sandbox`` over it all."""
     if chromium_path() is None:
-        pytest.skip("Chromium is missing: apt-get install chromium (or set $KOPPEL_CHROMIUM)")
+        pytest.skip(MISSING)
     folder = tmp_path_factory.mktemp("demo")
     flows = folder / "flows"
     flows.mkdir()
@@ -142,7 +146,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def browser() -> Iterator[object]:
     path = chromium_path()
     if path is None:
-        pytest.skip("Chromium is missing: apt-get install chromium (or set $KOPPEL_CHROMIUM)")
+        pytest.skip(MISSING)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
