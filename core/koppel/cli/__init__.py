@@ -74,8 +74,8 @@ By task:
 )
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, log_json: bool) -> None:
-    """koppel keeps orders, invoices, customers, products and stock in sync
-    between business systems."""
+    """koppel keeps orders, invoices, customers, products, stock, relations,
+    commitments and purchase invoices in sync between business systems."""
     from koppel.log import configure_logging
 
     ctx.ensure_object(dict)
