@@ -16,8 +16,7 @@ from koppel.cli import cli
 from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
 from koppel.records import JournalEntry, PurchaseInvoice, structure
-from koppel.state import StateStore
-from koppel.state._bookings import BookingForm
+from koppel.state import BookingForm, StateStore
 
 from ._make import drop, export_flow, invoices_flow, manager, ubl_invoice
 from .conftest import StateAt

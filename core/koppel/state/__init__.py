@@ -13,6 +13,7 @@ open, one schema for SQLite (the embedded default) and PostgreSQL::
 
 from __future__ import annotations
 
+from koppel.state._bookings import Booking, BookingForm, Delivery, DeliveryAttempt
 from koppel.state._chunks import ChunkBooking, PendingWrite
 from koppel.state._engine import STATE_ENV, default_state_path
 from koppel.state._models import (
@@ -41,7 +42,11 @@ __all__ = [
     "STATE_ENV",
     "ActivityEntry",
     "Binding",
+    "Booking",
+    "BookingForm",
     "ChunkBooking",
+    "Delivery",
+    "DeliveryAttempt",
     "ExportInfo",
     "ExportRow",
     "IncomingRelation",

@@ -14,8 +14,7 @@ from koppel.flows import load_flow
 from koppel.http import FakeClock
 from koppel.plugins import get_plugin_manager
 from koppel.records import Creditor, PurchaseInvoice, PurchaseInvoiceLine, unstructure
-from koppel.state import open_state
-from koppel.state._bookings import BookingForm
+from koppel.state import BookingForm, open_state
 from koppel.sync import Connection
 from koppel_exact_online.runs import on_clock
 from koppel_exact_online.sandbox import make_sandbox
