@@ -51,8 +51,18 @@ ACTIONS = [
 
 
 @pytest.fixture
-def relations_flow() -> Flow:
-    return load_flow(ROOT / "examples" / f"{RELATIONS}.toml")
+def store(both_stores: StateStore) -> StateStore:
+    """SQLite, and PostgreSQL when ``KOPPEL_TEST_POSTGRES_URL`` is set."""
+    return both_stores
+
+
+@pytest.fixture
+def relations_flow(tmp_path: Path) -> Flow:
+    """The example's XML relations flow, writing its files to the test's folder."""
+    text = (ROOT / "examples" / f"{RELATIONS}.toml").read_text(encoding="utf-8")
+    path = tmp_path / f"{RELATIONS}.toml"
+    path.write_text(text.replace('export = "xml"', 'export = "xml"\nfolder = "exports"', 1))
+    return load_flow(path)
 
 
 @pytest.fixture
