@@ -343,3 +343,17 @@ def test_pages_run_reads_a_changed_flow_file_again(
     assert progress is not None and progress.error is None
     assert web.flows[PUSHED].schedule.cron == "0 6 * * *"
     assert "<code>0 6 * * *</code>" in client.get(f"/flows/{PUSHED}", headers=HTML).text
+
+
+def test_pages_a_running_run_reloads_until_it_ends(
+    client: TestClient, signed_in: SignIn, store: StateStore
+) -> None:
+    run_id = store.start_run(PUSHED)
+    signed_in(client, "read-only")
+    refresh = '<meta http-equiv="refresh"'
+    assert refresh in client.get(f"/runs/{run_id}", headers=HTML).text
+    flow = client.get(f"/flows/{PUSHED}", headers=HTML).text
+    assert refresh in flow and f"Running now: run {run_id}" in flow
+    store.finish_run(run_id, status="ok", counts={"created": 3})
+    done = client.get(f"/runs/{run_id}", headers=HTML).text
+    assert refresh not in done and "<td>3</td>" in done
