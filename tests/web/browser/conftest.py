@@ -31,6 +31,7 @@ PASSWORD = "correct horse battery"
 KOPPEL = str(Path(sys.executable).with_name("koppel"))
 ORDERS = "eaccounting-orders-to-accountview"
 RELATIONS = "easyparty-relations-xml"
+DIRECT = "easyparty-relations-to-exact-online"
 
 
 def chromium_path() -> str | None:
@@ -72,6 +73,7 @@ class Demo:
     url: str
     orders: str = ORDERS
     relations: str = RELATIONS
+    direct: str = DIRECT
     password: str = PASSWORD
 
     @property
@@ -88,7 +90,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("demo")
     flows = folder / "flows"
     flows.mkdir()
-    for name in (ORDERS, RELATIONS):
+    for name in (ORDERS, RELATIONS, DIRECT):
         shutil.copy(ROOT / "examples" / f"{name}.toml", flows / f"{name}.toml")
     state = "demo.sqlite3"
     out = koppel("run", "--sandbox", "--state", state, f"flows/{ORDERS}.toml", cwd=folder)

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 # as the demo fixture sets them up (conftest.py)
 ORDERS = "eaccounting-orders-to-accountview"
 RELATIONS = "easyparty-relations-xml"
+DIRECT = "easyparty-relations-to-exact-online"
 PASSWORD = "correct horse battery"
 Demo = Shots = Any
 
@@ -144,6 +145,25 @@ def test_dashboard_relations_exported_marked_failed_and_back(page: Page, shot: S
             f"the import of export {export_id} failed: Exact: journal 70 is blocked"
         )
     shot(page, "relations-back", docs=True)
+
+
+def test_dashboard_relations_fetched_and_synced_directly_on_the_sandboxes(
+    page: Page, shot: Shots
+) -> None:
+    sign_in(page, "anna")
+    page.goto("/relations")
+    expect(page.get_by_role("link", name=DIRECT)).to_be_visible()
+    page.goto(f"/relations/{DIRECT}")
+    expect(page.locator("table.queue tbody")).to_contain_text("The queue is empty.")
+    page.get_by_role("button", name="Fetch from the CRM").click()
+    expect(page.get_by_role("status")).to_contain_text("40 new, 0 changed, 0 unchanged")
+    page.get_by_label("select 1002:debtor", exact=True).check()
+    page.get_by_role("button", name="Direct sync").click()
+    expect(page.get_by_role("status")).to_have_text("synced 1, failed 0")
+    expect(page.locator('tr[data-relation="1002:debtor"]')).to_have_count(0)
+    page.goto(f"/relations/{DIRECT}?show=all")
+    expect(page.locator('tr[data-relation="1002:debtor"]')).to_contain_text("synced")
+    shot(page, "relations-direct")
 
 
 def test_dashboard_read_only_user_sees_no_actions(page: Page) -> None:
