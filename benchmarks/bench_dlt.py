@@ -341,7 +341,7 @@ def side_by_side(orders: int, runs: int, baseline: str | None) -> None:
     print(f"first sync of {orders:,} eAccounting orders, medians of {runs} interleaved runs")
     for name in names:
         m = median[name]
-        label = f"koppel at {baseline}" if name == "before" else name
+        label = f"before ({baseline})" if name == "before" else name
         print(
             f"{label:<18} CPU {m['cpu']:6.2f} s  wall {m['wall']:6.2f} s  "
             f"{m['records'] / m['wall']:>8,.0f} orders/s (wall)"
@@ -350,7 +350,7 @@ def side_by_side(orders: int, runs: int, baseline: str | None) -> None:
         if name == "dlt":
             continue
         ratios = [k["cpu"] / d["cpu"] for k, d in zip(results[name], results["dlt"], strict=True)]
-        label = f"koppel at {baseline}" if name == "before" else "koppel"
+        label = f"before ({baseline})" if name == "before" else "koppel"
         print(
             f"CPU ratio {label} / dlt: median {statistics.median(ratios):.2f} "
             f"(per round: {', '.join(f'{r:.2f}' for r in ratios)})"
