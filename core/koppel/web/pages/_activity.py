@@ -11,6 +11,7 @@ import attrs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from koppel.web._context import Web
 from koppel.web.api._activity import SEARCHED, search_activity
 from koppel.web.api._flows import known_flow
 from koppel.web.api._models import ActivityOut, ParkedOut
@@ -43,7 +44,7 @@ def _text(data: Any) -> str | None:
     return None if data is None else json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
-def record_entries(web: WebDep, flow: str, record: str) -> list[Shown]:
+def record_entries(web: Web, flow: str, record: str) -> list[Shown]:
     """Every kept entry of ``record`` in ``flow``, newest first."""
     entries = web.store.activity(record_id=record, flow=flow, limit=_SHOWN)
     return [Shown.of(ActivityOut.of(entry)) for entry in reversed(entries)]

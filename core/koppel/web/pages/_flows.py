@@ -9,6 +9,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from koppel.errors import KoppelError
+from koppel.web._accounts import Principal
+from koppel.web._context import Web
 from koppel.web.api._flows import flow_out, known_flow, launch
 from koppel.web.api._models import ActivityOut, RunOut
 from koppel.web.pages._common import Operator, User, WebDep, back, render
@@ -28,7 +30,7 @@ def flow_path(flow: str) -> str:
     return f"/flows/{quote(flow, safe='')}"
 
 
-def start_run(request: Request, web: WebDep, flow: str, who: Operator, reason: str) -> Response:
+def start_run(request: Request, web: Web, flow: str, who: Principal, reason: str) -> Response:
     """Start a run of ``flow`` and go where it can be followed: its live progress (a run
     in this server) or the flow's page (a job queued for the workers)."""
     try:
@@ -85,7 +87,7 @@ def progress_json(flow: str, user: User, web: WebDep) -> JSONResponse:
     return JSONResponse(_progress(web, flow))
 
 
-def _progress(web: WebDep, flow: str) -> dict[str, object]:
+def _progress(web: Web, flow: str) -> dict[str, object]:
     progress = web.launcher.progress(flow)
     assert progress is not None
     run = progress.result.run_id if progress.result else None

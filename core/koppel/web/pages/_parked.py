@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from koppel.errors import StateError
 from koppel.web._accounts import record_action
+from koppel.web._context import Web
 from koppel.web.api._models import ParkedOut
 from koppel.web.pages._activity import record_entries
 from koppel.web.pages._common import Operator, User, WebDep, back, render
@@ -20,7 +21,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-def _one(web: WebDep, parked_id: int) -> ParkedOut:
+def _one(web: Web, parked_id: int) -> ParkedOut:
     for record in web.store.parked():
         if record.id == parked_id:
             return ParkedOut.of(record)

@@ -34,7 +34,7 @@ _SHOWN = {
     "exported": ("exported",),
     "all": (),
 }
-Relations = Annotated[list[str] | None, Form(max_length=200)]
+Relations = Annotated[list[str] | None, Form()]
 
 
 def _flow(web: Web, name: str) -> Flow:
