@@ -239,3 +239,11 @@ def test_state_activity_a_flow_gets_a_compression_dictionary_kept_while_used(
         clock.advance(days=40)
         store.purge(timedelta(days=30))
         assert _dictionaries(store) == []  # no entry is left that needs it
+
+
+def test_state_activity_an_entry_whose_dictionary_is_gone_says_so(store: StateStore) -> None:
+    store.log_activity_many(None, "f", _batch(0, DICT_SAMPLES))
+    with store.engine.begin() as conn:
+        conn.execute(activity_parts.delete().where(activity_parts.c.hash.like("zdict:%")))
+    entry = store.activity(limit=1)[0]
+    assert "no longer stored" in entry.source["purged"] and entry.sent is None

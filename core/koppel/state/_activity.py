@@ -25,6 +25,7 @@ from koppel.state._documents import (
     compress,
     compressor,
     decompress,
+    decompressor,
     dictionary_id,
     dictionary_key,
     expand,
@@ -57,14 +58,14 @@ def _missing_part(key: str) -> dict[str, str]:
 
 
 def _documents(
-    row: sa.Row[tuple[object, ...]], dictionaries: Mapping[int, bytes | None]
+    row: sa.Row[tuple[object, ...]], dictionaries: Mapping[int, zstandard.ZstdDecompressor]
 ) -> dict[str, Any]:
     """source, sent and response of a stored entry (part references not yet expanded)."""
     m = row._mapping
     payload = m["payload"]
     if payload is not None:
         dict_id = dictionary_id(payload)
-        if dict_id and dictionaries.get(dict_id) is None:
+        if dict_id and dict_id not in dictionaries:
             missing = f"its compression dictionary {dict_id} is no longer stored"
             return {"source": {"purged": missing}, "sent": None, "response": None}
         documents: dict[str, Any] = json.loads(decompress(payload, dictionaries.get(dict_id)))
@@ -266,7 +267,9 @@ class ActivityMixin(StoreBase):
             rows = conn.execute(query).all()
             ids = {dictionary_id(r.payload) for r in rows if r.payload is not None} - {0}
             found = self._load_raw(conn, {dictionary_key(i) for i in ids})
-            dictionaries = {i: found.get(dictionary_key(i)) for i in ids}
+            dictionaries = {
+                i: decompressor(found[dictionary_key(i)]) for i in ids if dictionary_key(i) in found
+            }
             documents = [_documents(row, dictionaries) for row in rows]
             wanted = set[str]().union(*(part_refs(d["source"]) for d in documents))
             loaded = self._load_parts(conn, wanted)

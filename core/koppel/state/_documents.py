@@ -39,6 +39,7 @@ __all__ = [
     "compress",
     "compressor",
     "decompress",
+    "decompressor",
     "dictionary_id",
     "dictionary_key",
     "dump",
@@ -104,13 +105,15 @@ def compress(text: str) -> bytes:
     return _zstd()[0].compress(text.encode())
 
 
-def decompress(data: bytes, dictionary: bytes | None = None) -> str:
-    """The text :func:`compress` (or a :func:`compressor`) made; ``dictionary`` is the
-    one it names (:func:`dictionary_id`)."""
-    if dictionary is None:
-        return _zstd()[1].decompress(data).decode()
-    shared = zstandard.ZstdCompressionDict(dictionary)
-    return zstandard.ZstdDecompressor(dict_data=shared).decompress(data).decode()
+def decompressor(dictionary: bytes) -> zstandard.ZstdDecompressor:
+    """A decompressor for payloads compressed with ``dictionary`` (for one thread)."""
+    return zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(dictionary))
+
+
+def decompress(data: bytes, with_dictionary: zstandard.ZstdDecompressor | None = None) -> str:
+    """The text :func:`compress` (or a :func:`compressor`) made; ``with_dictionary`` is
+    a :func:`decompressor` of the dictionary it names (:func:`dictionary_id`)."""
+    return (with_dictionary or _zstd()[1]).decompress(data).decode()
 
 
 def dump(value: Any) -> str:
