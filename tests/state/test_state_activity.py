@@ -247,3 +247,33 @@ def test_state_activity_an_entry_whose_dictionary_is_gone_says_so(store: StateSt
         conn.execute(activity_parts.delete().where(activity_parts.c.hash.like("zdict:%")))
     entry = store.activity(limit=1)[0]
     assert "no longer stored" in entry.source["purged"] and entry.sent is None
+
+
+def test_state_purge_of_everything_leaves_no_part_behind(store: StateStore, clock: Clock) -> None:
+    customer = {"Name": "Jansen BV", "City": "Utrecht" * 10}
+    store.log_activity_many(None, "f", _batch(0, DICT_SAMPLES))
+    for number in (1, 2):
+        store.log_activity(
+            None, "f", "order", f"o{number}", "create", source=_order(number, customer)
+        )
+    clock.advance(seconds=1)
+    store.purge(timedelta(0))
+    with store.engine.connect() as conn:
+        left = conn.execute(sa.select(activity_parts.c.hash)).scalars().all()
+    assert left == []
+
+
+def test_state_purge_keeps_the_parts_and_dictionary_entries_kept_need(
+    store: StateStore, clock: Clock
+) -> None:
+    customer = {"Name": "Jansen BV", "City": "Utrecht" * 10}
+    store.log_activity_many(None, "f", _batch(0, DICT_SAMPLES))
+    store.log_activity(None, "f", "order", "o1", "create", source=_order(1, customer))
+    clock.advance(minutes=30)  # the parts' used_at is not moved on: less than an hour
+    store.log_activity(None, "f", "order", "o2", "create", source=_order(2, customer))
+    store.log_activity_many(None, "f", _batch(500, 2))
+    store.purge(timedelta(minutes=10))  # keeps o2 and the last batch only
+    entries = store.activity()
+    assert [e.record_id for e in entries] == ["o2", "o500", "o501"]
+    assert entries[0].source == _order(2, customer)
+    assert [e.source["Number"] for e in entries[1:]] == [1500, 1501]

@@ -20,6 +20,7 @@ from koppel.log import holds_secret, redact
 from koppel.state._base import StoreBase, chunks
 from koppel.state._documents import (
     DICT_SAMPLES,
+    POINTER,
     PartSeen,
     clean_text,
     compress,
@@ -28,6 +29,7 @@ from koppel.state._documents import (
     decompressor,
     dictionary_id,
     dictionary_key,
+    dictionary_pointer,
     expand,
     part_refs,
     source_text,
@@ -189,7 +191,7 @@ class ActivityMixin(StoreBase):
         if known is None:
             known = {}
             self._dictionaries = known
-        pointer = f"zdict-for:{flow}"
+        pointer = dictionary_pointer(flow)
         if flow not in known:  # once per process and flow: a dictionary stored before
             known[flow] = self._stored_dictionary(conn, pointer)
         if known[flow] is None and len(samples) >= DICT_SAMPLES:
@@ -310,8 +312,8 @@ class ActivityMixin(StoreBase):
         empty the payload of parked records that first failed before then (the record
         stays parked, with its message, until the source sends it again).
 
-        Master data stored once for many entries (parts) goes when no entry kept can
-        reference it: it is kept :data:`PART_REFRESH` longer than the entries.
+        Master data stored once for many entries (parts) and compression dictionaries
+        go with the last entry that references them.
 
         SQLite overwrites what it deletes (``secure_delete``) and then empties its
         write-ahead log, so the data is gone from the files; PostgreSQL's space is
@@ -322,10 +324,7 @@ class ActivityMixin(StoreBase):
             if self.dialect == "sqlite":
                 conn.exec_driver_sql("PRAGMA secure_delete = ON")
             removed = conn.execute(activity.delete().where(activity.c.created_at < cutoff))
-            # every entry referencing such a part was written before the cutoff
-            conn.execute(
-                activity_parts.delete().where(activity_parts.c.used_at < cutoff - PART_REFRESH)
-            )
+            self._purge_parts(conn, cutoff)
             emptied = conn.execute(
                 parked.update()
                 .where(parked.c.first_failed_at < cutoff, parked.c.data != sa.literal({}, JSONData))
@@ -333,6 +332,42 @@ class ActivityMixin(StoreBase):
             )
         self._compact()
         return Purged(activity=int(removed.rowcount), parked=int(emptied.rowcount))
+
+    def _purge_parts(self, conn: sa.Connection, cutoff: datetime) -> None:
+        """Delete the parts no entry written since ``cutoff`` references.
+
+        A part's ``used_at`` is less than :data:`PART_REFRESH` older than every entry
+        that references it, so of the parts last used before the cutoff only entries
+        written within :data:`PART_REFRESH` after it can need one: those are read.
+        """
+        query = sa.select(activity_parts.c.hash).where(activity_parts.c.used_at < cutoff)
+        stale = set(conn.execute(query).scalars())
+        if not stale:
+            return
+        recent = sa.select(activity.c.payload).where(
+            activity.c.created_at < cutoff + PART_REFRESH, activity.c.payload.is_not(None)
+        )
+        payloads = [bytes(p) for p in conn.execute(recent).scalars()]
+        ids = {dictionary_id(p) for p in payloads} - {0}
+        needed = {dictionary_key(i) for i in ids}
+        found = self._load_raw(conn, needed)
+        readers = {
+            i: decompressor(found[dictionary_key(i)]) for i in ids if dictionary_key(i) in found
+        }
+        for payload in payloads:
+            dict_id = dictionary_id(payload)
+            if not dict_id or dict_id in readers:
+                source = json.loads(decompress(payload, readers.get(dict_id)))["source"]
+                needed |= part_refs(source)
+        doomed = stale - needed
+        pointers = self._load_raw(conn, {key for key in stale if key.startswith(POINTER)})
+        targets = {key: dictionary_key(int(value.decode())) for key, value in pointers.items()}
+        alive = set(self._load_raw(conn, set(targets.values()))) - doomed
+        for key, target in targets.items():  # a flow's pointer goes with its dictionary
+            if target in alive:
+                doomed.discard(key)
+        for part in chunks(sorted(doomed)):
+            conn.execute(activity_parts.delete().where(activity_parts.c.hash.in_(part)))
 
     def _compact(self) -> None:
         """Make deleted rows unreadable on disk: SQLite checkpoints and truncates its

@@ -34,6 +34,7 @@ __all__ = [
     "DICT_SAMPLES",
     "MIN_PART",
     "PART_KEY",
+    "POINTER",
     "PartSeen",
     "clean_text",
     "compress",
@@ -42,6 +43,7 @@ __all__ = [
     "decompressor",
     "dictionary_id",
     "dictionary_key",
+    "dictionary_pointer",
     "dump",
     "expand",
     "part_refs",
@@ -69,6 +71,15 @@ _local = threading.local()
 def dictionary_key(dict_id: int) -> str:
     """The part key a compression dictionary is kept under."""
     return f"zdict:{dict_id}"
+
+
+#: The start of the part key that names a flow's dictionary (its id as the data).
+POINTER = "zdict-for:"
+
+
+def dictionary_pointer(flow: str) -> str:
+    """The part key whose data is the id of ``flow``'s compression dictionary."""
+    return f"{POINTER}{flow}"
 
 
 def train(samples: list[bytes]) -> zstandard.ZstdCompressionDict | None:
