@@ -245,3 +245,14 @@ def test_push_retention_forgets_data_but_not_that_it_landed(
     assert counts["created"] == counts["failed"] == 0
     push(client, operator_token, [commitment(2)])
     assert run(client, operator_token)["created"] == 1
+
+
+def test_a_run_of_a_flow_whose_file_broke_is_refused_naming_the_problem(
+    client: TestClient, operator_token: str, push_flow: Flow
+) -> None:
+    assert push_flow.path is not None
+    text = push_flow.path.read_text(encoding="utf-8")
+    push_flow.path.write_text(text.replace('target = "register"', 'target = "nowhere"'))
+    answer = client.post(f"/api/flows/{FLOW}/runs", headers=bearer(operator_token))
+    assert answer.status_code == 409, answer.text
+    assert "the flow cannot run" in answer.json()["detail"] and "nowhere" in answer.json()["detail"]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from koppel.cli.status import flow_status
-from koppel.errors import FlowBusyError
+from koppel.errors import FlowBusyError, KoppelError
 from koppel.web._accounts import Principal, record_action
 from koppel.web._context import Web, get_web
 from koppel.web._runs import Launch
@@ -120,12 +120,15 @@ def get_progress(flow: str, _who: Reader, web: WebDep) -> ProgressOut:
 
 
 def launch(web: Web, flow: str, who: Principal, *, reason: str = "run.start") -> Launch:
-    """Start a run of ``flow`` (409 when this server runs it already) and audit it."""
+    """Start a run of ``flow`` and audit it: 409 when this server runs it already, or
+    when its flow file changed and no longer loads (the message names the problem)."""
     web.flow(flow)
     try:
         started = web.launcher.start(flow)
     except FlowBusyError as exc:
         raise HTTPException(409, str(exc)) from None
+    except KoppelError as exc:
+        raise HTTPException(409, f"the flow cannot run: {exc}") from None
     details = {"via": started.via, "job": started.job}
     record_action(web.store, who, reason, details, flow=flow)
     return started
@@ -138,7 +141,7 @@ def launch(web: Web, flow: str, who: Principal, *, reason: str = "run.start") ->
     responses={
         **_NOT_FOUND,
         403: {"description": "The token is read-only."},
-        409: {"description": "This server runs the flow already."},
+        409: {"description": "This server runs the flow already, or its file no longer loads."},
     },
 )
 def start_run(flow: str, who: Operator, web: WebDep) -> LaunchOut:
