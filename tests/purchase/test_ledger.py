@@ -73,7 +73,13 @@ def test_expense_per_account_vat_per_code_and_the_creditor_credited() -> None:
     ]
     assert entry.balance == 0 and entry.journal == "70" and entry.reference == "CRED-2001/F-1"
     assert entry.lines[0].relation == "CRED-2001" and entry.entry_date == date(2026, 10, 1)
-    assert [item.kind for item in entry.lines][-2:] == [JournalLineKind.VAT] * 2
+    assert [item.kind for item in entry.lines] == [
+        JournalLineKind.CREDITOR,
+        JournalLineKind.OTHER,
+        JournalLineKind.OTHER,
+        JournalLineKind.VAT,
+        JournalLineKind.VAT,
+    ]
     assert entry.lines[3].vat_code == "S" and entry.description == "Beton BV: invoice F-1"
 
 

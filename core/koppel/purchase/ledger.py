@@ -103,7 +103,7 @@ def journal_entry(
         JournalLine(
             account=settings.creditor_account,
             amount=-invoice.total_incl_vat,
-            kind=JournalLineKind.OTHER,
+            kind=JournalLineKind.CREDITOR,
             description=text,
             relation=relation,
         )

@@ -10,9 +10,15 @@ import attrs
 
 
 class JournalLineKind(enum.StrEnum):
-    """What a journal line books; lets targets and tests tell the lines apart."""
+    """What a journal line books; lets targets and tests tell the lines apart.
+
+    A ``DEBTOR`` line books on the debtor its ``relation`` names (*debiteur*), a
+    ``CREDITOR`` line on the creditor it names (*crediteur*: a purchase booking's
+    supplier); a target books the relation of a line of any other kind as it is.
+    """
 
     DEBTOR = "debtor"
+    CREDITOR = "creditor"
     REVENUE = "revenue"
     VAT = "vat"
     SHIPPING = "shipping"

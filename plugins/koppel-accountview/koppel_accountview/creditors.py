@@ -1,13 +1,14 @@
 """Creditors (*crediteuren*) on journal lines: the relation a booking names, as the number
 AccountView knows the creditor by.
 
-A purchase booking names its supplier by the number the invoice gives, or by VAT number
-when it gives none (:func:`koppel.purchase.ledger.journal_entry`). AccountView books a
-line on the creditors' collective account only with the creditor's number in
-``SUB_NR`` ("Debiteur-/crediteurnummer"; ``ACCT_NR`` is the ledger account), so the
-relation is looked up among the creditors (kept between runs,
+A purchase booking names its supplier on its creditor line (kind ``creditor``) by the
+number the invoice gives, or by VAT number when it gives none
+(:func:`koppel.purchase.ledger.journal_entry`). AccountView books a line on the
+creditors' collective account only with the creditor's number in ``SUB_NR``
+("Debiteur-/crediteurnummer"; ``ACCT_NR`` is the ledger account), so the relation of a
+creditor line is looked up among the creditors (kept between runs,
 :class:`~koppel_accountview.debtors.DebtorIndex` of ``AP1``): by number, else by VAT
-number. A relation that is a debtor's number is left as it is.
+number. The relation of a line of any other kind is sent as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from koppel.connector import Session
 from koppel.errors import ValidationError
 from koppel_accountview.client import key_rank
 from koppel_accountview.debtors import DebtorIndex
-from koppel_accountview.schema import CREDITORS, DEBTORS
+from koppel_accountview.schema import CREDITORS
 
 __all__ = ["book_on_creditors", "creditor_number"]
 
@@ -30,8 +31,8 @@ def _compact(value: Any) -> str:
 
 
 def creditor_number(session: Session, relation: str, record: str | None) -> str:
-    """The AccountView number of the relation ``relation`` names: a creditor of that
-    number, the one creditor with that VAT number, or a debtor of that number.
+    """The AccountView number of the creditor ``relation`` names: the creditor of that
+    number, else the one creditor with that VAT number.
 
     :raises ValidationError: naming the relation when none is found, or the creditors
         that share the VAT number.
@@ -56,8 +57,6 @@ def creditor_number(session: Session, relation: str, record: str | None) -> str:
             candidates=shared,
             **where,
         )
-    if session.client.find(DEBTORS, "SUB_NR", [text]):
-        return text
     raise ValidationError(
         f"AccountView has no creditor numbered {text} or with VAT number {text}; add the "
         "creditor in AccountView (a relations flow can) and the booking goes on the next run",
@@ -68,15 +67,15 @@ def creditor_number(session: Session, relation: str, record: str | None) -> str:
 def book_on_creditors(
     session: Session, page: Mapping[str, Any], record: str | None
 ) -> dict[str, Any]:
-    """``page`` (header and lines) with each line's relation (other than a sales
-    debtor's) as its AccountView number, and the header on that relation when the page
-    has one (the creditor of a purchase booking)."""
+    """``page`` (header and lines) with each creditor line's relation as its AccountView
+    creditor number, and the header on that creditor when the page has one (a purchase
+    booking's)."""
     lines = []
     relations = set()
     for line in page.get("lines") or ():
         fields = dict(line)
         relation = fields.get("SUB_NR")
-        if relation and fields.get("kind") != "debtor":
+        if relation and fields.get("kind") == "creditor":
             fields["SUB_NR"] = creditor_number(session, str(relation), record)
             relations.add(fields["SUB_NR"])
         lines.append(fields)

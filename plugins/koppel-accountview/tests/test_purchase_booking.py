@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from koppel.engine import run_flow
@@ -22,7 +23,14 @@ from koppel.http import MemoryTokenStore
 from koppel.mapping import compile_mapping
 from koppel.plugins import KoppelPluginManager
 from koppel.purchase.ledger import LedgerSettings, journal_entry
-from koppel.records import Creditor, PurchaseInvoice, PurchaseInvoiceLine, unstructure
+from koppel.records import (
+    Creditor,
+    JournalEntry,
+    JournalLineKind,
+    PurchaseInvoice,
+    PurchaseInvoiceLine,
+    unstructure,
+)
 from koppel.sandbox import attach_sandbox
 from koppel.state import open_state
 from koppel.sync import Action, Connection
@@ -61,7 +69,12 @@ def invoice(supplier: Creditor, number: str = "F-2024-118") -> PurchaseInvoice:
 def book(connection: Connection, supplier: Creditor, number: str = "F-2024-118") -> Any:
     """The booking's journal entry, as the booking system reads it out, through the
     plugin's mapping to AccountView."""
-    entry = unstructure(journal_entry(invoice(supplier, number), LEDGER))
+    return write(connection, journal_entry(invoice(supplier, number), LEDGER))
+
+
+def write(connection: Connection, booking: JournalEntry) -> Any:
+    """``booking`` through the plugin's mapping to AccountView."""
+    entry = unstructure(booking)
     spec = connector.default_mapping(
         connection=connection, entity="journal_entries", direction="outbound"
     )
@@ -100,6 +113,27 @@ def test_booking_finds_the_creditor_by_vat_number_when_the_invoice_names_no_numb
     supplier = Creditor(name="Verpakkingen Oost", vat_number="NL001234560B01")
     result = book(connection, supplier)
     assert lines_by_account(sandbox, result.target_id)["1600"]["SUB_NR"] == "70002"
+
+
+def test_only_the_creditor_line_is_looked_up_among_the_creditors(
+    connection: Connection, sandbox: Any
+) -> None:
+    """A relation on a line of another kind goes as it is (here a debtor's number on the
+    expense line); a debtor's number on the creditor line is refused before anything is
+    written, naming the relation."""
+    supplier = Creditor(name="Verpakkingen Oost", vat_number="NL001234560B01")
+    entry = journal_entry(invoice(supplier, "F-7"), LEDGER)
+    creditor, expense, vat = entry.lines
+    assert creditor.kind is JournalLineKind.CREDITOR and expense.kind is JournalLineKind.OTHER
+    mixed = attrs.evolve(entry, lines=(creditor, attrs.evolve(expense, relation="10001"), vat))
+    lines = lines_by_account(sandbox, write(connection, mixed).target_id)
+    assert (lines["1600"]["SUB_NR"], lines["7000"]["SUB_NR"]) == ("70002", "10001")
+    debtor = attrs.evolve(
+        entry, number="F-8", lines=(attrs.evolve(creditor, relation="10001"), expense, vat)
+    )
+    with pytest.raises(ValidationError, match="AccountView has no creditor numbered 10001"):
+        write(connection, debtor)
+    assert len(sandbox.store["DJ_PAGE"].all()) == 1
 
 
 def test_booking_of_a_supplier_accountview_does_not_know_is_a_record_error(

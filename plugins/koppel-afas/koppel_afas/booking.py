@@ -6,12 +6,13 @@ A payload is flat: ``BpNr`` (voucher number), ``JoCo`` (journal), ``_date``,
 ``AcNr``, ``Ds``, ``_amount`` (debit positive, credit negative, in the entry's currency),
 ``_amount_company`` (in the company currency, for an entry in another currency),
 ``_relation`` (the debtor of a debtor line: its number or e-mail address) and
-``_creditor`` (the relation on any other line: a purchase booking's creditor, by number,
-VAT number or e-mail address). :func:`post_entry` refuses an unbalanced entry before
-anything is sent, finds the debtors and creditors, and books each line as a debit
-(``AmDe``) or credit (``AmCr``) on a GL account (``VaAs`` 1), a debtor (``VaAs`` 2) or a
-creditor (``VaAs`` 3, with ``_invoice`` as its invoice number ``InId``), as AFAS says:
-"fill in CrId on field AcNr in combination with VaAs 3" (howto-finance-mutation-purch.md).
+``_creditor`` (the creditor of a creditor line, such as a purchase booking's supplier: by
+number, VAT number or e-mail address); a line of any other kind books on its GL account.
+:func:`post_entry` refuses an unbalanced entry before anything is sent, finds the debtors
+and creditors, and books each line as a debit (``AmDe``) or credit (``AmCr``) on a GL
+account (``VaAs`` 1), a debtor (``VaAs`` 2) or a creditor (``VaAs`` 3, with ``_invoice``
+as its invoice number ``InId``), as AFAS says: "fill in CrId on field AcNr in combination
+with VaAs 3" (howto-finance-mutation-purch.md).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def entry_payload(entry: JournalEntry) -> dict[str, Any]:
             booked["_amount_company"] = line.amount_company
         if line.kind is JournalLineKind.DEBTOR and line.relation:
             booked["_relation"] = line.relation
-        elif line.relation:
+        elif line.kind is JournalLineKind.CREDITOR and line.relation:
             booked["_creditor"] = line.relation
         lines.append({k: v for k, v in booked.items() if v is not None})
     payload = {

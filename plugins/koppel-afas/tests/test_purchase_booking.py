@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from cryptography.fernet import Fernet
@@ -20,7 +21,14 @@ from koppel.engine.memory import MemorySystem
 from koppel.flows import parse_flow
 from koppel.plugins import KoppelPluginManager
 from koppel.purchase.ledger import LedgerSettings, journal_entry
-from koppel.records import Creditor, PurchaseInvoice, PurchaseInvoiceLine, unstructure
+from koppel.records import (
+    Creditor,
+    JournalEntry,
+    JournalLineKind,
+    PurchaseInvoice,
+    PurchaseInvoiceLine,
+    unstructure,
+)
 from koppel.state import StateStore, open_state
 from koppel_afas.client import authorization
 from koppel_afas.plugin import connector
@@ -63,9 +71,14 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStor
 
 def book(sandbox: AfasSandbox, store: StateStore, *bookings: PurchaseInvoice) -> Any:
     """Run the booking -> AFAS journal_entries flow over ``bookings``."""
+    return post(sandbox, store, *(journal_entry(item, LEDGER) for item in bookings))
+
+
+def post(sandbox: AfasSandbox, store: StateStore, *entries: JournalEntry) -> Any:
+    """Run the booking -> AFAS journal_entries flow over ``entries``."""
     source = MemorySystem("booking", entities={"journal_entries": ()})
-    for item in bookings:
-        source.put("journal_entries", str(item.id), unstructure(journal_entry(item, LEDGER)))
+    for entry in entries:
+        source.put("journal_entries", str(entry.id), unstructure(entry))
     flow = parse_flow(
         {
             "name": "bookings-to-afas",
@@ -104,6 +117,23 @@ def test_purchase_booking_credits_the_creditor_by_number_with_the_invoice_number
     assert creditor[0]["AcNr"] == "20001" and creditor[0]["InId"] == "INK-2024-17"
     assert Decimal(str(creditor[0]["AmCr"])) == Decimal("121.00")
     assert {line["AcNr"] for line in lines if line["VaAs"] == "1"} == {"7010", "1510"}
+
+
+def test_only_the_line_of_kind_creditor_books_on_a_creditor(
+    sandbox: AfasSandbox, store: StateStore
+) -> None:
+    entry = journal_entry(invoice("INK-9", Creditor(name="Koffie", number="20001")), LEDGER)
+    creditor, expense, vat = entry.lines
+    assert creditor.kind is JournalLineKind.CREDITOR
+    # a relation on an expense line (kind other) is no creditor: it books on its GL account
+    entry = attrs.evolve(entry, lines=(creditor, attrs.evolve(expense, relation="20002"), vat))
+    assert post(sandbox, store, entry).counts["created"] == 1
+    lines = lines_of(sandbox, "ubl-INK-9")
+    assert sorted((line["VaAs"], line["AcNr"]) for line in lines) == [
+        ("1", "1510"),
+        ("1", "7010"),
+        ("3", "20001"),
+    ]
 
 
 def test_purchase_booking_finds_the_creditor_by_vat_number(

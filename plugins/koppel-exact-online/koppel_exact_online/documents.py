@@ -64,8 +64,8 @@ class _Resolver:
         self.used.append((ACCOUNTS, "Email" if "@" in text else "Code", text))
         return self._id(value, partial(self.lookups.account, value), what)
 
-    def supplier(self, code: Any, vat_number: Any, name: Any) -> Any:
-        """The supplier's account: by its code, else by its VAT number."""
+    def supplier(self, code: Any, vat_number: Any, name: Any, field: str = "Supplier") -> Any:
+        """The supplier's account (in ``field``): by its code, else by its VAT number."""
         if is_guid(code):
             return code
         found = None
@@ -81,7 +81,7 @@ class _Resolver:
             return code
         if found is None:
             self.missing.append(
-                f"supplier {name or code or vat_number!r} (Supplier: code {code!r}, "
+                f"supplier {name or code or vat_number!r} ({field}: code {code!r}, "
                 + f"VAT number {vat_number!r}; make it an account with that code or VAT number)"
             )
             return code
@@ -157,6 +157,7 @@ def _read_ahead(body: Mapping[str, Any], target: EntitySet, lookups: Lookups) ->
         want(GL_ACCOUNTS, "Code", line.get("GLAccount"))
         text = str(line.get("Account") or "").strip()
         want(ACCOUNTS, "Email" if "@" in text else "Code", text)
+        want(ACCOUNTS, "Code", line.get("_creditor"))
     for (entity_set, field), values in wanted.items():
         lookups.indexes[entity_set].find(field, values)
 
@@ -203,6 +204,9 @@ def prepare_document(
             line["GLAccount"] = resolver.gl_account(line["GLAccount"])
         if "Account" in line:
             line["Account"] = resolver.account(line["Account"], "Account")
+        if line.get("_creditor"):
+            creditor = line["_creditor"]  # a creditor line's: a code, else a VAT number
+            line["Account"] = resolver.supplier(creditor, creditor, None, "creditor line Account")
         for key in [k for k in line if k.startswith("_")]:
             del line[key]
     if target.lines:

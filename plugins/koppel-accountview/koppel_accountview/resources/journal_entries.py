@@ -35,13 +35,14 @@ def record_of(payload: Mapping[str, Any]) -> str | None:
 
 
 class JournalEntries(Resource):
-    """A balanced page in the journal its header names; a line's relation is booked as the
-    AccountView creditor (or debtor) it names (:mod:`koppel_accountview.creditors`)."""
+    """A balanced page in the journal its header names; a creditor line's relation is
+    booked as the AccountView creditor it names (:mod:`koppel_accountview.creditors`),
+    any other line's relation as it is."""
 
     entity = "journal_entries"
     match_keys = {"number": "INV_NR"}
     update = False
-    description = "journal pages (DJ2); a line's relation as the creditor or debtor it names"
+    description = "journal pages (DJ2); a creditor line's relation as the creditor it names"
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
         """Pages by ``INV_NR``; a number several pages share is
