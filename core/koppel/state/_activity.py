@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -17,34 +17,25 @@ import sqlalchemy as sa
 import zstandard
 
 from koppel.log import holds_secret, redact
-from koppel.state._base import StoreBase, chunks
 from koppel.state._documents import (
-    DICT_SAMPLES,
-    POINTER,
-    PartSeen,
     clean_text,
-    compress,
     compressor,
     decompress,
     decompressor,
     dictionary_id,
     dictionary_key,
-    dictionary_pointer,
     expand,
     part_refs,
     source_text,
-    train,
 )
 from koppel.state._models import ActivityEntry, NewActivity
+from koppel.state._parts import PartsMixin
 from koppel.state._schema import JSONData, activity, activity_parts, parked
 
-__all__ = ["FAILED_ACTIONS", "PART_REFRESH", "ActivityMixin", "Purged", "clean"]
+__all__ = ["FAILED_ACTIONS", "ActivityMixin", "Purged", "clean"]
 
 #: Actions that ``failed_only`` selects.
 FAILED_ACTIONS = ("fail",)
-#: A part's ``used_at`` is moved on when an entry references it and it is older than
-#: this; purge keeps a part this much longer than the entries it keeps.
-PART_REFRESH = timedelta(hours=1)
 
 
 def clean(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
@@ -92,7 +83,7 @@ def _entry(row: sa.Row[tuple[object, ...]], documents: Mapping[str, Any]) -> Act
     )
 
 
-class ActivityMixin(StoreBase):
+class ActivityMixin(PartsMixin):
     """Write, query and purge the activity log."""
 
     def log_activity(
@@ -174,75 +165,6 @@ class ActivityMixin(StoreBase):
         text = f'{{"source":{source},"sent":{sent_text},"response":{response_text}}}'
         return text.encode()
 
-    def _part_seen(self) -> PartSeen:
-        seen: PartSeen | None = getattr(self, "_seen_parts", None)
-        if seen is None:
-            seen = self._seen_parts = PartSeen()
-        return seen
-
-    def _dictionary(
-        self, conn: sa.Connection, flow: str, samples: list[bytes]
-    ) -> tuple[dict[str, bytes], zstandard.ZstdCompressionDict | None]:
-        """The compression dictionary of ``flow`` with the part rows that keep it (none and
-        None while the flow has none: it is trained on a batch of :data:`DICT_SAMPLES`)."""
-        known: dict[str, zstandard.ZstdCompressionDict | None] | None = getattr(
-            self, "_dictionaries", None
-        )
-        if known is None:
-            known = {}
-            self._dictionaries = known
-        pointer = dictionary_pointer(flow)
-        if flow not in known:  # once per process and flow: a dictionary stored before
-            known[flow] = self._stored_dictionary(conn, pointer)
-        if known[flow] is None and len(samples) >= DICT_SAMPLES:
-            known[flow] = train(samples)
-        dictionary = known[flow]
-        if dictionary is None:
-            return {}, None
-        dict_id = dictionary.dict_id()
-        return {
-            dictionary_key(dict_id): dictionary.as_bytes(),
-            pointer: str(dict_id).encode(),
-        }, dictionary
-
-    def _stored_dictionary(
-        self, conn: sa.Connection, pointer: str
-    ) -> zstandard.ZstdCompressionDict | None:
-        found = self._load_raw(conn, {pointer})
-        if pointer not in found:
-            return None
-        key = dictionary_key(int(found[pointer].decode()))
-        data = self._load_raw(conn, {key}).get(key)
-        return None if data is None else zstandard.ZstdCompressionDict(data)
-
-    def _store_parts(
-        self, conn: sa.Connection, parts: dict[str, str], raw: dict[str, bytes], now: datetime
-    ) -> None:
-        """Insert the parts not stored yet (``parts`` JSON, compressed here; ``raw`` as
-        they are); move ``used_at`` on where it is stale."""
-        keys = [*parts, *raw]
-        if not keys:
-            return
-        stored: set[str] = set()
-        for part in chunks(keys):
-            query = sa.select(activity_parts.c.hash).where(activity_parts.c.hash.in_(part))
-            stored.update(conn.execute(query).scalars())
-            conn.execute(
-                activity_parts.update()
-                .where(
-                    activity_parts.c.hash.in_(part),
-                    activity_parts.c.used_at < now - PART_REFRESH,
-                )
-                .values(used_at=now)
-            )
-        new = [
-            {"hash": key, "data": raw[key] if key in raw else compress(parts[key]), "used_at": now}
-            for key in keys
-            if key not in stored
-        ]
-        if new:  # a concurrent writer may have stored one meanwhile: it holds the same data
-            self._executemany(conn, self._insert(activity_parts).on_conflict_do_nothing(), new)
-
     def activity(
         self,
         run_id: int | None = None,
@@ -283,22 +205,6 @@ class ActivityMixin(StoreBase):
         entries.reverse()
         return entries
 
-    def _load_parts(self, conn: sa.Connection, keys: set[str]) -> dict[str, Any]:
-        """The stored documents among the parts ``keys``, by hash."""
-        return {
-            key: json.loads(decompress(data)) for key, data in self._load_raw(conn, keys).items()
-        }
-
-    def _load_raw(self, conn: sa.Connection, keys: set[str]) -> dict[str, bytes]:
-        """The stored data of the parts ``keys``, by hash."""
-        loaded: dict[str, bytes] = {}
-        for part in chunks(sorted(keys)):
-            query = sa.select(activity_parts.c.hash, activity_parts.c.data).where(
-                activity_parts.c.hash.in_(part)
-            )
-            loaded.update((key, bytes(data)) for key, data in conn.execute(query))
-        return loaded
-
     def purge_activity(self, older_than: timedelta) -> int:
         """Delete entries written more than ``older_than`` ago; returns how many.
 
@@ -332,42 +238,6 @@ class ActivityMixin(StoreBase):
             )
         self._compact()
         return Purged(activity=int(removed.rowcount), parked=int(emptied.rowcount))
-
-    def _purge_parts(self, conn: sa.Connection, cutoff: datetime) -> None:
-        """Delete the parts no entry written since ``cutoff`` references.
-
-        A part's ``used_at`` is less than :data:`PART_REFRESH` older than every entry
-        that references it, so of the parts last used before the cutoff only entries
-        written within :data:`PART_REFRESH` after it can need one: those are read.
-        """
-        query = sa.select(activity_parts.c.hash).where(activity_parts.c.used_at < cutoff)
-        stale = set(conn.execute(query).scalars())
-        if not stale:
-            return
-        recent = sa.select(activity.c.payload).where(
-            activity.c.created_at < cutoff + PART_REFRESH, activity.c.payload.is_not(None)
-        )
-        payloads = [bytes(p) for p in conn.execute(recent).scalars()]
-        ids = {dictionary_id(p) for p in payloads} - {0}
-        needed = {dictionary_key(i) for i in ids}
-        found = self._load_raw(conn, needed)
-        readers = {
-            i: decompressor(found[dictionary_key(i)]) for i in ids if dictionary_key(i) in found
-        }
-        for payload in payloads:
-            dict_id = dictionary_id(payload)
-            if not dict_id or dict_id in readers:
-                source = json.loads(decompress(payload, readers.get(dict_id)))["source"]
-                needed |= part_refs(source)
-        doomed = stale - needed
-        pointers = self._load_raw(conn, {key for key in stale if key.startswith(POINTER)})
-        targets = {key: dictionary_key(int(value.decode())) for key, value in pointers.items()}
-        alive = set(self._load_raw(conn, set(targets.values()))) - doomed
-        for key, target in targets.items():  # a flow's pointer goes with its dictionary
-            if target in alive:
-                doomed.discard(key)
-        for part in chunks(sorted(doomed)):
-            conn.execute(activity_parts.delete().where(activity_parts.c.hash.in_(part)))
 
     def _compact(self) -> None:
         """Make deleted rows unreadable on disk: SQLite checkpoints and truncates its
