@@ -1,5 +1,6 @@
 import io
 import json
+import types
 
 import structlog
 from structlog.testing import capture_logs
@@ -8,8 +9,8 @@ from koppel.log import (
     REDACTED,
     configure_logging,
     get_logger,
-    holds_secret,
     is_secret_key,
+    needs_redacting,
     redact,
     redact_secrets,
 )
@@ -65,9 +66,11 @@ def test_redact_copies_only_what_holds_a_secret() -> None:
     assert out["Customer"] is held["Customer"] and out["Rows"][1] is held["Rows"][1]
 
 
-def test_holds_secret_finds_every_key_redaction_would() -> None:
+def test_needs_redacting_says_when_redact_would_change_a_document() -> None:
     keys = ["Authorization", "X-Api-Key", "client_secret", "AfasToken", "Private_Key", "Cookie"]
     for key in keys:
-        assert is_secret_key(key) and holds_secret({"a": [1, {"b": ({key: 1},)}]})
+        assert is_secret_key(key) and needs_redacting({"a": [1, {"b": ({key: 1},)}]})
     plain = {"CustomerIsPrivatePerson": False, "Api": "token", "Rows": [{"n": 1}, None]}
-    assert not holds_secret(plain) and redact(plain) is plain
+    assert not needs_redacting(plain) and redact(plain) is plain
+    proxy = {"Rows": [types.MappingProxyType({"n": 1})]}  # redact makes it a dict
+    assert needs_redacting(proxy) and redact(proxy)["Rows"] == [{"n": 1}]

@@ -20,8 +20,8 @@ __all__ = [
     "REDACTED",
     "configure_logging",
     "get_logger",
-    "holds_secret",
     "is_secret_key",
+    "needs_redacting",
     "redact",
     "redact_secrets",
 ]
@@ -55,25 +55,26 @@ def _secret_keys(keys: frozenset[object]) -> frozenset[object]:
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
-def holds_secret(value: Any) -> bool:
-    """True when ``value`` has a secret-looking key at any depth (what :func:`redact`
-    would change). Only the keys are looked at, decided once per set of keys."""
+def needs_redacting(value: Any) -> bool:
+    """False when :func:`redact` would hand ``value`` back as it is: no secret-looking
+    key at any depth and no mapping that is not a ``dict``. Only the keys are looked
+    at, and which keys of a mapping are secret is decided once per set of keys."""
     if isinstance(value, Mapping):
-        if _secret_keys(frozenset(value)):
+        if type(value) is not dict or _secret_keys(frozenset(value)):
             return True
-        return _any_holds(value.values())
-    return isinstance(value, list | tuple) and _any_holds(value)
+        return _any_needs(value.values())
+    return isinstance(value, list | tuple) and _any_needs(value)
 
 
-def _any_holds(values: Any) -> bool:
+def _any_needs(values: Any) -> bool:
     for item in values:
         kind = type(item)
         if kind in _SCALARS:
             continue
         if kind is dict:
-            if _secret_keys(frozenset(item)) or _any_holds(item.values()):
+            if _secret_keys(frozenset(item)) or _any_needs(item.values()):
                 return True
-        elif isinstance(item, Mapping | list | tuple) and holds_secret(item):
+        elif isinstance(item, Mapping | list | tuple) and needs_redacting(item):
             return True
     return False
 

@@ -16,7 +16,7 @@ import attrs
 import sqlalchemy as sa
 import zstandard
 
-from koppel.log import holds_secret, redact
+from koppel.log import needs_redacting, redact
 from koppel.state._documents import (
     clean_text,
     compressor,
@@ -43,7 +43,7 @@ def clean(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     holds none)."""
     if value is None:
         return None
-    return redact(value) if holds_secret(value) else value
+    return redact(value) if needs_redacting(value) else value
 
 
 def _missing_part(key: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from typing import Any
 
 import zstandard
 
-from koppel.log import holds_secret, redact
+from koppel.log import needs_redacting, redact
 
 __all__ = [
     "DICT_SAMPLES",
@@ -155,12 +155,12 @@ def _usable(known: str | None) -> bool:
 def clean_text(value: Mapping[str, Any] | None, known: str | None) -> str:
     """The JSON of ``value`` with secrets redacted (``null`` for None).
 
-    ``known`` is its JSON made already: it is kept when ``value`` holds no secret-looking
-    key (:func:`koppel.log.holds_secret`), so such a document is not encoded again.
+    ``known`` is its JSON made already: it is kept when redaction leaves ``value`` as it
+    is (:func:`koppel.log.needs_redacting`), so such a document is not encoded again.
     """
     if value is None:
         return "null"
-    if holds_secret(value):
+    if needs_redacting(value):
         return dump(redact(value))
     return known if known is not None and _usable(known) else dump(value)
 
@@ -203,7 +203,7 @@ def source_text(
     unchanged while it is written (a source hands out one customer object for all its
     orders).
     """
-    if holds_secret(source):
+    if needs_redacting(source):
         source = redact(source)
         text = dump(source)
         memo = {}  # the redacted copies live only as long as this call
