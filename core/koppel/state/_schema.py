@@ -144,6 +144,7 @@ parked = sa.Table(
     sa.Column("first_failed_at", UTCDateTime(), nullable=False),
     sa.Column("last_failed_at", UTCDateTime(), nullable=False),
     sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("flow", "entity", "source_id"),
     sa.Index(None, "flow", "next_attempt_at"),
 )
