@@ -2,12 +2,14 @@
 
 Never doubles an account: a relation bound to an account (koppel wrote it before)
 updates that account; otherwise the account is looked up by number (the target's match
-key ``number``). An "insert" whose number exists already, and an "update" whose
+key ``kind+number`` where it numbers debtors and creditors apart, as AFAS does, else
+``number``). An "insert" whose number exists already, and an "update" whose
 number does not, fail with a message asking the operator to change the action.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DirectResult", "sync_direct"]
 
-_KEY = "number"
+#: The match keys a target may find relations by, the first it offers taken: by kind and
+#: number (a JSON pair, as the engine joins a compound key), else by number.
+_KEYS = ("kind+number", "number")
 
 
 @attrs.frozen
@@ -37,7 +41,8 @@ def sync_direct(workflow: RelationWorkflow, rows: Sequence[QueuedRelation]) -> D
     """Write ``rows`` to the flow's target; each row's outcome is kept in the queue and
     written back to the CRM as the relation's last sync message."""
     parts = workflow.parts
-    if _KEY not in parts.match_keys:
+    key = next((k for k in _KEYS if k in parts.match_keys), None)
+    if key is None:
         raise ConfigurationError(
             f"system {workflow.flow.target.system} cannot find relations by number, so a "
             'direct sync could double them; use export = "xml"',
@@ -45,15 +50,16 @@ def sync_direct(workflow: RelationWorkflow, rows: Sequence[QueuedRelation]) -> D
         )
     store = workflow.store
     bound = store.get_bindings(*parts.scope, [row.relation for row in rows])
-    numbers = [str(row.number) for row in rows if row.relation not in bound and row.number]
+    wanted = {
+        row.relation: _match(key, row) for row in rows if row.relation not in bound and row.number
+    }
     found: Mapping[str, Any] = {}
-    if numbers:
-        found = (
-            parts.target_hooks.find_existing(
-                connection=parts.target, entity="relations", match_key=_KEY, values=numbers
-            )
-            or {}
+    if wanted:
+        values = sorted(set(wanted.values()))
+        answer = parts.target_hooks.find_existing(
+            connection=parts.target, entity="relations", match_key=key, values=values
         )
+        found = {relation: (answer or {}).get(value) for relation, value in wanted.items()}
     synced: dict[str, str] = {}
     failed: dict[str, str] = {}
     try:
@@ -98,6 +104,12 @@ def _write(workflow: RelationWorkflow, row: QueuedRelation, target_id: str | Non
     return str(result.target_id)
 
 
+def _match(key: str, row: QueuedRelation) -> str:
+    """``row``'s value of match key ``key``: its number, or its kind and number."""
+    number = str(row.number).strip()
+    return json.dumps([row.kind, number], ensure_ascii=False) if "+" in key else number
+
+
 def _target(
     workflow: RelationWorkflow,
     row: QueuedRelation,
@@ -111,7 +123,7 @@ def _target(
     system = workflow.flow.target.system
     if row.relation in bound:
         return str(bound[row.relation].target_id)
-    match = found.get(str(row.number))
+    match = found.get(row.relation)
     if isinstance(match, Ambiguous):
         ids = ", ".join(c.id for c in match.candidates)
         raise RecordError(

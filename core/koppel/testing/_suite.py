@@ -29,6 +29,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from koppel.engine import compare_cursors
+from koppel.engine._hash import read_match_key
 from koppel.errors import KoppelError, RejectedError
 from koppel.log import redact_secrets
 from koppel.plugins import KoppelPluginManager
@@ -266,6 +267,7 @@ class ConnectorTestSuite:
         for entity in writable:
             record = dict(self.samples[entity.name])
             key = entity.match_keys[0]
+            value = read_match_key(record, key)  # a compound key's values as a JSON list
             payload = self.outbound(hooks, connection, entity.name, record, Action.CREATE)
             created = hooks.upsert(
                 connection=connection,
@@ -276,12 +278,12 @@ class ConnectorTestSuite:
             )
             assert created is not None and created.target_id
             found = hooks.find_existing(
-                connection=connection, entity=entity.name, match_key=key, values=[record[key]]
+                connection=connection, entity=entity.name, match_key=key, values=[value]
             )
-            assert found and found[record[key]].id == created.target_id
+            assert found and found[value].id == created.target_id
             changed = {**record, **self.changes.get(entity.name, {})}
             update = self.outbound(
-                hooks, connection, entity.name, changed, Action.UPDATE, found[record[key]].data
+                hooks, connection, entity.name, changed, Action.UPDATE, found[value].data
             )
             assert _hash(update) != _hash(payload), f"{entity.name}: the change maps to nothing"
             writes = self.writes(sandbox)
@@ -295,11 +297,11 @@ class ConnectorTestSuite:
             assert updated is not None and updated.target_id == created.target_id
             assert self.writes(sandbox) == writes + 1
             again = hooks.find_existing(
-                connection=connection, entity=entity.name, match_key=key, values=[record[key]]
+                connection=connection, entity=entity.name, match_key=key, values=[value]
             )
-            assert again[record[key]].id == created.target_id, "the update created a duplicate"
+            assert again[value].id == created.target_id, "the update created a duplicate"
             unchanged = self.outbound(
-                hooks, connection, entity.name, changed, Action.UPDATE, again[record[key]].data
+                hooks, connection, entity.name, changed, Action.UPDATE, again[value].data
             )
             assert _hash(unchanged) == _hash(update), (
                 f"{entity.name}: mapping an unchanged record gives another payload, "
@@ -364,7 +366,8 @@ class ConnectorTestSuite:
         for described in info.entities:
             if described.write and described.match_keys:
                 key = described.match_keys[0]
-                value = self.samples.get(described.name, {}).get(key) or "koppel-suite-probe"
+                sample = self.samples.get(described.name, {})
+                value = read_match_key(sample, key) or "koppel-suite-probe"
                 hooks.find_existing(
                     connection=connection, entity=described.name, match_key=key, values=[value]
                 )

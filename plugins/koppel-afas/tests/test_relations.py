@@ -1,8 +1,10 @@
-"""Relations: found by number then e-mail (ambiguity named), numbered by AFAS unless the
-flow brings a number, debtors and creditors, organisations and persons."""
+"""Relations: found by kind and number then kind and e-mail, each on its own side
+(ambiguity named), numbered by AFAS unless the flow brings a number, debtors and
+creditors, organisations and persons."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -31,24 +33,34 @@ def write(connection: Connection, payload: dict[str, Any], target_id: str | None
     return str(result.target_id)
 
 
-def test_relations_found_by_number_across_debtors_and_creditors(connection: Connection) -> None:
-    found = find(connection, "number", "10002", "20003", "99999")
-    assert set(found) == {"10002", "20003"}
-    assert found["10002"].id == "debtor:10002" and found["20003"].id == "creditor:20003"
-    assert (
-        found["10002"].data["Nm"] == "Bakkerij Van Dam" and found["10002"].data["_person"] is False
-    )
+def pair(kind: str, value: str) -> str:
+    """A compound match value as the engine joins it: ``["debtor", "10002"]``."""
+    return json.dumps([kind, value])
 
 
-def test_relations_found_by_email_in_any_case(connection: Connection) -> None:
-    found = find(connection, "email", " Info@BakkerijVanDam.nl ")
-    assert found[" Info@BakkerijVanDam.nl "].id == "debtor:10002"
+def test_relations_found_by_kind_and_number_each_on_its_own_side(
+    connection: Connection,
+) -> None:
+    debtor, creditor = pair("debtor", "10002"), pair("creditor", "20003")
+    elsewhere = pair("debtor", "20003")  # AFAS has creditor 20003, no debtor 20003
+    found = find(connection, "kind+number", debtor, creditor, elsewhere, pair("debtor", "99999"))
+    assert set(found) == {debtor, creditor}
+    assert found[debtor].id == "debtor:10002" and found[creditor].id == "creditor:20003"
+    assert found[debtor].data["Nm"] == "Bakkerij Van Dam" and found[debtor].data["_person"] is False
+    assert find(connection, "kind+number", "20003", pair("customer", "10002")) == {}
+
+
+def test_relations_found_by_kind_and_email_in_any_case(connection: Connection) -> None:
+    value = pair("debtor", " Info@BakkerijVanDam.nl ")
+    assert find(connection, "kind+email", value)[value].id == "debtor:10002"
+    assert find(connection, "kind+email", pair("creditor", "info@bakkerijvandam.nl")) == {}
 
 
 def test_relations_sharing_an_email_are_ambiguous_lowest_number_first(
     connection: Connection,
 ) -> None:
-    found = find(connection, "email", "administratie@desmaak.nl")["administratie@desmaak.nl"]
+    value = pair("debtor", "administratie@desmaak.nl")
+    found = find(connection, "kind+email", value)[value]
     assert isinstance(found, Ambiguous)
     assert [c.id for c in found.candidates] == ["debtor:10007", "debtor:10008"]
     assert all(isinstance(c, TargetRecord) for c in found.candidates)
@@ -97,7 +109,7 @@ def test_relations_person_creditor_with_address(
 def test_relations_update_keeps_the_organisation_by_its_code(
     connection: Connection, sandbox: AfasSandbox
 ) -> None:
-    found = find(connection, "number", "10005")["10005"]
+    found = find(connection, "kind+number", pair("debtor", "10005"))[pair("debtor", "10005")]
     assert write(connection, {**found.data, "TeNr": "0223-123456"}, found.id) == "debtor:10005"
     row = sandbox.store["koppel_debtors"].get("10005")
     assert (row["Phone"], row["OrgPersonCode"]) == ("0223-123456", "1005")
@@ -123,13 +135,13 @@ def test_relations_update_without_the_organisation_number_is_refused(
     assert sandbox.count("PUT", "/ProfitRestServices/connectors/{id}") == 0
 
 
-def test_relations_a_debtor_is_never_written_over_a_creditor_its_number_found(
+def test_relations_a_debtor_is_never_written_over_a_creditor(
     connection: Connection, sandbox: AfasSandbox
 ) -> None:
-    """AFAS numbers debtors and creditors apart: debtor 20003 found as creditor 20003 by
-    its number alone is a record error, and creditor 20003 stays as it was."""
-    found = find(connection, "number", "20003")["20003"]
-    assert found.id == "creditor:20003"
+    """AFAS numbers debtors and creditors apart: an update of a debtor with creditor
+    20003's id (bound or given elsewhere) is a record error, and creditor 20003 stays as
+    it was."""
+    found = find(connection, "kind+number", pair("creditor", "20003"))[pair("creditor", "20003")]
     before = dict(sandbox.store["koppel_creditors"].get("20003"))
     with pytest.raises(ValidationError, match="20003 is creditor 20003 in AFAS, not a debtor"):
         write(connection, {**found.data, "_kind": "debtor", "Nm": "Een debiteur"}, found.id)

@@ -2,8 +2,11 @@
 and persons.
 
 Read from the debtors and creditors GetConnectors by modification date, merged oldest
-first; a record's id is its kind and number (``debtor:10001``). Found by number, then
-by e-mail address; several relations sharing an e-mail address are
+first; a record's id is its kind and number (``debtor:10001``). Found by kind and
+number, then by kind and e-mail address, each among its own side only: AFAS numbers
+debtors and creditors apart (a debtor and a creditor may both be 20001; a journal line
+says which it means by ``VaAs``), so debtor 20001 is never matched to creditor 20001.
+Several relations of one side sharing an e-mail address are
 :class:`~koppel.sync.Ambiguous`, lowest number first. Written with the UpdateConnectors
 ``KnSalesRelationOrg``/``Per`` and ``KnPurchaseRelationOrg``/``Per``: AFAS numbers a new
 relation unless the record brings its own number.
@@ -16,6 +19,7 @@ creditors without the log) from a periodic full reload (``full_reload_deletions`
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -43,6 +47,17 @@ _LOG = next(iter(DELETION_LOGS))
 KINDS = {"debtor": ("debtors", "DebtorId"), "creditor": ("creditors", "CreditorId")}
 
 
+def _pair(value: str) -> tuple[str, str] | None:
+    """The kind and the number or e-mail address of a compound match value, or None."""
+    try:
+        pair = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(pair, list) or len(pair) != 2 or pair[0] not in KINDS:
+        return None
+    return str(pair[0]), str(pair[1])
+
+
 def _number_order(row: Mapping[str, Any]) -> tuple[int, int | str]:
     number = str(row.get("_number") or "")
     return (0, int(number)) if number.isdigit() else (1, number)
@@ -61,7 +76,11 @@ class Relations(AfasResource):
         "KnPurchaseRelationPer",
     )
     description = "debtors and creditors (organisations and persons), by number or e-mail"
-    match_keys = {"number": "DebtorId/CreditorId", "email": "Email"}
+    #: Compound keys (``["debtor", "20001"]``): a relation is looked up on its own side.
+    match_keys = {
+        "kind+number": "DebtorId (debtors) or CreditorId (creditors)",
+        "kind+email": "Email (debtors or creditors)",
+    }
     written_from = {"DbId": "number", "CrId": "number"}
     filters = {"kind": "debtor or creditor: that side only"}
 
@@ -126,22 +145,29 @@ class Relations(AfasResource):
     # -- find -----------------------------------------------------------------------------
 
     def find(self, match_key: str, values: Sequence[str]) -> Mapping[str, TargetRecord | Ambiguous]:
-        """Relations by number or by e-mail address (trimmed, any case), debtors and creditors
-        alike; several for one value are ambiguous, lowest number first."""
-        found: dict[str, list[dict[str, Any]]] = {}
-        for kind, (role, key) in KINDS.items():
-            field = key if match_key == "number" else "Email"
-            for row in self.lookup(role, field, values):
+        """Relations by kind and number or by kind and e-mail address (trimmed, any case):
+        each value a JSON pair (``["debtor", "20001"]``) looked up among that side only;
+        several for one value are ambiguous, lowest number first. A value that is no
+        such pair, or names another kind, matches nothing."""
+        wanted: dict[str, dict[str, list[str]]] = {}
+        for value in values:
+            pair = _pair(value)
+            if pair is not None:
+                wanted.setdefault(pair[0], {}).setdefault(pair[1], []).append(value)
+        answer: dict[str, TargetRecord | Ambiguous] = {}
+        for kind, by_value in wanted.items():
+            role, key = KINDS[kind]
+            field = key if match_key == "kind+number" else "Email"
+            found: dict[str, list[dict[str, Any]]] = {}
+            for row in self.lookup(role, field, sorted({v.strip() for v in by_value})):
                 tagged = self._tagged(kind, row)
                 self.session.cache.setdefault("afas:relations", {})[tagged["_id"]] = tagged
-                value = str(row.get(field) or "").strip().casefold()
-                found.setdefault(value, []).append(tagged)
-        answer: dict[str, TargetRecord | Ambiguous] = {}
-        for value in values:
-            rows = sorted(found.get(str(value).strip().casefold(), []), key=_number_order)
-            match = one_match(TargetRecord(id=r["_id"], data=self.as_payload(r)) for r in rows)
-            if match is not None:
-                answer[value] = match
+                found.setdefault(str(row.get(field) or "").strip().casefold(), []).append(tagged)
+            for text, asked in by_value.items():
+                rows = sorted(found.get(text.strip().casefold(), []), key=_number_order)
+                match = one_match(TargetRecord(id=r["_id"], data=self.as_payload(r)) for r in rows)
+                if match is not None:
+                    answer.update(dict.fromkeys(asked, match))
         return answer
 
     @staticmethod
@@ -191,8 +217,8 @@ class Relations(AfasResource):
                 raise ConfigurationError(f"{target_id!r} is no AFAS relation id (debtor:NUMBER)")
             wanted = payload.get("_kind")
             if wanted and wanted != kind:
-                # AFAS numbers debtors and creditors apart; a match by number alone may
-                # have found the other side: never turn a creditor into a debtor's update
+                # AFAS numbers debtors and creditors apart; a target id bound or given
+                # elsewhere may name the other side: never turn a creditor into a debtor
                 raise ValidationError(
                     f"number {number} is {kind} {number} in AFAS, not a {wanted}; AFAS keeps "
                     f"debtor and creditor numbers apart: give the {wanted} another number",
