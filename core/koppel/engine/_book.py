@@ -131,6 +131,7 @@ class Bookkeeper:
                     message=item.message or "failed",
                     error=type(item.error).__name__,
                     cursor=item.record.cursor,
+                    deleted=item.record.deleted,
                 )
                 for item in failed
             ],

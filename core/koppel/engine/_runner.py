@@ -98,8 +98,10 @@ def retried_record(parked: ParkedRecord) -> SourceRecord:
 
     A record the source plugin could not read stays unreadable until the source
     sends it again (when it changes, or on ``koppel run --full``): its parked
-    copy is the raw row, which the mappings cannot take.
+    copy is the raw row, which the mappings cannot take. A deletion is retried as one.
     """
+    if parked.deleted:
+        return SourceRecord.removed(parked.source_id, cursor=parked.cursor, data=parked.data)
     error = None
     if parked.error == SourceRecordError.__name__:
         error = SourceRecordError(parked.message, record=parked.source_id)

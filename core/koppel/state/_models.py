@@ -60,7 +60,8 @@ class Binding:
 
 @attrs.frozen(kw_only=True)
 class ParkedRecord:
-    """A record that failed and waits to be retried; ``data`` is the native source record."""
+    """A record that failed and waits to be retried; ``data`` is the native source record,
+    ``deleted`` whether it stands for a deletion in the source (retried as one)."""
 
     id: int
     flow: str
@@ -74,18 +75,21 @@ class ParkedRecord:
     first_failed_at: datetime
     last_failed_at: datetime
     next_attempt_at: datetime
+    deleted: bool = False
 
 
 @attrs.frozen(kw_only=True)
 class NewParked:
     """A record to park (or whose failure to count once more): ``data`` is the native
-    source record, ``error`` the kind of failure (the error class name)."""
+    source record, ``error`` the kind of failure (the error class name), ``deleted``
+    whether it stands for a deletion in the source."""
 
     source_id: str
     data: Mapping[str, Any]
     message: str
     error: str
     cursor: str | None
+    deleted: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -40,6 +40,7 @@ def _parked(row: sa.Row[tuple[object, ...]]) -> ParkedRecord:
         first_failed_at=m["first_failed_at"],
         last_failed_at=m["last_failed_at"],
         next_attempt_at=m["next_attempt_at"],
+        deleted=bool(m["deleted"]),
     )
 
 
@@ -78,6 +79,7 @@ class ParkedMixin(StoreBase):
             message=record.message,
             error=record.error,
             cursor=record.cursor,
+            deleted=record.deleted,
             attempts=1,
             first_failed_at=now,
             last_failed_at=now,
@@ -90,6 +92,7 @@ class ParkedMixin(StoreBase):
                 "message": stmt.excluded.message,
                 "error": stmt.excluded.error,
                 "cursor": stmt.excluded.cursor,
+                "deleted": stmt.excluded.deleted,
                 "attempts": parked.c.attempts + 1,
                 "last_failed_at": stmt.excluded.last_failed_at,
             },
