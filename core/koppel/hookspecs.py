@@ -205,14 +205,21 @@ def delete_record(connection: Connection, entity: str, target_id: str) -> bool |
 
 
 @hookspec(firstresult=True)
-def check_online(connection: Connection, entity: str, direction: str) -> str | None:
+def check_online(
+    connection: Connection, entity: str, direction: str, overrides: Mapping[str, Any] | None
+) -> str | None:
     """Ask the system itself whether ``connection`` can read or write ``entity`` as
     configured (``koppel check --online``): the customer's own definitions, the
-    fields the mappings use, the rights of the credentials.
+    fields the mappings use (the system's default mapping with the flow's overrides
+    laid over it), the rights of the credentials.
 
     :param connection: the connection, with its credentials resolved.
     :param entity: the flow's entity.
     :param direction: ``read`` (the flow's source) or ``write`` (its target).
+    :param overrides: the flow's mapping overrides for this direction
+        (``[mapping.inbound]`` to read, ``[mapping.outbound]`` with the flow's
+        ``write_rules`` to write) in the datamapper's shape, ``{"fields": {...}}``; None
+        when the flow overrides nothing. An implementation may leave the argument out.
     :return: one line saying what was checked; None when nothing can be checked online.
     :raises ConfigurationError: naming the setting to fix when the system says no.
 

@@ -80,6 +80,10 @@ class Customers(Resource):
         self.client.rows[key] = {**self.client.rows.get(key, {}), **payload, "id": key, "seq": seq}
         return WriteResult(target_id=key)
 
+    def check_online(self, direction: str, overrides: Mapping[str, Any] | None = None) -> str:
+        fields = sorted((overrides or {}).get("fields", {}))
+        return f"{direction}: mail, name and the flow's {', '.join(fields) or 'nothing'}"
+
 
 class Orders(Resource):
     entity = "orders"
@@ -95,6 +99,9 @@ class Orders(Resource):
         self, action: Action, payload: Mapping[str, Any], target_id: str | None
     ) -> WriteResult:
         return WriteResult(target_id="O1")
+
+    def check_online(self, direction: str) -> str:  # written before overrides were given
+        return f"{direction}: the shipped order mapping"
 
 
 def build(session: Session) -> FakeApi:
@@ -234,6 +241,27 @@ def test_connector_order_types_follow_the_settings(manager: KoppelPluginManager)
     assert list(hooks.supports_order_types(connection=basic)) == [OrderType.ORDER]
     assert len(list(hooks.supports_order_types(connection=pro))) == 2
     assert len(list(hooks.supports_order_types(connection=unknown))) == 2
+
+
+def test_connector_check_online_gets_the_flows_overrides_where_the_resource_takes_them(
+    manager: KoppelPluginManager,
+) -> None:
+    hooks = manager.hooks_for("shop")
+    connection = Connection(name="shop", system="shop", secrets={"api_key": "k"})
+    overrides = {"fields": {"vip": "tags[0]", "mail": {"write": "create_only"}}}
+    assert Customers.takes_overrides() and not Orders.takes_overrides()
+    note = hooks.check_online(
+        connection=connection, entity="customers", direction="write", overrides=overrides
+    )
+    assert note == "write: mail, name and the flow's mail, vip"
+    plain = hooks.check_online(
+        connection=connection, entity="customers", direction="write", overrides=None
+    )
+    assert plain == "write: mail, name and the flow's nothing"
+    old = hooks.check_online(
+        connection=connection, entity="orders", direction="write", overrides=overrides
+    )
+    assert old == "write: the shipped order mapping"  # called as before, without them
 
 
 def test_connector_leaves_no_client_or_socket_open(

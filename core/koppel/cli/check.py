@@ -278,9 +278,16 @@ class Checker:
                     connection.close()
 
     def _online(self, connection: Any, direction: str) -> str:
+        from koppel.engine._mappings import flow_overrides
+        from koppel.sync import Direction
+
+        mapped = Direction.INBOUND if direction == "read" else Direction.OUTBOUND
         hooks = self.manager.hooks_for(connection.system)
         note = hooks.check_online(
-            connection=connection, entity=self.flow.entity, direction=direction
+            connection=connection,
+            entity=self.flow.entity,
+            direction=direction,
+            overrides=flow_overrides(self.flow, mapped),
         )
         return note or "nothing to ask online"
 

@@ -208,10 +208,18 @@ class Connector:
         return True
 
     @hookimpl
-    def check_online(self, connection: Connection, entity: str, direction: str) -> str | None:
+    def check_online(
+        self,
+        connection: Connection,
+        entity: str,
+        direction: str,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> str | None:
         resource = self.resource(connection, entity)
         if resource is None or not resource.can("check_online"):
             return None
+        if overrides is not None and resource.takes_overrides():
+            return resource.check_online(direction, overrides=overrides)
         return resource.check_online(direction)
 
     @hookimpl

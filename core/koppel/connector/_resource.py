@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -109,9 +110,15 @@ class Resource:
         """Delete one record; one already gone counts as deleted (see ``delete_record``)."""
         raise NotImplementedError
 
-    def check_online(self, direction: str) -> str:
+    def check_online(self, direction: str, overrides: Mapping[str, Any] | None = None) -> str:
         """Ask the system whether this connection can ``read`` or ``write`` the entity as
-        configured; one line on what was checked (see ``check_online``)."""
+        configured; one line on what was checked (see ``check_online``).
+
+        ``overrides`` are the flow's mapping overrides for the direction
+        (``{"fields": {...}}``), laid over the shipped mapping: check the fields the
+        flow really writes. A resource whose method leaves the argument out is called
+        without it and checks its shipped mapping.
+        """
         raise NotImplementedError
 
     @classmethod
@@ -136,6 +143,11 @@ class Resource:
         return None
 
     # -- introspection ------------------------------------------------------
+
+    @classmethod
+    def takes_overrides(cls) -> bool:
+        """Whether :meth:`check_online` takes the flow's ``overrides``."""
+        return "overrides" in inspect.signature(cls.check_online).parameters
 
     @classmethod
     def can(cls, method: str) -> bool:

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Problem", "mapped_paths", "mapping_fields", "problems"]
+__all__ = ["FLOW_OUTBOUND", "Problem", "config_path", "mapped_paths", "mapping_fields", "problems"]
 
 
 @attrs.frozen
@@ -36,10 +36,12 @@ class Problem:
     path: str | None = None
 
 
+#: Where a flow's outbound overrides sit in its file: ``[mapping.outbound]``.
+FLOW_OUTBOUND = "mapping.outbound"
+
+
 @cache
-def mapping_fields(entity: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The target fields the plugin's default outbound mapping of ``entity`` writes: the
-    record's, and each line's (``Lines[]``); the ``_`` fields the plugin resolves left out."""
+def _shipped_fields(entity: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     name = f"{entity}.outbound.toml"
     folder = resources.files("koppel_afas").joinpath("mappings")
     if not folder.joinpath(name).is_file():
@@ -48,6 +50,45 @@ def mapping_fields(entity: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     lines = spec.get("Lines[]", {}).get("fields", {})
     own = tuple(k for k in spec if not k.startswith("_") and k != "Lines[]")
     return own, tuple(k for k in lines if not k.startswith("_"))
+
+
+def mapping_fields(
+    entity: str, overrides: Mapping[str, Any] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The target fields the outbound mapping of ``entity`` writes: the record's, and each
+    line's (``Lines[]``); the ``_`` fields the plugin resolves left out. The plugin's
+    default mapping with the flow's ``overrides`` (``{"fields": {...}}``) laid over it:
+    a field they add is written, one they remove is not."""
+    own, lines = _shipped_fields(entity)
+    flow, flow_lines = _override_fields(overrides)
+    return _laid_over(own, flow), _laid_over(lines, flow_lines)
+
+
+def _override_fields(
+    overrides: Mapping[str, Any] | None,
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The flow's override rules of the record's fields and of each line's."""
+    fields = (overrides or {}).get("fields") or {}
+    nested = fields.get("Lines[]")
+    lines = nested.get("fields") if isinstance(nested, Mapping) else None
+    return fields, lines if isinstance(lines, Mapping) else {}
+
+
+def _writes(rule: Any) -> bool:
+    """Whether an override rule gives its field a value (not only a write rule)."""
+    if isinstance(rule, Mapping):
+        return not rule.get("remove") and any(k in rule for k in ("expr", "value", "default"))
+    return isinstance(rule, str)
+
+
+def _laid_over(names: Sequence[str], rules: Mapping[str, Any]) -> tuple[str, ...]:
+    kept = [n for n in names if not (isinstance(rules.get(n), Mapping) and rules[n].get("remove"))]
+    added = [
+        n
+        for n, rule in rules.items()
+        if n not in names and not n.startswith("_") and n != "Lines[]" and _writes(rule)
+    ]
+    return (*kept, *added)
 
 
 def _elements(node: Any) -> list[Mapping[str, Any]]:
@@ -97,12 +138,15 @@ def _compare(
     for name in given:
         if name not in fields:
             source = mapped.get(name)
-            who = f"mapping field {source}" if source else "koppel-afas"
+            who = "koppel-afas"
+            if source:
+                owner = "the flow's " if source.startswith(FLOW_OUTBOUND) else ""
+                who = f"{owner}mapping field {source}"
             found.append(
                 Problem(
                     f"{who} writes {where}.{name}, which UpdateConnector {connector} does "
                     "not have in this environment",
-                    f"mapping.{source}" if source else None,
+                    config_path(source) if source else None,
                 )
             )
     for name, field in fields.items():
@@ -128,12 +172,29 @@ def _compare(
 
 
 def mapped_paths(
-    own: Sequence[str], lines: Sequence[str], renamed: Mapping[str, str] | None = None
+    own: Sequence[str],
+    lines: Sequence[str],
+    renamed: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """Written field -> the mapping field that fills it (a line's under ``Lines[]``);
-    ``renamed`` names the written fields the plugin fills from a mapping field of another
-    name."""
-    paths = {name: f'fields."Lines[]".fields.{name}' for name in lines}
-    paths.update({name: f"fields.{name}" for name in own})
-    paths.update({name: f"fields.{source}" for name, source in (renamed or {}).items()})
+    """Written field -> the mapping field that fills it (a line's under ``Lines[]``):
+    the plugin's (``fields.EmAd``), or the flow's where its ``overrides`` give the field
+    (``mapping.outbound.EmAd``, its place in the flow file); ``renamed`` names the
+    written fields the plugin fills from a mapping field of another name."""
+    flow, flow_lines = _override_fields(overrides)
+
+    def path(name: str, *, line: bool = False) -> str:
+        if _writes((flow_lines if line else flow).get(name)):
+            return f'{FLOW_OUTBOUND}."Lines[]".fields.{name}' if line else f"{FLOW_OUTBOUND}.{name}"
+        return f'fields."Lines[]".fields.{name}' if line else f"fields.{name}"
+
+    paths = {name: path(name, line=True) for name in lines}
+    paths.update({name: path(name) for name in own})
+    paths.update({name: path(source) for name, source in (renamed or {}).items()})
     return paths
+
+
+def config_path(source: str) -> str:
+    """Where mapping field ``source`` (from :func:`mapped_paths`) is fixed: the flow's
+    place as it is, the plugin's under ``mapping``."""
+    return source if source.startswith(FLOW_OUTBOUND) else f"mapping.{source}"

@@ -196,3 +196,81 @@ def test_koppel_check_online_sandbox_runs_on_the_example_without_a_token(tmp_pat
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok    afas reads relations (online) (GetConnector koppel_debtors" in done.stdout
     assert "warn" not in done.stdout  # the sandboxes give their own credentials
+
+
+def test_check_online_names_the_flows_mapping_field_an_updateconnector_lacks(
+    connection: Connection,
+) -> None:
+    """The flow's ``[mapping.outbound]`` adds a field FbItemArticle does not have: the check
+    compares what the flow really writes and names the flow's field."""
+    overrides = {"fields": {"U9F3A21C": "name", "ItCd": {"write": "create_only"}}}
+    with pytest.raises(ConfigurationError) as caught:
+        connector.check_online(
+            connection=connection, entity="products", direction="write", overrides=overrides
+        )
+    assert (
+        "the flow's mapping field mapping.outbound.U9F3A21C writes FbItemArticle.U9F3A21C, "
+        "which UpdateConnector FbItemArticle does not have in this environment"
+    ) in caught.value.message
+    assert caught.value.context["path"] == "mapping.outbound.U9F3A21C"
+    assert "ItCd" not in caught.value.message  # a write rule alone writes nothing new
+
+
+def test_check_online_a_field_the_flow_removes_is_not_compared(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def drop_email(described: dict[str, Any]) -> None:
+        for organisation in described.get("objects") or ():
+            organisation["fields"] = [f for f in organisation["fields"] if f["fieldId"] != "EmAd"]
+
+    monkeypatch.setattr(AfasSandbox, "_metainfo_update", _described(drop_email))
+    connection = connect(make_sandbox(0, clock=clock))
+    with pytest.raises(ConfigurationError, match=r"mapping field fields\.EmAd writes"):
+        connector.check_online(connection=connection, entity="relations", direction="write")
+    note = connector.check_online(
+        connection=connection,
+        entity="relations",
+        direction="write",
+        overrides={"fields": {"EmAd": {"remove": True}}},
+    )
+    assert note is not None and note.endswith("writes no field they lack")
+
+
+def test_koppel_check_online_compares_the_flows_outbound_mapping(tmp_path: Path) -> None:
+    """``koppel check --online --sandbox`` hands the flow's ``[mapping.outbound]`` to AFAS's
+    check, which names the flow's field AFAS does not have."""
+    pytest.importorskip("koppel_exact_online")
+    flow = tmp_path / "products.toml"
+    flow.write_text(
+        """
+name = "exact-products-to-afas"
+source = "exact"
+target = "afas"
+entity = "products"
+
+[connections.exact]
+system = "exact-online"
+credentials = { client_id = "env:EXACT_CLIENT_ID", client_secret = "env:EXACT_CLIENT_SECRET" }
+
+[connections.afas]
+system = "afas"
+settings = { participant = "12345", article_group = "HORECA" }
+credentials = { token = "env:AFAS_TOKEN" }
+
+[mapping.outbound]
+U9F3A21C = "name"
+""",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        koppel_command("check", "--online", "--sandbox", str(flow)),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "the flow's mapping field mapping.outbound.U9F3A21C writes FbItemArticle" in (
+        done.stdout + done.stderr
+    )

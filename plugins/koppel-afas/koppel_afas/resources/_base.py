@@ -99,11 +99,12 @@ class AfasResource(Resource):
         )
         return connector
 
-    def check_online(self, direction: str) -> str:
+    def check_online(self, direction: str, overrides: Mapping[str, Any] | None = None) -> str:
         """Ask AFAS (``koppel check --online``): every GetConnector this entity reads or
         looks records up in has the fields koppel reads (``metainfo/get``); to write,
         every UpdateConnector it writes through is there for this token
-        (``metainfo/update``). Nothing is written.
+        (``metainfo/update``) and has the fields the outbound mapping writes: the
+        plugin's, with the flow's ``overrides`` laid over it. Nothing is written.
 
         :raises ConfigurationError: naming the setting or the UpdateConnector.
         """
@@ -112,13 +113,13 @@ class AfasResource(Resource):
         if direction != "write":
             return note
         names = self.writes_through()
-        own, lines = mapping_fields(self.entity)
+        own, lines = mapping_fields(self.entity, overrides)
         samples = self.sample_bodies(own, lines)
         found: list[Problem] = []
         for name in names:
             described = self.update_metainfo(name, refresh=True)
             if name in samples:
-                mapped = mapped_paths(own, lines, self.written_from)
+                mapped = mapped_paths(own, lines, self.written_from, overrides)
                 found += problems(name, samples[name], described, mapped=mapped)
         if found:
             raise ConfigurationError(
