@@ -22,6 +22,7 @@ from koppel.web._accounts import (
     revoke_token,
     verify_user,
 )
+from koppel.web._throttle import LoginThrottle
 from koppel.web.auth import csrf_operator, page_operator, page_user
 
 from .conftest import PASSWORD, form_csrf
@@ -231,3 +232,27 @@ def test_auth_api_docs_need_a_token_or_a_session(
     signed_in(client, "read-only")
     assert client.get("/api/docs").status_code == 200
     assert audit_entries(client.app.state.web.store) == []  # type: ignore[attr-defined]
+
+
+def test_auth_failed_sign_ins_lock_the_name_for_a_while(
+    client: TestClient, store: StateStore
+) -> None:
+    add_user(store, "anna", PASSWORD, "operator")
+    web = client.app.state.web  # type: ignore[attr-defined]
+    now = [1000.0]
+    web.login_throttle = LoginThrottle(attempts=3, window=600, clock=lambda: now[0])
+
+    def sign_in(name: str, password: str) -> tuple[int, str]:
+        csrf = form_csrf(client.get("/login").text)
+        answer = client.post(
+            "/login", data={"name": name, "password": password, "csrf_token": csrf}
+        )
+        return answer.status_code, answer.text
+
+    assert [sign_in(name, "guess")[0] for name in ("anna", "Anna", "ANNA")] == [401] * 3
+    status, page = sign_in("anna", PASSWORD)  # the right password too, while locked
+    assert status == 429 and "Too many failed sign-ins" in page
+    assert sign_in("bert", "guess")[0] == 401  # another name is not locked
+    now[0] += 601
+    assert sign_in("anna", PASSWORD)[0] == 200
+    assert client.get("/probe/read").json()["user"] == "anna"

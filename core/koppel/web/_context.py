@@ -12,6 +12,8 @@ import attrs
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from koppel.web._throttle import LoginThrottle
+
 if TYPE_CHECKING:
     from koppel.flows import Flow
     from koppel.relations import RelationWorkflow
@@ -58,6 +60,7 @@ class Web:
     :param launcher: starts runs and keeps the progress of those run here.
     :param secure: whether cookies are sent over HTTPS only.
     :param relations: opens a relations flow's workflow (the relation queue's pages).
+    :param login_throttle: counts failed sign-ins per address and name.
     """
 
     store: StateStore
@@ -66,6 +69,7 @@ class Web:
     launcher: RunLauncher
     secure: bool = True
     relations: RelationsOpener = open_relations
+    login_throttle: LoginThrottle = attrs.Factory(LoginThrottle)
 
     def flow(self, name: str) -> Flow:
         """The served flow ``name``; a 404 naming the served flows when there is none."""

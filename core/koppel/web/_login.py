@@ -50,9 +50,17 @@ def login(
     expected = request.session.get("csrf")
     if not isinstance(expected, str) or not hmac.compare_digest(csrf_token_field, expected):
         return _failed(request, web, next, "The form expired; please sign in again.", 403)
+    address = request.client.host if request.client else ""
+    wait = web.login_throttle.wait(address, name)
+    if wait > 0:
+        minutes = max(round(wait / 60), 1)
+        text = f"Too many failed sign-ins; try again in {minutes} minute(s)."
+        return _failed(request, web, next, text, 429)
     user = verify_user(web.store, name, password)
     if user is None:
+        web.login_throttle.failed(address, name)
         return _failed(request, web, next, "Wrong name or password.", 401)
+    web.login_throttle.succeeded(address, name)
     sign_in(request, Principal(kind="user", name=user.name, role=user.role), user.fingerprint)
     return RedirectResponse(safe_next(next), status_code=303)
 
