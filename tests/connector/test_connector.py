@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -262,6 +263,27 @@ def test_connector_check_online_gets_the_flows_overrides_where_the_resource_take
         connection=connection, entity="orders", direction="write", overrides=overrides
     )
     assert old == "write: the shipped order mapping"  # called as before, without them
+
+
+def test_connector_session_peek_remembered_reads_without_asking_or_storing(
+    tmp_path: Path,
+) -> None:
+    now = [datetime(2026, 11, 25, 12, tzinfo=UTC)]
+    with open_state(str(tmp_path / "state.sqlite3"), clock=lambda: now[0]) as store:
+        connection = Connection(name="shop", system="shop", secrets={"api_key": "k"})
+        connection.state = store
+        session = Session(shop, connection)
+        absent = object()
+        assert session.peek_remembered("acme/fields", default=absent) is absent
+        assert store.forget_remembered("") == 0  # the peek stored nothing
+        asked = session.remembered("acme/fields", lambda: {"fields": ["name"]})
+        assert session.peek_remembered("acme/fields") == asked == {"fields": ["name"]}
+        now[0] += timedelta(days=2)  # older than a day: not kept any more
+        assert session.peek_remembered("acme/fields", default=absent) is absent
+        fresh = session.peek_remembered("acme/fields", max_age=timedelta(days=3))
+        assert fresh == {"fields": ["name"]}
+    outside = Session(shop, Connection(name="shop", system="shop", secrets={"api_key": "k"}))
+    assert outside.peek_remembered("acme/fields") is None  # no state store: nothing kept
 
 
 def test_connector_leaves_no_client_or_socket_open(

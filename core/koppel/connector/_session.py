@@ -185,3 +185,26 @@ class Session:
         return store.remembered(
             f"{self.connector.name}/{key}", fetch, max_age=max_age, refresh=refresh
         )
+
+    def peek_remembered(
+        self, key: str, *, max_age: timedelta = REMEMBER_FOR, default: Any = None
+    ) -> Any:
+        """What :meth:`remembered` keeps under ``key`` while it is younger than
+        ``max_age``, without asking the system: ``default`` when nothing is kept there
+        (or only something older, or there is no state store). Stores nothing."""
+        store = self.connection.state
+        if store is None:
+            return default
+
+        def nothing_kept() -> Any:
+            raise _NothingKept
+
+        try:
+            return store.remembered(f"{self.connector.name}/{key}", nothing_kept, max_age=max_age)
+        except _NothingKept:
+            return default
+
+
+class _NothingKept(Exception):
+    """Raised by :meth:`Session.peek_remembered`'s fetch: the store asks it only when it
+    keeps nothing fresh under the key, and stores nothing when it raises."""

@@ -2,7 +2,8 @@
 
 A lookup that needs a whole table (every debtor, to find one by e-mail address and to
 give a new one the next free number) reads it once, keeps it in the run's state store
-(:meth:`koppel.connector.Session.remembered`) and afterwards reads only the rows
+(:meth:`koppel.connector.Session.remembered`; :meth:`~koppel.connector.Session.peek_remembered`
+looks whether one is kept) and afterwards reads only the rows
 changed since (``CNG_DATE`` on or after the latest change seen): one call in a run
 when little changed, not one per hundred rows. Rows koppel writes come back in the
 next run's read of changes. Once a day (:data:`FULL_EVERY`) the whole table is read
@@ -68,7 +69,9 @@ class KeptIndex:
         return self._kept() is not None
 
     def _kept(self) -> dict[str, Any] | None:
-        value = self.session.remembered(self.key, dict, max_age=_KEEP_FOR)
+        """The index the state store keeps (younger than :data:`_KEEP_FOR`), or None;
+        a look that stores nothing when nothing is kept."""
+        value = self.session.peek_remembered(self.key, max_age=_KEEP_FOR)
         return value if isinstance(value, dict) and "rows" in value else None
 
     def load(self) -> None:

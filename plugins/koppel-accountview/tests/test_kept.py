@@ -14,9 +14,10 @@ from koppel.state import StateStore, open_state
 from koppel.sync import Connection
 from koppel.testing import FakeClock
 from koppel_accountview.debtors import DebtorIndex
-from koppel_accountview.kept import FULL_EVERY
+from koppel_accountview.kept import FULL_EVERY, KeptIndex
 from koppel_accountview.plugin import connector
 from koppel_accountview.sandbox import make_sandbox
+from koppel_accountview.schema import DEBTORS
 
 from .conftest import SECRETS, SETTINGS
 
@@ -78,3 +79,21 @@ def test_kept_index_forgets_a_deleted_debtor_when_read_in_full_after_a_day(
 def test_kept_index_without_a_state_store_reads_in_full_each_run(sandbox: Any) -> None:
     assert run(sandbox, None)[1] == 5
     assert run(sandbox, None)[1] == 5
+
+
+def test_kept_index_looking_whether_one_is_kept_stores_nothing(
+    sandbox: Any, store: StateStore
+) -> None:
+    """``stored()`` peeks (Session.peek_remembered): nothing kept leaves the state store
+    empty, no ``{}`` standing for "nothing"; a run's saved index is then seen."""
+
+    def stored() -> bool:
+        connection = Connection(name="av", system="accountview", settings=SETTINGS)
+        connection.secrets, connection.state = SECRETS, store
+        session = connector.session(connection)
+        return KeptIndex(session, DEBTORS, DEBTORS.fields, name="ar1-index").stored()
+
+    assert stored() is False
+    assert store.forget_remembered("") == 0  # nothing was written
+    run(sandbox, store)
+    assert stored() is True
