@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -172,6 +173,14 @@ def _browser(
     return answers
 
 
+def _first_page(pages: list[httpx.Response]) -> httpx.Response:
+    """The browser's first page, once its thread has read it (it may lag the CLI)."""
+    deadline = time.monotonic() + 10
+    while not pages and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return pages[0]
+
+
 def test_cli_auth_catches_the_redirect_on_loopback(
     server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,7 +202,7 @@ def test_cli_auth_listener_refuses_a_redirect_of_another_state(
     server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     redirect = f"http://127.0.0.1:{_free_port()}/callback"
-    _browser(monkeypatch, tamper=lambda url: re.sub(r"state=[^&]+", "state=forged", url))
+    pages = _browser(monkeypatch, tamper=lambda url: re.sub(r"state=[^&]+", "state=forged", url))
     state = tmp_path / "state.sqlite3"
     result = CliRunner().invoke(
         cli, _auth_args(server, redirect, state), env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"}
@@ -201,6 +210,10 @@ def test_cli_auth_listener_refuses_a_redirect_of_another_state(
     assert result.exit_code != 0
     assert "state does not match" in str(result.exception)
     assert not state.exists()
+    # The browser is not told that access was granted.
+    page = _first_page(pages)
+    assert page.status_code == 400
+    assert "Access granted" not in page.text and "not granted" in page.text
 
 
 def test_cli_auth_listener_names_a_refusal_by_the_provider(
@@ -219,7 +232,7 @@ def test_cli_auth_listener_names_a_refusal_by_the_provider(
         env={"KOPPEL_CLIENT_SECRET": "sandbox-secret"},
     )
     assert "the provider refused the authorisation: user said no" in str(result.exception)
-    assert "refused access" in pages[0].text
+    assert "refused access" in _first_page(pages).text
 
 
 def test_cli_auth_listener_gives_up_after_its_timeout(

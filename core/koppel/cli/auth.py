@@ -176,7 +176,7 @@ def auth(
     if answer is not None:
         code = code_from_redirect(answer, state=state if "state=" in answer else None)
     elif listen or (listen is None and is_loopback_redirect(config.redirect_uri)):
-        with RedirectListener(config.redirect_uri or "") as listener:
+        with RedirectListener(config.redirect_uri or "", state=state) as listener:
             _show(url, browser)
             click.echo(f"Waiting for the redirect to {config.redirect_uri} ...")
             code = code_from_redirect(listener.wait(timeout), state=state)

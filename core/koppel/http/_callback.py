@@ -4,6 +4,8 @@
 ``http`` loopback address (RFC 8252, section 7.3: native apps receive the
 authorization response on a loopback port). The browser's request to the redirect
 path is answered with a short page and its URL handed back; any other path is a 404.
+The page says access was granted only when the redirect carries a code and the
+``state`` koppel sent (a redirect with another state is handed back too, and refused).
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ class RedirectListener:
 
     Use as a context manager; :meth:`wait` gives the redirect URL the browser was sent
     to, query string included.
+
+    :param state: the ``state`` of the authorization request; a redirect with another
+        one is answered with a page saying access was not granted.
     """
 
-    def __init__(self, redirect_uri: str) -> None:
+    def __init__(self, redirect_uri: str, *, state: str | None = None) -> None:
         if not is_loopback_redirect(redirect_uri):
             raise ConfigurationError(
                 f"redirect URI {redirect_uri!r} is not an http URL on 127.0.0.1 or "
@@ -55,12 +60,13 @@ class RedirectListener:
         self._host = "::1" if parts.hostname == "::1" else "127.0.0.1"
         self._port = parts.port
         self._path = parts.path or "/"
+        self._state = state
         self._answers: queue.Queue[str] = queue.Queue()
         self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> RedirectListener:
-        handler = _handler(self._path, self._answers)
+        handler = _handler(self._path, self._answers, self._state)
         server_class = _IPv6Server if self._host == "::1" else HTTPServer
         try:
             self._server = server_class((self._host, self._port), handler)
@@ -103,7 +109,9 @@ class _IPv6Server(HTTPServer):
     address_family = socket.AF_INET6
 
 
-def _handler(path: str, answers: queue.Queue[str]) -> type[BaseHTTPRequestHandler]:
+def _handler(
+    path: str, answers: queue.Queue[str], state: str | None
+) -> type[BaseHTTPRequestHandler]:
     """A request handler class that hands the redirect's URL to ``answers``."""
 
     class RedirectHandler(BaseHTTPRequestHandler):
@@ -113,13 +121,20 @@ def _handler(path: str, answers: queue.Queue[str]) -> type[BaseHTTPRequestHandle
                 self._answer(404, "Not the redirect path koppel listens on.")
                 return
             query = parse_qs(parts.query)
+            status = 200
             if "error" in query:
                 text = "The provider refused access; see the terminal."
+            elif state is not None and query.get("state", [""])[0] != state:
+                status = 400
+                text = (
+                    "This redirect does not answer koppel's request (its state differs): "
+                    "access was not granted; see the terminal."
+                )
             elif "code" in query:
                 text = "Access granted. You can close this window and return to the terminal."
             else:
                 text = "This redirect holds no code; see the terminal."
-            self._answer(200, text)
+            self._answer(status, text)
             answers.put(f"http://{self.headers.get('Host', '')}{self.path}")
 
         def _answer(self, status: int, text: str) -> None:
