@@ -77,6 +77,32 @@ def test_run_of_several_flows_runs_the_others_and_names_the_bad_one(
     assert flow_env.books.rows("products") and flow_env.books.rows("customers")
 
 
+def test_a_flow_whose_target_refuses_a_lookup_does_not_stop_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AccountView's sandbox refuses an unknown company when the orders are looked up:
+    that flow is named and could not run, the next one still runs."""
+    monkeypatch.chdir(tmp_path)
+    examples = Path(__file__).parents[2] / "examples"
+    orders = tmp_path / "orders.toml"
+    orders.write_text(
+        (examples / "eaccounting-orders-to-accountview.toml")
+        .read_text()
+        .replace('company = "DEMO"', 'company = "NOPE"')
+    )
+    products = examples / "accountview-products-to-eaccounting.toml"
+    state = str(tmp_path / "s.sqlite3")
+
+    result = CliRunner().invoke(
+        cli, ["run", "--sandbox", "--state", state, str(orders), str(products)]
+    )
+
+    assert result.exit_code == EXIT_CONFIG, result.output
+    assert f"error: {orders}: Onbekende onderneming 'NOPE'" in result.stderr
+    assert "accountview-products-to-eaccounting: run" in result.output
+    assert "1 of 2 flows could not run" in result.stderr
+
+
 def test_run_of_one_bad_flow_is_exit_2(tmp_path: Path, capsys: Any) -> None:
     flow = tmp_path / "mine.toml"
     flow.write_text(MAPPED)

@@ -81,7 +81,7 @@ def run(
     a flow could not run.
     """
     from koppel.cli import EXIT_CONFIG, EXIT_FAILED
-    from koppel.errors import ConfigurationError, FatalError
+    from koppel.errors import KoppelError
 
     sandboxes, state_url = open_sandboxes(sandbox, seed, state_url, fresh=not dry_run)
     failed, broken, results = False, 0, []
@@ -93,7 +93,7 @@ def run(
             result, failures = run_one(
                 flow, state_url, sandboxes=sandboxes, dry_run=dry_run, limit=limit, full=full
             )
-        except (ConfigurationError, FatalError) as exc:
+        except KoppelError as exc:  # any error a run lets out: the flow could not run
             if len(flow_files) == 1:
                 raise
             broken += 1
