@@ -352,7 +352,7 @@ class Checker:
         if plain:
             notes.append(f"secret(s) {', '.join(plain)} belong in credentials")
         if unknown:
-            notes.append(f"not known to {info.name}: {', '.join(unknown)}")
+            notes.append(f"not known to {info.name}: {', '.join(_guessed(unknown, known))}")
         return "; ".join(notes) or None
 
     def _connection(self, config: Any) -> Any:
@@ -421,3 +421,14 @@ def _new_store_folder(location: str | None) -> str:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+
+
+def _guessed(unknown: list[str], known: set[str]) -> list[str]:
+    """Each unknown setting, with the known one it is a letter or two off when there is one."""
+    import difflib
+
+    named = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
+        named.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    return named
