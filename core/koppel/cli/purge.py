@@ -27,7 +27,8 @@ from koppel.cli._flowing import load, opened_state, parse_duration, state_option
 @state_option
 def purge(older_than: str, flow_file: Path | None, state_url: str | None) -> None:
     """Delete activity log entries older than AGE from the state store, and empty the
-    payload of records parked before then; the deleted bytes are overwritten."""
+    payload of records parked or pushed (HTTP API) before then; the deleted bytes are
+    overwritten."""
     age = parse_duration(older_than)
     flow = load(flow_file) if flow_file else None
     with opened_state(flow, state_url) as store:
@@ -35,3 +36,5 @@ def purge(older_than: str, flow_file: Path | None, state_url: str | None) -> Non
     click.echo(f"deleted {purged.activity} activity entries older than {older_than}")
     if purged.parked:
         click.echo(f"emptied the payload of {purged.parked} parked records parked before then")
+    if purged.pushed:
+        click.echo(f"emptied the data of {purged.pushed} records pushed before then")

@@ -21,7 +21,8 @@ store's inbox (:mod:`koppel.push._inbox`), the newest per id; a record pushed ag
 unchanged is not kept twice, a changed one is numbered anew. The source reads the inbox
 from the flow's cursor (that number), so the engine's bindings, parking and activity log
 apply as to any source: each record lands once, also when it is pushed twice.
-:func:`forget_pushed` empties what was pushed longer ago than the retention.
+``koppel purge`` (:meth:`koppel.state.StateStore.purge`) empties what was pushed longer
+ago than the retention.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from koppel.push._inbox import (
     Pushed,
     PushedRecord,
     PushProblem,
-    forget_pushed,
     push_records,
     pushed_after,
     validate_pushed,
@@ -52,7 +52,6 @@ __all__ = [
     "Pushed",
     "PushedRecord",
     "connector",
-    "forget_pushed",
     "inbox_of",
     "push_records",
     "pushed_after",
@@ -87,7 +86,7 @@ class _PushedRecords(Resource):
         while True:
             page = pushed_after(client.store, client.inbox, self.entity, after)
             for record in page:
-                if not record.data:  # forgotten by the retention (forget_pushed)
+                if not record.data:  # forgotten by the retention (koppel purge)
                     continue
                 yield SourceRecord(id=record.record_id, data=record.data, cursor=str(record.seq))
             if not page:

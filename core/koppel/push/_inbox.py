@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -17,13 +16,12 @@ from koppel.records import ENTITY_RECORDS, structure, unstructure
 from koppel.state import StateStore
 from koppel.state._base import chunks
 from koppel.state._engine import BEGIN_OPTION
-from koppel.state._schema import JSONData, pushed
+from koppel.state._schema import pushed
 
 __all__ = [
     "PushProblem",
     "Pushed",
     "PushedRecord",
-    "forget_pushed",
     "push_records",
     "pushed_after",
     "validate_pushed",
@@ -216,17 +214,3 @@ def pushed_after(
             PushedRecord(record_id=row.record_id, data=row.data, seq=row.seq)
             for row in conn.execute(query)
         ]
-
-
-def forget_pushed(store: StateStore, older_than: timedelta) -> int:
-    """Forget the data of records pushed more than ``older_than`` ago (``koppel purge``'s
-    retention): each keeps its id, change number and content hash, so that pushing it
-    again unchanged still lands nothing, and the push source skips it. Returns how many."""
-    cutoff = store.clock() - older_than
-    with store.engine.begin() as conn:
-        emptied = conn.execute(
-            pushed.update()
-            .where(pushed.c.pushed_at < cutoff, pushed.c.data != sa.literal({}, JSONData))
-            .values(data={})
-        )
-    return int(emptied.rowcount)

@@ -30,7 +30,7 @@ from koppel.state._documents import (
 )
 from koppel.state._models import ActivityEntry, NewActivity
 from koppel.state._parts import PartsMixin
-from koppel.state._schema import JSONData, activity, activity_parts, parked
+from koppel.state._schema import JSONData, activity, activity_parts, parked, pushed
 
 __all__ = ["FAILED_ACTIONS", "ActivityMixin", "Purged", "clean"]
 
@@ -214,9 +214,12 @@ class ActivityMixin(PartsMixin):
         return self.purge(older_than).activity
 
     def purge(self, older_than: timedelta) -> Purged:
-        """Forget personal data older than ``older_than``: delete activity entries, and
+        """Forget personal data older than ``older_than``: delete activity entries,
         empty the payload of parked records that first failed before then (the record
-        stays parked, with its message, until the source sends it again).
+        stays parked, with its message, until the source sends it again), and empty
+        the data of records pushed through the HTTP API before then (each keeps its id,
+        change number and content hash, so that the same record pushed again lands
+        nothing and the ``push`` source skips it).
 
         Master data stored once for many entries (parts) and compression dictionaries
         go with the last entry that references them.
@@ -236,8 +239,17 @@ class ActivityMixin(PartsMixin):
                 .where(parked.c.first_failed_at < cutoff, parked.c.data != sa.literal({}, JSONData))
                 .values(data={})
             )
+            forgotten = conn.execute(
+                pushed.update()
+                .where(pushed.c.pushed_at < cutoff, pushed.c.data != sa.literal({}, JSONData))
+                .values(data={})
+            )
         self._compact()
-        return Purged(activity=int(removed.rowcount), parked=int(emptied.rowcount))
+        return Purged(
+            activity=int(removed.rowcount),
+            parked=int(emptied.rowcount),
+            pushed=int(forgotten.rowcount),
+        )
 
     def _compact(self) -> None:
         """Make deleted rows unreadable on disk: SQLite checkpoints and truncates its
@@ -250,14 +262,15 @@ class ActivityMixin(PartsMixin):
             else:
                 auto = conn.execution_options(isolation_level="AUTOCOMMIT")
                 auto.exec_driver_sql(
-                    f"VACUUM {activity.name}, {activity_parts.name}, {parked.name}"
+                    f"VACUUM {activity.name}, {activity_parts.name}, {parked.name}, {pushed.name}"
                 )
 
 
 @attrs.frozen
 class Purged:
     """What :meth:`ActivityMixin.purge` forgot: activity entries deleted, parked records
-    whose payload was emptied."""
+    whose payload was emptied, pushed records whose data was emptied."""
 
     activity: int
     parked: int
+    pushed: int = 0
