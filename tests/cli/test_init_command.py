@@ -40,5 +40,10 @@ def test_init_writes_a_project_whose_flows_load_and_whose_env_names_their_creden
     assert referenced and referenced <= env
     assert ".env" in (tmp_path / ".gitignore").read_text().split()
 
+    # A sandbox refuses CHANGE-ME (AccountView: an unknown company): the header says so.
+    header = (tmp_path / "flows" / "eaccounting-orders-to-accountview.toml").read_text()
+    assert "first set CHANGE-ME to the sandbox's values" in header.splitlines()[1]
+    assert 'company = "CHANGE-ME"' in header
+
     again = CliRunner().invoke(cli, ["init"])
     assert again.exit_code != 0 and "a project already" in str(again.exception)

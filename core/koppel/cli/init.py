@@ -71,7 +71,8 @@ def init(folder: Path, flows_from: Path | None) -> None:
         path.write_text(text, encoding="utf-8")
         click.echo(f"created  {path}")
     click.echo(
-        "Next: koppel flows; try one on the sandboxes: koppel run --sandbox NAME; "
+        "Next: koppel flows; try one on the sandboxes: koppel run --sandbox NAME (its "
+        "CHANGE-ME settings set to the sandbox's values, e.g. AccountView's company DEMO); "
         "for the real systems fill in .env and the CHANGE-ME settings, then koppel check NAME."
     )
 
@@ -91,9 +92,20 @@ def example_pairs(systems: list[SystemInfo]) -> dict[str, tuple[SystemInfo, Syst
 
 def example_flow(name: str, source: SystemInfo, target: SystemInfo, entity: str) -> str:
     """An example flow file: the required settings (CHANGE-ME) and credentials (env:)."""
+    filled = {
+        system.name: [
+            s.name for s in system.settings if s.required and not s.secret and s.default is None
+        ]
+        for system in (source, target)
+    }
+    sandbox = "(the sandboxes: no account needed)"
+    if any(filled.values()):  # a sandbox refuses CHANGE-ME (an unknown company, say)
+        sandbox = (
+            "(the sandboxes: first set CHANGE-ME to the sandbox's values, on each plugin's page)"
+        )
     lines = [
         f"# {source.title}: {entity} -> {target.title}.",
-        f"#   koppel run --sandbox {name}     (the sandboxes: no account needed)",
+        f"#   koppel run --sandbox {name}     {sandbox}",
         f"#   koppel check {name}             (fill in CHANGE-ME and .env first)",
         f'name = "{name}"',
         f'source = "{source.name}"',
@@ -101,11 +113,7 @@ def example_flow(name: str, source: SystemInfo, target: SystemInfo, entity: str)
         f'entity = "{entity}"',
     ]
     for system in (source, target):
-        settings = [
-            f'{s.name} = "{FILL_IN}"'
-            for s in system.settings
-            if s.required and not s.secret and s.default is None
-        ]
+        settings = [f'{setting} = "{FILL_IN}"' for setting in filled[system.name]]
         credentials = [
             f'{s.name} = "env:{variable(system, s)}"'
             for s in system.settings
