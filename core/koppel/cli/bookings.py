@@ -137,6 +137,15 @@ def show(booking_id: int, state_url: str | None, as_json: bool) -> None:
     _print(shown)
 
 
+def _vat(line: dict[str, Any]) -> str:
+    """A purchase invoice line's VAT as known: its code (else its rate) and its amount."""
+    rate = line.get("vat_rate")
+    known = [line.get("vat_code") or (f"{rate}%" if rate is not None else None)]
+    known.append(line.get("vat_amount"))
+    shown = " ".join(str(part) for part in known if part is not None)
+    return f"  VAT {shown}" if shown else ""
+
+
 def _print(shown: dict[str, Any]) -> None:
     click.echo(f"booking {shown['id']}: invoice {shown['invoice']} ({shown['booked_at']})")
     click.echo(f"  goes out as a {shown['form'].replace('_', ' ')}")
@@ -149,8 +158,7 @@ def _print(shown: dict[str, Any]) -> None:
             f"{invoice.get('total_incl_vat')} {invoice.get('currency')}:"
         )
         for line in invoice.get("lines", []):
-            vat = f"  VAT {line.get('vat_code')} {line.get('vat_amount')}"
-            click.echo(f"    {line.get('gl_account'):>10} {line.get('amount'):>12}{vat}")
+            click.echo(f"    {line.get('gl_account'):>10} {line.get('amount'):>12}{_vat(line)}")
     entry = shown["entry"]
     click.echo(f"  journal entry {entry.get('reference')} {entry.get('currency')}:")
     for line in entry.get("lines", []):
