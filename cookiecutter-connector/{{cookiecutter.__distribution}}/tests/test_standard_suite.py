@@ -89,8 +89,31 @@ class Test{{ cookiecutter.__class }}(ConnectorTestSuite):
 {%- if "commitments" in writes %}
         "commitments": {"code": "C-9001", "amount": "1500.00", "open_amount": "1500.00"},
 {%- endif %}
+{%- if "commitment_bookings" in writes %}
+        "commitment_bookings": {
+            "id": "PI-9001/C-9001/1",
+            "commitment": "C-9001",
+            "invoice_number": "PI-9001",
+            "amount": "250.00",
+        },
+{%- endif %}
 {%- if "relations" in writes %}
         "relations": {"number": "R-9001", "kind": "debtor", **ANN},
+{%- endif %}
+{%- if "purchase_invoices" in writes %}
+        "purchase_invoices": {
+            "id": "S-9001/PI-9001",
+            "number": "PI-9001",
+            "supplier": {"number": "S-9001", "name": "Nieuw Bouw B.V."},
+            "issue_date": "2024-03-01",
+            "lines": [{"gl_account": "7000", "amount": "100.00", "vat_amount": "21.00"}],
+            "total_excl_vat": "100.00",
+            "total_vat": "21.00",
+            "total_incl_vat": "121.00",
+        },
+{%- endif %}
+{%- if "projects" in writes %}
+        "projects": {"number": "P-9001", "name": "New project", "customer": "D10001"},
 {%- endif %}
     }
     changes = {
@@ -115,8 +138,17 @@ class Test{{ cookiecutter.__class }}(ConnectorTestSuite):
 {%- if "commitments" in writes %}
         "commitments": {"open_amount": "500.00"},
 {%- endif %}
+{%- if "commitment_bookings" in writes %}
+        "commitment_bookings": {"handled": True},
+{%- endif %}
 {%- if "relations" in writes %}
         "relations": {"phone": "+31 30 1234567"},
+{%- endif %}
+{%- if "purchase_invoices" in writes %}
+        "purchase_invoices": {"description": "corrected"},
+{%- endif %}
+{%- if "projects" in writes %}
+        "projects": {"status": "closed", "closed": True},
 {%- endif %}
     }
     # Refused by the API: a demo record has the same key.
@@ -142,8 +174,17 @@ class Test{{ cookiecutter.__class }}(ConnectorTestSuite):
 {%- if "commitments" in writes %}
         "commitments": {"code": "C-4001", "amount": "10.00"},
 {%- endif %}
+{%- if "commitment_bookings" in writes %}
+        "commitment_bookings": {"id": "PI-6001/C-4001/1", "commitment": "C-4001", "amount": "1"},
+{%- endif %}
 {%- if "relations" in writes %}
         "relations": {"number": "R5001", "kind": "debtor", "name": "Twice"},
+{%- endif %}
+{%- if "purchase_invoices" in writes %}
+        "purchase_invoices": {"id": "S-7001/PI-6001", "number": "PI-6001"},
+{%- endif %}
+{%- if "projects" in writes %}
+        "projects": {"number": "P-101", "name": "Twice"},
 {%- endif %}
     }
 {%- endif %}

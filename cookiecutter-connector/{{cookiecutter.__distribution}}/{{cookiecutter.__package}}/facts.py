@@ -1,3 +1,4 @@
+{%- from "wrap.j2" import wrapped -%}
 {%- set reads = cookiecutter.__reads.split(',') | reject('equalto', '') | list -%}
 {%- set writes = cookiecutter.__writes.split(',') | reject('equalto', '') | list -%}
 {%- set entities = reads + writes -%}
@@ -64,7 +65,7 @@ PAGING = (Field("skip", "integer"), Field("take", "integer"))
 PAGING = (Field("page", "integer"), Field("pageSize", "integer"))
 {%- endif %}
 {%- endif %}
-{%- if "customers" in entities or "relations" in entities %}
+{%- if "customers" in entities or "relations" in entities or "projects" in entities %}
 
 ADDRESS = Contract(
     "Address",
@@ -228,6 +229,26 @@ COMMITMENT = record(
     ],
 )
 {%- endif %}
+{%- if "commitment_bookings" in entities %}
+
+COMMITMENT_BOOKING = record(
+    "CommitmentBooking",
+    [
+        Field("reference", "text", required=True, max_length=100),
+        Field("commitment", "text", required=True),
+        Field("line", "text"),
+        Field("invoiceNumber", "text", max_length=40),
+        Field("supplier", "text"),
+        Field("deliveryNote", "text"),
+        Field("glAccount", "text"),
+        Field("description", "text"),
+        Field("amount", "decimal", required=True),
+        Field("currency", "text", max_length=3),
+        Field("handled", "boolean"),
+        Field("date", "date"),
+    ],
+)
+{%- endif %}
 {%- if "relations" in entities %}
 
 RELATION = record(
@@ -242,6 +263,71 @@ RELATION = record(
         Field("vatNumber", "text", max_length=20),
         Field("iban", "text", max_length=34),
         Field("address", "object", of=ADDRESS),
+    ],
+)
+{%- endif %}
+{%- if "purchase_invoices" in entities %}
+
+SUPPLIER = Contract(
+    "Supplier",
+    [
+        Field("number", "text", max_length=20),
+        Field("name", "text", max_length=100),
+        Field("vatNumber", "text", max_length=20),
+    ],
+    source=ASSUMED,
+)
+PURCHASE_LINE = Contract(
+    "PurchaseLine",
+    [
+        Field("description", "text"),
+        Field("glAccount", "text"),
+        Field("quantity", "decimal"),
+        Field("amount", "decimal", required=True),
+        Field("vatCode", "text"),
+        Field("vatRate", "decimal"),
+        Field("vatAmount", "decimal"),
+        Field("project", "text"),
+    ],
+    source=ASSUMED,
+)
+PURCHASE_INVOICE = record(
+    "PurchaseInvoice",
+    [
+        Field("reference", "text", required=True, max_length=100),
+        Field("number", "text", required=True, max_length=40),
+        Field("kind", "text", enum=("invoice", "credit_note")),
+        Field("date", "date"),
+        Field("dueDate", "date"),
+        Field("supplier", "object", of=SUPPLIER),
+        Field("yourReference", "text"),
+        Field("project", "text"),
+        Field("description", "text"),
+        Field("lines", "list", of=PURCHASE_LINE),
+        Field("currency", "text", max_length=3),
+        Field("totalExclVat", "decimal"),
+        Field("totalVat", "decimal"),
+        Field("totalInclVat", "decimal"),
+    ],
+)
+{%- endif %}
+{%- if "projects" in entities %}
+
+PROJECT = record(
+    "Project",
+    [
+        Field("number", "text", required=True, max_length=20),
+        Field("name", "text", max_length=100),
+        Field("description", "text"),
+        Field("reference", "text"),
+        Field("status", "text"),
+        Field("closed", "boolean"),
+        Field("customer", "text"),
+        Field("customerName", "text", max_length=100),
+        Field("parent", "text"),
+        Field("address", "object", of=ADDRESS),
+        Field("startDate", "date"),
+        Field("endDate", "date"),
     ],
 )
 {%- endif %}
@@ -283,9 +369,14 @@ class Collection:
 
 {% for name, info in cookiecutter._entities.items() if name in entities %}
 {%- set keys = info.match.values() | map('tojson') | list %}
-{{ name.upper() }} = Collection("{{ name }}", "{{ info.path }}", {{ info.contract }}, keys=({{ keys | join(', ') }}{{ ',' if keys | length == 1 else '' }}))
+{%- set args = ['"' ~ name ~ '"', '"' ~ info.path ~ '"', info.contract, "keys=(" ~ keys | join(", ") ~ ("," if keys | length == 1 else "") ~ ")"] %}
+{{ wrapped(name.upper() ~ " = Collection(", args, ")") }}
 {%- endfor %}
 
 #: Every collection the connector reads or writes: the API's table of facts.
-COLLECTIONS = ({{ collections | join(', ') }}{{ ',' if collections | length == 1 else '' }})
+{% if collections | length == 1 -%}
+COLLECTIONS = ({{ collections[0] }},)
+{%- else -%}
+{{ wrapped("COLLECTIONS = (", collections, ")") }}
+{%- endif %}
 API = ApiContract("{{ cookiecutter.system }}", [e for c in COLLECTIONS for e in c.endpoints])

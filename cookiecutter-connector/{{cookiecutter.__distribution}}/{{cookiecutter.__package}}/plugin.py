@@ -1,5 +1,6 @@
 {%- set reads = cookiecutter.__reads.split(',') | reject('equalto', '') | list -%}
 {%- set writes = cookiecutter.__writes.split(',') | reject('equalto', '') | list -%}
+{%- from "wrap.j2" import wrapped -%}
 {%- set cls = cookiecutter.__class -%}
 {%- set resources = [] -%}
 {%- for name in cookiecutter._entities if name in reads or name in writes -%}
@@ -18,7 +19,12 @@ from __future__ import annotations
 from koppel.connector import Connector
 
 from {{ cookiecutter.__package }}.client import {{ cls }}Client{{ ", oauth" if cookiecutter.auth == "oauth2" else "" }}
-from {{ cookiecutter.__package }}.resources import {{ resources | sort | join(", ") }}
+{%- set line = "from " ~ cookiecutter.__package ~ ".resources import " ~ resources | sort | join(", ") %}
+{% if line | length <= 100 -%}
+{{ line }}
+{%- else -%}
+{{ wrapped("from " ~ cookiecutter.__package ~ ".resources import (", resources | sort, ")", vertical=True) }}
+{%- endif %}
 from {{ cookiecutter.__package }}.settings import {{ cls }}Settings
 
 connector = Connector(
@@ -30,7 +36,11 @@ connector = Connector(
 {%- if cookiecutter.auth == "oauth2" %}
     oauth=oauth,
 {%- endif %}
-    resources=({{ resources | join(", ") }}{{ "," if resources | length == 1 else "" }}),
+{%- if resources | length == 1 %}
+    resources=({{ resources[0] }},),
+{%- else %}
+{{ wrapped("resources=(", resources, "),", indent="    ") }}
+{%- endif %}
     package="{{ cookiecutter.__package }}",
     sandbox="{{ cookiecutter.__package }}.sandbox:make_sandbox",
 )

@@ -1,3 +1,4 @@
+{%- from "wrap.j2" import wrapped -%}
 {%- set reads = cookiecutter.__reads.split(',') | reject('equalto', '') | list -%}
 {%- set writes = cookiecutter.__writes.split(',') | reject('equalto', '') | list -%}
 {%- set chosen = cookiecutter._entities.keys() | select('in', reads + writes) | list -%}
@@ -11,4 +12,4 @@ it is read and written. koppel calls each resource for its own entity only."""
 from {{ cookiecutter.__package }}.resources.{{ name }} import {{ name.replace('_', ' ').title().replace(' ', '') }}
 {%- endfor %}
 
-__all__ = [{% for cls in classes | sort %}"{{ cls }}"{{ ", " if not loop.last }}{% endfor %}]
+{{ wrapped("__all__ = [", classes | sort | map("tojson") | list, "]") }}

@@ -1,0 +1,2 @@
+{%- set name = "commitment_bookings" -%}
+{%- include "resource.py.j2" %}

@@ -1,0 +1,2 @@
+{%- set name = "projects" -%}
+{%- include "resource.py.j2" %}

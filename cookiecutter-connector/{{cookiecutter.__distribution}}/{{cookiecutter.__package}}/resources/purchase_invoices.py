@@ -1,0 +1,2 @@
+{%- set name = "purchase_invoices" -%}
+{%- include "resource.py.j2" %}
