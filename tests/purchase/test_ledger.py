@@ -137,6 +137,8 @@ def test_a_difference_moves_from_the_commitments_account_to_its_own() -> None:
             "plus VAT 21.00 is not the total including VAT 120.00",
         ),
         (invoice(line("100.00", code="Z")), "no VAT account for VAT code 'Z'"),
+        # Exact Online Bouw's invoices give a VAT rate and no code.
+        (invoice(line("100.00", code="")), "a line gives no VAT code, so vat_accounts cannot"),
     ],
 )
 def test_an_invoice_that_cannot_be_booked_says_why(document: PurchaseInvoice, message: str) -> None:

@@ -51,11 +51,13 @@ class LedgerSettings:
         """
         account = self.vat_accounts.get(code or "") or self.vat_account
         if account is None:
-            raise ValidationError(
-                f"no VAT account for VAT code {code!r}: set vat_accounts.{code} or vat_account",
-                invoice=invoice.id,
-                field="vat_code",
+            message = (
+                f"no VAT account for VAT code {code!r}: set vat_accounts.{code} or vat_account"
+                if code
+                else "a line gives no VAT code, so vat_accounts cannot name its account: "
+                "set vat_account"
             )
+            raise ValidationError(message, invoice=invoice.id, field="vat_code")
         return account
 
 
