@@ -251,6 +251,8 @@ def test_connector_check_online_gets_the_flows_overrides_where_the_resource_take
     connection = Connection(name="shop", system="shop", secrets={"api_key": "k"})
     overrides = {"fields": {"vip": "tags[0]", "mail": {"write": "create_only"}}}
     assert Customers.takes_overrides() and not Orders.takes_overrides()
+    [impl] = hooks.check_online.get_hookimpls()
+    assert "overrides" in impl.argnames  # passed by every pluggy, not only by newer ones
     note = hooks.check_online(
         connection=connection, entity="customers", direction="write", overrides=overrides
     )

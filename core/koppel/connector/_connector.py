@@ -207,7 +207,17 @@ class Connector:
         resource.delete(target_id)
         return True
 
-    @hookimpl
+    @hookimpl(specname="check_online")
+    def check_online_hook(
+        self,
+        connection: Connection,
+        entity: str,
+        direction: str,
+        overrides: Mapping[str, Any] | None,
+    ) -> str | None:
+        # pluggy passes an implementation only the arguments it names without a default
+        return self.check_online(connection, entity, direction, overrides)
+
     def check_online(
         self,
         connection: Connection,
@@ -215,6 +225,8 @@ class Connector:
         direction: str,
         overrides: Mapping[str, Any] | None = None,
     ) -> str | None:
+        """The ``check_online`` hook of ``entity``'s resource (``overrides`` as the hook
+        gives them), callable directly too."""
         resource = self.resource(connection, entity)
         if resource is None or not resource.can("check_online"):
             return None
