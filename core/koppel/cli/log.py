@@ -24,13 +24,19 @@ if TYPE_CHECKING:
 #: How much of a record the table shows: this many scalar fields, each this long.
 _SUMMARY_FIELDS = 4
 _SUMMARY_VALUE = 24
+#: ``--record NUMBER`` looks for the number through this many of the newest entries.
+_NUMBER_SEARCH = 5000
 
 
 @click.command("log")
 @flow_argument(required=False)
 @click.option("--run", "run_id", type=int, help="Only this run.")
 @click.option("--failed", is_flag=True, help="Only records that failed.")
-@click.option("--record", "record_id", help="Only this source record.")
+@click.option(
+    "--record",
+    "record_id",
+    help="Only this source record: its id, or the number the table shows before '/'.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option(
     "--details", is_flag=True, help="Per record, the whole source record, payload and answer."
@@ -54,14 +60,14 @@ def log(
     as JSON lines. Secrets are redacted before anything is stored.
     """
     flow = load(flow_file) if flow_file else None
+    name = flow.name if flow else None
     with opened_state(flow, state_url) as store:
         entries = store.activity(
-            run_id,
-            failed_only=failed,
-            record_id=record_id,
-            flow=flow.name if flow else None,
-            limit=limit,
+            run_id, failed_only=failed, record_id=record_id, flow=name, limit=limit
         )
+        if record_id and not entries:  # the number of a record with a long id (1036/9f17…)
+            recent = store.activity(run_id, failed_only=failed, flow=name, limit=_NUMBER_SEARCH)
+            entries = [e for e in recent if _numbered(e, record_id)][:limit]
     if as_json:
         for entry in entries:
             click.echo(json.dumps(_as_dict(entry), default=str))
@@ -107,6 +113,12 @@ def summarise(data: Mapping[str, Any] | None, *, leave_out: str | None = None) -
         if len(parts) == _SUMMARY_FIELDS:
             break
     return " ".join(parts) or "{…}"
+
+
+def _numbered(entry: ActivityEntry, number: str) -> bool:
+    """Whether the table names ``entry`` by ``number`` (``1036/9f17cf65…``)."""
+    label = record_label(entry.record_id, entry.source)
+    return label != entry.record_id and label.partition("/")[0] == number
 
 
 def _as_dict(entry: ActivityEntry) -> dict[str, Any]:
