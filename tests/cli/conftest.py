@@ -3,14 +3,11 @@ a flow file, and a state store on SQLite and (when configured) PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import attrs
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from cryptography.fernet import Fernet
 
@@ -19,7 +16,7 @@ import koppel.state
 from koppel.cli import cli
 from koppel.engine.memory import MemorySystem
 from koppel.plugins import KoppelPluginManager
-from koppel.state._engine import resolve_url
+from koppel.testing import StateTarget
 
 FLOW = """
 source = "shop"
@@ -53,10 +50,10 @@ class FlowEnv:
         return CliRunner().invoke(cli, argv, catch_exceptions=False)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture
 def flow_env(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[FlowEnv]:
+    koppel_state_target: StateTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> FlowEnv:
     monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
     shop, books = MemorySystem("shop"), MemorySystem("books")
     manager = KoppelPluginManager()
@@ -65,16 +62,8 @@ def flow_env(
     manager.register(books, "books")
     monkeypatch.setattr(koppel.plugins, "_manager", manager)
     path = tmp_path / "shop-customers.toml"
-    if request.param == "sqlite":
-        yield FlowEnv(shop, books, path, str(tmp_path / "state.sqlite3"))
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"koppel_cli_{uuid.uuid4().hex[:12]}"
-    monkeypatch.setattr(koppel.state, "open_state", partial(koppel.state.open_state, schema=schema))
-    yield FlowEnv(shop, books, path, url)
-    engine = sa.create_engine(resolve_url(url))
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-    finally:
-        engine.dispose()
+    schema = koppel_state_target.schema
+    if schema is not None:
+        opener = partial(koppel.state.open_state, schema=schema)
+        monkeypatch.setattr(koppel.state, "open_state", opener)
+    return FlowEnv(shop, books, path, koppel_state_target.url)

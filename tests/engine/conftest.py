@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
 from koppel.flows import Flow, parse_flow
 from koppel.plugins import KoppelPluginManager
-from koppel.state import StateStore, open_state
-from koppel.state._engine import resolve_url
+from koppel.state import StateStore
 
 
 @pytest.fixture(autouse=True)
@@ -23,22 +20,10 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
-    if request.param == "sqlite":
-        with open_state(str(tmp_path / "state.sqlite3")) as opened:
-            yield opened
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"koppel_engine_{uuid.uuid4().hex[:12]}"
-    with open_state(url, schema=schema) as opened:
-        yield opened
-    engine = sa.create_engine(resolve_url(url))
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-    finally:
-        engine.dispose()
+@pytest.fixture
+def store(koppel_state_store: StateStore) -> StateStore:
+    """A state store on SQLite and on PostgreSQL (koppel.testing's shared fixture)."""
+    return koppel_state_store
 
 
 @pytest.fixture
@@ -51,13 +36,35 @@ def books() -> MemorySystem:
     return MemorySystem("books")
 
 
-@pytest.fixture
-def manager(shop: MemorySystem, books: MemorySystem) -> KoppelPluginManager:
+def manager_of(**systems: object) -> KoppelPluginManager:
+    """A plugin manager with the built-ins and ``systems`` registered by their names."""
     pm = KoppelPluginManager()
     pm.load_builtins()
-    pm.register(shop, "shop")
-    pm.register(books, "books")
+    for name, system in systems.items():
+        pm.register(system, name)
     return pm
+
+
+@pytest.fixture
+def manager(shop: MemorySystem, books: MemorySystem) -> KoppelPluginManager:
+    return manager_of(shop=shop, books=books)
+
+
+class Crash(BaseException):
+    """Stands in for the process dying."""
+
+
+def run_dying_at_booking(flow: Flow, store: StateStore, manager: KoppelPluginManager) -> None:
+    """Run ``flow`` as a process that dies when it books its first chunk: what it wrote
+    to the target stays there, unbound and with the cursor unmoved."""
+
+    def dies(*args: object, **kwargs: object) -> None:
+        raise Crash
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "book_chunk", dies)
+        with pytest.raises(Crash):
+            run_flow(flow, store, manager=manager)
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from koppel import hookimpl
 from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
 from koppel.flows import Flow
-from koppel.plugins import KoppelPluginManager
 from koppel.state import StateStore
 from koppel.system import SystemInfo
+
+from .conftest import manager_of
 
 
 class BooksOnce(MemorySystem):
@@ -30,10 +31,7 @@ def test_engine_change_after_booking_is_reported_once_and_never_sent(
     shop: MemorySystem, store: StateStore, make_flow: Callable[..., Flow]
 ) -> None:
     books = BooksOnce("books")
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(shop, "shop")
-    manager.register(books, "books")
+    manager = manager_of(shop=shop, books=books)
     flow = make_flow()
     shop.put("customers", "c1", {"name": "Ann", "email": "ann@example.com"})
     assert run_flow(flow, store, manager=manager).counts["created"] == 1

@@ -19,9 +19,7 @@ from koppel.state import StateStore
 from koppel.sync import Connection, SourceRecord
 from koppel.system import EntityInfo, SystemInfo
 
-
-class Crash(BaseException):
-    """Stands in for the process dying."""
+from .conftest import manager_of, run_dying_at_booking
 
 
 class Unordered:
@@ -86,10 +84,7 @@ def test_engine_compare_cursors_orders_numbers_dates_then_strings(older: str, ne
 def test_engine_older_cursor_after_a_newer_one_is_not_stored_and_is_logged(
     books: MemorySystem, store: StateStore, make_flow: Callable[..., Flow]
 ) -> None:
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(Unordered({"a": "10", "b": "2", "c": "11", "d": "3"}), "shop")
-    manager.register(books, "books")
+    manager = manager_of(shop=Unordered({"a": "10", "b": "2", "c": "11", "d": "3"}), books=books)
     flow = make_flow(settings={"chunk_size": 1})
     with capture_logs() as logs:
         result = run_flow(flow, store, manager=manager)
@@ -106,22 +101,13 @@ def test_engine_create_without_possible_lookup_is_bound_at_once_so_a_crash_makes
     shop: MemorySystem, store: StateStore, make_flow: Callable[..., Flow]
 ) -> None:
     target = NoLookup("books")
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(shop, "shop")
-    manager.register(target, "books")
+    manager = manager_of(shop=shop, books=target)
     assert manager.system("books").entity("customers").match_keys == ("email",)
     for n in range(1, 6):
         shop.put("customers", f"c{n}", {"name": f"C{n}", "email": f"c{n}@example.com"})
     flow = make_flow()
 
-    def dies(*args: object, **kwargs: object) -> None:
-        raise Crash
-
-    with pytest.MonkeyPatch.context() as patch:  # the process dies booking the chunk
-        patch.setattr(store, "book_chunk", dies)
-        with pytest.raises(Crash):
-            run_flow(flow, store, manager=manager)
+    run_dying_at_booking(flow, store, manager)  # the process dies booking the chunk
     assert len(target.rows("customers")) == 5
     assert store.get_cursor(flow.name, "customers") is None
     scope = (flow.source.name, flow.target.name, flow.entity)

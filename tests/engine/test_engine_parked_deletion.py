@@ -10,9 +10,10 @@ from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
 from koppel.errors import RejectedError
 from koppel.flows import Flow
-from koppel.plugins import KoppelPluginManager
 from koppel.state import StateStore
 from koppel.sync import Action, Connection
+
+from .conftest import manager_of
 
 
 class RefusesOnce(MemorySystem):
@@ -32,10 +33,7 @@ def test_engine_refused_deletion_is_retried_as_a_deletion(
     shop: MemorySystem, store: StateStore, make_flow: Callable[..., Flow]
 ) -> None:
     books = RefusesOnce("books")
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(shop, "shop")
-    manager.register(books, "books")
+    manager = manager_of(shop=shop, books=books)
     flow = make_flow(settings={"deletions": "propagate"})
     for n in (1, 2):
         shop.put("customers", f"c{n}", {"name": f"Customer {n}", "email": f"c{n}@example.com"})

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import pytest
-
 from koppel import hookimpl
 from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
@@ -17,9 +15,7 @@ from koppel.plugins import KoppelPluginManager
 from koppel.state import StateStore
 from koppel.sync import Action, Ambiguous, Connection, TargetRecord, WriteResult
 
-
-class Crash(BaseException):
-    """Stands in for the process dying."""
+from .conftest import manager_of, run_dying_at_booking
 
 
 class Booked(MemorySystem):
@@ -59,21 +55,12 @@ def test_engine_binds_what_a_crashed_run_created_without_an_update(
     shop: MemorySystem, store: StateStore, make_flow: Callable[..., Flow]
 ) -> None:
     target = Booked("books")
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(shop, "shop")
-    manager.register(target, "books")
+    manager = manager_of(shop=shop, books=target)
     for n in range(1, 4):
         shop.put("customers", f"c{n}", {"name": f"C{n}", "email": f"c{n}@example.com"})
     flow = make_flow()
 
-    def dies(*args: object, **kwargs: object) -> None:
-        raise Crash
-
-    with pytest.MonkeyPatch.context() as patch:  # the process dies booking the chunk
-        patch.setattr(store, "book_chunk", dies)
-        with pytest.raises(Crash):
-            run_flow(flow, store, manager=manager)
+    run_dying_at_booking(flow, store, manager)  # the process dies booking the chunk
     assert len(target.rows("customers")) == 3
 
     rerun = run_flow(flow, store, manager=manager)
@@ -89,22 +76,16 @@ def test_engine_binds_what_a_crashed_run_created_without_an_update(
 
 
 def test_engine_updates_a_found_record_the_crashed_run_sent_other_data_for(
-    shop: MemorySystem, books: MemorySystem, store: StateStore, make_flow: Callable[..., Flow]
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
 ) -> None:
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(shop, "shop")
-    manager.register(books, "books")
     shop.put("customers", "c1", {"name": "C1", "email": "c1@example.com"})
     flow = make_flow()
 
-    def dies(*args: object, **kwargs: object) -> None:
-        raise Crash
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store, "book_chunk", dies)
-        with pytest.raises(Crash):
-            run_flow(flow, store, manager=manager)
+    run_dying_at_booking(flow, store, manager)
     shop.put("customers", "c1", {"name": "C1 renamed", "email": "c1@example.com"})
     rerun = run_flow(flow, store, manager=manager)
     assert rerun.counts["updated"] == 1

@@ -18,14 +18,12 @@ from koppel.state import StateStore
 from koppel.sync import Action
 from koppel.system import SystemInfo
 
+from .conftest import Crash, manager_of, run_dying_at_booking
+
 
 def customers(shop: MemorySystem, count: int, start: int = 1) -> None:
     for n in range(start, start + count):
         shop.put("customers", f"c{n}", {"name": f"Customer {n}", "email": f"C{n}@Example.com "})
-
-
-class Crash(BaseException):
-    """Stands in for the process dying."""
 
 
 def test_engine_first_run_creates_every_record_and_binds_it(
@@ -93,18 +91,10 @@ def test_engine_crash_between_create_and_binding_makes_no_duplicate(
     manager: KoppelPluginManager,
     store: StateStore,
     make_flow: Callable[..., Flow],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     customers(shop, 5)
     flow = make_flow()
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise Crash
-
-    with monkeypatch.context() as patch:
-        patch.setattr(store, "book_chunk", crash)
-        with pytest.raises(Crash):
-            run_flow(flow, store, manager=manager)
+    run_dying_at_booking(flow, store, manager)
     assert len(books.rows("customers")) == 5  # created, never bound
     assert store.get_cursor(flow.name, "customers") is None
 
@@ -489,10 +479,7 @@ def test_engine_order_found_in_a_target_that_never_updates_it_is_bound_and_skipp
     shop: MemorySystem, store: StateStore, make_flow: Callable[..., Flow]
 ) -> None:
     books = OrdersOnce("books")
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(shop, "shop")
-    manager.register(books, "books")
+    manager = manager_of(shop=shop, books=books)
     books.rows("products")["P1"] = {"sku": "A"}
     shop.put(
         "orders",

@@ -18,6 +18,8 @@ from koppel.state import StateStore
 from koppel.sync import Connection, SourceRecord, read_each, read_id, read_text
 from koppel.system import EntityInfo, SystemInfo
 
+from .conftest import manager_of
+
 
 class Feed:
     """A source whose rows are raw JSON values, read with koppel.sync.read_each."""
@@ -59,10 +61,7 @@ def flow_with(
     books: MemorySystem, make_flow: Callable[..., Flow]
 ) -> Callable[[Feed], tuple[Flow, KoppelPluginManager]]:
     def make(feed: Feed) -> tuple[Flow, KoppelPluginManager]:
-        manager = KoppelPluginManager()
-        manager.load_builtins()
-        manager.register(feed, "feed")
-        manager.register(books, "books")
+        manager = manager_of(feed=feed, books=books)
         flow = make_flow(
             source="feed", connections={"feed": {"system": "feed"}, "books": {"system": "books"}}
         )

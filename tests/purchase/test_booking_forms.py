@@ -17,9 +17,9 @@ from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
 from koppel.records import JournalEntry, PurchaseInvoice, structure
 from koppel.state import BookingForm, StateStore
+from koppel.testing import StateTarget
 
 from ._make import drop, export_flow, invoices_flow, manager, ubl_invoice
-from .conftest import StateAt
 from .test_booking_flow import commit
 from .test_booking_webhook import SECRET, Receiver, hooked, verify
 
@@ -154,7 +154,7 @@ def test_the_webhook_tells_purchase_invoice_exports(
 
 
 def test_bookings_show_and_list_name_the_form_and_its_export(
-    store: StateStore, state_at: StateAt, tmp_path: Path
+    store: StateStore, state_at: StateTarget, tmp_path: Path
 ) -> None:
     book(store, tmp_path / "in", 1, multi_erp=False)
     run_flow(export_flow("purchase_invoices", "erp", "erp"), store, manager=manager(erp()))

@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from koppel.cli import cli
 from koppel.records import Commitment
 from koppel.state import StateStore
-
-from .conftest import StateAt
+from koppel.testing import StateTarget
 
 
 def fill(store: StateStore) -> None:
@@ -36,7 +35,7 @@ def fill(store: StateStore) -> None:
     )
 
 
-def list_command(state_at: StateAt, *options: str) -> str:
+def list_command(state_at: StateTarget, *options: str) -> str:
     result = CliRunner().invoke(
         cli, ["commitments", "list", "--state", state_at.location, *options]
     )
@@ -44,7 +43,7 @@ def list_command(state_at: StateAt, *options: str) -> str:
     return result.output
 
 
-def test_list_shows_every_commitment_as_a_table(store: StateStore, state_at: StateAt) -> None:
+def test_list_shows_every_commitment_as_a_table(store: StateStore, state_at: StateTarget) -> None:
     fill(store)
     header, first, second = list_command(state_at).splitlines()
     assert header.split()[:3] == ["id", "administration", "code"]
@@ -53,7 +52,7 @@ def test_list_shows_every_commitment_as_a_table(store: StateStore, state_at: Sta
     assert "VP-2" in second and "yes" in second
 
 
-def test_list_open_as_json_lines(store: StateStore, state_at: StateAt) -> None:
+def test_list_open_as_json_lines(store: StateStore, state_at: StateTarget) -> None:
     fill(store)
     (line,) = list_command(state_at, "--open", "--json").splitlines()
     row = json.loads(line)
@@ -67,7 +66,7 @@ def test_list_open_as_json_lines(store: StateStore, state_at: StateAt) -> None:
 
 
 def test_list_narrows_by_administration_and_says_when_empty(
-    store: StateStore, state_at: StateAt
+    store: StateStore, state_at: StateTarget
 ) -> None:
     fill(store)
     assert "VP-2" in list_command(state_at, "--administration", "other")
@@ -75,7 +74,7 @@ def test_list_narrows_by_administration_and_says_when_empty(
 
 
 def test_match_refuses_a_commitment_not_in_the_register_or_a_bad_amount(
-    store: StateStore, state_at: StateAt
+    store: StateStore, state_at: StateTarget
 ) -> None:
     fill(store)
     runner = CliRunner()

@@ -16,8 +16,7 @@ from koppel.purchase import register
 from koppel.records import Commitment
 from koppel.state import StateStore
 from koppel.sync import Action, Ambiguous, Connection, TargetRecord
-
-from .conftest import StateAt
+from koppel.testing import StateTarget
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ def commitment(code: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def flow_for(state_at: StateAt | None, **settings: Any) -> Flow:
+def flow_for(state_at: StateTarget | None, **settings: Any) -> Flow:
     """The flow into the register: in the store at ``state_at``, or None: the run's own."""
     where = {"state": state_at.location} if state_at is not None else {}
     return parse_flow(
@@ -71,7 +70,7 @@ def flow_for(state_at: StateAt | None, **settings: Any) -> Flow:
 
 
 def test_a_flow_fills_the_register_and_updates_it(
-    store: StateStore, state_at: StateAt, erp: MemorySystem, manager: KoppelPluginManager
+    store: StateStore, state_at: StateTarget, erp: MemorySystem, manager: KoppelPluginManager
 ) -> None:
     erp.put("commitments", "src-VP-1", commitment("VP-1", delivery_notes=["LB-1"]))
     erp.put("commitments", "src-VP-2", commitment("VP-2", administration="other"))
@@ -103,7 +102,7 @@ def test_the_register_is_the_runs_own_state_store_when_no_state_is_set(
 
 
 def test_an_existing_row_is_found_by_code_and_not_written_twice(
-    store: StateStore, state_at: StateAt, erp: MemorySystem, manager: KoppelPluginManager
+    store: StateStore, state_at: StateTarget, erp: MemorySystem, manager: KoppelPluginManager
 ) -> None:
     register_id = store.save_commitment(
         Commitment(code="VP-7", administration="acme"), source_system="afas", source_id="src-VP-7"
@@ -116,7 +115,7 @@ def test_an_existing_row_is_found_by_code_and_not_written_twice(
     assert only.commitment.supplier == "CRED-2001"
 
 
-def connection(state_at: StateAt, **settings: Any) -> Connection:
+def connection(state_at: StateTarget, **settings: Any) -> Connection:
     return Connection(
         name="register",
         system="register",
@@ -125,7 +124,7 @@ def connection(state_at: StateAt, **settings: Any) -> Connection:
 
 
 def test_find_answers_ambiguous_for_a_code_several_commitments_share(
-    store: StateStore, state_at: StateAt
+    store: StateStore, state_at: StateTarget
 ) -> None:
     first = store.save_commitment(Commitment(code="D-1"), source_system="afas", source_id="1")
     second = store.save_commitment(Commitment(code="D-1"), source_system="afas", source_id="2")
@@ -144,7 +143,9 @@ def test_find_answers_ambiguous_for_a_code_several_commitments_share(
     assert "X" not in found
 
 
-def test_a_commitment_without_id_or_code_is_rejected(store: StateStore, state_at: StateAt) -> None:
+def test_a_commitment_without_id_or_code_is_rejected(
+    store: StateStore, state_at: StateTarget
+) -> None:
     live = connection(state_at)
     try:
         with pytest.raises(RejectedError, match="neither an id nor a code"):
@@ -154,7 +155,7 @@ def test_a_commitment_without_id_or_code_is_rejected(store: StateStore, state_at
 
 
 def test_the_register_closes_its_store_with_the_run(
-    store: StateStore, state_at: StateAt, monkeypatch: pytest.MonkeyPatch
+    store: StateStore, state_at: StateTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     closed: list[StateStore] = []
     monkeypatch.setattr(StateStore, "close", lambda self: closed.append(self))
@@ -166,7 +167,7 @@ def test_the_register_closes_its_store_with_the_run(
 
 
 def test_a_commitment_deleted_in_its_source_is_deleted_from_the_register(
-    store: StateStore, state_at: StateAt
+    store: StateStore, state_at: StateTarget
 ) -> None:
     register_id = store.save_commitment(Commitment(code="R-1"), source_system="afas", source_id="1")
     info = register.connector.koppel_system().entity("commitments")

@@ -3,52 +3,28 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import pytest
-import sqlalchemy as sa
 
 from koppel.state import StateStore, open_state
-from koppel.state._engine import resolve_url
+from koppel.testing import StateTarget
 
 if TYPE_CHECKING:
     from koppel.cli.run import Sandboxes
     from koppel.flows import Flow
 
 
-@attrs.frozen
-class Target:
-    """Where a test's state lives: a SQLite file, or a PostgreSQL URL and a schema."""
-
-    url: str
-    schema: str | None
-
-    def open(self) -> StateStore:
-        return open_state(self.url, schema=self.schema)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    if request.param == "sqlite":
-        yield Target(str(tmp_path / "state.sqlite3"), None)
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"koppel_test_{uuid.uuid4().hex[:12]}"
-    yield Target(url, schema)
-    engine = sa.create_engine(resolve_url(url))
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-    finally:
-        engine.dispose()
+@pytest.fixture
+def target(koppel_state_target: StateTarget) -> StateTarget:
+    """The shared SQLite / PostgreSQL target (koppel.testing) under this folder's name."""
+    return koppel_state_target
 
 
 @pytest.fixture
-def store(target: Target) -> Iterator[StateStore]:
+def store(target: StateTarget) -> Iterator[StateStore]:
     with target.open() as opened:
         yield opened
 

@@ -16,8 +16,7 @@ from koppel.errors import ConfigurationError
 from koppel.records import RelationKind
 from koppel.relations import NumberDue, NumberRange, RelationSettings, give_number, give_numbers
 from koppel.state import StateStore
-
-from .conftest import Target
+from koppel.testing import StateTarget
 
 SETTINGS = RelationSettings(
     queue="q",
@@ -106,7 +105,7 @@ with open_state(args["url"], schema=args["schema"]) as store:
 
 
 def test_numbers_two_processes_never_give_one_number_twice(
-    store: StateStore, target: Target, tmp_path: Path
+    store: StateStore, target: StateTarget, tmp_path: Path
 ) -> None:
     go = tmp_path / "go"
     procs = []

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,11 +10,10 @@ from typing import Any
 
 import attrs
 import pytest
-import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from koppel.state import StateStore, open_state
-from koppel.state._engine import resolve_url
+from koppel.state import StateStore
+from koppel.testing import StateTarget
 
 
 @attrs.define
@@ -31,17 +29,6 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-@attrs.frozen
-class Target:
-    """Where a test's state lives: a SQLite file, or a PostgreSQL URL and a schema."""
-
-    url: str
-    schema: str | None
-
-    def open(self, **kwargs: object) -> StateStore:
-        return open_state(self.url, schema=self.schema, **kwargs)  # type: ignore[arg-type]
-
-
 @pytest.fixture(autouse=True)
 def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
     key = Fernet.generate_key().decode()
@@ -49,20 +36,10 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
     return key
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    if request.param == "sqlite":
-        yield Target(str(tmp_path / "state.sqlite3"), None)
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"koppel_test_{uuid.uuid4().hex[:12]}"
-    yield Target(url, schema)
-    engine = sa.create_engine(resolve_url(url))
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-    finally:
-        engine.dispose()
+@pytest.fixture
+def target(koppel_state_target: StateTarget) -> StateTarget:
+    """The shared SQLite / PostgreSQL target (koppel.testing) under this folder's name."""
+    return koppel_state_target
 
 
 @pytest.fixture
@@ -71,7 +48,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(target: Target, clock: Clock) -> Iterator[StateStore]:
+def store(target: StateTarget, clock: Clock) -> Iterator[StateStore]:
     with target.open(clock=clock) as opened:
         yield opened
 
@@ -83,7 +60,7 @@ WORKER = Path(__file__).with_name("state_worker.py")
 class Workers:
     """Start processes running ``state_worker.py`` jobs together; collect their results."""
 
-    target: Target
+    target: StateTarget
     directory: Path
 
     def run(self, job: str, *args: Mapping[str, object]) -> list[Any]:
@@ -124,7 +101,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(target: Target, tmp_path: Path) -> Workers:
+def workers(target: StateTarget, tmp_path: Path) -> Workers:
     directory = tmp_path / "workers"
     directory.mkdir()
     return Workers(target, directory)

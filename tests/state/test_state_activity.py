@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from koppel.state import NewActivity, StateStore
 from koppel.state._documents import DICT_SAMPLES, PART_KEY, decompress, dictionary_id
 from koppel.state._schema import activity, activity_parts
+from koppel.testing import StateTarget
 
-from .conftest import Clock, Target
+from .conftest import Clock
 
 
 def test_state_activity_roundtrip_redacted(store: StateStore, clock: Clock) -> None:
@@ -216,7 +217,7 @@ def _dictionaries(store: StateStore) -> list[str]:
 
 
 def test_state_activity_a_flow_gets_a_compression_dictionary_kept_while_used(
-    target: Target, clock: Clock
+    target: StateTarget, clock: Clock
 ) -> None:
     with target.open(clock=clock) as store:
         store.log_activity_many(None, "f", _batch(0, 3))  # too few to train on

@@ -15,8 +15,7 @@ from koppel.state import StateStore, open_state
 from koppel.state._engine import default_state_path, resolve_url
 from koppel.state._migrate import VERSION_TABLE, current_revision, head_revision
 from koppel.state._schema import metadata
-
-from .conftest import Target
+from koppel.testing import StateTarget
 
 
 def test_state_exports_complete() -> None:
@@ -39,14 +38,14 @@ def test_state_tables_are_prefixed() -> None:
     assert VERSION_TABLE.startswith("koppel_")
 
 
-def test_state_reopen_keeps_data(target: Target) -> None:
+def test_state_reopen_keeps_data(target: StateTarget) -> None:
     with target.open() as first:
         first.set_cursor("f", "customer", "42")
     with target.open() as second:
         assert second.get_cursor("f", "customer") == "42"
 
 
-def test_state_concurrent_open_migrates_once(target: Target) -> None:
+def test_state_concurrent_open_migrates_once(target: StateTarget) -> None:
     errors: list[BaseException] = []
     stores: list[StateStore] = []
 

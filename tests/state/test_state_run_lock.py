@@ -13,8 +13,7 @@ import pytest
 
 from koppel.errors import FlowBusyError
 from koppel.state import StateStore
-
-from .conftest import Target
+from koppel.testing import StateTarget
 
 HOLDER = """
 import sys, time
@@ -28,7 +27,7 @@ with store.run_lock("orders"):
 """
 
 
-def hold_in_another_process(target: Target, tmp_path: Path) -> subprocess.Popen[bytes]:
+def hold_in_another_process(target: StateTarget, tmp_path: Path) -> subprocess.Popen[bytes]:
     """A process that takes the lock of flow "orders", starts a run and sleeps."""
     ready = tmp_path / "ready"
     holder = subprocess.Popen(
@@ -43,7 +42,7 @@ def hold_in_another_process(target: Target, tmp_path: Path) -> subprocess.Popen[
 
 
 def test_state_run_lock_refuses_a_second_holder_naming_the_running_process(
-    store: StateStore, target: Target, tmp_path: Path
+    store: StateStore, target: StateTarget, tmp_path: Path
 ) -> None:
     holder = hold_in_another_process(target, tmp_path)
     try:
@@ -60,7 +59,7 @@ def test_state_run_lock_refuses_a_second_holder_naming_the_running_process(
 
 
 def test_state_run_lock_of_a_killed_holder_is_free_and_its_run_closed_as_crashed(
-    store: StateStore, target: Target, tmp_path: Path
+    store: StateStore, target: StateTarget, tmp_path: Path
 ) -> None:
     holder = hold_in_another_process(target, tmp_path)
     os.kill(holder.pid, signal.SIGKILL)

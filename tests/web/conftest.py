@@ -25,32 +25,6 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
         yield opened
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def both_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
-    """A store on SQLite, and on PostgreSQL (a schema of its own) when
-    ``KOPPEL_TEST_POSTGRES_URL`` is set; a test module takes it as its ``store``."""
-    if request.param == "sqlite":
-        with open_state(tmp_path / "state.sqlite3") as opened:
-            yield opened
-        return
-    import uuid
-
-    import sqlalchemy as sa
-
-    from koppel.state._engine import resolve_url
-
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"koppel_web_{uuid.uuid4().hex[:12]}"
-    with open_state(url, schema=schema) as opened:
-        yield opened
-    engine = sa.create_engine(resolve_url(url))
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def flows() -> Mapping[str, Flow]:
     """The served flows (none; a test overrides this fixture)."""

@@ -22,10 +22,10 @@ FLOW = "erp-commitments"
 
 
 @pytest.fixture
-def store(both_stores: StateStore) -> StateStore:
-    if both_stores.dialect != "postgresql":
+def store(koppel_state_store: StateStore) -> StateStore:
+    if koppel_state_store.dialect != "postgresql":
         pytest.skip("the worker runs on PostgreSQL only")
-    return both_stores
+    return koppel_state_store
 
 
 @pytest.fixture

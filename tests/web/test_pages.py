@@ -51,9 +51,9 @@ ACTIONS = [
 
 
 @pytest.fixture
-def store(both_stores: StateStore) -> StateStore:
+def store(koppel_state_store: StateStore) -> StateStore:
     """SQLite, and PostgreSQL when ``KOPPEL_TEST_POSTGRES_URL`` is set."""
-    return both_stores
+    return koppel_state_store
 
 
 @pytest.fixture

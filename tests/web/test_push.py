@@ -20,8 +20,8 @@ FLOW = "erp-commitments"
 
 
 @pytest.fixture
-def store(both_stores: StateStore) -> StateStore:
-    return both_stores
+def store(koppel_state_store: StateStore) -> StateStore:
+    return koppel_state_store
 
 
 @pytest.fixture

@@ -4,30 +4,14 @@ its own when ``KOPPEL_TEST_POSTGRES_URL`` is set (the test skips otherwise)."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
-import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from koppel.state import StateStore, open_state
-from koppel.state._engine import resolve_url
-
-
-@attrs.frozen
-class Target:
-    """Where a test's state lives: a SQLite file, or a PostgreSQL URL and a schema."""
-
-    url: str
-    schema: str | None
-
-    def open(self) -> StateStore:
-        return open_state(self.url, schema=self.schema)
+from koppel.testing import StateTarget
 
 
 @pytest.fixture(autouse=True)
@@ -37,23 +21,10 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
     return key
 
 
-def _postgres(url: str) -> Iterator[Target]:
-    schema = f"koppel_test_{uuid.uuid4().hex[:12]}"
-    yield Target(url, schema)
-    engine = sa.create_engine(resolve_url(url))
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    if request.param == "sqlite":
-        yield Target(str(tmp_path / "state.sqlite3"), None)
-        return
-    yield from _postgres(request.getfixturevalue("postgres_url"))
+@pytest.fixture
+def target(koppel_state_target: StateTarget) -> StateTarget:
+    """The shared SQLite / PostgreSQL target (koppel.testing) under this folder's name."""
+    return koppel_state_target
 
 
 class Receiver(BaseHTTPRequestHandler):

@@ -18,8 +18,9 @@ from aiosmtpd.controller import Controller
 from koppel.alerts import SIGNATURE_HEADER, check_flow, load_alerts
 from koppel.errors import ConfigurationError, TransientError
 from koppel.state import StateStore
+from koppel.testing import StateTarget
 
-from .conftest import Receiver, Target
+from .conftest import Receiver
 
 
 class _Sink:
@@ -71,7 +72,7 @@ def _stopped_run(store: StateStore, flow: str) -> None:
 
 
 def test_a_problem_is_told_once_when_new_and_once_when_resolved(
-    target: Target,
+    target: StateTarget,
     tmp_path: Path,
     webhook: type[Receiver],
     smtp: tuple[_Sink, int],
@@ -115,7 +116,7 @@ def test_a_problem_is_told_once_when_new_and_once_when_resolved(
 
 
 def test_a_notice_that_could_not_be_sent_is_sent_at_the_next_check(
-    target: Target, tmp_path: Path, webhook: type[Receiver], monkeypatch: pytest.MonkeyPatch
+    target: StateTarget, tmp_path: Path, webhook: type[Receiver], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOOK_SECRET", "s3cret")
     path = tmp_path / "alerts.toml"

@@ -10,8 +10,7 @@ from click.testing import CliRunner
 
 from koppel.cli import cli
 from koppel.state import open_state
-
-from .conftest import Target
+from koppel.testing import StateTarget
 
 EMAIL = "jan.jansen.purge@example.nl"
 
@@ -56,7 +55,7 @@ def test_purged_personal_data_is_gone_from_the_sqlite_files(tmp_path: Path) -> N
         assert parked.data == {} and parked.message == "no VAT code"
 
 
-def test_parked_records_within_the_retention_keep_their_payload(target: Target) -> None:
+def test_parked_records_within_the_retention_keep_their_payload(target: StateTarget) -> None:
     clock = _Clock()
     with open_state(target.url, schema=target.schema, clock=clock) as store:
         store.park("orders", "orders", "old", {"email": EMAIL}, "no VAT code", "X", None)

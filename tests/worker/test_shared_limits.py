@@ -14,8 +14,7 @@ import pytest
 from koppel.errors import DayBudgetSpentError, FatalError, RateLimitedError
 from koppel.http import FakeClock, RateLimit, RateLimitHeaders, SharedRateLimiter
 from koppel.http._ratelimit import MemoryRateLimiter
-
-from .conftest import Target
+from koppel.testing import StateTarget
 
 #: One process's share of the test below: take calls until the budget refuses one.
 _CALLER = """
@@ -46,7 +45,7 @@ with open_state(url, schema=schema) as store:
 
 
 def test_four_processes_together_stay_within_the_minute_and_the_day(
-    target: Target, tmp_path: Path
+    target: StateTarget, tmp_path: Path
 ) -> None:
     target.open().close()  # migrated once, before the callers start
     go = tmp_path / "go"
@@ -74,7 +73,7 @@ def test_four_processes_together_stay_within_the_minute_and_the_day(
         assert store.calls_granted("exact-online", "division-1", since=0) == 25
 
 
-def test_a_spent_day_budget_raises_day_budget_spent_with_the_reset(target: Target) -> None:
+def test_a_spent_day_budget_raises_day_budget_spent_with_the_reset(target: StateTarget) -> None:
     clock = FakeClock()
     with target.open() as store:
         limiter = SharedRateLimiter(
@@ -91,7 +90,7 @@ def test_a_spent_day_budget_raises_day_budget_spent_with_the_reset(target: Targe
         assert limiter.acquire("y", "t") == 0  # other systems are not limited by it
 
 
-def test_a_reported_spent_day_budget_pauses_until_the_reported_reset(target: Target) -> None:
+def test_a_reported_spent_day_budget_pauses_until_the_reported_reset(target: StateTarget) -> None:
     clock = FakeClock(start=1000.0)
     limit = RateLimit(
         per_minute=60,
@@ -127,7 +126,7 @@ def test_the_memory_limiter_tells_a_spent_day_from_a_spent_minute() -> None:
 
 
 def test_a_day_the_api_resets_at_a_fixed_moment_gives_its_full_budget_after_it(
-    target: Target,
+    target: StateTarget,
 ) -> None:
     clock = FakeClock(start=10_000.0)
     names = RateLimitHeaders(
@@ -150,7 +149,7 @@ def test_a_day_the_api_resets_at_a_fixed_moment_gives_its_full_budget_after_it(
         assert limiter.acquire("x", "t") == 0  # a new day: the old day's calls count no more
 
 
-def test_calls_granted_just_before_the_api_window_began_count_in_it(target: Target) -> None:
+def test_calls_granted_just_before_the_api_window_began_count_in_it(target: StateTarget) -> None:
     # A call granted at 59.5 s may reach the API after its minute turned: the API then
     # counts it in the new minute, so the limiter does too (found by the many-workers test,
     # whose sandbox refused a 61st call in a minute).
@@ -173,7 +172,7 @@ def test_calls_granted_just_before_the_api_window_began_count_in_it(target: Targ
         assert waited > 0
 
 
-def test_koppel_run_on_postgresql_shares_the_budgets_with_the_workers(target: Target) -> None:
+def test_koppel_run_on_postgresql_shares_the_budgets_with_the_workers(target: StateTarget) -> None:
     """While the run lasts: the process's limiter is the one it had before afterwards."""
     from koppel.cli.run import shared_api_budgets
     from koppel.http import default_rate_limiter

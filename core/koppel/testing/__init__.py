@@ -11,6 +11,9 @@
 - :func:`strict_contracts`, :func:`assert_no_violations` (and the
   ``koppel_strict_contracts`` fixture): a request that breaks a sandbox route's
   contract fails the test, even where the sandbox only ignores the field.
+- :class:`StateTarget`, :func:`postgres_schema` (and the ``koppel_state_target`` and
+  ``koppel_state_store`` fixtures): a state store on SQLite and on PostgreSQL in a
+  schema of its own.
 
 See docs/testing.md.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 from koppel.http import FakeClock
 from koppel.testing._contracts import assert_no_violations, strict_contracts
 from koppel.testing._served import ServedSandbox, authorize_flow, koppel_command, served_sandbox
+from koppel.testing._state import StateTarget, postgres_schema
 from koppel.testing._suite import ConnectorTestSuite
 from koppel.testing._vcr import (
     SECRET_HEADERS,
@@ -34,10 +38,12 @@ __all__ = [
     "CountedReplays",
     "FakeClock",
     "ServedSandbox",
+    "StateTarget",
     "assert_no_violations",
     "authorize_flow",
     "find_secrets_in_cassettes",
     "koppel_command",
+    "postgres_schema",
     "served_sandbox",
     "strict_contracts",
     "vcr_config",

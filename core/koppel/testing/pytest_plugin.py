@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from koppel.sandbox import ContractLog
+    from koppel.state import StateStore
+    from koppel.testing._state import StateTarget
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,6 +30,27 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("KOPPEL_TEST_POSTGRES_URL is not set")
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def koppel_state_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateTarget]:
+    """Where the test's state store lives: a SQLite file, and in a second run a schema of
+    its own on PostgreSQL (:func:`koppel.testing.postgres_schema`, dropped afterwards),
+    which skips when ``KOPPEL_TEST_POSTGRES_URL`` is unset."""
+    from koppel.testing._state import StateTarget, postgres_schema
+
+    if request.param == "sqlite":
+        yield StateTarget(str(tmp_path / "state.sqlite3"))
+        return
+    with postgres_schema(request.getfixturevalue("postgres_url")) as target:
+        yield target
+
+
+@pytest.fixture
+def koppel_state_store(koppel_state_target: StateTarget) -> Iterator[StateStore]:
+    """A state store opened at ``koppel_state_target``: on SQLite and on PostgreSQL."""
+    with koppel_state_target.open() as opened:
+        yield opened
 
 
 @pytest.fixture
