@@ -101,6 +101,10 @@ def test_a_flow_whose_target_refuses_a_lookup_does_not_stop_the_others(
     assert f"error: {orders}: Onbekende onderneming 'NOPE'" in result.stderr
     assert "accountview-products-to-eaccounting: run" in result.output
     assert "1 of 2 flows could not run" in result.stderr
+    # Alone, it could not run either: exit 2, not 1 (that is for parked records).
+    alone = CliRunner().invoke(cli, ["run", "--sandbox", "--state", state, str(orders)])
+    assert alone.exit_code == EXIT_CONFIG, alone.output
+    assert "Onbekende onderneming 'NOPE'" in alone.stderr
 
 
 def test_run_of_one_bad_flow_is_exit_2(tmp_path: Path, capsys: Any) -> None:

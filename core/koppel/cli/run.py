@@ -81,7 +81,7 @@ def run(
     a flow could not run.
     """
     from koppel.cli import EXIT_CONFIG, EXIT_FAILED
-    from koppel.errors import KoppelError
+    from koppel.errors import ConfigurationError, FatalError, KoppelError
 
     sandboxes, state_url = open_sandboxes(sandbox, seed, state_url, fresh=not dry_run)
     failed, broken, results = False, 0, []
@@ -94,7 +94,7 @@ def run(
                 flow, state_url, sandboxes=sandboxes, dry_run=dry_run, limit=limit, full=full
             )
         except KoppelError as exc:  # any error a run lets out: the flow could not run
-            if len(flow_files) == 1:
+            if len(flow_files) == 1 and isinstance(exc, ConfigurationError | FatalError):
                 raise
             broken += 1
             click.secho(f"error: {flow_file}: {exc}", fg="red", err=True)
