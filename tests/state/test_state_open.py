@@ -91,6 +91,8 @@ def test_state_default_path_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("KOPPEL_STATE", str(tmp_path / "env.sqlite3"))
     assert resolve_url(None).database == str(tmp_path / "env.sqlite3")
     monkeypatch.delenv("KOPPEL_STATE")
+    # resolving creates the file: in this test's own data home, not the session's
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert resolve_url(None).database == str(default_state_path())
     assert default_state_path().name == "state.sqlite3"
 
