@@ -96,7 +96,7 @@ def test_state_discard_logs_activity(store: StateStore) -> None:
     assert store.parked() == []
     [entry] = store.activity(record_id="o1")
     assert entry.action == "discard"
-    assert "VAT code missing" in (entry.message or "")
+    assert entry.message == "discarded after 1 attempt: VAT code missing"
     assert entry.source == record.data
     with pytest.raises(StateError, match=f"no parked record {record.id}"):
         store.discard(record.id)

@@ -44,6 +44,10 @@ def _parked(row: sa.Row[tuple[object, ...]]) -> ParkedRecord:
     )
 
 
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
+
+
 class ParkedMixin(StoreBase):
     """Park, list, retry and discard failed records."""
 
@@ -160,7 +164,7 @@ class ParkedMixin(StoreBase):
                     record_id=record.source_id,
                     action="discard",
                     source=record.data,
-                    message=f"discarded after {record.attempts} attempts: {record.message}",
+                    message=f"discarded after {_attempts(record.attempts)}: {record.message}",
                     created_at=self.clock(),
                 )
             )

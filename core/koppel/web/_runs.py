@@ -54,6 +54,7 @@ class RunProgress(RunObserver):
     result: RunResult | None = None
     error: str | None = None
     finished: bool = False
+    ended: float | None = None
 
     def fetched(self, count: int) -> None:
         self.fetched_count += count
@@ -65,8 +66,13 @@ class RunProgress(RunObserver):
 
     @property
     def elapsed(self) -> float:
-        """Seconds since it started."""
-        return time.monotonic() - self.started
+        """Seconds it ran: until now, or until it ended."""
+        return (self.ended if self.ended is not None else time.monotonic()) - self.started
+
+    def end(self) -> None:
+        """Mark the run finished, its time stopped."""
+        self.ended = time.monotonic()
+        self.finished = True
 
 
 def _stamp(flow: Flow) -> int | None:
@@ -202,7 +208,7 @@ class RunLauncher:
             progress.error = f"internal error: {type(exc).__name__}: {exc}"
             log.exception("a run started from the web failed", flow=flow.name)
         finally:
-            progress.finished = True
+            progress.end()
 
     def _enqueue(self, flow: str) -> Launch:
         from koppel.worker import FlowWorker
