@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from defusedxml import ElementTree
 
 from koppel.cli import cli
+from koppel.errors import StateError
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 XML = str(EXAMPLES / "easyparty-relations-xml.toml")
@@ -52,6 +53,7 @@ def test_cli_fetch_list_number_and_set_action(koppel: Koppel) -> None:
     )
     missing = koppel("set-action", XML, "update", "9999:debtor", code=1)
     assert "not in the queue of 'easyparty-relations-xml': 9999:debtor" in str(missing.exception)
+    assert isinstance(missing.exception, StateError)  # koppel exits 2: fix the command
     rows = [json.loads(line) for line in koppel("list", "--json", XML).output.splitlines()]
     assert len(rows) == 40
     actions = {row["relation"]: row["action"] for row in rows}

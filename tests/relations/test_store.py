@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppel.errors import RecordError
+from koppel.errors import RecordError, StateError
 from koppel.state import StateStore
 from koppel.state._relations import IncomingRelation, OutgoingRow
 
@@ -52,7 +52,7 @@ def test_store_keeps_the_operators_action_and_refuses_unknown_rows(store: StateS
     assert store.set_relation_action("q", ["1", "2"], "update") == 2
     store.queue_relations("q", [incoming("1", name="changed")])
     assert {r.action for r in store.relation_queue("q")} == {"update"}
-    with pytest.raises(RecordError, match="not in the queue of 'q': 3"):
+    with pytest.raises(StateError, match="not in the queue of 'q': 3"):
         store.set_relation_action("q", ["1", "3"], "insert")
     with pytest.raises(RecordError, match="insert or update, not 'delete'"):
         store.set_relation_action("q", ["1"], "delete")

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from koppel.cli.run import Sandboxes
-from koppel.errors import ConfigurationError, FatalError, RecordError
+from koppel.errors import ConfigurationError, FatalError, RecordError, StateError
 from koppel.flows import parse_flow
 from koppel.relations import RelationWorkflow
 from koppel.sandbox import ContractLog
@@ -124,7 +124,7 @@ def test_workflow_refuses_what_it_cannot_do(work: RelationWorkflow, tmp_path: Pa
     with pytest.raises(ConfigurationError, match="moves relations, not 'customers'"):
         RelationWorkflow(make_flow([1, 2], entity="customers"), work.store)
     work.fetch()
-    with pytest.raises(RecordError, match="no relation export 99"):
+    with pytest.raises(StateError, match="no relation export 99"):
         work.mark(99, "ok")
 
 

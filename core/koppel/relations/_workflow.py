@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from koppel.errors import ConfigurationError, KoppelError, RecordError, RetriableError
+from koppel.errors import ConfigurationError, KoppelError, RecordError, RetriableError, StateError
 from koppel.log import get_logger
 from koppel.records import Relation, structure, unstructure
 from koppel.relations._crm import ENTITY, CrmSide
@@ -230,7 +230,7 @@ class RelationWorkflow:
         found = self.store.relation_queue(self.queue, relations=relations)
         missing = sorted(set(relations) - {row.relation for row in found})
         if missing:
-            raise RecordError(
+            raise StateError(
                 f"not in the queue of {self.queue!r}: {', '.join(missing)}", record=missing[0]
             )
         return found

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from koppel.errors import RecordError
+from koppel.errors import RecordError, StateError
 from koppel.state._base import StoreBase, chunks
 from koppel.state._models import ExportInfo, ExportRow, QueuedRelation, RelationExport
 from koppel.state._schema import (
@@ -148,7 +148,7 @@ class RelationsMixin(StoreBase):
             known = self._queued(conn, queue, relations)
             missing = [r for r in relations if r not in known or known[r].state != "queued"]
             if missing:
-                raise RecordError(
+                raise StateError(
                     f"not in the queue of {queue!r}: {', '.join(missing)}",
                     queue=queue,
                     record=missing[0],
@@ -320,7 +320,7 @@ class RelationsMixin(StoreBase):
     def relation_export(self, export_id: int) -> RelationExport:
         """Export ``export_id`` with its import's mark.
 
-        :raises RecordError: when there is no relation export of that id.
+        :raises StateError: when there is no relation export of that id.
         """
         query = (
             sa.select(exports, export_imports)
@@ -331,7 +331,7 @@ class RelationsMixin(StoreBase):
         with self._read() as conn:
             row = conn.execute(query).first()
         if row is None:
-            raise RecordError(f"no relation export {export_id}", record=str(export_id))
+            raise StateError(f"no relation export {export_id}", record=str(export_id))
         return _relation_export(dict(row._mapping))
 
     def export_rows(self, export_id: int) -> list[ExportRow]:
