@@ -64,3 +64,13 @@ def test_status_shows_every_flow_of_the_folder_and_the_store(tmp_path: Path) -> 
     assert "failed" in orders_line and "created=7 failed=1" in orders_line
     assert "1 open" in orders_line
     assert "paused" in next(line for line in lines if line.startswith("products"))
+
+
+def test_status_says_why_the_last_run_stopped(tmp_path: Path) -> None:
+    state = str(tmp_path / "state.sqlite3")
+    with open_state(state) as store:
+        run = store.start_run("orders")
+        store.finish_run(run, status="stopped", counts={}, message="Onbekende onderneming 'X'")
+    table = CliRunner().invoke(cli, ["status", "--state", state])
+    assert table.exit_code == 0, table.output
+    assert "stopped: Onbekende onderneming 'X'" in table.output

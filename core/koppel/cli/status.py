@@ -115,13 +115,22 @@ def _cells(row: dict[str, Any]) -> list[str]:
     return [
         row["flow"],
         _when(last["finished_at"] or last["started_at"]) if last else "never",
-        last["status"] if last else "",
+        _result(last),
         counts,
         _when(row["next_run"]) if row["next_run"] else "",
         ", ".join(f"pid {r['pid']} on {r['host']}" for r in row["running"]),
         str(row["parked"]),
         f"{len(row['alerts'])} open" if row["alerts"] else "",
     ]
+
+
+def _result(last: dict[str, Any] | None) -> str:
+    """The last run's status, with why it did not end well (a stopped run has no counts)."""
+    if last is None:
+        return ""
+    if last["status"] == "ok" or not last["message"]:
+        return str(last["status"])
+    return f"{last['status']}: {last['message']}"
 
 
 def _when(moment: datetime) -> str:
