@@ -345,14 +345,15 @@ class Checker:
                 info.check_settings(config.name, {**connection.settings, **connection.secrets})
             except ConfigurationError as exc:
                 raise exc.with_context(file=self.flow.label) from None
+        from koppel.engine._setup import unknown_settings
+
         plain = [s.name for s in info.settings if s.secret and s.name in config.settings]
-        known = {s.name for s in info.settings}
-        unknown = sorted(k for k in given if known and k not in known)
+        unknown = unknown_settings(given, info)
         notes = []
         if plain:
             notes.append(f"secret(s) {', '.join(plain)} belong in credentials")
         if unknown:
-            notes.append(f"not known to {info.name}: {', '.join(_guessed(unknown, known))}")
+            notes.append(f"not known to {info.name}: {', '.join(unknown)}")
         return "; ".join(notes) or None
 
     def _connection(self, config: Any) -> Any:
@@ -421,14 +422,3 @@ def _new_store_folder(location: str | None) -> str:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-
-
-def _guessed(unknown: list[str], known: set[str]) -> list[str]:
-    """Each unknown setting, with the known one it is a letter or two off when there is one."""
-    import difflib
-
-    named = []
-    for key in unknown:
-        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
-        named.append(f"{key} (did you mean {close[0]}?)" if close else key)
-    return named

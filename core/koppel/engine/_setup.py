@@ -15,6 +15,7 @@ from koppel.engine._rules import RecordRules
 from koppel.engine.dry_run import DRY_RUN
 from koppel.errors import ConfigurationError
 from koppel.flows import Flow, build_connection
+from koppel.log import get_logger
 from koppel.records import ENTITY_RECORDS
 from koppel.sync import Connection, Direction
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from koppel.plugins import KoppelPluginManager
     from koppel.state import StateStore
     from koppel.system import SystemInfo
+
+log = get_logger(component="engine")
 
 __all__ = [
     "ConnectionHook",
@@ -110,6 +113,15 @@ def build_parts(
         )
     check_filters(flow, source_info)
     check_deletions(flow, target_info)
+    for config, info in ((flow.source, source_info), (flow.target, target_info)):
+        unknown = unknown_settings({**config.settings, **config.credentials}, info)
+        if unknown:
+            log.warning(
+                f"connection {config.name}: setting(s) not known to {info.name}, "
+                f"left unused: {', '.join(unknown)}",
+                flow=flow.name,
+                file=flow.label,
+            )
     transports = transports or {}
     tokens = token_store if token_store is not None else store.token_store()
     source = build_connection(
@@ -222,6 +234,20 @@ def check_filters(flow: Flow, source: SystemInfo) -> None:
             entity.check_filters(dict(flow.filters))
         except ConfigurationError as exc:
             raise exc.with_context(flow=flow.name, file=flow.label) from None
+
+
+def unknown_settings(given: Mapping[str, Any], info: SystemInfo) -> list[str]:
+    """The keys of ``given`` the system declares no setting for, each with the declared
+    one it is a letter or two off, when there is one ("full_reload_deletion (did you
+    mean full_reload_deletions?)"). A system that declares no settings has none unknown."""
+    import difflib
+
+    known = sorted(s.name for s in info.settings)
+    named = []
+    for key in sorted(k for k in given if known and k not in known):
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        named.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    return named
 
 
 def check_deletions(flow: Flow, target: SystemInfo) -> None:
