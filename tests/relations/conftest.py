@@ -24,9 +24,8 @@ def target(koppel_state_target: StateTarget) -> StateTarget:
 
 
 @pytest.fixture
-def store(target: StateTarget) -> Iterator[StateStore]:
-    with target.open() as opened:
-        yield opened
+def store(koppel_state_store: StateStore) -> StateStore:
+    return koppel_state_store
 
 
 @pytest.fixture
