@@ -36,7 +36,10 @@ class EntityInfo:
     "ean")`` for products, ``("number",)`` for orders), tried in order. A key that
     joins fields with ``+`` (``invoice_number+line``) matches on all of them: its value
     is their values as a JSON list (``koppel.engine._hash.read_match_key``).
-    ``delete`` says the system can delete a record of it (``delete_record``).
+    ``delete`` says the system can delete a record of it (``delete_record``);
+    ``deletions`` that its reads report records deleted in the source
+    (``SourceRecord.removed``), without which a flow's ``deletions = "propagate"``
+    has nothing to propagate (``koppel check`` and the run say so).
     ``update`` False says the system takes a record once and never changes it
     (a sales order in an accounting system): one found by match key is bound
     and skipped, whatever its fields look like there.
@@ -52,6 +55,7 @@ class EntityInfo:
     read: bool = False
     write: bool = False
     delete: bool = False
+    deletions: bool = False
     match_keys: tuple[str, ...] = ()
     update: bool = True
     description: str = ""

@@ -322,10 +322,11 @@ class Checker:
         check_filters(self.flow, self.manager.system(self.flow.source.system))
         return ", ".join(self.flow.filters)
 
-    def _deletions(self) -> None:
-        from koppel.engine._setup import check_deletions
+    def _deletions(self) -> str | None:
+        from koppel.engine._setup import check_deletions, unpropagated_deletions
 
         check_deletions(self.flow, self.manager.system(self.flow.target.system))
+        return unpropagated_deletions(self.flow, self.manager.system(self.flow.source.system))
 
     def _settings(self, config: Any) -> str | None:
         from koppel.errors import ConfigurationError

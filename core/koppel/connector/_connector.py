@@ -129,6 +129,7 @@ class Connector:
                     delete=cls.can("delete"),
                     match_keys=tuple(cls.match_keys),
                     update=cls.update,
+                    deletions=cls.deletions,
                     description=cls.description,
                     filters=dict(cls.filters),
                     check_filters=cls.check_filters,

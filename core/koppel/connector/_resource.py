@@ -70,6 +70,9 @@ class Resource:
     match_keys: ClassVar[Mapping[str, str]] = {}
     #: False: the system takes a record once and never updates it.
     update: ClassVar[bool] = True
+    #: True: :meth:`fetch` reports records deleted in the source
+    #: (``SourceRecord.removed``), so ``deletions = "propagate"`` has something to do.
+    deletions: ClassVar[bool] = False
     #: One line for ``koppel plugins show``.
     description: ClassVar[str] = ""
     #: The keys of a flow's ``[filters]`` that :meth:`fetch` honours -> one line each on

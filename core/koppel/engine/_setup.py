@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from koppel.state import StateStore
     from koppel.system import SystemInfo
 
-log = get_logger(component="engine")
-
 __all__ = [
     "ConnectionHook",
     "RunParts",
@@ -113,6 +111,10 @@ def build_parts(
         )
     check_filters(flow, source_info)
     check_deletions(flow, target_info)
+    log = get_logger(component="engine")
+    unused = unpropagated_deletions(flow, source_info)
+    if unused:
+        log.warning(unused, flow=flow.name, file=flow.label, path="settings.deletions")
     for config, info in ((flow.source, source_info), (flow.target, target_info)):
         unknown = unknown_settings({**config.settings, **config.credentials}, info)
         if unknown:
@@ -264,6 +266,17 @@ def check_deletions(flow: Flow, target: SystemInfo) -> None:
             file=flow.label,
             path="settings.deletions",
         )
+
+
+def unpropagated_deletions(flow: Flow, source: SystemInfo) -> str | None:
+    """What to warn of when a flow propagates deletions its source never reports."""
+    entity = source.entity(flow.entity)
+    if flow.settings.deletions != "propagate" or entity is None or entity.deletions:
+        return None
+    return (
+        f'deletions = "propagate" has nothing to do: {source.name} reports no deletions '
+        f"of {flow.entity}"
+    )
 
 
 def flow_settings(flow: Flow) -> dict[str, Any]:

@@ -103,7 +103,14 @@ class MemorySystem:
             name=self.name,
             title=f"In-memory system {self.name}",
             entities=tuple(
-                EntityInfo(name=entity, read=True, write=True, delete=True, match_keys=keys)
+                EntityInfo(
+                    name=entity,
+                    read=True,
+                    write=True,
+                    delete=True,
+                    deletions=True,
+                    match_keys=keys,
+                )
                 for entity, keys in self.entities.items()
             ),
         )

@@ -23,6 +23,7 @@ class Commitments(AfasResource):
     """Read by ``ModifiedDate`` (operator 2, >=) from the commitments GetConnector."""
 
     entity = "commitments"
+    deletions = True  # with full_reload_deletions
     role = "commitments"
     description = "commitments (verplichtingen) with their open amount, changed ones only"
     filters = {"administration": "commitments of this administration number only"}

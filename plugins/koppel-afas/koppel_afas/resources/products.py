@@ -27,6 +27,7 @@ class Products(AfasResource):
     """Read by ``ModifiedDate``; written by item code, which a new article must bring."""
 
     entity = "products"
+    deletions = True  # with full_reload_deletions
     role = "articles"
     update_connectors = ("FbItemArticle",)
     description = "articles, by item code (SKU) or barcode (EAN)"

@@ -67,6 +67,7 @@ class Relations(AfasResource):
     """Debtors and creditors; ``kind`` filters one side."""
 
     entity = "relations"
+    deletions = True  # with deleted_creditors_from_log or full_reload_deletions
     role = "debtors"
     roles = ("debtors", "creditors")
     update_connectors = (

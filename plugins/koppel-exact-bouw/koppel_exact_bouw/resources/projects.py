@@ -34,6 +34,7 @@ class Projects(ExactBouwResource):
     """Projects by ``updatedAt``, with those deleted since the cursor."""
 
     entity = "projects"
+    deletions = True  # GET /deleted-projects
     listed = facts.PROJECTS
     description = "projects, with their customer and status, changes and deletions only"
 

@@ -16,6 +16,7 @@ __all__ = ["Customers"]
 
 class Customers(MasterData):
     entity = "customers"
+    deletions = True  # sync/Deleted
     match_keys = {"email": "Email"}
     description = "accounts with status C (crm/Accounts); a company gets its person as contact"
     entity_set = ACCOUNTS

@@ -33,6 +33,7 @@ __all__ = ["Orders"]
 
 class Orders(Document):
     entity = "orders"
+    deletions = True  # sync/Deleted
     #: A financial mutation is found by its first line's description.
     match_keys = {"number": "YourRef"}
     description = (

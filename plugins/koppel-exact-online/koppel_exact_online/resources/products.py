@@ -22,6 +22,7 @@ __all__ = ["Products"]
 
 class Products(MasterData):
     entity = "products"
+    deletions = True  # sync/Deleted
     match_keys = {"sku": "Code", "ean": "Barcode"}
     description = (
         "items (logistics/Items), matched by code, then barcode, with their usual sales "
