@@ -195,16 +195,4 @@ class Session:
         store = self.connection.state
         if store is None:
             return default
-
-        def nothing_kept() -> Any:
-            raise _NothingKept
-
-        try:
-            return store.remembered(f"{self.connector.name}/{key}", nothing_kept, max_age=max_age)
-        except _NothingKept:
-            return default
-
-
-class _NothingKept(Exception):
-    """Raised by :meth:`Session.peek_remembered`'s fetch: the store asks it only when it
-    keeps nothing fresh under the key, and stores nothing when it raises."""
+        return store.kept(f"{self.connector.name}/{key}", max_age=max_age, default=default)

@@ -13,6 +13,9 @@ from koppel.state._schema import remembered
 
 __all__ = ["RememberedMixin"]
 
+#: What :meth:`RememberedMixin.kept` answers by default when nothing fresh is kept.
+_NOTHING: Any = object()
+
 
 class RememberedMixin(StoreBase):
     """A small key-value store with fetch times: facts a plugin need not ask every run."""
@@ -31,16 +34,11 @@ class RememberedMixin(StoreBase):
         ``fetch`` must answer JSON-able data; it runs outside any transaction, so two
         processes may both fetch once, and the later answer is kept.
         """
-        now = self.clock()
         if not refresh:
-            with self._read() as conn:
-                row = conn.execute(
-                    sa.select(remembered.c.value, remembered.c.fetched_at).where(
-                        remembered.c.key == key
-                    )
-                ).first()
-            if row is not None and now - row.fetched_at < max_age:
-                return row.value
+            kept = self.kept(key, max_age=max_age)
+            if kept is not _NOTHING:
+                return kept
+        now = self.clock()
         value = fetch()
         with self._write() as conn:
             conn.execute(
@@ -51,6 +49,19 @@ class RememberedMixin(StoreBase):
                 )
             )
         return value
+
+    def kept(self, key: str, *, max_age: timedelta, default: Any = _NOTHING) -> Any:
+        """The value stored under ``key`` when it was fetched less than ``max_age`` ago,
+        else ``default``; fetches and stores nothing."""
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(remembered.c.value, remembered.c.fetched_at).where(
+                    remembered.c.key == key
+                )
+            ).first()
+        if row is not None and self.clock() - row.fetched_at < max_age:
+            return row.value
+        return default
 
     def forget_remembered(self, prefix: str = "") -> int:
         """Drop what is remembered under keys starting with ``prefix``; how many."""
