@@ -3,21 +3,13 @@ relation costs no write, a changed one one update, and an ambiguous e-mail is pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from cryptography.fernet import Fernet
 
-from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
-from koppel.flows import parse_flow
-from koppel.plugins import KoppelPluginManager
-from koppel.state import StateStore, open_state
-from koppel_afas.plugin import connector
-from koppel_afas.sandbox import TOKEN, AfasSandbox
+from koppel.state import StateStore
+from koppel_afas.sandbox import AfasSandbox
 
-from .conftest import SETTINGS
+from .conftest import run_into_afas
 
 WRITES = (
     ("POST", "/ProfitRestServices/connectors/{id}"),
@@ -39,41 +31,12 @@ SHOP = {
 }
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStore]:
-    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("AFAS_TOKEN", TOKEN)
-    state = open_state(str(tmp_path / "state.sqlite3"))
-    yield state
-    state.close()
-
-
 def flow_run(
     crm: MemorySystem, sandbox: AfasSandbox, store: StateStore, entity: str = "relations"
 ) -> int:
     """One run from the CRM to AFAS; the writes it cost."""
-    flow = parse_flow(
-        {
-            "name": f"crm-{entity}-to-afas",
-            "source": "crm",
-            "target": "afas",
-            "entity": entity,
-            "connections": {
-                "crm": {"system": "crm"},
-                "afas": {
-                    "system": "afas",
-                    "settings": SETTINGS,
-                    "credentials": {"token": "env:AFAS_TOKEN"},
-                },
-            },
-        }
-    )
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(connector, "afas")
-    manager.register(crm, "crm")
     before = sum(sandbox.count(*w) for w in WRITES)
-    run_flow(flow, store, manager=manager, transports={"afas": sandbox.transport()})
+    run_into_afas(sandbox, store, crm, {"name": f"crm-{entity}-to-afas", "entity": entity})
     return sum(sandbox.count(*w) for w in WRITES) - before
 
 

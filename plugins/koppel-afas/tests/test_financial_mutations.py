@@ -3,25 +3,19 @@ journal levels: balanced, the debtor line on the customer's debtor, posted once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 
-from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
 from koppel.errors import ValidationError
-from koppel.flows import parse_flow
-from koppel.plugins import KoppelPluginManager
-from koppel.state import StateStore, open_state
+from koppel.state import StateStore
 from koppel.sync import Action, Direction
 from koppel_afas.plugin import connector
-from koppel_afas.sandbox import TOKEN, AfasSandbox
+from koppel_afas.sandbox import AfasSandbox
 
-from .conftest import SETTINGS
+from .conftest import run_into_afas
 
 ORDER = {
     "number": "WEB-7001",
@@ -46,43 +40,18 @@ ACCOUNTS = {
 }
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStore]:
-    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("AFAS_TOKEN", TOKEN)
-    state = open_state(str(tmp_path / "state.sqlite3"))
-    yield state
-    state.close()
-
-
 def book(
     sandbox: AfasSandbox, store: StateStore, level: str, order: Any = ORDER, **settings: Any
 ) -> Any:
     shop = MemorySystem("shop")
     shop.put("orders", "o1", order)
-    flow = parse_flow(
-        {
-            "name": "shop-orders-to-afas",
-            "source": "shop",
-            "target": "afas",
-            "entity": "orders",
-            "order_type": "financial_mutation",
-            "settings": {"journal_level": level, "accounts": ACCOUNTS, **settings},
-            "connections": {
-                "shop": {"system": "shop"},
-                "afas": {
-                    "system": "afas",
-                    "settings": SETTINGS,
-                    "credentials": {"token": "env:AFAS_TOKEN"},
-                },
-            },
-        }
-    )
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(connector, "afas")
-    manager.register(shop, "shop")
-    return run_flow(flow, store, manager=manager, transports={"afas": sandbox.transport()})
+    flow = {
+        "name": "shop-orders-to-afas",
+        "entity": "orders",
+        "order_type": "financial_mutation",
+        "settings": {"journal_level": level, "accounts": ACCOUNTS, **settings},
+    }
+    return run_into_afas(sandbox, store, shop, flow)
 
 
 def posted(sandbox: AfasSandbox) -> list[dict[str, Any]]:

@@ -5,21 +5,14 @@ AFAS's "Financial mutations purchasing" shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
 import httpx
-import pytest
-from cryptography.fernet import Fernet
 
-from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
-from koppel.flows import parse_flow
-from koppel.plugins import KoppelPluginManager
 from koppel.purchase.ledger import LedgerSettings, journal_entry
 from koppel.records import (
     Creditor,
@@ -29,12 +22,11 @@ from koppel.records import (
     PurchaseInvoiceLine,
     unstructure,
 )
-from koppel.state import StateStore, open_state
+from koppel.state import StateStore
 from koppel_afas.client import authorization
-from koppel_afas.plugin import connector
 from koppel_afas.sandbox import TOKEN, AfasSandbox
 
-from .conftest import SETTINGS
+from .conftest import run_into_afas
 
 LEDGER = LedgerSettings(creditor_account="1600", vat_account="1510", journal="70")
 
@@ -60,15 +52,6 @@ def invoice(number: str, supplier: Creditor) -> PurchaseInvoice:
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStore]:
-    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("AFAS_TOKEN", TOKEN)
-    state = open_state(str(tmp_path / "state.sqlite3"))
-    yield state
-    state.close()
-
-
 def book(sandbox: AfasSandbox, store: StateStore, *bookings: PurchaseInvoice) -> Any:
     """Run the booking -> AFAS journal_entries flow over ``bookings``."""
     return post(sandbox, store, *(journal_entry(item, LEDGER) for item in bookings))
@@ -79,27 +62,8 @@ def post(sandbox: AfasSandbox, store: StateStore, *entries: JournalEntry) -> Any
     source = MemorySystem("booking", entities={"journal_entries": ()})
     for entry in entries:
         source.put("journal_entries", str(entry.id), unstructure(entry))
-    flow = parse_flow(
-        {
-            "name": "bookings-to-afas",
-            "source": "booking",
-            "target": "afas",
-            "entity": "journal_entries",
-            "connections": {
-                "booking": {"system": "booking"},
-                "afas": {
-                    "system": "afas",
-                    "settings": SETTINGS,
-                    "credentials": {"token": "env:AFAS_TOKEN"},
-                },
-            },
-        }
-    )
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(connector, "afas")
-    manager.register(source, "booking")
-    return run_flow(flow, store, manager=manager, transports={"afas": sandbox.transport()})
+    flow = {"name": "bookings-to-afas", "entity": "journal_entries"}
+    return run_into_afas(sandbox, store, source, flow)
 
 
 def lines_of(sandbox: AfasSandbox, voucher: str) -> list[dict[str, Any]]:

@@ -3,24 +3,16 @@ written once with their lines, found again by the reference, numbered by AFAS.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from cryptography.fernet import Fernet
-
-from koppel.engine import run_flow
 from koppel.engine.memory import MemorySystem
-from koppel.flows import parse_flow
-from koppel.plugins import KoppelPluginManager
 from koppel.records import OrderType
-from koppel.state import StateStore, open_state
+from koppel.state import StateStore
 from koppel.sync import Connection
 from koppel_afas.plugin import connector
-from koppel_afas.sandbox import TOKEN, AfasSandbox
+from koppel_afas.sandbox import AfasSandbox
 
-from .conftest import SETTINGS, connect
+from .conftest import connect, run_into_afas
 
 QUOTE = {
     "number": "OFF-2024-31",
@@ -32,42 +24,15 @@ QUOTE = {
 POSTS = ("POST", "/ProfitRestServices/connectors/{id}")
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStore]:
-    monkeypatch.setenv("KOPPEL_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("AFAS_TOKEN", TOKEN)
-    state = open_state(str(tmp_path / "state.sqlite3"))
-    yield state
-    state.close()
-
-
 def run(
     sandbox: AfasSandbox, store: StateStore, record: dict[str, Any], order_type: str | None
 ) -> Any:
     shop = MemorySystem("shop", entities={"orders": ("number",)})
     shop.put("orders", "1", record)
-    flow = parse_flow(
-        {
-            "name": "shop-quotes-to-afas",
-            "source": "shop",
-            "target": "afas",
-            "entity": "orders",
-            **({"order_type": order_type} if order_type else {}),
-            "connections": {
-                "shop": {"system": "shop"},
-                "afas": {
-                    "system": "afas",
-                    "settings": SETTINGS,
-                    "credentials": {"token": "env:AFAS_TOKEN"},
-                },
-            },
-        }
+    flow = {"name": "shop-quotes-to-afas", "entity": "orders"}
+    return run_into_afas(
+        sandbox, store, shop, {**flow, **({"order_type": order_type} if order_type else {})}
     )
-    manager = KoppelPluginManager()
-    manager.load_builtins()
-    manager.register(connector, "afas")
-    manager.register(shop, "shop")
-    return run_flow(flow, store, manager=manager, transports={"afas": sandbox.transport()})
 
 
 def test_quotation_is_written_once_with_its_lines_and_found_again(
