@@ -53,7 +53,6 @@ class RunProgress(RunObserver):
     failed: int = 0
     result: RunResult | None = None
     error: str | None = None
-    finished: bool = False
     ended: float | None = None
 
     def fetched(self, count: int) -> None:
@@ -69,10 +68,14 @@ class RunProgress(RunObserver):
         """Seconds it ran: until now, or until it ended."""
         return (self.ended if self.ended is not None else time.monotonic()) - self.started
 
+    @property
+    def finished(self) -> bool:
+        """Whether the run has ended."""
+        return self.ended is not None
+
     def end(self) -> None:
         """Mark the run finished, its time stopped."""
         self.ended = time.monotonic()
-        self.finished = True
 
 
 def _stamp(flow: Flow) -> int | None:
