@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from koppel.state import ActivityEntry, StateStore
-from koppel.web._accounts import Principal
-from koppel.web._context import Web, get_web
+from koppel.web.api._deps import Reader, WebDep
 from koppel.web.api._flows import known_flow
 from koppel.web.api._models import ID_MAX, ActivityOut, Responses
-from koppel.web.auth import api_reader
 
 __all__ = ["SEARCHED", "router", "search_activity"]
 
@@ -21,8 +19,6 @@ SEARCHED = 5000
 
 router = APIRouter(tags=["activity"])
 
-Reader = Annotated[Principal, Depends(api_reader)]
-WebDep = Annotated[Web, Depends(get_web)]
 Search = Annotated[
     str | None,
     Query(

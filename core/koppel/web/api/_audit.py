@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from koppel.web._accounts import Principal, audit_entries
-from koppel.web._context import Web, get_web
+from koppel.web._accounts import audit_entries
+from koppel.web.api._deps import Reader, WebDep
 from koppel.web.api._models import ID_MAX, AuditOut
-from koppel.web.auth import api_reader
 
 __all__ = ["router"]
 
@@ -18,8 +17,8 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/audit", summary="The audit trail")
 def audit(
-    _who: Annotated[Principal, Depends(api_reader)],
-    web: Annotated[Web, Depends(get_web)],
+    _who: Reader,
+    web: WebDep,
     flow: Annotated[str | None, Query(description="only actions on this flow")] = None,
     actor: Annotated[str | None, Query(description="only this actor's (user:anna)")] = None,
     before: Annotated[int | None, Query(ge=1, le=ID_MAX, description="entries below")] = None,

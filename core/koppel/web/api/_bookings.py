@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from koppel.state import StateStore
-from koppel.web._accounts import Principal
-from koppel.web._context import Web, get_web
+from koppel.web.api._deps import Reader, WebDep
 from koppel.web.api._models import (
     AttemptOut,
     BookingListOut,
@@ -18,14 +17,10 @@ from koppel.web.api._models import (
     NotificationOut,
     PathId,
 )
-from koppel.web.auth import api_reader
 
 __all__ = ["booking_out", "router"]
 
 router = APIRouter(tags=["bookings"])
-
-Reader = Annotated[Principal, Depends(api_reader)]
-WebDep = Annotated[Web, Depends(get_web)]
 
 
 def booking_out(store: StateStore, booking_id: int) -> BookingOut | None:

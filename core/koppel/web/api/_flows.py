@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from koppel.cli.status import flow_status
 from koppel.errors import FlowBusyError, KoppelError
 from koppel.web._accounts import Principal, record_action
-from koppel.web._context import Web, get_web
+from koppel.web._context import Web
 from koppel.web._runs import Launch
+from koppel.web.api._deps import Operator, Reader, WebDep
 from koppel.web.api._models import (
     AlertOut,
     FlowOut,
@@ -21,7 +22,6 @@ from koppel.web.api._models import (
     RunningOut,
     RunOut,
 )
-from koppel.web.auth import api_operator, api_reader
 
 __all__ = ["PUSH_SYSTEM", "flow_out", "known_flow", "launch", "router"]
 
@@ -30,9 +30,6 @@ PUSH_SYSTEM = "push"
 
 router = APIRouter(tags=["flows"])
 
-Reader = Annotated[Principal, Depends(api_reader)]
-Operator = Annotated[Principal, Depends(api_operator)]
-WebDep = Annotated[Web, Depends(get_web)]
 
 _NOT_FOUND: Responses = {404: {"description": "No such flow (or run)."}}
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from koppel.errors import StateError
-from koppel.web._accounts import Principal, record_action
-from koppel.web._context import Web, get_web
+from koppel.web._accounts import record_action
+from koppel.web.api._deps import Operator, Reader, WebDep
 from koppel.web.api._flows import known_flow, launch
 from koppel.web.api._models import (
     LaunchOut,
@@ -19,15 +19,10 @@ from koppel.web.api._models import (
     Responses,
     StoreId,
 )
-from koppel.web.auth import api_operator, api_reader
 
 __all__ = ["RetryIn", "router"]
 
 router = APIRouter(tags=["parked"])
-
-Reader = Annotated[Principal, Depends(api_reader)]
-Operator = Annotated[Principal, Depends(api_operator)]
-WebDep = Annotated[Web, Depends(get_web)]
 
 
 class RetryIn(BaseModel):

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from koppel.errors import ValidationError
 from koppel.push import inbox_of, push_records, validate_pushed
-from koppel.web._accounts import Principal, record_action
-from koppel.web._context import Web, get_web
+from koppel.web._accounts import record_action
+from koppel.web.api._deps import Operator, WebDep
 from koppel.web.api._flows import PUSH_SYSTEM, launch
 from koppel.web.api._models import LaunchOut, PushIn, PushOut, Responses
-from koppel.web.auth import api_operator
 
 __all__ = ["router"]
 
@@ -31,8 +30,8 @@ _ANSWERS: Responses = {
 def push(
     flow: str,
     body: PushIn,
-    who: Annotated[Principal, Depends(api_operator)],
-    web: Annotated[Web, Depends(get_web)],
+    who: Operator,
+    web: WebDep,
     run: Annotated[bool, Query(description="start a run of the flow afterwards")] = False,
 ) -> PushOut:
     """Validate each record as the canonical record of the flow's entity and keep them,
