@@ -31,7 +31,7 @@ import difflib
 import importlib
 import importlib.metadata
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -94,6 +94,7 @@ class KoppelPluginManager:
         self.broken: list[BrokenPlugin] = []
         self._systems: dict[str, LoadedPlugin] = {}
         self._scoped: dict[str, _SystemHooks] = {}
+        self._functions: dict[str, Callable[..., Any]] | None = None
 
     # -- loading -----------------------------------------------------------
 
@@ -152,6 +153,7 @@ class KoppelPluginManager:
             raise PluginError(f"plugin {name!r}: {message}", plugin=name) from exc
         loaded = LoadedPlugin(name, plugin, distribution, version, system, builtin)
         self.loaded[name] = loaded
+        self._functions = None
         if system is not None:
             self._systems[system.name] = loaded
             self._scoped.clear()
@@ -206,6 +208,17 @@ class KoppelPluginManager:
             f"no plugin provides system {name!r} (installed: {', '.join(known) or 'none'}); "
             f"install it with pip, e.g. pip install koppel-{name}"
         )
+
+    def mapping_functions(self) -> dict[str, Callable[..., Any]]:
+        """The mapping functions these plugins register, by name (collected once).
+
+        :raises PluginError: naming the plugin whose answer is wrong or whose name is taken.
+        """
+        if self._functions is None:
+            from koppel.mapping import collect_functions
+
+            self._functions = collect_functions(self.pm)
+        return self._functions
 
     def hooks_for(self, system: str) -> _SystemHooks:
         """Hook callers that reach ``system``'s plugin and the cross-cutting ones only."""

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from koppel.engine import run_flow
+from koppel.engine._hash import content_hash, legacy_content_hash
 from koppel.engine.memory import MemorySystem
 from koppel.flows import Flow
 from koppel.plugins import KoppelPluginManager, hookimpl
@@ -154,6 +155,39 @@ def test_engine_bindings_without_a_source_hash_are_mapped_once_then_skipped_unma
     with store.engine.connect() as conn:
         hashes = conn.execute(sa.select(bindings.c.source_hash)).scalars().all()
     assert len(hashes) == 2 and None not in hashes
+
+
+def test_engine_bindings_with_a_content_hash_from_before_orjson_are_not_written_again(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    for n, name in enumerate(("Zoë Dijkstra", "Jürgen Weiß", "Ana")):
+        shop.put("customers", f"c{n}", {"name": name, "email": f"c{n}@example.com"})
+    flow = make_flow(mapping=_mapping())
+    run_flow(flow, store, manager=manager)
+    sent = books.rows("customers")
+    with store.engine.begin() as conn:  # as bound by a koppel that hashed json.dumps's text
+        for target_id, payload in sent.items():
+            conn.execute(
+                bindings.update()
+                .where(bindings.c.target_id == target_id)
+                .values(source_hash=None, content_hash=legacy_content_hash(payload))
+            )
+    writes = len(books.writes)
+    again = run_flow(flow, store, manager=manager, full=True)
+    assert again.counts["skipped"] == 3 and len(books.writes) == writes
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(bindings.c.target_id, bindings.c.content_hash)).all()
+    assert {target: content_hash(sent[target]) for target, _ in rows} == dict(rows)
+    # json.dumps escaped non-ASCII letters; ASCII-only payloads keep their hash
+    assert [content_hash(p) == legacy_content_hash(p) for p in sent.values()] == [
+        False,
+        False,
+        True,
+    ]
 
 
 def test_engine_a_failed_update_keeps_the_record_mapped_until_it_syncs(

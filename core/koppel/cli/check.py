@@ -391,7 +391,11 @@ class Checker:
         hooks = self.manager.hooks_for(config.system)
         try:
             compiled = compile_flow_mapping(
-                self.flow, hooks, self._connection(config), Direction(direction)
+                self.flow,
+                hooks,
+                self._connection(config),
+                Direction(direction),
+                self.manager.mapping_functions(),
             )
         except MappingError as exc:
             raise in_flow_file(exc, self.flow) from None

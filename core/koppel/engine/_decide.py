@@ -21,7 +21,14 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from koppel.engine._hash import hash_text, match_value, payload_text, source_hash, source_text
+from koppel.engine._hash import (
+    hash_text,
+    legacy_content_hash,
+    match_value,
+    payload_text,
+    source_hash,
+    source_text,
+)
 from koppel.engine._item import STOPPING, Item, with_record
 from koppel.engine._mapper import RecordMapper
 from koppel.engine._same import already_in_target
@@ -224,6 +231,10 @@ class Decider:
             if item.binding_hash == item.content_hash:
                 item.skip("unchanged since the last sync")
                 item.unchanged = True
+                return
+            if item.binding_hash == legacy_content_hash(full):  # bound before orjson
+                item.skip("unchanged since the last sync")
+                item.unchanged = item.bind = True  # the binding takes the new hash
                 return
             if not self.parts.updates:
                 # Booked once, never changed: say so once (the binding takes the new hash).

@@ -1,4 +1,12 @@
-"""Content hashes of payloads and normalised match-key values."""
+"""Content hashes of payloads and normalised match-key values.
+
+Payloads and source records are encoded with orjson (keys sorted for payloads),
+falling back to :mod:`json` for what orjson refuses (integers beyond 64 bits,
+keys that are not strings). Content hashes taken before orjson (of
+``json.dumps(..., sort_keys=True, separators=(",", ":"), default=str)``) are
+still recognised: :func:`legacy_content_hash` gives them, for a binding whose
+hash differs from the new one.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 __all__ = [
     "content_hash",
     "hash_text",
+    "legacy_content_hash",
     "match_value",
     "payload_text",
     "read_field",
@@ -18,11 +29,23 @@ __all__ = [
     "source_text",
 ]
 
+_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_AS_GIVEN = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _encode(data: Any, option: int, sort_keys: bool) -> str:
+    try:
+        return orjson.dumps(data, default=str, option=option).decode()
+    except TypeError:  # orjson.JSONEncodeError: what json.dumps still takes
+        return json.dumps(
+            data, sort_keys=sort_keys, separators=(",", ":"), default=str, ensure_ascii=False
+        )
+
 
 def payload_text(payload: Mapping[str, Any]) -> str:
     """The JSON a payload's content hash is taken of (keys sorted); the activity log
     stores this same text as what was sent."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return _encode(payload, _SORTED, True)
 
 
 def hash_text(text: str) -> str:
@@ -35,10 +58,15 @@ def content_hash(payload: Mapping[str, Any]) -> str:
     return hash_text(payload_text(payload))
 
 
+def legacy_content_hash(payload: Mapping[str, Any]) -> str:
+    """The content hash koppel took of ``payload`` before its JSON came from orjson."""
+    return hash_text(json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str))
+
+
 def source_text(data: Mapping[str, Any]) -> str:
     """The JSON of a raw source record as the source gave it (its own key order); the
     activity log stores this same text as what came in."""
-    return json.dumps(data, separators=(",", ":"), default=str)
+    return _encode(data, _AS_GIVEN, False)
 
 
 def source_hash(fingerprint: str, text: str) -> str:

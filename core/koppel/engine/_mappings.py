@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from koppel.flows import Flow
@@ -31,12 +31,17 @@ def flow_overrides(flow: Flow, direction: Direction) -> dict[str, Any] | None:
 
 
 def compile_flow_mapping(
-    flow: Flow, hooks: Any, connection: Connection, direction: Direction
+    flow: Flow,
+    hooks: Any,
+    connection: Connection,
+    direction: Direction,
+    functions: Mapping[str, Callable[..., Any]],
 ) -> Any:
     """Compile ``connection``'s mapping for the flow's entity in ``direction``, or None.
 
     None means records pass through unchanged: the system ships no mapping and
-    the flow overrides nothing.
+    the flow overrides nothing. ``functions`` are the plugins' mapping functions
+    (:meth:`koppel.plugins.KoppelPluginManager.mapping_functions`).
 
     :raises MappingError: naming the flow file, mapping, field and expression.
     """
@@ -50,7 +55,11 @@ def compile_flow_mapping(
     name = f"{connection.system}/{flow.entity}/{direction}"
     try:
         if spec is None:
-            return compile_mapping(overrides or {}, name=name, lookups=flow.lookups)
-        return compile_mapping(spec, name=name, overrides=overrides, lookups=flow.lookups)
+            return compile_mapping(
+                overrides or {}, name=name, lookups=flow.lookups, functions=functions
+            )
+        return compile_mapping(
+            spec, name=name, overrides=overrides, lookups=flow.lookups, functions=functions
+        )
     except MappingError as exc:
         raise exc.with_context(flow=flow.name, connection=connection.name) from None

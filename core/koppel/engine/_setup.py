@@ -198,8 +198,12 @@ def _assemble(
         upsert=upsert,
         map_inbound=direct_caller(source_hooks.map_record),
         map_outbound=direct_caller(target_hooks.map_record),
-        inbound=compile_flow_mapping(flow, source_hooks, source, Direction.INBOUND),
-        outbound=compile_flow_mapping(flow, target_hooks, target, Direction.OUTBOUND),
+        inbound=compile_flow_mapping(
+            flow, source_hooks, source, Direction.INBOUND, manager.mapping_functions()
+        ),
+        outbound=compile_flow_mapping(
+            flow, target_hooks, target, Direction.OUTBOUND, manager.mapping_functions()
+        ),
         rules=RecordRules(flow, target_hooks=target_hooks, target=target, target_info=target_info),
         match_keys=tuple(target_entity.match_keys),
         record_class=ENTITY_RECORDS.get(flow.entity),

@@ -68,7 +68,9 @@ class CrmSide:
             if prepare is not None:
                 prepare(connection)
             hooks = manager.hooks_for(flow.source.system)
-            inbound = compile_flow_mapping(flow, hooks, connection, Direction.INBOUND)
+            inbound = compile_flow_mapping(
+                flow, hooks, connection, Direction.INBOUND, manager.mapping_functions()
+            )
             spec = hooks.default_mapping(
                 connection=connection, entity=ENTITY, direction=Direction.OUTBOUND
             )
@@ -78,7 +80,9 @@ class CrmSide:
                     flow=flow.name,
                     path="source",
                 )
-            outbound = compile_mapping(spec, name=f"{info.name}/{ENTITY}/outbound")
+            outbound = compile_mapping(
+                spec, name=f"{info.name}/{ENTITY}/outbound", functions=manager.mapping_functions()
+            )
         except BaseException:
             connection.close()
             raise
