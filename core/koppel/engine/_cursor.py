@@ -17,6 +17,8 @@ __all__ = ["CursorGuard", "compare_cursors"]
 
 
 def _number(text: str) -> int | Decimal | None:
+    if ":" in text:  # a time of day: no number, and no exception raised to know it
+        return None
     try:
         return int(text)  # the common case, and quick
     except ValueError:
