@@ -2,6 +2,7 @@
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -274,10 +275,29 @@ def test_number_that_is_not_finite_is_a_record_error_naming_the_field(bad, data,
         ("to_number(S)", {"S": "1.0e999"}),
         ("sum(L)", {"L": [1e308, 1e308]}),
         ("avg(L)", {"L": [1e308, 1e308]}),
+        ("upper(S) || A", json.loads('{"A": 1e999}')),
+        ("B == `1` && A", json.loads('{"A": 1e999, "B": 1}')),
+        ("lookup('t', S, A)", json.loads('{"A": 1e999}')),
+        ("lookup('t', S, `1e999`)", {}),
+        ("split(S)[0] || A", json.loads('{"A": 1e999}')),
+        ("decimal(A)", {"A": "Infinity"}),
+        ("unannotated(A)", {"A": "NaN"}),
+        ("text_or_decimal(A)", {"A": "NaN"}),
     ],
 )
 def test_expression_giving_a_number_that_is_not_finite_is_a_record_error(expression, data):
-    compiled = compile_mapping({"fields": {"out": expression}}, functions={})
+    def decimal(value: Any) -> Decimal:
+        return Decimal(value)
+
+    def unannotated(value):
+        return Decimal(value)
+
+    def text_or_decimal(value: Any) -> str | Decimal:
+        return Decimal(value)
+
+    functions = {"decimal": decimal, "unannotated": unannotated, "text_or_decimal": text_or_decimal}
+    spec = {"fields": {"out": expression}}
+    compiled = compile_mapping(spec, lookups={"t": {"x": 1}}, functions=functions)
     with pytest.raises(MappingRecordError, match="not a finite number") as caught:
         compiled.apply(data)
     assert caught.value.context["field"] == "out"
