@@ -205,8 +205,12 @@ class _Builder:
         return negate
 
     def _comparator(self, node: Node) -> Evaluator:
-        left, right = (self.build(child) for child in node["children"])
         operator = node["value"]
+        if operator in ("eq", "ne"):
+            identity = self._identity_test(node["children"], operator == "eq")
+            if identity is not None:
+                return identity
+        left, right = (self.build(child) for child in node["children"])
         if operator == "eq":
             return lambda value: _equals(left(value), right(value))
         if operator == "ne":
@@ -220,6 +224,19 @@ class _Builder:
             return compare(a, b)
 
         return ordering
+
+    def _identity_test(self, children: list[Node], equal: bool) -> Evaluator | None:
+        """``x == `null``` (or `` `true` ``, `` `false` ``; ``!=`` too) as an identity test,
+        or None for another comparison. On JSON values it gives what :func:`_equals` gives:
+        nothing else equals null, and a number equal to a boolean (0, 1) does not count."""
+        for literal, other in (children, children[::-1]):
+            constant = literal["value"] if literal["type"] == "literal" else 0
+            if constant is None or constant is True or constant is False:
+                operand = self.build(other)
+                if equal:
+                    return lambda value: operand(value) is constant
+                return lambda value: operand(value) is not constant
+        return None
 
     # -- building values ---------------------------------------------------
 
