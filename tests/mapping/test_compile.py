@@ -2,6 +2,7 @@
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -274,10 +275,29 @@ def test_number_that_is_not_finite_is_a_record_error_naming_the_field(bad, data,
         ("to_number(S)", {"S": "1.0e999"}),
         ("sum(L)", {"L": [1e308, 1e308]}),
         ("avg(L)", {"L": [1e308, 1e308]}),
+        ("upper(S) || A", json.loads('{"A": 1e999}')),
+        ("B == `1` && A", json.loads('{"A": 1e999, "B": 1}')),
+        ("lookup('t', S, A)", json.loads('{"A": 1e999}')),
+        ("lookup('t', S, `1e999`)", {}),
+        ("split(S)[0] || A", json.loads('{"A": 1e999}')),
+        ("decimal(A)", {"A": "Infinity"}),
+        ("unannotated(A)", {"A": "NaN"}),
+        ("text_or_decimal(A)", {"A": "NaN"}),
     ],
 )
 def test_expression_giving_a_number_that_is_not_finite_is_a_record_error(expression, data):
-    compiled = compile_mapping({"fields": {"out": expression}}, functions={})
+    def decimal(value: Any) -> Decimal:
+        return Decimal(value)
+
+    def unannotated(value):
+        return Decimal(value)
+
+    def text_or_decimal(value: Any) -> str | Decimal:
+        return Decimal(value)
+
+    functions = {"decimal": decimal, "unannotated": unannotated, "text_or_decimal": text_or_decimal}
+    spec = {"fields": {"out": expression}}
+    compiled = compile_mapping(spec, lookups={"t": {"x": 1}}, functions=functions)
     with pytest.raises(MappingRecordError, match="not a finite number") as caught:
         compiled.apply(data)
     assert caught.value.context["field"] == "out"
@@ -371,18 +391,50 @@ def test_apply_on_arbitrary_json_raises_only_koppel_errors(data):
 
 def _outcome(run):
     try:
-        return ("ok", run())
+        return ("ok", _with_key_order(run()))
     except MappingRecordError as exc:
         return ("error", exc.message, exc.context)
 
 
+def _with_key_order(value):
+    if isinstance(value, dict):
+        return [(key, _with_key_order(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [_with_key_order(item) for item in value]
+    return value
+
+
+#: WIDE with nested targets, a nested sub-mapping and a required field, under each null rule.
+NESTED = {
+    "fields": {
+        **WIDE["fields"],
+        "p.q": "a",
+        "p.r.s": "to_decimal(b)",
+        "p.r.t": "c",
+        "req": {"expr": "b", "on_null": "error", "default": "x"},
+        "one": {"source": "a", "fields": {"x": "b", "y.z": "c"}},
+        "lines[]": {"source": "c", "fields": {"x": "to_datetime(@)", "y.z": "a.b", "w": "a"}},
+    }
+}
+
+
+@pytest.mark.parametrize("on_null", ["keep", "omit", "error"])
 @settings(max_examples=200, deadline=None)
-@given(json_values)
-def test_apply_fast_path_equals_the_full_plan(data):
-    fast = compile_mapping(WIDE, lookups={"t": {"x": 1}}, functions={})
-    full = compile_mapping(WIDE, lookups={"t": {"x": 1}}, functions={})
+@given(data=json_values)
+def test_apply_fast_path_equals_the_full_plan(on_null, data):
+    spec = {**NESTED, "on_null": on_null}
+    fast = compile_mapping(spec, lookups={"t": {"x": 1}}, functions={})
+    full = compile_mapping(spec, lookups={"t": {"x": 1}}, functions={})
     full._fast = None
     assert fast._fast is not None
     assert _outcome(lambda: fast.apply(data, record_id="r")) == _outcome(
         lambda: full.apply(data, record_id="r")
     )
+
+
+def test_nested_target_apart_from_its_first_field_may_be_omitted_in_the_full_plan_only():
+    spec = {"fields": {"a.b": "x", "c": "y", "a.d": "z"}, "on_null": "omit"}
+    compiled = compile_mapping(spec, functions={})
+    assert compiled._fast is None
+    assert list(compiled.apply({"y": 2, "z": 3})) == ["c", "a"]
+    assert list(compile_mapping({**spec, "on_null": "keep"}, functions={}).apply({})) == ["a", "c"]

@@ -73,6 +73,8 @@ def composite(children, unary_functions):
         st.tuples(children, field).map(lambda t: f"({t[0]})[].{t[1]}"),
         st.tuples(children, field).map(lambda t: f"({t[0]}).*.{t[1]}"),
         st.tuples(children, field, children).map(lambda t: f"({t[0]})[?{t[1]} == ({t[2]})].a"),
+        st.tuples(children, field, children).map(lambda t: f"({t[0]})[?{t[1]} && ({t[2]})]"),
+        st.tuples(children, field, children).map(lambda t: f"({t[0]})[?{t[1]} < ({t[2]}) || !a]"),
         st.tuples(children, st.sampled_from(["[0:2]", "[::-1]", "[1:]"])).map(
             lambda t: f"({t[0]}){t[1]}"
         ),

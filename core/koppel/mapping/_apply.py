@@ -111,26 +111,35 @@ def _producer(field: CompiledField) -> Callable[[Any], Any]:
 def build_fast(fields: tuple[CompiledField, ...]) -> Callable[[Any], dict[str, Any]] | None:
     """A create-mode mapper of nested closures, or None when a field needs the full loop.
 
-    Possible when every field keeps nulls (no ``omit``/``error``): nested targets
-    become one closure per parent object, lists a comprehension per item. The
-    result equals :func:`run_plan`'s; on any exception the caller runs the full
-    plan, which raises the precise record error.
+    Nested targets become one closure per parent object, lists a comprehension
+    per item; a field that omits a null is left out as :func:`run_plan` leaves
+    it out, and a required field that gives no value raises. The result equals
+    :func:`run_plan`'s, keys in the same order; on any exception the caller runs
+    the full plan, which raises the precise record error. None when a nested
+    target's fields are not together and one may be omitted: the full plan then
+    places the target where its first value falls.
     """
     entries = _fast_entries(fields)
     if entries is None:
         return None
-    return lambda data: {key: produce(data) for key, produce in entries}
+    return _fast_object(entries)
 
 
-def _fast_entries(
-    fields: tuple[CompiledField, ...],
-) -> tuple[tuple[str, Callable[[Any], Any]], ...] | None:
-    if any(field.on_null != "keep" for field in fields):
-        return None
+#: (top-level key, producer, left out when the producer gives null)
+_Entry = tuple[str, Callable[[Any], Any], bool]
+
+
+def _fast_entries(fields: tuple[CompiledField, ...]) -> tuple[_Entry, ...] | None:
     groups: dict[str, list[CompiledField]] = {}
+    previous = None
     for field in fields:
-        groups.setdefault(field.path[0], []).append(field)
-    entries: list[tuple[str, Callable[[Any], Any]]] = []
+        key = field.path[0]
+        apart = key in groups and key != previous
+        if apart and any(member.on_null == "omit" for member in [*groups[key], field]):
+            return None
+        groups.setdefault(key, []).append(field)
+        previous = key
+    entries: list[_Entry] = []
     for key, members in groups.items():
         first = members[0]
         if len(first.path) == 1:
@@ -140,31 +149,71 @@ def _fast_entries(
                 if inner is None:
                     return None
                 produce = _fast_sub(first, produce, inner)
-            entries.append((key, produce))
+            if first.on_null == "error":
+                produce = _required(produce, first)
+            entries.append((key, produce, first.on_null == "omit"))
         else:
             nested = _fast_entries(tuple(attrs.evolve(f, path=f.path[1:]) for f in members))
             if nested is None:
                 return None
-            entries.append((key, _fast_object(nested)))
+            if any(omit for _, _, omit in nested):  # no value at all leaves the object out
+                entries.append((key, _none_if_empty(_fast_object(nested)), True))
+            else:
+                entries.append((key, _fast_object(nested), False))
     return tuple(entries)
 
 
-def _fast_object(entries: tuple[tuple[str, Callable[[Any], Any]], ...]) -> Callable[[Any], Any]:
-    return lambda data: {key: produce(data) for key, produce in entries}
+def _fast_object(entries: tuple[_Entry, ...]) -> Callable[[Any], dict[str, Any]]:
+    if not any(omit for _, _, omit in entries):
+        pairs = tuple((key, produce) for key, produce, _ in entries)
+        return lambda data: {key: produce(data) for key, produce in pairs}
+
+    def build(data: Any) -> dict[str, Any]:
+        out = {}
+        for key, produce, omit in entries:
+            value = produce(data)
+            if value is None and omit:
+                continue
+            out[key] = value
+        return out
+
+    return build
+
+
+def _none_if_empty(build: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
+    return lambda data: build(data) or None
+
+
+def _required(produce: Callable[[Any], Any], field: CompiledField) -> Callable[[Any], Any]:
+    """``produce``, raising when it gives what a required field may not (the full plan says why)."""
+    single = field.sub is None and not field.has_constant
+
+    def required(data: Any) -> Any:
+        value = produce(data)
+        if (
+            value is None
+            or (isinstance(value, str) and not value.strip())
+            or (single and isinstance(value, dict | list))
+        ):
+            raise ValueError("a required field has no value")
+        return value
+
+    return required
 
 
 def _fast_sub(
     field: CompiledField,
     source: Callable[[Any], Any],
-    entries: tuple[tuple[str, Callable[[Any], Any]], ...],
+    entries: tuple[_Entry, ...],
 ) -> Callable[[Any], Any]:
+    build = _fast_object(entries)
     if not field.many:
 
         def one(data: Any) -> Any:
             item = source(data)
             if item is None:
                 return None
-            return {key: produce(item) for key, produce in entries}
+            return build(item)
 
         return one
 
@@ -174,7 +223,7 @@ def _fast_sub(
             return []
         if type(items) is not list:
             raise TypeError("not a list")  # the full plan names the field
-        return [{key: produce(item) for key, produce in entries} for item in items]
+        return [build(item) for item in items]
 
     return many
 
@@ -304,7 +353,9 @@ def finite_only(evaluate: Callable[[Any], Any], name: str, expression: str) -> C
     def finite(data: Any) -> Any:
         value = evaluate(data)
         kind = type(value)
-        if kind is str or value is None or kind is int:
+        if kind is str or value is None or kind is int or kind is bool:
+            return value
+        if (kind is Decimal and value.is_finite()) or (kind is float and math.isfinite(value)):
             return value
         found = not_finite(value)
         if found is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -163,21 +165,34 @@ class _Compiler:
         )
 
     def finite(self, expression: str) -> bool:
-        """True when ``expression`` cannot give a number that is not finite: its result
-        is a comparison, or comes from a function that gives text or finite numbers."""
+        """True when ``expression`` cannot give a number that is not finite."""
         import jmespath
 
-        root = jmespath.compile(expression).parsed
-        if root["type"] in ("comparator", "not_expression"):
+        return self._finite(jmespath.compile(expression).parsed)
+
+    def _finite(self, node: dict[str, Any]) -> bool:
+        """True when ``node``'s result cannot hold a number that is not finite: a comparison,
+        a finite literal, a function that gives text or finite numbers (or a field or index
+        of its result), or an ``&&``/``||`` of such (it gives one of its operands)."""
+        kind, children = node["type"], node.get("children", ())
+        if kind in ("comparator", "not_expression"):
             return True
-        if root["type"] != "function_expression":
+        if kind == "literal":
+            return not_finite(node["value"]) is None
+        if kind in ("and_expression", "or_expression"):
+            return all(self._finite(child) for child in children)
+        if kind in ("subexpression", "index_expression"):
+            first, *rest = children
+            return all(step["type"] in ("field", "index") for step in rest) and self._finite(first)
+        if kind != "function_expression":
             return False
-        name = root["value"]
+        name = node["value"]
         if name == "lookup":  # the tables are checked; a default may be the source's value
-            return len(root["children"]) == 2
-        if name in _FINITE_BUILTINS and name in self.functions.extra:
-            return False
-        return name in _FINITE_FUNCTIONS or name in _FINITE_BUILTINS
+            return len(children) == 2 or (len(children) == 3 and self._finite(children[2]))
+        if name in _FINITE_FUNCTIONS:
+            return True
+        extra = self.functions.extra.get(name)  # a plugin's function may take a built-in's name
+        return name in _FINITE_BUILTINS if extra is None else _gives_no_number(extra)
 
     def expression(self, expression: str, field: str) -> Callable[[Any], Any]:
         try:
@@ -217,6 +232,23 @@ class _Compiler:
 
         walk(jmespath.compile(expression).parsed)
         return problems
+
+
+def _gives_no_number(function: Callable[..., Any]) -> bool:
+    """True when ``function``'s return annotation allows only text, booleans and null,
+    as ``-> str | None`` does (a plugin's function, checked by its type checker)."""
+    try:
+        result = typing.get_type_hints(function).get("return")
+    except Exception:  # an annotation that does not resolve says nothing
+        return False
+    if result is None:
+        return False
+    if typing.get_origin(result) in (typing.Union, types.UnionType):
+        return all(option in _NO_NUMBER for option in typing.get_args(result))
+    return result in _NO_NUMBER
+
+
+_NO_NUMBER = (str, bool, type(None))
 
 
 class CompiledMapping:

@@ -64,6 +64,15 @@ def _is_false(value: Any) -> bool:
     return value == "" or value == [] or value == {} or value is None or value is False
 
 
+def _boolean(node: Node) -> bool:
+    """True when ``node`` gives only true, false or null: Python's truth then is JMESPath's."""
+    if node["type"] in ("comparator", "not_expression"):
+        return True
+    if node["type"] in ("and_expression", "or_expression"):
+        return all(_boolean(child) for child in node["children"])
+    return False
+
+
 def _is_actual_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, Number)
 
@@ -173,6 +182,8 @@ class _Builder:
 
     def _or_expression(self, node: Node) -> Evaluator:
         left, right = (self.build(child) for child in node["children"])
+        if _boolean(node["children"][0]):
+            return lambda value: left(value) or right(value)
 
         def either(value: Any) -> Any:
             matched = left(value)
@@ -184,6 +195,8 @@ class _Builder:
 
     def _and_expression(self, node: Node) -> Evaluator:
         left, right = (self.build(child) for child in node["children"])
+        if _boolean(node["children"][0]):
+            return lambda value: left(value) and right(value)
 
         def both(value: Any) -> Any:
             matched = left(value)
@@ -205,8 +218,12 @@ class _Builder:
         return negate
 
     def _comparator(self, node: Node) -> Evaluator:
-        left, right = (self.build(child) for child in node["children"])
         operator = node["value"]
+        if operator in ("eq", "ne"):
+            identity = self._identity_test(node["children"], operator == "eq")
+            if identity is not None:
+                return identity
+        left, right = (self.build(child) for child in node["children"])
         if operator == "eq":
             return lambda value: _equals(left(value), right(value))
         if operator == "ne":
@@ -220,6 +237,19 @@ class _Builder:
             return compare(a, b)
 
         return ordering
+
+    def _identity_test(self, children: list[Node], equal: bool) -> Evaluator | None:
+        """``x == `null``` (or `` `true` ``, `` `false` ``; ``!=`` too) as an identity test,
+        or None for another comparison. On JSON values it gives what :func:`_equals` gives:
+        nothing else equals null, and a number equal to a boolean (0, 1) does not count."""
+        for literal, other in (children, children[::-1]):
+            constant = literal["value"] if literal["type"] == "literal" else 0
+            if constant is None or constant is True or constant is False:
+                operand = self.build(other)
+                if equal:
+                    return lambda value: operand(value) is constant
+                return lambda value: operand(value) is not constant
+        return None
 
     # -- building values ---------------------------------------------------
 
@@ -281,6 +311,15 @@ class _Builder:
 
     def _filter_projection(self, node: Node) -> Evaluator:
         left, right, condition = (self.build(child) for child in node["children"])
+        if _boolean(node["children"][2]) and node["children"][1]["type"] == "identity":
+
+            def select(value: Any) -> Any:
+                base = left(value)
+                if not isinstance(base, list):
+                    return None
+                return [element for element in base if condition(element) and element is not None]
+
+            return select
 
         def project_filtered(value: Any) -> Any:
             base = left(value)

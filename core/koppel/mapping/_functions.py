@@ -147,6 +147,8 @@ def to_string(value: Any) -> str | None:
     """A string as it is, a number or boolean as JSON writes it; null stays null."""
     if value is None or isinstance(value, str):
         return value
+    if type(value) is int:
+        return str(value)  # as JSON writes it
     if isinstance(value, list | dict):
         raise TypeError(f"expected a string, number or boolean, got {_describe(value)}")
     if isinstance(value, Decimal):
@@ -326,6 +328,10 @@ def _decimal_aware(value: Any) -> bool:
     return type(value) is Decimal
 
 
+#: The Python type names a signature's types allow, by signature (a few dozen at most).
+_ALLOWED_PYTYPES: dict[tuple[str, ...], tuple[list[str], list[Any]]] = {}
+
+
 class KoppelFunctions(jp_functions.Functions):  # type: ignore[misc]  # untyped base
     """JMESPath's built-ins with ``Decimal`` as a number, plus plain callables by name.
 
@@ -347,11 +353,15 @@ class KoppelFunctions(jp_functions.Functions):  # type: ignore[misc]  # untyped 
             raise FunctionCallError(function_name, tuple(resolved_args), exc) from exc
 
     def _get_allowed_pytypes(self, types: Any) -> tuple[list[str], list[Any]]:
-        allowed, subtypes = super()._get_allowed_pytypes(types)
-        if "float" in allowed:
-            allowed.append("Decimal")
-        subtypes = [(*sub, "Decimal") if "float" in sub else sub for sub in subtypes]
-        return allowed, subtypes
+        key = tuple(types)  # a built-in's signature: asked on every call, the same each time
+        found = _ALLOWED_PYTYPES.get(key)
+        if found is None:
+            allowed, subtypes = super()._get_allowed_pytypes(types)
+            if "float" in allowed:
+                allowed.append("Decimal")
+            subtypes = [(*sub, "Decimal") if "float" in sub else sub for sub in subtypes]
+            found = _ALLOWED_PYTYPES[key] = (allowed, subtypes)
+        return found
 
     def _convert_to_jmespath_type(self, pyobject: str) -> str:
         return (

@@ -11,6 +11,7 @@ but a short addition, so numbers inside street names survive::
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -35,12 +36,19 @@ def split_street(value: Any) -> dict[str, str | None] | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"expected a street line, got {type(value).__name__} {value!r}")
+    split = _split_cached if len(value) <= _CACHED_LENGTH else _split
+    street, number, addition = split(value)
+    return {"street": street, "number": number, "addition": addition}
+
+
+def _split(value: str) -> tuple[str | None, str | None, str | None]:
     text = " ".join(value.split()).strip(" ,;")
     match = _ADDRESS.match(text)
     if match is None:
-        return {"street": text or None, "number": None, "addition": None}
-    return {
-        "street": match["street"].rstrip(","),
-        "number": match["number"],
-        "addition": match["addition"],
-    }
+        return text or None, None, None
+    return match["street"].rstrip(","), match["number"], match["addition"]
+
+
+#: A mapping often splits one line for several fields, and many records share a line.
+_split_cached = functools.lru_cache(maxsize=4096)(_split)
+_CACHED_LENGTH = 200

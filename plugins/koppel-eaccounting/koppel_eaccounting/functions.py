@@ -26,7 +26,7 @@ def ea_text(value: Any) -> str | None:
     field cleared in its screens, null for one never set) is null."""
     if value is None:
         return None
-    text = str(value).strip()
+    text = (value if type(value) is str else str(value)).strip()
     return text or None
 
 
