@@ -23,9 +23,10 @@ import hashlib
 import json
 import math
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+import orjson
 import zstandard
 
 from koppel.log import needs_redacting, redact, secret_keys
@@ -68,6 +69,10 @@ _COMPACT = (",", ":")
 _local = threading.local()
 #: :func:`json.dumps` with :func:`dump`'s options, built once (not on every call).
 _encode = json.JSONEncoder(separators=_COMPACT, default=str, allow_nan=False).encode
+#: orjson's options and :mod:`json`'s in the engine's source text: dates and dataclasses
+#: as their ``str``.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_encode_as_engine = json.JSONEncoder(separators=_COMPACT, default=str, ensure_ascii=False).encode
 #: The JSON of a part reference, as ``json.dumps({PART_KEY: key})`` writes it.
 _REFERENCE = '{"' + PART_KEY + '": "%s"}'
 #: Types whose values hold no keys.
@@ -134,13 +139,22 @@ def decompress(data: bytes, with_dictionary: zstandard.ZstdDecompressor | None =
 
 
 def dump(value: Any) -> str:
-    """Compact JSON as the activity log keeps it, in the form the engine's hashes take
-    (so their text is shared): anything JSON cannot hold as its ``str``, NaN and
-    infinities as text."""
+    """Compact JSON as the activity log writes it: anything JSON cannot hold as its
+    ``str``, NaN and infinities as text."""
     try:
         return _encode(value)
     except ValueError:
         return json.dumps(_finite(value), separators=_COMPACT, default=str)
+
+
+def _part_json(candidate: dict[str, Any]) -> str:
+    """A candidate's JSON in the form the engine's source text takes
+    (:func:`koppel.engine._hash.source_text`: orjson, :mod:`json` where orjson refuses
+    it), so that it is found in that text."""
+    try:
+        return orjson.dumps(candidate, default=str, option=_ORJSON).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return _encode_as_engine(candidate)
 
 
 def _finite(value: Any) -> Any:
@@ -210,15 +224,18 @@ def source_text(
     orders): such a candidate is looked at for secrets and encoded once.
     """
     candidates = _plain_candidates(source, memo)
-    if candidates is None:  # it needs redacting
+    if candidates is None:  # it needs redacting; its copies live only as long as this call
         source = redact(source)
         text = dump(source)
-        redacted: dict[int, tuple[str, str]] = {}  # its copies live only as long as this call
-        candidates = [_encoded(candidate, redacted) for candidate in _candidates(source)]
+        encoded = _encoded(_candidates(source), dump, {})
+    elif known is not None and _usable(known):
+        text = known
+        encoded = _encoded(candidates, _part_json, memo)
     else:
-        text = known if known is not None and _usable(known) else dump(source)
+        text = dump(source)
+        encoded = _encoded(candidates, dump, {})
     found: dict[str, tuple[str, int]] = {}
-    for part, key in candidates:
+    for part, key in encoded:
         if not key:
             continue
         if key in found:
@@ -234,24 +251,31 @@ def source_text(
     return text
 
 
-def _encoded(candidate: dict[str, Any], memo: dict[int, tuple[str, str]]) -> tuple[str, str]:
-    """(JSON, part hash or "" when too small) of a candidate, from ``memo`` when there."""
-    known = memo.get(id(candidate))
-    if known is None:
-        part = dump(candidate)
-        known = memo[id(candidate)] = (part, "" if len(part) < MIN_PART else _part_key(part))
-    return known
+def _encoded(
+    candidates: Iterable[dict[str, Any]],
+    encode: Callable[[Any], str],
+    memo: dict[int, tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """(JSON, part hash or "" when too small) of each candidate, from ``memo`` when there."""
+    encoded = []
+    for candidate in candidates:
+        known = memo.get(id(candidate))
+        if known is None:
+            part = encode(candidate)
+            known = memo[id(candidate)] = (part, "" if len(part) < MIN_PART else _part_key(part))
+        encoded.append(known)
+    return encoded
 
 
 def _plain_candidates(
-    source: Mapping[str, Any], memo: dict[int, tuple[str, str]]
-) -> list[tuple[str, str]] | None:
-    """What :func:`_candidates` finds in ``source``, :func:`_encoded`, or None when
-    ``source`` needs redacting (:func:`koppel.log.needs_redacting`): both in one walk,
-    and a candidate in ``memo`` is known to need none."""
+    source: Mapping[str, Any], memo: Mapping[int, object]
+) -> list[dict[str, Any]] | None:
+    """What :func:`_candidates` finds in ``source``, or None when ``source`` needs
+    redacting (:func:`koppel.log.needs_redacting`): both in one walk. A candidate in
+    ``memo`` is known to need none."""
     if type(source) is not dict or secret_keys(source):
         return None
-    found: list[tuple[str, str]] = []
+    found: list[dict[str, Any]] = []
     for value in source.values():
         kind = type(value)
         if kind in _SCALARS:
@@ -259,7 +283,7 @@ def _plain_candidates(
         if kind is dict:
             if id(value) not in memo and needs_redacting(value):
                 return None
-            found.append(_encoded(value, memo))
+            found.append(value)
         elif isinstance(value, list):
             for row in value:
                 if type(row) is not dict:
@@ -277,7 +301,7 @@ def _plain_candidates(
                         continue
                     if id(inner) not in memo and needs_redacting(inner):
                         return None
-                    found.append(_encoded(inner, memo))
+                    found.append(inner)
         elif needs_redacting(value):
             return None
     return found
