@@ -24,6 +24,7 @@ __all__ = [
     "needs_redacting",
     "redact",
     "redact_secrets",
+    "secret_keys",
 ]
 
 REDACTED = "[redacted]"
@@ -49,6 +50,11 @@ def is_secret_key(key: object) -> bool:
 def _secret_keys(keys: frozenset[object]) -> frozenset[object]:
     """The redaction plan of a mapping with these keys: the keys whose values go."""
     return frozenset(key for key in keys if is_secret_key(key))
+
+
+def secret_keys(value: Mapping[Any, Any]) -> frozenset[object]:
+    """The keys of ``value`` that name a credential (decided once per set of keys)."""
+    return _secret_keys(frozenset(value))
 
 
 #: Types whose values hold no keys.

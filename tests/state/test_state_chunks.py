@@ -61,6 +61,28 @@ def test_state_journal_keeps_writes_until_a_booking_settles_them(store: StateSto
     assert store.pending_writes("other", "orders") == {}
 
 
+def test_state_journal_stores_the_json_the_caller_made_unless_it_must_redact(
+    store: StateStore,
+) -> None:
+    made = '{"Lines":[{"n":1}],"b":"\\u00e9"}'  # what the engine hashed: this text is kept
+    store.journal_writes(
+        1,
+        "orders",
+        "orders",
+        [
+            ("o1", "create", {"b": "é", "Lines": [{"n": 1}]}, made),
+            ("o2", "create", {"n": 2, "Token": "t"}, '{"n":2,"Token":"t"}'),
+            ("o3", "create", {"n": float("nan")}, '{"n":NaN}'),
+            ("o4", "update", {"n": 4}, None),
+        ],
+    )
+    pending = store.pending_writes("orders", "orders")
+    assert pending["o1"].sent == {"Lines": [{"n": 1}], "b": "é"}
+    assert pending["o2"].sent == {"n": 2, "Token": "[redacted]"}
+    assert pending["o3"].sent == {"n": "nan"}
+    assert pending["o4"].sent == {"n": 4}
+
+
 def test_state_binding_clashes_name_the_owner(store: StateStore) -> None:
     store.bind(*SCOPE, "o1", "T1", None)
     clashes = store.binding_clashes(

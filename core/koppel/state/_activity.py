@@ -16,7 +16,6 @@ import attrs
 import sqlalchemy as sa
 import zstandard
 
-from koppel.log import needs_redacting, redact
 from koppel.state._documents import (
     clean_text,
     compressor,
@@ -32,18 +31,10 @@ from koppel.state._models import ActivityEntry, NewActivity
 from koppel.state._parts import PartsMixin
 from koppel.state._schema import JSONData, activity, activity_parts, parked, pushed
 
-__all__ = ["FAILED_ACTIONS", "ActivityMixin", "Purged", "clean"]
+__all__ = ["FAILED_ACTIONS", "ActivityMixin", "Purged"]
 
 #: Actions that ``failed_only`` selects.
 FAILED_ACTIONS = ("fail",)
-
-
-def clean(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """``value`` with secrets redacted, as the store keeps it (``value`` itself when it
-    holds none)."""
-    if value is None:
-        return None
-    return redact(value) if needs_redacting(value) else value
 
 
 def _missing_part(key: str) -> dict[str, str]:

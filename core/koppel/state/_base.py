@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -18,7 +20,6 @@ __all__ = ["CHUNK", "StoreBase", "chunks", "utcnow"]
 CHUNK = 500
 
 _T = TypeVar("_T")
-_UNSET = object()
 
 
 def utcnow() -> datetime:
@@ -60,7 +61,8 @@ class StoreBase:
 
         Same result as ``conn.execute(stmt, rows)`` at a fraction of the cost per row:
         the statement is compiled and the columns' bind processors looked up once,
-        not per row. Every row must have the same keys.
+        not per row, and a value all rows share is processed once. Every row must
+        have the same keys.
         """
         if not rows:
             return
@@ -69,21 +71,22 @@ class StoreBase:
         compiled = stmt.compile(dialect=dialect, column_keys=keys)
         table = stmt.table
         assert isinstance(table, sa.Table)
-        processed: list[dict[str, Any]] = [{} for _ in rows]
+        columns: dict[str, list[Any]] = {}
         for key in keys:
+            values = [row[key] for row in rows]
             proc = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-            last: Any = _UNSET
-            out: Any = None
-            for row, target in zip(rows, processed, strict=True):
-                value = row[key]
-                if proc is not None and value is not last:  # one run timestamp: once
-                    last, out = value, proc(value)
-                target[key] = out if proc is not None else value
+            if proc is None:
+                columns[key] = values
+            elif all(map(operator.is_, values, repeat(values[0]))):  # one run timestamp
+                columns[key] = [proc(values[0])] * len(values)
+            else:
+                columns[key] = list(map(proc, values))
         if compiled.positional:
             order = compiled.positiontup or []
-            conn.exec_driver_sql(compiled.string, [tuple(r[k] for k in order) for r in processed])
+            params: list[Any] = list(zip(*(columns[k] for k in order), strict=True))
         else:
-            conn.exec_driver_sql(compiled.string, processed)
+            params = [dict(zip(keys, r, strict=True)) for r in zip(*columns.values(), strict=True)]
+        conn.exec_driver_sql(compiled.string, params)
 
     def _insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which offers ``on_conflict_do_update/nothing``."""

@@ -15,9 +15,11 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from koppel.state._activity import ActivityMixin, clean
+from koppel.log import needs_redacting, redact
+from koppel.state._activity import ActivityMixin
 from koppel.state._base import chunks
 from koppel.state._bindings import BindingsMixin, BindItem
+from koppel.state._engine import JSONText, storable
 from koppel.state._models import NewActivity, NewParked
 from koppel.state._parked import ParkedMixin
 from koppel.state._runs import RunsMixin
@@ -63,25 +65,43 @@ class ChunkBooking:
         return self.scope[2]
 
 
+def _journaled(sent: Mapping[str, Any] | None, text: str | None) -> Any:
+    """What the journal stores of a payload: redacted, or its JSON ``text`` as it is."""
+    if sent is None:
+        return None
+    if needs_redacting(sent):
+        return redact(sent)
+    return JSONText(text) if text is not None and storable(text) else sent
+
+
 class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
     """Journal a chunk's writes, then book the chunk atomically."""
 
     def journal_writes(
-        self, run_id: int, flow: str, entity: str, writes: Iterable[tuple[str, str, Any]]
+        self,
+        run_id: int,
+        flow: str,
+        entity: str,
+        writes: Iterable[tuple[str, str, Any] | tuple[str, str, Any, str | None]],
     ) -> None:
-        """Record (source id, action, payload) of writes about to be sent; durable on return."""
+        """Record (source id, action, payload[, its JSON]) of writes about to be sent;
+        durable on return.
+
+        The payload's JSON, where the caller made it already (for its content hash),
+        is stored as it is when the payload holds no secret, so it is not encoded again.
+        """
         now = self.clock()
         rows = [
             {
                 "run_id": run_id,
                 "flow": flow,
                 "entity": entity,
-                "source_id": source_id,
-                "action": action,
-                "sent": clean(sent),
+                "source_id": write[0],
+                "action": write[1],
+                "sent": _journaled(write[2], write[3] if len(write) > 3 else None),
                 "created_at": now,
             }
-            for source_id, action, sent in writes
+            for write in writes
         ]
         if rows:
             with self._write() as conn:

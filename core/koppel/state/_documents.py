@@ -23,12 +23,13 @@ import hashlib
 import json
 import math
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+import orjson
 import zstandard
 
-from koppel.log import needs_redacting, redact
+from koppel.log import needs_redacting, redact, secret_keys
 
 __all__ = [
     "DICT_SAMPLES",
@@ -66,6 +67,16 @@ _DICT_SIZE = 32 * 1024
 
 _COMPACT = (",", ":")
 _local = threading.local()
+#: :func:`json.dumps` with :func:`dump`'s options, built once (not on every call).
+_encode = json.JSONEncoder(separators=_COMPACT, default=str, allow_nan=False).encode
+#: orjson's options and :mod:`json`'s in the engine's source text: dates and dataclasses
+#: as their ``str``.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_encode_as_engine = json.JSONEncoder(separators=_COMPACT, default=str, ensure_ascii=False).encode
+#: The JSON of a part reference, as ``json.dumps({PART_KEY: key})`` writes it.
+_REFERENCE = '{"' + PART_KEY + '": "%s"}'
+#: Types whose values hold no keys.
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def dictionary_key(dict_id: int) -> str:
@@ -128,13 +139,22 @@ def decompress(data: bytes, with_dictionary: zstandard.ZstdDecompressor | None =
 
 
 def dump(value: Any) -> str:
-    """Compact JSON as the activity log keeps it, in the form the engine's hashes take
-    (so their text is shared): anything JSON cannot hold as its ``str``, NaN and
-    infinities as text."""
+    """Compact JSON as the activity log writes it: anything JSON cannot hold as its
+    ``str``, NaN and infinities as text."""
     try:
-        return json.dumps(value, separators=_COMPACT, default=str, allow_nan=False)
+        return _encode(value)
     except ValueError:
         return json.dumps(_finite(value), separators=_COMPACT, default=str)
+
+
+def _part_json(candidate: dict[str, Any]) -> str:
+    """A candidate's JSON in the form the engine's source text takes
+    (:func:`koppel.engine._hash.source_text`: orjson, :mod:`json` where orjson refuses
+    it), so that it is found in that text."""
+    try:
+        return orjson.dumps(candidate, default=str, option=_ORJSON).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return _encode_as_engine(candidate)
 
 
 def _finite(value: Any) -> Any:
@@ -201,23 +221,21 @@ def source_text(
     :data:`MIN_PART` bytes that this process met before becomes a reference. ``memo``
     keeps (JSON, hash) by candidate object for one batch, whose records are alive and
     unchanged while it is written (a source hands out one customer object for all its
-    orders).
+    orders): such a candidate is looked at for secrets and encoded once.
     """
-    if needs_redacting(source):
+    candidates = _plain_candidates(source, memo)
+    if candidates is None:  # it needs redacting; its copies live only as long as this call
         source = redact(source)
         text = dump(source)
-        memo = {}  # the redacted copies live only as long as this call
+        encoded = _encoded(_candidates(source), dump, {})
+    elif known is not None and _usable(known):
+        text = known
+        encoded = _encoded(candidates, _part_json, memo)
     else:
-        text = known if known is not None and _usable(known) else dump(source)
+        text = dump(source)
+        encoded = _encoded(candidates, dump, {})
     found: dict[str, tuple[str, int]] = {}
-    for candidate in _candidates(source):
-        known_part = memo.get(id(candidate))
-        if known_part is None:
-            part = dump(candidate)
-            key = "" if len(part) < MIN_PART else _part_key(part)
-            memo[id(candidate)] = (part, key)
-        else:
-            part, key = known_part
+    for part, key in encoded:
         if not key:
             continue
         if key in found:
@@ -226,10 +244,67 @@ def source_text(
             found[key] = (part, 1)
     for key, (part, count) in found.items():
         # every occurrence is a candidate's (else it stays inline: expand() finds only those)
-        if text.count(part) == count:
-            text = text.replace(part, json.dumps({PART_KEY: key}))
+        pieces = text.split(part)
+        if len(pieces) == count + 1:
+            text = (_REFERENCE % key).join(pieces)
             parts[key] = part
     return text
+
+
+def _encoded(
+    candidates: Iterable[dict[str, Any]],
+    encode: Callable[[Any], str],
+    memo: dict[int, tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """(JSON, part hash or "" when too small) of each candidate, from ``memo`` when there."""
+    encoded = []
+    for candidate in candidates:
+        known = memo.get(id(candidate))
+        if known is None:
+            part = encode(candidate)
+            known = memo[id(candidate)] = (part, "" if len(part) < MIN_PART else _part_key(part))
+        encoded.append(known)
+    return encoded
+
+
+def _plain_candidates(
+    source: Mapping[str, Any], memo: Mapping[int, object]
+) -> list[dict[str, Any]] | None:
+    """What :func:`_candidates` finds in ``source``, or None when ``source`` needs
+    redacting (:func:`koppel.log.needs_redacting`): both in one walk. A candidate in
+    ``memo`` is known to need none."""
+    if type(source) is not dict or secret_keys(source):
+        return None
+    found: list[dict[str, Any]] = []
+    for value in source.values():
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if kind is dict:
+            if id(value) not in memo and needs_redacting(value):
+                return None
+            found.append(value)
+        elif isinstance(value, list):
+            for row in value:
+                if type(row) is not dict:
+                    if type(row) not in _SCALARS and needs_redacting(row):
+                        return None
+                    continue
+                if secret_keys(row):
+                    return None
+                for inner in row.values():
+                    if type(inner) in _SCALARS:
+                        continue
+                    if type(inner) is not dict:
+                        if needs_redacting(inner):
+                            return None
+                        continue
+                    if id(inner) not in memo and needs_redacting(inner):
+                        return None
+                    found.append(inner)
+        elif needs_redacting(value):
+            return None
+    return found
 
 
 def _part_key(text: str) -> str:

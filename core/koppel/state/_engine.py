@@ -98,21 +98,35 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+#: :func:`json.dumps` with :func:`dumps`'s options, built once (not on every call).
+_encode = json.JSONEncoder(default=_json_default, ensure_ascii=False, allow_nan=False).encode
+
+
+class JSONText(str):
+    """JSON made already, which :func:`dumps` stores as it is: only for text that
+    holds no NaN, infinity or ``\\u0000`` (:func:`storable`)."""
+
+
+def storable(text: str) -> bool:
+    """True when JSON ``text`` can be stored as it is (PostgreSQL's JSONB takes it)."""
+    return "NaN" not in text and "Infinity" not in text and "\\u0000" not in text
+
+
 def dumps(value: Any) -> str:
-    """JSON for the store: Decimal, UUID and dates as strings.
+    """JSON for the store: Decimal, UUID and dates as strings; :class:`JSONText` as it is.
 
     What PostgreSQL's JSONB cannot hold is kept readable instead of failing the
     write: NaN and infinities (a source's ``1e999``) as text, a NUL character in a
     string as U+FFFD.
     """
+    if type(value) is JSONText:
+        return str(value)
     try:
-        text = json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+        text = _encode(value)
     except ValueError:
         text = ""
     if not text or "\\u0000" in text:
-        text = json.dumps(
-            _storable(value), default=_json_default, ensure_ascii=False, allow_nan=False
-        )
+        text = _encode(_storable(value))
     return text
 
 
