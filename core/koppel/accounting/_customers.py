@@ -23,11 +23,11 @@ def email_key(email: str | None) -> str | None:
 
     :raises ValidationError: when the text is not an e-mail address.
     """
-    if email is None or not email.strip():
+    if email is None or not (text := email.strip()):
         return None
-    key = email.strip().casefold()
+    key = text.casefold()
     if not _EMAIL.match(key):
-        raise ValidationError(f"{email.strip()!r} is not an e-mail address", field="email")
+        raise ValidationError(f"{text!r} is not an e-mail address", field="email")
     return key
 
 
@@ -80,7 +80,9 @@ def shape_debtor(customer: Customer) -> Customer:
     if customer.is_company:
         company = (customer.company_name or "").strip()
         contact = customer.contact or Contact()
-        contact_email = email_key(contact.email) or email
+        # the contact's own address when it has one; the same as the customer's is already keyed
+        same = contact.email == customer.email
+        contact_email = email if same else email_key(contact.email) or email
         if (contact.name, contact.email) != (person, contact_email):
             contact = attrs.evolve(contact, name=person, email=contact_email)
         shaped: tuple[str | None, str | None, Contact | None, str | None] = (
