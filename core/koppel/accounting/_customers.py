@@ -23,11 +23,11 @@ def email_key(email: str | None) -> str | None:
 
     :raises ValidationError: when the text is not an e-mail address.
     """
-    if email is None or not email.strip():
+    if email is None or not (text := email.strip()):
         return None
-    key = email.strip().casefold()
+    key = text.casefold()
     if not _EMAIL.match(key):
-        raise ValidationError(f"{email.strip()!r} is not an e-mail address", field="email")
+        raise ValidationError(f"{text!r} is not an e-mail address", field="email")
     return key
 
 
@@ -43,15 +43,25 @@ class CustomerSettings:
 
 
 def _person_name(customer: Customer) -> str | None:
-    contact = customer.contact
-    candidates = [
-        contact.name if contact else None,
-        " ".join(p for p in (contact.first_name, contact.last_name) if p) if contact else None,
-        customer.name,
-    ]
+    """The contact's name, else its first and last name, else the customer's name: the first
+    that is not blank and not the company's name, trimmed."""
     company = (customer.company_name or "").strip()
-    candidates = [c for c in candidates if not company or (c or "").strip() != company]
-    return next((c.strip() for c in candidates if c and c.strip()), None)
+    contact = customer.contact
+    if contact is not None:
+        name = _name_besides(contact.name, company)
+        if name is None:
+            parts = (contact.first_name, contact.last_name)
+            name = _name_besides(" ".join(p for p in parts if p), company)
+        if name is not None:
+            return name
+    return _name_besides(customer.name, company)
+
+
+def _name_besides(name: str | None, company: str) -> str | None:
+    """``name`` trimmed, or None when it is blank or the company's name."""
+    if name and (name := name.strip()) and name != company:
+        return name
+    return None
 
 
 def shape_debtor(customer: Customer) -> Customer:
@@ -60,7 +70,8 @@ def shape_debtor(customer: Customer) -> Customer:
     With a company name it is a company debtor named after the company, with
     the person as its contact; without one it is a person debtor named after
     the person, without a contact. The e-mail address becomes its match key
-    form (:func:`email_key`).
+    form (:func:`email_key`). A customer that already is that debtor comes back
+    as it is, not copied (this runs for every order).
 
     :raises ValidationError: when the record names neither a company nor a person.
     """
@@ -69,21 +80,32 @@ def shape_debtor(customer: Customer) -> Customer:
     if customer.is_company:
         company = (customer.company_name or "").strip()
         contact = customer.contact or Contact()
-        contact = attrs.evolve(contact, name=person, email=email_key(contact.email) or email)
-        return attrs.evolve(
-            customer, name=company, company_name=company, contact=contact, email=email
+        # the contact's own address when it has one; the same as the customer's is already keyed
+        same = contact.email == customer.email
+        contact_email = email if same else email_key(contact.email) or email
+        if (contact.name, contact.email) != (person, contact_email):
+            contact = attrs.evolve(contact, name=person, email=contact_email)
+        shaped: tuple[str | None, str | None, Contact | None, str | None] = (
+            company,
+            company,
+            contact,
+            email,
         )
-    if person is None:
-        raise ValidationError(
-            "customer has neither a company name nor a person's name",
-            record=customer.id or customer.email,
-            entity="customers",
-            field="name",
-        )
-    shaped = (person, None, None, email)
+    else:
+        if person is None:
+            raise ValidationError(
+                "customer has neither a company name nor a person's name",
+                record=customer.id or customer.email,
+                entity="customers",
+                field="name",
+            )
+        shaped = (person, None, None, email)
     if (customer.name, customer.company_name, customer.contact, customer.email) == shaped:
-        return customer  # already a person debtor: no copy (this runs for every record)
-    return attrs.evolve(customer, name=person, company_name=None, contact=None, email=email)
+        return customer
+    name, company_name, debtor_contact, email = shaped
+    return attrs.evolve(
+        customer, name=name, company_name=company_name, contact=debtor_contact, email=email
+    )
 
 
 def debtor_for_order(order: Order, settings: CustomerSettings | None = None) -> Customer:

@@ -121,10 +121,12 @@ class RecordRules:
 
         if not self.status.accepts(order):
             return order, f"status {order.status!r} is not in the flow's filter"
-        if self.order_type is not None:
+        if self.order_type is not None and order.order_type is not self.order_type:
             order = attrs.evolve(order, order_type=self.order_type)
         order = enrich_order(order, self.enrichment)
-        order = attrs.evolve(order, customer=debtor_for_order(order, self.customers))
+        customer = debtor_for_order(order, self.customers)
+        if customer is not order.customer:  # shaping returns a debtor that needs none as it is
+            order = attrs.evolve(order, customer=customer)
         return order, None
 
     def order_keys(self, record: Any) -> tuple[Hashable, ...]:

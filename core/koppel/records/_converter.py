@@ -5,10 +5,11 @@ Money never passes through binary floating point: a ``float`` input becomes a
 Datetimes are timezone-aware: a naive input is taken as UTC. Errors name the
 field path and the bad value.
 
-Speed: ``X | None`` fields get hooks resolved once per type instead of cattrs'
-per-value dispatch, and :func:`structure` first tries a converter without
-detailed validation; only a record that fails is structured again with it, for
-the message naming the field path.
+Speed: ``X | None`` fields and ``tuple[X, ...]`` fields get hooks resolved once
+per type instead of cattrs' per-value dispatch, a value that already is a finite
+``Decimal`` is taken as it is, and :func:`structure` first tries a converter
+without detailed validation; only a record that fails is structured again with
+it, for the message naming the field path.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
         first error, with no path.
     """
     converter = cattrs.Converter(detailed_validation=detailed_validation, forbid_extra_keys=False)
-    converter.register_structure_hook(Decimal, lambda value, _: to_decimal(value))
+    converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(datetime, lambda value, _: to_datetime(value))
     converter.register_unstructure_hook(datetime, lambda value: value.isoformat())
@@ -118,7 +119,20 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     converter.register_unstructure_hook_factory(
         _optional_of, lambda t: _unstructure_optional(converter, t)
     )
+    if not detailed_validation:  # with it, cattrs' own hook names the index of a bad item
+        converter.register_structure_hook_factory(
+            _items_of, lambda t: _structure_items(converter, t)
+        )
+    converter.register_unstructure_hook_factory(
+        _items_of, lambda t: _unstructure_items(converter, t)
+    )
     return converter
+
+
+def _structure_decimal(value: Any, _: Any) -> Decimal:
+    if value.__class__ is Decimal and value.is_finite():
+        return value
+    return to_decimal(value)
 
 
 def _structure_str(value: Any, cls: Any) -> Any:
@@ -159,6 +173,12 @@ def _structure_optional(converter: cattrs.Converter, tp: Any) -> Callable[[Any, 
         return lambda value, _: (
             value if value is None or value.__class__ is str else _structure_str(value, str)
         )
+    if inner is Decimal:
+        return lambda value, _: (
+            value
+            if value is None or (value.__class__ is Decimal and value.is_finite())
+            else to_decimal(value)
+        )
     return lambda value, _: None if value is None else hook(value, inner)
 
 
@@ -168,6 +188,30 @@ def _unstructure_optional(converter: cattrs.Converter, tp: Any) -> Callable[[Any
     if hook is identity:
         return identity
     return lambda value: None if value is None else hook(value)
+
+
+def _items_of(tp: Any) -> Any:
+    """The ``X`` of ``tuple[X, ...]``, else None."""
+    if typing.get_origin(tp) is not tuple:
+        return None
+    args = typing.get_args(tp)
+    if len(args) != 2 or args[1] is not Ellipsis or args[0] is Any:
+        return None
+    return args[0]
+
+
+def _structure_items(converter: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
+    inner = _items_of(tp)
+    hook = converter.get_structure_hook(inner)
+    return lambda value, _: tuple([hook(item, inner) for item in value])
+
+
+def _unstructure_items(converter: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
+    """A list, as cattrs makes of a tuple."""
+    hook = converter.get_unstructure_hook(_items_of(tp))
+    if hook is identity:
+        return list
+    return lambda value: [hook(item) for item in value]
 
 
 _converter = make_converter()
