@@ -78,7 +78,7 @@ def _is_guid(value: Any) -> bool:
 def _unknown_guids(known: Known, ids: Iterable[Any]) -> list[str]:
     """The GUIDs among ``ids`` (as text) that ``known`` does not hold yet; the ones it
     holds are passed over before any is parsed."""
-    texts = dict.fromkeys(str(i) for i in ids)
+    texts = dict.fromkeys(map(str, ids))
     return [text for text in texts if text not in known.by_id and _is_guid(text)]
 
 
