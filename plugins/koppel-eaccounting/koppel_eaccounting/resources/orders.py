@@ -33,7 +33,6 @@ from koppel.sync import (
     read_moment,
 )
 from koppel_eaccounting.client import odata_literal
-from koppel_eaccounting.company import Company
 from koppel_eaccounting.documents import ORDER_TYPES, PATHS, build_document, order_kind
 from koppel_eaccounting.payloads import checked, result, writable
 from koppel_eaccounting.payments import Linked, paid_filter, paid_invoices
@@ -181,7 +180,6 @@ class Orders(EAccountingResource):
 
     def enrich(self, order: Mapping[str, Any]) -> dict[str, Any]:
         """``order`` with its ``Customer`` and each row's ``Article``."""
-        company = self.company
         customer_id = order.get("CustomerId")
         customer = self.customer_of(order) if customer_id else None
         rows = []
@@ -191,12 +189,13 @@ class Orders(EAccountingResource):
         for number, row in enumerate(lines):
             if not isinstance(row, Mapping):
                 raise SourceRecordError(f"Rows[{number}] is not an object", field=f"Rows[{number}]")
-            rows.append({**row, "Article": self.article_of(company, row.get("ArticleId"))})
+            rows.append({**row, "Article": self.article_of(row.get("ArticleId"))})
         return {**order, "Customer": customer, "Rows": rows}
 
-    def article_of(self, company: Company, article_id: Any) -> dict[str, Any] | None:
+    def article_of(self, article_id: Any) -> dict[str, Any] | None:
         """The ``Article`` of the rows on ``article_id`` (None when the run does not know
         it): built once per article and VAT rate, and shared by all those rows."""
+        company = self.company
         article = company.known_article(article_id)
         if article is None:
             return None
