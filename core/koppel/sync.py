@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,9 @@ from koppel.errors import (
     RetriableError,
     SourceRecordError,
 )
+
+#: A control character (below U+0020), which no id may hold.
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 @attrs.define(kw_only=True)
@@ -152,7 +156,7 @@ def read_id(row: Any, field: str) -> str:
             f"the record has no usable id: {field} is {_kind(value)}", field=field
         )
     text = str(value).strip()
-    if not text or any(ord(char) < 32 for char in text):
+    if not text or _CONTROL.search(text):
         raise SourceRecordError(
             f"the record's id {text!r} is empty or has control characters", field=field
         )

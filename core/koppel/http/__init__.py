@@ -44,6 +44,7 @@ from koppel.http._errors import (
     message_at,
     raise_for_status,
 )
+from koppel.http._json import json_body
 from koppel.http._logging import redacted_body, redacted_headers, redacted_target
 from koppel.http._pagination import (
     limit_offset_pages,
@@ -113,6 +114,7 @@ __all__ = [
     "exchange_code",
     "is_idempotent",
     "is_loopback_redirect",
+    "json_body",
     "limit_offset_pages",
     "load_token",
     "message_at",

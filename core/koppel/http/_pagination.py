@@ -15,6 +15,7 @@ import httpx
 
 from koppel.errors import TransientError
 from koppel.http._errors import raise_for_status
+from koppel.http._json import json_body
 from koppel.http._logging import redacted_target
 
 __all__ = ["limit_offset_pages", "odata_pages", "page_number_pages", "skip_take_pages"]
@@ -25,7 +26,7 @@ Params = Mapping[str, Any]
 def _get_json(client: httpx.Client, url: str, params: Params | None) -> Any:
     response = raise_for_status(client.get(url, params=params))
     try:
-        return response.json()
+        return json_body(response)
     except ValueError as exc:
         raise TransientError(
             f"the API answered a page that is not JSON: {exc}", path=response.request.url.path

@@ -9,6 +9,7 @@ GUID and date-time literals, and the functions ``contains``, ``startswith``,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -71,15 +72,25 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     return found
 
 
+_TIME_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT")
+
+
 def _as_comparable(value: Any) -> Any:
-    """Record values for comparison: ISO time stamps as datetimes, GUIDs lower-cased."""
-    if isinstance(value, str) and re.match(r"^\d{4}-\d\d-\d\dT", value):
+    """Record values for comparison: ISO time stamps as datetimes."""
+    return _comparable_text(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _comparable_text(text: str) -> Any:
+    """``text`` as a datetime when it is an ISO time stamp (read again for every record
+    of every list call, hence kept)."""
+    if _TIME_STAMP.match(text):
         try:
-            moment = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return value
+    return text
 
 
 class _Parser:

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from koppel.errors import ConfigurationError, KoppelError, TransientError
-from koppel.http import OAuth2Config, RateLimit, RetryPolicy, message_at, raise_for_status
+from koppel.http import (
+    OAuth2Config,
+    RateLimit,
+    RetryPolicy,
+    json_body,
+    message_at,
+    raise_for_status,
+)
 from koppel_eaccounting.settings import SCOPES
 
 if TYPE_CHECKING:
@@ -154,7 +161,7 @@ class EAccountingClient:
         if not response.content:
             return None
         try:
-            return response.json()
+            return json_body(response)
         except ValueError as exc:
             raise TransientError(
                 f"eAccounting answered {method} {path} with a body that is not JSON",

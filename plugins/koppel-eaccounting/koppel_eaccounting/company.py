@@ -75,6 +75,13 @@ def _is_guid(value: Any) -> bool:
     return True
 
 
+def _unknown_guids(known: Known, ids: Iterable[Any]) -> list[str]:
+    """The GUIDs among ``ids`` (as text) that ``known`` does not hold yet; the ones it
+    holds are passed over before any is parsed."""
+    texts = dict.fromkeys(map(str, ids))
+    return [text for text in texts if text not in known.by_id and _is_guid(text)]
+
+
 def _index(
     records: Iterable[dict[str, Any]],
     keys: Callable[[Mapping[str, Any]], list[str]],
@@ -97,6 +104,8 @@ class Company:
         self.client: EAccountingClient = session.client
         self.settings: EAccountingSettings = session.settings
         self._lists: dict[str, list[dict[str, Any]]] = {}
+        #: Per reference list, what lookups found in it; forgotten when it is read again.
+        self._found: dict[str, dict[Any, Any]] = {}
         self._fresh: set[str] = set()
         self._settings: dict[str, Any] | None = None
         self.customers = Known(self.client, "customers", orderby="CustomerNumber asc")
@@ -124,6 +133,7 @@ class Company:
         if again or path not in self._lists:
             found = self.remembered(path, lambda: list(self.client.pages(path)), refresh=again)
             self._lists[path] = [r for r in found if isinstance(r, dict)]
+            self._found.pop(path, None)
             if again:
                 self._fresh.add(path)
         return self._lists[path]
@@ -152,7 +162,7 @@ class Company:
     def vat_rate_of_coding(self, coding_id: Any) -> Decimal | None:
         """The VAT rate (a fraction) of an article account coding. S1 does not say whether
         ``VatRatePercent`` is a fraction (0.21) or a percentage (21): above 1 it is read as
-        a percentage."""
+        a percentage. The rate of a coding id (text) is looked up once per read of the list."""
 
         def find(codings: list[dict[str, Any]]) -> Decimal | None:
             for coding in codings:
@@ -162,7 +172,16 @@ class Company:
 
         if coding_id in (None, ""):
             return None
-        rate: Decimal | None = self.looked_up("articleaccountcodings", find)
+        path = "articleaccountcodings"
+        if not isinstance(coding_id, str):  # not an id: looked up, not kept
+            found: Decimal | None = self.looked_up(path, find)
+            return found
+        kept = self._found.get(path, {})
+        if coding_id in kept:
+            rate: Decimal | None = kept[coding_id]
+            return rate
+        rate = self.looked_up(path, find)
+        self._found.setdefault(path, {})[coding_id] = rate  # in the list read last
         return rate
 
     def terms_of_payment_id(self, wanted: Any) -> str:
@@ -271,7 +290,7 @@ class Company:
 
     def want_customers(self, ids: Iterable[Any]) -> None:
         """Read the customers with these ids that the run does not know yet, by key."""
-        self.customers.want("Id", [str(i) for i in ids if _is_guid(i)], _guid)
+        self.customers.want("Id", _unknown_guids(self.customers, ids), _guid)
 
     def want_emails(self, emails: Iterable[Any]) -> None:
         """Read the customers with these e-mail addresses (trimmed, any case), by key:
@@ -306,8 +325,10 @@ class Company:
 
     def customer(self, customer_id: str) -> dict[str, Any]:
         """The customer with ``customer_id``: known in the run, else read by key."""
-        self.want_customers([customer_id])
         known = self.customers.by_id.get(customer_id)
+        if known is None:
+            self.want_customers([customer_id])
+            known = self.customers.by_id.get(customer_id)
         if known is not None:
             return known
         found: dict[str, Any] = self.client.get(f"customers/{quote(customer_id, safe='')}")
@@ -343,7 +364,7 @@ class Company:
 
     def want_articles(self, ids: Iterable[Any]) -> None:
         """Read the articles with these ids that the run does not know yet, by key."""
-        self.articles.want("Id", [str(i) for i in ids if _is_guid(i)], _guid)
+        self.articles.want("Id", _unknown_guids(self.articles, ids), _guid)
 
     def want_numbers(self, numbers: Iterable[Any]) -> None:
         """Read the articles with these numbers (SKUs), by key: ``contains(Number, ...)``
@@ -411,7 +432,11 @@ class Company:
                 return found[0]
         return None
 
+    def vat_rate_percent(self, article: Mapping[str, Any]) -> float | None:
+        """The ``VatRatePercent`` of ``article``: its coding's VAT rate (a fraction)."""
+        rate = self.vat_rate_of_coding(article.get("CodingId"))
+        return float(rate) if rate is not None else None
+
     def with_vat_rate(self, article: Mapping[str, Any]) -> dict[str, Any]:
         """``article`` with ``VatRatePercent`` from its coding (read with the article)."""
-        rate = self.vat_rate_of_coding(article.get("CodingId"))
-        return {**article, "VatRatePercent": float(rate) if rate is not None else None}
+        return {**article, "VatRatePercent": self.vat_rate_percent(article)}

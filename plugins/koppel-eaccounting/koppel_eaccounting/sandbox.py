@@ -32,7 +32,6 @@ Use ``make_sandbox(seed)`` (also the connector's ``sandbox``) and
 
 from __future__ import annotations
 
-import copy
 import math
 import uuid
 from collections import Counter
@@ -225,7 +224,8 @@ class EAccountingSandbox(Sandbox):
 
     def _list(self, collection: str) -> Callable[[SandboxRequest], Any]:
         def handler(request: SandboxRequest) -> Any:
-            records = self.store[collection].stored()  # only the page answered is copied
+            # The stored records themselves: the page is encoded into the response at once.
+            records = self.store[collection].stored()
             try:
                 page = int(request.params.get("$page", "1"))
                 size = int(request.params.get("$pagesize", str(_DEFAULT_PAGE_SIZE)))
@@ -243,7 +243,7 @@ class EAccountingSandbox(Sandbox):
                 raise _invalid(f"The query specified in the URI is not valid. {exc}") from None
             total = len(records)
             pages = math.ceil(total / size) if total else 0
-            chunk = copy.deepcopy(records[(page - 1) * size : page * size])
+            chunk = records[(page - 1) * size : page * size]
             return {
                 "Meta": {
                     "CurrentPage": page,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from urllib.parse import quote
 
 from koppel.connector import Resource
@@ -15,7 +16,7 @@ __all__ = ["EAccountingResource"]
 class EAccountingResource(Resource):
     """An eAccounting entity; :attr:`company` answers its lookups for the whole run."""
 
-    @property
+    @cached_property
     def company(self) -> Company:
         """The connection's reference lists and indexes, read once per run."""
         return Company.of(self.session)

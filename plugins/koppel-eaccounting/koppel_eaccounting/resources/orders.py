@@ -18,6 +18,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
+from koppel.connector import Session
 from koppel.errors import ConfigurationError, RejectedError, SourceRecordError
 from koppel.records import OrderType
 from koppel.sync import (
@@ -91,6 +92,11 @@ class Orders(EAccountingResource):
         "paid": "true: only orders whose customer invoice is paid in full, read as their "
         "invoices change (see the plugin README)",
     }
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        #: Article id -> the article, its VAT rate and the ``Article`` its rows carry.
+        self._articles: dict[str, tuple[dict[str, Any], float | None, dict[str, Any]]] = {}
 
     @classmethod
     def order_types(cls, settings: EAccountingSettings | None) -> Iterable[OrderType]:
@@ -174,10 +180,8 @@ class Orders(EAccountingResource):
 
     def enrich(self, order: Mapping[str, Any]) -> dict[str, Any]:
         """``order`` with its ``Customer`` and each row's ``Article``."""
-        company = self.company
         customer_id = order.get("CustomerId")
         customer = self.customer_of(order) if customer_id else None
-        costs = self.cost_articles()
         rows = []
         lines = order.get("Rows") or []
         if not isinstance(lines, list):
@@ -185,17 +189,28 @@ class Orders(EAccountingResource):
         for number, row in enumerate(lines):
             if not isinstance(row, Mapping):
                 raise SourceRecordError(f"Rows[{number}] is not an object", field=f"Rows[{number}]")
-            article = company.known_article(row.get("ArticleId"))
-            extra = None
-            if article is not None:
-                extra = {
-                    "Number": article.get("Number"),
-                    "Barcodes": article.get("Barcodes") or [],
-                    "VatRatePercent": company.with_vat_rate(article)["VatRatePercent"],
-                    "CostKind": costs.get(str(article.get("Number"))),
-                }
-            rows.append({**row, "Article": extra})
+            rows.append({**row, "Article": self.article_of(row.get("ArticleId"))})
         return {**order, "Customer": customer, "Rows": rows}
+
+    def article_of(self, article_id: Any) -> dict[str, Any] | None:
+        """The ``Article`` of the rows on ``article_id`` (None when the run does not know
+        it): built once per article and VAT rate, and shared by all those rows."""
+        company = self.company
+        article = company.known_article(article_id)
+        if article is None:
+            return None
+        rate = company.vat_rate_percent(article)
+        kept = self._articles.get(str(article_id))
+        if kept is not None and kept[0] is article and kept[1] == rate:
+            return kept[2]
+        extra = {
+            "Number": article.get("Number"),
+            "Barcodes": article.get("Barcodes") or [],
+            "VatRatePercent": rate,
+            "CostKind": self.cost_articles().get(str(article.get("Number"))),
+        }
+        self._articles[str(article_id)] = (article, rate, extra)
+        return extra
 
     def customer_of(self, order: Mapping[str, Any]) -> dict[str, Any]:
         """The order's customer; a missing one (code 3000, answered as 400 or 404) makes the
