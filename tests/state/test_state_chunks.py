@@ -27,7 +27,7 @@ def booking(**overrides: object) -> ChunkBooking:
 
 
 def test_state_book_chunk_stores_everything_of_the_chunk(store: StateStore) -> None:
-    store.journal_writes(1, "orders", "orders", [("o1", "create", {"n": 1})])
+    store.journal_writes(1, "orders", "orders", [("o1", "create", {"n": 1}, None)])
     store.book_chunk(booking())
     assert set(store.get_bindings(*SCOPE, ["o1", "o2"])) == {"o1", "o2"}
     assert [p.source_id for p in store.parked("orders")] == ["o3"]
@@ -48,8 +48,10 @@ def test_state_book_chunk_that_fails_midway_stores_nothing(store: StateStore) ->
 
 
 def test_state_journal_keeps_writes_until_a_booking_settles_them(store: StateStore) -> None:
-    store.journal_writes(4, "orders", "orders", [("o1", "create", {"n": 1, "api_key": "s"})])
-    store.journal_writes(5, "orders", "orders", [("o1", "update", {"n": 2}), ("o2", "create", {})])
+    store.journal_writes(4, "orders", "orders", [("o1", "create", {"n": 1, "api_key": "s"}, None)])
+    store.journal_writes(
+        5, "orders", "orders", [("o1", "update", {"n": 2}, None), ("o2", "create", {}, None)]
+    )
     pending = store.pending_writes("orders", "orders")
     assert (pending["o1"].run_id, pending["o1"].action, pending["o1"].sent) == (
         5,

@@ -335,7 +335,10 @@ class FlowRunner:
                 self.result.run_id,
                 self.flow.name,
                 self.entity,
-                [(item.source_id, str(item.action), item.payload) for item in writes],
+                [
+                    (item.source_id, str(item.action), item.payload, item.sent_text)
+                    for item in writes
+                ],
             )
             crash_point("journaled")
         writer = self._writer

@@ -82,10 +82,10 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         run_id: int,
         flow: str,
         entity: str,
-        writes: Iterable[tuple[str, str, Any] | tuple[str, str, Any, str | None]],
+        writes: Iterable[tuple[str, str, Any, str | None]],
     ) -> None:
-        """Record (source id, action, payload[, its JSON]) of writes about to be sent;
-        durable on return.
+        """Record (source id, action, payload, its JSON or None) of writes about to be
+        sent; durable on return.
 
         The payload's JSON, where the caller made it already (for its content hash),
         is stored as it is when the payload holds no secret, so it is not encoded again.
@@ -96,12 +96,12 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
                 "run_id": run_id,
                 "flow": flow,
                 "entity": entity,
-                "source_id": write[0],
-                "action": write[1],
-                "sent": _journaled(write[2], write[3] if len(write) > 3 else None),
+                "source_id": source_id,
+                "action": action,
+                "sent": _journaled(sent, text),
                 "created_at": now,
             }
-            for write in writes
+            for source_id, action, sent, text in writes
         ]
         if rows:
             with self._write() as conn:
