@@ -26,10 +26,12 @@ start to end: a second run of the flow stops at once with
 
 from __future__ import annotations
 
+import gc
 import itertools
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +93,19 @@ def run_flow(
         prepare_connection=prepare_connection,
     )
     return runner.run()
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep what the process held before the run (modules, plugins, compiled mappings)
+    out of the garbage collector's full collections while the run lasts: a run makes
+    many short-lived objects, and each full collection would walk all of those too
+    (about 5% of a first sync's CPU)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def retried_record(parked: ParkedRecord) -> SourceRecord:
@@ -188,8 +203,11 @@ class FlowRunner:
         )
         source, target, entity = parts.scope
         try:
-            with self.store.run_lock(
-                self.flow.name, [f"bindings:{source}:{target}:{entity}"], dry_run=self.dry_run
+            with (
+                self.store.run_lock(
+                    self.flow.name, [f"bindings:{source}:{target}:{entity}"], dry_run=self.dry_run
+                ),
+                _heap_frozen(),
             ):
                 self._run_locked(parts, started)
         finally:
