@@ -65,10 +65,13 @@ def needs_redacting(value: Any) -> bool:
     """False when :func:`redact` would hand ``value`` back as it is: no secret-looking
     key at any depth and no mapping that is not a ``dict``. Only the keys are looked
     at, and which keys of a mapping are secret is decided once per set of keys."""
+    kind = type(value)
+    if kind is dict:
+        return bool(_secret_keys(frozenset(value))) or _any_needs(value.values())
+    if kind is list or kind is tuple:
+        return _any_needs(value)
     if isinstance(value, Mapping):
-        if type(value) is not dict or _secret_keys(frozenset(value)):
-            return True
-        return _any_needs(value.values())
+        return True
     return isinstance(value, list | tuple) and _any_needs(value)
 
 
@@ -80,7 +83,10 @@ def _any_needs(values: Any) -> bool:
         if kind is dict:
             if _secret_keys(frozenset(item)) or _any_needs(item.values()):
                 return True
-        elif isinstance(item, Mapping | list | tuple) and needs_redacting(item):
+        elif kind is list or kind is tuple:
+            if _any_needs(item):
+                return True
+        elif needs_redacting(item):
             return True
     return False
 
