@@ -285,6 +285,25 @@ def test_engine_activity_log_holds_source_sent_and_answer_with_secrets_redacted(
     assert entry.response == {"id": books.writes[0][2]}
 
 
+def test_engine_a_payload_with_a_secret_is_redacted_in_the_journal_and_the_log(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    shop.put("customers", "c1", {"name": "A", "email": "a@example.com"})
+    flow = make_flow(mapping={"outbound": {"Name": "name", "ApiKey": "`s3cret`"}})
+    run_dying_at_booking(flow, store, manager)
+    journaled = store.pending_writes(flow.name, "customers")["c1"].sent
+    assert journaled == {"Name": "A", "ApiKey": "[redacted]"}
+    books.rows("customers").clear()  # the write was lost: the next run creates it again
+    result = run_flow(flow, store, manager=manager)
+    (entry,) = store.activity(result.run_id)
+    assert entry.action == "create" and entry.sent == {"Name": "A", "ApiKey": "[redacted]"}
+    assert [row["ApiKey"] for row in books.rows("customers").values()] == ["s3cret"]
+
+
 def test_engine_fatal_error_in_a_retry_keeps_unwritten_parked_records_parked(
     shop: MemorySystem,
     books: MemorySystem,

@@ -34,7 +34,7 @@ from koppel.engine._mapper import RecordMapper
 from koppel.engine._same import already_in_target
 from koppel.engine._setup import RunParts
 from koppel.errors import ValidationError
-from koppel.log import get_logger
+from koppel.log import get_logger, needs_redacting
 from koppel.sync import Action, Ambiguous, TargetRecord
 
 __all__ = ["Decider"]
@@ -275,4 +275,5 @@ class Decider:
         else:
             item.action = Action.CREATE
             item.payload = full
-            item.sent_text = full_text
+            if not needs_redacting(full):  # the journal and the log then store it as it is
+                item.sent_text = full_text

@@ -34,8 +34,8 @@ class Item:
     ``source_text`` is the raw source record's JSON and ``source_hash`` its hash under
     the flow's fingerprint (a binding with the same ``bound_source_hash`` skips the
     record before mapping); ``sent_text`` is the JSON of ``payload`` when it was made
-    for the content hash already; ``structured`` is the canonical record object the
-    rules gave (before ``canonical`` unstructured it).
+    for the content hash already and the payload holds no secret; ``structured`` is
+    the canonical record object the rules gave (before ``canonical`` unstructured it).
     """
 
     index: int

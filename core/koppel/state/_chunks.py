@@ -66,12 +66,13 @@ class ChunkBooking:
 
 
 def _journaled(sent: Mapping[str, Any] | None, text: str | None) -> Any:
-    """What the journal stores of a payload: redacted, or its JSON ``text`` as it is."""
+    """What the journal stores of a payload: its JSON ``text`` as it is, else the
+    payload with its secrets redacted."""
     if sent is None:
         return None
-    if needs_redacting(sent):
-        return redact(sent)
-    return JSONText(text) if text is not None and storable(text) else sent
+    if text is not None and storable(text):
+        return JSONText(text)
+    return redact(sent) if needs_redacting(sent) else sent
 
 
 class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
@@ -87,8 +88,9 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         """Record (source id, action, payload, its JSON or None) of writes about to be
         sent; durable on return.
 
-        The payload's JSON, where the caller made it already (for its content hash),
-        is stored as it is when the payload holds no secret, so it is not encoded again.
+        The payload's JSON, where the caller made it already (for its content hash) and
+        found no secret in the payload (:func:`koppel.log.needs_redacting`), is stored
+        as it is, so it is neither checked nor encoded again.
         """
         now = self.clock()
         rows = [

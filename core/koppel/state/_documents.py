@@ -175,14 +175,15 @@ def _usable(known: str | None) -> bool:
 def clean_text(value: Mapping[str, Any] | None, known: str | None) -> str:
     """The JSON of ``value`` with secrets redacted (``null`` for None).
 
-    ``known`` is its JSON made already: it is kept when redaction leaves ``value`` as it
-    is (:func:`koppel.log.needs_redacting`), so such a document is not encoded again.
+    ``known`` is its JSON made already by a caller that found no secret in ``value``
+    (:func:`koppel.log.needs_redacting`): it is kept as it is, unless it holds a
+    number JSON cannot (NaN, infinity).
     """
     if value is None:
         return "null"
-    if needs_redacting(value):
-        return dump(redact(value))
-    return known if known is not None and _usable(known) else dump(value)
+    if known is not None and _usable(known):
+        return known
+    return dump(redact(value) if needs_redacting(value) else value)
 
 
 class PartSeen:

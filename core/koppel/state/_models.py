@@ -98,6 +98,8 @@ class NewActivity:
 
     ``source_json`` and ``sent_json`` are the JSON of ``source`` and ``sent`` where the
     caller made it already (for a hash); the store then does not encode them again.
+    A ``sent_json`` is stored as it is: give it only for a ``sent`` that
+    :func:`koppel.log.needs_redacting` found free of secrets.
     """
 
     entity: str
