@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 
@@ -302,6 +303,23 @@ def test_engine_a_payload_with_a_secret_is_redacted_in_the_journal_and_the_log(
     (entry,) = store.activity(result.run_id)
     assert entry.action == "create" and entry.sent == {"Name": "A", "ApiKey": "[redacted]"}
     assert [row["ApiKey"] for row in books.rows("customers").values()] == ["s3cret"]
+
+
+def test_engine_a_lone_surrogate_in_a_source_record_is_synced_and_logged(
+    shop: MemorySystem,
+    books: MemorySystem,
+    manager: KoppelPluginManager,
+    store: StateStore,
+    make_flow: Callable[..., Flow],
+) -> None:
+    # json.loads takes "\ud83d" alone (orjson refuses it): the hashes and the log must too
+    shop.put("customers", "c1", json.loads('{"name": "Caf\\ud83d", "email": "a@example.com"}'))
+    flow = make_flow(mapping={"outbound": {"Name": "`x`", "Mail": "email"}})
+    result = run_flow(flow, store, manager=manager)
+    assert result.counts["created"] == 1
+    (entry,) = store.activity(result.run_id)
+    assert entry.source == {"name": "Caf\ud83d", "email": "a@example.com"}
+    assert run_flow(flow, store, manager=manager, full=True).counts["skipped"] == 1
 
 
 def test_engine_fatal_error_in_a_retry_keeps_unwritten_parked_records_parked(

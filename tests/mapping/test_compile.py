@@ -1,5 +1,6 @@
 """Applying compiled mappings: overrides, write rules, nulls, lists and record errors."""
 
+import functools
 import json
 from decimal import Decimal
 from typing import Any
@@ -283,6 +284,7 @@ def test_number_that_is_not_finite_is_a_record_error_naming_the_field(bad, data,
         ("decimal(A)", {"A": "Infinity"}),
         ("unannotated(A)", {"A": "NaN"}),
         ("text_or_decimal(A)", {"A": "NaN"}),
+        ("wrapped_text(A)", {"A": "NaN"}),
     ],
 )
 def test_expression_giving_a_number_that_is_not_finite_is_a_record_error(expression, data):
@@ -295,7 +297,19 @@ def test_expression_giving_a_number_that_is_not_finite_is_a_record_error(express
     def text_or_decimal(value: Any) -> str | Decimal:
         return Decimal(value)
 
-    functions = {"decimal": decimal, "unannotated": unannotated, "text_or_decimal": text_or_decimal}
+    def text(value: Any) -> str:
+        return str(value)
+
+    @functools.wraps(text)  # carries text's annotation, not what it returns
+    def wrapped_text(value: Any) -> Any:
+        return Decimal(value)
+
+    functions = {
+        "decimal": decimal,
+        "unannotated": unannotated,
+        "text_or_decimal": text_or_decimal,
+        "wrapped_text": wrapped_text,
+    }
     spec = {"fields": {"out": expression}}
     compiled = compile_mapping(spec, lookups={"t": {"x": 1}}, functions=functions)
     with pytest.raises(MappingRecordError, match="not a finite number") as caught:

@@ -2,10 +2,15 @@
 
 Payloads and source records are encoded with orjson (keys sorted for payloads),
 falling back to :mod:`json` for what orjson refuses (integers beyond 64 bits,
-keys that are not strings). Content hashes taken before orjson (of
-``json.dumps(..., sort_keys=True, separators=(",", ":"), default=str)``) are
+keys that are not strings, a lone surrogate). Content hashes taken before orjson
+(of ``json.dumps(..., sort_keys=True, separators=(",", ":"), default=str)``) are
 still recognised: :func:`legacy_content_hash` gives them, for a binding whose
 hash differs from the new one.
+
+orjson writes a float that is not finite (NaN, infinity) as ``null``: a source
+record whose value goes from null to NaN keeps its source hash and is skipped
+before mapping (payloads cannot hold such numbers: the mappings and the records
+refuse them).
 """
 
 from __future__ import annotations
@@ -36,10 +41,9 @@ _AS_GIVEN = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 def _encode(data: Any, option: int, sort_keys: bool) -> str:
     try:
         return orjson.dumps(data, default=str, option=option).decode()
-    except TypeError:  # orjson.JSONEncodeError: what json.dumps still takes
-        return json.dumps(
-            data, sort_keys=sort_keys, separators=(",", ":"), default=str, ensure_ascii=False
-        )
+    except TypeError:  # orjson.JSONEncodeError: what json.dumps still takes (escaped, so
+        # that a lone surrogate in a string becomes text that encodes as UTF-8)
+        return json.dumps(data, sort_keys=sort_keys, separators=(",", ":"), default=str)
 
 
 def payload_text(payload: Mapping[str, Any]) -> str:

@@ -236,7 +236,10 @@ class _Compiler:
 
 def _gives_no_number(function: Callable[..., Any]) -> bool:
     """True when ``function``'s return annotation allows only text, booleans and null,
-    as ``-> str | None`` does (a plugin's function, checked by its type checker)."""
+    as ``-> str | None`` does (a plugin's function, checked by its type checker). A
+    wrapper (``functools.wraps``) is not trusted: it carries what it wraps's annotation."""
+    if hasattr(function, "__wrapped__"):
+        return False
     try:
         result = typing.get_type_hints(function).get("return")
     except Exception:  # an annotation that does not resolve says nothing

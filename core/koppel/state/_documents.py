@@ -72,7 +72,7 @@ _encode = json.JSONEncoder(separators=_COMPACT, default=str, allow_nan=False).en
 #: orjson's options and :mod:`json`'s in the engine's source text: dates and dataclasses
 #: as their ``str``.
 _ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-_encode_as_engine = json.JSONEncoder(separators=_COMPACT, default=str, ensure_ascii=False).encode
+_encode_as_engine = json.JSONEncoder(separators=_COMPACT, default=str).encode
 #: The JSON of a part reference, as ``json.dumps({PART_KEY: key})`` writes it.
 _REFERENCE = '{"' + PART_KEY + '": "%s"}'
 #: Types whose values hold no keys.
