@@ -26,7 +26,7 @@ from koppel.engine._hash import (
     legacy_content_hash,
     match_value,
     payload_text,
-    source_hash,
+    source_hasher,
     source_text,
 )
 from koppel.engine._item import STOPPING, Item, with_record
@@ -62,7 +62,7 @@ class Decider:
         if not readable:
             return
         bindings = parts.store.get_bindings(*parts.scope, [item.source_id for item in readable])
-        fingerprint = parts.fingerprint
+        source_hash = source_hasher(parts.fingerprint)
         for item in readable:
             binding = bindings.get(item.source_id)
             if binding is not None:
@@ -75,7 +75,7 @@ class Decider:
                 item.source_text = source_text(item.record.data)
             except (TypeError, ValueError):  # not JSON: mapped every time, never skipped here
                 continue
-            item.source_hash = source_hash(fingerprint, item.source_text)
+            item.source_hash = source_hash(item.source_text)
             if binding is not None and binding.source_hash == item.source_hash:
                 item.skip("unchanged since the last sync")
                 item.unchanged = True
