@@ -217,9 +217,12 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _new_float(value: float) -> Decimal:
-    """A float's Decimal, kept for the next time unless it is zero (``-0.0 == 0.0``)."""
+    """A float's Decimal, kept for the next time; zero's sign picks one of two (as keys
+    ``-0.0 == 0.0``)."""
+    if not value:
+        return _ZEROS[math.copysign(1.0, value) < 0]
     result = Decimal(repr(value))
-    if value and result.is_finite():
+    if result.is_finite():
         if len(_FLOATS) >= _FLOATS_KEPT:
             _FLOATS.clear()
         _FLOATS[value] = result
@@ -229,6 +232,7 @@ def _new_float(value: float) -> Decimal:
 #: Decimals of floats by value: amounts, prices and rates repeat from record to record.
 _FLOATS: dict[float, Decimal] = {}
 _FLOATS_KEPT = 4096
+_ZEROS = (Decimal("0.0"), Decimal("-0.0"))
 
 
 def to_date(value: Any) -> str | None:
@@ -345,6 +349,13 @@ def _signature(*arguments: dict[str, Any]) -> Callable[[_F], _F]:
     return decorate
 
 
+def _finite_decimals(arguments: list[Any]) -> bool:
+    """True when ``arguments`` is one non-empty array of finite ``Decimal`` numbers."""
+    if len(arguments) != 1 or type(arguments[0]) is not list or not arguments[0]:
+        return False
+    return all(type(item) is Decimal and item.is_finite() for item in arguments[0])
+
+
 def _decimal_aware(value: Any) -> bool:
     return type(value) is Decimal
 
@@ -367,6 +378,8 @@ class KoppelFunctions(jp_functions.Functions):  # type: ignore[misc]  # untyped 
     def call_function(self, function_name: str, resolved_args: list[Any]) -> Any:
         function = self.extra.get(function_name)
         if function is None:
+            if function_name == "sum" and _finite_decimals(resolved_args):
+                return sum(resolved_args[0], Decimal(0))  # what _func_sum gives, unchecked
             return super().call_function(function_name, resolved_args)
         try:
             return function(*resolved_args)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
 from koppel.mapping._evaluator import Node, _boolean, _Builder, _equals
@@ -104,6 +103,8 @@ class Source:
 
 def field_value(value: Any, key: str) -> Any:
     """``value.key`` of a value that is not a dict: a mapping's entry, else null."""
+    if value is None:
+        return None
     try:
         return value.get(key)
     except AttributeError:
@@ -113,17 +114,6 @@ def field_value(value: Any, key: str) -> Any:
 def is_false_test(name: str) -> str:
     """Code true when the local ``name`` is false in JMESPath's sense."""
     return f"({name} == '' or {name} == [] or {name} == {{}} or {name} is None or {name} is False)"
-
-
-def sum_numbers(call: Callable[[str, list[Any]], Any], items: Any) -> Any:
-    """JMESPath's ``sum`` through ``call``, finite ``Decimal`` items added without its checks."""
-    if type(items) is list:
-        for item in items:
-            if type(item) is not Decimal or not item.is_finite():
-                break
-        else:
-            return sum(items, Decimal(0))
-    return call("sum", [items])
 
 
 class Inliner:
@@ -207,8 +197,6 @@ class Inliner:
         if function is not None:
             return source.assign(f"{source.ref(function)}({arguments})")
         call = source.ref(self.functions.call_function)
-        if name == "sum":
-            return source.assign(f"{source.ref(sum_numbers)}({call}, {arguments})")
         return source.assign(f"{call}({name!r}, [{arguments}])")
 
     def _or_expression(self, node: Node, source: Source, value: str) -> str:
