@@ -25,6 +25,9 @@ _SHARED = frozenset({"to_decimal", "round_money", "to_string", "to_number", "upp
 #: Those that give a new object or array: shared where the result is only read from.
 _READ_SHARED = frozenset({"split_street", "split"})
 
+#: Steps that read a part of their input (text of these functions' results), not all of it.
+_READS = frozenset({"field", "index"})
+
 #: Writes an expression applied to a local into a :class:`Source`; gives its result's name.
 Emit = Callable[["Source", str], str]
 
@@ -150,13 +153,13 @@ class Inliner:
         return result
 
     def _subexpression(self, node: Node, source: Source, value: str) -> str:
-        *steps, last = node["children"]
-        for child in steps:  # a result only read from: a call's may be shared
-            if child["type"] == "function_expression":
+        children = node["children"]
+        for child, after in zip(children, [*children[1:], None], strict=True):
+            if child["type"] == "function_expression" and after and after["type"] in _READS:
                 value = self._function_expression(child, source, value, read=True)
             else:
                 value = self.emit(child, source, value)
-        return self.emit(last, source, value)
+        return value
 
     _index_expression = _subexpression
     _pipe = _subexpression
