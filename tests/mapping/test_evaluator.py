@@ -209,6 +209,7 @@ def test_inlined_code_gives_what_the_closures_give(expressions, data):
         (["split_street(a).street", "split_street(a)", "split_street(a)"], {"a": "Laan 3 bis"}),
         (["split_street(a).number", "split_street(a) | @", "split_street(a) | @"], {"a": "Laan 3"}),
         (["split(a)[0]", "split(a)[1]", "split(a) | @", "split(a)"], {"a": "x y"}),
+        (["coalesce(a, b, c)", "coalesce(b)", "coalesce(b, c)", "coalesce()"], {"a": "", "c": 0}),
         (["to_decimal(a)", "sum([to_decimal(a), to_decimal(b || `0`)])"], {"a": 1.5, "b": ""}),
         (["a.b", "a.b || c", "(a.b && c).d", "a.b"], {"a": {"b": 1}, "c": {"d": 2}}),
         (["rows[?x == `false` && y.z == `null`]", "rows[?x].y"], {"rows": [{"x": False}, None]}),

@@ -119,6 +119,17 @@ def is_false_test(name: str) -> str:
     return f"({name} == '' or {name} == [] or {name} == {{}} or {name} is None or {name} is False)"
 
 
+def _coalesce(source: Source, names: list[str]) -> str:
+    """``coalesce``'s choice written out: the first local neither null nor empty text."""
+    target = source.local()
+    for index, name in enumerate(names):
+        with source.block(f"{'elif' if index else 'if'} {name} is not None and {name} != '':"):
+            source.line(f"{target} = {name}")
+    with source.block("else:"):
+        source.line(f"{target} = None")
+    return target
+
+
 class Inliner:
     """Writes expressions as code, calling ``functions`` as the closures would."""
 
@@ -197,6 +208,8 @@ class Inliner:
             result = source.reuse(made) or source.assign(f"{source.ref(function)}({arguments})")
             source.remember(made, result)
             return result
+        if names and name == "coalesce" and function is CORE_FUNCTIONS[name]:
+            return _coalesce(source, names)
         if function is not None:
             return source.assign(f"{source.ref(function)}({arguments})")
         call = source.ref(self.functions.call_function)
