@@ -12,6 +12,7 @@ from jmespath.visitor import Options
 from koppel.mapping import CORE_FUNCTIONS, KoppelFunctions
 from koppel.mapping._evaluator import check_functions, compile_expression
 from koppel.mapping._functions import make_lookup
+from koppel.mapping._inline import Inliner, Source
 
 KEYS = ["a", "b", "c", "Qty", "x y"]
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -173,3 +174,50 @@ def test_evaluator_check_functions_finds_unknown_names_and_bad_arity():
         "upper() does not take 2 arguments",
         "length() takes 1 argument(s), got 2",
     ]
+
+
+def inlined(expressions, funcs):
+    """One function writing each expression as code, in turn, as a mapping writes its fields."""
+    source = Source()
+    inliner = Inliner(funcs)
+    results = [inliner.emit(jmespath.compile(e).parsed, source, "data") for e in expressions]
+    source.line(f"return [{', '.join(results)}]")
+    return source.function("data")
+
+
+def outcome_of_any_error(run):
+    try:
+        return ("ok", _canonical(run()))
+    except Exception:  # the code raises a function's own error, the closure wraps it
+        return ("error",)
+
+
+@SETTINGS
+@given(st.lists(custom_expressions, min_size=1, max_size=3), decimal_data)
+def test_inlined_code_gives_what_the_closures_give(expressions, data):
+    """Written as one function (calls and fields read once where that cannot show)."""
+    funcs = functions()
+    closures = [compile_expression(e, funcs) for e in expressions]
+    code = inlined(expressions, funcs)
+    expected = outcome_of_any_error(lambda: [closure(data) for closure in closures])
+    assert outcome_of_any_error(lambda: code(data)) == expected
+
+
+@pytest.mark.parametrize(
+    ("expressions", "data"),
+    [
+        (["split_street(a).street", "split_street(a)", "split_street(a)"], {"a": "Laan 3 bis"}),
+        (["split_street(a).number", "split_street(a) | @", "split_street(a) | @"], {"a": "Laan 3"}),
+        (["split(a)[0]", "split(a)[1]", "split(a) | @", "split(a)"], {"a": "x y"}),
+        (["coalesce(a, b, c)", "coalesce(b)", "coalesce(b, c)", "coalesce()"], {"a": "", "c": 0}),
+        (["to_decimal(a)", "sum([to_decimal(a), to_decimal(b || `0`)])"], {"a": 1.5, "b": ""}),
+        (["a.b", "a.b || c", "(a.b && c).d", "a.b"], {"a": {"b": 1}, "c": {"d": 2}}),
+        (["rows[?x == `false` && y.z == `null`]", "rows[?x].y"], {"rows": [{"x": False}, None]}),
+    ],
+)
+def test_inlined_code_examples(expressions, data):
+    funcs = functions()
+    results = inlined(expressions, funcs)(data)
+    assert results == [compile_expression(e, funcs)(data) for e in expressions]
+    objects = [id(r) for r in results if isinstance(r, dict | list)]
+    assert len(objects) == len(set(objects))  # no object given to two fields

@@ -175,3 +175,33 @@ def test_to_string_and_to_number_of_an_object_or_list_is_a_record_error(function
     assert caught.value.context["field"] == "out"
     assert caught.value.context["record"] == "r1"
     assert f"{function}()" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [],
+        [Decimal("1.10"), Decimal("2")],
+        [Decimal("-0")],
+        [Decimal("1E+2"), Decimal("0.001")],
+        [Decimal("1"), 2],
+        [Decimal("1"), 0.5],
+        [Decimal("NaN")],
+        [1, 2],
+        "12",
+    ],
+)
+def test_sum_of_decimals_gives_what_jmespaths_checked_sum_gives(items):
+    from jmespath import functions as jp_functions
+
+    from koppel.mapping import KoppelFunctions
+
+    functions = KoppelFunctions({})
+
+    def outcome(call):
+        try:
+            return repr(call(functions, "sum", [items]))
+        except Exception as exc:
+            return type(exc).__name__
+
+    assert outcome(KoppelFunctions.call_function) == outcome(jp_functions.Functions.call_function)

@@ -18,6 +18,7 @@ from jmespath import exceptions as jp_exceptions
 
 from koppel.errors import MappingRecordError
 from koppel.mapping._functions import FunctionCallError
+from koppel.mapping._inline import Emit, Source
 
 __all__ = [
     "UNKNOWN",
@@ -26,6 +27,7 @@ __all__ = [
     "build_fast",
     "build_plan",
     "finite_only",
+    "finite_only_emit",
     "not_finite",
     "run_plan",
 ]
@@ -53,6 +55,8 @@ class CompiledField:
     write: str
     many: bool = False
     sub: tuple[CompiledField, ...] | None = None
+    #: Writes ``evaluate`` as code (see :mod:`koppel.mapping._inline`); None calls it.
+    emit: Emit | None = attrs.field(default=None, repr=False, eq=False)
 
 
 @attrs.frozen
@@ -109,11 +113,12 @@ def _producer(field: CompiledField) -> Callable[[Any], Any]:
 
 
 def build_fast(fields: tuple[CompiledField, ...]) -> Callable[[Any], dict[str, Any]] | None:
-    """A create-mode mapper of nested closures, or None when a field needs the full loop.
+    """A create-mode mapper, written as one Python function, or None when a field needs
+    the full loop.
 
-    Nested targets become one closure per parent object, lists a comprehension
-    per item; a field that omits a null is left out as :func:`run_plan` leaves
-    it out, and a required field that gives no value raises. The result equals
+    Nested targets become one dict per parent object, lists a loop over the
+    items; a field that omits a null is left out as :func:`run_plan` leaves it
+    out, and a required field that gives no value raises. The result equals
     :func:`run_plan`'s, keys in the same order; on any exception the caller runs
     the full plan, which raises the precise record error. None when a nested
     target's fields are not together and one may be omitted: the full plan then
@@ -122,11 +127,14 @@ def build_fast(fields: tuple[CompiledField, ...]) -> Callable[[Any], dict[str, A
     entries = _fast_entries(fields)
     if entries is None:
         return None
-    return _fast_object(entries)
+    source = Source()
+    _expect_dict(source, "data")
+    source.line(f"return {_emit_object(entries, source, 'data')}")
+    return source.function("data")
 
 
-#: (top-level key, producer, left out when the producer gives null)
-_Entry = tuple[str, Callable[[Any], Any], bool]
+#: (top-level key, the code of its value, left out when that gives null)
+_Entry = tuple[str, Emit, bool]
 
 
 def _fast_entries(fields: tuple[CompiledField, ...]) -> tuple[_Entry, ...] | None:
@@ -143,89 +151,126 @@ def _fast_entries(fields: tuple[CompiledField, ...]) -> tuple[_Entry, ...] | Non
     for key, members in groups.items():
         first = members[0]
         if len(first.path) == 1:
-            produce = _producer(first)
+            produce = _emit_producer(first)
             if first.sub is not None:
                 inner = _fast_entries(first.sub)
                 if inner is None:
                     return None
-                produce = _fast_sub(first, produce, inner)
+                produce = _emit_sub(first, produce, inner)
             if first.on_null == "error":
-                produce = _required(produce, first)
+                produce = _emit_required(produce, first)
             entries.append((key, produce, first.on_null == "omit"))
         else:
             nested = _fast_entries(tuple(attrs.evolve(f, path=f.path[1:]) for f in members))
             if nested is None:
                 return None
-            if any(omit for _, _, omit in nested):  # no value at all leaves the object out
-                entries.append((key, _none_if_empty(_fast_object(nested)), True))
-            else:
-                entries.append((key, _fast_object(nested), False))
+            omits = any(omit for _, _, omit in nested)  # no value at all leaves the object out
+            entries.append((key, _emit_nested(nested, none_if_empty=omits), omits))
     return tuple(entries)
 
 
-def _fast_object(entries: tuple[_Entry, ...]) -> Callable[[Any], dict[str, Any]]:
-    if not any(omit for _, _, omit in entries):
-        pairs = tuple((key, produce) for key, produce, _ in entries)
-        return lambda data: {key: produce(data) for key, produce in pairs}
-
-    def build(data: Any) -> dict[str, Any]:
-        out = {}
-        for key, produce, omit in entries:
-            value = produce(data)
-            if value is None and omit:
-                continue
-            out[key] = value
-        return out
-
-    return build
+def _expect_dict(source: Source, name: str) -> None:
+    """Raise unless the local ``name`` is a dict (the full plan maps anything else)."""
+    with source.block(f"if type({name}) is not dict:"):
+        source.line("raise TypeError('not an object')")
+    source.dicts.add(name)
 
 
-def _none_if_empty(build: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
-    return lambda data: build(data) or None
+def _emit_producer(field: CompiledField) -> Emit:
+    """The code of :func:`_producer`."""
+    if field.has_constant:
+        constant = field.constant
+        if isinstance(constant, dict | list):
+            return lambda source, data: source.assign(
+                f"{source.ref(copy.deepcopy)}({source.ref(constant)})"
+            )
+        return lambda source, data: source.ref(constant)
+    emit = field.emit or _emit_call(field.evaluate)
+    default = field.default
+    if default is None or field.sub is not None:
+        return emit
+    mutable = isinstance(default, dict | list)
+
+    def with_default(source: Source, data: str) -> str:
+        value = emit(source, data)
+        fallback = source.ref(default)
+        if mutable:
+            fallback = f"{source.ref(copy.deepcopy)}({fallback})"
+        return source.assign(f"{fallback} if {value} is None else {value}")
+
+    return with_default
 
 
-def _required(produce: Callable[[Any], Any], field: CompiledField) -> Callable[[Any], Any]:
-    """``produce``, raising when it gives what a required field may not (the full plan says why)."""
+def _emit_call(evaluate: Callable[[Any], Any] | None) -> Emit:
+    assert evaluate is not None
+    return lambda source, data: source.assign(f"{source.ref(evaluate)}({data})")
+
+
+def _emit_object(entries: tuple[_Entry, ...], source: Source, data: str) -> str:
+    """Write the dict of ``entries`` from the local ``data``; the name of the dict."""
+    values = [(repr(key), emit(source, data), omit) for key, emit, omit in entries]
+    count = next((index for index, (_, _, omit) in enumerate(values) if omit), len(values))
+    target = source.assign(
+        "{" + ", ".join(f"{key}: {value}" for key, value, _ in values[:count]) + "}"
+    )
+    for key, value, omit in values[count:]:
+        if omit:
+            source.line(f"if {value} is not None: {target}[{key}] = {value}")
+        else:
+            source.line(f"{target}[{key}] = {value}")
+    return target
+
+
+def _emit_nested(entries: tuple[_Entry, ...], *, none_if_empty: bool) -> Emit:
+    def nested(source: Source, data: str) -> str:
+        built = _emit_object(entries, source, data)
+        return source.assign(f"{built} or None") if none_if_empty else built
+
+    return nested
+
+
+def _emit_required(emit: Emit, field: CompiledField) -> Emit:
+    """``emit``, raising when it gives what a required field may not (the full plan says why)."""
     single = field.sub is None and not field.has_constant
 
-    def required(data: Any) -> Any:
-        value = produce(data)
-        if (
-            value is None
-            or (isinstance(value, str) and not value.strip())
-            or (single and isinstance(value, dict | list))
-        ):
-            raise ValueError("a required field has no value")
+    def required(source: Source, data: str) -> str:
+        value = emit(source, data)
+        test = f"{value} is None or (isinstance({value}, str) and not {value}.strip())"
+        if single:
+            test += f" or isinstance({value}, (dict, list))"
+        with source.block(f"if {test}:"):
+            source.line("raise ValueError('a required field has no value')")
         return value
 
     return required
 
 
-def _fast_sub(
-    field: CompiledField,
-    source: Callable[[Any], Any],
-    entries: tuple[_Entry, ...],
-) -> Callable[[Any], Any]:
-    build = _fast_object(entries)
-    if not field.many:
+def _emit_sub(field: CompiledField, emit: Emit, entries: tuple[_Entry, ...]) -> Emit:
+    """The code of a sub-mapping: one object from the source's value, or one per item."""
 
-        def one(data: Any) -> Any:
-            item = source(data)
-            if item is None:
-                return None
-            return build(item)
+    def one(source: Source, data: str) -> str:
+        item, target = emit(source, data), source.local()
+        with source.block(f"if {item} is None:"):
+            source.line(f"{target} = None")
+        with source.block("else:"):
+            _expect_dict(source, item)
+            source.line(f"{target} = {_emit_object(entries, source, item)}")
+        return target
 
-        return one
+    def many(source: Source, data: str) -> str:
+        items, target, item = emit(source, data), source.local(), source.local()
+        with source.block(f"if {items} is None:"):
+            source.line(f"{target} = []")
+        with source.block(f"elif type({items}) is not list:"):
+            source.line("raise TypeError('not a list')")  # the full plan names the field
+        with source.block("else:"):
+            source.line(f"{target} = []")
+            with source.block(f"for {item} in {items}:"):
+                _expect_dict(source, item)
+                source.line(f"{target}.append({_emit_object(entries, source, item)})")
+        return target
 
-    def many(data: Any) -> Any:
-        items = source(data)
-        if items is None:
-            return []
-        if type(items) is not list:
-            raise TypeError("not a list")  # the full plan names the field
-        return [build(item) for item in items]
-
-    return many
+    return many if field.many else one
 
 
 def run_plan(plan: tuple[Step, ...], data: Any, update: bool, existing: Any) -> dict[str, Any]:
@@ -370,6 +415,27 @@ def finite_only(evaluate: Callable[[Any], Any], name: str, expression: str) -> C
         return value
 
     return finite
+
+
+def finite_only_emit(emit: Emit) -> Emit:
+    """``emit``, raising on a number in its result that is not finite (the full plan says where)."""
+
+    def finite(source: Source, data: str) -> str:
+        value = emit(source, data)
+        plain, check, decimal = source.ref(_PLAIN), source.ref(not_finite), source.ref(Decimal)
+        test = (
+            f"type({value}) not in {plain} and {value} is not None"
+            f" and not (type({value}) is {decimal} and {value}.is_finite()) and {check}({value})"
+        )
+        with source.block(f"if {test}:"):
+            source.line("raise ValueError('not a finite number')")
+        return value
+
+    return finite
+
+
+#: The types of a result that :func:`finite_only` passes without a look.
+_PLAIN = (str, int, bool)
 
 
 def not_finite(value: Any) -> tuple[str, Any] | None:

@@ -17,6 +17,7 @@ from koppel.mapping._apply import (
     build_fast,
     build_plan,
     finite_only,
+    finite_only_emit,
     not_finite,
     run_plan,
 )
@@ -27,6 +28,7 @@ from koppel.mapping._functions import (
     make_lookup,
     make_vat_code,
 )
+from koppel.mapping._inline import Emit, Inliner
 from koppel.mapping._spec import check_spec, expression_error, flatten_fields, merge_fields
 from koppel.sync import Action
 
@@ -119,6 +121,7 @@ class _Compiler:
         name: str | None,
     ) -> None:
         self.functions = functions
+        self.inliner = Inliner(functions)
         self.tables = tables
         self.file = file
         self.name = name
@@ -133,11 +136,13 @@ class _Compiler:
         target = path.removesuffix("[]")
         name = f"{parent}{target}"
         expression = entry.get("source", entry.get("expr"))
-        evaluate = None
+        evaluate = emit = None
         if expression is not None:
             evaluate = self.expression(expression, name)
+            emit = self.emit(expression)
             if "fields" not in entry and not self.finite(expression):
                 evaluate = finite_only(evaluate, name, expression)
+                emit = finite_only_emit(emit)
         for key in ("value", "default"):
             found = not_finite(entry.get(key))
             if found is not None:
@@ -162,6 +167,7 @@ class _Compiler:
             write=entry.get("write", _ALWAYS),
             many=many,
             sub=sub,
+            emit=emit,
         )
 
     def finite(self, expression: str) -> bool:
@@ -193,6 +199,13 @@ class _Compiler:
             return True
         extra = self.functions.extra.get(name)  # a plugin's function may take a built-in's name
         return name in _FINITE_BUILTINS if extra is None else _gives_no_number(extra)
+
+    def emit(self, expression: str) -> Emit:
+        """Writes ``expression`` (checked by :meth:`expression`) as code."""
+        import jmespath
+
+        parsed = jmespath.compile(expression).parsed
+        return lambda source, data: self.inliner.emit(parsed, source, data)
 
     def expression(self, expression: str, field: str) -> Callable[[Any], Any]:
         try:

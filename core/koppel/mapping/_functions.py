@@ -183,31 +183,56 @@ def round_money(value: Any, places: Any = 2) -> Decimal | None:
     """Round half away from zero to ``places`` decimals (2 by default), as a ``Decimal``."""
     if value is None:
         return None
-    if isinstance(places, bool) or not isinstance(places, int | float | Decimal):
-        raise TypeError(f"places must be a whole number, got {_describe(places)}")
-    if places != int(places) or not 0 <= places <= 12:
-        raise ValueError(f"places must be a whole number from 0 to 12, got {places!r}")
-    return _decimal(value).quantize(_EXPONENTS[int(places)], rounding=ROUND_HALF_UP)
+    exponent = _EXPONENTS.get(places) if type(places) is int else None
+    if exponent is None:
+        if isinstance(places, bool) or not isinstance(places, int | float | Decimal):
+            raise TypeError(f"places must be a whole number, got {_describe(places)}")
+        if places != int(places) or not 0 <= places <= 12:
+            raise ValueError(f"places must be a whole number from 0 to 12, got {places!r}")
+        exponent = _EXPONENTS[int(places)]
+    return _decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
-_EXPONENTS = [Decimal(1).scaleb(-places) for places in range(13)]
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(13)}
 
 
 def _decimal(value: Any) -> Decimal:
-    """:func:`koppel.records.to_decimal` with a short cut for ints and finite Decimals."""
+    """:func:`koppel.records.to_decimal` with short cuts for ints, finite Decimals and
+    floats seen before."""
     kind = type(value)
     if kind is int:
         return Decimal(value)
     if kind is Decimal:
         result: Decimal = value
-    elif kind is str or kind is float:
+    elif kind is float:
+        result = _FLOATS.get(value) or _new_float(value)
+    elif kind is str:
         try:
-            result = Decimal(value.strip() if kind is str else repr(value))
+            result = Decimal(value.strip())
         except InvalidOperation:
             return records.to_decimal(value)  # raises with koppel's message
     else:
         return records.to_decimal(value)
     return result if result.is_finite() else records.to_decimal(value)
+
+
+def _new_float(value: float) -> Decimal:
+    """A float's Decimal, kept for the next time; zero's sign picks one of two (as keys
+    ``-0.0 == 0.0``)."""
+    if not value:
+        return _ZEROS[math.copysign(1.0, value) < 0]
+    result = Decimal(repr(value))
+    if result.is_finite():
+        if len(_FLOATS) >= _FLOATS_KEPT:
+            _FLOATS.clear()
+        _FLOATS[value] = result
+    return result
+
+
+#: Decimals of floats by value: amounts, prices and rates repeat from record to record.
+_FLOATS: dict[float, Decimal] = {}
+_FLOATS_KEPT = 4096
+_ZEROS = (Decimal("0.0"), Decimal("-0.0"))
 
 
 def to_date(value: Any) -> str | None:
@@ -324,6 +349,18 @@ def _signature(*arguments: dict[str, Any]) -> Callable[[_F], _F]:
     return decorate
 
 
+def _finite_decimals(arguments: list[Any]) -> bool:
+    """True when ``arguments`` is one non-empty array of finite ``Decimal`` numbers."""
+    if len(arguments) != 1 or type(arguments[0]) is not list or not arguments[0]:
+        return False
+    for item in arguments[0]:  # a loop: all() of a generator costs more than the sum
+        if type(item) is not Decimal or not item.is_finite():
+            break
+    else:
+        return True
+    return False
+
+
 def _decimal_aware(value: Any) -> bool:
     return type(value) is Decimal
 
@@ -346,6 +383,8 @@ class KoppelFunctions(jp_functions.Functions):  # type: ignore[misc]  # untyped 
     def call_function(self, function_name: str, resolved_args: list[Any]) -> Any:
         function = self.extra.get(function_name)
         if function is None:
+            if function_name == "sum" and _finite_decimals(resolved_args):
+                return sum(resolved_args[0], Decimal(0))  # what _func_sum gives, unchecked
             return super().call_function(function_name, resolved_args)
         try:
             return function(*resolved_args)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from koppel.errors import MappingRecordError
 from koppel.mapping._compile import CompiledMapping
 from koppel.plugins import hookimpl
 from koppel.sync import Action
@@ -29,7 +30,11 @@ def map_record(
     """Apply ``mapping`` (a :class:`CompiledMapping`) to ``data``; None when there is none."""
     if not isinstance(mapping, CompiledMapping):
         return None
-    return mapping.apply(data, action=action, existing=existing, record_id=record_id(data))
+    try:
+        return mapping.apply(data, action=action, existing=existing)
+    except MappingRecordError as exc:  # the id is looked up for an error only
+        exc.with_context(record=record_id(data))
+        raise
 
 
 def record_id(data: Any) -> str | None:
