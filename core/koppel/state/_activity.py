@@ -33,6 +33,8 @@ from koppel.state._schema import JSONData, activity, activity_parts, parked, pus
 
 __all__ = ["FAILED_ACTIONS", "ActivityMixin", "Purged"]
 
+#: The entries' insert, compiled once per dialect (:meth:`StoreBase._executemany`).
+_INSERT = activity.insert()
 #: Actions that ``failed_only`` selects.
 FAILED_ACTIONS = ("fail",)
 
@@ -140,7 +142,7 @@ class ActivityMixin(PartsMixin):
         ]
         if rows:
             self._store_parts(conn, parts, raw, now)
-            self._executemany(conn, activity.insert(), rows)
+            self._executemany(conn, _INSERT, rows)
 
     def _document(
         self, entry: NewActivity, parts: dict[str, str], memo: dict[int, tuple[str, str]]
