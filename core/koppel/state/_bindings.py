@@ -46,7 +46,7 @@ def _conflict(
 def _upsert(dialect: str) -> sa.Insert:
     """Insert or update a binding (a later row wins), built once per dialect."""
     stmt = dialect_insert(dialect, bindings)
-    return stmt.on_conflict_do_update(
+    upsert: sa.Insert = stmt.on_conflict_do_update(
         index_elements=[
             bindings.c.source,
             bindings.c.target,
@@ -60,6 +60,7 @@ def _upsert(dialect: str) -> sa.Insert:
             "source_hash": stmt.excluded.source_hash,
         },
     )
+    return upsert
 
 
 @functools.lru_cache(maxsize=16)

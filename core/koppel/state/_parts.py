@@ -48,7 +48,8 @@ _REFRESH = f"UPDATE {activity_parts.name} SET used_at = ? WHERE used_at < ? AND 
 @functools.cache
 def _insert_new(dialect: str) -> sa.Insert:
     """Insert a part unless it is stored, built once per dialect."""
-    return dialect_insert(dialect, activity_parts).on_conflict_do_nothing()
+    insert: sa.Insert = dialect_insert(dialect, activity_parts).on_conflict_do_nothing()
+    return insert
 
 
 class PartsMixin(StoreBase):
