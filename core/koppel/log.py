@@ -76,6 +76,13 @@ def needs_redacting(value: Any) -> bool:
     return isinstance(value, list | tuple) and _any_needs(value)
 
 
+@functools.lru_cache(maxsize=1024)
+def _holds_keys(kind: type) -> bool:
+    """True for a type whose values may hold keys (a mapping, list or tuple); an enum
+    or a date is looked up here once, not tested against ``Mapping`` per value."""
+    return issubclass(kind, Mapping | list | tuple)
+
+
 def _any_needs(values: Any) -> bool:
     for item in values:
         kind = type(item)
@@ -87,7 +94,7 @@ def _any_needs(values: Any) -> bool:
         elif kind is list or kind is tuple:
             if _any_needs(item):
                 return True
-        elif needs_redacting(item):
+        elif _holds_keys(kind) and needs_redacting(item):
             return True
     return False
 

@@ -127,22 +127,20 @@ class ActivityMixin(PartsMixin):
         documents = [self._document(entry, parts, memo) for entry in entries]
         raw, dictionary = self._dictionary(conn, flow, [d for d in documents if d is not None])
         pack = compressor(dictionary).compress
-        rows = [
-            {
-                "run_id": run_id,
-                "flow": flow,
-                "entity": entry.entity,
-                "record_id": entry.record_id,
-                "action": entry.action,
-                "message": entry.message,
-                "created_at": now,
-                "payload": None if document is None else pack(document),
+        if entries:
+            count = len(entries)
+            columns = {
+                "run_id": [run_id] * count,
+                "flow": [flow] * count,
+                "entity": [entry.entity for entry in entries],
+                "record_id": [entry.record_id for entry in entries],
+                "action": [entry.action for entry in entries],
+                "message": [entry.message for entry in entries],
+                "created_at": [now] * count,
+                "payload": [None if document is None else pack(document) for document in documents],
             }
-            for entry, document in zip(entries, documents, strict=True)
-        ]
-        if rows:
             self._store_parts(conn, parts, raw, now)
-            self._executemany(conn, _INSERT, rows)
+            self._insert_columns(conn, _INSERT, columns)
 
     def _document(
         self, entry: NewActivity, parts: dict[str, str], memo: dict[int, tuple[str, str]]

@@ -91,32 +91,39 @@ class StoreBase:
     def _executemany(
         self, conn: sa.Connection, stmt: sa.Insert, rows: Sequence[Mapping[str, Any]]
     ) -> None:
-        """Run ``stmt`` once per row through the driver's ``executemany``.
+        """Run ``stmt`` once per row (every row with the same keys) through the driver's
+        ``executemany``: :meth:`_insert_columns` of the rows' columns."""
+        if rows:
+            self._insert_columns(conn, stmt, {key: [row[key] for row in rows] for key in rows[0]})
+
+    def _insert_columns(
+        self, conn: sa.Connection, stmt: sa.Insert, columns: Mapping[str, Sequence[Any]]
+    ) -> None:
+        """Run ``stmt`` once per row through the driver's ``executemany``; ``columns``
+        holds each column's values (as many for each; ``[value] * n`` for one value).
 
         Same result as ``conn.execute(stmt, rows)`` at a fraction of the cost per row:
         the statement is compiled and the columns' bind processors looked up once per
         statement object (keep hot statements in module constants), not per call or
-        row, and a value all rows share is processed once. Every row must have the
-        same keys.
+        row, and a value all rows share is processed once.
         """
-        if not rows:
-            return
-        keys = tuple(rows[0])
+        keys = tuple(columns)
         sql, order, procs = _prepared(stmt, conn.dialect, keys)
-        columns: dict[str, list[Any]] = {}
+        bound: dict[str, Sequence[Any]] = {}
         for key, proc in zip(keys, procs, strict=True):
-            values = [row[key] for row in rows]
-            if proc is None:
-                columns[key] = values
+            values = columns[key]
+            if proc is None or not values:
+                bound[key] = values
             elif all(map(operator.is_, values, repeat(values[0]))):  # one run timestamp
-                columns[key] = [proc(values[0])] * len(values)
+                bound[key] = [proc(values[0])] * len(values)
             else:
-                columns[key] = list(map(proc, values))
+                bound[key] = list(map(proc, values))
         if order is not None:
-            params: list[Any] = list(zip(*(columns[k] for k in order), strict=True))
+            params: list[Any] = list(zip(*(bound[k] for k in order), strict=True))
         else:
-            params = [dict(zip(keys, r, strict=True)) for r in zip(*columns.values(), strict=True)]
-        conn.exec_driver_sql(sql, params)
+            params = [dict(zip(keys, r, strict=True)) for r in zip(*bound.values(), strict=True)]
+        if params:
+            conn.exec_driver_sql(sql, params)
 
     def _where_in(
         self, conn: sa.Connection, sql: str, fixed: Sequence[Any], values: Sequence[Any]

@@ -105,22 +105,21 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         found no secret in the payload (:func:`koppel.log.needs_redacting`), is stored
         as it is, so it is neither checked nor encoded again.
         """
-        now = self.clock()
-        rows = [
-            {
-                "run_id": run_id,
-                "flow": flow,
-                "entity": entity,
-                "source_id": source_id,
-                "action": action,
-                "sent": _journaled(sent, text),
-                "created_at": now,
-            }
-            for source_id, action, sent, text in writes
-        ]
-        if rows:
-            with self._write() as conn:
-                self._executemany(conn, _JOURNAL, rows)
+        writes = list(writes)
+        if not writes:
+            return
+        count = len(writes)
+        columns = {
+            "run_id": [run_id] * count,
+            "flow": [flow] * count,
+            "entity": [entity] * count,
+            "source_id": [source_id for source_id, *_ in writes],
+            "action": [action for _, action, *_ in writes],
+            "sent": [_journaled(sent, text) for _, _, sent, text in writes],
+            "created_at": [self.clock()] * count,
+        }
+        with self._write() as conn:
+            self._insert_columns(conn, _JOURNAL, columns)
 
     def pending_writes(self, flow: str, entity: str) -> dict[str, PendingWrite]:
         """Journaled writes of ``flow`` no run booked, by source id (the newest wins)."""
