@@ -76,11 +76,16 @@ def needs_redacting(value: Any) -> bool:
     return isinstance(value, list | tuple) and _any_needs(value)
 
 
-@functools.lru_cache(maxsize=1024)
+_HOLDS_KEYS: dict[type, bool] = {}
+
+
 def _holds_keys(kind: type) -> bool:
     """True for a type whose values may hold keys (a mapping, list or tuple); an enum
     or a date is looked up here once, not tested against ``Mapping`` per value."""
-    return issubclass(kind, Mapping | list | tuple)
+    holds = _HOLDS_KEYS.get(kind)
+    if holds is None:
+        holds = _HOLDS_KEYS[kind] = issubclass(kind, Mapping | list | tuple)
+    return holds
 
 
 def _any_needs(values: Any) -> bool:

@@ -8,7 +8,7 @@ that keep their three JSON columns and are read as they are.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -129,7 +129,7 @@ class ActivityMixin(PartsMixin):
         pack = compressor(dictionary).compress
         if entries:
             count = len(entries)
-            columns = {
+            columns: dict[str, Sequence[Any]] = {
                 "run_id": [run_id] * count,
                 "flow": [flow] * count,
                 "entity": [entry.entity for entry in entries],

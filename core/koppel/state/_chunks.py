@@ -109,7 +109,7 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         if not writes:
             return
         count = len(writes)
-        columns = {
+        columns: dict[str, Sequence[Any]] = {
             "run_id": [run_id] * count,
             "flow": [flow] * count,
             "entity": [entity] * count,
