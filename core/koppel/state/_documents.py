@@ -74,6 +74,9 @@ _encode = json.JSONEncoder(separators=_COMPACT, default=str, allow_nan=False).en
 #: as their ``str``.
 _ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _encode_as_engine = json.JSONEncoder(separators=_COMPACT, default=str).encode
+#: The start of a part reference as orjson writes it, and as ``json.dumps`` does.
+_COMPACT_REFERENCE = '{"' + PART_KEY + '":"'
+_REFERENCE = '{"' + PART_KEY + '": "'
 #: Types whose values hold no keys.
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
@@ -244,7 +247,8 @@ def source_text(
     encoded = _encoded(candidates, encode, {} if known is None else memo)
     refs = _references_to_make(candidates, encoded, seen, parts)
     if refs:
-        return encode(_reduced(source, refs))
+        # the references as json.dumps writes them, as entries before stored them
+        return encode(_reduced(source, refs)).replace(_COMPACT_REFERENCE, _REFERENCE)
     return known if known is not None and _usable(known) else dump(source)
 
 
