@@ -47,14 +47,15 @@ def is_secret_key(key: object) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def _secret_keys(keys: frozenset[object]) -> frozenset[object]:
-    """The redaction plan of a mapping with these keys: the keys whose values go."""
+def _secret_keys(keys: tuple[object, ...]) -> frozenset[object]:
+    """The redaction plan of a mapping with these keys (in its order; a tuple is
+    cheaper to make and look up than a frozenset): the keys whose values go."""
     return frozenset(key for key in keys if is_secret_key(key))
 
 
 def secret_keys(value: Mapping[Any, Any]) -> frozenset[object]:
     """The keys of ``value`` that name a credential (decided once per set of keys)."""
-    return _secret_keys(frozenset(value))
+    return _secret_keys(tuple(value))
 
 
 #: Types whose values hold no keys.
@@ -67,12 +68,24 @@ def needs_redacting(value: Any) -> bool:
     at, and which keys of a mapping are secret is decided once per set of keys."""
     kind = type(value)
     if kind is dict:
-        return bool(_secret_keys(frozenset(value))) or _any_needs(value.values())
+        return bool(_secret_keys(tuple(value))) or _any_needs(value.values())
     if kind is list or kind is tuple:
         return _any_needs(value)
     if isinstance(value, Mapping):
         return True
     return isinstance(value, list | tuple) and _any_needs(value)
+
+
+_HOLDS_KEYS: dict[type, bool] = {}
+
+
+def _holds_keys(kind: type) -> bool:
+    """True for a type whose values may hold keys (a mapping, list or tuple); an enum
+    or a date is looked up here once, not tested against ``Mapping`` per value."""
+    holds = _HOLDS_KEYS.get(kind)
+    if holds is None:
+        holds = _HOLDS_KEYS[kind] = issubclass(kind, Mapping | list | tuple)
+    return holds
 
 
 def _any_needs(values: Any) -> bool:
@@ -81,12 +94,12 @@ def _any_needs(values: Any) -> bool:
         if kind in _SCALARS:
             continue
         if kind is dict:
-            if _secret_keys(frozenset(item)) or _any_needs(item.values()):
+            if _secret_keys(tuple(item)) or _any_needs(item.values()):
                 return True
         elif kind is list or kind is tuple:
             if _any_needs(item):
                 return True
-        elif needs_redacting(item):
+        elif _holds_keys(kind) and needs_redacting(item):
             return True
     return False
 
@@ -100,7 +113,7 @@ def redact(value: Any) -> Any:
     mapping are secret is decided once per set of keys.
     """
     if isinstance(value, Mapping):
-        secret = _secret_keys(frozenset(value))
+        secret = _secret_keys(tuple(value))
         out: dict[Any, Any] | None = None if type(value) is dict else dict(value)
         for key, item in value.items():
             if key in secret:

@@ -85,6 +85,19 @@ def test_state_journal_stores_the_json_the_caller_made_else_redacts_the_payload(
     assert pending["o4"].sent == {"n": 4}
 
 
+def test_state_activity_logs_the_journaled_json_as_sent(store: StateStore) -> None:
+    kept, refused = '{"n":1}', '{"n":NaN}'
+    writes = [("o1", "create", {"n": 1}, kept), ("o2", "create", {"n": float("nan")}, refused)]
+    store.journal_writes(1, "orders", "orders", writes)
+    entries = [
+        NewActivity(entity="orders", record_id=i, action="create", sent=sent, sent_json=text)
+        for i, _, sent, text in writes
+    ]
+    store.book_chunk(booking(binds=[], park=[], activity=entries, cursor=None))
+    sent = {e.record_id: e.sent for e in store.activity(flow="orders")}
+    assert sent == {"o1": {"n": 1}, "o2": {"n": "nan"}}
+
+
 def test_state_binding_clashes_name_the_owner(store: StateStore) -> None:
     store.bind(*SCOPE, "o1", "T1", None)
     clashes = store.binding_clashes(

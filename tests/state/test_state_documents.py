@@ -59,7 +59,7 @@ def test_documents_one_walk_finds_what_redaction_and_candidates_find(
     found = _plain_candidates(source, {})
     assert (found is None) == needs_redacting(source)
     if found is not None:
-        assert [id(c) for c in found] == [id(c) for c in _candidates(source)]
+        assert [(p, id(c)) for p, c in found] == [(p, id(c)) for p, c in _candidates(source)]
 
 
 @pytest.mark.parametrize("with_engine_text", [False, True])

@@ -8,8 +8,9 @@ that keep their three JSON columns and are read as they are.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -33,6 +34,8 @@ from koppel.state._schema import JSONData, activity, activity_parts, parked, pus
 
 __all__ = ["FAILED_ACTIONS", "ActivityMixin", "Purged"]
 
+#: The entries' insert, compiled once per dialect (:meth:`StoreBase._executemany`).
+_INSERT = activity.insert()
 #: Actions that ``failed_only`` selects.
 FAILED_ACTIONS = ("fail",)
 
@@ -76,6 +79,10 @@ def _entry(row: sa.Row[tuple[object, ...]], documents: Mapping[str, Any]) -> Act
 
 class ActivityMixin(PartsMixin):
     """Write, query and purge the activity log."""
+
+    #: The payloads' JSON the journal last stored as it is (found free of NaN and
+    #: infinities), by id: the same text logged as sent is not looked through again.
+    _verified_texts: Mapping[int, str] = MappingProxyType({})
 
     def log_activity(
         self,
@@ -125,22 +132,20 @@ class ActivityMixin(PartsMixin):
         documents = [self._document(entry, parts, memo) for entry in entries]
         raw, dictionary = self._dictionary(conn, flow, [d for d in documents if d is not None])
         pack = compressor(dictionary).compress
-        rows = [
-            {
-                "run_id": run_id,
-                "flow": flow,
-                "entity": entry.entity,
-                "record_id": entry.record_id,
-                "action": entry.action,
-                "message": entry.message,
-                "created_at": now,
-                "payload": None if document is None else pack(document),
+        if entries:
+            count = len(entries)
+            columns: dict[str, Sequence[Any]] = {
+                "run_id": [run_id] * count,
+                "flow": [flow] * count,
+                "entity": [entry.entity for entry in entries],
+                "record_id": [entry.record_id for entry in entries],
+                "action": [entry.action for entry in entries],
+                "message": [entry.message for entry in entries],
+                "created_at": [now] * count,
+                "payload": [None if document is None else pack(document) for document in documents],
             }
-            for entry, document in zip(entries, documents, strict=True)
-        ]
-        if rows:
             self._store_parts(conn, parts, raw, now)
-            self._executemany(conn, activity.insert(), rows)
+            self._insert_columns(conn, _INSERT, columns)
 
     def _document(
         self, entry: NewActivity, parts: dict[str, str], memo: dict[int, tuple[str, str]]
@@ -151,7 +156,9 @@ class ActivityMixin(PartsMixin):
         source = "null"
         if entry.source is not None:
             source = source_text(entry.source, entry.source_json, self._part_seen(), parts, memo)
-        sent_text = clean_text(entry.sent, entry.sent_json)
+        sent_text = entry.sent_json
+        if sent_text is None or self._verified_texts.get(id(sent_text)) is not sent_text:
+            sent_text = clean_text(entry.sent, sent_text)
         response_text = clean_text(entry.response, None)
         text = f'{{"source":{source},"sent":{sent_text},"response":{response_text}}}'
         return text.encode()

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from koppel.errors import StateError
-from koppel.state._base import StoreBase, chunks
+from koppel.state._base import StoreBase, dialect_insert
 from koppel.state._models import Binding
 from koppel.state._schema import bindings
 
 __all__ = ["BindItem", "BindingsMixin"]
 
-_COLUMNS = (
-    bindings.c.source_id,
-    bindings.c.target_id,
-    bindings.c.content_hash,
-    bindings.c.synced_at,
-    bindings.c.source_hash,
+#: Driver SQL (:meth:`StoreBase._where_in`) of a scope's bindings, before the column
+#: its values are looked up by.
+_SELECT = (
+    f"SELECT source_id, target_id, content_hash, synced_at, source_hash FROM {bindings.name}"
+    " WHERE source = ? AND target = ? AND entity = ?"
 )
 
 #: (source id, target id, content hash), optionally with the source hash last.
@@ -40,6 +40,34 @@ def _conflict(
         entity=entity,
         record=first_source,
     )
+
+
+@functools.cache
+def _upsert(dialect: str) -> sa.Insert:
+    """Insert or update a binding (a later row wins), built once per dialect."""
+    stmt = dialect_insert(dialect, bindings)
+    upsert: sa.Insert = stmt.on_conflict_do_update(
+        index_elements=[
+            bindings.c.source,
+            bindings.c.target,
+            bindings.c.entity,
+            bindings.c.source_id,
+        ],
+        set_={
+            "target_id": stmt.excluded.target_id,
+            "content_hash": stmt.excluded.content_hash,
+            "synced_at": stmt.excluded.synced_at,
+            "source_hash": stmt.excluded.source_hash,
+        },
+    )
+    return upsert
+
+
+@functools.lru_cache(maxsize=16)
+def _synced_at(dialect: sa.Dialect) -> Callable[[Any], Any]:
+    """What makes a ``synced_at`` the driver returned a timezone-aware datetime."""
+    process = bindings.c.synced_at.type.dialect_impl(dialect).result_processor(dialect, None)
+    return process or (lambda value: value)
 
 
 class BindingsMixin(StoreBase):
@@ -72,27 +100,23 @@ class BindingsMixin(StoreBase):
         column: sa.Column[str],
         values: Sequence[str],
     ) -> list[Binding]:
-        scope = self._scope(source, target, entity)
-        found: list[Binding] = []
+        sql = f"{_SELECT} AND {column.name} IN"
         with self._read() as conn:
-            for part in chunks(list(dict.fromkeys(values))):
-                query = sa.select(*_COLUMNS).where(scope, column.in_(part))
-                found.extend(
-                    Binding(
-                        source=source,
-                        target=target,
-                        entity=entity,
-                        source_id=source_id,
-                        target_id=target_id,
-                        content_hash=content_hash,
-                        synced_at=synced_at,
-                        source_hash=source_hash,
-                    )
-                    for source_id, target_id, content_hash, synced_at, source_hash in conn.execute(
-                        query
-                    ).all()
-                )
-        return found
+            rows = self._where_in(conn, sql, (source, target, entity), values)
+            synced = _synced_at(conn.dialect)
+        return [
+            Binding(
+                source=source,
+                target=target,
+                entity=entity,
+                source_id=source_id,
+                target_id=target_id,
+                content_hash=content_hash,
+                synced_at=synced(synced_at),
+                source_hash=source_hash,
+            )
+            for source_id, target_id, content_hash, synced_at, source_hash in rows
+        ]
 
     def bind(
         self,
@@ -182,22 +206,7 @@ class BindingsMixin(StoreBase):
         """Insert or update binding rows in the caller's transaction (a later row wins)."""
         if not rows:
             return
-        stmt = self._insert(bindings)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[
-                bindings.c.source,
-                bindings.c.target,
-                bindings.c.entity,
-                bindings.c.source_id,
-            ],
-            set_={
-                "target_id": stmt.excluded.target_id,
-                "content_hash": stmt.excluded.content_hash,
-                "synced_at": stmt.excluded.synced_at,
-                "source_hash": stmt.excluded.source_hash,
-            },
-        )
-        self._executemany(conn, stmt, rows)
+        self._executemany(conn, _upsert(self.dialect), rows)
 
     def _set_source_hashes(
         self, conn: sa.Connection, scope: tuple[str, str, str], pairs: Sequence[tuple[str, str]]

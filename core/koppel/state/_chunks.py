@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from koppel.log import needs_redacting, redact
 from koppel.state._activity import ActivityMixin
-from koppel.state._base import chunks
 from koppel.state._bindings import BindingsMixin, BindItem
 from koppel.state._engine import JSONText, storable
 from koppel.state._models import NewActivity, NewParked
@@ -75,6 +74,20 @@ def _journaled(sent: Mapping[str, Any] | None, text: str | None) -> Any:
     return redact(sent) if needs_redacting(sent) else sent
 
 
+#: The journal's insert, compiled once per dialect (:meth:`StoreBase._executemany`).
+_JOURNAL = pending.insert()
+#: Driver SQL (:meth:`StoreBase._where_in`): settle a chunk's journal rows; the
+#: source ids bound to target ids.
+_SETTLE = f"DELETE FROM {pending.name} WHERE flow = ? AND entity = ? AND source_id IN"
+_UNBIND = (
+    f"DELETE FROM {bindings.name} WHERE source = ? AND target = ? AND entity = ? AND source_id IN"
+)
+_OWNERS = (
+    f"SELECT target_id, source_id FROM {bindings.name}"
+    " WHERE source = ? AND target = ? AND entity = ? AND target_id IN"
+)
+
+
 class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
     """Journal a chunk's writes, then book the chunk atomically."""
 
@@ -90,24 +103,29 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
 
         The payload's JSON, where the caller made it already (for its content hash) and
         found no secret in the payload (:func:`koppel.log.needs_redacting`), is stored
-        as it is, so it is neither checked nor encoded again.
+        as it is, so it is neither checked nor encoded again; the activity log then
+        takes the same text as it is too.
         """
-        now = self.clock()
-        rows = [
-            {
-                "run_id": run_id,
-                "flow": flow,
-                "entity": entity,
-                "source_id": source_id,
-                "action": action,
-                "sent": _journaled(sent, text),
-                "created_at": now,
-            }
-            for source_id, action, sent, text in writes
-        ]
-        if rows:
-            with self._write() as conn:
-                self._executemany(conn, pending.insert(), rows)
+        writes = list(writes)
+        if not writes:
+            return
+        count = len(writes)
+        columns: dict[str, Sequence[Any]] = {
+            "run_id": [run_id] * count,
+            "flow": [flow] * count,
+            "entity": [entity] * count,
+            "source_id": [source_id for source_id, *_ in writes],
+            "action": [action for _, action, *_ in writes],
+            "sent": [_journaled(sent, text) for _, _, sent, text in writes],
+            "created_at": [self.clock()] * count,
+        }
+        with self._write() as conn:
+            self._insert_columns(conn, _JOURNAL, columns)
+        self._verified_texts = {
+            id(text): text
+            for (*_, text), stored in zip(writes, columns["sent"], strict=True)
+            if text is not None and type(stored) is JSONText
+        }
 
     def pending_writes(self, flow: str, entity: str) -> dict[str, PendingWrite]:
         """Journaled writes of ``flow`` no run booked, by source id (the newest wins)."""
@@ -136,25 +154,13 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         with self._write() as conn:
             self._upsert_binding_rows(conn, binds)
             self._set_source_hashes(conn, booking.scope, booking.rehash)
-            for part in chunks(list(booking.unbind)):
-                conn.execute(
-                    bindings.delete().where(
-                        self._scope(source, target, entity), bindings.c.source_id.in_(part)
-                    )
-                )
+            self._where_in(conn, _UNBIND, booking.scope, booking.unbind)
             if booking.unpark:
                 self._unpark(conn, flow, entity, booking.unpark)
             for item in booking.park:
                 self._park(conn, flow, entity, item)
             self._log_activity(conn, booking.run_id, flow, booking.activity)
-            for part in chunks(list(booking.settled)):
-                conn.execute(
-                    pending.delete().where(
-                        pending.c.flow == flow,
-                        pending.c.entity == entity,
-                        pending.c.source_id.in_(part),
-                    )
-                )
+            self._where_in(conn, _SETTLE, (flow, entity), booking.settled)
             if booking.cursor is not None:
                 self._set_cursor(conn, flow, entity, booking.cursor)
 
@@ -171,8 +177,9 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
             owner = wanted.setdefault(target_id, source_id)
             if owner != source_id:
                 clashes[source_id] = owner
-        owners = self.get_bindings_by_target(*scope, list(wanted))
-        for target_id, binding in owners.items():
-            if binding.source_id != wanted[target_id]:
-                clashes[wanted[target_id]] = binding.source_id
+        with self._read() as conn:
+            owners = self._where_in(conn, _OWNERS, scope, list(wanted))
+        for target_id, owner in owners:
+            if owner != wanted[target_id]:
+                clashes[wanted[target_id]] = owner
         return clashes

@@ -7,7 +7,8 @@ one batch (small documents that look alike compress several times better with on
 The frame names its dictionary, which is kept as a part (``zdict:<id>``).
 JSON text the engine already made (the sent payload, encoded once for its
 content hash; the raw source record, for its source hash) is reused when
-redaction leaves the document as it is.
+redaction leaves the document as it is (the source record's only when it
+references no part: else the record with its references is encoded anew).
 
 Documents that recur from entry to entry, the master data a source attaches
 to a record (an order's ``Customer``, a row's ``Article``), are stored once in
@@ -73,8 +74,9 @@ _encode = json.JSONEncoder(separators=_COMPACT, default=str, allow_nan=False).en
 #: as their ``str``.
 _ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _encode_as_engine = json.JSONEncoder(separators=_COMPACT, default=str).encode
-#: The JSON of a part reference, as ``json.dumps({PART_KEY: key})`` writes it.
-_REFERENCE = '{"' + PART_KEY + '": "%s"}'
+#: The start of a part reference as orjson writes it, and as ``json.dumps`` does.
+_COMPACT_REFERENCE = '{"' + PART_KEY + '":"'
+_REFERENCE = '{"' + PART_KEY + '": "'
 #: Types whose values hold no keys.
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
@@ -147,14 +149,15 @@ def dump(value: Any) -> str:
         return json.dumps(_finite(value), separators=_COMPACT, default=str)
 
 
-def _part_json(candidate: dict[str, Any]) -> str:
-    """A candidate's JSON in the form the engine's source text takes
+def _engine_json(value: Any) -> str:
+    """``value``'s JSON in the form the engine's source text takes
     (:func:`koppel.engine._hash.source_text`: orjson, :mod:`json` where orjson refuses
-    it), so that it is found in that text."""
+    it); :func:`dump`'s where that holds a number JSON cannot (NaN, infinity)."""
     try:
-        return orjson.dumps(candidate, default=str, option=_ORJSON).decode()
+        return orjson.dumps(value, default=str, option=_ORJSON).decode()
     except TypeError:  # orjson.JSONEncodeError
-        return _encode_as_engine(candidate)
+        text = _encode_as_engine(value)
+        return text if _usable(text) else dump(value)
 
 
 def _finite(value: Any) -> Any:
@@ -207,6 +210,11 @@ class PartSeen:
         return False
 
 
+#: Where a candidate sits in a source record: (key,) directly under it, or
+#: (list key, row index, key) in an object of one of its lists.
+Path = tuple[Any, ...]
+
+
 def source_text(
     source: Mapping[str, Any],
     known: str | None,
@@ -223,43 +231,76 @@ def source_text(
     keeps (JSON, hash) by candidate object for one batch, whose records are alive and
     unchanged while it is written (a source hands out one customer object for all its
     orders): such a candidate is looked at for secrets and encoded once.
+
+    ``known`` is the caller's JSON of ``source`` (the engine's, :func:`_engine_json`):
+    kept as it is when no candidate becomes a reference, else the record with its
+    references is encoded the same way (cheaper than finding the parts in ``known``).
+    Without it, or when ``source`` needs redacting, the record is encoded by
+    :func:`dump`.
     """
     candidates = _plain_candidates(source, memo)
     if candidates is None:  # it needs redacting; its copies live only as long as this call
         source = redact(source)
-        text = dump(source)
-        encoded = _encoded(_candidates(source), dump, {})
-    elif known is not None and _usable(known):
-        text = known
-        encoded = _encoded(candidates, _part_json, memo)
-    else:
-        text = dump(source)
-        encoded = _encoded(candidates, dump, {})
-    found: dict[str, tuple[str, int]] = {}
-    for part, key in encoded:
+        candidates = list(_candidates(source))
+        known = None
+    encode = dump if known is None else _engine_json
+    encoded = _encoded(candidates, encode, {} if known is None else memo)
+    refs = _references_to_make(candidates, encoded, seen, parts)
+    if refs:
+        # the references as json.dumps writes them, as entries before stored them
+        return encode(_reduced(source, refs)).replace(_COMPACT_REFERENCE, _REFERENCE)
+    return known if known is not None and _usable(known) else dump(source)
+
+
+def _references_to_make(
+    candidates: list[tuple[Path, dict[str, Any]]],
+    encoded: list[tuple[str, str]],
+    seen: PartSeen,
+    parts: dict[str, str],
+) -> list[tuple[Path, str]]:
+    """(path, part hash) of the candidates that become references; their parts are
+    added to ``parts``. Whether a hash is a part is decided once per record."""
+    decided: dict[str, bool] = {}
+    refs = []
+    for (path, _), (part, key) in zip(candidates, encoded, strict=True):
         if not key:
             continue
-        if key in found:
-            found[key] = (part, found[key][1] + 1)
-        elif key in parts or seen.again(key):
-            found[key] = (part, 1)
-    for key, (part, count) in found.items():
-        # every occurrence is a candidate's (else it stays inline: expand() finds only those)
-        pieces = text.split(part)
-        if len(pieces) == count + 1:
-            text = (_REFERENCE % key).join(pieces)
+        chosen = decided.get(key)
+        if chosen is None:
+            chosen = decided[key] = key in parts or seen.again(key)
+        if chosen:
             parts[key] = part
-    return text
+            refs.append((path, key))
+    return refs
+
+
+def _reduced(source: Mapping[str, Any], refs: list[tuple[Path, str]]) -> dict[str, Any]:
+    """A copy of ``source`` with a part reference at each of ``refs``' paths (only the
+    lists and objects on the way are copied)."""
+    out = dict(source)
+    for path, key in refs:
+        reference = {PART_KEY: key}
+        if len(path) == 1:
+            out[path[0]] = reference
+            continue
+        name, index, inner = path
+        rows = out[name]
+        if rows is source[name]:
+            rows = out[name] = list(rows)
+        if rows[index] is source[name][index]:
+            rows[index] = dict(rows[index])
+        rows[index][inner] = reference
+    return out
 
 
 def _encoded(
-    candidates: Iterable[dict[str, Any]],
+    candidates: Iterable[tuple[Path, dict[str, Any]]],
     encode: Callable[[Any], str],
     memo: dict[int, tuple[str, str]],
 ) -> list[tuple[str, str]]:
     """(JSON, part hash or "" when too small) of each candidate, from ``memo`` when there."""
     encoded = []
-    for candidate in candidates:
+    for _, candidate in candidates:
         known = memo.get(id(candidate))
         if known is None:
             part = encode(candidate)
@@ -270,39 +311,39 @@ def _encoded(
 
 def _plain_candidates(
     source: Mapping[str, Any], memo: Mapping[int, object]
-) -> list[dict[str, Any]] | None:
+) -> list[tuple[Path, dict[str, Any]]] | None:
     """What :func:`_candidates` finds in ``source``, or None when ``source`` needs
     redacting (:func:`koppel.log.needs_redacting`): both in one walk. A candidate in
     ``memo`` is known to need none."""
     if type(source) is not dict or secret_keys(source):
         return None
-    found: list[dict[str, Any]] = []
-    for value in source.values():
+    found: list[tuple[Path, dict[str, Any]]] = []
+    for name, value in source.items():
         kind = type(value)
         if kind in _SCALARS:
             continue
         if kind is dict:
             if id(value) not in memo and needs_redacting(value):
                 return None
-            found.append(value)
+            found.append(((name,), value))
         elif isinstance(value, list):
-            for row in value:
+            for index, row in enumerate(value):
                 if type(row) is not dict:
                     if type(row) not in _SCALARS and needs_redacting(row):
                         return None
                     continue
                 if secret_keys(row):
                     return None
-                for inner in row.values():
-                    if type(inner) in _SCALARS:
+                for inner, item in row.items():
+                    if type(item) in _SCALARS:
                         continue
-                    if type(inner) is not dict:
-                        if needs_redacting(inner):
+                    if type(item) is not dict:
+                        if needs_redacting(item):
                             return None
                         continue
-                    if id(inner) not in memo and needs_redacting(inner):
+                    if id(item) not in memo and needs_redacting(item):
                         return None
-                    found.append(inner)
+                    found.append(((name, index, inner), item))
         elif needs_redacting(value):
             return None
     return found
@@ -312,16 +353,16 @@ def _part_key(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _candidates(source: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    for value in source.values():
+def _candidates(source: Mapping[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
+    for name, value in source.items():
         if isinstance(value, dict):
-            yield value
+            yield (name,), value
         elif isinstance(value, list):
-            for row in value:
+            for index, row in enumerate(value):
                 if isinstance(row, dict):
-                    for inner in row.values():
-                        if isinstance(inner, dict):
-                            yield inner
+                    for inner, item in row.items():
+                        if isinstance(item, dict):
+                            yield (name, index, inner), item
 
 
 def _references(value: Any) -> Iterator[tuple[Any, Any, str]]:

@@ -8,6 +8,7 @@ are missing and moves a part's ``used_at`` on when it is older than
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import zstandard
 
-from koppel.state._base import StoreBase, chunks
+from koppel.state._base import StoreBase, chunks, dialect_insert, driver_value
 from koppel.state._documents import (
     DICT_SAMPLES,
     POINTER,
@@ -36,6 +37,19 @@ __all__ = ["PART_REFRESH", "PartsMixin"]
 #: A part's ``used_at`` is moved on when an entry references it and it is older than
 #: this, so it is less than this older than any entry that references it.
 PART_REFRESH = timedelta(hours=1)
+
+
+#: Driver SQL (:meth:`StoreBase._where_in`): which parts are stored; move a stale
+#: ``used_at`` on.
+_STORED = f"SELECT hash FROM {activity_parts.name} WHERE hash IN"
+_REFRESH = f"UPDATE {activity_parts.name} SET used_at = ? WHERE used_at < ? AND hash IN"
+
+
+@functools.cache
+def _insert_new(dialect: str) -> sa.Insert:
+    """Insert a part unless it is stored, built once per dialect."""
+    insert: sa.Insert = dialect_insert(dialect, activity_parts).on_conflict_do_nothing()
+    return insert
 
 
 class PartsMixin(StoreBase):
@@ -90,25 +104,19 @@ class PartsMixin(StoreBase):
         keys = [*parts, *raw]
         if not keys:
             return
-        stored: set[str] = set()
-        for part in chunks(keys):
-            query = sa.select(activity_parts.c.hash).where(activity_parts.c.hash.in_(part))
-            stored.update(conn.execute(query).scalars())
-            conn.execute(
-                activity_parts.update()
-                .where(
-                    activity_parts.c.hash.in_(part),
-                    activity_parts.c.used_at < now - PART_REFRESH,
-                )
-                .values(used_at=now)
-            )
+        fresh = [
+            driver_value(conn.dialect, activity_parts.c.used_at, t)
+            for t in (now, now - PART_REFRESH)
+        ]
+        stored = {key for (key,) in self._where_in(conn, _STORED, (), keys)}
+        self._where_in(conn, _REFRESH, fresh, keys)
         new = [
             {"hash": key, "data": raw[key] if key in raw else compress(parts[key]), "used_at": now}
             for key in keys
             if key not in stored
         ]
         if new:  # a concurrent writer may have stored one meanwhile: it holds the same data
-            self._executemany(conn, self._insert(activity_parts).on_conflict_do_nothing(), new)
+            self._executemany(conn, _insert_new(self.dialect), new)
 
     def _load_parts(self, conn: sa.Connection, keys: set[str]) -> dict[str, Any]:
         """The stored documents among the parts ``keys``, by hash."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 
 from koppel.errors import FlowBusyError, StateError
-from koppel.state._base import StoreBase
+from koppel.state._base import StoreBase, dialect_insert
 from koppel.state._locks import acquire_locks
 from koppel.state._models import RunInfo
 from koppel.state._schema import cursors, runs
@@ -49,6 +51,17 @@ _SETTLE_TRIES, _SETTLE_WAIT = 40, 0.05
 def _holder(run: RunInfo) -> str:
     started = run.started_at.isoformat(timespec="seconds")
     return f"{started} (run {run.id}, pid {run.pid}, {run.host})"
+
+
+@functools.cache
+def _cursor_upsert(dialect: str) -> sa.Insert:
+    """Insert or update a cursor, built once per dialect (it is stored every chunk)."""
+    stmt = dialect_insert(dialect, cursors)
+    upsert: sa.Insert = stmt.on_conflict_do_update(
+        index_elements=[cursors.c.flow, cursors.c.entity],
+        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+    )
+    return upsert
 
 
 class RunsMixin(StoreBase):
@@ -201,14 +214,13 @@ class RunsMixin(StoreBase):
 
     def _set_cursor(self, conn: sa.Connection, flow: str, entity: str, value: str | None) -> None:
         """:meth:`set_cursor` in the caller's transaction."""
-        stmt = self._insert(cursors).values(
-            flow=flow, entity=entity, value=value, updated_at=self.clock()
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[cursors.c.flow, cursors.c.entity],
-            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-        )
-        conn.execute(stmt)
+        row: dict[str, Sequence[Any]] = {
+            "flow": [flow],
+            "entity": [entity],
+            "value": [value],
+            "updated_at": [self.clock()],
+        }
+        self._insert_columns(conn, _cursor_upsert(self.dialect), row)
 
     def cursors(self, flow: str) -> dict[str, str | None]:
         """Every cursor of ``flow``, by entity."""
