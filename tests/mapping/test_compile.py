@@ -452,3 +452,34 @@ def test_nested_target_apart_from_its_first_field_may_be_omitted_in_the_full_pla
     assert compiled._fast is None
     assert list(compiled.apply({"y": 2, "z": 3})) == ["c", "a"]
     assert list(compile_mapping({**spec, "on_null": "keep"}, functions={}).apply({})) == ["a", "c"]
+
+
+def test_mapping_nested_past_pythons_compiler_limits_still_maps() -> None:
+    deep = "a0"
+    for level in range(1, 100):  # 99 nested ||: deeper than Python allows blocks
+        deep = f"a{level} || ({deep})"
+    compiled = compile_mapping({"fields": {"x": deep}}, functions={})
+    assert compiled.apply({"a0": 7}) == {"x": 7}
+    many = compile_mapping(
+        {"fields": {"x": f"coalesce({', '.join(f'a{i}' for i in range(3000))})"}}, functions={}
+    )
+    assert many.apply({"a2999": "last"}) == {"x": "last"}
+
+
+def test_mapping_reads_a_null_object_past_its_sub_mapping_in_one_pass() -> None:
+    calls: list[Any] = []
+
+    def tick(value: Any) -> Any:
+        calls.append(value)
+        return value
+
+    spec = {
+        "fields": {
+            "n": "tick(id)",
+            "o": {"source": "x", "fields": {"q": "q"}},
+            "c": "x.q",
+        }
+    }
+    compiled = compile_mapping(spec, functions={"tick": tick})
+    assert compiled.apply({"id": 1, "x": None}) == {"n": 1, "o": None, "c": None}
+    assert calls == [1]  # the generated function did it all: no second pass by the plan

@@ -114,7 +114,8 @@ def _producer(field: CompiledField) -> Callable[[Any], Any]:
 
 def build_fast(fields: tuple[CompiledField, ...]) -> Callable[[Any], dict[str, Any]] | None:
     """A create-mode mapper, written as one Python function, or None when a field needs
-    the full loop.
+    the full loop (or Python's compiler refuses the function: a mapping nested deeper
+    than its limits).
 
     Nested targets become one dict per parent object, lists a loop over the
     items; a field that omits a null is left out as :func:`run_plan` leaves it
@@ -173,7 +174,7 @@ def _expect_dict(source: Source, name: str) -> None:
     """Raise unless the local ``name`` is a dict (the full plan maps anything else)."""
     with source.block(f"if type({name}) is not dict:"):
         source.line("raise TypeError('not an object')")
-    source.dicts.add(name)
+    source.mark_dict(name)
 
 
 def _emit_producer(field: CompiledField) -> Emit:

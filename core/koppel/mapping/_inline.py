@@ -41,12 +41,20 @@ class Source:
         self._refs: dict[int, str] = {}
         self._locals = 0
         self._depth = 1
-        #: Locals that hold a dict wherever they are read.
-        self.dicts: set[str] = set()
+        #: Per open block: the locals known to hold a dict there.
+        self._dicts: list[set[str]] = [set()]
         #: Locals that are set again after their first value (not reused by :meth:`reuse`).
         self.reset: set[str] = set()
         #: Per open block: the locals already holding a value, by what it was made from.
         self._known: list[dict[tuple[str, ...], str]] = [{}]
+
+    def mark_dict(self, name: str) -> None:
+        """The local ``name`` holds a dict until the current block ends."""
+        self._dicts[-1].add(name)
+
+    def is_dict(self, name: str) -> bool:
+        """True when the local ``name`` holds a dict here."""
+        return any(name in known for known in self._dicts)
 
     def local(self) -> str:
         """A fresh local name."""
@@ -90,16 +98,23 @@ class Source:
         self.line(header)
         self._depth += 1
         self._known.append({})
+        self._dicts.append(set())
         try:
             yield
         finally:
+            self._dicts.pop()
             self._known.pop()
             self._depth -= 1
 
-    def function(self, argument: str) -> Callable[[Any], Any]:
-        """Compile the lines as the body of a function of ``argument``."""
+    def function(self, argument: str) -> Callable[[Any], Any] | None:
+        """Compile the lines as the body of a function of ``argument``; None when Python's
+        compiler refuses them (a mapping nested deeper than its limits)."""
         text = f"def mapped({argument}):\n" + "\n".join(self.lines) + "\n"
-        exec(compile(text, "<koppel mapping>", "exec"), self.namespace)
+        try:
+            code = compile(text, "<koppel mapping>", "exec")
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            return None
+        exec(code, self.namespace)
         function: Callable[[Any], Any] = self.namespace["mapped"]
         return function
 
@@ -153,7 +168,7 @@ class Inliner:
         found = source.reuse((".", value, key))
         if found is not None:
             return found
-        if value in source.dicts:
+        if source.is_dict(value):
             result = source.assign(f"{value}.get({key!r})")
         else:
             result = source.assign(
