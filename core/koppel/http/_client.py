@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import weakref
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 import httpx
@@ -50,6 +52,14 @@ def default_rate_limiter(clock: Clock | None = None) -> RateLimiter:
         if limiter is None:
             limiter = _clock_limiters[clock] = MemoryRateLimiter(clock=weak_clock)
         return limiter
+
+
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """The TLS settings every client of the process verifies servers with: httpx's
+    default (certifi's roots, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), built once (it
+    loads the CA bundle, tens of milliseconds) and shared, as an ``SSLContext`` may be."""
+    return httpx.create_ssl_context()
 
 
 def set_default_rate_limiter(limiter: RateLimiter) -> None:
@@ -104,7 +114,7 @@ def build_client(
     if rate_limit is not None and isinstance(limiter, MemoryRateLimiter):
         limiter.limits.setdefault(system, rate_limit)
     pool = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    inner = transport or httpx.HTTPTransport(limits=pool, retries=0)
+    inner = transport or httpx.HTTPTransport(verify=_ssl_context(), limits=pool, retries=0)
     wrapped = KoppelTransport(
         inner,
         system=system,
