@@ -159,6 +159,11 @@ class Company:
             self._settings = answer
         return self._settings
 
+    def codings(self) -> list[dict[str, Any]] | None:
+        """The article account codings the run read last (None before the first read):
+        the VAT rates :meth:`vat_rate_of_coding` answers stay the same while it does."""
+        return self._lists.get("articleaccountcodings")
+
     def vat_rate_of_coding(self, coding_id: Any) -> Decimal | None:
         """The VAT rate (a fraction) of an article account coding. S1 does not say whether
         ``VatRatePercent`` is a fraction (0.21) or a percentage (21): above 1 it is read as

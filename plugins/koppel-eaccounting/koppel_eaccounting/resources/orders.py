@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple, NoReturn
 
 from koppel.connector import Session
 from koppel.errors import ConfigurationError, RejectedError, SourceRecordError
@@ -45,6 +45,22 @@ __all__ = ["ORDER_STATUSES", "Orders", "status_filter"]
 ORDER_STATUSES = {"draft": 1, "ongoing": 2, "shipped": 3, "invoiced": 4}
 #: Order numbers looked up per request (``YourReference eq ... or ...``).
 _FILTER_BATCH = 20
+#: What an order or row must be; ``dict`` first, as a parsed body's are (an ABC check
+#: costs several times more).
+_OBJECT = (dict, Mapping)
+
+
+def _not_an_object(number: int) -> NoReturn:
+    raise SourceRecordError(f"Rows[{number}] is not an object", field=f"Rows[{number}]")
+
+
+class _Article(NamedTuple):
+    """The ``Article`` rows carry, with the article, VAT rate and codings it was built from."""
+
+    article: dict[str, Any]
+    rate: float | None
+    codings: object
+    extra: dict[str, Any]
 
 
 def _number_rank(number: Any) -> tuple[int, int]:
@@ -95,8 +111,10 @@ class Orders(EAccountingResource):
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        #: Article id -> the article, its VAT rate and the ``Article`` its rows carry.
-        self._articles: dict[str, tuple[dict[str, Any], float | None, dict[str, Any]]] = {}
+        #: Article id -> the ``Article`` its rows carry, and what it was built from.
+        self._articles: dict[str, _Article] = {}
+        #: ``CustomerId`` as the orders give it -> as :func:`read_id` reads it.
+        self._customer_ids: dict[str, str] = {}
 
     @classmethod
     def order_types(cls, settings: EAccountingSettings | None) -> Iterable[OrderType]:
@@ -168,54 +186,62 @@ class Orders(EAccountingResource):
 
     def want_parties(self, orders: Iterable[Any]) -> None:
         """Read the customers and articles of ``orders`` the run does not know yet, by key."""
-        found = [order for order in orders if isinstance(order, Mapping)]
-        self.company.want_customers(order.get("CustomerId") for order in found)
+        found = [order for order in orders if isinstance(order, _OBJECT)]
+        self.company.want_customers([order.get("CustomerId") for order in found])
         self.company.want_articles(
-            row.get("ArticleId")
-            for order in found
-            if isinstance(order.get("Rows"), list)
-            for row in order["Rows"]
-            if isinstance(row, Mapping)
+            [
+                row.get("ArticleId")
+                for order in found
+                if isinstance(rows := order.get("Rows"), list)
+                for row in rows
+                if isinstance(row, _OBJECT)
+            ]
         )
 
     def enrich(self, order: Mapping[str, Any]) -> dict[str, Any]:
         """``order`` with its ``Customer`` and each row's ``Article``."""
-        customer_id = order.get("CustomerId")
-        customer = self.customer_of(order) if customer_id else None
-        rows = []
+        customer = self.customer_of(order) if order.get("CustomerId") else None
         lines = order.get("Rows") or []
         if not isinstance(lines, list):
             raise SourceRecordError("Rows is not a list", field="Rows")
-        for number, row in enumerate(lines):
-            if not isinstance(row, Mapping):
-                raise SourceRecordError(f"Rows[{number}] is not an object", field=f"Rows[{number}]")
-            rows.append({**row, "Article": self.article_of(row.get("ArticleId"))})
+        article_of = self.article_of
+        rows = [
+            {**row, "Article": article_of(row.get("ArticleId"))}
+            if isinstance(row, _OBJECT)
+            else _not_an_object(number)
+            for number, row in enumerate(lines)
+        ]
         return {**order, "Customer": customer, "Rows": rows}
 
     def article_of(self, article_id: Any) -> dict[str, Any] | None:
         """The ``Article`` of the rows on ``article_id`` (None when the run does not know
-        it): built once per article and VAT rate, and shared by all those rows."""
+        it): built once per article and VAT rate, and shared by all those rows. Its rate
+        is looked up again only when the article or the codings the run knows change."""
+        key = str(article_id)
         company = self.company
-        article = company.known_article(article_id)
+        article = company.articles.by_id.get(key)
         if article is None:
             return None
+        kept = self._articles.get(key)
+        if kept is not None and kept.article is article and kept.codings is company.codings():
+            return kept.extra
         rate = company.vat_rate_percent(article)
-        kept = self._articles.get(str(article_id))
-        if kept is not None and kept[0] is article and kept[1] == rate:
-            return kept[2]
-        extra = {
-            "Number": article.get("Number"),
-            "Barcodes": article.get("Barcodes") or [],
-            "VatRatePercent": rate,
-            "CostKind": self.cost_articles().get(str(article.get("Number"))),
-        }
-        self._articles[str(article_id)] = (article, rate, extra)
+        if kept is None or kept.article is not article or kept.rate != rate:
+            extra = {
+                "Number": article.get("Number"),
+                "Barcodes": article.get("Barcodes") or [],
+                "VatRatePercent": rate,
+                "CostKind": self.cost_articles().get(str(article.get("Number"))),
+            }
+        else:
+            extra = kept.extra
+        self._articles[key] = _Article(article, rate, company.codings(), extra)
         return extra
 
     def customer_of(self, order: Mapping[str, Any]) -> dict[str, Any]:
         """The order's customer; a missing one (code 3000, answered as 400 or 404) makes the
         order unreadable, naming ``CustomerId``."""
-        customer_id = read_id(order, "CustomerId")
+        customer_id = self._customer_id(order)
         try:
             return self.company.customer(customer_id)
         except RejectedError as exc:
@@ -224,6 +250,16 @@ class Orders(EAccountingResource):
             raise SourceRecordError(
                 f"customer {customer_id} of the order does not exist", field="CustomerId"
             ) from exc
+
+    def _customer_id(self, order: Mapping[str, Any]) -> str:
+        """``read_id(order, "CustomerId")``, kept per text: orders share their customers."""
+        value = order.get("CustomerId")
+        if not isinstance(value, str):
+            return read_id(order, "CustomerId")
+        found = self._customer_ids.get(value)
+        if found is None:
+            found = self._customer_ids[value] = read_id(order, "CustomerId")
+        return found
 
     def cost_articles(self) -> dict[str, str]:
         """Article number -> cost kind, from ``shipping_article``, ``fee_article`` and
