@@ -1,6 +1,7 @@
 import io
 import json
 import types
+from collections.abc import Mapping
 
 import structlog
 from structlog.testing import capture_logs
@@ -74,3 +75,39 @@ def test_needs_redacting_says_when_redact_would_change_a_document() -> None:
     assert not needs_redacting(plain) and redact(plain) is plain
     proxy = {"Rows": [types.MappingProxyType({"n": 1})]}  # redact makes it a dict
     assert needs_redacting(proxy) and redact(proxy)["Rows"] == [{"n": 1}]
+
+
+class _DictProxy:
+    """Stands in for a dict and says it is one (as wrapt's and werkzeug's proxies do)."""
+
+    def __init__(self, wrapped: dict) -> None:
+        self._wrapped = wrapped
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return dict
+
+    def __getattr__(self, name: str):
+        return getattr(self._wrapped, name)
+
+    def __iter__(self):
+        return iter(self._wrapped)
+
+    def __len__(self) -> int:
+        return len(self._wrapped)
+
+    def __getitem__(self, key):
+        return self._wrapped[key]
+
+
+def test_needs_redacting_sees_a_proxy_and_a_mapping_registered_later() -> None:
+    proxied = {"Customer": {"Logins": [_DictProxy({"password": "hunter2"})]}}
+    assert needs_redacting(proxied)
+
+    class Late:
+        def __init__(self, data: dict) -> None:
+            self.data = data
+
+    assert not needs_redacting({"a": [Late({})]})  # not a mapping: its type's answer is kept
+    Mapping.register(Late)
+    assert needs_redacting({"a": [Late({"token": "x"})]})

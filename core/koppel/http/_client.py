@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 import threading
 import weakref
@@ -54,11 +55,16 @@ def default_rate_limiter(clock: Clock | None = None) -> RateLimiter:
         return limiter
 
 
-@cache
 def _ssl_context() -> ssl.SSLContext:
     """The TLS settings every client of the process verifies servers with: httpx's
-    default (certifi's roots, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), built once (it
-    loads the CA bundle, tens of milliseconds) and shared, as an ``SSLContext`` may be."""
+    default (certifi's roots, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as they are set
+    now), built once per setting (it loads the CA bundle, tens of milliseconds) and
+    shared, as an ``SSLContext`` may be."""
+    return _ssl_context_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@cache
+def _ssl_context_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 

@@ -243,13 +243,15 @@ def source_text(
         source = redact(source)
         candidates = list(_candidates(source))
         known = None
+    if known is not None and not _usable(known):  # NaN or infinity: written as dump writes them
+        known = None
     encode = dump if known is None else _engine_json
     encoded = _encoded(candidates, encode, {} if known is None else memo)
     refs = _references_to_make(candidates, encoded, seen, parts)
     if refs:
         # the references as json.dumps writes them, as entries before stored them
         return encode(_reduced(source, refs)).replace(_COMPACT_REFERENCE, _REFERENCE)
-    return known if known is not None and _usable(known) else dump(source)
+    return known if known is not None else dump(source)
 
 
 def _references_to_make(
