@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -162,19 +162,17 @@ def order(n: int, customers: list[dict[str, Any]], articles: list[dict[str, Any]
     return Item(source, source_text(source), sent, payload_text(sent))
 
 
-class Item:
+class Item(NamedTuple):
     """A record as the engine books it: source, payload and the engine's JSON of both."""
 
-    def __init__(
-        self, source: dict[str, Any], source_json: str, sent: dict[str, Any], sent_json: str
-    ) -> None:
-        self.id = source["Id"]
-        self.source, self.source_json, self.sent, self.sent_json = (
-            source,
-            source_json,
-            sent,
-            sent_json,
-        )
+    source: dict[str, Any]
+    source_json: str
+    sent: dict[str, Any]
+    sent_json: str
+
+    @property
+    def id(self) -> str:
+        return str(self.source["Id"])
 
 
 def orders(total: int) -> list[Item]:

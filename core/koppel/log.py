@@ -7,7 +7,6 @@ replaced by ``"[redacted]"`` at any depth of the event.
 
 from __future__ import annotations
 
-import abc
 import functools
 import logging
 import re
@@ -77,29 +76,6 @@ def needs_redacting(value: Any) -> bool:
     return isinstance(value, list | tuple) and _any_needs(value)
 
 
-_HOLDS_KEYS: dict[type, bool] = {}
-#: The ABCs' registrations that :data:`_HOLDS_KEYS` was filled under.
-_HOLDS_KEYS_TOKEN = [abc.get_cache_token()]
-
-
-def _holds_keys(item: Any) -> bool:
-    """True for a value that may hold keys (a mapping, list or tuple). What a type
-    answers is kept (an enum or a date is not tested against ``Mapping`` per value)
-    until a class is registered with an ABC; a value whose ``__class__`` is not its
-    type (a proxy) is tested itself."""
-    kind = type(item)
-    if item.__class__ is not kind:
-        return isinstance(item, Mapping | list | tuple)
-    token = abc.get_cache_token()
-    if token != _HOLDS_KEYS_TOKEN[0]:
-        _HOLDS_KEYS.clear()
-        _HOLDS_KEYS_TOKEN[0] = token
-    holds = _HOLDS_KEYS.get(kind)
-    if holds is None:
-        holds = _HOLDS_KEYS[kind] = issubclass(kind, Mapping | list | tuple)
-    return holds
-
-
 def _any_needs(values: Any) -> bool:
     for item in values:
         kind = type(item)
@@ -111,7 +87,7 @@ def _any_needs(values: Any) -> bool:
         elif kind is list or kind is tuple:
             if _any_needs(item):
                 return True
-        elif _holds_keys(item) and needs_redacting(item):
+        elif needs_redacting(item):
             return True
     return False
 

@@ -65,6 +65,7 @@ def _ssl_context() -> ssl.SSLContext:
 
 @cache
 def _ssl_context_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's context, which reads both variables itself: they only key the cache."""
     return httpx.create_ssl_context()
 
 

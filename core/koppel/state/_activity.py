@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
-from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -79,10 +78,6 @@ def _entry(row: sa.Row[tuple[object, ...]], documents: Mapping[str, Any]) -> Act
 
 class ActivityMixin(PartsMixin):
     """Write, query and purge the activity log."""
-
-    #: The payloads' JSON the journal last stored as it is (found free of NaN and
-    #: infinities), by id: the same text logged as sent is not looked through again.
-    _verified_texts: Mapping[int, str] = MappingProxyType({})
 
     def log_activity(
         self,
@@ -156,9 +151,7 @@ class ActivityMixin(PartsMixin):
         source = "null"
         if entry.source is not None:
             source = source_text(entry.source, entry.source_json, self._part_seen(), parts, memo)
-        sent_text = entry.sent_json
-        if sent_text is None or self._verified_texts.get(id(sent_text)) is not sent_text:
-            sent_text = clean_text(entry.sent, sent_text)
+        sent_text = clean_text(entry.sent, entry.sent_json)
         response_text = clean_text(entry.response, None)
         text = f'{{"source":{source},"sent":{sent_text},"response":{response_text}}}'
         return text.encode()

@@ -103,8 +103,7 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
 
         The payload's JSON, where the caller made it already (for its content hash) and
         found no secret in the payload (:func:`koppel.log.needs_redacting`), is stored
-        as it is, so it is neither checked nor encoded again; the activity log then
-        takes the same text as it is too.
+        as it is, so it is neither checked nor encoded again.
         """
         writes = list(writes)
         if not writes:
@@ -121,11 +120,6 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         }
         with self._write() as conn:
             self._insert_columns(conn, _JOURNAL, columns)
-        self._verified_texts = {
-            id(text): text
-            for (*_, text), stored in zip(writes, columns["sent"], strict=True)
-            if text is not None and type(stored) is JSONText
-        }
 
     def pending_writes(self, flow: str, entity: str) -> dict[str, PendingWrite]:
         """Journaled writes of ``flow`` no run booked, by source id (the newest wins)."""
