@@ -77,14 +77,15 @@ def _plain_fields(
     if getattr(cls, "__parameters__", ()) or converter.type_overrides:
         return None
     attrs.resolve_types(cls)
-    fields = attrs.fields(cls)
+    fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cls)
     for field in fields:
-        default = field.default
+        default: Any = field.default
+        tp: Any = field.type
         if (
             not field.init
-            or field.type is None
-            or typing.get_origin(field.type) in (typing.Annotated, typing.Final)
-            or field.type is typing.Final
+            or tp is None
+            or tp is typing.Final
+            or typing.get_origin(tp) in (typing.Annotated, typing.Final)
             or (isinstance(default, attrs.Factory) and default.takes_self)  # type: ignore[arg-type]
         ):
             return None
@@ -123,9 +124,9 @@ def structure_fn(converter: cattrs.Converter, cls: type) -> StructureHook:
         if field.default is attrs.NOTHING:
             src.lines += [f"  v = o[{field.name!r}]", f"  {local} = {value}"]
             continue
-        default = field.default
+        default: Any = field.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            missing = f"{src.name(default.factory)}()"  # type: ignore[attr-defined]
+            missing = f"{src.name(default.factory)}()"
         else:
             missing = src.name(default)
         src.lines += [

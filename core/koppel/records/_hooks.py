@@ -118,14 +118,14 @@ def structure_str(value: Any, cls: Any) -> Any:
 def structure_optional_str(value: Any, _: Any) -> str | None:
     """``str | None``: None, text as it is, else :func:`structure_str`."""
     if value is None or value.__class__ is str:
-        return value  # type: ignore[no-any-return]
+        return value
     return structure_str(value, str)  # type: ignore[no-any-return]
 
 
 def structure_optional_decimal(value: Any, _: Any) -> Decimal | None:
     """``Decimal | None``: None, a finite Decimal as it is, else :func:`to_decimal`."""
     if value is None or (value.__class__ is Decimal and value.is_finite()):
-        return value  # type: ignore[no-any-return]
+        return value
     return to_decimal(value)
 
 
