@@ -16,6 +16,16 @@ from typing import Any
 
 import attrs
 
+from koppel.accounting import (
+    CustomerSettings,
+    StatusFilter,
+    StockSettings,
+    check_products_exist,
+    debtor_for_order,
+    enrich_order,
+    shape_debtor,
+    stock_to_send,
+)
 from koppel.errors import ValidationError
 from koppel.flows import Flow
 from koppel.records import Customer, Order, OrderType, StockLevel
@@ -32,8 +42,6 @@ class RecordRules:
     def __init__(
         self, flow: Flow, *, target_hooks: Any, target: Connection, target_info: SystemInfo
     ) -> None:
-        from koppel.accounting import CustomerSettings, StatusFilter, StockSettings
-
         self.flow = flow
         self._hooks = target_hooks
         self._target = target
@@ -62,8 +70,6 @@ class RecordRules:
         or None. The products are looked up in one batch per match key, once per run."""
         if not self.checks_products:
             return [None] * len(records)
-        from koppel.accounting import check_products_exist
-
         self._look_up_products(records)
         known_skus, known_eans = self._known.get("sku", set()), self._known.get("ean", set())
         problems: list[Exception | None] = []
@@ -104,12 +110,8 @@ class RecordRules:
         if isinstance(record, Order):
             return self._order(record)
         if isinstance(record, Customer) and self.flow.entity == "customers":
-            from koppel.accounting import shape_debtor
-
             return shape_debtor(record), None
         if isinstance(record, StockLevel):
-            from koppel.accounting import stock_to_send
-
             quantity = stock_to_send(record, self.stock)
             if quantity is None:
                 return record, "the target keeps no stock"
@@ -117,8 +119,6 @@ class RecordRules:
         return record, None
 
     def _order(self, order: Order) -> tuple[Any, str | None]:
-        from koppel.accounting import debtor_for_order, enrich_order
-
         if not self.status.accepts(order):
             return order, f"status {order.status!r} is not in the flow's filter"
         if self.order_type is not None and order.order_type is not self.order_type:
