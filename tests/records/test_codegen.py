@@ -17,6 +17,7 @@ from koppel.records import (
     Order,
     OrderLine,
     Relation,
+    evolve,
     make_converter,
     structure,
     unstructure,
@@ -138,3 +139,27 @@ def test_enum_members_and_relations_round_trip():
     assert structure(unstructure(relation), Relation) == relation
     line = structure({"quantity": 3}, OrderLine)
     assert unstructure(line)["quantity"] == "3"
+
+
+@attrs.frozen(kw_only=True)
+class _Evolving:
+    _secret: str = "x"
+    count: int = attrs.field(default=0, converter=int)
+    derived: int = attrs.field(init=False)
+
+    @derived.default
+    def _derived(self) -> int:
+        return self.count * 2
+
+
+def test_evolve_makes_what_attrs_evolve_makes():
+    order = structure(_ORDER, Order)
+    customer = Customer(name="Piet")
+    assert evolve(order, customer=customer) == attrs.evolve(order, customer=customer)
+    assert evolve(order) == order and evolve(order) is not order
+    record = _Evolving(secret="s", count=1)
+    assert evolve(record, count="4") == attrs.evolve(record, count="4")
+    assert evolve(record, count="4").derived == 8
+    assert evolve(record, secret="t") == attrs.evolve(record, secret="t")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        evolve(order, colour="red")

@@ -7,7 +7,7 @@ import re
 import attrs
 
 from koppel.errors import ValidationError
-from koppel.records import Contact, Customer, Order
+from koppel.records import Contact, Customer, Order, evolve
 
 __all__ = ["CustomerSettings", "debtor_for_order", "email_key", "shape_debtor"]
 
@@ -84,7 +84,7 @@ def shape_debtor(customer: Customer) -> Customer:
         same = contact.email == customer.email
         contact_email = email if same else email_key(contact.email) or email
         if (contact.name, contact.email) != (person, contact_email):
-            contact = attrs.evolve(contact, name=person, email=contact_email)
+            contact = evolve(contact, name=person, email=contact_email)
         shaped: tuple[str | None, str | None, Contact | None, str | None] = (
             company,
             company,
@@ -103,7 +103,7 @@ def shape_debtor(customer: Customer) -> Customer:
     if (customer.name, customer.company_name, customer.contact, customer.email) == shaped:
         return customer
     name, company_name, debtor_contact, email = shaped
-    return attrs.evolve(
+    return evolve(
         customer, name=name, company_name=company_name, contact=debtor_contact, email=email
     )
 

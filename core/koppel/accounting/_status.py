@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from koppel.errors import ConfigurationError, ValidationError
-from koppel.records import Order
+from koppel.records import Order, evolve
 
 __all__ = ["StatusFilter", "enrich_order", "enrich_source_data"]
 
@@ -49,7 +49,7 @@ def enrich_order(order: Order, data: Mapping[str, Any]) -> Order:
     """``order`` with ``data`` added to its ``custom`` fields; the flow's fixed values win."""
     if not data:
         return order
-    return attrs.evolve(order, custom={**order.custom, **data})
+    return evolve(order, custom={**order.custom, **data})
 
 
 def enrich_source_data(

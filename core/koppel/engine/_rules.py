@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-import attrs
-
 from koppel.accounting import (
     CustomerSettings,
     StatusFilter,
@@ -28,7 +26,7 @@ from koppel.accounting import (
 )
 from koppel.errors import ValidationError
 from koppel.flows import Flow
-from koppel.records import Customer, Order, OrderType, StockLevel
+from koppel.records import Customer, Order, OrderType, StockLevel, evolve
 from koppel.sync import Connection
 from koppel.system import SystemInfo
 
@@ -115,18 +113,18 @@ class RecordRules:
             quantity = stock_to_send(record, self.stock)
             if quantity is None:
                 return record, "the target keeps no stock"
-            return attrs.evolve(record, available=quantity), None
+            return evolve(record, available=quantity), None
         return record, None
 
     def _order(self, order: Order) -> tuple[Any, str | None]:
         if not self.status.accepts(order):
             return order, f"status {order.status!r} is not in the flow's filter"
         if self.order_type is not None and order.order_type is not self.order_type:
-            order = attrs.evolve(order, order_type=self.order_type)
+            order = evolve(order, order_type=self.order_type)
         order = enrich_order(order, self.enrichment)
         customer = debtor_for_order(order, self.customers)
         if customer is not order.customer:  # shaping returns a debtor that needs none as it is
-            order = attrs.evolve(order, customer=customer)
+            order = evolve(order, customer=customer)
         return order, None
 
     def order_keys(self, record: Any) -> tuple[Hashable, ...]:

@@ -2,9 +2,10 @@
 
 Records are frozen attrs classes; money is :class:`~decimal.Decimal`, dates are
 :class:`~datetime.date` and timezone-aware :class:`~datetime.datetime`. Build them
-with :func:`structure`, change them with :func:`attrs.evolve`.
+with :func:`structure`, change them with :func:`evolve` (as :func:`attrs.evolve`, faster).
 """
 
+from koppel.records._codegen import evolve
 from koppel.records._commitment import Commitment, CommitmentBooking, CommitmentLine
 from koppel.records._converter import (
     make_converter,
@@ -70,6 +71,7 @@ __all__ = [
     "RelationKind",
     "StockLevel",
     "VatCalculation",
+    "evolve",
     "make_converter",
     "structure",
     "to_date",

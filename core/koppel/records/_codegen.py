@@ -19,7 +19,7 @@ import threading
 import typing
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -28,7 +28,9 @@ from cattrs.fns import identity
 from koppel.records import _hooks
 from koppel.records._hooks import StructureHook, UnstructureHook
 
-__all__ = ["is_record_class", "structure_fn", "unstructure_fn"]
+__all__ = ["evolve", "is_record_class", "structure_fn", "unstructure_fn"]
+
+T = TypeVar("T")
 
 _generating = threading.local()
 
@@ -41,8 +43,7 @@ def is_record_class(cls: Any) -> bool:
 class _Source:
     """Lines of a generated function and the objects its names refer to."""
 
-    def __init__(self, converter: cattrs.Converter) -> None:
-        self.converter = converter
+    def __init__(self) -> None:
         self.names: dict[str, Any] = {
             "Decimal": Decimal,
             "structure_str": _hooks.structure_str,
@@ -115,12 +116,14 @@ def structure_fn(converter: cattrs.Converter, cls: type) -> StructureHook:
     fields = _plain_fields(converter, cls)
     if fields is None:
         return converter.gen_structure_attrs_fromdict(cls)
-    src = _Source(converter)
+    src = _Source()
     cls_name = src.name(cls)
     src.lines.append(f"def structure_{cls.__name__}(o, _=None):")
     for index, field in enumerate(fields):
         local = f"f{index}"
-        value = _structure_expr(src, field.type, _structure_hook(src, field.type), "v", 0)
+        value = _structure_expr(
+            src, converter, field.type, _structure_hook(converter, field.type), "v", 0
+        )
         if field.default is attrs.NOTHING:
             src.lines += [f"  v = o[{field.name!r}]", f"  {local} = {value}"]
             continue
@@ -141,15 +144,17 @@ def structure_fn(converter: cattrs.Converter, cls: type) -> StructureHook:
     return src.compile(f"structure_{cls.__name__}", cls)
 
 
-def _structure_hook(src: _Source, tp: Any) -> StructureHook:
+def _structure_hook(converter: cattrs.Converter, tp: Any) -> StructureHook:
     """The converter's structure hook of ``tp``."""
     try:
-        return src.converter.get_structure_hook(tp)
+        return converter.get_structure_hook(tp)
     except RecursionError:  # the class is being generated: look its hook up when called
-        return src.converter.structure
+        return converter.structure
 
 
-def _structure_expr(src: _Source, tp: Any, hook: StructureHook, value: str, depth: int) -> str:
+def _structure_expr(
+    src: _Source, converter: cattrs.Converter, tp: Any, hook: StructureHook, value: str, depth: int
+) -> str:
     """An expression structuring the local ``value`` as ``tp`` with ``hook``."""
     if hook is _hooks.structure_str:
         if tp is not str:  # a StrEnum checks with its own constructor
@@ -174,14 +179,14 @@ def _structure_expr(src: _Source, tp: Any, hook: StructureHook, value: str, dept
         return f"to_date({value})"
     if hook is _hooks.structure_datetime:
         return f"to_datetime({value})"
-    if hook == src.converter._structure_call:  # bool, int, float, enums: cattrs calls the type
+    if hook == converter._structure_call:  # bool, int, float, enums: cattrs calls the type
         return f"{src.name(tp)}({value})"
     if isinstance(hook, functools.partial) and hook.func is _hooks.none_or_structured:
-        inner_value = _structure_expr(src, hook.args[1], hook.args[0], value, depth)
+        inner_value = _structure_expr(src, converter, hook.args[1], hook.args[0], value, depth)
         return f"None if {value} is None else ({inner_value})"
     if isinstance(hook, functools.partial) and hook.func is _hooks.structured_items:
         item = f"i{depth}"
-        inner_value = _structure_expr(src, hook.args[1], hook.args[0], item, depth + 1)
+        inner_value = _structure_expr(src, converter, hook.args[1], hook.args[0], item, depth + 1)
         return f"tuple([{inner_value} for {item} in {value}])"
     return f"{src.name(hook)}({value}, {src.name(tp)})"
 
@@ -192,12 +197,12 @@ def unstructure_fn(converter: cattrs.Converter, cls: type) -> UnstructureHook:
     fields = _plain_fields(converter, cls)
     if fields is None:
         return converter.gen_unstructure_attrs_fromdict(cls)
-    src = _Source(converter)
+    src = _Source()
     src.lines.append(f"def unstructure_{cls.__name__}(i):")
     items = []
     for index, field in enumerate(fields):
         local = f"f{index}"
-        value = _unstructure_expr(src, _unstructure_hook(src, field.type), local, 0)
+        value = _unstructure_expr(src, _unstructure_hook(converter, field.type), local, 0)
         if value == local:
             items.append(f"{field.name!r}: i.{field.name}")
         else:
@@ -207,12 +212,12 @@ def unstructure_fn(converter: cattrs.Converter, cls: type) -> UnstructureHook:
     return src.compile(f"unstructure_{cls.__name__}", cls)
 
 
-def _unstructure_hook(src: _Source, tp: Any) -> UnstructureHook:
+def _unstructure_hook(converter: cattrs.Converter, tp: Any) -> UnstructureHook:
     """The converter's unstructure hook of ``tp``."""
     try:
-        return src.converter.get_unstructure_hook(tp)
+        return converter.get_unstructure_hook(tp)
     except RecursionError:  # the class is being generated: look its hook up when called
-        return functools.partial(src.converter.unstructure, unstructure_as=tp)
+        return functools.partial(converter.unstructure, unstructure_as=tp)
 
 
 def _unstructure_expr(src: _Source, hook: UnstructureHook, value: str, depth: int) -> str:
@@ -229,3 +234,31 @@ def _unstructure_expr(src: _Source, hook: UnstructureHook, value: str, depth: in
         inner_value = _unstructure_expr(src, hook.args[0], item, depth + 1)
         return f"[{inner_value} for {item} in {value}]"
     return f"{src.name(hook)}({value})"
+
+
+def evolve(record: T, /, **changes: Any) -> T:
+    """A copy of the attrs ``record`` with ``changes``, as :func:`attrs.evolve` makes it.
+
+    Through a function generated once per class that names every field, instead of
+    attrs' loop over the fields per call (this runs for every order).
+    """
+    return _evolver(record.__class__)(record, **changes)  # type: ignore[arg-type,no-any-return]
+
+
+@functools.cache
+def _evolver(cls: type) -> Callable[..., Any]:
+    """``evolve`` for ``cls``: each field from ``changes`` or the record; any other change
+    goes to ``cls``, which refuses it as attrs does."""
+    fields = [field for field in attrs.fields(cls) if field.init]
+    src = _Source()
+    cls_name, missing = src.name(cls), src.name(attrs.NOTHING)
+    parameters = "".join(f", {field.alias}={missing}" for field in fields)
+    arguments = "".join(
+        f"{field.alias}=__record.{field.name} if {field.alias} is {missing} else {field.alias}, "
+        for field in fields
+    )
+    src.lines += [
+        f"def evolve_{cls.__name__}(__record, /, *{parameters}, **__other):",
+        f"  return {cls_name}({arguments}**__other)",
+    ]
+    return src.compile(f"evolve_{cls.__name__}", cls)
