@@ -6,8 +6,8 @@ or a fresh factory value, when the key is missing) and write koppel's own
 hooks (text, money, dates, ``X | None``, ``tuple[X, ...]``) into the function
 as expressions. The hooks come from the converter, so a hook registered on it
 for a field's type is called, not inlined. A class these do not cover (generic,
-``init=False`` or ``Annotated`` fields, a factory taking ``self``, type
-overrides) gets cattrs' own function.
+``init=False``, ``Final`` or ``Annotated`` fields, a factory taking ``self``) gets
+cattrs' own function. :func:`evolve` is generated per class in the same way.
 """
 
 from __future__ import annotations
@@ -71,11 +71,9 @@ class _Source:
         return self.names[fn_name]  # type: ignore[no-any-return]
 
 
-def _plain_fields(
-    converter: cattrs.Converter, cls: type
-) -> tuple[attrs.Attribute[Any], ...] | None:
+def _plain_fields(cls: type) -> tuple[attrs.Attribute[Any], ...] | None:
     """The class's fields when the generated functions cover them, else None."""
-    if getattr(cls, "__parameters__", ()) or converter.type_overrides:
+    if getattr(cls, "__parameters__", ()):
         return None
     attrs.resolve_types(cls)
     fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cls)
@@ -113,7 +111,7 @@ def _guarded(make: Callable[[cattrs.Converter, type], Any]) -> Any:
 @_guarded
 def structure_fn(converter: cattrs.Converter, cls: type) -> StructureHook:
     """The structure hook of ``cls`` for a converter without detailed validation."""
-    fields = _plain_fields(converter, cls)
+    fields = _plain_fields(cls)
     if fields is None:
         return converter.gen_structure_attrs_fromdict(cls)
     src = _Source()
@@ -194,7 +192,7 @@ def _structure_expr(
 @_guarded
 def unstructure_fn(converter: cattrs.Converter, cls: type) -> UnstructureHook:
     """The unstructure hook of ``cls``: a dict of every field, by name."""
-    fields = _plain_fields(converter, cls)
+    fields = _plain_fields(cls)
     if fields is None:
         return converter.gen_unstructure_attrs_fromdict(cls)
     src = _Source()

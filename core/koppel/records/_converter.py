@@ -8,8 +8,10 @@ field path and the bad value.
 Speed: ``X | None`` fields and ``tuple[X, ...]`` fields get hooks resolved once
 per type instead of cattrs' per-value dispatch, a value that already is a finite
 ``Decimal`` is taken as it is, and :func:`structure` first tries a converter
-without detailed validation; only a record that fails is structured again with
-it, for the message naming the field path.
+without detailed validation, whose record classes are structured by functions
+generated with koppel's hooks inlined (:mod:`koppel.records._codegen`, also used
+to unstructure); only a record that fails is structured again with the detailed
+one, for the message naming the field path.
 """
 
 from __future__ import annotations
