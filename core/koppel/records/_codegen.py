@@ -60,6 +60,23 @@ class _Source:
         self.names[key] = obj
         return key
 
+    def construct(self, cls: type, arguments: str) -> list[str]:
+        """Lines returning ``cls(arguments)``.
+
+        When ``cls`` is made by ``type.__call__`` and ``object.__new__`` (attrs classes
+        are), as ``object.__new__`` and a direct call of its ``__init__``: calling the
+        class would first pack the keywords into a dict for ``__init__``.
+        """
+        name = self.name(cls)
+        if type(cls).__call__ is not type.__call__ or cls.__new__ is not object.__new__:
+            return [f"  return {name}({arguments})"]
+        new = self.name(object.__new__)
+        return [
+            f"  record = {new}({name})",
+            f"  {name}.__init__(record, {arguments})",
+            "  return record",
+        ]
+
     def compile(self, fn_name: str, cls: type) -> Callable[..., Any]:
         """The function ``fn_name`` defined by the lines."""
         filename = f"<koppel generated {fn_name} {cls.__module__}.{cls.__qualname__}>"
@@ -115,7 +132,6 @@ def structure_fn(converter: cattrs.Converter, cls: type) -> StructureHook:
     if fields is None:
         return converter.gen_structure_attrs_fromdict(cls)
     src = _Source()
-    cls_name = src.name(cls)
     src.lines.append(f"def structure_{cls.__name__}(o, _=None):")
     for index, field in enumerate(fields):
         local = f"f{index}"
@@ -138,7 +154,7 @@ def structure_fn(converter: cattrs.Converter, cls: type) -> StructureHook:
             f"    {local} = {missing}",
         ]
     arguments = ", ".join(f"{field.alias}=f{index}" for index, field in enumerate(fields))
-    src.lines.append(f"  return {cls_name}({arguments})")
+    src.lines += src.construct(cls, arguments)
     return src.compile(f"structure_{cls.__name__}", cls)
 
 
@@ -249,14 +265,12 @@ def _evolver(cls: type) -> Callable[..., Any]:
     goes to ``cls``, which refuses it as attrs does."""
     fields = [field for field in attrs.fields(cls) if field.init]
     src = _Source()
-    cls_name, missing = src.name(cls), src.name(attrs.NOTHING)
+    missing = src.name(attrs.NOTHING)
     parameters = "".join(f", {field.alias}={missing}" for field in fields)
     arguments = "".join(
         f"{field.alias}=__record.{field.name} if {field.alias} is {missing} else {field.alias}, "
         for field in fields
     )
-    src.lines += [
-        f"def evolve_{cls.__name__}(__record, /, *{parameters}, **__other):",
-        f"  return {cls_name}({arguments}**__other)",
-    ]
+    src.lines.append(f"def evolve_{cls.__name__}(__record, /, *{parameters}, **__other):")
+    src.lines += src.construct(cls, f"{arguments}**__other")
     return src.compile(f"evolve_{cls.__name__}", cls)
