@@ -108,6 +108,25 @@ class _Node:
     children: tuple[_Node, ...] = ()
 
 
+_NEW_CALLS: list[type] = []
+
+
+@attrs.frozen(kw_only=True)
+class _Made:
+    record: str = "r"
+
+    def __new__(cls, *args: object, **kwargs: object) -> _Made:
+        _NEW_CALLS.append(cls)
+        return super().__new__(cls)
+
+
+def test_a_class_with_its_own_new_is_made_by_calling_it():
+    converter = make_converter(detailed_validation=False)
+    made = converter.structure({"record": "x"}, _Made)
+    assert evolve(made, record="y") == _Made(record="y")
+    assert len(_NEW_CALLS) == 3  # structure, evolve and the expected record
+
+
 def test_a_class_whose_fields_lead_back_to_it():
     converter = make_converter(detailed_validation=False)
     data = {"name": "a", "child": {"name": "b"}, "children": [{"name": "c"}]}
@@ -144,6 +163,7 @@ def test_enum_members_and_relations_round_trip():
 @attrs.frozen(kw_only=True)
 class _Evolving:
     _secret: str = "x"
+    record: str = ""
     count: int = attrs.field(default=0, converter=int)
     derived: int = attrs.field(init=False)
 
@@ -161,5 +181,6 @@ def test_evolve_makes_what_attrs_evolve_makes():
     assert evolve(record, count="4") == attrs.evolve(record, count="4")
     assert evolve(record, count="4").derived == 8
     assert evolve(record, secret="t") == attrs.evolve(record, secret="t")
+    assert evolve(record, record="r") == attrs.evolve(record, record="r")
     with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         evolve(order, colour="red")

@@ -68,13 +68,14 @@ class _Source:
         class would first pack the keywords into a dict for ``__init__``.
         """
         name = self.name(cls)
-        if type(cls).__call__ is not type.__call__ or cls.__new__ is not object.__new__:
+        new: Any = cls.__new__
+        if type(cls).__call__ is not type.__call__ or new is not object.__new__:
             return [f"  return {name}({arguments})"]
-        new = self.name(object.__new__)
+        made = "__made"  # not a field's name, unlike "record"
         return [
-            f"  record = {new}({name})",
-            f"  {name}.__init__(record, {arguments})",
-            "  return record",
+            f"  {made} = {self.name(new)}({name})",
+            f"  {name}.__init__({made}, {arguments})",
+            f"  return {made}",
         ]
 
     def compile(self, fn_name: str, cls: type) -> Callable[..., Any]:
