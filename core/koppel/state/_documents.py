@@ -65,6 +65,12 @@ _SEEN_MAX = 8192
 #: Entries of one batch it takes to train a flow's compression dictionary, and its size.
 DICT_SAMPLES = 100
 _DICT_SIZE = 32 * 1024
+#: zstandard's training parameters, fixed: segments of 2 KB of 8-byte matches. Without
+#: them it tries some 80 pairs (4 times the CPU of the rest of training, 5% of a first
+#: sync of 2,000 orders) for documents at most 2% smaller: its pick on eAccounting
+#: orders was k=1998, on generated 400-byte customers k=1511, both with d=8.
+_DICT_SEGMENT = 2048
+_DICT_MATCH = 8
 
 _COMPACT = (",", ":")
 _local = threading.local()
@@ -99,7 +105,12 @@ def train(samples: list[bytes]) -> zstandard.ZstdCompressionDict | None:
     """A compression dictionary trained on ``samples``, or None when they cannot train one."""
     try:
         chosen = samples[: 2 * DICT_SAMPLES]  # enough to learn from; training costs per sample
-        return zstandard.train_dictionary(_DICT_SIZE, list[bytes | bytearray | memoryview](chosen))
+        return zstandard.train_dictionary(
+            _DICT_SIZE,
+            list[bytes | bytearray | memoryview](chosen),
+            k=_DICT_SEGMENT,
+            d=_DICT_MATCH,
+        )
     except zstandard.ZstdError:
         return None
 
