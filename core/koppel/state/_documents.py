@@ -67,10 +67,10 @@ _SEEN_MAX = 8192
 #: Entries of one batch it takes to train a flow's compression dictionary, and its size.
 DICT_SAMPLES = 100
 _DICT_SIZE = 32 * 1024
-#: zstandard's training parameters, fixed: segments of 2 KB of 8-byte matches. Without
-#: them it tries some 80 pairs (4 times the CPU of the rest of training, 5% of a first
-#: sync of 2,000 orders) for documents at most 2% smaller: its pick on eAccounting
-#: orders was k=1998, on generated 400-byte customers k=1511, both with d=8.
+#: zstandard's training parameters, fixed: segments of 2 KB (k), chosen by their 8-byte
+#: substrings (d). Without them it tries some 80 pairs (4 times the CPU of the rest of
+#: training, 4% of a first sync of 2,000 orders) for documents at most 2% smaller: it
+#: picked k=1998 on eAccounting orders, k=1511 on generated 400-byte customers, d=8.
 _DICT_SEGMENT = 2048
 _DICT_MATCH = 8
 
