@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import types
 from typing import Any
 
 import pytest
@@ -29,3 +30,10 @@ def test_hash_json_still_refuses_a_circular_record() -> None:
     record["self"] = record
     with pytest.raises(ValueError, match="Circular"):
         source_text(record)
+
+
+def test_hash_json_writes_what_it_cannot_encode_as_its_str_whether_or_not_a_nan_is_there() -> None:
+    proxy = types.MappingProxyType({"x": 1.5})
+    record = {"n": 2**70, "proxy": proxy, "rows": ({"a": 1},)}
+    assert source_text({**record, "y": math.nan}) == source_text({**record, "y": None})
+    assert f'"proxy":"{proxy}"' in source_text({**record, "y": math.nan})

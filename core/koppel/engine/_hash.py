@@ -60,10 +60,11 @@ def _json_text(data: Any, sort_keys: bool) -> str:
 
 
 def _nulled(value: Any) -> Any:
-    """A copy of ``value`` with every float that is not finite replaced by None."""
+    """A copy of ``value`` with every float that is not finite replaced by None (in what
+    :mod:`json` encodes as objects and arrays; anything else it writes as its ``str``)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {key: _nulled(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_nulled(item) for item in value]
