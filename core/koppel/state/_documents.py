@@ -78,9 +78,6 @@ _COMPACT = (",", ":")
 _local = threading.local()
 #: :func:`json.dumps` with :func:`dump`'s options, built once (not on every call).
 _encode = json.JSONEncoder(separators=_COMPACT, default=str, allow_nan=False).encode
-#: The start of a part reference as orjson writes it, and as ``json.dumps`` does.
-_COMPACT_REFERENCE = '{"' + PART_KEY + '":"'
-_REFERENCE = '{"' + PART_KEY + '": "'
 #: Types whose values hold no keys.
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
@@ -239,8 +236,7 @@ def source_text(
     encoded = _encoded(candidates, encode, {} if known is None else memo)
     refs = _references_to_make(candidates, encoded, seen, parts)
     if refs:
-        # the references as json.dumps writes them, as entries before stored them
-        return encode(_reduced(source, refs)).replace(_COMPACT_REFERENCE, _REFERENCE)
+        return encode(_reduced(source, refs))
     return known if known is not None else dump(source)
 
 
