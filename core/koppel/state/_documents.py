@@ -15,7 +15,7 @@ it is kept without looking.
 Documents that recur from entry to entry, the master data a source attaches
 to a record (an order's ``Customer``, a row's ``Article``), are stored once in
 ``koppel_activity_parts`` by the hash of their JSON: the entry keeps
-``{"$koppel_part": "<hash>"}`` in their place. A nested document becomes a part
+``{"$koppel_part":"<hash>"}`` in their place. A nested document becomes a part
 when it is at least :data:`MIN_PART` bytes of JSON and this process saw it
 before (a document seen once stays inline); :func:`expand` puts parts back.
 """
