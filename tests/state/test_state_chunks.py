@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from koppel.engine._hash import payload_text
 from koppel.state import ChunkBooking, NewActivity, NewParked, StateStore
 
 SCOPE = ("shop", "books", "orders")
@@ -74,20 +75,27 @@ def test_state_journal_stores_the_json_the_caller_made_else_redacts_the_payload(
         [
             ("o1", "create", {"b": "é", "Lines": [{"n": 1}]}, made),
             ("o2", "create", {"n": 2, "Token": "t"}, None),  # a secret: no text given
-            ("o3", "create", {"n": float("nan")}, '{"n":NaN}'),
+            # the engine's text holds null for NaN, as the content hash was taken of it
+            ("o3", "create", {"n": float("nan")}, payload_text({"n": float("nan")})),
             ("o4", "update", {"n": 4}, None),
+            # PostgreSQL's JSONB refuses \u0000: the payload is encoded for the store
+            ("o5", "create", {"s": "a\x00b"}, payload_text({"s": "a\x00b"})),
         ],
     )
     pending = store.pending_writes("orders", "orders")
     assert pending["o1"].sent == {"Lines": [{"n": 1}], "b": "é"}
     assert pending["o2"].sent == {"n": 2, "Token": "[redacted]"}
-    assert pending["o3"].sent == {"n": "nan"}
+    assert pending["o3"].sent == {"n": None}
     assert pending["o4"].sent == {"n": 4}
+    assert pending["o5"].sent == {"s": "a\ufffdb"}
 
 
 def test_state_activity_logs_the_journaled_json_as_sent(store: StateStore) -> None:
-    kept, refused = '{"n":1}', '{"n":NaN}'
-    writes = [("o1", "create", {"n": 1}, kept), ("o2", "create", {"n": float("nan")}, refused)]
+    nan = {"n": float("nan")}  # the engine's text (which the log keeps) holds null for NaN
+    writes: list[tuple[str, str, dict[str, float], str]] = [
+        ("o1", "create", {"n": 1}, '{"n":1}'),
+        ("o2", "create", nan, payload_text(nan)),
+    ]
     store.journal_writes(1, "orders", "orders", writes)
     entries = [
         NewActivity(entity="orders", record_id=i, action="create", sent=sent, sent_json=text)
@@ -95,7 +103,7 @@ def test_state_activity_logs_the_journaled_json_as_sent(store: StateStore) -> No
     ]
     store.book_chunk(booking(binds=[], park=[], activity=entries, cursor=None))
     sent = {e.record_id: e.sent for e in store.activity(flow="orders")}
-    assert sent == {"o1": {"n": 1}, "o2": {"n": "nan"}}
+    assert sent == {"o1": {"n": 1}, "o2": {"n": None}}
 
 
 def test_state_binding_clashes_name_the_owner(store: StateStore) -> None:

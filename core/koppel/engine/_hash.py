@@ -7,16 +7,19 @@ keys that are not strings, a lone surrogate). Content hashes taken before orjson
 still recognised: :func:`legacy_content_hash` gives them, for a binding whose
 hash differs from the new one.
 
-orjson writes a float that is not finite (NaN, infinity) as ``null``: a source
-record whose value goes from null to NaN keeps its source hash and is skipped
-before mapping (payloads cannot hold such numbers: the mappings and the records
-refuse them).
+A float that is not finite (NaN, infinity) is written as ``null``, by orjson and
+by the :mod:`json` fallback alike: the texts never hold a ``NaN`` or ``Infinity``
+token, so the state store keeps them as they are without looking (the activity
+log, the journal). A source record whose value goes from null to NaN keeps its
+source hash and is skipped before mapping (payloads cannot hold such numbers: the
+mappings and the records refuse them).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -43,7 +46,29 @@ def _encode(data: Any, option: int, sort_keys: bool) -> str:
         return orjson.dumps(data, default=str, option=option).decode()
     except TypeError:  # orjson.JSONEncodeError: what json.dumps still takes (escaped, so
         # that a lone surrogate in a string becomes text that encodes as UTF-8)
-        return json.dumps(data, sort_keys=sort_keys, separators=(",", ":"), default=str)
+        return _json_text(data, sort_keys)
+
+
+def _json_text(data: Any, sort_keys: bool) -> str:
+    """``data``'s JSON by :mod:`json`, with NaN and infinities as ``null`` (as orjson)."""
+    options: dict[str, Any] = {"sort_keys": sort_keys, "separators": (",", ":"), "default": str}
+    try:
+        return json.dumps(data, allow_nan=False, **options)
+    except ValueError:  # a float that is not finite, or a circular reference
+        json.dumps(data, **options)  # raises the ValueError of a circular reference
+        return json.dumps(_nulled(data), allow_nan=False, **options)
+
+
+def _nulled(value: Any) -> Any:
+    """A copy of ``value`` with every float that is not finite replaced by None (in what
+    :mod:`json` encodes as objects and arrays; anything else it writes as its ``str``)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _nulled(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nulled(item) for item in value]
+    return value
 
 
 def payload_text(payload: Mapping[str, Any]) -> str:

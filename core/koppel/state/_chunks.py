@@ -101,9 +101,10 @@ class ChunksMixin(RunsMixin, BindingsMixin, ParkedMixin, ActivityMixin):
         """Record (source id, action, payload, its JSON or None) of writes about to be
         sent; durable on return.
 
-        The payload's JSON, where the caller made it already (for its content hash) and
-        found no secret in the payload (:func:`koppel.log.needs_redacting`), is stored
-        as it is, so it is neither checked nor encoded again.
+        The payload's JSON, where the engine made it already (for its content hash, by
+        :func:`koppel.engine._hash.payload_text`) and found no secret in the payload
+        (:func:`koppel.log.needs_redacting`), is stored as it is, so it is neither
+        checked nor encoded again.
         """
         writes = list(writes)
         if not writes:

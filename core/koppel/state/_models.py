@@ -97,8 +97,9 @@ class NewActivity:
     """One activity entry to write with :meth:`StateStore.log_activity_many`.
 
     ``source_json`` and ``sent_json`` are the JSON of ``source`` and ``sent`` where the
-    caller made it already (for a hash); the store then does not encode them again.
-    A ``sent_json`` is stored as it is: give it only for a ``sent`` that
+    engine made it already (for a hash, by :mod:`koppel.engine._hash`, which writes no
+    NaN or infinity); the store then does not encode them again. A ``sent_json`` is
+    stored as it is: give it only for a ``sent`` that
     :func:`koppel.log.needs_redacting` found free of secrets.
     """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from koppel.sync import Action, Connection, Direction
 from koppel_eaccounting.demo import MISSING_SKU
 from koppel_eaccounting.functions import FUNCTIONS
 from koppel_eaccounting.plugin import connector as plugin
+from koppel_eaccounting.resources.orders import Orders
 from koppel_eaccounting.sandbox import EAccountingSandbox
 
 from .conftest import connect
@@ -222,6 +224,13 @@ def test_plugin_order_with_a_bad_change_time_is_unreadable_never_the_cursor(
     (bad,) = [r for r in records if r.error is not None]
     assert bad.id == victim["Id"] and "ModifiedUtc" in str(bad.error)
     assert all(r.cursor != "3" for r in records)
+    assert_parked_as_read(bad.data)
+
+
+def assert_parked_as_read(data: Any) -> None:
+    """An unreadable order's data is the order as read: without its Customer and Articles."""
+    assert "Customer" not in data
+    assert all("Article" not in row for row in data["Rows"] if isinstance(row, dict))
 
 
 def test_plugin_order_of_a_missing_customer_is_unreadable_naming_customer_id(
@@ -235,6 +244,44 @@ def test_plugin_order_of_a_missing_customer_is_unreadable_naming_customer_id(
     assert bad.id == victim["Id"]
     assert isinstance(bad.error, SourceRecordError)
     assert bad.error.context["field"] == "CustomerId"
+    assert_parked_as_read(bad.data)
+
+
+def test_plugin_order_with_a_row_that_is_no_object_is_parked_as_read(
+    connection: Connection, sandbox: EAccountingSandbox
+) -> None:
+    victim = sandbox.store["orders"].all()[0]
+    sandbox.store["orders"].update(victim["Id"], {"Rows": [*victim["Rows"], 5]})
+    records = read(connection, "orders")
+    (bad,) = [r for r in records if r.error is not None]
+    assert bad.id == victim["Id"] and bad.error.context["field"] == f"Rows[{len(victim['Rows'])}]"
+    assert victim["Rows"] and all(isinstance(row, dict) for row in bad.data["Rows"][:-1])
+    assert_parked_as_read(bad.data)
+
+
+@pytest.mark.parametrize("proxy_order", [True, False])
+def test_plugin_order_or_row_given_as_another_mapping_is_copied_not_changed(
+    connection: Connection, sandbox: EAccountingSandbox, proxy_order: bool
+) -> None:
+    stored = sandbox.store["orders"].all()[0]
+    rows = [MappingProxyType(dict(row)) for row in stored["Rows"]]
+    given = {**stored, "Rows": list(rows)}
+    order = MappingProxyType(given) if proxy_order else given
+    resource = plugin.resource(connection, "orders")
+    assert isinstance(resource, Orders)
+    resource.want_parties([order])
+    keys = [*order, "Customer"]
+    enriched = resource.enrich(order)
+    assert all("Article" not in row for row in rows)
+    # a dict order is its own, changed in place; a proxy's dict is left as it was
+    assert ("Customer" in given) is not proxy_order
+    assert (given["Rows"] == rows) is proxy_order
+    assert enriched["Customer"]["Id"] == stored["CustomerId"]
+    assert list(enriched) == keys
+    assert [dict(row, Article=None) for row in rows] == [
+        dict(row, Article=None) for row in enriched["Rows"]
+    ]
+    assert all(row["Article"] for row in enriched["Rows"])
 
 
 def test_plugin_order_reads_its_shipping_row_as_a_shipping_cost(

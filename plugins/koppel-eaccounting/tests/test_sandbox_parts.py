@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
 from koppel.plugins import KoppelPluginManager
+from koppel.records import to_decimal as records_to_decimal
 from koppel.sandbox import sandbox_for
 from koppel_eaccounting._odata import ODataError, compile_filter, sort_records
-from koppel_eaccounting.functions import ea_address, ea_fraction, ea_percent
+from koppel_eaccounting.functions import ea_address, ea_fraction, ea_percent, ea_row_amount
 from koppel_eaccounting.plugin import connector
 
 
@@ -73,3 +75,35 @@ def test_sandbox_article_gross_price_rounds_half_up_like_the_demo_data() -> None
         )
     assert answer.status_code == 200, answer.text
     assert answer.json()["GrossPrice"] == 33.28  # 33.275 half up; binary floats round to 33.27
+
+
+class _Dec(Decimal):
+    """A Decimal subclass: passed through as it is."""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.1, 0.25, 25.0, 0.0, -0.0, 1e-7, 3, 0, "0.25", " 0.1 ", Decimal("0.10"), _Dec("0.5")],
+)
+def test_percent_and_fraction_give_koppel_records_decimal_twice(value: object) -> None:
+    """The same Decimal (digits, exponent and sign of zero) as from koppel.records, also
+    the second time a float is seen."""
+    for _ in range(2):
+        percent, fraction = ea_percent(value), ea_fraction(value)
+        assert str(percent) == str(records_to_decimal(value) * 100)
+        assert str(fraction) == str(records_to_decimal(value) / 100)
+        expected = (records_to_decimal(value) * (1 - records_to_decimal(value))).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+        assert str(ea_row_amount(1, value, value)) == str(expected)
+
+
+@pytest.mark.parametrize(
+    "value", [True, False, "abc", float("nan"), float("inf"), Decimal("NaN"), [1], {"a": 1}]
+)
+def test_percent_and_fraction_refuse_as_koppel_records_does(value: object) -> None:
+    with pytest.raises((TypeError, ValueError)) as expected:
+        records_to_decimal(value)
+    for function in (ea_percent, ea_fraction):
+        with pytest.raises(type(expected.value), match=re.escape(str(expected.value))):
+            function(value)

@@ -131,8 +131,8 @@ class Orders(EAccountingResource):
             ),
             lambda order: SourceRecord(
                 id=read_id(order, "Id"),
+                cursor=read_moment(order, "ModifiedUtc"),  # before enrich: parked as read
                 data=self.enrich(order),
-                cursor=read_moment(order, "ModifiedUtc"),
             ),
             id_field="Id",
         )
@@ -174,8 +174,8 @@ class Orders(EAccountingResource):
         that paid it."""
         return SourceRecord(
             id=read_id(order, "Id"),
+            cursor=read_moment(invoice, "ModifiedUtc"),  # before enrich: parked as read
             data={**self.enrich(order), "Invoice": invoice},
-            cursor=read_moment(invoice, "ModifiedUtc"),
         )
 
     def with_parties(self, orders: Iterator[Any]) -> Iterator[Any]:
@@ -199,19 +199,31 @@ class Orders(EAccountingResource):
         )
 
     def enrich(self, order: Mapping[str, Any]) -> dict[str, Any]:
-        """``order`` with its ``Customer`` and each row's ``Article``."""
+        """``order`` with its ``Customer`` and each row's ``Article``.
+
+        The dicts a page's JSON gave (held by no one else) are given them in place, once
+        all are found: an order that fails here is parked as it was read. Any other
+        mapping is copied.
+        """
         customer = self.customer_of(order) if order.get("CustomerId") else None
         lines = order.get("Rows") or []
         if not isinstance(lines, list):
             raise SourceRecordError("Rows is not a list", field="Rows")
         article_of = self.article_of
-        rows = [
-            {**row, "Article": article_of(row.get("ArticleId"))}
-            if isinstance(row, _OBJECT)
-            else _not_an_object(number)
-            for number, row in enumerate(lines)
-        ]
-        return {**order, "Customer": customer, "Rows": rows}
+        articles = []  # every row checked and its article found before anything is changed
+        for number, row in enumerate(lines):
+            if not isinstance(row, _OBJECT):
+                _not_an_object(number)
+            articles.append(article_of(row.get("ArticleId")))
+        enriched = order if type(order) is dict else dict(order)
+        enriched["Customer"] = customer
+        rows = enriched["Rows"] = lines if enriched is order else list(lines)  # then ours too
+        for number, article in enumerate(articles):
+            row = rows[number]
+            if type(row) is not dict:
+                rows[number] = row = dict(row)
+            row["Article"] = article
+        return enriched
 
     def article_of(self, article_id: Any) -> dict[str, Any] | None:
         """The ``Article`` of the rows on ``article_id`` (None when the run does not know
