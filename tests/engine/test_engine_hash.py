@@ -37,3 +37,10 @@ def test_hash_json_writes_what_it_cannot_encode_as_its_str_whether_or_not_a_nan_
     record = {"n": 2**70, "proxy": proxy, "rows": ({"a": 1},)}
     assert source_text({**record, "y": math.nan}) == source_text({**record, "y": None})
     assert f'"proxy":"{proxy}"' in source_text({**record, "y": math.nan})
+
+
+@pytest.mark.parametrize("key", NOT_FINITE, ids=repr)
+def test_hash_json_writes_a_key_that_is_not_finite_as_json_names_it(key: float) -> None:
+    record = {key: 1, "n": 2**70, "x": math.nan}
+    name = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[repr(key)]
+    assert source_text(record) == f'{{"{name}":1,"n":{2**70},"x":null}}'

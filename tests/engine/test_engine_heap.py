@@ -54,6 +54,13 @@ def test_engine_keeps_a_higher_threshold_and_a_switched_off_collector() -> None:
     assert gc.get_threshold() == (0, 10, 10)
 
 
+def test_engine_keeps_thresholds_the_host_set_during_a_run() -> None:
+    heap = _RunHeap()
+    with heap.during_run():
+        gc.set_threshold(1234, 5, 5)
+    assert gc.get_threshold() == (1234, 5, 5)
+
+
 def test_engine_leaves_a_heap_the_host_froze_as_it_is() -> None:
     heap = _RunHeap()
     gc.freeze()

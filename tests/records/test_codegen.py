@@ -184,3 +184,40 @@ def test_evolve_makes_what_attrs_evolve_makes():
     assert evolve(record, record="r") == attrs.evolve(record, record="r")
     with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         evolve(order, colour="red")
+
+
+@attrs.frozen
+class _Line:
+    sku: str
+    qty: int = 1
+
+
+class _OwnDefault(_Line):
+    """A plain subclass whose own ``__init__`` has another default than the field's."""
+
+    def __init__(self, sku: str, qty: int = 2) -> None:
+        super().__init__(sku, qty)
+
+
+@attrs.define(init=False)
+class _OwnInit:
+    x: int
+    y: int = 1
+
+    def __init__(self, x: int, y: int = 5) -> None:
+        self.__attrs_init__(x, y)
+
+
+def test_a_class_with_its_own_init_gets_its_own_defaults():
+    converter = make_converter(detailed_validation=False)
+    assert converter.structure({"sku": "a"}, _OwnDefault) == _OwnDefault("a", 2)
+    assert converter.structure({"sku": "a"}, _OwnDefault).qty == 2
+    assert converter.structure({"x": 1}, _OwnInit).y == 5
+
+
+def test_a_class_whose_name_is_no_identifier_is_generated_for():
+    spaced = attrs.make_class("Order Line", {"a": attrs.field(default=1, type=int)}, frozen=True)
+    converter = make_converter(detailed_validation=False)
+    record = converter.structure({"a": 3}, spaced)
+    assert record.a == 3 and converter.unstructure(record) == {"a": 3}
+    assert evolve(record, a=4) == attrs.evolve(record, a=4)

@@ -61,14 +61,22 @@ def _json_text(data: Any, sort_keys: bool) -> str:
 
 def _nulled(value: Any) -> Any:
     """A copy of ``value`` with every float that is not finite replaced by None (in what
-    :mod:`json` encodes as objects and arrays; anything else it writes as its ``str``)."""
+    :mod:`json` encodes as objects and arrays; anything else it writes as its ``str``);
+    such a float as a key becomes the text :mod:`json` makes of it (``"NaN"``)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {key: _nulled(item) for key, item in value.items()}
+        return {_key(key): _nulled(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_nulled(item) for item in value]
     return value
+
+
+def _key(key: Any) -> Any:
+    """A key as :mod:`json` writes it when it may not write NaN or infinities."""
+    if isinstance(key, float) and not math.isfinite(key):
+        return json.dumps(key)
+    return key
 
 
 def payload_text(payload: Mapping[str, Any]) -> str:

@@ -114,7 +114,7 @@ class _RunHeap:
       collector ran some 500 times in a first sync of 10,000 orders, walking the
       chunk's live objects each time (about 5% of its CPU). Garbage in reference
       cycles waits at most that many objects longer. A collector the host switched
-      off (threshold 0) stays off.
+      off (threshold 0) stays off; thresholds the host sets while runs last are kept.
     """
 
     def __init__(self) -> None:
@@ -122,6 +122,7 @@ class _RunHeap:
         self._runs = 0
         self._froze = False
         self._thresholds: tuple[int, int, int] = gc.get_threshold()
+        self._raised = self._thresholds
 
     @contextmanager
     def during_run(self) -> Iterator[None]:
@@ -133,14 +134,15 @@ class _RunHeap:
                 self._thresholds = young, older, oldest = gc.get_threshold()
                 if young:
                     gc.set_threshold(max(young, YOUNG_THRESHOLD), older, oldest)
+                self._raised = gc.get_threshold()
             self._runs += 1
         try:
             yield
         finally:
             with self._lock:
                 self._runs -= 1
-                if self._runs == 0:
-                    gc.set_threshold(*self._thresholds)
+                if self._runs == 0 and gc.get_threshold() == self._raised:
+                    gc.set_threshold(*self._thresholds)  # unless the host set its own since
                     if self._froze:
                         gc.unfreeze()
 

@@ -90,8 +90,9 @@ class _Source:
 
 
 def _plain_fields(cls: type) -> tuple[attrs.Attribute[Any], ...] | None:
-    """The class's fields when the generated functions cover them, else None."""
-    if getattr(cls, "__parameters__", ()):
+    """The class's fields when the generated functions cover them, else None (a generic,
+    or a class whose ``__init__`` attrs did not write: its own defaults may differ)."""
+    if getattr(cls, "__parameters__", ()) or not _attrs_init(cls):
         return None
     attrs.resolve_types(cls)
     fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cls)
@@ -107,6 +108,12 @@ def _plain_fields(cls: type) -> tuple[attrs.Attribute[Any], ...] | None:
         ):
             return None
     return fields
+
+
+def _attrs_init(cls: type) -> bool:
+    """True when ``cls.__init__`` is the one attrs wrote for ``cls``'s fields."""
+    code = getattr(cls.__init__, "__code__", None)  # type: ignore[misc]
+    return code is not None and code.co_filename.startswith("<attrs generated")
 
 
 def _guarded(make: Callable[[cattrs.Converter, type], Any]) -> Any:
@@ -133,7 +140,7 @@ def structure_fn(converter: cattrs.Converter, cls: type) -> StructureHook:
     if fields is None:
         return converter.gen_structure_attrs_fromdict(cls)
     src = _Source()
-    src.lines.append(f"def structure_{cls.__name__}(o, _=None):")
+    src.lines.append("def structure(o, _=None):")
     for index, field in enumerate(fields):
         local = f"f{index}"
         value = _structure_expr(
@@ -156,7 +163,7 @@ def structure_fn(converter: cattrs.Converter, cls: type) -> StructureHook:
         ]
     arguments = ", ".join(f"{field.alias}=f{index}" for index, field in enumerate(fields))
     src.lines += src.construct(cls, arguments)
-    return src.compile(f"structure_{cls.__name__}", cls)
+    return src.compile("structure", cls)
 
 
 def _structure_hook(converter: cattrs.Converter, tp: Any) -> StructureHook:
@@ -213,7 +220,7 @@ def unstructure_fn(converter: cattrs.Converter, cls: type) -> UnstructureHook:
     if fields is None:
         return converter.gen_unstructure_attrs_fromdict(cls)
     src = _Source()
-    src.lines.append(f"def unstructure_{cls.__name__}(i):")
+    src.lines.append("def unstructure(i):")
     items = []
     for index, field in enumerate(fields):
         local = f"f{index}"
@@ -224,7 +231,7 @@ def unstructure_fn(converter: cattrs.Converter, cls: type) -> UnstructureHook:
             src.lines.append(f"  {local} = i.{field.name}")
             items.append(f"{field.name!r}: {value}")
     src.lines.append("  return {" + ", ".join(items) + "}")
-    return src.compile(f"unstructure_{cls.__name__}", cls)
+    return src.compile("unstructure", cls)
 
 
 def _unstructure_hook(converter: cattrs.Converter, tp: Any) -> UnstructureHook:
@@ -272,6 +279,6 @@ def _evolver(cls: type) -> Callable[..., Any]:
         f"{field.alias}=__record.{field.name} if {field.alias} is {missing} else {field.alias}, "
         for field in fields
     )
-    src.lines.append(f"def evolve_{cls.__name__}(__record, /, *{parameters}, **__other):")
+    src.lines.append(f"def evolve(__record, /, *{parameters}, **__other):")
     src.lines += src.construct(cls, f"{arguments}**__other")
-    return src.compile(f"evolve_{cls.__name__}", cls)
+    return src.compile("evolve", cls)

@@ -103,8 +103,9 @@ _encode = json.JSONEncoder(default=_json_default, ensure_ascii=False, allow_nan=
 
 
 class JSONText(str):
-    """JSON made already, which :func:`dumps` stores as it is: only for text that
-    holds no NaN, infinity or ``\\u0000`` (:func:`storable`)."""
+    """JSON made already, which :func:`dumps` stores as it is: only for text made by
+    :mod:`koppel.engine._hash` (no NaN or infinity) that holds no ``\\u0000``
+    (:func:`storable`)."""
 
 
 def storable(text: str) -> bool:
