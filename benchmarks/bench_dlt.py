@@ -21,6 +21,11 @@ previous way: every record mapped and skipped by its payload's hash), interleave
 
     python benchmarks/bench_dlt.py --orders 10000 --runs 3 --rerun-records 100000
 
+``--instructions`` then runs each contender once more under valgrind's callgrind and
+reports the instructions of its run alone (``run_flow``, ``pipeline.run``): they repeat
+within about 0.15% from run to run where CPU times on a shared machine vary by 15 to
+30%, so they show what a change did; the goal's measure stays the CPU ratio.
+
 ``--baseline REV`` adds a third contender: koppel's core and eAccounting plugin as of
 git revision REV (unpacked with ``git archive``, put first on ``PYTHONPATH``), the
 same flow and target, to show what changed since.
@@ -29,6 +34,7 @@ same flow and target, to show what changed since.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -48,6 +54,23 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 500
+
+
+#: Set (by ``--instructions``) in a contender run under callgrind: count only the run.
+CALLGRIND_ENV = "BENCH_DLT_CALLGRIND"
+
+
+@contextlib.contextmanager
+def _measured() -> Iterator[None]:
+    """Under callgrind (``--instructions``), count the instructions of the block only."""
+    counting = bool(os.environ.get(CALLGRIND_ENV))
+    if counting:
+        subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True)
+    try:
+        yield
+    finally:
+        if counting:
+            subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True)
 
 
 def _cpu() -> float:
@@ -181,7 +204,8 @@ def run_koppel(ready: Mapping[str, Any], folder: Path) -> dict[str, Any]:
     path = folder / "state.sqlite3"
     with open_state(str(path)) as store:
         cpu, wall = _cpu(), time.perf_counter()
-        result = run_flow(flow, store, manager=manager, token_store=tokens)
+        with _measured():
+            result = run_flow(flow, store, manager=manager, token_store=tokens)
         cpu, wall = _cpu() - cpu, time.perf_counter() - wall
         with store.engine.connect() as conn:
             sizes = dict(
@@ -232,7 +256,8 @@ def run_dlt(ready: Mapping[str, Any], folder: Path) -> dict[str, Any]:
         pipelines_dir=str(folder / "pipelines"),
     )
     cpu, wall = _cpu(), time.perf_counter()
-    info = pipeline.run(orders())
+    with _measured():
+        info = pipeline.run(orders())
     cpu, wall = _cpu() - cpu, time.perf_counter() - wall
     counts = pipeline.last_trace.last_normalize_info.row_counts  # type: ignore[union-attr]
     assert not info.has_failed_jobs
@@ -310,16 +335,34 @@ def _installed(*packages: str) -> list[Path]:
 
 
 def contender(
-    name: str, ready_path: Path, folder: Path, baseline: Path | None = None
+    name: str,
+    ready_path: Path,
+    folder: Path,
+    baseline: Path | None = None,
+    *,
+    instructions: bool = False,
 ) -> dict[str, Any]:
+    """One run of contender ``name`` in a fresh process; with ``instructions``, under
+    callgrind, adding the instructions its run took (``instructions``)."""
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     if name == "before":  # koppel as of --baseline: its core and plugin come first
         assert baseline is not None
         paths = [baseline / "core", baseline / "plugins" / "koppel-eaccounting"]
         env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
+    counts = folder / "callgrind.out"
+    valgrind = []
+    if instructions:
+        env[CALLGRIND_ENV] = "1"
+        valgrind = [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={counts}",
+        ]
     out = subprocess.run(
         [
+            *valgrind,
             sys.executable,
             __file__,
             "--contender",
@@ -335,10 +378,13 @@ def contender(
         env=env,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    if instructions:
+        totals = [line for line in counts.read_text().splitlines() if line.startswith("totals:")]
+        result["instructions"] = int(totals[0].split()[1])
     return result
 
 
-def side_by_side(orders: int, runs: int, baseline: str | None) -> None:
+def side_by_side(orders: int, runs: int, baseline: str | None, *, instructions: bool) -> None:
     names = ["koppel", "dlt", *(["before"] if baseline else [])]
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp:
@@ -358,6 +404,12 @@ def side_by_side(orders: int, runs: int, baseline: str | None) -> None:
                         f"CPU {result['cpu']:6.2f} s  wall {result['wall']:6.2f} s",
                         flush=True,
                     )
+            counted = {
+                name: contender(
+                    name, folder / "ready.json", folder / f"{name}-ir", tree, instructions=True
+                )
+                for name in (names if instructions else [])
+            }
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -385,6 +437,12 @@ def side_by_side(orders: int, runs: int, baseline: str | None) -> None:
             f"  activity log: {k['activity_bytes'] / k['records']:,.0f} bytes per order on disk "
             f"({k['activity_bytes'] / k['state_bytes']:.0%} of the state file), "
             f"{k['activity_cpu'] / k['cpu']:.0%} of first-sync CPU"
+        )
+    for name, result in counted.items():
+        label = f"before ({baseline})" if name == "before" else name
+        print(
+            f"instructions {label:<18} {result['instructions'] / 1e9:6.2f} billion (callgrind), "
+            f"{result['instructions'] / counted['dlt']['instructions']:.2f} of dlt's"
         )
 
 
@@ -447,6 +505,11 @@ def main() -> None:
         metavar="REV",
         help="also run koppel as of this git revision (core and the eAccounting plugin)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="then run each contender once under callgrind and count its run's instructions",
+    )
     parser.add_argument("--contender", choices=("koppel", "dlt"), help=argparse.SUPPRESS)
     parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -457,7 +520,7 @@ def main() -> None:
         print(json.dumps(run(ready, args.folder)))
         return
     if args.orders:
-        side_by_side(args.orders, args.runs, args.baseline)
+        side_by_side(args.orders, args.runs, args.baseline, instructions=args.instructions)
     if args.rerun_records:
         unchanged_rerun(args.rerun_records, args.runs)
 
