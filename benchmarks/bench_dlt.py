@@ -433,10 +433,12 @@ def side_by_side(orders: int, runs: int, baseline: str | None, *, instructions: 
             f"(per round: {', '.join(f'{r:.2f}' for r in ratios)})"
         )
         k = median[name]
+        shares = [row["activity_cpu"] / row["cpu"] for row in results[name]]
         print(
             f"  activity log: {k['activity_bytes'] / k['records']:,.0f} bytes per order on disk "
             f"({k['activity_bytes'] / k['state_bytes']:.0%} of the state file), "
-            f"{k['activity_cpu'] / k['cpu']:.0%} of first-sync CPU"
+            f"{statistics.median(shares):.1%} of first-sync CPU "
+            f"(runs {min(shares):.1%} to {max(shares):.1%})"
         )
     for name, result in counted.items():
         label = f"before ({baseline})" if name == "before" else name
