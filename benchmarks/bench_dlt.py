@@ -304,10 +304,11 @@ def baseline_tree(rev: str, folder: Path) -> Path:
     tree.mkdir()
     archive = subprocess.run(
         ["git", "-C", root, "archive", rev, "core", "plugins/koppel-eaccounting"],
-        check=True,
         capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    )
+    if archive.returncode:
+        raise SystemExit(f"--baseline {rev}: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     _compile(tree)
     return tree
 
@@ -497,11 +498,18 @@ def unchanged_rerun(records: int, runs: int) -> None:
     print(f"skip before mapping is {gain:.2f}x as fast")
 
 
+def _count(text: str) -> int:
+    """A whole number of at least 0 (argparse type)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 0")
+    return int(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--rerun-records", type=int, default=100_000)
+    parser.add_argument("--orders", type=_count, default=10_000, help="0 leaves it out")
+    parser.add_argument("--runs", type=_count, default=3)
+    parser.add_argument("--rerun-records", type=_count, default=100_000, help="0 leaves it out")
     parser.add_argument(
         "--baseline",
         metavar="REV",
@@ -516,6 +524,8 @@ def main() -> None:
     parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.runs == 0 and (args.orders or args.rerun_records):
+        parser.error("--runs must be at least 1")
     if args.contender:
         ready = json.loads(args.ready.read_text())
         run = run_koppel if args.contender == "koppel" else run_dlt
