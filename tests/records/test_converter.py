@@ -1,3 +1,5 @@
+import math
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -143,3 +145,18 @@ def test_structure_text_field_given_an_object_list_or_junk_names_the_field(value
 def test_structure_text_field_takes_numbers_as_their_text():
     order = structure({"number": 10042, "currency": "EUR", "reference": Decimal("1.50")}, Order)
     assert (order.number, order.reference) == ("10042", "1.50")
+
+
+@pytest.mark.parametrize("value", [0.1, 19.99, -0.0, 0.0, 1e16, 7, "2.50", Decimal("3.1")])
+def test_to_decimal_gives_the_same_decimal_the_second_time(value: object) -> None:
+    first, again = to_decimal(value), to_decimal(value)
+    assert first == again == Decimal(repr(value) if isinstance(value, float) else str(value))
+    assert str(first) == str(again)  # -0.0 keeps its sign, 0.0 its exponent
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, True, "abc", [1]])
+def test_to_decimal_refuses_the_same_way_each_time(value: object) -> None:
+    with pytest.raises((TypeError, ValueError)) as first:
+        to_decimal(value)
+    with pytest.raises(type(first.value), match=re.escape(str(first.value))):
+        to_decimal(value)

@@ -19,7 +19,7 @@ import inspect
 import json
 import math
 from collections.abc import Callable, Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from jmespath import exceptions as jp_exceptions
@@ -196,43 +196,8 @@ def round_money(value: Any, places: Any = 2) -> Decimal | None:
 _EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(13)}
 
 
-def _decimal(value: Any) -> Decimal:
-    """:func:`koppel.records.to_decimal` with short cuts for ints, finite Decimals and
-    floats seen before."""
-    kind = type(value)
-    if kind is int:
-        return Decimal(value)
-    if kind is Decimal:
-        result: Decimal = value
-    elif kind is float:
-        result = _FLOATS.get(value) or _new_float(value)
-    elif kind is str:
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            return records.to_decimal(value)  # raises with koppel's message
-    else:
-        return records.to_decimal(value)
-    return result if result.is_finite() else records.to_decimal(value)
-
-
-def _new_float(value: float) -> Decimal:
-    """A float's Decimal, kept for the next time; zero's sign picks one of two (as keys
-    ``-0.0 == 0.0``)."""
-    if not value:
-        return _ZEROS[math.copysign(1.0, value) < 0]
-    result = Decimal(repr(value))
-    if result.is_finite():
-        if len(_FLOATS) >= _FLOATS_KEPT:
-            _FLOATS.clear()
-        _FLOATS[value] = result
-    return result
-
-
-#: Decimals of floats by value: amounts, prices and rates repeat from record to record.
-_FLOATS: dict[float, Decimal] = {}
-_FLOATS_KEPT = 4096
-_ZEROS = (Decimal("0.0"), Decimal("-0.0"))
+#: Every mapping function takes its Decimals as :func:`koppel.records.to_decimal` makes them.
+_decimal = records.to_decimal
 
 
 def to_date(value: Any) -> str | None:

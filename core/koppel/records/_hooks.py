@@ -30,25 +30,60 @@ _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
 
 def to_decimal(value: Any) -> Decimal:
-    """Turn an int, float (via its repr), str or Decimal into a finite Decimal."""
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, bool):
-        raise TypeError(f"expected a number, got the boolean {value!r}")
-    elif isinstance(value, int):
-        result = Decimal(value)
-    elif isinstance(value, float):
-        result = Decimal(repr(value))
-    elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"expected a number, got {value!r}") from None
+    """Turn an int, float (via its repr), str or Decimal into a finite Decimal.
+
+    A float's Decimal is kept for the next time: amounts, prices and rates repeat
+    from record to record.
+    """
+    kind = type(value)
+    if kind is Decimal:
+        result: Decimal = value
+    elif kind is float:
+        result = _FLOATS.get(value) or _float_decimal(value)
+    elif kind is int:
+        return Decimal(value)
     else:
-        raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+        result = _other_decimal(value)
     if not result.is_finite():
         raise ValueError(f"expected a finite number, got {value!r}")
     return result
+
+
+def _float_decimal(value: float) -> Decimal:
+    """A float's Decimal, kept when finite; zero's sign picks one of two (as keys
+    ``-0.0 == 0.0``)."""
+    if not value:
+        return _ZEROS[math.copysign(1.0, value) < 0]
+    result = Decimal(repr(value))
+    if result.is_finite():
+        if len(_FLOATS) >= _FLOATS_KEPT:
+            _FLOATS.clear()
+        _FLOATS[value] = result
+    return result
+
+
+#: Decimals of floats by value, at most :data:`_FLOATS_KEPT` of them.
+_FLOATS: dict[float, Decimal] = {}
+_FLOATS_KEPT = 4096
+_ZEROS = (Decimal("0.0"), Decimal("-0.0"))
+
+
+def _other_decimal(value: Any) -> Decimal:
+    """:func:`to_decimal` of anything but a plain Decimal, float or int."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError(f"expected a number, got the boolean {value!r}")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"expected a number, got {value!r}") from None
+    raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
 
 
 def to_datetime(value: Any) -> datetime:

@@ -13,14 +13,9 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from koppel.mapping import CORE_FUNCTIONS
+from koppel.records import to_decimal
 
 __all__ = ["FUNCTIONS", "ea_address", "ea_fraction", "ea_percent", "ea_row_amount", "ea_text"]
-
-#: The mappings' ``to_decimal`` (of a value that is not null): the Decimal and error of
-#: :func:`koppel.records.to_decimal`, keeping the Decimals of the floats it saw (rates
-#: and discounts repeat from row to row).
-_to_decimal: Callable[[Any], Decimal] = CORE_FUNCTIONS["to_decimal"]
 
 _HUNDRED = Decimal(100)
 _ROMAN = re.compile(r"^[IVX]+$")
@@ -39,14 +34,14 @@ def ea_percent(fraction: Any) -> Decimal | None:
     """``ea_percent(DiscountPercentage)``: eAccounting's fraction as a percentage (0.1 -> 10)."""
     if fraction is None:
         return None
-    return _to_decimal(fraction) * _HUNDRED
+    return to_decimal(fraction) * _HUNDRED
 
 
 def ea_fraction(percent: Any) -> Decimal | None:
     """``ea_fraction(discount_percentage)``: a percentage as eAccounting's fraction (10 -> 0.1)."""
     if percent is None:
         return None
-    return _to_decimal(percent) / _HUNDRED
+    return to_decimal(percent) / _HUNDRED
 
 
 def ea_row_amount(quantity: Any, unit_price: Any, discount: Any = None) -> Decimal | None:
@@ -54,9 +49,9 @@ def ea_row_amount(quantity: Any, unit_price: Any, discount: Any = None) -> Decim
     half up to cents; the discount is eAccounting's fraction."""
     if unit_price is None:
         return None
-    fraction = _to_decimal(discount) if discount is not None else Decimal(0)
-    count = _to_decimal(quantity) if quantity is not None else Decimal(1)
-    amount = count * _to_decimal(unit_price) * (1 - fraction)
+    fraction = to_decimal(discount) if discount is not None else Decimal(0)
+    count = to_decimal(quantity) if quantity is not None else Decimal(1)
+    amount = count * to_decimal(unit_price) * (1 - fraction)
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
