@@ -59,6 +59,7 @@ def test_engine_keeps_thresholds_the_host_set_during_a_run() -> None:
     with heap.during_run():
         gc.set_threshold(1234, 5, 5)
     assert gc.get_threshold() == (1234, 5, 5)
+    assert gc.get_freeze_count() == 0  # the heap is given back all the same
 
 
 def test_engine_leaves_a_heap_the_host_froze_as_it_is() -> None:

@@ -141,8 +141,9 @@ class _RunHeap:
         finally:
             with self._lock:
                 self._runs -= 1
-                if self._runs == 0 and gc.get_threshold() == self._raised:
-                    gc.set_threshold(*self._thresholds)  # unless the host set its own since
+                if self._runs == 0:
+                    if gc.get_threshold() == self._raised:  # unless the host set its own
+                        gc.set_threshold(*self._thresholds)
                     if self._froze:
                         gc.unfreeze()
 
